@@ -1,0 +1,439 @@
+//! Notes → topics. At start the notes file is cut into parts, chapters and topics ([`outline`]), matched
+//! to the manifest ([`manifest`]), rendered once to sanitized HTML with annotations and widgets placed
+//! beside the text ([`markdown`], [`annotations`]), and checked: every problem is collected with its file
+//! and line, and any problem stops `serve` and fails `check`. Requests only read the finished [`Course`].
+//! Nothing here knows axum, or which headings this particular notes file has.
+
+pub mod annotations;
+pub mod glossary;
+pub mod manifest;
+pub mod markdown;
+pub mod outline;
+pub mod slug;
+pub mod source;
+
+use markdown::{Insert, escape_html};
+use source::{ContentSource, ReadError};
+use std::collections::HashMap;
+use std::fmt;
+
+/// A problem in the content, reported by `check` and at start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// An entry of a topic page's own table of contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TocEntry {
+    pub id: String,
+    pub label: String,
+    /// `notes`, `heading`, `annotation`, `widget` or `supplement`: how the entry is styled.
+    pub kind: &'static str,
+}
+
+/// One topic page, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub slug: String,
+    pub title: String,
+    pub part: Option<String>,
+    pub chapter: Option<String>,
+    /// Position in [`Course::topics`].
+    pub index: usize,
+    /// The notes' text for this section, with annotations and widgets in place (sanitized).
+    pub notes_html: String,
+    /// The notes have nothing under this heading.
+    pub notes_empty: bool,
+    /// infra-dojo's own supplement, shown marked as such.
+    pub supplement_html: Option<String>,
+    pub toc: Vec<TocEntry>,
+    pub annotation_count: usize,
+    /// Names of the widgets on the page.
+    pub widgets: Vec<String>,
+}
+
+/// A chapter of a part in the course map; `name` is `None` for topics directly under the part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chapter {
+    pub name: Option<String>,
+    pub topics: Vec<usize>,
+}
+
+/// A part of the course map; `name` is `None` for topics before any `#` heading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub name: Option<String>,
+    pub chapters: Vec<Chapter>,
+}
+
+/// What a search entry is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DocKind {
+    Notes,
+    Annotation,
+    Supplement,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Notes => "notes",
+            DocKind::Annotation => "annotation",
+            DocKind::Supplement => "supplement",
+        }
+    }
+}
+
+/// A searchable piece of a page: one block of the notes, one annotation, or one supplement block.
+#[derive(Debug, Clone)]
+pub struct SearchDoc {
+    pub slug: String,
+    /// Fragment id on the topic page.
+    pub anchor: String,
+    pub kind: DocKind,
+    pub text: String,
+}
+
+/// Renders a widget's server-side HTML by name, or `None` for an unknown widget. Supplied by the caller so
+/// this module stays free of widget and template code.
+pub type WidgetRenderer<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+
+/// The whole course, rendered.
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub title: String,
+    pub parts: Vec<Part>,
+    pub topics: Vec<Topic>,
+    pub glossary: Vec<glossary::Term>,
+    pub search_docs: Vec<SearchDoc>,
+    by_slug: HashMap<String, usize>,
+}
+
+impl Course {
+    /// The topic with this slug.
+    pub fn topic(&self, slug: &str) -> Option<&Topic> {
+        self.by_slug.get(slug).map(|&i| &self.topics[i])
+    }
+
+    /// A plain-text outline for golden tests and `check`: title, parts, chapters, topics with slug and
+    /// counts.
+    pub fn outline_text(&self) -> String {
+        let mut out = format!("title: {}\n", self.title);
+        for part in &self.parts {
+            out.push_str(&format!("part: {}\n", part.name.as_deref().unwrap_or("(なし)")));
+            for chapter in &part.chapters {
+                if let Some(name) = &chapter.name {
+                    out.push_str(&format!("  chapter: {name}\n"));
+                }
+                for &i in &chapter.topics {
+                    let t = &self.topics[i];
+                    let blocks = self.search_docs.iter().filter(|d| d.slug == t.slug && d.kind == DocKind::Notes).count();
+                    out.push_str(&format!(
+                        "    topic: {} [{}] blocks={} annotations={} supplement={} widgets={}\n",
+                        t.title,
+                        t.slug,
+                        blocks,
+                        t.annotation_count,
+                        t.supplement_html.is_some(),
+                        t.widgets.join(",")
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Collects problems with the file they belong to.
+struct Problems<'s> {
+    source: &'s ContentSource,
+    list: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, rel: &str, line: usize, message: impl Into<String>) {
+        self.list.push(Problem { file: self.source.display_path(rel), line, message: message.into() });
+    }
+}
+
+/// Loads, renders and checks the content. Every problem found is returned, not just the first.
+pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Course, Vec<Problem>> {
+    let mut problems = Problems { source, list: Vec::new() };
+
+    let notes = match source.read("notes.md") {
+        Ok(text) => text,
+        Err(e) => {
+            problems.add("notes.md", 1, format!("notes.md を読めません: {e}"));
+            return Err(problems.list);
+        }
+    };
+    let outline = outline::parse(&notes);
+    for (line, message) in &outline.problems {
+        problems.add("notes.md", *line, message.clone());
+    }
+    if outline.topics.is_empty() {
+        problems.add("notes.md", 1, "### の見出し（トピック）が一つもありません");
+    }
+
+    let manifest = match source.read("course.toml") {
+        Ok(text) => match manifest::parse(&text) {
+            Ok(m) => Some((m, text)),
+            Err((line, message)) => {
+                problems.add("course.toml", line, message);
+                None
+            }
+        },
+        Err(ReadError::Missing) => None,
+        Err(e) => {
+            problems.add("course.toml", 1, format!("course.toml を読めません: {e}"));
+            None
+        }
+    };
+
+    // Slugs: manifest entries claim headings in order; the rest get fallback slugs.
+    let mut slugs: Vec<Option<String>> = vec![None; outline.topics.len()];
+    let mut topic_widgets: Vec<Vec<(String, Option<String>, usize)>> = vec![Vec::new(); outline.topics.len()];
+    let mut taken: HashMap<String, usize> = HashMap::new();
+    if let Some((m, text)) = &manifest {
+        for entry in &m.topic {
+            let line = manifest::line_at(text, entry.heading.span().start);
+            let slug_line = manifest::line_at(text, entry.slug.span().start);
+            let heading = entry.heading.get_ref().trim();
+            let slug = entry.slug.get_ref();
+            if !slug::is_valid_slug(slug) {
+                problems.add("course.toml", slug_line, format!("slug \"{slug}\" は使えません（英小文字・数字・- のみ、64 文字まで）"));
+                continue;
+            }
+            if let Some(first) = taken.get(slug) {
+                problems.add("course.toml", slug_line, format!("slug \"{slug}\" が重複しています（{first} 行目と同じ）"));
+                continue;
+            }
+            let Some(i) = outline.topics.iter().enumerate().position(|(i, t)| t.heading == heading && slugs[i].is_none()) else {
+                problems.add("course.toml", line, format!("見出し \"{heading}\" が notes.md の ### 見出しにありません"));
+                continue;
+            };
+            taken.insert(slug.clone(), slug_line);
+            slugs[i] = Some(slug.clone());
+            for w in &entry.widgets {
+                let after = w.after.as_ref().map(|a| a.get_ref().clone());
+                topic_widgets[i].push((w.name.get_ref().clone(), after, manifest::line_at(text, w.name.span().start)));
+            }
+        }
+    }
+    let slugs: Vec<String> = slugs
+        .into_iter()
+        .zip(&outline.topics)
+        .map(|(slug, topic)| {
+            slug.unwrap_or_else(|| {
+                let base = slug::fallback_slug(&topic.heading);
+                let mut candidate = base.clone();
+                let mut n = 2;
+                while taken.contains_key(&candidate) {
+                    candidate = format!("{base}-{n}");
+                    n += 1;
+                }
+                taken.insert(candidate.clone(), 0);
+                candidate
+            })
+        })
+        .collect();
+
+    // Annotations and supplements, by slug.
+    let mut annotations_by_slug: HashMap<String, (String, Vec<annotations::Annotation>)> = HashMap::new();
+    for rel in source.list("annotations", "md") {
+        let slug = file_stem(&rel);
+        if !slugs.contains(&slug) {
+            problems.add(&rel, 1, format!("トピック \"{slug}\" がありません（ファイル名は annotations/<slug>.md）"));
+            continue;
+        }
+        match source.read(&rel) {
+            Ok(text) => match annotations::parse(&text) {
+                Ok(list) => {
+                    annotations_by_slug.insert(slug, (rel, list));
+                }
+                Err(errors) => {
+                    for (line, message) in errors {
+                        problems.add(&rel, line, message);
+                    }
+                }
+            },
+            Err(e) => problems.add(&rel, 1, format!("読めません: {e}")),
+        }
+    }
+    let mut supplements: HashMap<String, String> = HashMap::new();
+    for rel in source.list("supplements", "md") {
+        let slug = file_stem(&rel);
+        if !slugs.contains(&slug) {
+            problems.add(&rel, 1, format!("トピック \"{slug}\" がありません（ファイル名は supplements/<slug>.md）"));
+            continue;
+        }
+        match source.read(&rel) {
+            Ok(text) => {
+                supplements.insert(slug, text);
+            }
+            Err(e) => problems.add(&rel, 1, format!("読めません: {e}")),
+        }
+    }
+
+    let glossary = match source.read("glossary.toml") {
+        Ok(text) => match glossary::parse(&text) {
+            Ok(terms) => {
+                for term in &terms {
+                    if !slugs.contains(&term.topic) {
+                        let needle = format!("\"{}\"", term.topic);
+                        let line = text.find(&needle).map_or(1, |at| manifest::line_at(&text, at));
+                        problems.add("glossary.toml", line, format!("トピック \"{}\" がありません", term.topic));
+                    }
+                }
+                terms
+            }
+            Err((line, message)) => {
+                problems.add("glossary.toml", line, message);
+                Vec::new()
+            }
+        },
+        Err(ReadError::Missing) => Vec::new(),
+        Err(e) => {
+            problems.add("glossary.toml", 1, format!("読めません: {e}"));
+            Vec::new()
+        }
+    };
+
+    // Render each topic once.
+    let mut topics = Vec::with_capacity(outline.topics.len());
+    let mut search_docs = Vec::new();
+    for (index, (raw, slug)) in outline.topics.iter().zip(&slugs).enumerate() {
+        let mut toc = vec![TocEntry { id: "notes".into(), label: "ノート".into(), kind: "notes" }];
+        let mut insert_html = Vec::new();
+        let mut anchors = Vec::new();
+        let mut insert_lines = Vec::new();
+        let mut insert_files = Vec::new();
+        let mut annotation_toc = Vec::new();
+
+        let (ann_file, ann_list) = annotations_by_slug.remove(slug).unwrap_or_default();
+        for (k, a) in ann_list.iter().enumerate() {
+            let id = format!("ann-{}", k + 1);
+            let body = markdown::render(&a.body, "", &[]);
+            insert_html.push(annotation_html(&id, a, &body.html));
+            anchors.push(a.anchor.clone());
+            insert_lines.push(a.line);
+            insert_files.push(ann_file.clone());
+            annotation_toc.push(TocEntry { id: id.clone(), label: format!("補足: {}", a.title), kind: "annotation" });
+            let text = std::iter::once(a.title.clone()).chain(body.blocks.into_iter().map(|b| b.text)).collect::<Vec<_>>().join(" ");
+            search_docs.push(SearchDoc { slug: slug.clone(), anchor: id, kind: DocKind::Annotation, text: format!("{text} 出典: {}", a.source) });
+        }
+        let mut widget_names = Vec::new();
+        let mut trailing_widgets = String::new();
+        let mut widget_toc = Vec::new();
+        for (name, after, line) in &topic_widgets[index] {
+            match widgets(name) {
+                None => problems.add("course.toml", *line, format!("ウィジェット \"{name}\" はありません")),
+                Some((label, html)) => {
+                    widget_toc.push(TocEntry { id: format!("widget-{name}"), label: format!("図解: {label}"), kind: "widget" });
+                    widget_names.push(name.clone());
+                    match after {
+                        Some(anchor) => {
+                            insert_html.push(html);
+                            anchors.push(anchor.clone());
+                            insert_lines.push(*line);
+                            insert_files.push("course.toml".to_string());
+                        }
+                        None => trailing_widgets.push_str(&html),
+                    }
+                }
+            }
+        }
+
+        let inserts: Vec<Insert<'_>> =
+            anchors.iter().zip(&insert_html).map(|(anchor, html)| Insert { anchor, html }).collect();
+        let rendered = markdown::render(&raw.body, "n", &inserts);
+        for (k, count) in rendered.matches.iter().enumerate() {
+            let anchor = &anchors[k];
+            match count {
+                1 => {}
+                0 => problems.add(&insert_files[k], insert_lines[k], format!("anchor \"{anchor}\" がトピック \"{}\" のノートに見つかりません", raw.heading)),
+                n => problems.add(&insert_files[k], insert_lines[k], format!("anchor \"{anchor}\" がトピック \"{}\" の {n} か所に一致します（一か所だけに一致させてください）", raw.heading)),
+            }
+        }
+        toc.extend(rendered.headings.iter().map(|h| TocEntry { id: h.id.clone(), label: h.text.clone(), kind: "heading" }));
+        toc.extend(annotation_toc);
+        toc.extend(widget_toc);
+        for block in &rendered.blocks {
+            search_docs.push(SearchDoc { slug: slug.clone(), anchor: block.id.clone(), kind: DocKind::Notes, text: block.text.clone() });
+        }
+        let supplement_html = supplements.get(slug).map(|md| {
+            let r = markdown::render(md, "s", &[]);
+            for block in &r.blocks {
+                search_docs.push(SearchDoc { slug: slug.clone(), anchor: block.id.clone(), kind: DocKind::Supplement, text: block.text.clone() });
+            }
+            r.html
+        });
+        if supplement_html.is_some() {
+            toc.push(TocEntry { id: "supplement".into(), label: "infra-dojo の補足資料".into(), kind: "supplement" });
+        }
+        topics.push(Topic {
+            slug: slug.clone(),
+            title: raw.heading.clone(),
+            part: raw.part.clone(),
+            chapter: raw.chapter.clone(),
+            index,
+            notes_empty: rendered.blocks.is_empty() && rendered.headings.is_empty(),
+            notes_html: rendered.html + &trailing_widgets,
+            supplement_html,
+            toc,
+            annotation_count: ann_list.len(),
+            widgets: widget_names,
+        });
+    }
+
+    if !problems.list.is_empty() {
+        return Err(problems.list);
+    }
+    let title = manifest
+        .as_ref()
+        .and_then(|(m, _)| m.title.clone())
+        .or(outline.title)
+        .unwrap_or_else(|| "ノート".to_string());
+    let by_slug = topics.iter().map(|t| (t.slug.clone(), t.index)).collect();
+    Ok(Course { title, parts: course_map(&topics), topics, glossary, search_docs, by_slug })
+}
+
+fn file_stem(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_string()
+}
+
+fn annotation_html(id: &str, a: &annotations::Annotation, body_html: &str) -> String {
+    format!(
+        "<aside class=\"annotation\" id=\"{id}\" aria-labelledby=\"{id}-title\"><p class=\"annotation-head\"><span class=\"annotation-badge\">補足</span> <strong id=\"{id}-title\">{}</strong></p><div class=\"annotation-body\">{body_html}</div><p class=\"annotation-source\">出典: {}</p></aside>",
+        escape_html(&a.title),
+        escape_html(&a.source)
+    )
+}
+
+/// Groups topics into parts and chapters, keeping the notes' order.
+fn course_map(topics: &[Topic]) -> Vec<Part> {
+    let mut parts: Vec<Part> = Vec::new();
+    for topic in topics {
+        if parts.last().is_none_or(|p| p.name != topic.part) {
+            parts.push(Part { name: topic.part.clone(), chapters: Vec::new() });
+        }
+        let Some(part) = parts.last_mut() else { continue };
+        if part.chapters.last().is_none_or(|c| c.name != topic.chapter) {
+            part.chapters.push(Chapter { name: topic.chapter.clone(), topics: Vec::new() });
+        }
+        if let Some(chapter) = part.chapters.last_mut() {
+            chapter.topics.push(topic.index);
+        }
+    }
+    parts
+}

@@ -1,0 +1,103 @@
+//! Static files (CSS, JS), embedded in the binary. URLs carry a version made from the files' contents
+//! (`/static/<version>/css/app.css`), so responses can be cached for a year and a new build is fetched
+//! at once. One version for the whole folder keeps relative ES-module imports working.
+
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use include_dir::{Dir, include_dir};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+static STATIC_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
+
+struct Asset {
+    bytes: &'static [u8],
+    etag: HeaderValue,
+    content_type: &'static str,
+}
+
+struct Assets {
+    version: String,
+    files: HashMap<String, Asset>,
+}
+
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
+    let mut files = HashMap::new();
+    let mut all = Vec::new();
+    collect(&STATIC_DIR, &mut all);
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut version_hash = Fnv::new();
+    for (path, bytes) in all {
+        version_hash.write(path.as_bytes());
+        version_hash.write(bytes);
+        let mut file_hash = Fnv::new();
+        file_hash.write(bytes);
+        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", file_hash.0)).unwrap_or(HeaderValue::from_static("\"0\""));
+        files.insert(path.clone(), Asset { bytes, etag, content_type: content_type(&path) });
+    }
+    Assets { version: format!("{:012x}", version_hash.0 & 0xffff_ffff_ffff), files }
+});
+
+fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
+    for file in dir.files() {
+        out.push((file.path().to_string_lossy().into_owned(), file.contents()));
+    }
+    for sub in dir.dirs() {
+        collect(sub, out);
+    }
+}
+
+/// FNV-1a: enough to tell versions apart, stable, no dependency.
+struct Fnv(u64);
+impl Fnv {
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The versioned URL of a static file, e.g. `url("css/app.css")`.
+pub fn url(path: &str) -> String {
+    format!("/static/{}/{path}", ASSETS.version)
+}
+
+/// `GET /static/{version}/{*path}`. An old version still gets the file, but not the year-long cache.
+pub async fn serve(Path((version, path)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let Some(asset) = ASSETS.files.get(&path) else {
+        return (StatusCode::NOT_FOUND, "ファイルが見つかりません").into_response();
+    };
+    let cache = if version == ASSETS.version { "public, max-age=31536000, immutable" } else { "no-cache" };
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == asset.etag) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, asset.etag.clone()), (header::CACHE_CONTROL, HeaderValue::from_static(cache))])
+            .into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+            (header::ETAG, asset.etag.clone()),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        Body::from(asset.bytes),
+    )
+        .into_response()
+}

@@ -1,0 +1,99 @@
+//! What every page's frame needs: asset URLs, the reader's theme choice (a cookie set by the theme
+//! button, read here so the page arrives in the right colours without inline script), and the course
+//! navigation.
+
+use crate::content::Course;
+use crate::web::assets;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header;
+use std::convert::Infallible;
+
+/// The frame of every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub css_url: String,
+    pub js_url: String,
+    /// `Some("light")`/`Some("dark")` when the reader chose; `None` follows the system.
+    pub theme: Option<&'static str>,
+    /// Text for the search box.
+    pub query: String,
+}
+
+impl Layout {
+    /// The frame for a request with these cookies.
+    pub fn new(cookie_header: Option<&str>) -> Self {
+        let theme = cookie_header.and_then(|cookies| {
+            cookies.split(';').find_map(|pair| match pair.trim() {
+                "theme=dark" => Some("dark"),
+                "theme=light" => Some("light"),
+                _ => None,
+            })
+        });
+        Layout { css_url: assets::url("css/app.css"), js_url: assets::url("js/app.js"), theme, query: String::new() }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Layout {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Layout::new(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok())))
+    }
+}
+
+/// A link in the course navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem<'a> {
+    pub href: String,
+    pub title: &'a str,
+    pub current: bool,
+    pub annotations: usize,
+    pub has_widget: bool,
+    pub empty: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavChapter<'a> {
+    pub name: Option<&'a str>,
+    pub items: Vec<NavItem<'a>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavPart<'a> {
+    pub name: Option<&'a str>,
+    pub chapters: Vec<NavChapter<'a>>,
+}
+
+/// The course map, with `current` marked.
+pub fn course_nav<'a>(course: &'a Course, current: Option<&str>) -> Vec<NavPart<'a>> {
+    course
+        .parts
+        .iter()
+        .map(|part| NavPart {
+            name: part.name.as_deref(),
+            chapters: part
+                .chapters
+                .iter()
+                .map(|chapter| NavChapter {
+                    name: chapter.name.as_deref(),
+                    items: chapter
+                        .topics
+                        .iter()
+                        .map(|&i| {
+                            let t = &course.topics[i];
+                            NavItem {
+                                href: format!("/topics/{}", t.slug),
+                                title: &t.title,
+                                current: current == Some(t.slug.as_str()),
+                                annotations: t.annotation_count,
+                                has_widget: !t.widgets.is_empty(),
+                                empty: t.notes_empty,
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}

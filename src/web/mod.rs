@@ -1,0 +1,10 @@
+//! Everything HTTP: the route table ([`router`]), one file per area with its handlers and page structs,
+//! static assets, and the layout every page shares.
+
+pub mod assets;
+pub mod health;
+pub mod layout;
+pub mod pages;
+pub mod router;
+pub mod search;
+pub mod widgets;

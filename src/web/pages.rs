@@ -1,0 +1,104 @@
+//! The reading pages: the home page (course map), a topic page per `###` section, and the error page.
+
+use crate::content::{Topic, TocEntry};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::layout::{Layout, NavPart, course_nav};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "topics/home.html")]
+pub struct HomePage<'a> {
+    pub layout: Layout,
+    pub title: &'a str,
+    pub nav: Vec<NavPart<'a>>,
+    pub topic_count: usize,
+    pub annotation_count: usize,
+}
+
+/// `GET /`: the course map.
+pub async fn home(State(state): State<AppState>, layout: Layout) -> Response {
+    let course = &state.course;
+    HomePage {
+        layout,
+        title: &course.title,
+        nav: course_nav(course, None),
+        topic_count: course.topics.len(),
+        annotation_count: course.topics.iter().map(|t| t.annotation_count).sum(),
+    }
+    .into_response()
+}
+
+/// A neighbouring topic, for previous/next links.
+pub struct Neighbour<'a> {
+    pub href: String,
+    pub title: &'a str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "topics/topic.html")]
+pub struct TopicPage<'a> {
+    pub layout: Layout,
+    pub course_title: &'a str,
+    pub topic: &'a Topic,
+    pub toc: &'a [TocEntry],
+    pub nav: Vec<NavPart<'a>>,
+    pub prev: Option<Neighbour<'a>>,
+    pub next: Option<Neighbour<'a>>,
+}
+
+/// `GET /topics/{slug}`.
+pub async fn topic(State(state): State<AppState>, Path(slug): Path<String>, layout: Layout) -> Result<Response> {
+    let course = &state.course;
+    let topic = course.topic(&slug).ok_or(AppError::NotFound)?;
+    let neighbour = |i: usize| {
+        course.topics.get(i).map(|t| Neighbour { href: format!("/topics/{}", t.slug), title: &t.title })
+    };
+    Ok(TopicPage {
+        layout,
+        course_title: &course.title,
+        topic,
+        toc: &topic.toc,
+        nav: course_nav(course, Some(&topic.slug)),
+        prev: topic.index.checked_sub(1).and_then(neighbour),
+        next: neighbour(topic.index + 1),
+    }
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+/// The error page for `status`, with `message` (already safe to show).
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "ページが見つかりません",
+        StatusCode::FORBIDDEN => "権限がありません",
+        StatusCode::UNAUTHORIZED => "ログインが必要です",
+        s if s.is_server_error() => "サーバーエラー",
+        _ => "リクエストを処理できません",
+    };
+    let page = ErrorPage { layout: Layout::new(None), status: status.as_u16(), heading, message: message.to_string() };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            (status, message.to_string()).into_response()
+        }
+    }
+}
+
+/// Fallback for every unknown path.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
