@@ -20,7 +20,7 @@ pub mod search;
 pub mod state;
 pub mod store;
 pub mod web;
-// pub mod widgets; (added when the widget models land)
+pub mod widgets;
 
 use content::source::ContentSource;
 use content::{Course, Problem};

@@ -124,12 +124,17 @@ pub async fn run(pool: &SqlitePool, course: &Course, query: &Query) -> Result<Re
     for hit in hits.into_iter().take(MAX_HITS as usize) {
         let Some(topic) = course.topic(&hit.slug) else { continue };
         let kind_label = match hit.kind.as_str() {
+            k if k == DocKind::Title.as_str() => "見出し",
             k if k == DocKind::Annotation.as_str() => "補足",
             k if k == DocKind::Supplement.as_str() => "補足資料",
             _ => "ノート",
         };
         results.items.push(ResultItem {
-            href: format!("/topics/{}#{}", topic.slug, hit.anchor),
+            href: if hit.anchor.is_empty() {
+                format!("/topics/{}", topic.slug)
+            } else {
+                format!("/topics/{}#{}", topic.slug, hit.anchor)
+            },
             topic_title: topic.title.clone(),
             kind_label,
             snippet_html: snippet(&hit.body, &highlight_terms),

@@ -24,12 +24,15 @@ pub struct Annotation {
 pub fn parse(text: &str) -> Result<Vec<Annotation>, Vec<(usize, String)>> {
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    let mut open: Option<(Annotation, Vec<&str>)> = None;
+    // The open block: its annotation (None when its opening line was malformed, so that its body is
+    // skipped instead of reported line by line), its opening line, and its body lines.
+    let mut open: Option<(Option<Annotation>, usize, Vec<&str>)> = None;
     for (i, line) in text.lines().enumerate() {
         let number = i + 1;
         let trimmed = line.trim_end();
         match open.take() {
-            Some((mut annotation, body)) if trimmed == ":::" => {
+            Some((annotation, _, body)) if trimmed == ":::" => {
+                let Some(mut annotation) = annotation else { continue };
                 annotation.body = body.join("\n").trim().to_string();
                 if annotation.body.is_empty() {
                     problems.push((annotation.line, "補足の本文が空です".to_string()));
@@ -37,25 +40,29 @@ pub fn parse(text: &str) -> Result<Vec<Annotation>, Vec<(usize, String)>> {
                     found.push(annotation);
                 }
             }
-            Some((annotation, mut body)) => {
+            Some((annotation, opened, mut body)) => {
                 if trimmed.starts_with("::: ") {
-                    problems.push((number, format!("{} 行目の補足が ::: で閉じられる前に次の補足が始まっています", annotation.line)));
+                    problems.push((number, format!("{opened} 行目の補足が ::: で閉じられる前に次の補足が始まっています")));
                 }
                 body.push(line);
-                open = Some((annotation, body));
+                open = Some((annotation, opened, body));
             }
-            None if trimmed.starts_with(":::") => match parse_opening(trimmed) {
-                Ok((anchor, title, source)) => {
-                    open = Some((Annotation { anchor, title, source, body: String::new(), line: number }, Vec::new()));
-                }
-                Err(message) => problems.push((number, message)),
-            },
+            None if trimmed.starts_with(":::") => {
+                let annotation = match parse_opening(trimmed) {
+                    Ok((anchor, title, source)) => Some(Annotation { anchor, title, source, body: String::new(), line: number }),
+                    Err(message) => {
+                        problems.push((number, message));
+                        None
+                    }
+                };
+                open = Some((annotation, number, Vec::new()));
+            }
             None if trimmed.trim().is_empty() || trimmed.starts_with("<!--") => {}
             None => problems.push((number, "補足ブロック（::: で始まる行）の外に文字があります".to_string())),
         }
     }
-    if let Some((annotation, _)) = open {
-        problems.push((annotation.line, "補足が ::: で閉じられていません".to_string()));
+    if let Some((_, opened, _)) = open {
+        problems.push((opened, "補足が ::: で閉じられていません".to_string()));
     }
     if problems.is_empty() { Ok(found) } else { Err(problems) }
 }
@@ -105,7 +112,7 @@ mod tests {
     fn reports_problems_with_lines() {
         let errors = parse("stray\n::: anchor=\"a\" title=\"t\"\nx\n:::\n::: anchor=\"b\" title=\"t\" source=\"s\"\nopen\n").unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|(l, _)| *l).collect();
-        assert_eq!(lines, vec![1, 2, 4, 5], "{errors:?}");
+        assert_eq!(lines, vec![1, 2, 5], "stray text, a missing attribute, an unclosed block: {errors:?}");
         assert!(errors[1].1.contains("source"));
     }
 }

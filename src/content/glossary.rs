@@ -45,11 +45,18 @@ pub fn normalize(text: &str) -> String {
     folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The entries a normalized query refers to: the query is one of the words, or contains one.
+/// The entries a normalized query refers to: the query is one of the words, or contains one. Spaces are
+/// ignored on both sides, since Japanese is written both ways ("パッシブ モード", "パッシブモード").
 pub fn lookup<'a>(terms: &'a [Term], query: &str) -> Vec<&'a Term> {
+    let query: String = query.split_whitespace().collect();
     terms
         .iter()
-        .filter(|term| term.words.iter().any(|word| query == word || (word.chars().count() >= 3 && query.contains(word.as_str()))))
+        .filter(|term| {
+            term.words.iter().any(|word| {
+                let word: String = word.split_whitespace().collect();
+                query == word || (word.chars().count() >= 3 && query.contains(word.as_str()))
+            })
+        })
         .collect()
 }
 
@@ -69,5 +76,7 @@ mod tests {
         assert_eq!(lookup(&terms, "passive mode").len(), 1);
         assert_eq!(lookup(&terms, "ftp passive mode とは").len(), 1);
         assert!(lookup(&terms, "active").is_empty());
+        assert_eq!(lookup(&terms, "パッシブ モード").len(), 1, "spaces do not matter");
+        assert_eq!(lookup(&terms, "passivemode").len(), 1);
     }
 }

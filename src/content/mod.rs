@@ -78,6 +78,8 @@ pub struct Part {
 /// What a search entry is.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DocKind {
+    /// The topic's heading; its anchor is empty (the top of the page).
+    Title,
     Notes,
     Annotation,
     Supplement,
@@ -86,6 +88,7 @@ pub enum DocKind {
 impl DocKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            DocKind::Title => "title",
             DocKind::Notes => "notes",
             DocKind::Annotation => "annotation",
             DocKind::Supplement => "supplement",
@@ -313,6 +316,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
     let mut search_docs = Vec::new();
     for (index, (raw, slug)) in outline.topics.iter().zip(&slugs).enumerate() {
         let mut toc = vec![TocEntry { id: "notes".into(), label: "ノート".into(), kind: "notes" }];
+        search_docs.push(SearchDoc { slug: slug.clone(), anchor: String::new(), kind: DocKind::Title, text: raw.heading.clone() });
         let mut insert_html = Vec::new();
         let mut anchors = Vec::new();
         let mut insert_lines = Vec::new();

@@ -240,7 +240,13 @@ pub fn params_from_query(pairs: &[(String, String)]) -> Result<Params, ParamErro
     // The bounds keep every value inside u32, so the conversions below cannot fail.
     let small = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
     Ok(Params {
-        scenario: query_choice(pairs, "scenario", d.scenario, &Scenario::ALL, Scenario::name)?,
+        scenario: query_choice(
+            pairs,
+            "scenario",
+            d.scenario,
+            &Scenario::ALL,
+            Scenario::name,
+        )?,
         n: small(query_u64(pairs, "n", d.n.into(), N_RANGE.0, N_RANGE.1)?),
         seed: query_u64(pairs, "seed", d.seed, 0, u64::MAX)?,
         actions: small(query_u64(
@@ -357,9 +363,7 @@ fn run(processes: &[Process], action: &Action) -> Result<(Vec<Process>, Effect),
         Action::Exec { pid, program } => {
             live(processes, *pid, "execve()")?;
             if program.trim().is_empty() {
-                return Err(ParamError(
-                    "execve() するプログラム名が空です".to_owned(),
-                ));
+                return Err(ParamError("execve() するプログラム名が空です".to_owned()));
             }
             let mut old = String::new();
             for p in next.iter_mut().filter(|p| p.pid == *pid) {
@@ -370,8 +374,13 @@ fn run(processes: &[Process], action: &Action) -> Result<(Vec<Process>, Effect),
         Action::Exit { pid, subreaper } => {
             let me = live(processes, *pid, "exit()")?;
             let new_parent = match subreaper {
-                Some(s) if *s != *pid && is_ancestor(processes, *s, *pid) => {
-                    live(processes, *s, "").map_or(INIT_PID, |_| *s)
+                Some(s)
+                    if is_ancestor(processes, *s, *pid)
+                        && processes
+                            .iter()
+                            .any(|p| p.pid == *s && p.state == ProcState::Running) =>
+                {
+                    *s
                 }
                 _ => INIT_PID,
             };
@@ -509,23 +518,33 @@ impl Sim {
 
     /// Applies `action` through the rules engine and records the step, with a generated
     /// description followed by `extra`. Returns the effect for callers that need the child.
-    fn act(&mut self, action: Action, extra: &str, code_line: Option<u32>, i: Option<u32>) -> Effect {
+    fn act(
+        &mut self,
+        action: Action,
+        extra: &str,
+        code_line: Option<u32>,
+        i: Option<u32>,
+    ) -> Effect {
         let before = self.procs.clone();
         let (after, effect) = match run(&before, &action) {
             Ok(r) => r,
-            // The scenarios only make legal calls; if one ever did not, showing the rule it
-            // broke beats aborting the page.
-            Err(e) => (before.clone(), {
-                self.push_raw(StepKind::Wait, 0, None, None, e.0, vec![]);
+            // The scenarios only make legal calls (their tests replay them); if one ever did
+            // not, a step showing the broken rule beats aborting the page.
+            Err(e) => {
+                let (kind, pid) = match &action {
+                    Action::Fork { parent } => (StepKind::Fork, *parent),
+                    Action::Exec { pid, .. } => (StepKind::Exec, *pid),
+                    Action::Exit { pid, .. } => (StepKind::Exit, *pid),
+                    Action::Wait { pid } => (StepKind::Wait, *pid),
+                };
+                self.push_raw(kind, pid, None, None, e.0, vec![]);
                 return Effect::NoChildren;
-            }),
+            }
         };
         self.procs = after;
         let (kind, pid, child, program, mut text, returns) = describe(&before, &action, &effect);
-        if !extra.is_empty() {
-            text.push(' ');
-            text.push_str(extra);
-        }
+        // Japanese sentences run on without a space after 。
+        text.push_str(extra);
         self.steps.push(ForkStep {
             action: kind,
             pid,
@@ -589,7 +608,14 @@ fn pid_list(pids: &[u32]) -> String {
     format!("PID {}", v.join(", "))
 }
 
-type Described = (StepKind, u32, Option<u32>, Option<String>, String, Vec<Return>);
+type Described = (
+    StepKind,
+    u32,
+    Option<u32>,
+    Option<String>,
+    String,
+    Vec<Return>,
+);
 
 /// The step fields for an applied action: kind, caller, child, program, description, returns.
 fn describe(before: &[Process], action: &Action, effect: &Effect) -> Described {
@@ -614,9 +640,8 @@ fn describe(before: &[Process], action: &Action, effect: &Effect) -> Described {
             vec![
                 Return {
                     pid: *parent,
-                    value: (*parent).into(),
-                }
-                .with_value((*child).into()),
+                    value: (*child).into(),
+                },
                 Return {
                     pid: *child,
                     value: 0,
@@ -644,7 +669,9 @@ fn describe(before: &[Process], action: &Action, effect: &Effect) -> Described {
         ) => {
             let mut text = format!("{} が終了する。", who(*pid));
             if *reaped_by_init {
-                text.push_str("親は init (PID 1) なので、すぐに wait して回収し、ゾンビは残らない。");
+                text.push_str(
+                    "親は init (PID 1) なので、すぐに wait して回収し、ゾンビは残らない。",
+                );
             } else {
                 let ppid = before.iter().find(|p| p.pid == *pid).map_or(0, |p| p.ppid);
                 text.push_str(&format!(
@@ -715,15 +742,11 @@ fn describe(before: &[Process], action: &Action, effect: &Effect) -> Described {
             }],
         ),
         // `run` pairs each action with its own effect; these arms only satisfy the compiler.
-        (Action::Fork { parent }, _) => (StepKind::Fork, *parent, None, None, String::new(), vec![]),
+        (Action::Fork { parent }, _) => {
+            (StepKind::Fork, *parent, None, None, String::new(), vec![])
+        }
         (Action::Exec { pid, .. }, _) => (StepKind::Exec, *pid, None, None, String::new(), vec![]),
         (Action::Exit { pid, .. }, _) => (StepKind::Exit, *pid, None, None, String::new(), vec![]),
-    }
-}
-
-impl Return {
-    fn with_value(self, value: i64) -> Return {
-        Return { value, ..self }
     }
 }
 
@@ -801,7 +824,7 @@ fn fork_loop(n: u32) -> ForkTree {
     let total = s.procs.len();
     if let Some(last) = s.steps.last_mut() {
         last.description.push_str(&format!(
-            " ループが終わると、元の a.out を含めて 2^{n} = {total} 個のプロセスがあり、元のプロセスの子は {n} 個。"
+            "ループが終わると、元の a.out を含めて 2^{n} = {total} 個のプロセスがあり、元のプロセスの子は {n} 個。"
         ));
     }
     s.finish()
@@ -964,10 +987,7 @@ fn orphan(subreaper: Option<u32>) -> ForkTree {
         None,
     );
     s.act(
-        Action::Exit {
-            pid: sh,
-            subreaper,
-        },
+        Action::Exit { pid: sh, subreaper },
         "sh はバックグラウンドの sleep を残したまま先に終了する。",
         None,
         None,
@@ -1178,18 +1198,38 @@ mod tests {
         assert_eq!((ls.program.as_str(), ls.ppid), ("ls", 100));
         // At most bash and one child ever exist; exactly one process is created.
         assert!(t.steps.iter().all(|s| alive(&s.processes) <= 2));
-        assert_eq!(t.steps.iter().filter(|s| s.action == StepKind::Fork).count(), 1);
+        assert_eq!(
+            t.steps
+                .iter()
+                .filter(|s| s.action == StepKind::Fork)
+                .count(),
+            1
+        );
         assert_eq!(t.processes.len(), 2);
         // Zombie before the wait that reaps it, gone after.
-        let exit_i = t.steps.iter().position(|s| s.action == StepKind::Exit).unwrap();
-        let reap_i = t.steps.iter().rposition(|s| s.action == StepKind::Wait).unwrap();
+        let exit_i = t
+            .steps
+            .iter()
+            .position(|s| s.action == StepKind::Exit)
+            .unwrap();
+        let reap_i = t
+            .steps
+            .iter()
+            .rposition(|s| s.action == StepKind::Wait)
+            .unwrap();
         assert!(exit_i < reap_i);
         for s in &t.steps[exit_i..reap_i] {
             let st = s.processes.iter().find(|p| p.pid == 101).unwrap().state;
             assert_eq!(st, ProcState::Zombie);
         }
         assert_eq!(t.steps[reap_i].child, Some(101));
-        assert_eq!(t.steps[reap_i].returns, vec![Return { pid: 100, value: 101 }]);
+        assert_eq!(
+            t.steps[reap_i].returns,
+            vec![Return {
+                pid: 100,
+                value: 101
+            }]
+        );
         let last = t.processes.iter().find(|p| p.pid == 101).unwrap();
         assert_eq!(last.state, ProcState::Exited);
         // The first wait blocks while ls still runs.
@@ -1261,6 +1301,12 @@ mod tests {
         // The adopted child's exit leaves a zombie for the subreaper to wait for.
         let after = apply(&after, &exit(102, Some(100))).unwrap();
         assert_eq!(after[2].state, ProcState::Zombie);
+        // wait() reaps the lowest PID first: sh (101), then the adopted sleep (102).
+        let after = apply(&after, &Action::Wait { pid: 100 }).unwrap();
+        assert_eq!(
+            (after[1].state, after[2].state),
+            (ProcState::Exited, ProcState::Zombie)
+        );
         let after = apply(&after, &Action::Wait { pid: 100 }).unwrap();
         assert_eq!(after[2].state, ProcState::Exited);
         // A subreaper that is not an ancestor does not adopt.
@@ -1277,10 +1323,24 @@ mod tests {
             subreaper: true,
             ..Params::default()
         });
-        assert!(t.processes.iter().all(|p| p.pid == 100 || p.state == ProcState::Exited));
-        assert!(t.processes.iter().find(|p| p.pid == 102).is_some_and(|p| p.ppid == 100));
+        assert!(
+            t.processes
+                .iter()
+                .all(|p| p.pid == 100 || p.state == ProcState::Exited)
+        );
+        assert!(
+            t.processes
+                .iter()
+                .find(|p| p.pid == 102)
+                .is_some_and(|p| p.ppid == 100)
+        );
         let t = run_scenario(Scenario::Orphan);
-        assert!(t.processes.iter().find(|p| p.pid == 102).is_some_and(|p| p.ppid == 1));
+        assert!(
+            t.processes
+                .iter()
+                .find(|p| p.pid == 102)
+                .is_some_and(|p| p.ppid == 1)
+        );
     }
 
     #[test]
@@ -1297,7 +1357,13 @@ mod tests {
         assert_eq!(effect, Effect::NoChildren);
         let (_, _, _, _, text, returns) = describe(&list, &Action::Wait { pid: 101 }, &effect);
         assert!(text.contains("ECHILD"));
-        assert_eq!(returns, vec![Return { pid: 101, value: -1 }]);
+        assert_eq!(
+            returns,
+            vec![Return {
+                pid: 101,
+                value: -1
+            }]
+        );
     }
 
     #[test]
@@ -1356,9 +1422,18 @@ mod tests {
                 Wait
             ]
         );
-        let programs: Vec<&str> = t.steps[7].processes.iter().map(|p| p.program.as_str()).collect();
+        let programs: Vec<&str> = t.steps[7]
+            .processes
+            .iter()
+            .map(|p| p.program.as_str())
+            .collect();
         assert_eq!(programs, ["bash", "cat", "grep"]);
-        assert!(t.processes.iter().skip(1).all(|p| p.state == ProcState::Exited));
+        assert!(
+            t.processes
+                .iter()
+                .skip(1)
+                .all(|p| p.state == ProcState::Exited)
+        );
         let reaped: Vec<Option<u32>> = t.steps[12..].iter().map(|s| s.child).collect();
         assert_eq!(reaped, [Some(101), Some(102)]);
     }
@@ -1474,7 +1549,10 @@ mod tests {
         assert_eq!(step["action"], "fork");
         assert_eq!(step["child"], 101);
         assert_eq!(step["program"], serde_json::Value::Null);
-        assert_eq!(step["returns"][1], serde_json::json!({"pid": 101, "value": 0}));
+        assert_eq!(
+            step["returns"][1],
+            serde_json::json!({"pid": 101, "value": 0})
+        );
         assert_eq!(
             step["processes"][1],
             serde_json::json!({"pid": 101, "ppid": 100, "program": "bash", "state": "running"})
@@ -1483,12 +1561,23 @@ mod tests {
         step_keys.sort();
         assert_eq!(
             step_keys,
-            ["action", "child", "code_line", "description", "i", "pid", "processes", "program", "returns"]
+            [
+                "action",
+                "child",
+                "code_line",
+                "description",
+                "i",
+                "pid",
+                "processes",
+                "program",
+                "returns"
+            ]
         );
         assert_eq!(v["processes"][1]["state"], "exited");
-        let action: Action =
-            serde_json::from_value(serde_json::json!({"action": "exec", "pid": 101, "program": "ls"}))
-                .unwrap();
+        let action: Action = serde_json::from_value(
+            serde_json::json!({"action": "exec", "pid": 101, "program": "ls"}),
+        )
+        .unwrap();
         assert_eq!(
             action,
             Action::Exec {
@@ -1496,7 +1585,8 @@ mod tests {
                 program: "ls".to_owned()
             }
         );
-        let exit: Action = serde_json::from_value(serde_json::json!({"action": "exit", "pid": 5})).unwrap();
+        let exit: Action =
+            serde_json::from_value(serde_json::json!({"action": "exit", "pid": 5})).unwrap();
         assert_eq!(
             exit,
             Action::Exit {
@@ -1518,7 +1608,11 @@ mod tests {
                 });
                 assert!(!t.steps.is_empty());
                 for s in &t.steps {
-                    assert!(s.description.chars().any(|c| c > '\u{3000}'), "{}", s.description);
+                    assert!(
+                        s.description.chars().any(|c| c > '\u{3000}'),
+                        "{}",
+                        s.description
+                    );
                 }
             }
         }

@@ -191,7 +191,13 @@ pub fn params_from_query(pairs: &[(String, String)]) -> Result<Params, ParamErro
     Ok(Params {
         mode: query_choice(pairs, "mode", Mode::Active, &Mode::ALL, Mode::name)?,
         client_nat: query_bool(pairs, "client_nat", false)?,
-        client_fw: query_choice(pairs, "client_fw", ClientFw::None, &ClientFw::ALL, ClientFw::name)?,
+        client_fw: query_choice(
+            pairs,
+            "client_fw",
+            ClientFw::None,
+            &ClientFw::ALL,
+            ClientFw::name,
+        )?,
         server_fw: query_choice(
             pairs,
             "server_fw",
@@ -423,9 +429,8 @@ pub fn parse_229(line: &str) -> Result<u16, ParamError> {
         .ok_or_else(|| ParamError(format!("229 応答の区切り文字が読めません（{example}）")))?;
     let fields: Vec<&str> = inner.split(d).collect();
     // "|||50000|" splits into "", "", "", "50000", "".
-    let well_formed = fields.len() == 5
-        && fields[..3].iter().all(|f| f.is_empty())
-        && fields[4].is_empty();
+    let well_formed =
+        fields.len() == 5 && fields[..3].iter().all(|f| f.is_empty()) && fields[4].is_empty();
     if !well_formed {
         return Err(ParamError(format!(
             "229 応答の形は (<d><d><d>ポート<d>) です（{example}、「{}」）",
@@ -554,7 +559,8 @@ fn active(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
     let port_line = port_command(client_own, ACTIVE_DATA_PORT);
     let (p1, p2) = encode_port(ACTIVE_DATA_PORT);
     let mut explain = format!(
-        "クライアントは {ACTIVE_DATA_PORT} 番で待ち受け、PORT でそのアドレスとポートを知らせる。h1〜h4 はアドレスの 4 つのオクテット、p1 = ⌊{ACTIVE_DATA_PORT}/256⌋ = {p1}、p2 = {ACTIVE_DATA_PORT} mod 256 = {p2}（{p1}×256 + {p2} = {ACTIVE_DATA_PORT}）。IPv6 でも使える形は EPRT |1|{CLIENT_ADDR}|{ACTIVE_DATA_PORT}| (RFC 2428 §2)。"
+        "クライアントは {ACTIVE_DATA_PORT} 番で待ち受け、PORT でそのアドレスとポートを知らせる。h1〜h4 はアドレスの 4 つのオクテット、p1 = ⌊{ACTIVE_DATA_PORT}/256⌋ = {p1}、p2 = {ACTIVE_DATA_PORT} mod 256 = {p2}（{p1}×256 + {p2} = {ACTIVE_DATA_PORT}）。拡張版の EPRT (RFC 2428 §2) なら {} と書く（IPv6 では |2|）。",
+        eprt(IpAddr::V4(client_own), ACTIVE_DATA_PORT)
     );
     // Where the server will actually send its SYN.
     let target = if p.client_nat && helper {
@@ -642,7 +648,7 @@ fn active(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
             );
             w.say(s, Side::Server, "425 Can't open data connection.");
             format!(
-                "失敗: サーバからの着信 SYN が届かない。{r} 対策はパッシブモード (PASV/EPSV) に切り替えるか、PORT を読んで穴を開ける FTP ヘルパー (conntrack helper / ALG) を使うこと。"
+                "失敗: サーバからの着信 SYN が届かない。{r}対策はパッシブモード (PASV/EPSV) に切り替えるか、PORT を読んで穴を開ける FTP ヘルパー (conntrack helper / ALG) を使うこと。"
             )
         }
         None => {
@@ -770,7 +776,7 @@ fn passive(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
                 Some(data),
             );
             format!(
-                "失敗: クライアントのデータ接続が届かない。{r} クライアントは応答の無い connect() で待たされ、タイムアウトする。対策はサーバのファイアウォールでパッシブ用ポート範囲を開けること（またはサーバ側の FTP ヘルパーに 227/229 を読ませること）。"
+                "失敗: クライアントのデータ接続が届かない。{r}クライアントは応答の無い connect() で待たされ、タイムアウトする。対策はサーバのファイアウォールでパッシブ用ポート範囲を開けること（またはサーバ側の FTP ヘルパーに 227/229 を読ませること）。"
             )
         }
         None => {
@@ -793,9 +799,13 @@ fn passive(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
                 Some(data),
             );
             w.say(s, Side::Server, "226 Transfer complete.");
-            let cmd = if p.mode == Mode::Epsv { "EPSV" } else { "PASV" };
+            let cmd = if p.mode == Mode::Epsv {
+                "EPSV では PASV と同じく"
+            } else {
+                "PASV では"
+            };
             format!(
-                "成功: {cmd} ではクライアントが外向きに {SERVER_ADDR}:{PASSIVE_PORT} へデータ接続を開くので、クライアント側の NAT やファイアウォールに関係なく通る (RFC 1579 が勧める方法)。サーバ側ではパッシブ用ポート範囲が開いている必要がある。"
+                "成功: {cmd}クライアントが外向きに {SERVER_ADDR}:{PASSIVE_PORT} へデータ接続を開くので、クライアント側の NAT やファイアウォールに関係なく通る (ファイアウォール越しには PASV を使うよう RFC 1579 が勧めている)。サーバ側ではパッシブ用ポート範囲が開いている必要がある。"
             )
         }
     }
@@ -834,7 +844,10 @@ mod tests {
             parse_227("227 Entering Passive Mode 10,0,0,1,4,1"),
             Ok((Ipv4Addr::new(10, 0, 0, 1), 1025))
         );
-        assert_eq!(parse_227("(1,2,3,4,0,80)"), Ok((Ipv4Addr::new(1, 2, 3, 4), 80)));
+        assert_eq!(
+            parse_227("(1,2,3,4,0,80)"),
+            Ok((Ipv4Addr::new(1, 2, 3, 4), 80))
+        );
         let line = pasv_reply(SERVER_ADDR, PASSIVE_PORT);
         assert_eq!(parse_227(&line), Ok((SERVER_ADDR, PASSIVE_PORT)));
     }
@@ -862,7 +875,10 @@ mod tests {
 
     #[test]
     fn parse_229_examples_and_rejections() {
-        assert_eq!(parse_229("229 Entering Extended Passive Mode (|||50000|)"), Ok(50000));
+        assert_eq!(
+            parse_229("229 Entering Extended Passive Mode (|||50000|)"),
+            Ok(50000)
+        );
         assert_eq!(parse_229(&epsv_reply(6446)), Ok(6446));
         assert_eq!(parse_229("229 ok (!!!21!)"), Ok(21));
         for bad in [
@@ -879,7 +895,10 @@ mod tests {
 
     #[test]
     fn command_encodings_match_the_fact_sheet() {
-        assert_eq!(port_command(CLIENT_ADDR, ACTIVE_DATA_PORT), "PORT 203,0,113,5,192,0");
+        assert_eq!(
+            port_command(CLIENT_ADDR, ACTIVE_DATA_PORT),
+            "PORT 203,0,113,5,192,0"
+        );
         assert_eq!(
             pasv_reply(SERVER_ADDR, PASSIVE_PORT),
             "227 Entering Passive Mode (198,51,100,7,195,80)."
@@ -903,7 +922,8 @@ mod tests {
         match p.mode {
             Mode::Active => {
                 p.client_fw != ClientFw::StatefulHelper
-                    && (p.client_nat || matches!(p.client_fw, ClientFw::Stateless | ClientFw::Stateful))
+                    && (p.client_nat
+                        || matches!(p.client_fw, ClientFw::Stateless | ClientFw::Stateful))
             }
             Mode::Passive | Mode::Epsv => p.server_fw == ServerFw::Only21,
         }
@@ -939,7 +959,10 @@ mod tests {
             let control = &s.connections[0];
             assert_eq!(control.purpose, Purpose::Control);
             assert_eq!(control.opener, Side::Client);
-            assert_eq!((control.to_addr.as_str(), control.to_port), ("198.51.100.7", 21));
+            assert_eq!(
+                (control.to_addr.as_str(), control.to_port),
+                ("198.51.100.7", 21)
+            );
             assert_eq!(control.from_port, 50123);
             assert!(!control.blocked);
 
@@ -953,11 +976,18 @@ mod tests {
                 !blocked && p.client_fw == ClientFw::StatefulHelper,
                 "{ctx}"
             );
-            let client_addr = if p.client_nat { "192.168.1.10" } else { "203.0.113.5" };
+            let client_addr = if p.client_nat {
+                "192.168.1.10"
+            } else {
+                "203.0.113.5"
+            };
             match p.mode {
                 Mode::Active => {
                     assert_eq!(data.opener, Side::Server, "{ctx}");
-                    assert_eq!((data.from_addr.as_str(), data.from_port), ("198.51.100.7", 20));
+                    assert_eq!(
+                        (data.from_addr.as_str(), data.from_port),
+                        ("198.51.100.7", 20)
+                    );
                     assert_eq!(data.to_port, 49152);
                     let to = if p.client_nat && p.client_fw != ClientFw::StatefulHelper {
                         "192.168.1.10"
@@ -968,14 +998,20 @@ mod tests {
                 }
                 Mode::Passive | Mode::Epsv => {
                     assert_eq!(data.opener, Side::Client, "{ctx}");
-                    assert_eq!((data.to_addr.as_str(), data.to_port), ("198.51.100.7", 50000));
+                    assert_eq!(
+                        (data.to_addr.as_str(), data.to_port),
+                        ("198.51.100.7", 50000)
+                    );
                     assert_eq!(data.from_addr, client_addr);
                 }
             }
 
             let last = s.transcript.last().unwrap();
             if blocked {
-                assert!(!s.transcript.iter().any(|l| l.text.starts_with("226")), "{ctx}");
+                assert!(
+                    !s.transcript.iter().any(|l| l.text.starts_with("226")),
+                    "{ctx}"
+                );
                 assert!(s.outcome.starts_with("失敗"), "{ctx}");
             } else {
                 assert_eq!(last.text, "226 Transfer complete.", "{ctx}");
@@ -1012,7 +1048,10 @@ mod tests {
         assert_eq!(codes(&active), ["220", "PORT", "200", "RETR", "150", "226"]);
         assert_eq!(active.transcript[1].text, "PORT 203,0,113,5,192,0");
         let passive = run(Mode::Passive, ClientFw::None, ServerFw::PassiveRange, false);
-        assert_eq!(codes(&passive), ["220", "PASV", "227", "RETR", "150", "226"]);
+        assert_eq!(
+            codes(&passive),
+            ["220", "PASV", "227", "RETR", "150", "226"]
+        );
         assert_eq!(
             passive.transcript[2].text,
             "227 Entering Passive Mode (198,51,100,7,195,80)."
@@ -1024,8 +1063,19 @@ mod tests {
         let nat = run(Mode::Active, ClientFw::None, ServerFw::PassiveRange, true);
         assert_eq!(codes(&nat), ["220", "PORT", "200", "RETR", "150", "425"]);
         assert_eq!(nat.transcript[1].text, "PORT 192,168,1,10,192,0");
-        assert!(nat.connections[1].reason.as_deref().unwrap().contains("プライベート"));
-        let stateful = run(Mode::Active, ClientFw::Stateful, ServerFw::PassiveRange, false);
+        assert!(
+            nat.connections[1]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("プライベート")
+        );
+        let stateful = run(
+            Mode::Active,
+            ClientFw::Stateful,
+            ServerFw::PassiveRange,
+            false,
+        );
         assert_eq!(codes(&stateful).last().unwrap(), "425");
         let blocked = run(Mode::Passive, ClientFw::None, ServerFw::Only21, false);
         assert_eq!(codes(&blocked), ["220", "PASV", "227"]);
@@ -1092,7 +1142,10 @@ mod tests {
             })
         );
         let err = params_from_query(&q(&[("client_fw", "iptables")])).unwrap_err();
-        assert!(err.0.contains("client_fw") && err.0.contains("helper"), "{err}");
+        assert!(
+            err.0.contains("client_fw") && err.0.contains("helper"),
+            "{err}"
+        );
         assert!(params_from_query(&q(&[("mode", "ACTIVE")])).is_err());
         assert!(params_from_query(&q(&[("server_fw", "all")])).is_err());
         assert!(params_from_query(&q(&[("client_nat", "2")])).is_err());

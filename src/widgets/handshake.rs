@@ -215,7 +215,13 @@ impl Default for Params {
 /// (normal, 0, false), unknown keys are ignored, bad values are a [`ParamError`].
 pub fn params_from_query(pairs: &[(String, String)]) -> Result<Params, ParamError> {
     Ok(Params {
-        scenario: query_choice(pairs, "scenario", Scenario::Normal, &Scenario::ALL, Scenario::name)?,
+        scenario: query_choice(
+            pairs,
+            "scenario",
+            Scenario::Normal,
+            &Scenario::ALL,
+            Scenario::name,
+        )?,
         seed: query_u64(pairs, "seed", 0, 0, u64::MAX)?,
         relative: query_bool(pairs, "relative", false)?,
     })
@@ -431,9 +437,18 @@ impl Writer {
         seg.lost = lost;
         seg.note = match (retry, lost) {
             (0, false) => format!("クライアントが SYN を送る（seq={}）", self.c(0)),
-            (0, true) => format!("クライアントが SYN を送るが、途中で失われる（seq={}）", self.c(0)),
-            (_, false) => format!("{retry} 回目の再送 SYN が届く（seq={}、同じ ISN）", self.c(0)),
-            (_, true) => format!("{retry} 回目の再送 SYN も失われる（seq={}、同じ ISN）", self.c(0)),
+            (0, true) => format!(
+                "クライアントが SYN を送るが、途中で失われる（seq={}）",
+                self.c(0)
+            ),
+            (_, false) => format!(
+                "{retry} 回目の再送 SYN が届く（seq={}、同じ ISN）",
+                self.c(0)
+            ),
+            (_, true) => format!(
+                "{retry} 回目の再送 SYN も失われる（seq={}、同じ ISN）",
+                self.c(0)
+            ),
         };
         let mut explain = if retry == 0 {
             format!(
@@ -649,10 +664,7 @@ fn closed_port(w: &mut Writer) {
     // both displays (Wireshark's relative view shows 0 too).
     rst.seq = Some(0);
     rst.ack = Some(w.c(1));
-    rst.note = format!(
-        "サーバ側の TCP が RST,ACK を返す（seq=0, ack={}）",
-        w.c(1)
-    );
+    rst.note = format!("サーバ側の TCP が RST,ACK を返す（seq=0, ack={}）", w.c(1));
     rst.explain = format!(
         "CLOSED のポートに届いた SYN には <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> を返す (RFC 9293 §3.10.7.1)。届いた SYN に ACK ビットが無いので SEQ = 0、SYN が番号を 1 つ消費するので ACK = {}。サーバは ISN を選ばず、状態も CLOSED のまま。RST を受け取ったクライアントは CLOSED に戻り、connect() は ECONNREFUSED (Connection refused) で失敗する。{}",
         w.cs(1),
@@ -710,7 +722,7 @@ fn simultaneous_open(w: &mut Writer) {
         w.c(1)
     );
     syn_ack_b.explain = format!(
-        "B は seq = {}, ack = {} の SYN,ACK を送る。それぞれの SYN,ACK が届くと、ACK が自分の SYN を確認するので、両側とも SYN-RECEIVED から ESTABLISHED になる (Fig. 7 の 5〜7 行目)。3 往復ではなく 4 つのセグメントで 1 本の接続ができる。{}",
+        "B は seq = {}, ack = {} の SYN,ACK を送る。それぞれの SYN,ACK が届くと、ACK が自分の SYN を確認するので、両側とも SYN-RECEIVED から ESTABLISHED になる (Fig. 7 の 5〜7 行目)。通常の 3 つではなく 4 つのセグメントで 1 本の接続ができる。{}",
         w.ss(0),
         w.cs(1),
         w.relative_hint()
@@ -784,7 +796,9 @@ fn close(w: &mut Writer) {
     w.push(ack_a, TcpState::TimeWait, TcpState::Closed);
 
     let mut expire = Seg::new(Side::Client, &[], t_last + 2 * MSL_MS);
-    expire.note = "A の TIME-WAIT タイマー (2MSL = 4 分) が切れ、A も CLOSED になる（セグメントは送らない）".to_owned();
+    expire.note =
+        "A の TIME-WAIT タイマー (2MSL = 4 分) が切れ、A も CLOSED になる（セグメントは送らない）"
+            .to_owned();
     expire.explain = "TIME-WAIT は 2×MSL で終わる (RFC 9293 §3.6.1)。送るものは何も無く、A は接続の記録 (TCB) を消して CLOSED になる。".to_owned();
     w.push(expire, TcpState::Closed, TcpState::Closed);
 }
@@ -805,7 +819,12 @@ pub enum Field {
 
 impl Field {
     /// Every field, in display order.
-    pub const ALL: [Field; 4] = [Field::Seq, Field::Ack, Field::ClientState, Field::ServerState];
+    pub const ALL: [Field; 4] = [
+        Field::Seq,
+        Field::Ack,
+        Field::ClientState,
+        Field::ServerState,
+    ];
 
     /// The name used in forms and JSON.
     pub fn name(self) -> &'static str {
@@ -901,10 +920,11 @@ fn parse_number_answer(answer: &str) -> Result<Option<u32>, ParamError> {
             c => c,
         })
         .collect();
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = digits.parse::<u32>() {
-            return Ok(Some(n));
-        }
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = digits.parse::<u32>()
+    {
+        return Ok(Some(n));
     }
     Err(ParamError(format!(
         "答え「{}」は 0〜4294967295 の整数ではありません（番号が無い場合は「なし」）",
@@ -953,14 +973,64 @@ mod tests {
         let got: Vec<_> = h
             .steps
             .iter()
-            .map(|s| (s.from, flags(s), s.seq, s.ack, s.len, s.client_state, s.server_state))
+            .map(|s| {
+                (
+                    s.from,
+                    flags(s),
+                    s.seq,
+                    s.ack,
+                    s.len,
+                    s.client_state,
+                    s.server_state,
+                )
+            })
             .collect();
         let want = vec![
-            (Side::Client, vec!["SYN"], Some(a), None, 0, SynSent, SynReceived),
-            (Side::Server, vec!["SYN", "ACK"], Some(b), Some(a + 1), 0, Established, SynReceived),
-            (Side::Client, vec!["ACK"], Some(a + 1), Some(b + 1), 0, Established, Established),
-            (Side::Client, vec!["PSH", "ACK"], Some(a + 1), Some(b + 1), 100, Established, Established),
-            (Side::Server, vec!["ACK"], Some(b + 1), Some(a + 101), 0, Established, Established),
+            (
+                Side::Client,
+                vec!["SYN"],
+                Some(a),
+                None,
+                0,
+                SynSent,
+                SynReceived,
+            ),
+            (
+                Side::Server,
+                vec!["SYN", "ACK"],
+                Some(b),
+                Some(a + 1),
+                0,
+                Established,
+                SynReceived,
+            ),
+            (
+                Side::Client,
+                vec!["ACK"],
+                Some(a + 1),
+                Some(b + 1),
+                0,
+                Established,
+                Established,
+            ),
+            (
+                Side::Client,
+                vec!["PSH", "ACK"],
+                Some(a + 1),
+                Some(b + 1),
+                100,
+                Established,
+                Established,
+            ),
+            (
+                Side::Server,
+                vec!["ACK"],
+                Some(b + 1),
+                Some(a + 101),
+                0,
+                Established,
+                Established,
+            ),
         ];
         assert_eq!(got, want);
         assert!(h.steps.iter().all(|s| !s.lost));
@@ -978,7 +1048,13 @@ mod tests {
         assert_eq!(h.server_isn, rng.next_u32());
         assert_eq!(h.seed, 99);
         assert_eq!(h.steps[1].ack, Some(h.client_isn.wrapping_add(1)));
-        assert_eq!(h, simulate(&Params { seed: 99, ..Params::default() }));
+        assert_eq!(
+            h,
+            simulate(&Params {
+                seed: 99,
+                ..Params::default()
+            })
+        );
     }
 
     #[test]
@@ -1096,10 +1172,7 @@ mod tests {
             .map(|s| (s.time_ms, s.seq, s.lost))
             .collect();
         let a = Some(DEFAULT_CLIENT_ISN);
-        assert_eq!(
-            syns,
-            vec![(0, a, true), (1000, a, true), (3000, a, false)]
-        );
+        assert_eq!(syns, vec![(0, a, true), (1000, a, true), (3000, a, false)]);
         assert!(h.steps[0].explain.contains("ETIMEDOUT"));
         let times: Vec<_> = h.steps.iter().map(|s| s.time_ms).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
@@ -1162,7 +1235,13 @@ mod tests {
         let v = serde_json::to_value(run(Scenario::Normal)).unwrap();
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         let mut want = vec![
-            "scenario", "seed", "relative", "client_isn", "server_isn", "initial", "steps",
+            "scenario",
+            "seed",
+            "relative",
+            "client_isn",
+            "server_isn",
+            "initial",
+            "steps",
         ];
         want.sort_unstable();
         let mut keys = keys;
@@ -1175,8 +1254,17 @@ mod tests {
         let mut step_keys: Vec<_> = s0.as_object().unwrap().keys().cloned().collect();
         step_keys.sort();
         let mut want_step = vec![
-            "from", "flags", "seq", "ack", "len", "lost", "time_ms", "client_state",
-            "server_state", "note", "explain",
+            "from",
+            "flags",
+            "seq",
+            "ack",
+            "len",
+            "lost",
+            "time_ms",
+            "client_state",
+            "server_state",
+            "note",
+            "explain",
         ];
         want_step.sort_unstable();
         assert_eq!(step_keys, want_step);
@@ -1220,13 +1308,25 @@ mod tests {
         assert!(r.explain.contains("+1"));
         assert!(predict_check(&h, 0, Field::Ack, "なし").unwrap().correct);
         assert!(!predict_check(&h, 0, Field::Ack, "0").unwrap().correct);
-        assert!(predict_check(&h, 0, Field::ClientState, "syn_sent").unwrap().correct);
-        assert!(predict_check(&h, 1, Field::ServerState, "SYN-RECEIVED").unwrap().correct);
+        assert!(
+            predict_check(&h, 0, Field::ClientState, "syn_sent")
+                .unwrap()
+                .correct
+        );
+        assert!(
+            predict_check(&h, 1, Field::ServerState, "SYN-RECEIVED")
+                .unwrap()
+                .correct
+        );
         assert!(predict_check(&h, 0, Field::ClientState, "WAITING").is_err());
         assert!(predict_check(&h, 0, Field::Seq, "abc").is_err());
         assert!(predict_check(&h, 0, Field::Seq, "4294967296").is_err());
         assert!(predict_check(&h, 99, Field::Seq, "1").is_err());
-        assert!(predict_check(&h, 0, Field::Seq, "３１４１５９２６５３").unwrap().correct);
+        assert!(
+            predict_check(&h, 0, Field::Seq, "３１４１５９２６５３")
+                .unwrap()
+                .correct
+        );
     }
 
     #[test]
@@ -1239,7 +1339,12 @@ mod tests {
         };
         assert_eq!(params_from_query(&q(&[])), Ok(Params::default()));
         assert_eq!(
-            params_from_query(&q(&[("scenario", "lost-ack"), ("seed", "7"), ("relative", "on"), ("x", "y")])),
+            params_from_query(&q(&[
+                ("scenario", "lost-ack"),
+                ("seed", "7"),
+                ("relative", "on"),
+                ("x", "y")
+            ])),
             Ok(Params {
                 scenario: Scenario::LostAck,
                 seed: 7,
@@ -1247,7 +1352,10 @@ mod tests {
             })
         );
         let err = params_from_query(&q(&[("scenario", "nope")])).unwrap_err();
-        assert!(err.0.contains("scenario") && err.0.contains("closed-port"), "{err}");
+        assert!(
+            err.0.contains("scenario") && err.0.contains("closed-port"),
+            "{err}"
+        );
         assert!(params_from_query(&q(&[("seed", "-1")])).is_err());
         assert!(params_from_query(&q(&[("relative", "maybe")])).is_err());
         for s in Scenario::ALL {

@@ -58,14 +58,17 @@ pub fn query_choice<T: Copy>(
     let Some(raw) = query_value(pairs, key) else {
         return Ok(default);
     };
-    all.iter().copied().find(|v| name(*v) == raw).ok_or_else(|| {
-        let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-        ParamError(format!(
-            "パラメータ {key} の値「{}」は使えません。使える値: {}",
-            echo(raw),
-            allowed.join(", ")
-        ))
-    })
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == raw)
+        .ok_or_else(|| {
+            let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            ParamError(format!(
+                "パラメータ {key} の値「{}」は使えません。使える値: {}",
+                echo(raw),
+                allowed.join(", ")
+            ))
+        })
 }
 
 /// Parses `key` as a decimal integer in `min..=max`, or returns `default` when it is missing.
@@ -96,7 +99,11 @@ pub fn query_u64(
 
 /// Parses `key` as a flag: `true`/`1`/`on` or `false`/`0`/`off` (`on` is what an HTML checkbox
 /// sends), or returns `default` when it is missing.
-pub fn query_bool(pairs: &[(String, String)], key: &str, default: bool) -> Result<bool, ParamError> {
+pub fn query_bool(
+    pairs: &[(String, String)],
+    key: &str,
+    default: bool,
+) -> Result<bool, ParamError> {
     match query_value(pairs, key) {
         None => Ok(default),
         Some("true" | "1" | "on") => Ok(true),
