@@ -9,8 +9,12 @@ use std::time::Duration;
 /// Opens (creating if needed) the database at `path` and runs the migrations.
 pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| anyhow::anyhow!("データベースのフォルダ {} を作れません: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            anyhow::anyhow!(
+                "データベースのフォルダ {} を作れません: {e}",
+                parent.display()
+            )
+        })?;
     }
     let options = SqliteConnectOptions::new()
         .filename(path)

@@ -34,7 +34,10 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 impl AppError {
     /// A 400 with this message.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        AppError::Invalid { status: StatusCode::BAD_REQUEST, message: message.into() }
+        AppError::Invalid {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -44,7 +47,9 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Invalid { status, .. } => *status,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Database(_) | AppError::Template(_) | AppError::Other(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Database(_) | AppError::Template(_) | AppError::Other(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 

@@ -41,5 +41,8 @@ pub fn load_course(source: &ContentSource) -> Result<Course, Vec<Problem>> {
 /// course so it always matches what is served.
 pub async fn build_state(db: sqlx::SqlitePool, course: Course) -> anyhow::Result<AppState> {
     store::search::rebuild(&db, &course.search_docs).await?;
-    Ok(AppState { db, course: Arc::new(course) })
+    Ok(AppState {
+        db,
+        course: Arc::new(course),
+    })
 }

@@ -28,7 +28,9 @@ enum Command {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -77,7 +79,10 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let source = config.content.source();
     let course = infra_dojo::load_course(&source).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("コンテンツに問題があるため起動しません:\n{}", list.join("\n"))
+        anyhow::anyhow!(
+            "コンテンツに問題があるため起動しません:\n{}",
+            list.join("\n")
+        )
     })?;
     let db = infra_dojo::db::open(&config.db).await?;
     let state = infra_dojo::build_state(db, course).await?;
@@ -91,7 +96,9 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             }
         });
     tracing::info!(addr = %config.bind, db = %config.db.display(), content = %source.describe(), "infra-dojo listening on http://{}", config.bind);
-    axum::serve(listener, infra_dojo::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, infra_dojo::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }

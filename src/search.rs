@@ -26,7 +26,9 @@ impl QueryError {
     pub fn message(&self) -> String {
         match self {
             QueryError::Empty => "検索語を入力してください。".to_string(),
-            QueryError::TooLong(n) => format!("検索語が長すぎます（{n} 文字）。{MAX_QUERY_CHARS} 文字以内で入力してください。"),
+            QueryError::TooLong(n) => format!(
+                "検索語が長すぎます（{n} 文字）。{MAX_QUERY_CHARS} 文字以内で入力してください。"
+            ),
         }
     }
 }
@@ -87,12 +89,18 @@ pub struct Results {
 }
 
 /// Runs a query: the reader's own words, then the notes' wording of any glossary term it names.
-pub async fn run(pool: &SqlitePool, course: &Course, query: &Query) -> Result<Results, sqlx::Error> {
+pub async fn run(
+    pool: &SqlitePool,
+    course: &Course,
+    query: &Query,
+) -> Result<Results, sqlx::Error> {
     let mut results = Results::default();
     let mut highlight_terms = query.terms.clone();
     let mut extra_queries: Vec<Vec<String>> = Vec::new();
     for term in glossary::lookup(&course.glossary, &query.normalized) {
-        let Some(topic) = course.topic(&term.topic) else { continue };
+        let Some(topic) = course.topic(&term.topic) else {
+            continue;
+        };
         results.glossary.push(GlossaryHit {
             words: term.words.join(" / "),
             href: format!("/topics/{}", topic.slug),
@@ -115,14 +123,19 @@ pub async fn run(pool: &SqlitePool, course: &Course, query: &Query) -> Result<Re
             store::search::find_fts(pool, terms, MAX_HITS).await?
         };
         for hit in found {
-            if !hits.iter().any(|h: &store::search::Hit| h.slug == hit.slug && h.anchor == hit.anchor) {
+            if !hits
+                .iter()
+                .any(|h: &store::search::Hit| h.slug == hit.slug && h.anchor == hit.anchor)
+            {
                 hits.push(hit);
             }
         }
     }
 
     for hit in hits.into_iter().take(MAX_HITS as usize) {
-        let Some(topic) = course.topic(&hit.slug) else { continue };
+        let Some(topic) = course.topic(&hit.slug) else {
+            continue;
+        };
         let kind_label = match hit.kind.as_str() {
             k if k == DocKind::Title.as_str() => "見出し",
             k if k == DocKind::Annotation.as_str() => "補足",
@@ -148,7 +161,11 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
     const BEFORE: usize = 30;
     const WINDOW: usize = 110;
     let lower = text.to_ascii_lowercase();
-    let first = terms.iter().filter_map(|t| lower.find(t.as_str())).min().unwrap_or(0);
+    let first = terms
+        .iter()
+        .filter_map(|t| lower.find(t.as_str()))
+        .min()
+        .unwrap_or(0);
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let first_char = chars.iter().position(|&(at, _)| at >= first).unwrap_or(0);
     let start_char = first_char.saturating_sub(BEFORE);
@@ -201,16 +218,25 @@ mod tests {
 
     #[test]
     fn queries_are_normalized_and_bounded() {
-        assert_eq!(parse_query("  ＳＹＮ   ack ").unwrap().terms, vec!["syn", "ack"]);
+        assert_eq!(
+            parse_query("  ＳＹＮ   ack ").unwrap().terms,
+            vec!["syn", "ack"]
+        );
         assert_eq!(parse_query("   "), Err(QueryError::Empty));
-        assert_eq!(parse_query(&"あ".repeat(101)), Err(QueryError::TooLong(101)));
+        assert_eq!(
+            parse_query(&"あ".repeat(101)),
+            Err(QueryError::TooLong(101))
+        );
         assert!(parse_query(&"あ".repeat(100)).is_ok());
     }
 
     #[test]
     fn snippets_mark_every_match_and_escape_the_rest() {
         let s = snippet("<b>SYN</b> then syn again", &["syn".to_string()]);
-        assert_eq!(s, "&lt;b&gt;<mark>SYN</mark>&lt;/b&gt; then <mark>syn</mark> again");
+        assert_eq!(
+            s,
+            "&lt;b&gt;<mark>SYN</mark>&lt;/b&gt; then <mark>syn</mark> again"
+        );
     }
 
     #[test]

@@ -7,8 +7,22 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
 const SLUGS: [&str; 16] = [
-    "load-balancer", "custom-protocols", "jon-postel", "tcp", "icmp", "connection-vs-session", "ftp", "snmp",
-    "firewall", "process", "thread", "process-components", "process-tree", "ipc", "run-queue", "signals",
+    "load-balancer",
+    "custom-protocols",
+    "jon-postel",
+    "tcp",
+    "icmp",
+    "connection-vs-session",
+    "ftp",
+    "snmp",
+    "firewall",
+    "process",
+    "thread",
+    "process-components",
+    "process-tree",
+    "ipc",
+    "run-queue",
+    "signals",
 ];
 
 #[tokio::test]
@@ -35,13 +49,35 @@ async fn every_topic_page_has_its_title_breadcrumb_and_neighbours() {
         let title = &course.topics[i].title;
         assert_eq!(&res.texts("h1"), &vec![title.clone()], "{slug}");
         let crumbs = res.texts(".breadcrumb li");
-        assert_eq!(crumbs.first().map(String::as_str), Some("インフラエンジニアの教科書2 メモ"));
+        assert_eq!(
+            crumbs.first().map(String::as_str),
+            Some("インフラエンジニアの教科書2 メモ")
+        );
         assert_eq!(crumbs.last(), Some(title));
-        assert_eq!(res.attrs(".sidebar a[aria-current=page]", "href"), vec![format!("/topics/{slug}")]);
+        assert_eq!(
+            res.attrs(".sidebar a[aria-current=page]", "href"),
+            vec![format!("/topics/{slug}")]
+        );
         let prev = res.attrs("a[rel=prev]", "href");
         let next = res.attrs("a[rel=next]", "href");
-        assert_eq!(prev, if i == 0 { vec![] } else { vec![format!("/topics/{}", SLUGS[i - 1])] }, "{slug}");
-        assert_eq!(next, if i == 15 { vec![] } else { vec![format!("/topics/{}", SLUGS[i + 1])] }, "{slug}");
+        assert_eq!(
+            prev,
+            if i == 0 {
+                vec![]
+            } else {
+                vec![format!("/topics/{}", SLUGS[i - 1])]
+            },
+            "{slug}"
+        );
+        assert_eq!(
+            next,
+            if i == 15 {
+                vec![]
+            } else {
+                vec![format!("/topics/{}", SLUGS[i + 1])]
+            },
+            "{slug}"
+        );
     }
 }
 
@@ -49,19 +85,36 @@ async fn every_topic_page_has_its_title_breadcrumb_and_neighbours() {
 async fn the_chapter_shows_in_the_breadcrumb_of_os_topics() {
     let app = common::app().await;
     let res = app.get("/topics/process-tree").await;
-    assert_eq!(res.texts(".breadcrumb li"), vec![
-        "インフラエンジニアの教科書2 メモ", "OS", "プロセスとスレッド", "プロセスの親子関係と新しいプロセスの生成"
-    ]);
+    assert_eq!(
+        res.texts(".breadcrumb li"),
+        vec![
+            "インフラエンジニアの教科書2 メモ",
+            "OS",
+            "プロセスとスレッド",
+            "プロセスの親子関係と新しいプロセスの生成"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn notes_render_nested_lists_code_links_and_the_image_placeholder() {
     let app = common::app().await;
     let tcp = app.get("/topics/tcp").await;
-    assert_eq!(tcp.texts("#notes > ul > li > ol > li").len(), 3, "the handshake's numbered steps");
+    assert_eq!(
+        tcp.texts("#notes > ul > li > ol > li").len(),
+        3,
+        "the handshake's numbered steps"
+    );
     let external = tcp.attrs("#notes a.external", "href");
-    assert!(external.contains(&"https://qiita.com/tatsuya4150/items/ae4d5e95e43ce0670bc0".to_string()), "{external:?}");
-    assert!(tcp.attrs("#notes a.external", "rel").iter().all(|r| r == "noopener noreferrer"));
+    assert!(
+        external.contains(&"https://qiita.com/tatsuya4150/items/ae4d5e95e43ce0670bc0".to_string()),
+        "{external:?}"
+    );
+    assert!(
+        tcp.attrs("#notes a.external", "rel")
+            .iter()
+            .all(|r| r == "noopener noreferrer")
+    );
 
     let lb = app.get("/topics/load-balancer").await;
     assert!(lb.texts("#notes code").contains(&"以下".to_string()));
@@ -69,7 +122,10 @@ async fn notes_render_nested_lists_code_links_and_the_image_placeholder() {
     let custom = app.get("/topics/custom-protocols").await;
     assert!(custom.body.contains("画像「netag099」"), "alt text shown");
     assert!(!custom.body.contains("<img"), "no request to another host");
-    assert!(custom.attrs(".external-image a", "href")[0].starts_with("https://user-images.githubusercontent.com/"));
+    assert!(
+        custom.attrs(".external-image a", "href")[0]
+            .starts_with("https://user-images.githubusercontent.com/")
+    );
 }
 
 #[tokio::test]
@@ -79,12 +135,30 @@ async fn annotations_sit_beside_the_text_with_their_source() {
     // The ISN annotation is inside the list item it corrects, and names its RFC section.
     let html = res.html();
     let sel = scraper::Selector::parse("#notes li").unwrap();
-    let item = html.select(&sel).find(|li| li.text().collect::<String>().starts_with("ただし、シーケンス番号はランダムな値になる")).expect("item");
-    let aside = item.select(&scraper::Selector::parse("aside.annotation").unwrap()).next().expect("annotation inside the item");
-    let source: String = aside.select(&scraper::Selector::parse(".annotation-source").unwrap()).next().unwrap().text().collect();
+    let item = html
+        .select(&sel)
+        .find(|li| {
+            li.text()
+                .collect::<String>()
+                .starts_with("ただし、シーケンス番号はランダムな値になる")
+        })
+        .expect("item");
+    let aside = item
+        .select(&scraper::Selector::parse("aside.annotation").unwrap())
+        .next()
+        .expect("annotation inside the item");
+    let source: String = aside
+        .select(&scraper::Selector::parse(".annotation-source").unwrap())
+        .next()
+        .unwrap()
+        .text()
+        .collect();
     assert!(source.contains("RFC 9293 §3.4.1"), "{source}");
     // The notes' own words are unchanged.
-    assert!(res.body.contains("ただし、シーケンス番号はランダムな値になる"));
+    assert!(
+        res.body
+            .contains("ただし、シーケンス番号はランダムな値になる")
+    );
     // The page's table of contents lists every annotation.
     let toc = res.texts(".page-toc .toc-annotation a");
     assert_eq!(toc.len(), res.texts("aside.annotation").len());
@@ -98,8 +172,16 @@ async fn the_pointers_to_missing_pictures_are_annotated() {
         let res = app.get(&format!("/topics/{slug}")).await;
         let html = res.html();
         let sel = scraper::Selector::parse("#notes li").unwrap();
-        let item = html.select(&sel).find(|li| li.text().collect::<String>().starts_with(anchor)).expect(anchor);
-        assert!(item.select(&scraper::Selector::parse("aside.annotation").unwrap()).next().is_some(), "{slug}");
+        let item = html
+            .select(&sel)
+            .find(|li| li.text().collect::<String>().starts_with(anchor))
+            .expect(anchor);
+        assert!(
+            item.select(&scraper::Selector::parse("aside.annotation").unwrap())
+                .next()
+                .is_some(),
+            "{slug}"
+        );
     }
 }
 
@@ -111,7 +193,10 @@ async fn empty_sections_say_so_and_show_a_marked_supplement() {
         assert_eq!(res.status, StatusCode::OK);
         assert_eq!(res.texts(".notes-empty").len(), 1, "{slug}");
         assert_eq!(res.texts("#supplement .supplement-badge"), vec!["補足資料"]);
-        assert!(res.texts("#supplement").concat().contains("出典"), "{slug}: supplement cites sources");
+        assert!(
+            res.texts("#supplement").concat().contains("出典"),
+            "{slug}: supplement cites sources"
+        );
     }
     let snmp = app.get("/topics/snmp").await;
     assert!(snmp.texts("#supplement").concat().contains("161"));
@@ -135,12 +220,28 @@ async fn unknown_topics_get_a_japanese_404_with_a_way_home() {
 async fn every_response_carries_the_security_headers() {
     let app = common::app().await;
     let css = app.get("/").await.attrs("link[rel=stylesheet]", "href")[0].clone();
-    for uri in ["/", "/topics/tcp", "/search?q=tcp", "/nope", "/healthz", css.as_str()] {
+    for uri in [
+        "/",
+        "/topics/tcp",
+        "/search?q=tcp",
+        "/nope",
+        "/healthz",
+        css.as_str(),
+    ] {
         let res = app.get(uri).await;
-        let csp = res.header("content-security-policy").unwrap_or_else(|| panic!("CSP on {uri}"));
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        let csp = res
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("CSP on {uri}"));
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
-        assert_eq!(res.header("x-content-type-options"), Some("nosniff"), "{uri}");
+        assert_eq!(
+            res.header("x-content-type-options"),
+            Some("nosniff"),
+            "{uri}"
+        );
         assert!(res.header("referrer-policy").is_some(), "{uri}");
     }
 }
@@ -156,7 +257,11 @@ async fn pages_have_no_inline_script_or_handlers() {
             assert!(s.value().attr("src").is_some(), "{slug}: inline script");
             assert!(s.text().collect::<String>().trim().is_empty());
         }
-        assert!(!res.body.contains(" onerror=") && !res.body.contains(" onclick=") && !res.body.contains("javascript:"));
+        assert!(
+            !res.body.contains(" onerror=")
+                && !res.body.contains(" onclick=")
+                && !res.body.contains("javascript:")
+        );
     }
 }
 
@@ -164,26 +269,46 @@ async fn pages_have_no_inline_script_or_handlers() {
 async fn static_files_are_versioned_cached_and_revalidated() {
     let app = common::app().await;
     let css = app.get("/").await.attrs("link[rel=stylesheet]", "href")[0].clone();
-    assert!(css.starts_with("/static/") && css.ends_with("/css/app.css"), "{css}");
+    assert!(
+        css.starts_with("/static/") && css.ends_with("/css/app.css"),
+        "{css}"
+    );
     let res = app.get(&css).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.header("cache-control").unwrap().contains("immutable"));
     assert!(res.header("content-type").unwrap().starts_with("text/css"));
     let etag = res.header("etag").unwrap().to_string();
-    let again = app.request(Request::get(&css).header("if-none-match", &etag).body(Body::empty()).unwrap()).await;
+    let again = app
+        .request(
+            Request::get(&css)
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     // An old version still works, without the long cache.
     let old = app.get("/static/000000000000/css/app.css").await;
     assert_eq!(old.status, StatusCode::OK);
     assert_eq!(old.header("cache-control"), Some("no-cache"));
-    assert_eq!(app.get("/static/x/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/static/x/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn responses_are_compressed_when_the_client_asks() {
     let app = common::app().await;
     for encoding in ["br", "gzip"] {
-        let res = app.request(Request::get("/topics/tcp").header("accept-encoding", encoding).body(Body::empty()).unwrap()).await;
+        let res = app
+            .request(
+                Request::get("/topics/tcp")
+                    .header("accept-encoding", encoding)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
         assert_eq!(res.header("content-encoding"), Some(encoding));
     }
 }
@@ -194,14 +319,31 @@ async fn healthz_answers_when_the_database_does() {
     let res = app.get("/healthz").await;
     assert_eq!((res.status, res.body.as_str()), (StatusCode::OK, "ok"));
     app.state.db.close().await;
-    assert_eq!(app.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        app.get("/healthz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
 async fn the_theme_cookie_sets_the_theme_without_script() {
     let app = common::app().await;
-    let dark = app.request(Request::get("/").header("cookie", "a=b; theme=dark").body(Body::empty()).unwrap()).await;
+    let dark = app
+        .request(
+            Request::get("/")
+                .header("cookie", "a=b; theme=dark")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(dark.attrs("html", "data-theme"), vec!["dark"]);
-    let hostile = app.request(Request::get("/").header("cookie", "theme=\"><script>").body(Body::empty()).unwrap()).await;
+    let hostile = app
+        .request(
+            Request::get("/")
+                .header("cookie", "theme=\"><script>")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert!(hostile.attrs("html", "data-theme").is_empty());
 }

@@ -6,18 +6,33 @@ use axum::http::StatusCode;
 
 fn encode(q: &str) -> String {
     q.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
 #[tokio::test]
 async fn a_trigram_query_finds_the_topic_and_highlights_the_match() {
     let app = common::app().await;
-    let res = app.get(&format!("/search?q={}", encode("ブラックホール"))).await;
+    let res = app
+        .get(&format!("/search?q={}", encode("ブラックホール")))
+        .await;
     assert_eq!(res.status, StatusCode::OK);
     let hrefs = res.attrs(".result-title", "href");
-    assert!(hrefs.iter().any(|h| h.starts_with("/topics/icmp#n")), "{hrefs:?}");
-    assert!(res.texts(".result-snippet mark").iter().all(|m| m.contains("ブラックホール")));
+    assert!(
+        hrefs.iter().any(|h| h.starts_with("/topics/icmp#n")),
+        "{hrefs:?}"
+    );
+    assert!(
+        res.texts(".result-snippet mark")
+            .iter()
+            .all(|m| m.contains("ブラックホール"))
+    );
     assert!(!res.texts(".result-snippet mark").is_empty());
 }
 
@@ -26,8 +41,14 @@ async fn one_and_two_character_queries_fall_back_to_a_scan() {
     let app = common::app().await;
     let res = app.get(&format!("/search?q={}", encode("親子"))).await;
     let hrefs = res.attrs(".result-title", "href");
-    assert!(hrefs.contains(&"/topics/process-tree".to_string()), "the heading matches: {hrefs:?}");
-    assert!(hrefs.iter().any(|h| h.starts_with("/topics/process#n")), "the notes' text matches: {hrefs:?}");
+    assert!(
+        hrefs.contains(&"/topics/process-tree".to_string()),
+        "the heading matches: {hrefs:?}"
+    );
+    assert!(
+        hrefs.iter().any(|h| h.starts_with("/topics/process#n")),
+        "the notes' text matches: {hrefs:?}"
+    );
     assert!(res.texts(".result-count")[0].contains("走査"));
     let one = app.get(&format!("/search?q={}", encode("鍵"))).await;
     assert_eq!(one.status, StatusCode::OK);
@@ -45,18 +66,31 @@ async fn the_glossary_leads_english_and_katakana_to_the_notes_wording() {
     ] {
         let res = app.get(&format!("/search?q={}", encode(query))).await;
         let glossary = res.attrs(".glossary-hits a", "href");
-        assert!(glossary.contains(&format!("/topics/{slug}")), "{query}: {glossary:?}");
+        assert!(
+            glossary.contains(&format!("/topics/{slug}")),
+            "{query}: {glossary:?}"
+        );
         let hits = res.attrs(".result-title", "href");
         let page = format!("/topics/{slug}");
-        assert!(hits.iter().any(|h| h == &page || h.starts_with(&format!("{page}#"))), "{query}: {hits:?}");
+        assert!(
+            hits.iter()
+                .any(|h| h == &page || h.starts_with(&format!("{page}#"))),
+            "{query}: {hits:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn full_width_and_case_do_not_matter() {
     let app = common::app().await;
-    let a = app.get(&format!("/search?q={}", encode("ＳＹＮ"))).await.attrs(".result-title", "href");
-    let b = app.get("/search?q=syn").await.attrs(".result-title", "href");
+    let a = app
+        .get(&format!("/search?q={}", encode("ＳＹＮ")))
+        .await
+        .attrs(".result-title", "href");
+    let b = app
+        .get("/search?q=syn")
+        .await
+        .attrs(".result-title", "href");
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
@@ -65,9 +99,21 @@ async fn full_width_and_case_do_not_matter() {
 async fn annotations_and_supplements_are_searchable() {
     let app = common::app().await;
     let res = app.get(&format!("/search?q={}", encode("RFC 9293"))).await;
-    assert!(res.attrs(".result-title", "href").iter().any(|h| h.contains("#ann-")));
-    let snmp = app.get(&format!("/search?q={}", encode("InformRequest"))).await;
-    assert!(snmp.attrs(".result-title", "href").iter().any(|h| h.starts_with("/topics/snmp#s")), "{}", snmp.body);
+    assert!(
+        res.attrs(".result-title", "href")
+            .iter()
+            .any(|h| h.contains("#ann-"))
+    );
+    let snmp = app
+        .get(&format!("/search?q={}", encode("InformRequest")))
+        .await;
+    assert!(
+        snmp.attrs(".result-title", "href")
+            .iter()
+            .any(|h| h.starts_with("/topics/snmp#s")),
+        "{}",
+        snmp.body
+    );
 }
 
 #[tokio::test]
@@ -76,7 +122,10 @@ async fn empty_and_over_long_queries_get_a_clear_message() {
     for uri in ["/search", "/search?q=", "/search?q=%20%20"] {
         let res = app.get(uri).await;
         assert_eq!(res.status, StatusCode::OK, "{uri}");
-        assert_eq!(res.texts("[role=alert]"), vec!["検索語を入力してください。"]);
+        assert_eq!(
+            res.texts("[role=alert]"),
+            vec!["検索語を入力してください。"]
+        );
     }
     let long = app.get(&format!("/search?q={}", "a".repeat(101))).await;
     assert_eq!(long.status, StatusCode::BAD_REQUEST);
@@ -86,7 +135,12 @@ async fn empty_and_over_long_queries_get_a_clear_message() {
 #[tokio::test]
 async fn queries_are_escaped_and_fts_syntax_is_literal() {
     let app = common::app().await;
-    for q in ["<script>alert(1)</script>", "\"unbalanced", "a OR b NOT c*", "%_\\"] {
+    for q in [
+        "<script>alert(1)</script>",
+        "\"unbalanced",
+        "a OR b NOT c*",
+        "%_\\",
+    ] {
         let res = app.get(&format!("/search?q={}", encode(q))).await;
         assert_eq!(res.status, StatusCode::OK, "{q}");
         assert!(!res.body.contains("<script>alert"), "{q}");

@@ -32,7 +32,9 @@ pub fn parse(text: &str) -> Result<Vec<Annotation>, Vec<(usize, String)>> {
         let trimmed = line.trim_end();
         match open.take() {
             Some((annotation, _, body)) if trimmed == ":::" => {
-                let Some(mut annotation) = annotation else { continue };
+                let Some(mut annotation) = annotation else {
+                    continue;
+                };
                 annotation.body = body.join("\n").trim().to_string();
                 if annotation.body.is_empty() {
                     problems.push((annotation.line, "補足の本文が空です".to_string()));
@@ -42,14 +44,25 @@ pub fn parse(text: &str) -> Result<Vec<Annotation>, Vec<(usize, String)>> {
             }
             Some((annotation, opened, mut body)) => {
                 if trimmed.starts_with("::: ") {
-                    problems.push((number, format!("{opened} 行目の補足が ::: で閉じられる前に次の補足が始まっています")));
+                    problems.push((
+                        number,
+                        format!(
+                            "{opened} 行目の補足が ::: で閉じられる前に次の補足が始まっています"
+                        ),
+                    ));
                 }
                 body.push(line);
                 open = Some((annotation, opened, body));
             }
             None if trimmed.starts_with(":::") => {
                 let annotation = match parse_opening(trimmed) {
-                    Ok((anchor, title, source)) => Some(Annotation { anchor, title, source, body: String::new(), line: number }),
+                    Ok((anchor, title, source)) => Some(Annotation {
+                        anchor,
+                        title,
+                        source,
+                        body: String::new(),
+                        line: number,
+                    }),
                     Err(message) => {
                         problems.push((number, message));
                         None
@@ -58,13 +71,20 @@ pub fn parse(text: &str) -> Result<Vec<Annotation>, Vec<(usize, String)>> {
                 open = Some((annotation, number, Vec::new()));
             }
             None if trimmed.trim().is_empty() || trimmed.starts_with("<!--") => {}
-            None => problems.push((number, "補足ブロック（::: で始まる行）の外に文字があります".to_string())),
+            None => problems.push((
+                number,
+                "補足ブロック（::: で始まる行）の外に文字があります".to_string(),
+            )),
         }
     }
     if let Some((_, opened, _)) = open {
         problems.push((opened, "補足が ::: で閉じられていません".to_string()));
     }
-    if problems.is_empty() { Ok(found) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(found)
+    } else {
+        Err(problems)
+    }
 }
 
 /// `::: anchor="…" title="…" source="…"` → the three values.
@@ -73,7 +93,9 @@ fn parse_opening(line: &str) -> Result<(String, String, String), String> {
     let mut values = std::collections::HashMap::new();
     while !rest.is_empty() {
         let Some(eq) = rest.find("=\"") else {
-            return Err(format!("属性の形が正しくありません: {rest}（name=\"値\" の形で書きます）"));
+            return Err(format!(
+                "属性の形が正しくありません: {rest}（name=\"値\" の形で書きます）"
+            ));
         };
         let name = rest[..eq].trim().to_string();
         let after = &rest[eq + 2..];
@@ -89,7 +111,9 @@ fn parse_opening(line: &str) -> Result<(String, String, String), String> {
     };
     let triple = (take("anchor")?, take("title")?, take("source")?);
     if let Some(extra) = values.keys().next() {
-        return Err(format!("知らない属性です: {extra}（使えるのは anchor, title, source）"));
+        return Err(format!(
+            "知らない属性です: {extra}（使えるのは anchor, title, source）"
+        ));
     }
     Ok(triple)
 }
@@ -112,7 +136,11 @@ mod tests {
     fn reports_problems_with_lines() {
         let errors = parse("stray\n::: anchor=\"a\" title=\"t\"\nx\n:::\n::: anchor=\"b\" title=\"t\" source=\"s\"\nopen\n").unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|(l, _)| *l).collect();
-        assert_eq!(lines, vec![1, 2, 5], "stray text, a missing attribute, an unclosed block: {errors:?}");
+        assert_eq!(
+            lines,
+            vec![1, 2, 5],
+            "stray text, a missing attribute, an unclosed block: {errors:?}"
+        );
         assert!(errors[1].1.contains("source"));
     }
 }

@@ -26,14 +26,21 @@ pub struct Term {
 /// Parses `glossary.toml`; an error is `(line, message)`.
 pub fn parse(text: &str) -> Result<Vec<Term>, (usize, String)> {
     let file: File = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |span| super::manifest::line_at(text, span.start));
+        let line = e
+            .span()
+            .map_or(1, |span| super::manifest::line_at(text, span.start));
         (line, format!("glossary.toml を読めません: {}", e.message()))
     })?;
     Ok(file
         .term
         .into_iter()
         .map(|mut term| {
-            term.words = term.words.iter().map(|w| normalize(w)).filter(|w| !w.is_empty()).collect();
+            term.words = term
+                .words
+                .iter()
+                .map(|w| normalize(w))
+                .filter(|w| !w.is_empty())
+                .collect();
             term
         })
         .collect())
@@ -66,7 +73,10 @@ mod tests {
 
     #[test]
     fn full_width_and_case_fold_to_one_form() {
-        assert_eq!(normalize("  Three-Way   ＨＡＮＤＳＨＡＫＥ "), "three-way handshake");
+        assert_eq!(
+            normalize("  Three-Way   ＨＡＮＤＳＨＡＫＥ "),
+            "three-way handshake"
+        );
         assert_eq!(normalize("ﾊﾟｯｼﾌﾞﾓｰﾄﾞ"), "パッシブモード");
     }
 
@@ -76,7 +86,11 @@ mod tests {
         assert_eq!(lookup(&terms, "passive mode").len(), 1);
         assert_eq!(lookup(&terms, "ftp passive mode とは").len(), 1);
         assert!(lookup(&terms, "active").is_empty());
-        assert_eq!(lookup(&terms, "パッシブ モード").len(), 1, "spaces do not matter");
+        assert_eq!(
+            lookup(&terms, "パッシブ モード").len(),
+            1,
+            "spaces do not matter"
+        );
         assert_eq!(lookup(&terms, "passivemode").len(), 1);
     }
 }

@@ -45,5 +45,6 @@ pub fn parse(text: &str) -> Result<Manifest, (usize, String)> {
 
 /// 1-based line of a byte offset.
 pub fn line_at(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(1, |head| head.bytes().filter(|&b| b == b'\n').count() + 1)
+    text.get(..offset)
+        .map_or(1, |head| head.bytes().filter(|&b| b == b'\n').count() + 1)
 }

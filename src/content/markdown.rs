@@ -86,7 +86,12 @@ pub fn render(markdown: &str, id_prefix: &str, inserts: &[Insert<'_>]) -> Render
             html = html.replacen(&insert_marker(i), insert.html, 1);
         }
     }
-    Rendered { html, blocks: r.blocks, matches: r.matches, headings: r.headings }
+    Rendered {
+        html,
+        blocks: r.blocks,
+        matches: r.matches,
+        headings: r.headings,
+    }
 }
 
 /// Where a link may point.
@@ -138,8 +143,7 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-const EXTERNAL_MARK: &str =
-    "<span class=\"external-mark\" aria-hidden=\"true\">↗</span><span class=\"visually-hidden\">（外部サイト）</span>";
+const EXTERNAL_MARK: &str = "<span class=\"external-mark\" aria-hidden=\"true\">↗</span><span class=\"visually-hidden\">（外部サイト）</span>";
 
 enum LinkKind {
     Kept,
@@ -189,7 +193,8 @@ impl<'a> Renderer<'a, '_> {
             Event::Start(Tag::Item) => {
                 if self.list_depth == 1 && !self.id_prefix.is_empty() {
                     let id = self.open_top_block();
-                    self.out.push(Event::Html(format!("<li id=\"{id}\">").into()));
+                    self.out
+                        .push(Event::Html(format!("<li id=\"{id}\">").into()));
                 } else if self.list_depth == 1 {
                     self.open_top_block();
                     self.out.push(Event::Start(Tag::Item));
@@ -211,7 +216,8 @@ impl<'a> Renderer<'a, '_> {
                 if self.id_prefix.is_empty() {
                     self.out.push(Event::Start(Tag::Paragraph));
                 } else {
-                    self.out.push(Event::Html(format!("<p id=\"{id}\">").into()));
+                    self.out
+                        .push(Event::Html(format!("<p id=\"{id}\">").into()));
                 }
                 self.own_text.push(String::new());
             }
@@ -240,22 +246,42 @@ impl<'a> Renderer<'a, '_> {
                     self.out.push(Event::Html(html.into()));
                 }
             }
-            Event::Start(Tag::Link { dest_url, title, link_type, id }) => match classify_url(&dest_url) {
+            Event::Start(Tag::Link {
+                dest_url,
+                title,
+                link_type,
+                id,
+            }) => match classify_url(&dest_url) {
                 UrlKind::Unsafe => self.links.push(LinkKind::Dropped),
                 UrlKind::External => {
                     self.links.push(LinkKind::External);
-                    let title_attr = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape_html(&title)) };
+                    let title_attr = if title.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" title=\"{}\"", escape_html(&title))
+                    };
                     self.out.push(Event::Html(
-                        format!("<a class=\"external\" href=\"{}\"{title_attr}>", escape_html(&dest_url)).into(),
+                        format!(
+                            "<a class=\"external\" href=\"{}\"{title_attr}>",
+                            escape_html(&dest_url)
+                        )
+                        .into(),
                     ));
                 }
                 UrlKind::Local => {
                     self.links.push(LinkKind::Kept);
-                    self.out.push(Event::Start(Tag::Link { dest_url, title, link_type, id }));
+                    self.out.push(Event::Start(Tag::Link {
+                        dest_url,
+                        title,
+                        link_type,
+                        id,
+                    }));
                 }
             },
             Event::End(TagEnd::Link) => match self.links.pop() {
-                Some(LinkKind::External) => self.out.push(Event::Html(format!("{EXTERNAL_MARK}</a>").into())),
+                Some(LinkKind::External) => self
+                    .out
+                    .push(Event::Html(format!("{EXTERNAL_MARK}</a>").into())),
                 Some(LinkKind::Kept) => self.out.push(Event::End(TagEnd::Link)),
                 Some(LinkKind::Dropped) | None => {}
             },
@@ -285,7 +311,9 @@ impl<'a> Renderer<'a, '_> {
                 self.out.push(event);
             }
             Event::Html(raw) => self.out.push(Event::Html(sanitize_fragment(&raw).into())),
-            Event::InlineHtml(raw) => self.out.push(Event::InlineHtml(sanitize_fragment(&raw).into())),
+            Event::InlineHtml(raw) => self
+                .out
+                .push(Event::InlineHtml(sanitize_fragment(&raw).into())),
             other => self.out.push(other),
         }
     }
@@ -293,7 +321,10 @@ impl<'a> Renderer<'a, '_> {
     fn open_top_block(&mut self) -> String {
         let id = format!("{}{}", self.id_prefix, self.blocks.len() + 1);
         self.top_block = Some(String::new());
-        self.blocks.push(Block { id: id.clone(), text: String::new() });
+        self.blocks.push(Block {
+            id: id.clone(),
+            text: String::new(),
+        });
         id
     }
 
@@ -341,9 +372,16 @@ impl<'a> Renderer<'a, '_> {
             return;
         }
         let mut pieces = Vec::new();
-        while let Some(start) = rest.find("https://").into_iter().chain(rest.find("http://")).min() {
+        while let Some(start) = rest
+            .find("https://")
+            .into_iter()
+            .chain(rest.find("http://"))
+            .min()
+        {
             let end = rest[start..]
-                .find(|c: char| c.is_whitespace() || !c.is_ascii() || matches!(c, '<' | '>' | '"' | '）' | '」'))
+                .find(|c: char| {
+                    c.is_whitespace() || !c.is_ascii() || matches!(c, '<' | '>' | '"' | '）' | '」')
+                })
                 .map_or(rest.len(), |n| start + n);
             let url = rest[start..end].trim_end_matches(['.', ',', ')', ';', ':']);
             let end = start + url.len();
@@ -351,7 +389,11 @@ impl<'a> Renderer<'a, '_> {
                 pieces.push(Event::Text(rest[..start].to_string().into()));
             }
             pieces.push(Event::Html(
-                format!("<a class=\"external\" href=\"{0}\">{0}{EXTERNAL_MARK}</a>", escape_html(url)).into(),
+                format!(
+                    "<a class=\"external\" href=\"{0}\">{0}{EXTERNAL_MARK}</a>",
+                    escape_html(url)
+                )
+                .into(),
             ));
             rest = &rest[end..];
         }
@@ -364,8 +406,14 @@ impl<'a> Renderer<'a, '_> {
     /// Images are never loaded from another host (no request leaves infra-dojo, and pages work offline):
     /// the reader sees the alt text and a link to the original.
     fn finish_image(&mut self) {
-        let Some((url, alt)) = self.image.take() else { return };
-        let alt = if alt.trim().is_empty() { "（説明なし）".to_string() } else { alt };
+        let Some((url, alt)) = self.image.take() else {
+            return;
+        };
+        let alt = if alt.trim().is_empty() {
+            "（説明なし）".to_string()
+        } else {
+            alt
+        };
         self.record_text(&alt);
         let link = match classify_url(&url) {
             UrlKind::Unsafe => String::new(),
@@ -405,7 +453,15 @@ fn sanitize_fragment(raw: &str) -> String {
 static PAGE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::default();
     builder
-        .add_tags(["aside", "span", "mark", "section", "figure", "figcaption", "input"])
+        .add_tags([
+            "aside",
+            "span",
+            "mark",
+            "section",
+            "figure",
+            "figcaption",
+            "input",
+        ])
         .add_generic_attributes(["id", "class", "role", "aria-label", "aria-hidden"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .link_rel(Some("noopener noreferrer"));
@@ -441,7 +497,13 @@ mod tests {
     fn scripts_handlers_and_javascript_links_never_survive() {
         let md = "<script>alert(1)</script>\n\n- <img src=x onerror=alert(1)> [click](javascript:alert(1)) [d](data:text/html,x)\n- <a href=\"javascript:alert(2)\">y</a>\n\n<br></br>\n";
         let html = render(md, "n", &[]).html;
-        for bad in ["<script", "onerror", "javascript:", "data:text", "alert(1)</"] {
+        for bad in [
+            "<script",
+            "onerror",
+            "javascript:",
+            "data:text",
+            "alert(1)</",
+        ] {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
         assert!(html.contains("click"), "the link text stays: {html}");
@@ -450,8 +512,17 @@ mod tests {
 
     #[test]
     fn external_links_get_rel_and_marker() {
-        let html = render("- see [doc](https://example.com/a) and https://qiita.com/x/items/1\n", "n", &[]).html;
-        assert_eq!(html.matches("rel=\"noopener noreferrer\"").count(), 2, "{html}");
+        let html = render(
+            "- see [doc](https://example.com/a) and https://qiita.com/x/items/1\n",
+            "n",
+            &[],
+        )
+        .html;
+        assert_eq!(
+            html.matches("rel=\"noopener noreferrer\"").count(),
+            2,
+            "{html}"
+        );
         assert_eq!(html.matches("class=\"external\"").count(), 2);
         assert!(html.contains("href=\"https://qiita.com/x/items/1\""));
         assert!(html.contains("（外部サイト）"));
@@ -469,15 +540,28 @@ mod tests {
     fn inserts_go_after_the_block_that_holds_the_anchor() {
         let md = "- first\n- L4とかL7`以下`の`以下`が重要\n  - P38\n";
         let inserts = [
-            Insert { anchor: "L7以下の以下", html: "<aside class=\"annotation\">A</aside>" },
-            Insert { anchor: "P38", html: "<aside class=\"annotation\">B</aside>" },
-            Insert { anchor: "nowhere", html: "<aside>C</aside>" },
+            Insert {
+                anchor: "L7以下の以下",
+                html: "<aside class=\"annotation\">A</aside>",
+            },
+            Insert {
+                anchor: "P38",
+                html: "<aside class=\"annotation\">B</aside>",
+            },
+            Insert {
+                anchor: "nowhere",
+                html: "<aside>C</aside>",
+            },
         ];
         let r = render(md, "n", &inserts);
         assert_eq!(r.matches, vec![1, 1, 0]);
         let a = r.html.find(">A<").unwrap();
         let b = r.html.find(">B<").unwrap();
-        assert!(r.html.find("P38").unwrap() < b && b < a, "inner item first, then its parent: {}", r.html);
+        assert!(
+            r.html.find("P38").unwrap() < b && b < a,
+            "inner item first, then its parent: {}",
+            r.html
+        );
         assert!(!r.html.contains(">C<"));
     }
 
@@ -486,7 +570,10 @@ mod tests {
         let md = "- anchor here
 - <div id=\"insert-0\"></div> forged
 ";
-        let inserts = [Insert { anchor: "anchor here", html: "<div data-widget=\"x\"><button>ok</button></div>" }];
+        let inserts = [Insert {
+            anchor: "anchor here",
+            html: "<div data-widget=\"x\"><button>ok</button></div>",
+        }];
         let r = render(md, "n", &inserts);
         assert_eq!(r.html.matches("data-widget=\"x\"").count(), 1, "{}", r.html);
         assert!(r.html.find("data-widget").unwrap() < r.html.find("forged").unwrap());
@@ -497,7 +584,13 @@ mod tests {
     fn subheadings_are_demoted_and_listed() {
         let r = render("#### 詳細\ntext\n", "n", &[]);
         assert!(r.html.contains("<h2 id=\"nh1\">詳細</h2>"), "{}", r.html);
-        assert_eq!(r.headings, vec![SubHeading { id: "nh1".into(), text: "詳細".into() }]);
+        assert_eq!(
+            r.headings,
+            vec![SubHeading {
+                id: "nh1".into(),
+                text: "詳細".into()
+            }]
+        );
     }
 
     #[test]

@@ -132,14 +132,21 @@ impl Course {
     pub fn outline_text(&self) -> String {
         let mut out = format!("title: {}\n", self.title);
         for part in &self.parts {
-            out.push_str(&format!("part: {}\n", part.name.as_deref().unwrap_or("(なし)")));
+            out.push_str(&format!(
+                "part: {}\n",
+                part.name.as_deref().unwrap_or("(なし)")
+            ));
             for chapter in &part.chapters {
                 if let Some(name) = &chapter.name {
                     out.push_str(&format!("  chapter: {name}\n"));
                 }
                 for &i in &chapter.topics {
                     let t = &self.topics[i];
-                    let blocks = self.search_docs.iter().filter(|d| d.slug == t.slug && d.kind == DocKind::Notes).count();
+                    let blocks = self
+                        .search_docs
+                        .iter()
+                        .filter(|d| d.slug == t.slug && d.kind == DocKind::Notes)
+                        .count();
                     out.push_str(&format!(
                         "    topic: {} [{}] blocks={} annotations={} supplement={} widgets={}\n",
                         t.title,
@@ -164,13 +171,20 @@ struct Problems<'s> {
 
 impl Problems<'_> {
     fn add(&mut self, rel: &str, line: usize, message: impl Into<String>) {
-        self.list.push(Problem { file: self.source.display_path(rel), line, message: message.into() });
+        self.list.push(Problem {
+            file: self.source.display_path(rel),
+            line,
+            message: message.into(),
+        });
     }
 }
 
 /// Loads, renders and checks the content. Every problem found is returned, not just the first.
 pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Course, Vec<Problem>> {
-    let mut problems = Problems { source, list: Vec::new() };
+    let mut problems = Problems {
+        source,
+        list: Vec::new(),
+    };
 
     let notes = match source.read("notes.md") {
         Ok(text) => text,
@@ -204,7 +218,8 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
 
     // Slugs: manifest entries claim headings in order; the rest get fallback slugs.
     let mut slugs: Vec<Option<String>> = vec![None; outline.topics.len()];
-    let mut topic_widgets: Vec<Vec<(String, Option<String>, usize)>> = vec![Vec::new(); outline.topics.len()];
+    let mut topic_widgets: Vec<Vec<(String, Option<String>, usize)>> =
+        vec![Vec::new(); outline.topics.len()];
     let mut taken: HashMap<String, usize> = HashMap::new();
     if let Some((m, text)) = &manifest {
         for entry in &m.topic {
@@ -213,22 +228,43 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             let heading = entry.heading.get_ref().trim();
             let slug = entry.slug.get_ref();
             if !slug::is_valid_slug(slug) {
-                problems.add("course.toml", slug_line, format!("slug \"{slug}\" は使えません（英小文字・数字・- のみ、64 文字まで）"));
+                problems.add(
+                    "course.toml",
+                    slug_line,
+                    format!("slug \"{slug}\" は使えません（英小文字・数字・- のみ、64 文字まで）"),
+                );
                 continue;
             }
             if let Some(first) = taken.get(slug) {
-                problems.add("course.toml", slug_line, format!("slug \"{slug}\" が重複しています（{first} 行目と同じ）"));
+                problems.add(
+                    "course.toml",
+                    slug_line,
+                    format!("slug \"{slug}\" が重複しています（{first} 行目と同じ）"),
+                );
                 continue;
             }
-            let Some(i) = outline.topics.iter().enumerate().position(|(i, t)| t.heading == heading && slugs[i].is_none()) else {
-                problems.add("course.toml", line, format!("見出し \"{heading}\" が notes.md の ### 見出しにありません"));
+            let Some(i) = outline
+                .topics
+                .iter()
+                .enumerate()
+                .position(|(i, t)| t.heading == heading && slugs[i].is_none())
+            else {
+                problems.add(
+                    "course.toml",
+                    line,
+                    format!("見出し \"{heading}\" が notes.md の ### 見出しにありません"),
+                );
                 continue;
             };
             taken.insert(slug.clone(), slug_line);
             slugs[i] = Some(slug.clone());
             for w in &entry.widgets {
                 let after = w.after.as_ref().map(|a| a.get_ref().clone());
-                topic_widgets[i].push((w.name.get_ref().clone(), after, manifest::line_at(text, w.name.span().start)));
+                topic_widgets[i].push((
+                    w.name.get_ref().clone(),
+                    after,
+                    manifest::line_at(text, w.name.span().start),
+                ));
             }
         }
     }
@@ -251,11 +287,16 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         .collect();
 
     // Annotations and supplements, by slug.
-    let mut annotations_by_slug: HashMap<String, (String, Vec<annotations::Annotation>)> = HashMap::new();
+    let mut annotations_by_slug: HashMap<String, (String, Vec<annotations::Annotation>)> =
+        HashMap::new();
     for rel in source.list("annotations", "md") {
         let slug = file_stem(&rel);
         if !slugs.contains(&slug) {
-            problems.add(&rel, 1, format!("トピック \"{slug}\" がありません（ファイル名は annotations/<slug>.md）"));
+            problems.add(
+                &rel,
+                1,
+                format!("トピック \"{slug}\" がありません（ファイル名は annotations/<slug>.md）"),
+            );
             continue;
         }
         match source.read(&rel) {
@@ -276,7 +317,11 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
     for rel in source.list("supplements", "md") {
         let slug = file_stem(&rel);
         if !slugs.contains(&slug) {
-            problems.add(&rel, 1, format!("トピック \"{slug}\" がありません（ファイル名は supplements/<slug>.md）"));
+            problems.add(
+                &rel,
+                1,
+                format!("トピック \"{slug}\" がありません（ファイル名は supplements/<slug>.md）"),
+            );
             continue;
         }
         match source.read(&rel) {
@@ -293,8 +338,14 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 for term in &terms {
                     if !slugs.contains(&term.topic) {
                         let needle = format!("\"{}\"", term.topic);
-                        let line = text.find(&needle).map_or(1, |at| manifest::line_at(&text, at));
-                        problems.add("glossary.toml", line, format!("トピック \"{}\" がありません", term.topic));
+                        let line = text
+                            .find(&needle)
+                            .map_or(1, |at| manifest::line_at(&text, at));
+                        problems.add(
+                            "glossary.toml",
+                            line,
+                            format!("トピック \"{}\" がありません", term.topic),
+                        );
                     }
                 }
                 terms
@@ -315,8 +366,17 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
     let mut topics = Vec::with_capacity(outline.topics.len());
     let mut search_docs = Vec::new();
     for (index, (raw, slug)) in outline.topics.iter().zip(&slugs).enumerate() {
-        let mut toc = vec![TocEntry { id: "notes".into(), label: "ノート".into(), kind: "notes" }];
-        search_docs.push(SearchDoc { slug: slug.clone(), anchor: String::new(), kind: DocKind::Title, text: raw.heading.clone() });
+        let mut toc = vec![TocEntry {
+            id: "notes".into(),
+            label: "ノート".into(),
+            kind: "notes",
+        }];
+        search_docs.push(SearchDoc {
+            slug: slug.clone(),
+            anchor: String::new(),
+            kind: DocKind::Title,
+            text: raw.heading.clone(),
+        });
         let mut insert_html = Vec::new();
         let mut anchors = Vec::new();
         let mut insert_lines = Vec::new();
@@ -331,18 +391,38 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             anchors.push(a.anchor.clone());
             insert_lines.push(a.line);
             insert_files.push(ann_file.clone());
-            annotation_toc.push(TocEntry { id: id.clone(), label: format!("補足: {}", a.title), kind: "annotation" });
-            let text = std::iter::once(a.title.clone()).chain(body.blocks.into_iter().map(|b| b.text)).collect::<Vec<_>>().join(" ");
-            search_docs.push(SearchDoc { slug: slug.clone(), anchor: id, kind: DocKind::Annotation, text: format!("{text} 出典: {}", a.source) });
+            annotation_toc.push(TocEntry {
+                id: id.clone(),
+                label: format!("補足: {}", a.title),
+                kind: "annotation",
+            });
+            let text = std::iter::once(a.title.clone())
+                .chain(body.blocks.into_iter().map(|b| b.text))
+                .collect::<Vec<_>>()
+                .join(" ");
+            search_docs.push(SearchDoc {
+                slug: slug.clone(),
+                anchor: id,
+                kind: DocKind::Annotation,
+                text: format!("{text} 出典: {}", a.source),
+            });
         }
         let mut widget_names = Vec::new();
         let mut trailing_widgets = String::new();
         let mut widget_toc = Vec::new();
         for (name, after, line) in &topic_widgets[index] {
             match widgets(name) {
-                None => problems.add("course.toml", *line, format!("ウィジェット \"{name}\" はありません")),
+                None => problems.add(
+                    "course.toml",
+                    *line,
+                    format!("ウィジェット \"{name}\" はありません"),
+                ),
                 Some((label, html)) => {
-                    widget_toc.push(TocEntry { id: format!("widget-{name}"), label: format!("図解: {label}"), kind: "widget" });
+                    widget_toc.push(TocEntry {
+                        id: format!("widget-{name}"),
+                        label: format!("図解: {label}"),
+                        kind: "widget",
+                    });
                     widget_names.push(name.clone());
                     match after {
                         Some(anchor) => {
@@ -357,8 +437,11 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             }
         }
 
-        let inserts: Vec<Insert<'_>> =
-            anchors.iter().zip(&insert_html).map(|(anchor, html)| Insert { anchor, html }).collect();
+        let inserts: Vec<Insert<'_>> = anchors
+            .iter()
+            .zip(&insert_html)
+            .map(|(anchor, html)| Insert { anchor, html })
+            .collect();
         let rendered = markdown::render(&raw.body, "n", &inserts);
         for (k, count) in rendered.matches.iter().enumerate() {
             let anchor = &anchors[k];
@@ -368,21 +451,39 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 n => problems.add(&insert_files[k], insert_lines[k], format!("anchor \"{anchor}\" がトピック \"{}\" の {n} か所に一致します（一か所だけに一致させてください）", raw.heading)),
             }
         }
-        toc.extend(rendered.headings.iter().map(|h| TocEntry { id: h.id.clone(), label: h.text.clone(), kind: "heading" }));
+        toc.extend(rendered.headings.iter().map(|h| TocEntry {
+            id: h.id.clone(),
+            label: h.text.clone(),
+            kind: "heading",
+        }));
         toc.extend(annotation_toc);
         toc.extend(widget_toc);
         for block in &rendered.blocks {
-            search_docs.push(SearchDoc { slug: slug.clone(), anchor: block.id.clone(), kind: DocKind::Notes, text: block.text.clone() });
+            search_docs.push(SearchDoc {
+                slug: slug.clone(),
+                anchor: block.id.clone(),
+                kind: DocKind::Notes,
+                text: block.text.clone(),
+            });
         }
         let supplement_html = supplements.get(slug).map(|md| {
             let r = markdown::render(md, "s", &[]);
             for block in &r.blocks {
-                search_docs.push(SearchDoc { slug: slug.clone(), anchor: block.id.clone(), kind: DocKind::Supplement, text: block.text.clone() });
+                search_docs.push(SearchDoc {
+                    slug: slug.clone(),
+                    anchor: block.id.clone(),
+                    kind: DocKind::Supplement,
+                    text: block.text.clone(),
+                });
             }
             r.html
         });
         if supplement_html.is_some() {
-            toc.push(TocEntry { id: "supplement".into(), label: "infra-dojo の補足資料".into(), kind: "supplement" });
+            toc.push(TocEntry {
+                id: "supplement".into(),
+                label: "infra-dojo の補足資料".into(),
+                kind: "supplement",
+            });
         }
         topics.push(Topic {
             slug: slug.clone(),
@@ -408,12 +509,21 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         .or(outline.title)
         .unwrap_or_else(|| "ノート".to_string());
     let by_slug = topics.iter().map(|t| (t.slug.clone(), t.index)).collect();
-    Ok(Course { title, parts: course_map(&topics), topics, glossary, search_docs, by_slug })
+    Ok(Course {
+        title,
+        parts: course_map(&topics),
+        topics,
+        glossary,
+        search_docs,
+        by_slug,
+    })
 }
 
 fn file_stem(rel: &str) -> String {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_string()
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_string()
 }
 
 fn annotation_html(id: &str, a: &annotations::Annotation, body_html: &str) -> String {
@@ -429,11 +539,19 @@ fn course_map(topics: &[Topic]) -> Vec<Part> {
     let mut parts: Vec<Part> = Vec::new();
     for topic in topics {
         if parts.last().is_none_or(|p| p.name != topic.part) {
-            parts.push(Part { name: topic.part.clone(), chapters: Vec::new() });
+            parts.push(Part {
+                name: topic.part.clone(),
+                chapters: Vec::new(),
+            });
         }
-        let Some(part) = parts.last_mut() else { continue };
+        let Some(part) = parts.last_mut() else {
+            continue;
+        };
         if part.chapters.last().is_none_or(|c| c.name != topic.chapter) {
-            part.chapters.push(Chapter { name: topic.chapter.clone(), topics: Vec::new() });
+            part.chapters.push(Chapter {
+                name: topic.chapter.clone(),
+                topics: Vec::new(),
+            });
         }
         if let Some(chapter) = part.chapters.last_mut() {
             chapter.topics.push(topic.index);

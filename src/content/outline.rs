@@ -48,7 +48,11 @@ pub fn parse(notes: &str) -> Outline {
         _ => None,
     };
 
-    let mut outline = Outline { title, topics: Vec::new(), problems: Vec::new() };
+    let mut outline = Outline {
+        title,
+        topics: Vec::new(),
+        problems: Vec::new(),
+    };
     let mut part: Option<String> = None;
     let mut chapter: Option<String> = None;
     for (i, heading) in firsts.iter().enumerate() {
@@ -63,7 +67,10 @@ pub fn parse(notes: &str) -> Outline {
             _ => {
                 let body_end = firsts.get(i + 1).map_or(notes.len(), |next| next.start);
                 if heading.text.trim().is_empty() {
-                    outline.problems.push((line_of(heading.start), "見出しが空です（### の後に文字がありません）".into()));
+                    outline.problems.push((
+                        line_of(heading.start),
+                        "見出しが空です（### の後に文字がありません）".into(),
+                    ));
                     continue;
                 }
                 outline.topics.push(RawTopic {
@@ -91,7 +98,12 @@ fn headings(notes: &str) -> Vec<Heading> {
     for (event, range) in Parser::new(notes).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
-                current = Some(Heading { level: level_number(level), text: String::new(), start: range.start, end: range.end });
+                current = Some(Heading {
+                    level: level_number(level),
+                    text: String::new(),
+                    start: range.start,
+                    end: range.end,
+                });
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(mut heading) = current.take() {
@@ -127,13 +139,22 @@ mod tests {
 
     #[test]
     fn parts_chapters_and_topics() {
-        let notes = "# Title\n# Part A\n### One\n- a\n\n### Two\ntext\n# Part B\n## Chap\n### Three\n";
+        let notes =
+            "# Title\n# Part A\n### One\n- a\n\n### Two\ntext\n# Part B\n## Chap\n### Three\n";
         let outline = parse(notes);
         assert_eq!(outline.title.as_deref(), Some("Title"));
-        let names: Vec<_> = outline.topics.iter().map(|t| (t.heading.as_str(), t.part.as_deref(), t.chapter.as_deref())).collect();
+        let names: Vec<_> = outline
+            .topics
+            .iter()
+            .map(|t| (t.heading.as_str(), t.part.as_deref(), t.chapter.as_deref()))
+            .collect();
         assert_eq!(
             names,
-            vec![("One", Some("Part A"), None), ("Two", Some("Part A"), None), ("Three", Some("Part B"), Some("Chap"))]
+            vec![
+                ("One", Some("Part A"), None),
+                ("Two", Some("Part A"), None),
+                ("Three", Some("Part B"), Some("Chap"))
+            ]
         );
         assert_eq!(outline.topics[0].body, "- a\n\n");
         assert_eq!(outline.topics[0].line, 3);
@@ -164,6 +185,12 @@ mod tests {
     fn empty_headings_are_reported_with_their_line() {
         let outline = parse("### A\n\n###\n");
         assert_eq!(outline.topics.len(), 1);
-        assert_eq!(outline.problems, vec![(3, "見出しが空です（### の後に文字がありません）".to_string())]);
+        assert_eq!(
+            outline.problems,
+            vec![(
+                3,
+                "見出しが空です（### の後に文字がありません）".to_string()
+            )]
+        );
     }
 }

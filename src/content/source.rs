@@ -58,7 +58,9 @@ impl ContentSource {
                 let path = dir.join(rel);
                 let meta = match std::fs::metadata(&path) {
                     Ok(meta) => meta,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::Missing),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(ReadError::Missing);
+                    }
                     Err(e) => return Err(ReadError::Io(e.to_string())),
                 };
                 if !meta.is_file() {

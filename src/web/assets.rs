@@ -34,10 +34,21 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         version_hash.write(bytes);
         let mut file_hash = Fnv::new();
         file_hash.write(bytes);
-        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", file_hash.0)).unwrap_or(HeaderValue::from_static("\"0\""));
-        files.insert(path.clone(), Asset { bytes, etag, content_type: content_type(&path) });
+        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", file_hash.0))
+            .unwrap_or(HeaderValue::from_static("\"0\""));
+        files.insert(
+            path.clone(),
+            Asset {
+                bytes,
+                etag,
+                content_type: content_type(&path),
+            },
+        );
     }
-    Assets { version: format!("{:012x}", version_hash.0 & 0xffff_ffff_ffff), files }
+    Assets {
+        version: format!("{:012x}", version_hash.0 & 0xffff_ffff_ffff),
+        files,
+    }
 });
 
 fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
@@ -86,18 +97,40 @@ pub async fn serve(Path((version, path)): Path<(String, String)>, headers: Heade
     let Some(asset) = ASSETS.files.get(&path) else {
         return (StatusCode::NOT_FOUND, "ファイルが見つかりません").into_response();
     };
-    let cache = if version == ASSETS.version { "public, max-age=31536000, immutable" } else { "no-cache" };
-    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == asset.etag) {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, asset.etag.clone()), (header::CACHE_CONTROL, HeaderValue::from_static(cache))])
+    let cache = if version == ASSETS.version {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v == asset.etag)
+    {
+        return (
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, asset.etag.clone()),
+                (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            ],
+        )
             .into_response();
     }
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
             (header::ETAG, asset.etag.clone()),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
         Body::from(asset.bytes),
     )
         .into_response()
+}
+
+/// `GET /favicon.ico`, which browsers ask for on pages without a `<link rel="icon">` (the JSON API, raw
+/// files): a redirect to the versioned icon rather than a 404 in every console.
+pub async fn favicon() -> axum::response::Redirect {
+    axum::response::Redirect::permanent(&url("favicon.svg"))
 }

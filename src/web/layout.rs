@@ -5,8 +5,8 @@
 use crate::content::Course;
 use crate::web::assets;
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use std::convert::Infallible;
 
 /// The frame of every page.
@@ -14,6 +14,7 @@ use std::convert::Infallible;
 pub struct Layout {
     pub css_url: String,
     pub js_url: String,
+    pub icon_url: String,
     /// `Some("light")`/`Some("dark")` when the reader chose; `None` follows the system.
     pub theme: Option<&'static str>,
     /// Text for the search box.
@@ -30,7 +31,13 @@ impl Layout {
                 _ => None,
             })
         });
-        Layout { css_url: assets::url("css/app.css"), js_url: assets::url("js/app.js"), theme, query: String::new() }
+        Layout {
+            css_url: assets::url("css/app.css"),
+            js_url: assets::url("js/app.js"),
+            icon_url: assets::url("favicon.svg"),
+            theme,
+            query: String::new(),
+        }
     }
 }
 
@@ -38,7 +45,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Layout {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Layout::new(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok())))
+        Ok(Layout::new(
+            parts
+                .headers
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok()),
+        ))
     }
 }
 

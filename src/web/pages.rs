@@ -1,6 +1,6 @@
 //! The reading pages: the home page (course map), a topic page per `###` section, and the error page.
 
-use crate::content::{Topic, TocEntry};
+use crate::content::{TocEntry, Topic};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::layout::{Layout, NavPart, course_nav};
@@ -52,11 +52,18 @@ pub struct TopicPage<'a> {
 }
 
 /// `GET /topics/{slug}`.
-pub async fn topic(State(state): State<AppState>, Path(slug): Path<String>, layout: Layout) -> Result<Response> {
+pub async fn topic(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    layout: Layout,
+) -> Result<Response> {
     let course = &state.course;
     let topic = course.topic(&slug).ok_or(AppError::NotFound)?;
     let neighbour = |i: usize| {
-        course.topics.get(i).map(|t| Neighbour { href: format!("/topics/{}", t.slug), title: &t.title })
+        course.topics.get(i).map(|t| Neighbour {
+            href: format!("/topics/{}", t.slug),
+            title: &t.title,
+        })
     };
     Ok(TopicPage {
         layout,
@@ -88,7 +95,12 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         s if s.is_server_error() => "サーバーエラー",
         _ => "リクエストを処理できません",
     };
-    let page = ErrorPage { layout: Layout::new(None), status: status.as_u16(), heading, message: message.to_string() };
+    let page = ErrorPage {
+        layout: Layout::new(None),
+        status: status.as_u16(),
+        heading,
+        message: message.to_string(),
+    };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {

@@ -41,6 +41,11 @@ pub async fn search(
         Err(e @ QueryError::Empty) => (StatusCode::OK, None, Some(e.message())),
         Err(e @ QueryError::TooLong(_)) => (StatusCode::BAD_REQUEST, None, Some(e.message())),
     };
-    let page = SearchPage { query: layout.query.clone(), layout, results, message };
+    let page = SearchPage {
+        query: layout.query.clone(),
+        layout,
+        results,
+        message,
+    };
     Ok((status, page).into_response())
 }

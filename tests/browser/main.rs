@@ -1,1 +1,8 @@
-//! Browser tests (filled in below).
+//! Browser tests: headless Chromium (Debian's `chromium` + `chromium-driver`) driven over WebDriver by
+//! fantoccini, against the real app served on a loopback port. One file per flow or widget; each opens
+//! with a comment naming what it guards. `scripts/test` installs Chromium on a fresh machine.
+
+mod support;
+
+mod no_js;
+mod reading;

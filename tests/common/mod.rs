@@ -20,10 +20,16 @@ pub async fn app() -> TestApp {
 
 pub async fn app_with(source: &ContentSource) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = infra_dojo::db::open(&dir.path().join("test.db")).await.expect("open db");
+    let db = infra_dojo::db::open(&dir.path().join("test.db"))
+        .await
+        .expect("open db");
     let course = infra_dojo::load_course(source).expect("content loads");
     let state = infra_dojo::build_state(db, course).await.expect("state");
-    TestApp { router: infra_dojo::app(state.clone()), state, _dir: dir }
+    TestApp {
+        router: infra_dojo::app(state.clone()),
+        state,
+        _dir: dir,
+    }
 }
 
 pub struct Reply {
@@ -40,13 +46,19 @@ impl Reply {
     /// Texts of every element matching `selector`.
     pub fn texts(&self, selector: &str) -> Vec<String> {
         let sel = scraper::Selector::parse(selector).expect("selector");
-        self.html().select(&sel).map(|e| e.text().collect::<String>().trim().to_string()).collect()
+        self.html()
+            .select(&sel)
+            .map(|e| e.text().collect::<String>().trim().to_string())
+            .collect()
     }
 
     /// An attribute of every element matching `selector`.
     pub fn attrs(&self, selector: &str, attr: &str) -> Vec<String> {
         let sel = scraper::Selector::parse(selector).expect("selector");
-        self.html().select(&sel).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
+        self.html()
+            .select(&sel)
+            .filter_map(|e| e.value().attr(attr).map(str::to_string))
+            .collect()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -60,10 +72,15 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.request(Request::get(uri).body(Body::empty()).expect("request")).await
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
     }
 }

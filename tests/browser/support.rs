@@ -1,0 +1,319 @@
+//! The harness: starts the app on 127.0.0.1:0 with a fresh database, a chromedriver on a free port, and a
+//! Chromium session with the flags that work on this machine (see DESIGN.md). Also reads the browser's
+//! console log, so a test can assert that a page raised no error.
+#![allow(dead_code)]
+
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Desktop and phone widths used by the tests.
+pub const DESKTOP: (u32, u32) = (1280, 900);
+pub const PHONE: (u32, u32) = (360, 780);
+
+/// A running app, chromedriver and browser session. Dropping it stops chromedriver (and its Chromium).
+pub struct Browser {
+    pub client: Client,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    _app: AppHandle,
+}
+
+/// The app under test, served on a loopback port until dropped.
+pub struct AppHandle {
+    pub base: String,
+    pub state: infra_dojo::state::AppState,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for AppHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves the app with the embedded content on a free loopback port.
+pub async fn serve_app() -> AppHandle {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = infra_dojo::db::open(&dir.path().join("browser.db"))
+        .await
+        .expect("db");
+    let course = infra_dojo::load_course(&infra_dojo::content::source::ContentSource::Embedded)
+        .expect("content");
+    let state = infra_dojo::build_state(db, course).await.expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = infra_dojo::app(state.clone());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    AppHandle {
+        base,
+        state,
+        _dir: dir,
+        task,
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Options for a browser session.
+#[derive(Clone, Copy)]
+pub struct Options {
+    pub javascript: bool,
+    pub size: (u32, u32),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            javascript: true,
+            size: DESKTOP,
+        }
+    }
+}
+
+impl Browser {
+    /// A desktop-sized browser with JavaScript on.
+    pub async fn start() -> Browser {
+        Browser::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Browser {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                std::path::Path::new(tool).exists(),
+                "{tool} is missing: run `scripts/test`, which installs Debian's chromium and chromium-driver"
+            );
+        }
+        let app = serve_app().await;
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            "--hide-scrollbars".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--window-size={},{}", options.size.0, options.size.1),
+        ];
+        if !options.javascript {
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": CHROMIUM, "args": args }),
+        );
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let mut builder =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            builder.capabilities(caps.clone());
+            match builder.connect(&webdriver).await {
+                Ok(client) => break client,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot start a Chromium session: {e}"),
+            }
+        };
+        client
+            .set_window_size(options.size.0, options.size.1)
+            .await
+            .expect("window size");
+        Browser {
+            client,
+            base: app.base.clone(),
+            driver,
+            _profile: profile,
+            _app: app,
+        }
+    }
+
+    pub fn app(&self) -> &AppHandle {
+        &self._app
+    }
+
+    /// Opens a path of the app and waits for the page to load.
+    pub async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("goto");
+    }
+
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("url");
+        match url.fragment() {
+            Some(f) => format!("{}#{f}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Waits until the page's path is `path` (after a navigation started by a key or click).
+    pub async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.client.current_url().await.expect("url");
+            if now.path() == path {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected to reach {path}, still at {}",
+                now.path()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find_all")
+            .len()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Evaluates JavaScript in the page and returns its value.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect("execute")
+    }
+
+    /// Sends one key to whatever has focus (e.g. `"\u{E012}"` for ←, see `keys`).
+    pub async fn press(&self, key: &str) {
+        let active = self.client.active_element().await.expect("active element");
+        active.send_keys(key).await.expect("send keys");
+    }
+
+    /// Browser console entries at SEVERE level since the last call.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let entries = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .unwrap_or(Value::Null);
+        entries
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .filter_map(|e| e["message"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A PNG of the viewport, written under `target/screenshots/` for a person to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// Ends the session and stops chromedriver.
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+/// WebDriver key codes.
+pub mod keys {
+    pub const LEFT: &str = "\u{E012}";
+    pub const RIGHT: &str = "\u{E014}";
+    pub const HOME: &str = "\u{E011}";
+    pub const END: &str = "\u{E010}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const TAB: &str = "\u{E004}";
+    pub const SPACE: &str = " ";
+}
+
+/// chromedriver's log endpoint (`POST /session/{id}/se/log`), which fantoccini does not wrap.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
