@@ -15,6 +15,9 @@ use std::sync::LazyLock;
 pub struct Insert<'a> {
     pub anchor: &'a str,
     pub html: &'a str,
+    /// Place after the whole top-level block (after the list closes) instead of inside the item: for
+    /// wide blocks such as widgets, which should not sit in a nested list.
+    pub after_top_level: bool,
 }
 
 /// A top-level block of a rendered section: its fragment id and its whole plain text (for search).
@@ -61,6 +64,7 @@ pub fn render(markdown: &str, id_prefix: &str, inserts: &[Insert<'_>]) -> Render
         inserts,
         placed: vec![false; inserts.len()],
         matches: vec![0; inserts.len()],
+        pending: Vec::new(),
         id_prefix,
         own_text: Vec::new(),
         list_depth: 0,
@@ -156,6 +160,8 @@ struct Renderer<'a, 'i> {
     inserts: &'i [Insert<'i>],
     placed: Vec<bool>,
     matches: Vec<usize>,
+    /// Top-level inserts waiting for their block to close.
+    pending: Vec<usize>,
     id_prefix: &'i str,
     /// Own text of each open list item (innermost last); top-level paragraphs use the same stack.
     own_text: Vec<String>,
@@ -189,6 +195,9 @@ impl<'a> Renderer<'a, '_> {
             Event::End(TagEnd::List(ordered)) => {
                 self.list_depth = self.list_depth.saturating_sub(1);
                 self.out.push(Event::End(TagEnd::List(ordered)));
+                if self.list_depth == 0 {
+                    self.flush_pending();
+                }
             }
             Event::Start(Tag::Item) => {
                 if self.list_depth == 1 && !self.id_prefix.is_empty() {
@@ -226,6 +235,7 @@ impl<'a> Renderer<'a, '_> {
                 let text = self.own_text.pop().unwrap_or_default();
                 self.place_inserts(&text);
                 self.close_top_block();
+                self.flush_pending();
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 self.in_code_block = true;
@@ -359,8 +369,18 @@ impl<'a> Renderer<'a, '_> {
             self.matches[i] += 1;
             if !self.placed[i] {
                 self.placed[i] = true;
-                self.out.push(Event::Html(CowStr::from(insert_marker(i))));
+                if insert.after_top_level {
+                    self.pending.push(i);
+                } else {
+                    self.out.push(Event::Html(CowStr::from(insert_marker(i))));
+                }
             }
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        for i in std::mem::take(&mut self.pending) {
+            self.out.push(Event::Html(CowStr::from(insert_marker(i))));
         }
     }
 
@@ -578,6 +598,24 @@ mod tests {
         assert_eq!(r.html.matches("data-widget=\"x\"").count(), 1, "{}", r.html);
         assert!(r.html.find("data-widget").unwrap() < r.html.find("forged").unwrap());
         assert!(!r.html.contains("insert-0"), "{}", r.html);
+    }
+
+    #[test]
+    fn top_level_inserts_wait_for_the_list_to_close() {
+        let md = "- a\n  - P38\n- b\n\nafter\n";
+        let inserts = [Insert {
+            anchor: "P38",
+            html: "<section>W</section>",
+            after_top_level: true,
+        }];
+        let r = render(md, "n", &inserts);
+        let w = r.html.find("<section>W</section>").unwrap();
+        assert!(
+            r.html.find("</ul>\n").unwrap() < w && w < r.html.find("after").unwrap(),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.matches, vec![1]);
     }
 
     #[test]

@@ -379,6 +379,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         });
         let mut insert_html = Vec::new();
         let mut anchors = Vec::new();
+        let mut top_level = Vec::new();
         let mut insert_lines = Vec::new();
         let mut insert_files = Vec::new();
         let mut annotation_toc = Vec::new();
@@ -389,6 +390,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             let body = markdown::render(&a.body, "", &[]);
             insert_html.push(annotation_html(&id, a, &body.html));
             anchors.push(a.anchor.clone());
+            top_level.push(false);
             insert_lines.push(a.line);
             insert_files.push(ann_file.clone());
             annotation_toc.push(TocEntry {
@@ -428,6 +430,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                         Some(anchor) => {
                             insert_html.push(html);
                             anchors.push(anchor.clone());
+                            top_level.push(true);
                             insert_lines.push(*line);
                             insert_files.push("course.toml".to_string());
                         }
@@ -440,7 +443,12 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         let inserts: Vec<Insert<'_>> = anchors
             .iter()
             .zip(&insert_html)
-            .map(|(anchor, html)| Insert { anchor, html })
+            .zip(&top_level)
+            .map(|((anchor, html), &after_top_level)| Insert {
+                anchor,
+                html,
+                after_top_level,
+            })
             .collect();
         let rendered = markdown::render(&raw.body, "n", &inserts);
         for (k, count) in rendered.matches.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! static assets, and the layout every page shares.
 
 pub mod assets;
+pub mod extract;
 pub mod health;
 pub mod layout;
 pub mod pages;

@@ -49,6 +49,8 @@ pub struct TopicPage<'a> {
     pub nav: Vec<NavPart<'a>>,
     pub prev: Option<Neighbour<'a>>,
     pub next: Option<Neighbour<'a>>,
+    /// Stylesheets of the widgets on this page.
+    pub widget_css: Vec<String>,
 }
 
 /// `GET /topics/{slug}`.
@@ -73,6 +75,11 @@ pub async fn topic(
         nav: course_nav(course, Some(&topic.slug)),
         prev: topic.index.checked_sub(1).and_then(neighbour),
         next: neighbour(topic.index + 1),
+        widget_css: topic
+            .widgets
+            .iter()
+            .map(|w| crate::web::assets::url(&format!("css/widgets/{w}.css")))
+            .collect(),
     }
     .into_response())
 }

@@ -2,7 +2,7 @@
 //! compression, request tracing, a timeout and a body limit.
 
 use crate::state::AppState;
-use crate::web::{assets, health, pages, search};
+use crate::web::{assets, health, pages, search, widgets};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::get;
@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/static/{version}/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .merge(widgets::router())
         .fallback(pages::not_found)
         .with_state(state);
 

@@ -6,3 +6,6 @@ mod support;
 
 mod no_js;
 mod reading;
+mod widget_forktree;
+mod widget_ftp;
+mod widget_handshake;

@@ -1,0 +1,1 @@
+//! Guards the forktree widget (filled in with the widget script).

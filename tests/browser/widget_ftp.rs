@@ -1,0 +1,1 @@
+//! Guards the ftp widget (filled in with the widget script).

@@ -1,0 +1,1 @@
+//! Guards the handshake widget (filled in with the widget script).
