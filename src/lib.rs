@@ -20,6 +20,7 @@ pub mod search;
 pub mod state;
 pub mod store;
 pub mod web;
+pub mod quiz;
 pub mod widgets;
 
 use content::source::ContentSource;

@@ -563,14 +563,17 @@ mod tests {
             Insert {
                 anchor: "L7以下の以下",
                 html: "<aside class=\"annotation\">A</aside>",
+                after_top_level: false,
             },
             Insert {
                 anchor: "P38",
                 html: "<aside class=\"annotation\">B</aside>",
+                after_top_level: false,
             },
             Insert {
                 anchor: "nowhere",
                 html: "<aside>C</aside>",
+                after_top_level: false,
             },
         ];
         let r = render(md, "n", &inserts);
@@ -593,6 +596,7 @@ mod tests {
         let inserts = [Insert {
             anchor: "anchor here",
             html: "<div data-widget=\"x\"><button>ok</button></div>",
+            after_top_level: false,
         }];
         let r = render(md, "n", &inserts);
         assert_eq!(r.html.matches("data-widget=\"x\"").count(), 1, "{}", r.html);
