@@ -23,6 +23,9 @@ pub struct ServeConfig {
     /// SQLite database file, created with its folder if missing.
     #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
     pub db: PathBuf,
+    /// Mark the session cookie Secure: set this when infra-dojo is served over HTTPS.
+    #[arg(long, env = "INFRA_DOJO_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     #[command(flatten)]
     pub content: ContentArgs,
 }

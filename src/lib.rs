@@ -12,6 +12,7 @@
 //!
 //! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
 
+pub mod auth;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -25,7 +26,8 @@ pub mod widgets;
 
 use content::source::ContentSource;
 use content::{Course, Problem};
-use state::AppState;
+use quiz::bank::Bank;
+use state::{AppState, Settings};
 use std::sync::Arc;
 
 /// The whole application as a `Router`, ready for `axum::serve` or `oneshot` in tests.
@@ -33,17 +35,26 @@ pub fn app(state: AppState) -> axum::Router {
     web::router::router(state)
 }
 
-/// Loads and checks the content from `source`, with the widgets this build knows.
-pub fn load_course(source: &ContentSource) -> Result<Course, Vec<Problem>> {
-    content::load(source, &web::widgets::render_for_page)
+/// Everything loaded from a content folder.
+#[derive(Debug)]
+pub struct Content {
+    pub course: Course,
+    pub quizzes: Bank,
 }
 
-/// Builds the state from an open database and a loaded course: the search index is rebuilt from the
-/// course so it always matches what is served.
-pub async fn build_state(db: sqlx::SqlitePool, course: Course) -> anyhow::Result<AppState> {
-    store::search::rebuild(&db, &course.search_docs).await?;
-    Ok(AppState {
-        db,
-        course: Arc::new(course),
-    })
+/// Loads and checks the content from `source`: the notes with the widgets this build knows, then the
+/// question banks against the course's topics. Every problem is returned, with file and line.
+pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
+    let course = content::load(source, &web::widgets::render_for_page)?;
+    let slugs: Vec<String> = course.topics.iter().map(|t| t.slug.clone()).collect();
+    let quizzes = quiz::bank::load(source, &slugs)?;
+    Ok(Content { course, quizzes })
+}
+
+/// Builds the state from an open database and loaded content: the search index is rebuilt from the
+/// course so it always matches what is served, and the session table is created if missing.
+pub async fn build_state(db: sqlx::SqlitePool, content: Content, settings: Settings) -> anyhow::Result<AppState> {
+    store::search::rebuild(&db, &content.course.search_docs).await?;
+    tower_sessions_sqlx_store::SqliteStore::new(db.clone()).migrate().await?;
+    Ok(AppState { db, course: Arc::new(content.course), quizzes: Arc::new(content.quizzes), settings })
 }

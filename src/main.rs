@@ -24,6 +24,25 @@ enum Command {
     Serve(ServeConfig),
     /// Check the content and print every problem with file and line; exit 1 if there is any.
     Check(ContentArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a learner (or, with --instructor, an instructor). The password is read from standard input,
+    /// or asked for without echo on a terminal.
+    Add {
+        name: String,
+        #[arg(long)]
+        instructor: bool,
+        /// Name shown in the interface (defaults to NAME).
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
+        db: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -36,16 +55,19 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(config)) => run_serve(config),
+        Some(Command::User(UserCommand::Add { name, instructor, display_name, db })) => {
+            run(add_user(name, instructor, display_name, db))
+        }
         None => run_serve(cli.serve),
     }
 }
 
 fn check(args: &ContentArgs) -> ExitCode {
     let source = args.source();
-    match infra_dojo::load_course(&source) {
-        Ok(course) => {
+    match infra_dojo::load_content(&source) {
+        Ok(content) => {
             println!("{}: 問題はありません", source.describe());
-            println!("topics: {}", course.topics.len());
+            println!("topics: {}, questions: {}", content.course.topics.len(), content.quizzes.len());
             ExitCode::SUCCESS
         }
         Err(problems) => {
@@ -59,6 +81,11 @@ fn check(args: &ContentArgs) -> ExitCode {
 }
 
 fn run_serve(config: ServeConfig) -> ExitCode {
+    run(serve(config))
+}
+
+/// Runs a command on a tokio runtime, printing its error.
+fn run(command: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -66,7 +93,7 @@ fn run_serve(config: ServeConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config)) {
+    match runtime.block_on(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e:#}");
@@ -77,7 +104,7 @@ fn run_serve(config: ServeConfig) -> ExitCode {
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let source = config.content.source();
-    let course = infra_dojo::load_course(&source).map_err(|problems| {
+    let content = infra_dojo::load_content(&source).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
             "コンテンツに問題があるため起動しません:\n{}",
@@ -85,7 +112,15 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         )
     })?;
     let db = infra_dojo::db::open(&config.db).await?;
-    let state = infra_dojo::build_state(db, course).await?;
+    let settings = infra_dojo::state::Settings { secure_cookies: config.secure_cookies };
+    let state = infra_dojo::build_state(db, content, settings).await?;
+    // Expired sessions are deleted hourly, by whichever instance runs this.
+    tokio::spawn(
+        tower_sessions::ExpiredDeletion::continuously_delete_expired(
+            tower_sessions_sqlx_store::SqliteStore::new(state.db.clone()),
+            std::time::Duration::from_secs(3600),
+        ),
+    );
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("{} で待ち受けできません", config.bind))?
@@ -123,4 +158,33 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+async fn add_user(name: String, instructor: bool, display_name: Option<String>, db: std::path::PathBuf) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("パスワード: ")?;
+        let again = rpassword::prompt_password("もう一度: ")?;
+        anyhow::ensure!(first == again, "パスワードが一致しません");
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    let display_name = display_name.unwrap_or_else(|| name.clone());
+    let errors = infra_dojo::web::auth::signup_errors(&name, &display_name, &password);
+    anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
+    let pool = infra_dojo::db::open(&db).await?;
+    let hash = infra_dojo::auth::password::hash_blocking(password).await?;
+    let role = if instructor { "instructor" } else { "learner" };
+    let now = infra_dojo::store::now();
+    match infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await {
+        Ok(id) => {
+            println!("{role} \"{name}\" を作成しました（id {id}）");
+            Ok(())
+        }
+        Err(e) if infra_dojo::store::is_unique_violation(&e) => anyhow::bail!("ユーザー名 \"{name}\" はすでに使われています"),
+        Err(e) => Err(e.into()),
+    }
 }

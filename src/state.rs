@@ -1,14 +1,26 @@
-//! What every handler shares. Cheap to clone: a pool handle and an `Arc`.
+//! What every handler shares. Cheap to clone: a pool handle and `Arc`s.
 
 use crate::content::Course;
+use crate::quiz::bank::Bank;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
 /// Shared application state, passed to handlers as `State<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    /// The SQLite pool (search index now; accounts and progress later).
+    /// The SQLite pool: sessions, accounts, attempts, progress, the search index.
     pub db: SqlitePool,
     /// The course, rendered once at start and read-only afterwards.
     pub course: Arc<Course>,
+    /// Every topic's questions, validated at start.
+    pub quizzes: Arc<Bank>,
+    /// Settings read once at start.
+    pub settings: Settings,
+}
+
+/// Settings that change how responses are made.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Mark the session cookie `Secure` (serve behind HTTPS).
+    pub secure_cookies: bool,
 }

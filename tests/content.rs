@@ -35,14 +35,14 @@ fn the_shipped_notes_are_the_users_file_byte_for_byte() {
 
 #[test]
 fn the_course_outline_matches_its_golden_file() {
-    let course = infra_dojo::load_course(&ContentSource::Embedded).expect("embedded content is valid");
+    let course = infra_dojo::load_content(&ContentSource::Embedded).expect("embedded content is valid").course;
     assert_eq!(course.topics.len(), 16);
     golden("notes.outline.txt", &course.outline_text());
 }
 
 #[test]
 fn a_hostile_notes_file_without_a_manifest_renders_safely() {
-    let course = infra_dojo::load_course(&ContentSource::Dir(fixture("hostile"))).expect("hostile notes still load");
+    let course = infra_dojo::load_content(&ContentSource::Dir(fixture("hostile"))).expect("hostile notes still load").course;
     golden("hostile.outline.txt", &course.outline_text());
     let all: String = course.topics.iter().map(|t| t.notes_html.as_str()).collect();
     for bad in ["<script", "onerror", "onclick", "javascript:", "data:text", "<iframe", "<style", "alert(1)<"] {
@@ -89,11 +89,11 @@ fn expected_invalid_problems() -> Vec<String> {
 
 #[test]
 fn every_content_problem_is_reported_with_file_and_line() {
-    let problems = infra_dojo::load_course(&ContentSource::Dir(fixture("invalid"))).expect_err("invalid content");
+    let problems = infra_dojo::load_content(&ContentSource::Dir(fixture("invalid"))).expect_err("invalid content");
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(lines, expected_invalid_problems());
 
-    let bad_toml = infra_dojo::load_course(&ContentSource::Dir(fixture("bad-toml"))).expect_err("bad TOML");
+    let bad_toml = infra_dojo::load_content(&ContentSource::Dir(fixture("bad-toml"))).expect_err("bad TOML");
     assert_eq!(bad_toml.len(), 1);
     assert!(bad_toml[0].file.ends_with("course.toml") && bad_toml[0].line == 5, "{}", bad_toml[0]);
     assert!(bad_toml[0].message.starts_with("course.toml を読めません"));
@@ -104,7 +104,7 @@ fn check_prints_the_problems_and_fails_and_serve_refuses_to_start() {
     let bin = env!("CARGO_BIN_EXE_infra-dojo");
     let ok = Command::new(bin).arg("check").output().unwrap();
     assert!(ok.status.success());
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("topics: 16"));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("topics: 16, questions: "));
 
     let bad = Command::new(bin).args(["check", "--content"]).arg(fixture("invalid")).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
@@ -128,9 +128,9 @@ fn check_prints_the_problems_and_fails_and_serve_refuses_to_start() {
 #[test]
 fn an_oversized_or_missing_notes_file_is_a_clear_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = infra_dojo::load_course(&ContentSource::Dir(dir.path().to_path_buf())).expect_err("no notes");
+    let missing = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf())).expect_err("no notes");
     assert!(missing[0].message.contains("ファイルがありません"), "{}", missing[0]);
     std::fs::write(dir.path().join("notes.md"), "### x\n".repeat(500_000)).unwrap();
-    let huge = infra_dojo::load_course(&ContentSource::Dir(dir.path().to_path_buf())).expect_err("too large");
+    let huge = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf())).expect_err("too large");
     assert!(huge[0].message.contains("大きすぎます"), "{}", huge[0]);
 }

@@ -5,11 +5,11 @@
 use crate::quiz::bank::{Kind, KnownWrong, Question};
 use crate::quiz::generate;
 use crate::quiz::present::question_seed;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// What the learner answered, in bank terms.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "lowercase")]
 pub enum Response {
     /// Indices of the chosen options (single: one).

@@ -84,3 +84,26 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
         Ok(QueryPairs(pairs))
     }
 }
+
+/// A form body (`application/x-www-form-urlencoded`), whose rejection is a Japanese error page.
+pub struct FormBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(FormBody(value)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let message = match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => "送信された内容が大きすぎます（64 KB まで）。",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "フォームの形式で送信してください。",
+                    _ => "フォームの内容を読めませんでした。入力を確かめて、もう一度送信してください。",
+                };
+                let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
+                Err(AppError::Invalid { status, message: message.to_string() })
+            }
+        }
+    }
+}

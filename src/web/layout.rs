@@ -19,6 +19,8 @@ pub struct Layout {
     pub theme: Option<&'static str>,
     /// Text for the search box.
     pub query: String,
+    /// The signed-in user's display name, for the header.
+    pub user_name: Option<String>,
 }
 
 impl Layout {
@@ -37,6 +39,7 @@ impl Layout {
             icon_url: assets::url("favicon.svg"),
             theme,
             query: String::new(),
+            user_name: None,
         }
     }
 }

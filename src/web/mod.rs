@@ -2,10 +2,13 @@
 //! static assets, and the layout every page shares.
 
 pub mod assets;
+pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod layout;
 pub mod pages;
+pub mod progress;
+pub mod quiz;
 pub mod router;
 pub mod search;
 pub mod widgets;

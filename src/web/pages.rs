@@ -14,6 +14,9 @@ use axum::response::{Html, IntoResponse, Response};
 #[template(path = "topics/home.html")]
 pub struct HomePage<'a> {
     pub layout: Layout,
+    /// Questions due for review, for a visitor with progress.
+    pub due: Option<i64>,
+    pub question_count: usize,
     pub title: &'a str,
     pub nav: Vec<NavPart<'a>>,
     pub topic_count: usize,
@@ -21,16 +24,22 @@ pub struct HomePage<'a> {
 }
 
 /// `GET /`: the course map.
-pub async fn home(State(state): State<AppState>, layout: Layout) -> Response {
+pub async fn home(State(state): State<AppState>, layout: Layout, visitor: crate::auth::Visitor) -> Result<Response> {
     let course = &state.course;
-    HomePage {
+    let due = match &visitor.signed_in {
+        Some(user) => Some(crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?),
+        None => None,
+    };
+    Ok(HomePage {
         layout,
+        due,
+        question_count: state.quizzes.len(),
         title: &course.title,
         nav: course_nav(course, None),
         topic_count: course.topics.len(),
         annotation_count: course.topics.iter().map(|t| t.annotation_count).sum(),
     }
-    .into_response()
+    .into_response())
 }
 
 /// A neighbouring topic, for previous/next links.
@@ -51,6 +60,8 @@ pub struct TopicPage<'a> {
     pub next: Option<Neighbour<'a>>,
     /// Stylesheets of the widgets on this page.
     pub widget_css: Vec<String>,
+    /// Questions in this topic's quiz.
+    pub quiz_count: usize,
 }
 
 /// `GET /topics/{slug}`.
@@ -75,6 +86,7 @@ pub async fn topic(
         nav: course_nav(course, Some(&topic.slug)),
         prev: topic.index.checked_sub(1).and_then(neighbour),
         next: neighbour(topic.index + 1),
+        quiz_count: state.quizzes.topic(&topic.slug).len(),
         widget_css: topic
             .widgets
             .iter()

@@ -2,7 +2,10 @@
 //! compression, request tracing, a timeout and a body limit.
 
 use crate::state::AppState;
-use crate::web::{assets, health, pages, search, widgets};
+use crate::web::{assets, auth, health, pages, progress, quiz, search, widgets};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::get;
@@ -21,6 +24,13 @@ font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-ac
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    // Sessions live in SQLite; the cookie is HttpOnly, SameSite=Lax, Secure when served over HTTPS.
+    let sessions = SessionManagerLayer::new(SqliteStore::new(state.db.clone()))
+        .with_name("dojo_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let routes = Router::new()
         .route("/", get(pages::home))
         .route("/topics/{slug}", get(pages::topic))
@@ -29,6 +39,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{version}/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .merge(widgets::router())
+        .merge(auth::router())
+        .merge(quiz::router())
+        .merge(progress::router())
         .fallback(pages::not_found)
         .with_state(state);
 
@@ -36,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     routes
+        .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -3,12 +3,14 @@
 //! for other scenarios and for checking a learner's prediction. The truth is always the model in
 //! [`crate::widgets`]; this module only presents it.
 
+use crate::auth::Visitor;
 use crate::error::{ApiError, AppError};
+use crate::store;
 use crate::state::AppState;
 use crate::web::extract::{JsonBody, QueryPairs};
 use crate::widgets::{ParamError, forktree, ftp, handshake};
 use askama::Template;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -487,8 +489,31 @@ struct CheckResult {
     explain: String,
 }
 
-/// `POST /api/widgets/handshake/check`: is the learner's prediction for a step right, and why.
+
+/// Stores a signed-in learner's prediction as a graded item (anonymous predictions are graded, not kept).
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    visitor: &Visitor,
+    widget: &str,
+    scenario: &str,
+    step: i64,
+    field: &str,
+    answer: &str,
+    correct: bool,
+) -> Result<(), ApiError> {
+    if let Some(user) = &visitor.signed_in {
+        store::quiz::record_widget_answer(&state.db, user.user_id, widget, scenario, step, field, answer, correct, store::now()).await?;
+    }
+    Ok(())
+}
+
+/// `POST /api/widgets/handshake/check`: is the learner's prediction for a step right, and why. JSON only:
+/// a cross-site form cannot send `application/json` without a CORS preflight this server never allows,
+/// which is this endpoint's CSRF protection.
 async fn handshake_check(
+    State(state): State<AppState>,
+    visitor: Visitor,
     JsonBody(body): JsonBody<HandshakeCheck>,
 ) -> Result<Json<CheckResult>, ApiError> {
     let scenario = handshake::Scenario::from_name(&body.scenario).ok_or_else(|| {
@@ -509,6 +534,7 @@ async fn handshake_check(
         relative: body.relative,
     });
     let r = handshake::predict_check(&h, body.step, field, &body.answer)?;
+    record(&state, &visitor, "handshake", scenario.name(), body.step as i64, field.name(), &body.answer, r.correct).await?;
     Ok(Json(CheckResult {
         correct: r.correct,
         expected: r.expected,
@@ -555,6 +581,8 @@ struct TreeCheckResult {
 
 /// `POST /api/widgets/forktree/check`: does the learner's tree match the model's (by PID and parent)?
 async fn forktree_check(
+    State(state): State<AppState>,
+    visitor: Visitor,
     JsonBody(body): JsonBody<ForkTreeCheck>,
 ) -> Result<Json<TreeCheckResult>, ApiError> {
     if body.processes.len() > 200 {
@@ -612,6 +640,9 @@ async fn forktree_check(
         .copied()
         .collect();
     let correct = missing.is_empty() && extra.is_empty();
+    let answer = given.iter().map(|p| format!("{}<{}", p.pid, p.ppid)).collect::<Vec<_>>().join(",");
+    let step = body.step.map_or(-1, |k| k as i64);
+    record(&state, &visitor, "forktree", &body.scenario, step, "tree", &answer, correct).await?;
     let explain = if correct {
         format!(
             "正解です。プロセスは {} 個（init を除く）です。",

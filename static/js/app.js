@@ -68,3 +68,9 @@ for (const el of document.querySelectorAll("[data-widget]")) {
       el.prepend(note);
     });
 }
+
+// The quiz page's own enhancements.
+const quiz = document.querySelector("form[data-quiz]");
+if (quiz) {
+  import("./quiz.js").then((mod) => mod.mount(quiz)).catch((error) => console.error("quiz script failed", error));
+}

@@ -49,7 +49,7 @@ pub async fn serve_app() -> AppHandle {
         .expect("db");
     let course = infra_dojo::load_course(&infra_dojo::content::source::ContentSource::Embedded)
         .expect("content");
-    let state = infra_dojo::build_state(db, course).await.expect("state");
+    let state = infra_dojo::build_state(db, content, Default::default()).await.expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -1,0 +1,184 @@
+//! Who is asking: passwords (argon2id), random tokens, the session keys, the [`Visitor`] extractor with
+//! its CSRF token, login throttling, and the `next` redirects that may only stay on this site.
+//!
+//! Sessions live in SQLite (tower-sessions' sqlx store), so any instance can serve any request. The
+//! session holds the signed-in user's id and name, or the id of the guest who owns an anonymous visitor's
+//! answers, and the CSRF token every state-changing form and JSON request must echo.
+
+pub mod password;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use tower_sessions::Session;
+
+const USER_ID: &str = "user_id";
+const USER_NAME: &str = "user_name";
+const GUEST_ID: &str = "guest_id";
+const CSRF: &str = "csrf";
+
+/// Failed logins in this window count towards throttling.
+pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// Failures for one name within the window before logins for it wait.
+pub const MAX_FAILURES_PER_NAME: i64 = 5;
+/// Failures from one address within the window before logins from it wait.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// A random token: 128 bits as 32 hex digits.
+pub fn random_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A random u64 (attempt seeds).
+pub fn random_u64() -> Result<u64, AppError> {
+    getrandom::u64().map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))
+}
+
+/// Whether `s` looks like a [`random_token`].
+pub fn is_token(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Equality that takes the same time wherever the first difference is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A `next` target that stays on this site: a path starting with one `/`, no scheme, no backslash.
+/// Anything else becomes `/` (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) && n.len() <= 200 => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// The signed-in user, as the session remembers them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub name: String,
+}
+
+/// The person making the request: their session, and who they are signed in as, if anyone.
+pub struct Visitor {
+    pub session: Session,
+    pub signed_in: Option<SignedIn>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| AppError::Other(anyhow::anyhow!("session layer missing: {msg}")))?;
+        let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
+        let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
+        let signed_in = user_id.map(|user_id| SignedIn { user_id, name: name.unwrap_or_default() });
+        Ok(Visitor { session, signed_in })
+    }
+}
+
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    AppError::Other(anyhow::anyhow!("session: {e}"))
+}
+
+impl Visitor {
+    /// The CSRF token for forms on this page, created with the session on first use.
+    pub async fn csrf_token(&self) -> Result<String, AppError> {
+        if let Some(token) = self.session.get::<String>(CSRF).await.map_err(session_error)? {
+            return Ok(token);
+        }
+        let token = random_token()?;
+        self.session.insert(CSRF, &token).await.map_err(session_error)?;
+        Ok(token)
+    }
+
+    /// Rejects a state-changing request whose token is not this session's.
+    pub async fn verify_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
+        let expected: Option<String> = self.session.get(CSRF).await.map_err(session_error)?;
+        match (expected, given) {
+            (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => Ok(()),
+            _ => Err(AppError::Invalid {
+                status: axum::http::StatusCode::FORBIDDEN,
+                message: "フォームの有効期限が切れたか、別のページから送信されました。ページを再読み込みしてから、もう一度送信してください。".into(),
+            }),
+        }
+    }
+
+    /// The user whose answers this request records: the signed-in user, else this session's guest
+    /// (created on first need).
+    pub async fn owner_id(&self, state: &AppState) -> Result<i64, AppError> {
+        if let Some(user) = &self.signed_in {
+            return Ok(user.user_id);
+        }
+        if let Some(guest) = self.guest_id().await? {
+            return Ok(guest);
+        }
+        let guest = store::users::create_guest(&state.db, store::now()).await?;
+        self.session.insert(GUEST_ID, guest).await.map_err(session_error)?;
+        Ok(guest)
+    }
+
+    /// The guest owning this session's anonymous answers, if any.
+    pub async fn guest_id(&self) -> Result<Option<i64>, AppError> {
+        self.session.get(GUEST_ID).await.map_err(session_error)
+    }
+
+    /// Whose progress to show: the signed-in user, or the guest.
+    pub async fn viewer_id(&self) -> Result<Option<i64>, AppError> {
+        match &self.signed_in {
+            Some(user) => Ok(Some(user.user_id)),
+            None => self.guest_id().await,
+        }
+    }
+
+    /// Signs in: a new session id (no fixation), the guest's answers merged into the account.
+    pub async fn sign_in(&self, state: &AppState, user: &store::users::User) -> Result<(), AppError> {
+        if let Some(guest) = self.guest_id().await? {
+            store::users::merge_guest(&state.db, guest, user.user_id).await?;
+        }
+        self.session.cycle_id().await.map_err(session_error)?;
+        self.session.remove::<i64>(GUEST_ID).await.map_err(session_error)?;
+        self.session.insert(USER_ID, user.user_id).await.map_err(session_error)?;
+        let name = if user.display_name.is_empty() { user.name.clone().unwrap_or_default() } else { user.display_name.clone() };
+        self.session.insert(USER_NAME, name).await.map_err(session_error)?;
+        // A fresh token for the new identity.
+        self.session.insert(CSRF, random_token()?).await.map_err(session_error)?;
+        Ok(())
+    }
+
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        self.session.flush().await.map_err(session_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_never_leaves_the_site() {
+        assert_eq!(safe_next(Some("/me")), "/me");
+        assert_eq!(safe_next(Some("/topics/tcp/quiz?only=a")), "/topics/tcp/quiz?only=a");
+        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "me", "/a\nb"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn tokens_are_random_hex() {
+        let a = random_token().unwrap();
+        assert!(is_token(&a));
+        assert_ne!(a, random_token().unwrap());
+        assert!(!is_token("ZZ") && !is_token(&"A".repeat(32)));
+    }
+}

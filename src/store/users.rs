@@ -1,0 +1,139 @@
+//! Users (guests, learners, instructors) and failed logins.
+
+use sqlx::SqlitePool;
+
+/// A row of `user`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub user_id: i64,
+    pub name: Option<String>,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub role: String,
+    pub created_at: i64,
+}
+
+impl User {
+    pub fn is_instructor(&self) -> bool {
+        self.role == "instructor"
+    }
+}
+
+const COLUMNS: &str = "user_id, name, display_name, password_hash, role, created_at";
+
+pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from user where user_id = ?")).bind(user_id).fetch_optional(pool).await
+}
+
+pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from user where name = ?")).bind(name).fetch_optional(pool).await
+}
+
+/// A guest: the owner of a visitor's answers until they sign up or log in.
+pub async fn create_guest(pool: &SqlitePool, now: i64) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as("insert into user (role, created_at) values ('guest', ?) returning user_id")
+        .bind(now)
+        .fetch_one(pool)
+        .await?;
+    Ok(id)
+}
+
+/// A new learner or instructor. A taken name is a unique violation (`is_unique_violation`).
+pub async fn create(
+    pool: &SqlitePool,
+    name: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "insert into user (name, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) returning user_id",
+    )
+    .bind(name)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(role)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+/// Turns a guest into a learner in place, keeping everything it answered. `false` if it is no guest.
+pub async fn upgrade_guest(
+    pool: &SqlitePool,
+    guest_id: i64,
+    name: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "update user set name = ?, display_name = ?, password_hash = ?, role = 'learner' where user_id = ? and role = 'guest'",
+    )
+    .bind(name)
+    .bind(display_name)
+    .bind(password_hash)
+    .bind(guest_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves a guest's attempts, progress and widget answers to `user_id` and deletes the guest, in one
+/// transaction. Where both have progress on a question, the counts add up and the later answer's box wins.
+pub async fn merge_guest(pool: &SqlitePool, guest_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let is_guest: Option<(String,)> = sqlx::query_as("select role from user where user_id = ?").bind(guest_id).fetch_optional(&mut *tx).await?;
+    if is_guest.is_none_or(|(role,)| role != "guest") || guest_id == user_id {
+        return Ok(());
+    }
+    sqlx::query("update attempt set user_id = ? where user_id = ?").bind(user_id).bind(guest_id).execute(&mut *tx).await?;
+    sqlx::query("update widget_answer set user_id = ? where user_id = ?").bind(user_id).bind(guest_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at)
+         select ?, question_id, topic, box, due_at, seen, correct, last_correct, last_at from question_progress where user_id = ? and true
+         on conflict (user_id, question_id) do update set
+             seen = question_progress.seen + excluded.seen,
+             correct = question_progress.correct + excluded.correct,
+             box = case when excluded.last_at > question_progress.last_at then excluded.box else question_progress.box end,
+             due_at = case when excluded.last_at > question_progress.last_at then excluded.due_at else question_progress.due_at end,
+             last_correct = case when excluded.last_at > question_progress.last_at then excluded.last_correct else question_progress.last_correct end,
+             last_at = max(question_progress.last_at, excluded.last_at)",
+    )
+    .bind(user_id)
+    .bind(guest_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("delete from user where user_id = ?").bind(guest_id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+pub async fn record_login_failure(pool: &SqlitePool, name: &str, address: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into login_failure (name, address, created_at) values (?, ?, ?)")
+        .bind(name)
+        .bind(address)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Failures since `since` for this name and for this address.
+pub async fn recent_failures(pool: &SqlitePool, name: &str, address: &str, since: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "select (select count(*) from login_failure where name = ?1 and created_at >= ?3),
+                (select count(*) from login_failure where address = ?2 and created_at >= ?3)",
+    )
+    .bind(name)
+    .bind(address)
+    .bind(since)
+    .fetch_one(pool)
+    .await
+}
+
+/// A successful login forgets the name's failures, and old rows go.
+pub async fn clear_failures(pool: &SqlitePool, name: &str, before: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from login_failure where name = ? or created_at < ?").bind(name).bind(before).execute(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! Sign up, log in, log out. Every form carries the session's CSRF token; failed logins are throttled
+//! per name and per address, with the same message for an unknown name and a wrong password; `next`
+//! only ever leads back into this site.
+
+use crate::auth::{self, Visitor, password};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::store;
+use crate::web::extract::FormBody;
+use crate::web::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(signup_page).post(signup))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+/// The peer address, for throttling ("unknown" in tests without a socket).
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> std::result::Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/signup.html")]
+pub struct SignupPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub next: String,
+    pub name: String,
+    pub display_name: String,
+    pub errors: Vec<String>,
+    /// The visitor has answered questions as a guest: they will be kept.
+    pub keeps_guest_work: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub next: String,
+    pub name: String,
+    pub error: Option<String>,
+    pub keeps_guest_work: bool,
+}
+
+async fn signup_page(layout: Layout, visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response> {
+    Ok(SignupPage {
+        layout,
+        csrf: visitor.csrf_token().await?,
+        next: auth::safe_next(q.next.as_deref()),
+        name: String::new(),
+        display_name: String::new(),
+        errors: Vec::new(),
+        keeps_guest_work: visitor.guest_id().await?.is_some(),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// What is wrong with a sign-up form, in Japanese; empty when it is fine.
+pub fn signup_errors(name: &str, display_name: &str, password: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    let name_ok = (3..=32).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !name_ok {
+        errors.push("ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string());
+    }
+    let display = display_name.trim();
+    if display.is_empty() || display.chars().count() > 40 || display.chars().any(char::is_control) {
+        errors.push("表示名は 1〜40 文字で入力してください。".to_string());
+    }
+    let len = password.chars().count();
+    if len < password::MIN_LEN {
+        errors.push(format!("パスワードは {} 文字以上にしてください。", password::MIN_LEN));
+    } else if len > password::MAX_LEN {
+        errors.push(format!("パスワードは {} 文字以内にしてください。", password::MAX_LEN));
+    }
+    errors
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    layout: Layout,
+    visitor: Visitor,
+    FormBody(form): FormBody<SignupForm>,
+) -> Result<Response> {
+    visitor.verify_csrf(Some(&form.csrf)).await?;
+    let next = auth::safe_next(form.next.as_deref());
+    let name = form.name.trim().to_string();
+    let display_name = form.display_name.trim().to_string();
+    let guest = visitor.guest_id().await?;
+    let page = |errors: Vec<String>, csrf: String| SignupPage {
+        layout: layout.clone(),
+        csrf,
+        next: next.clone(),
+        name: name.clone(),
+        display_name: display_name.clone(),
+        errors,
+        keeps_guest_work: guest.is_some(),
+    };
+    let errors = signup_errors(&name, &display_name, &form.password);
+    if !errors.is_empty() {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, form.csrf)).into_response());
+    }
+    let hash = password::hash_blocking(form.password).await?;
+    let created = match guest {
+        Some(guest_id) => match store::users::upgrade_guest(&state.db, guest_id, &name, &display_name, &hash).await {
+            Ok(true) => Ok(guest_id),
+            Ok(false) => store::users::create(&state.db, &name, &display_name, &hash, "learner", store::now()).await,
+            Err(e) => Err(e),
+        },
+        None => store::users::create(&state.db, &name, &display_name, &hash, "learner", store::now()).await,
+    };
+    let user_id = match created {
+        Ok(id) => id,
+        Err(e) if store::is_unique_violation(&e) => {
+            let errors = vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
+            return Ok((StatusCode::CONFLICT, page(errors, form.csrf)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let user = store::users::by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
+    visitor.sign_in(&state, &user).await?;
+    tracing::info!(user.id = user_id, "signed up");
+    Ok(Redirect::to(&next).into_response())
+}
+
+async fn login_page(layout: Layout, visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response> {
+    Ok(LoginPage {
+        layout,
+        csrf: visitor.csrf_token().await?,
+        next: auth::safe_next(q.next.as_deref()),
+        name: String::new(),
+        error: None,
+        keeps_guest_work: visitor.guest_id().await?.is_some(),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    layout: Layout,
+    visitor: Visitor,
+    ClientAddress(address): ClientAddress,
+    FormBody(form): FormBody<LoginForm>,
+) -> Result<Response> {
+    visitor.verify_csrf(Some(&form.csrf)).await?;
+    let next = auth::safe_next(form.next.as_deref());
+    let name: String = form.name.trim().chars().take(64).collect();
+    let keeps_guest_work = visitor.guest_id().await?.is_some();
+    let page = |error: String| LoginPage {
+        layout: layout.clone(),
+        csrf: form.csrf.clone(),
+        next: next.clone(),
+        name: name.clone(),
+        error: Some(error),
+        keeps_guest_work,
+    };
+    let now = store::now();
+    let (by_name, by_address) = store::users::recent_failures(&state.db, &name, &address, now - auth::THROTTLE_WINDOW_SECS).await?;
+    if by_name >= auth::MAX_FAILURES_PER_NAME || by_address >= auth::MAX_FAILURES_PER_ADDRESS {
+        tracing::warn!(address = %address, "login throttled");
+        let message = format!(
+            "ログインの失敗が続いたため、しばらくログインできません。{} 分ほど待ってから、もう一度お試しください。",
+            auth::THROTTLE_WINDOW_SECS / 60
+        );
+        return Ok((StatusCode::TOO_MANY_REQUESTS, page(message)).into_response());
+    }
+    let user = store::users::by_name(&state.db, &name).await?;
+    // An unknown name still pays for a hash check, so timing does not tell which names exist.
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
+    let ok = password::verify_blocking(form.password.chars().take(password::MAX_LEN).collect(), stored).await;
+    match user.filter(|_| ok) {
+        Some(user) => {
+            store::users::clear_failures(&state.db, &name, now - auth::THROTTLE_WINDOW_SECS).await?;
+            visitor.sign_in(&state, &user).await?;
+            tracing::info!(user.id = user.user_id, "logged in");
+            Ok(Redirect::to(&next).into_response())
+        }
+        None => {
+            store::users::record_login_failure(&state.db, &name, &address, now).await?;
+            Ok((StatusCode::UNAUTHORIZED, page("ユーザー名またはパスワードが違います。".to_string())).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(visitor: Visitor, FormBody(form): FormBody<LogoutForm>) -> Result<Response> {
+    visitor.verify_csrf(Some(&form.csrf)).await?;
+    visitor.sign_out().await?;
+    Ok(Redirect::to("/").into_response())
+}
