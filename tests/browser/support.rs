@@ -47,8 +47,7 @@ pub async fn serve_app() -> AppHandle {
     let db = infra_dojo::db::open(&dir.path().join("browser.db"))
         .await
         .expect("db");
-    let course = infra_dojo::load_course(&infra_dojo::content::source::ContentSource::Embedded)
-        .expect("content");
+    let content = infra_dojo::load_content(&infra_dojo::content::source::ContentSource::Embedded).expect("content");
     let state = infra_dojo::build_state(db, content, Default::default()).await.expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
