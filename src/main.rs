@@ -131,9 +131,10 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             }
         });
     tracing::info!(addr = %config.bind, db = %config.db.display(), content = %source.describe(), "infra-dojo listening on http://{}", config.bind);
-    axum::serve(listener, infra_dojo::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // The peer address reaches handlers (login throttling per address).
+    let app = infra_dojo::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+
     tracing::info!("stopped");
     Ok(())
 }

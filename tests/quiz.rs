@@ -92,6 +92,9 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
 
     let me = c.get("/me").await;
     assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.texts(".account a"), vec!["alice さん のページ"], "the header knows who is signed in");
+    assert!(app.get("/").await.texts(".account a").contains(&"ログイン".to_string()));
+
     let tcp_row = me.texts(".progress-table tbody tr").into_iter().find(|r| r.starts_with("TCP")).unwrap();
     assert!(tcp_row.contains(&format!("{}%", (100 * (n - 1) + n / 2) / n)), "{tcp_row}");
     assert_eq!(me.attrs(".history a", "href"), vec![results_url.clone()]);

@@ -47,14 +47,15 @@ impl Layout {
 impl<S: Send + Sync> FromRequestParts<S> for Layout {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Layout::new(
-            parts
-                .headers
-                .get(header::COOKIE)
-                .and_then(|v| v.to_str().ok()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut layout = Layout::new(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
+        // Only a request that carries a session cookie costs a session lookup.
+        if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {
+            layout.user_name = session.get::<String>("user_name").await.ok().flatten();
+        }
+        Ok(layout)
     }
+
 }
 
 /// A link in the course navigation.

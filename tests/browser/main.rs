@@ -5,6 +5,7 @@
 mod support;
 
 mod no_js;
+mod quiz;
 mod reading;
 mod widget_forktree;
 mod widget_ftp;

@@ -1,0 +1,79 @@
+//! Guards the quiz flow in a real browser: sign up, take the TCP quiz by clicking (the ordering question
+//! by keyboard, with the ↑/↓ buttons), see the graded feedback, and find the attempt on /me after a reload.
+
+use crate::support::{Browser, keys};
+use fantoccini::Locator;
+use infra_dojo::quiz::bank::Kind;
+use infra_dojo::quiz::present::question_seed;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
+    let b = Browser::start().await;
+    b.open("/signup?next=/me").await;
+    for (field, value) in [("#name", "ayumi"), ("#display_name", "あゆみ"), ("#password", "correct horse battery")] {
+        b.client.find(Locator::Css(field)).await.expect(field).send_keys(value).await.expect("type");
+    }
+    b.click("form.stacked-form button[type=submit]").await;
+    b.wait_for_path("/me").await;
+    assert_eq!(b.text("h1").await, "あゆみ の学習状況");
+
+    b.open("/topics/tcp").await;
+    b.click(".quiz-link a").await;
+    b.wait_for_path("/topics/tcp/quiz").await;
+    let seed: u64 = b.eval("return document.querySelector('form[data-quiz] input[name=seed]').value").await.as_str().unwrap().parse().unwrap();
+    let ids: Vec<String> = b.eval("return [...document.querySelectorAll('[data-question]')].map(q => q.dataset.question)").await
+        .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let bank = b.app().state.quizzes.clone();
+    for id in &ids {
+        let q = bank.question(id).unwrap();
+        let scope = format!("[data-question='{id}']");
+        match &q.kind {
+            Kind::Single { options } | Kind::Multiple { options } => {
+                for (i, o) in options.iter().enumerate().filter(|(_, o)| o.correct) {
+                    let _ = o;
+                    b.click(&format!("{scope} input[value='{i}']")).await;
+                }
+            }
+            Kind::Order { items, .. } => {
+                // Move each item up into place with the keyboard: focus its ↑ button, press Enter.
+                for target in 0..items.len() {
+                    loop {
+                        let position = b.eval(&format!(
+                            "return [...document.querySelectorAll(\"{scope} .order-item\")].findIndex(li => li.dataset.item === '{target}')"
+                        )).await.as_i64().unwrap() as usize;
+                        if position == target {
+                            break;
+                        }
+                        let up = b.client.find(Locator::Css(&format!("{scope} .order-item[data-item='{target}'] [data-move=up]"))).await.expect("up button");
+                        up.send_keys(keys::ENTER).await.expect("press");
+                    }
+                }
+                let live = b.text(&format!("{scope} [data-order-live]")).await;
+                assert!(live.contains("番目に移動しました"), "moves are announced: {live}");
+            }
+            Kind::Numeric { answer, .. } => type_into(&b, &scope, &answer.to_string()).await,
+            Kind::Text { answers, .. } => type_into(&b, &scope, &answers[0]).await,
+            Kind::Generated { generator } => type_into(&b, &scope, &generator.instance(question_seed(seed, id)).answer.to_string()).await,
+        }
+    }
+    b.click("form[data-quiz] button[type=submit]").await;
+    b.client.wait().for_element(Locator::Css(".score")).await.expect("results");
+    assert!(b.path().await.starts_with("/attempts/"));
+    assert_eq!(b.text(".score strong").await, format!("{0} / {0} 問正解", ids.len()));
+    assert_eq!(b.count(".result-item.is-correct").await, ids.len());
+    let times: i64 = sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0").fetch_one(&b.app().state.db).await.unwrap().0;
+    assert!(times > 0, "time per question was measured");
+    b.screenshot("quiz-results").await;
+
+    b.open("/me").await;
+    b.client.refresh().await.expect("reload");
+    let row = b.text(".progress-table tbody tr:nth-child(4)").await;
+    assert!(row.starts_with("TCP") && row.contains("100%"), "{row}");
+    assert_eq!(b.count(".history a").await, 1);
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}
+
+async fn type_into(b: &Browser, scope: &str, text: &str) {
+    b.client.find(Locator::Css(&format!("{scope} input[type=text]"))).await.expect("input").send_keys(text).await.expect("type");
+}
