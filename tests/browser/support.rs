@@ -7,6 +7,8 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::net::TcpListener as StdListener;
+use std::os::unix::process::CommandExt;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,7 +24,7 @@ pub struct Browser {
     pub client: Client,
     /// `http://127.0.0.1:PORT`
     pub base: String,
-    driver: Child,
+    driver: Option<Child>,
     _profile: tempfile::TempDir,
     _app: AppHandle,
 }
@@ -103,7 +105,9 @@ impl Browser {
         }
         let app = serve_app().await;
         let port = free_port();
+        // Its own process group, so stopping it also stops the Chromium it started, even after a panic.
         let driver = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -157,7 +161,8 @@ impl Browser {
         Browser {
             client,
             base: app.base.clone(),
-            driver,
+            driver: Some(driver),
+
             _profile: profile,
             _app: app,
         }
@@ -270,14 +275,26 @@ impl Browser {
     /// Ends the session and stops chromedriver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        kill_group(&mut self.driver);
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        kill_group(&mut self.driver);
+    }
+}
+
+/// Kills chromedriver's whole process group (chromedriver and every Chromium process under it), once.
+fn kill_group(driver: &mut Option<Child>) {
+    if let Some(mut child) = driver.take() {
+        let group = child.id();
+        // `--` so the negative number is read as a process group, never as an option.
+        if group > 1 {
+            let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{group}")]).status();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 

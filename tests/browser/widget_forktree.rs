@@ -1,1 +1,384 @@
-//! Guards the forktree widget (filled in with the widget script).
+//! Guards the fork/exec process-tree widget on /topics/process-tree (W3 in facts.md): the fork loop
+//! grown to N = 3 ends with 8 processes (PIDs 100–107) under init and shows fewer when stepping back;
+//! in bash-ls PID 101 becomes ls after exec, a zombie after exit and is gone after wait; "build the tree"
+//! grades a right and a wrong fork-loop tree on the server and marks the wrong node; ←/→/Home/End/Space
+//! work while the widget has focus (and never turn the page); the URL hash reproduces scenario, N and
+//! step after a reload; no console errors; a 360 px phone shows N = 5 (32 processes) with no sideways
+//! page scroll.
+
+use crate::support::{Browser, Options, PHONE, keys};
+use std::time::{Duration, Instant};
+
+const PAGE: &str = "/topics/process-tree";
+const NODES: &str = "#widget-forktree .ft-treebox .ft-node[data-pid]";
+
+/// Waits until `script` (a JS expression) is true, or fails with `what`.
+async fn wait_for(b: &Browser, script: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if b.eval(&format!("return !!({script})")).await == serde_json::json!(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the widget has drawn the scenario it last asked for.
+async fn ready(b: &Browser) {
+    wait_for(
+        b,
+        "document.querySelector('#widget-forktree [data-widget-root]')?.dataset.state === 'ready'",
+        "the forktree widget to load its scenario",
+    )
+    .await;
+}
+
+/// Clicks an element of the widget after scrolling it to the middle of the window, so the sticky site
+/// header never covers it (WebDriver only scrolls far enough to bring it to an edge).
+async fn tap(b: &Browser, css: &str) {
+    b.eval(&format!(
+        "document.querySelector(\"{css}\")?.scrollIntoView({{ block: 'center' }}); return 1"
+    ))
+    .await;
+    b.click(css).await;
+}
+
+async fn open_widget(b: &Browser, path: &str) {
+    b.open(path).await;
+    ready(b).await;
+}
+
+/// Picks a scenario from the select, as a user would.
+async fn choose(b: &Browser, scenario: &str) {
+    b.click(&format!("#ft-scenario option[value='{scenario}']"))
+        .await;
+    ready(b).await;
+}
+
+/// The PIDs of the process nodes drawn in the main tree (init is PID 1), sorted.
+async fn pids(b: &Browser) -> Vec<u64> {
+    let v = b
+        .eval(&format!(
+            "return [...document.querySelectorAll(\"{NODES}\")].map(n => Number(n.dataset.pid)).sort((a, b) => a - b)"
+        ))
+        .await;
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_u64().expect("pid"))
+        .collect()
+}
+
+/// One attribute of the node for `pid` in the main tree, or None when no such node is drawn.
+async fn node_attr(b: &Browser, pid: u32, attr: &str) -> Option<String> {
+    b.eval(&format!(
+        "const n = document.querySelector(\"{NODES}[data-pid='{pid}']\"); return n ? n.getAttribute('{attr}') : null"
+    ))
+    .await
+    .as_str()
+    .map(str::to_string)
+}
+
+/// The text of the first element matching `css` (textContent, which also works inside the SVG).
+async fn text_of(b: &Browser, css: &str) -> String {
+    b.eval(&format!(
+        "return document.querySelector(\"{css}\")?.textContent ?? ''"
+    ))
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+async fn counter(b: &Browser) -> String {
+    b.text("#widget-forktree .ft-count").await
+}
+
+/// The highlighted line of the fork-loop code, and whether it shows `i = 2`.
+async fn node_line(b: &Browser) -> (String, bool) {
+    let line = b
+        .eval("return document.querySelector('#widget-forktree .ft-line.ft-cur')?.dataset.line ?? ''")
+        .await;
+    let text = text_of(b, "#widget-forktree .ft-line.ft-cur").await;
+    (
+        line.as_str().unwrap_or_default().to_string(),
+        text.contains("fork();") && text.ends_with("← i = 2"),
+    )
+}
+
+/// Clicks a node of the learner's tree, then lets it settle (nodes glide to new places after a fork).
+async fn click_node(b: &Browser, pid: u32) {
+    tap(b, &format!("{NODES}[data-pid='{pid}']")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
+    let b = Browser::start().await;
+    open_widget(&b, PAGE).await;
+    choose(&b, "fork-loop").await;
+    assert_eq!(
+        b.eval("return document.getElementById('ft-n').value").await,
+        "2"
+    );
+    tap(&b, "#widget-forktree .ft-n-plus").await;
+    ready(&b).await;
+    assert_eq!(
+        b.eval("return document.getElementById('ft-n').value").await,
+        "3"
+    );
+    assert!(
+        b.text("#widget-forktree .ft-code").await.contains("i < 3"),
+        "the code shows N = 3"
+    );
+    assert_eq!(pids(&b).await, vec![1, 100], "step 0: a.out under init");
+
+    tap(&b, "#widget-forktree .ft-last").await;
+    assert_eq!(counter(&b).await, "ステップ 7 / 7");
+    let mut expected = vec![1];
+    expected.extend(100..=107);
+    assert_eq!(pids(&b).await, expected, "2^3 = 8 processes plus init");
+    // The original process has N = 3 children; the last fork was 103 → 107 in iteration i = 2.
+    assert_eq!(
+        b.count(&format!("{NODES}[data-ppid='100']")).await,
+        3,
+        "PID 100 has 3 children"
+    );
+    assert_eq!(node_attr(&b, 107, "data-ppid").await.as_deref(), Some("103"));
+    assert_eq!(
+        node_line(&b).await,
+        ("7".to_string(), true),
+        "line 7 (fork) is highlighted with the loop variable i = 2"
+    );
+    // fork() returned the child's PID in the parent and 0 in the child.
+    assert_eq!(
+        text_of(&b, &format!("{NODES}[data-pid='103'] .ft-pill")).await,
+        "fork()=107"
+    );
+    assert_eq!(
+        text_of(&b, &format!("{NODES}[data-pid='107'] .ft-pill")).await,
+        "fork()=0"
+    );
+    assert!(b.text("#widget-forktree .ft-rets").await.contains("PID 107 では 0"));
+
+    tap(&b, "#widget-forktree .ft-prev").await;
+    assert_eq!(counter(&b).await, "ステップ 6 / 7");
+    assert_eq!(pids(&b).await.len(), 8, "one process fewer after stepping back");
+    assert_eq!(node_attr(&b, 107, "data-pid").await, None, "107 is not there yet");
+    tap(&b, "#widget-forktree .ft-first").await;
+    assert_eq!(pids(&b).await, vec![1, 100]);
+    // The step list jumps straight to a step.
+    tap(&b, "#widget-forktree .ft-steps button[data-step='3']").await;
+    assert_eq!(counter(&b).await, "ステップ 3 / 7");
+    assert_eq!(pids(&b).await, vec![1, 100, 101, 102, 103]);
+    b.screenshot("widget-forktree-desktop").await;
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
+    let b = Browser::start().await;
+    open_widget(&b, PAGE).await;
+    assert_eq!(
+        b.eval("return document.getElementById('ft-scenario').value").await,
+        "bash-ls"
+    );
+    assert_eq!(pids(&b).await, vec![1, 100]);
+
+    tap(&b, "#widget-forktree .ft-next").await;
+    assert_eq!(pids(&b).await, vec![1, 100, 101], "fork makes exactly one child");
+    assert_eq!(node_attr(&b, 101, "data-program").await.as_deref(), Some("bash"));
+    assert!(
+        b.text("#widget-forktree .ft-desc").await.contains("A′ と A″ の 2 つに分かれるのではない"),
+        "the step corrects the notes' picture"
+    );
+
+    tap(&b, "#widget-forktree .ft-next").await;
+    assert_eq!(counter(&b).await, "ステップ 2 / 6");
+    assert_eq!(node_attr(&b, 101, "data-program").await.as_deref(), Some("ls"), "exec: same PID, new program");
+    assert!(text_of(&b, &format!("{NODES}[data-pid='101'] .ft-prog")).await == "ls");
+
+    tap(&b, "#widget-forktree .ft-next").await; // bash blocks in wait4
+    tap(&b, "#widget-forktree .ft-next").await; // ls exits
+    assert_eq!(node_attr(&b, 101, "data-state").await.as_deref(), Some("zombie"));
+    assert!(
+        node_attr(&b, 101, "class").await.unwrap_or_default().contains("ft-zombie"),
+        "the zombie is drawn differently"
+    );
+    assert_eq!(text_of(&b, &format!("{NODES}[data-pid='101'] .ft-st")).await, "Z");
+
+    tap(&b, "#widget-forktree .ft-next").await; // SIGCHLD
+    assert!(b.text("#widget-forktree .ft-title").await.contains("SIGCHLD"));
+    tap(&b, "#widget-forktree .ft-next").await; // wait reaps
+    assert_eq!(counter(&b).await, "ステップ 6 / 6");
+    assert_eq!(node_attr(&b, 101, "data-pid").await, None, "reaped: gone");
+    assert_eq!(pids(&b).await, vec![1, 100]);
+    let live = b
+        .eval("return document.querySelector('#widget-forktree p[aria-live=polite]').textContent")
+        .await;
+    assert!(live.as_str().unwrap_or_default().starts_with("ステップ 6 / 6"), "announced: {live}");
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn building_the_fork_loop_tree_is_graded_on_the_server() {
+    let b = Browser::start().await;
+    open_widget(&b, PAGE).await;
+    choose(&b, "fork-loop").await;
+    tap(&b, "#widget-forktree .ft-mode[data-mode='build']").await;
+    assert_eq!(pids(&b).await, vec![1, 100], "the learner starts from the initial tree");
+    assert_eq!(b.count("#widget-forktree .ft-steps:not([hidden])").await, 0, "the steps are hidden");
+
+    // N = 2: 100 forks 101 and 102; 101 forks 103.
+    click_node(&b, 100).await;
+    click_node(&b, 100).await;
+    click_node(&b, 101).await;
+    assert_eq!(pids(&b).await, vec![1, 100, 101, 102, 103], "each click forks the next PID");
+    assert_eq!(node_attr(&b, 103, "data-ppid").await.as_deref(), Some("101"));
+    tap(&b, "#widget-forktree .ft-check").await;
+    wait_for(&b, "document.querySelector('#widget-forktree .ft-result').dataset.correct", "the grade").await;
+    assert_eq!(
+        b.eval("return document.querySelector('#widget-forktree .ft-result').dataset.correct").await,
+        "true"
+    );
+    assert!(b.text("#widget-forktree .ft-result").await.contains("正解です"));
+
+    // A wrong tree: 100 forks three times.
+    tap(&b, "#widget-forktree .ft-clear").await;
+    assert_eq!(pids(&b).await, vec![1, 100]);
+    for _ in 0..3 {
+        click_node(&b, 100).await;
+    }
+    tap(&b, "#widget-forktree .ft-undo").await;
+    assert_eq!(pids(&b).await, vec![1, 100, 101, 102], "undo removes the last fork");
+    click_node(&b, 100).await;
+    tap(&b, "#widget-forktree .ft-check").await;
+    wait_for(&b, "document.querySelector('#widget-forktree .ft-result').dataset.correct", "the grade").await;
+    assert_eq!(
+        b.eval("return document.querySelector('#widget-forktree .ft-result').dataset.correct").await,
+        "false"
+    );
+    let text = b.text("#widget-forktree .ft-result").await;
+    assert!(text.contains("不正解"), "{text}");
+    assert!(text.contains("PID 103 の親は PID 101"), "{text}");
+    assert!(
+        node_attr(&b, 103, "class").await.unwrap_or_default().contains("ft-extra"),
+        "PID 103 under the wrong parent is marked"
+    );
+    assert_eq!(b.count(&format!("{NODES}.ft-extra")).await, 1);
+    b.screenshot("widget-forktree-build-wrong").await;
+
+    // "Which action happened?" offers four calls and judges the pick from the step data.
+    tap(&b, "#widget-forktree .ft-mode[data-mode='which']").await;
+    assert_eq!(b.count("#widget-forktree .ft-choice").await, 4);
+    tap(&b, "#widget-forktree .ft-choice").await;
+    assert_eq!(b.count("#widget-forktree .ft-choice.ft-right").await, 1, "the right call is shown");
+    assert!(b.text("#widget-forktree .ft-feedback").await.contains("fork()"));
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
+    let b = Browser::start().await;
+    open_widget(&b, PAGE).await;
+    b.eval("document.getElementById('widget-forktree').focus(); return 1").await;
+    b.press(keys::RIGHT).await;
+    b.press(keys::RIGHT).await;
+    assert_eq!(counter(&b).await, "ステップ 2 / 6");
+    b.press(keys::END).await;
+    assert_eq!(counter(&b).await, "ステップ 6 / 6");
+    b.press(keys::LEFT).await;
+    assert_eq!(counter(&b).await, "ステップ 5 / 6");
+    b.press(keys::HOME).await;
+    assert_eq!(counter(&b).await, "ステップ 0 / 6");
+    b.press(keys::LEFT).await;
+    assert_eq!(counter(&b).await, "ステップ 0 / 6", "no step before the first");
+    assert_eq!(b.path().await.split('#').next(), Some(PAGE), "←/→ stay in the widget");
+    b.press(keys::SPACE).await;
+    assert_eq!(
+        b.eval("return document.querySelector('#widget-forktree .ft-play').getAttribute('aria-pressed')").await,
+        "true",
+        "Space plays"
+    );
+    b.press(keys::SPACE).await;
+    assert_eq!(
+        b.eval("return document.querySelector('#widget-forktree .ft-play').getAttribute('aria-pressed')").await,
+        "false",
+        "Space pauses"
+    );
+
+    choose(&b, "fork-loop").await;
+    tap(&b, "#widget-forktree .ft-n-plus").await;
+    ready(&b).await;
+    for _ in 0..4 {
+        tap(&b, "#widget-forktree .ft-next").await;
+    }
+    let hash = b.eval("return location.hash").await;
+    let hash = hash.as_str().unwrap_or_default();
+    for part in ["#w=forktree", "scenario=fork-loop", "n=3", "step=4"] {
+        assert!(hash.contains(part), "{part} in {hash}");
+    }
+    b.client.refresh().await.expect("reload");
+    ready(&b).await;
+    assert_eq!(
+        b.eval("return document.getElementById('ft-scenario').value").await,
+        "fork-loop"
+    );
+    assert_eq!(b.eval("return document.getElementById('ft-n').value").await, "3");
+    assert_eq!(counter(&b).await, "ステップ 4 / 7");
+    assert_eq!(pids(&b).await, vec![1, 100, 101, 102, 103, 104]);
+
+    // A hash for another mode and scenario opens it directly.
+    open_widget(&b, &format!("{PAGE}#w=forktree&scenario=orphan&subreaper=true&step=5")).await;
+    assert!(b.eval("return document.getElementById('ft-subreaper').checked").await == true);
+    assert_eq!(node_attr(&b, 102, "data-ppid").await.as_deref(), Some("100"), "the subreaper adopts sleep");
+    open_widget(&b, &format!("{PAGE}#w=forktree&scenario=orphan&step=5")).await;
+    assert_eq!(node_attr(&b, 102, "data-ppid").await.as_deref(), Some("1"), "init adopts sleep");
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
+    let b = Browser::start_with(Options {
+        size: PHONE,
+        ..Options::default()
+    })
+    .await;
+    open_widget(&b, PAGE).await;
+    let width = b.eval("return document.documentElement.clientWidth").await;
+    assert!(width.as_i64().unwrap_or(0) <= 400, "phone width, got {width}");
+    choose(&b, "fork-loop").await;
+    for _ in 0..3 {
+        tap(&b, "#widget-forktree .ft-n-plus").await;
+        ready(&b).await;
+    }
+    assert_eq!(b.eval("return document.getElementById('ft-n').value").await, "5");
+    tap(&b, "#widget-forktree .ft-last").await;
+    assert_eq!(counter(&b).await, "ステップ 31 / 31");
+    assert_eq!(pids(&b).await.len(), 33, "2^5 = 32 processes plus init");
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert_eq!(overflow.as_i64(), Some(0), "no sideways page scroll at 360 px");
+    // The tree keeps a readable size and scrolls inside its own box instead.
+    let scale = b
+        .eval("const s = document.querySelector('#widget-forktree .ft-treebox svg'); return s.width.baseVal.value / s.viewBox.baseVal.width")
+        .await;
+    assert!(scale.as_f64().unwrap_or(0.0) >= 0.75, "tree scale {scale}");
+    b.eval("document.querySelector('#widget-forktree .ft-code').scrollIntoView(); return 1")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.screenshot("widget-forktree-phone").await;
+    tap(&b, "#widget-forktree .ft-mode[data-mode='which']").await;
+    let overflow = b
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert_eq!(overflow.as_i64(), Some(0), "no sideways page scroll in the quiz mode");
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}

@@ -1,0 +1,686 @@
+// FTP active/passive widget: draws the model's connections (src/widgets/ftp.rs, GET /api/widgets/ftp) as an
+// SVG diagram with the client, its NAT and firewall, the server's firewall and the server; steps through the
+// model's walkthrough with the command/reply transcript in sync; and calls GET /api/widgets/ftp/port for the
+// PORT/PASV arithmetic. Every fact shown comes from the model; this file only lays it out.
+
+const SVG = "http://www.w3.org/2000/svg";
+
+const MODES = [
+  ["active", "アクティブ (PORT)"],
+  ["passive", "パッシブ (PASV)"],
+  ["epsv", "拡張パッシブ (EPSV)"],
+];
+const CLIENT_FW = [
+  ["none", "なし"],
+  ["stateless", "ステートレス"],
+  ["stateful", "ステートフル"],
+  ["helper", "ステートフル + FTP ヘルパー"],
+];
+const SERVER_FW = [
+  ["only21", "21 番だけ開ける"],
+  ["passive-range", "21 番とパッシブ範囲を開ける"],
+];
+// Short forms for the boxes in the diagram.
+const CLIENT_FW_SHORT = { stateless: "ステートレス", stateful: "ステートフル", helper: "ステートフル + ヘルパー" };
+const SERVER_FW_SHORT = { only21: "開: 21 番だけ", "passive-range": "開: 21 番 + パッシブ範囲" };
+// What each client firewall does (facts.md §9), shown under the controls.
+const CLIENT_FW_NOTE = {
+  stateless: "ステートレス（静的フィルタ）: 外向きは許可、内向きは ACK ビットの立ったパケットだけ許可。外から来る新しい接続の SYN は通らない。",
+  stateful: "ステートフル: conntrack が流れを記録し、記録した流れの戻り（ESTABLISHED）だけを通す。制御接続の中身（PORT/PASV）は読まない。",
+  helper: "FTP ヘルパー付き: ヘルパーが制御接続の PORT/PASV/EPRT/EPSV を読み、そこで知らされたデータ接続を RELATED として通す（Linux 4.7 以降は ct helper set などで明示的に付ける）。",
+};
+const DEFAULTS = { mode: "active", client_nat: "false", client_fw: "none", server_fw: "passive-range" };
+const KEYS = ["mode", "client_nat", "client_fw", "server_fw"];
+const WHO = { client: "クライアント", server: "サーバー" };
+const PURPOSE = { control: "制御接続", data: "データ接続" };
+const SPEEDS = [["0.5", "0.5×"], ["1", "1×"], ["2", "2×"]];
+const STEP_MS = 2600;
+
+// Diagram geometry (viewBox units): the client on top, the server at the bottom, the middleboxes as bars
+// between them; the control connection runs down one lane, the data connection down the other.
+const W = 372;
+const H = 448;
+const LANE = { control: 190, data: 300 };
+const CLIENT_BOX = [8, 78];
+const SERVER_BOX = [370, 440];
+const BAR = { cfw: [104, 146], nat: [160, 202], sfw: [302, 344] };
+const INTERNET_Y = 238;
+const CLIENT_END = CLIENT_BOX[1] + 9;
+const SERVER_END = SERVER_BOX[0] - 9;
+
+const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+function el(tag, attrs = {}, ...kids) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const kid of kids) if (kid !== null && kid !== undefined) node.append(kid);
+  return node;
+}
+
+function sv(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    node.setAttribute(k, String(v));
+  }
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// "198.51.100.7:21" for one end of a connection.
+const hostPort = (c, side) => `${c[side + "_addr"]}:${c[side + "_port"]}`;
+
+export function mount(section) {
+  const root = section.querySelector("[data-widget-root]");
+  const staticPart = section.querySelector("[data-widget-static]");
+  const api = section.dataset.api;
+  if (!root || !api) throw new Error("ftp widget: missing root or data-api");
+
+  const state = {
+    query: { ...DEFAULTS },
+    data: null,
+    step: 0,
+    prevStep: -1,
+    playing: false,
+    timer: 0,
+    speed: 1,
+    request: 0,
+    touched: false,
+  };
+
+  // ------------------------------------------------------------------ controls
+  const modeButtons = MODES.map(([value, label]) =>
+    el("button", { type: "button", "data-mode": value, "aria-pressed": "false", text: label }),
+  );
+  const natBox = el("input", { type: "checkbox", name: "client_nat" });
+  const select = (name, options) =>
+    el("select", { name }, ...options.map(([value, label]) => el("option", { value, text: label })));
+  const cfwSelect = select("client_fw", CLIENT_FW);
+  const sfwSelect = select("server_fw", SERVER_FW);
+  const fwNote = el("p", { class: "ftp-fw-note", hidden: true });
+
+  const toggles = el(
+    "div",
+    { class: "ftp-toggles" },
+    el("fieldset", { class: "ftp-modes" }, el("legend", { text: "モード" }), el("div", { class: "ftp-seg" }, ...modeButtons)),
+    el("label", { class: "ftp-check" }, natBox, " クライアントが NAT の内側（192.168.1.10）"),
+    el("label", { class: "ftp-field" }, el("span", { text: "クライアント側ファイアウォール" }), cfwSelect),
+    el("label", { class: "ftp-field" }, el("span", { text: "サーバー側ファイアウォール" }), sfwSelect),
+  );
+
+  const errorBox = el("p", { class: "ftp-error widget-error", role: "alert", hidden: true });
+
+  const btn = (name, label, aria) => el("button", { type: "button", "data-action": name, "aria-label": aria, text: label });
+  const firstBtn = btn("first", "|◀ 最初", "最初のステップ");
+  const backBtn = btn("back", "◀ 戻る", "前のステップ");
+  const playBtn = el("button", { type: "button", "data-action": "play", "aria-pressed": "false", text: "▶ 再生" });
+  const nextBtn = btn("next", "次へ ▶", "次のステップ");
+  const lastBtn = btn("last", "最後 ▶|", "最後のステップ");
+  const speedSelect = el(
+    "select",
+    { name: "speed", "aria-label": "再生の速さ" },
+    ...SPEEDS.map(([v, label]) => el("option", { value: v, text: label, selected: v === "1" })),
+  );
+  const counter = el("span", { class: "ftp-counter", "aria-hidden": "true" });
+  const player = el(
+    "div",
+    { class: "ftp-player widget-controls", role: "group", "aria-label": "ステップの操作" },
+    firstBtn, backBtn, playBtn, nextBtn, lastBtn,
+    el("label", { class: "ftp-speed" }, "速さ ", speedSelect),
+    counter,
+  );
+  const live = el("p", { class: "visually-hidden", "aria-live": "polite" });
+
+  const svg = sv("svg", { class: "ftp-svg", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "ftp-svg-title" });
+  const figure = el("figure", { class: "ftp-figure" }, svg);
+
+  const transcript = el("ol", { class: "ftp-transcript", "aria-label": "コマンドと応答" });
+  const nowTitle = el("h3", { class: "ftp-now-title" });
+  const nowText = el("p", { class: "ftp-now-text" });
+  const side = el(
+    "div",
+    { class: "ftp-side" },
+    el("h3", { class: "ftp-side-title", text: "制御接続のやりとり" }),
+    transcript,
+    el("div", { class: "ftp-now" }, nowTitle, nowText),
+  );
+  const stage = el("div", { class: "ftp-stage" }, figure, side);
+
+  const conns = el("ul", { class: "ftp-conns", "aria-label": "コネクション" });
+  const outcome = el("p", { class: "ftp-outcome", hidden: true });
+  const helperNote = el(
+    "p",
+    { class: "ftp-helper-note", hidden: true },
+    el("span", { class: "ftp-helper-text" }),
+    " ",
+    el("a", { href: "/topics/firewall", text: "ファイアーウォールの機能（動的ポートフィルタリング）へ" }),
+  );
+  const stepList = el("ol", { class: "ftp-steplist", "aria-label": "ステップ一覧" });
+
+  // ------------------------------------------------------------------ calculator
+  const input = (name, label, attrs = {}) =>
+    el("label", { class: "ftp-field" }, el("span", { text: label }), el("input", { type: "text", name, autocomplete: "off", spellcheck: "false", ...attrs }));
+  const portForm = el(
+    "form",
+    { class: "ftp-calc-form", "data-calc": "port" },
+    input("port", "ポート番号", { inputmode: "numeric", placeholder: "50000", size: 7 }),
+    el("button", { type: "submit", text: "p1, p2 に分ける" }),
+  );
+  const pForm = el(
+    "form",
+    { class: "ftp-calc-form", "data-calc": "p" },
+    input("p1", "p1", { inputmode: "numeric", placeholder: "195", size: 4 }),
+    input("p2", "p2", { inputmode: "numeric", placeholder: "80", size: 4 }),
+    el("button", { type: "submit", text: "ポートにする" }),
+  );
+  const replyForm = el(
+    "form",
+    { class: "ftp-calc-form ftp-calc-reply", "data-calc": "reply" },
+    input("reply", "227 / 229 の応答行（PORT も可）", { placeholder: "227 Entering Passive Mode (198,51,100,7,195,80)" }),
+    el("button", { type: "submit", text: "読む" }),
+  );
+  const calcOut = el("output", { class: "ftp-calc-result", "aria-live": "polite" });
+  const calcError = el("p", { class: "ftp-calc-error widget-error", role: "alert", hidden: true });
+  const calc = el(
+    "section",
+    { class: "ftp-calc", "aria-labelledby": "ftp-calc-title" },
+    el("h3", { id: "ftp-calc-title", text: "ポート番号の計算（PORT / 227 / 229）" }),
+    el("p", { class: "ftp-calc-hint", text: "ポート = p1 × 256 + p2。p1 = ⌊ポート ÷ 256⌋、p2 = ポート mod 256。" }),
+    portForm, pForm, replyForm, calcOut, calcError,
+  );
+
+  root.replaceChildren(toggles, fwNote, errorBox, player, live, stage, conns, outcome, helperNote, stepList, calc);
+
+  // The server-rendered tables stay in the page (no-JS and print view), folded away.
+  if (staticPart) {
+    const tables = el("details", { class: "ftp-tables" }, el("summary", { text: "表で見る" }));
+    staticPart.before(tables);
+    tables.append(staticPart);
+    window.addEventListener("beforeprint", () => {
+      tables.open = true;
+    });
+  }
+
+  // ------------------------------------------------------------------ state → URL
+  function writeHash() {
+    if (!state.touched) return;
+    const q = new URLSearchParams({ w: "ftp" });
+    for (const k of KEYS) q.set(k, state.query[k]);
+    q.set("step", String(state.step));
+    history.replaceState(null, "", `#${q}`);
+  }
+
+  function readHash() {
+    if (!location.hash.startsWith("#w=ftp")) return null;
+    const q = new URLSearchParams(location.hash.slice(1));
+    if (q.get("w") !== "ftp") return null;
+    const query = { ...DEFAULTS };
+    for (const k of KEYS) if (q.has(k)) query[k] = q.get(k);
+    const step = Number.parseInt(q.get("step") ?? "0", 10);
+    return { query, step: Number.isFinite(step) ? step : 0 };
+  }
+
+  // ------------------------------------------------------------------ loading
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  async function getJson(url) {
+    let res;
+    try {
+      res = await fetch(url, { headers: { accept: "application/json" } });
+    } catch {
+      return { error: "サーバーに接続できませんでした。" };
+    }
+    let body = null;
+    try {
+      body = await res.json();
+    } catch {
+      body = null;
+    }
+    if (!res.ok) return { error: (body && body.error) || `読み込みに失敗しました（${res.status}）` };
+    return { body };
+  }
+
+  // Fetches the session for `query`; shows it at `step` (a number, or "last").
+  async function load(query, step) {
+    const id = ++state.request;
+    section.dataset.ftpLoading = "true";
+    const q = new URLSearchParams();
+    for (const k of KEYS) q.set(k, query[k]);
+    const { body, error } = await getJson(`${api}?${q}`);
+    if (id !== state.request) return false;
+    delete section.dataset.ftpLoading;
+    if (error) {
+      showError(error);
+      syncToggles();
+      return false;
+    }
+    showError("");
+    state.data = body;
+    state.query = {
+      mode: body.mode,
+      client_nat: String(body.client_nat),
+      client_fw: body.client_fw,
+      server_fw: body.server_fw,
+    };
+    const last = body.steps.length - 1;
+    state.prevStep = -1;
+    state.step = step === "last" ? last : Math.max(0, Math.min(last, step | 0));
+    buildForData();
+    update(false);
+    return true;
+  }
+
+  // A control changed: the new result is shown at its last step, so the effect of the toggle is visible
+  // at once; the learner can step back through it.
+  function change(key, value) {
+    stop();
+    state.touched = true;
+    load({ ...state.query, [key]: value }, "last");
+  }
+
+  for (const b of modeButtons) b.addEventListener("click", () => change("mode", b.dataset.mode));
+  natBox.addEventListener("change", () => change("client_nat", String(natBox.checked)));
+  cfwSelect.addEventListener("change", () => change("client_fw", cfwSelect.value));
+  sfwSelect.addEventListener("change", () => change("server_fw", sfwSelect.value));
+
+  function syncToggles() {
+    const q = state.query;
+    for (const b of modeButtons) b.setAttribute("aria-pressed", String(b.dataset.mode === q.mode));
+    natBox.checked = q.client_nat === "true";
+    if (CLIENT_FW.some(([v]) => v === q.client_fw)) cfwSelect.value = q.client_fw;
+    if (SERVER_FW.some(([v]) => v === q.server_fw)) sfwSelect.value = q.server_fw;
+    const note = CLIENT_FW_NOTE[q.client_fw];
+    fwNote.hidden = !note;
+    fwNote.textContent = note ? `クライアント側 FW — ${note}` : "";
+  }
+
+  // ------------------------------------------------------------------ stepping
+  function go(step, animate = false) {
+    if (!state.data) return;
+    const last = state.data.steps.length - 1;
+    const next = Math.max(0, Math.min(last, step));
+    state.prevStep = state.step;
+    state.step = next;
+    update(animate && next === state.prevStep + 1);
+  }
+
+  function manual(step) {
+    stop();
+    state.touched = true;
+    go(step, true);
+  }
+
+  function stop() {
+    state.playing = false;
+    clearInterval(state.timer);
+    state.timer = 0;
+    playBtn.setAttribute("aria-pressed", "false");
+    playBtn.textContent = "▶ 再生";
+  }
+
+  function play() {
+    if (!state.data) return;
+    const last = state.data.steps.length - 1;
+    state.touched = true;
+    if (state.step >= last) go(0, false);
+    state.playing = true;
+    playBtn.setAttribute("aria-pressed", "true");
+    playBtn.textContent = "‖ 一時停止";
+    const tick = () => {
+      if (state.step >= state.data.steps.length - 1) return stop();
+      go(state.step + 1, true);
+      if (state.step >= state.data.steps.length - 1) stop();
+    };
+    state.timer = setInterval(tick, STEP_MS / state.speed);
+  }
+
+  firstBtn.addEventListener("click", () => manual(0));
+  backBtn.addEventListener("click", () => manual(state.step - 1));
+  nextBtn.addEventListener("click", () => manual(state.step + 1));
+  lastBtn.addEventListener("click", () => manual(Infinity));
+  playBtn.addEventListener("click", () => (state.playing ? stop() : play()));
+  speedSelect.addEventListener("change", () => {
+    state.speed = Number(speedSelect.value) || 1;
+    section.style.setProperty("--ftp-dur", `${Math.round(700 / state.speed)}ms`);
+    if (state.playing) {
+      stop();
+      play();
+    }
+  });
+
+  section.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || !state.data) return;
+    const t = event.target;
+    if (t instanceof Element && t.closest("input, select, textarea, [contenteditable]")) return;
+    const last = state.data.steps.length - 1;
+    switch (event.key) {
+      case "ArrowRight":
+        manual(state.step + 1);
+        break;
+      case "ArrowLeft":
+        manual(state.step - 1);
+        break;
+      case "Home":
+        manual(0);
+        break;
+      case "End":
+        manual(last);
+        break;
+      case " ":
+        // A focused button keeps its own Space.
+        if (t instanceof Element && t.closest("button, a, summary")) return;
+        if (state.playing) stop();
+        else play();
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  });
+
+  // ------------------------------------------------------------------ rendering
+  function buildForData() {
+    const d = state.data;
+    syncToggles();
+    transcript.replaceChildren(
+      ...d.transcript.map((line, i) => {
+        const li = el(
+          "li",
+          { "data-step": line.step, "data-from": line.from, "data-line": i },
+          el("span", { class: "ftp-who", text: line.from === "client" ? "クライアント →" : "← サーバー" }),
+          " ",
+          el("code", { text: line.text }),
+        );
+        if (/^(227|229|PORT)\b/.test(line.text)) {
+          const b = el("button", { type: "button", class: "ftp-to-calc", text: "計算", "aria-label": `「${line.text}」を計算機で読む` });
+          b.addEventListener("click", () => {
+            replyForm.elements.reply.value = line.text;
+            runCalc("reply");
+            calc.scrollIntoView({ block: "nearest", behavior: reducedMotion() ? "auto" : "smooth" });
+          });
+          li.append(" ", b);
+        }
+        return li;
+      }),
+    );
+    stepList.replaceChildren(
+      ...d.steps.map((s, i) => {
+        const b = el("button", { type: "button", class: "ftp-steplink", "data-step": i }, `${i + 1}. ${s.title}`);
+        b.addEventListener("click", () => manual(i));
+        return el("li", {}, b);
+      }),
+    );
+    const helper = d.client_fw === "helper";
+    helperNote.hidden = !helper;
+    if (helper) {
+      const cmd = d.mode === "active" ? "PORT を" : d.mode === "epsv" ? "229 応答を" : "227 応答を";
+      helperNote.querySelector(".ftp-helper-text").textContent =
+        `FTP ヘルパー: クライアント側のファイアウォールは制御接続の ${cmd}読んでデータ接続のポートを知り、その接続を RELATED として通します。`;
+    }
+  }
+
+  // The first step at which connection `c` appears.
+  function firstStepOf(c) {
+    return state.data.steps.findIndex((s) => s.connection === c);
+  }
+
+  // The step in which the client announces (PORT) or learns (227/229) the data port.
+  function announceStep() {
+    const line = state.data.transcript.find((l) => /^(PORT|EPRT|227|229) /.test(l.text));
+    return line ? line.step : -1;
+  }
+
+  function update(animate) {
+    const d = state.data;
+    const step = state.step;
+    const last = d.steps.length - 1;
+    const cur = d.steps[step];
+    if (reducedMotion()) animate = false;
+
+    counter.textContent = `ステップ ${step + 1} / ${d.steps.length}`;
+    firstBtn.disabled = backBtn.disabled = step === 0;
+    nextBtn.disabled = lastBtn.disabled = step === last;
+    nowTitle.textContent = `${step + 1}. ${cur.title}`;
+    nowText.textContent = cur.explain;
+
+    for (const li of transcript.children) {
+      const s = Number(li.dataset.step);
+      li.classList.toggle("is-current", s === step);
+      li.classList.toggle("is-future", s > step);
+      if (s === step) li.setAttribute("aria-current", "step");
+      else li.removeAttribute("aria-current");
+    }
+    for (const b of stepList.querySelectorAll("button")) {
+      if (Number(b.dataset.step) === step) b.setAttribute("aria-current", "step");
+      else b.removeAttribute("aria-current");
+    }
+
+    // The connection list: what is open so far, who opened it, from which port to which, and the verdict.
+    conns.replaceChildren(
+      ...d.connections.map((c, i) => {
+        const at = firstStepOf(i);
+        const shown = at !== -1 && at <= step;
+        const li = el("li", { "data-purpose": c.purpose, "data-opener": c.opener, "data-shown": String(shown) });
+        li.classList.toggle("is-blocked", shown && c.blocked);
+        li.classList.toggle("is-current", cur.connection === i);
+        li.append(el("strong", { text: PURPOSE[c.purpose] }), " ");
+        if (!shown) {
+          li.append(el("span", { class: "ftp-muted", text: `ステップ ${at + 1} で開く` }));
+          return li;
+        }
+        li.append(
+          el("span", { class: "ftp-opener", text: `${WHO[c.opener]}が開く: ` }),
+          el("code", { class: "ftp-endpoints", text: `${WHO[c.opener]} ${hostPort(c, "from")} → ${WHO[c.opener === "client" ? "server" : "client"]} ${hostPort(c, "to")}` }),
+          " ",
+        );
+        if (c.blocked) {
+          li.append(el("span", { class: "ftp-verdict bad", text: "✗ 遮断" }), el("span", { class: "ftp-reason", text: ` ${c.reason}` }));
+        } else {
+          li.append(el("span", { class: "ftp-verdict ok", text: c.related ? "✓ 通過（RELATED）" : "✓ 通過" }));
+        }
+        return li;
+      }),
+    );
+
+    const failed = d.connections.some((c) => c.blocked);
+    outcome.hidden = step !== last;
+    outcome.textContent = d.outcome;
+    outcome.classList.toggle("bad", failed);
+    outcome.classList.toggle("ok", !failed);
+
+    draw(animate);
+
+    let say = `ステップ ${step + 1} / ${d.steps.length}: ${cur.title}`;
+    if (cur.connection !== null && cur.connection !== undefined) {
+      const c = d.connections[cur.connection];
+      say += `。${PURPOSE[c.purpose]} ${hostPort(c, "from")} → ${hostPort(c, "to")} は${c.blocked ? "遮断" : "通過"}`;
+    }
+    live.textContent = say;
+    section.dataset.step = String(step);
+    writeHash();
+  }
+
+  // ------------------------------------------------------------------ the diagram
+  function draw(animate) {
+    const d = state.data;
+    const step = state.step;
+    const cur = d.steps[step];
+    const nat = d.client_nat;
+    const cfw = d.client_fw;
+    const helper = cfw === "helper";
+    const announced = announceStep();
+    const g = [];
+
+    const defs = sv("defs");
+    for (const kind of ["fg", "cur", "bad"]) {
+      const m = sv("marker", { id: `ftp-arrow-${kind}`, class: `ftp-arrow-${kind}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5, markerHeight: 5, orient: "auto-start-reverse" });
+      m.append(sv("path", { d: "M0,0 L10,5 L0,10 z" }));
+      defs.append(m);
+    }
+    g.push(defs);
+
+    const text = (x, y, s, cls, anchor) => sv("text", { x, y, class: cls, "text-anchor": anchor }, s);
+    const tag = (x, y, s, cls, anchor = "start") => {
+      const grp = sv("g", { class: `ftp-tag ${cls}` });
+      const w = Math.max(28, [...s].reduce((n, ch) => n + (ch.charCodeAt(0) > 0xff ? 10 : 6), 0) + 10);
+      const x0 = anchor === "end" ? x - w : x;
+      grp.append(sv("rect", { x: x0, y: y - 11, width: w, height: 15, rx: 4 }), text(x0 + w / 2, y, s, "ftp-tag-text", "middle"));
+      return grp;
+    };
+
+    // Hosts.
+    const host = (y0, y1, name, addr, sub, kind) => {
+      const grp = sv("g", { class: `ftp-host ftp-host-${kind}` });
+      grp.append(sv("rect", { x: 8, y: y0, width: W - 16, height: y1 - y0, rx: 8 }));
+      grp.append(text(18, y0 + 24, name, "ftp-name"));
+      grp.append(text(18, y0 + 44, addr, "ftp-mono"));
+      if (sub) grp.append(text(18, y0 + 60, sub, "ftp-sub"));
+      return grp;
+    };
+    g.push(host(CLIENT_BOX[0], CLIENT_BOX[1], "クライアント", nat ? "192.168.1.10" : "203.0.113.5", nat ? "プライベートアドレス" : null, "client"));
+    g.push(host(SERVER_BOX[0], SERVER_BOX[1], "サーバー", "198.51.100.7", null, "server"));
+
+    // Middleboxes.
+    const bar = ([y0, y1], name, setting, present, id) => {
+      const grp = sv("g", { class: `ftp-mbox${present ? "" : " is-absent"}`, "data-box": id });
+      grp.append(sv("rect", { x: 8, y: y0, width: W - 16, height: y1 - y0, rx: 5 }));
+      grp.append(text(18, y0 + 17, name, present ? "ftp-bar-name" : "ftp-sub"));
+      if (setting) grp.append(text(18, y0 + 33, setting, "ftp-sub"));
+      return grp;
+    };
+    g.push(bar(BAR.cfw, cfw === "none" ? "クライアント側 FW なし" : "クライアント側 FW", CLIENT_FW_SHORT[cfw], cfw !== "none", "cfw"));
+    g.push(bar(BAR.nat, nat ? "NAT" : "NAT なし", nat ? "公開アドレス 203.0.113.5" : null, nat, "nat"));
+    g.push(bar(BAR.sfw, "サーバー側 FW", SERVER_FW_SHORT[d.server_fw], true, "sfw"));
+    g.push(text(18, INTERNET_Y, "インターネット", "ftp-sub ftp-internet"));
+    // Lane names with who opens each connection.
+    d.connections.forEach((c, i) => {
+      const x = LANE[c.purpose] - 8;
+      const at = firstStepOf(i);
+      g.push(text(x, INTERNET_Y + 22, c.purpose === "control" ? "制御" : "データ", "ftp-lane", "end"));
+      if (at !== -1 && at <= step) g.push(text(x, INTERNET_Y + 37, `${WHO[c.opener]}が開く`, "ftp-lane ftp-lane-opener", "end"));
+    });
+
+    // The helper reads the announcement and expects the data connection (facts.md §9).
+    const dataIdx = d.connections.findIndex((c) => c.purpose === "data");
+    const data = d.connections[dataIdx];
+    const dataShown = dataIdx !== -1 && firstStepOf(dataIdx) !== -1 && firstStepOf(dataIdx) <= step;
+    if (helper && announced !== -1 && step >= announced) {
+      const now = step === announced ? " is-now" : "";
+      const cmd = d.mode === "active" ? "PORT" : d.mode === "epsv" ? "229" : "227";
+      g.push(tag(LANE.control + 8, BAR.cfw[0] + 17, `${cmd} を読む`, `ftp-tag-helper${now}`));
+      if (dataShown && data.related) {
+        g.push(tag(LANE.data - 8, BAR.cfw[0] + 35, "RELATED", "ftp-tag-related", "end"));
+      } else {
+        g.push(tag(LANE.data - 8, BAR.cfw[0] + 35, `:${data.to_port} を予期`, `ftp-tag-helper${now}`, "end"));
+      }
+      if (nat && d.mode === "active") g.push(tag(LANE.control + 8, BAR.nat[0] + 17, "PORT を書き換え", `ftp-tag-helper${now}`));
+    }
+
+    // Connections.
+    d.connections.forEach((c, i) => {
+      const at = firstStepOf(i);
+      if (at === -1 || at > step) return;
+      const x = LANE[c.purpose];
+      const fromClient = c.opener === "client";
+      const y1 = fromClient ? CLIENT_END : SERVER_END;
+      let y2 = fromClient ? SERVER_END : CLIENT_END;
+      if (c.blocked) {
+        // Where the SYN dies: inbound at the client's NAT or firewall, or at the server's firewall.
+        y2 = fromClient ? BAR.sfw[0] - 10 : (nat ? BAR.nat[1] : BAR.cfw[1]) + 10;
+      }
+      const current = cur.connection === i;
+      const fresh = animate && current && at === step;
+      const cls = ["ftp-conn", c.blocked && "is-blocked", current && "is-current", c.related && "is-related", fresh && "ftp-draw"].filter(Boolean).join(" ");
+      const kind = c.blocked ? "bad" : current ? "cur" : "fg";
+      g.push(sv("line", { x1: x, y1, x2: x, y2, pathLength: 1, class: cls, "data-purpose": c.purpose, "data-opener": c.opener, "marker-end": c.blocked ? null : `url(#ftp-arrow-${kind})` }));
+      // Ports on the hosts' edges: the opener's source port and the destination port.
+      const port = (y, p, role) => {
+        const grp = sv("g", { class: `ftp-port${c.blocked && role === "to" ? " is-unreached" : ""}`, "data-purpose": c.purpose, "data-role": role });
+        grp.append(sv("rect", { x: x - 24, y: y - 8, width: 48, height: 16, rx: 3 }), text(x, y + 4, String(p), "ftp-mono ftp-port-text", "middle"));
+        return grp;
+      };
+      const clientY = CLIENT_BOX[1];
+      const serverY = SERVER_BOX[0];
+      g.push(port(fromClient ? clientY : serverY, c.from_port, "from"));
+      g.push(port(fromClient ? serverY : clientY, c.to_port, "to"));
+      if (c.blocked) {
+        const grp = sv("g", { class: `ftp-x${fresh ? " ftp-pop" : ""}` });
+        grp.append(
+          sv("circle", { cx: x, cy: y2, r: 9 }),
+          sv("path", { d: `M${x - 4},${y2 - 4} L${x + 4},${y2 + 4} M${x + 4},${y2 - 4} L${x - 4},${y2 + 4}` }),
+          text(x + 14, y2 + 4, "遮断", "ftp-x-label"),
+        );
+        g.push(grp);
+      }
+    });
+
+    // Commands and replies of this step travel along the control lane.
+    if (animate) {
+      const lines = d.transcript.filter((l) => l.step === step);
+      lines.forEach((l, j) => {
+        const down = l.from === "client";
+        g.push(sv("circle", { cx: LANE.control, cy: down ? CLIENT_END : SERVER_END, r: 5, class: `ftp-msg ${down ? "ftp-msg-down" : "ftp-msg-up"} ftp-msg-${j}` }));
+      });
+    }
+
+    const title = sv("title", { id: "ftp-svg-title" });
+    const parts = d.connections
+      .filter((_, i) => firstStepOf(i) !== -1 && firstStepOf(i) <= step)
+      .map((c) => `${PURPOSE[c.purpose]}: ${WHO[c.opener]}が ${hostPort(c, "from")} から ${hostPort(c, "to")} へ開く${c.blocked ? "（遮断）" : ""}`);
+    title.textContent = `FTP の図（${MODES.find(([m]) => m === d.mode)[1]}）。${parts.join("。") || "まだ接続はありません"}`;
+    svg.replaceChildren(title, ...g);
+  }
+
+  // ------------------------------------------------------------------ calculator
+  async function runCalc(kind) {
+    const q = new URLSearchParams();
+    if (kind === "port") q.set("port", portForm.elements.port.value.trim());
+    else if (kind === "p") {
+      q.set("p1", pForm.elements.p1.value.trim());
+      q.set("p2", pForm.elements.p2.value.trim());
+    } else q.set("reply", replyForm.elements.reply.value.trim());
+    const { body, error } = await getJson(`${api}/port?${q}`);
+    calcError.hidden = !error;
+    calcError.textContent = error || "";
+    calcOut.replaceChildren();
+    if (error) return;
+    const row = (label, value) => el("div", { class: "ftp-calc-row" }, el("span", { text: label }), el("strong", { class: "ftp-mono", text: value }));
+    if (body.addr) calcOut.append(row("アドレス (h1.h2.h3.h4)", body.addr));
+    calcOut.append(row("ポート", String(body.port)), row("p1,p2", `${body.p1},${body.p2}`), el("p", { class: "ftp-arith", text: body.arithmetic }));
+    if (kind === "port") {
+      pForm.elements.p1.value = String(body.p1);
+      pForm.elements.p2.value = String(body.p2);
+    } else portForm.elements.port.value = String(body.port);
+  }
+  for (const form of [portForm, pForm, replyForm]) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      runCalc(form.dataset.calc);
+    });
+  }
+
+  // ------------------------------------------------------------------ start
+  const fromHash = readHash();
+  syncToggles();
+  if (fromHash) {
+    state.touched = true;
+    load(fromHash.query, fromHash.step).then((ok) => {
+      if (!ok) {
+        // A bad link: keep its error on screen and show the default example.
+        const message = errorBox.textContent;
+        load({ ...DEFAULTS }, 0).then(() => showError(message));
+      }
+      section.scrollIntoView({ block: "start" });
+    });
+  } else {
+    load({ ...DEFAULTS }, 0);
+  }
+}
