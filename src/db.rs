@@ -35,3 +35,11 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
         .map_err(|e| anyhow::anyhow!("マイグレーションに失敗しました: {e}"))?;
     Ok(pool)
 }
+
+/// A one-connection pool on the same database, for the hot write path (quiz attempts). SQLite takes one
+/// writer at a time; with several pooled writers the losers sleep in the busy handler and the tail
+/// latency explodes. With one writer connection, writes queue in the pool, in order, and never sleep.
+pub async fn writer_for(pool: &SqlitePool) -> anyhow::Result<SqlitePool> {
+    let options = (*pool.connect_options()).clone();
+    Ok(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?)
+}

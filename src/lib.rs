@@ -56,5 +56,7 @@ pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
 pub async fn build_state(db: sqlx::SqlitePool, content: Content, settings: Settings) -> anyhow::Result<AppState> {
     store::search::rebuild(&db, &content.course.search_docs).await?;
     tower_sessions_sqlx_store::SqliteStore::new(db.clone()).migrate().await?;
-    Ok(AppState { db, course: Arc::new(content.course), quizzes: Arc::new(content.quizzes), settings })
+    let writer = db::writer_for(&db).await?;
+    Ok(AppState { db, writer, course: Arc::new(content.course), quizzes: Arc::new(content.quizzes), settings })
+
 }

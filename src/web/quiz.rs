@@ -216,7 +216,7 @@ async fn submit(
     }
 
     let owner = visitor.owner_id(&state).await?;
-    let recorded = store::quiz::record_attempt(&state.db, token, owner, &topic.slug, seed as i64, duration_ms, &answers, store::now()).await?;
+    let recorded = store::quiz::record_attempt(&state.writer, token, owner, &topic.slug, seed as i64, duration_ms, &answers, store::now()).await?;
     let attempt_id = match recorded {
         Recorded::New(id) => {
             tracing::info!(user.id = owner, quiz.topic = %topic.slug, attempt.id = id, correct = answers.iter().filter(|a| a.correct).count(), "attempt recorded");

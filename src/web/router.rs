@@ -2,7 +2,9 @@
 //! compression, request tracing, a timeout and a body limit.
 
 use crate::state::AppState;
-use crate::web::{assets, auth, health, pages, progress, quiz, search, widgets};
+use crate::web::{analysis, assets, auth, health, instructor, pages, progress, quiz, search, widgets};
+
+
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::SqliteStore;
@@ -42,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(quiz::router())
         .merge(progress::router())
+        .merge(instructor::router())
+        .merge(analysis::router())
         .fallback(pages::not_found)
         .with_state(state);
 

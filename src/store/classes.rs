@@ -1,0 +1,119 @@
+//! Classes and their members.
+
+use sqlx::SqlitePool;
+
+/// A row of `class`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Class {
+    pub class_id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub join_code: String,
+    pub archived_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "class_id, owner_id, name, join_code, archived_at, created_at";
+
+pub async fn by_id(pool: &SqlitePool, class_id: i64) -> Result<Option<Class>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from class where class_id = ?")).bind(class_id).fetch_optional(pool).await
+}
+
+pub async fn by_code(pool: &SqlitePool, join_code: &str) -> Result<Option<Class>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from class where join_code = ? and archived_at is null"))
+        .bind(join_code)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The classes an instructor owns, active first, newest first.
+pub async fn owned_by(pool: &SqlitePool, owner_id: i64) -> Result<Vec<Class>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from class where owner_id = ? order by archived_at is not null, created_at desc, class_id desc"
+    ))
+    .bind(owner_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// The classes a learner belongs to.
+pub async fn joined_by(pool: &SqlitePool, user_id: i64) -> Result<Vec<Class>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {} from class c join class_member m on m.class_id = c.class_id where m.user_id = ? order by c.name",
+        COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn create(pool: &SqlitePool, owner_id: i64, name: &str, join_code: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) =
+        sqlx::query_as("insert into class (owner_id, name, join_code, created_at) values (?, ?, ?, ?) returning class_id")
+            .bind(owner_id)
+            .bind(name)
+            .bind(join_code)
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
+    Ok(id)
+}
+
+pub async fn rename(pool: &SqlitePool, class_id: i64, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update class set name = ? where class_id = ?").bind(name).bind(class_id).execute(pool).await?;
+    Ok(())
+}
+
+pub async fn set_code(pool: &SqlitePool, class_id: i64, join_code: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update class set join_code = ? where class_id = ?").bind(join_code).bind(class_id).execute(pool).await?;
+    Ok(())
+}
+
+pub async fn archive(pool: &SqlitePool, class_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update class set archived_at = ? where class_id = ? and archived_at is null").bind(now).bind(class_id).execute(pool).await?;
+    Ok(())
+}
+
+/// Adds a learner; joining twice is not an error.
+pub async fn join(pool: &SqlitePool, class_id: i64, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into class_member (class_id, user_id, joined_at) values (?, ?, ?) on conflict do nothing")
+        .bind(class_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn leave(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from class_member where class_id = ? and user_id = ?").bind(class_id).bind(user_id).execute(pool).await?;
+    Ok(())
+}
+
+/// A member with their name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub joined_at: i64,
+}
+
+pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as(
+        "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
+         from class_member m join user u on u.user_id = m.user_id where m.class_id = ? order by u.display_name, u.user_id",
+    )
+    .bind(class_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn is_member(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as("select 1 from class_member where class_id = ? and user_id = ?")
+        .bind(class_id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
