@@ -56,7 +56,8 @@ pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
 pub async fn build_state(db: sqlx::SqlitePool, content: Content, settings: Settings) -> anyhow::Result<AppState> {
     store::search::rebuild(&db, &content.course.search_docs).await?;
     tower_sessions_sqlx_store::SqliteStore::new(db.clone()).migrate().await?;
-    let writer = db::writer_for(&db).await?;
-    Ok(AppState { db, writer, course: Arc::new(content.course), quizzes: Arc::new(content.quizzes), settings })
+    let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?);
+    Ok(AppState { db, attempts, course: Arc::new(content.course), quizzes: Arc::new(content.quizzes), settings })
+
 
 }

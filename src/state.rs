@@ -10,8 +10,9 @@ use std::sync::Arc;
 pub struct AppState {
     /// The SQLite pool: sessions, accounts, attempts, progress, the search index.
     pub db: SqlitePool,
-    /// One connection on the same database for the hot write path (quiz attempts): see `db::writer_for`.
-    pub writer: SqlitePool,
+    /// The one writer of quiz attempts (group commit on its own connection): see `store::quiz::AttemptWriter`.
+    pub attempts: crate::store::quiz::AttemptWriter,
+
 
     /// The course, rendered once at start and read-only afterwards.
     pub course: Arc<Course>,

@@ -2,7 +2,7 @@
 //! the Leitner box of every question answered — or nothing.
 
 use crate::quiz::schedule;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 /// An answer to store.
@@ -40,6 +40,23 @@ pub async fn record_attempt(
     now: i64,
 ) -> Result<Recorded, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let recorded = write_attempt(&mut tx, token, user_id, topic, seed, duration_ms, answers, now).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// The statements of one attempt, inside a transaction or savepoint the caller owns.
+#[allow(clippy::too_many_arguments)]
+async fn write_attempt(
+    conn: &mut SqliteConnection,
+    token: &str,
+    user_id: i64,
+    topic: &str,
+    seed: i64,
+    duration_ms: i64,
+    answers: &[NewAnswer],
+    now: i64,
+) -> Result<Recorded, sqlx::Error> {
     let correct_count = answers.iter().filter(|a| a.correct).count() as i64;
     let inserted: Option<(i64,)> = sqlx::query_as(
         "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at)
@@ -53,15 +70,14 @@ pub async fn record_attempt(
     .bind(correct_count)
     .bind(duration_ms)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some((attempt_id,)) = inserted else {
         let (attempt_id, owner): (i64, i64) =
-            sqlx::query_as("select attempt_id, user_id from attempt where token = ?").bind(token).fetch_one(&mut *tx).await?;
+            sqlx::query_as("select attempt_id, user_id from attempt where token = ?").bind(token).fetch_one(&mut *conn).await?;
         return Ok(Recorded::Duplicate { attempt_id, user_id: owner });
     };
     if answers.is_empty() {
-        tx.commit().await?;
         return Ok(Recorded::New(attempt_id));
     }
 
@@ -77,7 +93,7 @@ pub async fn record_attempt(
             .push_bind(&a.misconception)
             .push_bind(a.time_ms);
     });
-    insert.build().execute(&mut *tx).await?;
+    insert.build().execute(&mut *conn).await?;
 
     // Current boxes of the questions answered, then one upsert with the new boxes.
     let mut select = QueryBuilder::<Sqlite>::new("select question_id, box from question_progress where user_id = ");
@@ -87,7 +103,7 @@ pub async fn record_attempt(
         ids.push_bind(&a.question_id);
     }
     select.push(")");
-    let boxes: HashMap<String, i64> = select.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect();
+    let boxes: HashMap<String, i64> = select.build_query_as::<(String, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
 
     let mut upsert = QueryBuilder::<Sqlite>::new(
         "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at) ",
@@ -109,9 +125,92 @@ pub async fn record_attempt(
           seen = question_progress.seen + 1, correct = question_progress.correct + excluded.correct,
           last_correct = excluded.last_correct, last_at = excluded.last_at",
     );
-    upsert.build().execute(&mut *tx).await?;
-    tx.commit().await?;
+    upsert.build().execute(&mut *conn).await?;
     Ok(Recorded::New(attempt_id))
+}
+
+/// An attempt waiting for the writer.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    pub token: String,
+    pub user_id: i64,
+    pub topic: String,
+    pub seed: i64,
+    pub duration_ms: i64,
+    pub answers: Vec<NewAnswer>,
+    pub now: i64,
+}
+
+type Job = (NewAttempt, tokio::sync::oneshot::Sender<Result<Recorded, String>>);
+
+/// The one writer of quiz attempts: a task that takes the attempts waiting in its queue (up to
+/// [`MAX_BATCH`]) and commits them together — group commit. Each attempt is written inside its own
+/// savepoint, so it is stored whole or not at all, and its submitter hears about its attempt alone.
+/// SQLite allows one writer at a time anyway; batching turns many small WAL commits into one.
+#[derive(Clone)]
+pub struct AttemptWriter {
+    queue: tokio::sync::mpsc::Sender<Job>,
+}
+
+/// Most attempts committed together.
+pub const MAX_BATCH: usize = 64;
+
+impl AttemptWriter {
+    /// Starts the writer task on `pool` (a one-connection pool: see `db::writer_for`).
+    pub fn start(pool: SqlitePool) -> Self {
+        let (queue, mut jobs) = tokio::sync::mpsc::channel::<Job>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = jobs.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match jobs.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let attempts: Vec<&NewAttempt> = batch.iter().map(|(a, _)| a).collect();
+                let outcome = write_batch(&pool, &attempts).await;
+                for (i, (_, reply)) in batch.into_iter().enumerate() {
+                    let result = match &outcome {
+                        Ok(results) => results[i].clone(),
+                        Err(e) => Err(e.clone()),
+                    };
+                    // The submitter may have gone away (client disconnected): nothing to tell.
+                    let _ = reply.send(result);
+                }
+            }
+        });
+        AttemptWriter { queue }
+    }
+
+    /// Stores one attempt (with the others waiting at the same moment) and says how it went.
+    pub async fn record(&self, attempt: NewAttempt) -> Result<Recorded, anyhow::Error> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.queue.send((attempt, reply)).await.map_err(|_| anyhow::anyhow!("attempt writer stopped"))?;
+        answer.await.map_err(|_| anyhow::anyhow!("attempt writer stopped"))?.map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
+/// One transaction; a savepoint per attempt. The outer error is a failed commit (nothing stored).
+async fn write_batch(pool: &SqlitePool, attempts: &[&NewAttempt]) -> Result<Vec<Result<Recorded, String>>, String> {
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let mut results = Vec::with_capacity(attempts.len());
+    for a in attempts {
+        let mut savepoint = sqlx::Acquire::begin(&mut *tx).await.map_err(|e| e.to_string())?;
+
+        match write_attempt(&mut savepoint, &a.token, a.user_id, &a.topic, a.seed, a.duration_ms, &a.answers, a.now).await {
+            Ok(recorded) => {
+                savepoint.commit().await.map_err(|e| e.to_string())?;
+                results.push(Ok(recorded));
+            }
+            Err(e) => {
+                savepoint.rollback().await.map_err(|e| e.to_string())?;
+                results.push(Err(e.to_string()));
+            }
+        }
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(results)
 }
 
 /// A row of `attempt`.

@@ -8,7 +8,8 @@ use crate::quiz::bank::Question;
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::present::{self, Form};
 use crate::state::AppState;
-use crate::store::{self, quiz::NewAnswer, quiz::Recorded};
+use crate::store::{self, quiz::NewAnswer, quiz::NewAttempt, quiz::Recorded};
+
 use crate::web::extract::FormBody;
 use crate::web::layout::Layout;
 use askama::Template;
@@ -216,10 +217,20 @@ async fn submit(
     }
 
     let owner = visitor.owner_id(&state).await?;
-    let recorded = store::quiz::record_attempt(&state.writer, token, owner, &topic.slug, seed as i64, duration_ms, &answers, store::now()).await?;
+    let attempt = NewAttempt {
+        token: token.to_string(),
+        user_id: owner,
+        topic: topic.slug.clone(),
+        seed: seed as i64,
+        duration_ms,
+        answers,
+        now: store::now(),
+    };
+    let correct = attempt.answers.iter().filter(|a| a.correct).count();
+    let recorded = state.attempts.record(attempt).await?;
     let attempt_id = match recorded {
         Recorded::New(id) => {
-            tracing::info!(user.id = owner, quiz.topic = %topic.slug, attempt.id = id, correct = answers.iter().filter(|a| a.correct).count(), "attempt recorded");
+            tracing::info!(user.id = owner, quiz.topic = %topic.slug, attempt.id = id, correct, "attempt recorded");
             id
         }
         Recorded::Duplicate { attempt_id, user_id } if user_id == owner => attempt_id,
