@@ -193,3 +193,30 @@ async fn malformed_bodies_get_the_right_status_and_a_japanese_message() {
     let (status, _) = json_post(&app, url, &huge, "application/json").await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_widget_page_stays_within_its_transfer_budget() {
+    // Issue budget: each widget script under 40 KB unminified; a topic page with its widget under 150 KB
+    // transferred in total (HTML, CSS, JS, compressed as a browser would receive them).
+    let app = common::app().await;
+    for (slug, widget) in [("tcp", "handshake"), ("ftp", "ftp"), ("process-tree", "forktree")] {
+        let page = app.get(&format!("/topics/{slug}")).await;
+        let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
+        urls.extend(page.attrs("script[src]", "src"));
+        let version = urls[0].split('/').nth(2).unwrap().to_string();
+        urls.push(format!("/static/{version}/js/widgets/{widget}.js"));
+        let raw_js = app.get(&format!("/static/{version}/js/widgets/{widget}.js")).await.body.len();
+        assert!(raw_js < 40 * 1024, "{widget}.js is {raw_js} bytes");
+        let mut total = 0;
+        for url in std::iter::once(format!("/topics/{slug}")).chain(urls) {
+            let req = Request::get(&url).header("accept-encoding", "br").body(Body::empty()).unwrap();
+            let res = app.request(req).await;
+            assert_eq!(res.status, StatusCode::OK, "{url}");
+            total += res.bytes;
+        }
+        println!("{slug}: {total} bytes transferred (brotli)");
+        assert!(total < 150 * 1024, "{slug}: {total} bytes transferred");
+
+        assert!(!page.body.contains("http://") || page.body.matches("src=\"http").count() == 0, "nothing from another host");
+    }
+}

@@ -36,6 +36,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body's length in bytes as sent (compressed, when the request asked for it).
+    pub bytes: usize,
 }
 
 impl Reply {
@@ -75,6 +77,8 @@ impl TestApp {
         Reply {
             status,
             headers,
+            bytes: bytes.len(),
+
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
