@@ -23,10 +23,24 @@ struct Learner {
 }
 
 fn enc(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
-async fn send(http: &Http, method: &str, url: &str, cookie: Option<&str>, body: Option<String>) -> anyhow::Result<(u16, Option<String>, String)> {
+async fn send(
+    http: &Http,
+    method: &str,
+    url: &str,
+    cookie: Option<&str>,
+    body: Option<String>,
+) -> anyhow::Result<(u16, Option<String>, String)> {
     let mut req = hyper::Request::builder().method(method).uri(url);
     if let Some(c) = cookie {
         req = req.header("cookie", c);
@@ -34,9 +48,15 @@ async fn send(http: &Http, method: &str, url: &str, cookie: Option<&str>, body: 
     if body.is_some() {
         req = req.header("content-type", "application/x-www-form-urlencoded");
     }
-    let res = http.request(req.body(Full::new(Bytes::from(body.unwrap_or_default())))?).await?;
+    let res = http
+        .request(req.body(Full::new(Bytes::from(body.unwrap_or_default())))?)
+        .await?;
     let status = res.status().as_u16();
-    let set_cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or_default().to_string());
+    let set_cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_string());
     let text = String::from_utf8_lossy(&res.into_body().collect().await?.to_bytes()).into_owned();
     Ok((status, set_cookie, text))
 }
@@ -44,7 +64,9 @@ async fn send(http: &Http, method: &str, url: &str, cookie: Option<&str>, body: 
 fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(selector).expect("selector");
-    doc.select(&sel).filter_map(|e| e.value().attr(name).map(str::to_string)).collect()
+    doc.select(&sel)
+        .filter_map(|e| e.value().attr(name).map(str::to_string))
+        .collect()
 }
 
 async fn sign_up(http: &Http, base: &str, i: usize) -> anyhow::Result<Learner> {
@@ -52,41 +74,79 @@ async fn sign_up(http: &Http, base: &str, i: usize) -> anyhow::Result<Learner> {
     let mut cookie = cookie.ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
     let csrf = attr(&page, "input[name=csrf]", "value").remove(0);
     let name = format!("bench-{i}-{}", std::process::id());
-    let body = format!("csrf={csrf}&name={name}&display_name={name}&password=bench-password-123&next=%2F");
-    let (status, new_cookie, _) = send(http, "POST", &format!("{base}/signup"), Some(&cookie), Some(body)).await?;
+    let body =
+        format!("csrf={csrf}&name={name}&display_name={name}&password=bench-password-123&next=%2F");
+    let (status, new_cookie, _) = send(
+        http,
+        "POST",
+        &format!("{base}/signup"),
+        Some(&cookie),
+        Some(body),
+    )
+    .await?;
     anyhow::ensure!(status == 303, "sign up answered {status}");
     cookie = new_cookie.unwrap_or(cookie);
-    let (_, _, quiz) = send(http, "GET", &format!("{base}/topics/tcp/quiz"), Some(&cookie), None).await?;
+    let (_, _, quiz) = send(
+        http,
+        "GET",
+        &format!("{base}/topics/tcp/quiz"),
+        Some(&cookie),
+        None,
+    )
+    .await?;
     let mut form = Vec::new();
     for field in ["csrf", "seed", "started", "q"] {
-        let value = attr(&quiz, &format!("form[data-quiz] input[name={field}]"), "value").remove(0);
+        let value = attr(
+            &quiz,
+            &format!("form[data-quiz] input[name={field}]"),
+            "value",
+        )
+        .remove(0);
         form.push(format!("{field}={}", enc(&value)));
     }
     // Ordering questions must be complete; the rest may stay blank (graded as wrong).
     for name in attr(&quiz, "form[data-quiz] select", "name") {
-        let position = attr(&quiz, &format!("select[name='{name}'] option[selected]"), "value").remove(0);
+        let position = attr(
+            &quiz,
+            &format!("select[name='{name}'] option[selected]"),
+            "value",
+        )
+        .remove(0);
         form.push(format!("{}={position}", enc(&name)));
     }
-    Ok(Learner { cookie, form: form.join("&") })
+    Ok(Learner {
+        cookie,
+        form: form.join("&"),
+    })
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:3000".into());
-    let db = args.get(2).cloned().ok_or_else(|| anyhow::anyhow!("usage: quiz_load BASE_URL DB_PATH [CLIENTS] [SECONDS]"))?;
+    let base = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:3000".into());
+    let db = args
+        .get(2)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("usage: quiz_load BASE_URL DB_PATH [CLIENTS] [SECONDS]"))?;
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(30);
 
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
-    let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(clients * 2).build(connector);
+    let http: Http = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(clients * 2)
+        .build(connector);
     let mut learners = Vec::new();
     for i in 0..clients {
         learners.push(sign_up(&http, &base, i).await?);
     }
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro")).await?;
-    let (before,): (i64,) = sqlx::query_as("select count(*) from attempt").fetch_one(&pool).await?;
+    let (before,): (i64,) = sqlx::query_as("select count(*) from attempt")
+        .fetch_one(&pool)
+        .await?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -109,7 +169,10 @@ async fn main() -> anyhow::Result<()> {
                     Ok((status, _, text)) => {
                         failed += 1;
                         if failed <= 3 {
-                            eprintln!("status {status}: {}", text.chars().take(200).collect::<String>());
+                            eprintln!(
+                                "status {status}: {}",
+                                text.chars().take(200).collect::<String>()
+                            );
                         }
                     }
                     Err(e) => {
@@ -133,8 +196,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    let (after,): (i64,) = sqlx::query_as("select count(*) from attempt").fetch_one(&pool).await?;
-    println!("clients={clients} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} stored={}", ok as f64 / elapsed, pct(0.5), pct(0.99), pct(1.0), after - before);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let (after,): (i64,) = sqlx::query_as("select count(*) from attempt")
+        .fetch_one(&pool)
+        .await?;
+    println!(
+        "clients={clients} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} stored={}",
+        ok as f64 / elapsed,
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        after - before
+    );
     Ok(())
 }

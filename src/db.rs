@@ -41,5 +41,8 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
 /// latency explodes. With one writer connection, writes queue in the pool, in order, and never sleep.
 pub async fn writer_for(pool: &SqlitePool) -> anyhow::Result<SqlitePool> {
     let options = (*pool.connect_options()).clone();
-    Ok(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?)
+    Ok(SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?)
 }

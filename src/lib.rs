@@ -8,7 +8,11 @@
 //! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
 //!   security headers.
+//! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
+//!   passwords, sessions and CSRF tokens.
+//! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
 //! - [`config`], [`state`] and [`error`] are the small shared pieces.
+
 //!
 //! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
 
@@ -16,12 +20,13 @@ pub mod auth;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod demo;
 pub mod error;
+pub mod quiz;
 pub mod search;
 pub mod state;
 pub mod store;
 pub mod web;
-pub mod quiz;
 pub mod widgets;
 
 use content::source::ContentSource;
@@ -53,11 +58,21 @@ pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
 
 /// Builds the state from an open database and loaded content: the search index is rebuilt from the
 /// course so it always matches what is served, and the session table is created if missing.
-pub async fn build_state(db: sqlx::SqlitePool, content: Content, settings: Settings) -> anyhow::Result<AppState> {
+pub async fn build_state(
+    db: sqlx::SqlitePool,
+    content: Content,
+    settings: Settings,
+) -> anyhow::Result<AppState> {
     store::search::rebuild(&db, &content.course.search_docs).await?;
-    tower_sessions_sqlx_store::SqliteStore::new(db.clone()).migrate().await?;
+    tower_sessions_sqlx_store::SqliteStore::new(db.clone())
+        .migrate()
+        .await?;
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?);
-    Ok(AppState { db, attempts, course: Arc::new(content.course), quizzes: Arc::new(content.quizzes), settings })
-
-
+    Ok(AppState {
+        db,
+        attempts,
+        course: Arc::new(content.course),
+        quizzes: Arc::new(content.quizzes),
+        settings,
+    })
 }

@@ -27,6 +27,20 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Create demo data: the instructor demo-teacher (password demo-password), a class of synthetic
+    /// learners and a few weeks of their attempts. Running it again changes nothing.
+    DemoSeed {
+        #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
+        db: std::path::PathBuf,
+        /// Learners in the demo class.
+        #[arg(long, default_value_t = 30)]
+        learners: usize,
+        /// Attempts per learner, spread over the last four weeks.
+        #[arg(long, default_value_t = 20)]
+        attempts: usize,
+        #[command(flatten)]
+        content: ContentArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -55,11 +69,81 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Serve(config)) => run_serve(config),
-        Some(Command::User(UserCommand::Add { name, instructor, display_name, db })) => {
-            run(add_user(name, instructor, display_name, db))
-        }
+        Some(Command::User(UserCommand::Add {
+            name,
+            instructor,
+            display_name,
+            db,
+        })) => run(add_user(name, instructor, display_name, db)),
+        Some(Command::DemoSeed {
+            db,
+            learners,
+            attempts,
+            content,
+        }) => run(demo_seed(db, learners, attempts, content)),
         None => run_serve(cli.serve),
     }
+}
+
+async fn demo_seed(
+    db: std::path::PathBuf,
+    learners: usize,
+    attempts: usize,
+    content: ContentArgs,
+) -> anyhow::Result<()> {
+    use infra_dojo::demo;
+    let source = content.source();
+    let loaded = infra_dojo::load_content(&source).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("コンテンツに問題があります:\n{}", list.join("\n"))
+    })?;
+    let pool = infra_dojo::db::open(&db).await?;
+    let started = std::time::Instant::now();
+    let options = demo::Options {
+        learners,
+        attempts,
+        ..demo::Options::default()
+    };
+    match demo::seed(&pool, &loaded.course, &loaded.quizzes, &options).await? {
+        demo::Outcome::Created {
+            class_id,
+            join_code,
+            learners,
+            attempts,
+            answers,
+            widget_answers,
+        } => {
+            println!(
+                "デモデータを作りました（{:.1} 秒）: 「{}」 受講者 {learners} 人、提出 {attempts} 回、解答 {answers} 問、ウィジェットの予想 {widget_answers} 件",
+                started.elapsed().as_secs_f64(),
+                demo::CLASS_NAME
+            );
+            println!("参加コード: {join_code}");
+            println!("  クラスのページ: /instructor/classes/{class_id}");
+        }
+        demo::Outcome::AlreadyThere { class_id } => {
+            println!(
+                "デモデータはすでにあります（{}、/instructor/classes/{class_id}）。何も変更していません。",
+                db.display()
+            );
+        }
+    }
+    println!();
+    let serve = if db == std::path::Path::new("data/infra-dojo.db") {
+        String::new()
+    } else {
+        format!(" -- --db {}", db.display())
+    };
+    println!("ログインのしかた: `cargo run --release{serve}` でサーバーを起動し、");
+    println!(
+        "  http://127.0.0.1:3000/login で ユーザー名 {} / パスワード {} でログインしてください。",
+        demo::TEACHER_NAME,
+        demo::PASSWORD
+    );
+    println!(
+        "  （受講者 demo-01… も同じパスワードでログインできます。すべてデモ用のデータです。）"
+    );
+    Ok(())
 }
 
 fn check(args: &ContentArgs) -> ExitCode {
@@ -67,7 +151,11 @@ fn check(args: &ContentArgs) -> ExitCode {
     match infra_dojo::load_content(&source) {
         Ok(content) => {
             println!("{}: 問題はありません", source.describe());
-            println!("topics: {}, questions: {}", content.course.topics.len(), content.quizzes.len());
+            println!(
+                "topics: {}, questions: {}",
+                content.course.topics.len(),
+                content.quizzes.len()
+            );
             ExitCode::SUCCESS
         }
         Err(problems) => {
@@ -112,7 +200,9 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         )
     })?;
     let db = infra_dojo::db::open(&config.db).await?;
-    let settings = infra_dojo::state::Settings { secure_cookies: config.secure_cookies };
+    let settings = infra_dojo::state::Settings {
+        secure_cookies: config.secure_cookies,
+    };
     let state = infra_dojo::build_state(db, content, settings).await?;
     // Expired sessions are deleted hourly, by whichever instance runs this.
     tokio::spawn(
@@ -133,7 +223,9 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(addr = %config.bind, db = %config.db.display(), content = %source.describe(), "infra-dojo listening on http://{}", config.bind);
     // The peer address reaches handlers (login throttling per address).
     let app = infra_dojo::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
 
     tracing::info!("stopped");
     Ok(())
@@ -161,7 +253,12 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn add_user(name: String, instructor: bool, display_name: Option<String>, db: std::path::PathBuf) -> anyhow::Result<()> {
+async fn add_user(
+    name: String,
+    instructor: bool,
+    display_name: Option<String>,
+    db: std::path::PathBuf,
+) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("パスワード: ")?;
@@ -185,7 +282,9 @@ async fn add_user(name: String, instructor: bool, display_name: Option<String>, 
             println!("{role} \"{name}\" を作成しました（id {id}）");
             Ok(())
         }
-        Err(e) if infra_dojo::store::is_unique_violation(&e) => anyhow::bail!("ユーザー名 \"{name}\" はすでに使われています"),
+        Err(e) if infra_dojo::store::is_unique_violation(&e) => {
+            anyhow::bail!("ユーザー名 \"{name}\" はすでに使われています")
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -13,7 +13,6 @@ pub struct AppState {
     /// The one writer of quiz attempts (group commit on its own connection): see `store::quiz::AttemptWriter`.
     pub attempts: crate::store::quiz::AttemptWriter,
 
-
     /// The course, rendered once at start and read-only afterwards.
     pub course: Arc<Course>,
     /// Every topic's questions, validated at start.

@@ -10,52 +10,91 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Compares with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
 fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, actual).expect("write golden");
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
-    assert_eq!(actual, expected, "golden file {name} differs (UPDATE_GOLDEN=1 to accept)");
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} missing: run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        actual, expected,
+        "golden file {name} differs (UPDATE_GOLDEN=1 to accept)"
+    );
 }
 
 #[test]
 fn the_shipped_notes_are_the_users_file_byte_for_byte() {
-    let shipped = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("content/notes.md")).unwrap();
-    let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/notes/infra-textbook2-memo.md");
+    let shipped =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("content/notes.md")).unwrap();
+    let original =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/notes/infra-textbook2-memo.md");
     if let Ok(original) = std::fs::read(original) {
         assert_eq!(shipped, original);
     }
-    assert!(String::from_utf8(shipped).unwrap().starts_with("# インフラエンジニアの教科書2 メモ\n"));
+    assert!(
+        String::from_utf8(shipped)
+            .unwrap()
+            .starts_with("# インフラエンジニアの教科書2 メモ\n")
+    );
 }
 
 #[test]
 fn the_course_outline_matches_its_golden_file() {
-    let course = infra_dojo::load_content(&ContentSource::Embedded).expect("embedded content is valid").course;
+    let course = infra_dojo::load_content(&ContentSource::Embedded)
+        .expect("embedded content is valid")
+        .course;
     assert_eq!(course.topics.len(), 16);
     golden("notes.outline.txt", &course.outline_text());
 }
 
 #[test]
 fn a_hostile_notes_file_without_a_manifest_renders_safely() {
-    let course = infra_dojo::load_content(&ContentSource::Dir(fixture("hostile"))).expect("hostile notes still load").course;
+    let course = infra_dojo::load_content(&ContentSource::Dir(fixture("hostile")))
+        .expect("hostile notes still load")
+        .course;
     golden("hostile.outline.txt", &course.outline_text());
-    let all: String = course.topics.iter().map(|t| t.notes_html.as_str()).collect();
-    for bad in ["<script", "onerror", "onclick", "javascript:", "data:text", "<iframe", "<style", "alert(1)<"] {
+    let all: String = course
+        .topics
+        .iter()
+        .map(|t| t.notes_html.as_str())
+        .collect();
+    for bad in [
+        "<script",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "data:text",
+        "<iframe",
+        "<style",
+        "alert(1)<",
+    ] {
         assert!(!all.contains(bad), "{bad} survived:\n{all}");
     }
     // Headings in code blocks stay code; duplicate headings get distinct, stable slugs.
     let slugs: Vec<&str> = course.topics.iter().map(|t| t.slug.as_str()).collect();
     assert_eq!(slugs[1], "tcp");
     assert_eq!(slugs[2], "tcp-2");
-    assert!(course.topics[1].notes_html.contains("### これは見出しではない"));
+    assert!(
+        course.topics[1]
+            .notes_html
+            .contains("### これは見出しではない")
+    );
     // Template syntax in a heading is text, never evaluated.
     assert!(course.topics[3].title.contains("${{7*7}} {% raw %}"));
-    assert!(course.topics[3].notes_html.contains("画像「alt"), "{}", course.topics[3].notes_html);
+    assert!(
+        course.topics[3].notes_html.contains("画像「alt"),
+        "{}",
+        course.topics[3].notes_html
+    );
 }
 
 #[tokio::test]
@@ -71,31 +110,65 @@ async fn a_notes_only_folder_is_served_with_fallback_slugs() {
     }
     let heading = app.get(&hrefs[3]).await;
     // Raw tags in a heading are dropped; template syntax stays literal text.
-    assert_eq!(heading.texts("h1"), vec!["長い見出し ${{7*7}} {% raw %} 太字"]);
+    assert_eq!(
+        heading.texts("h1"),
+        vec!["長い見出し ${{7*7}} {% raw %} 太字"]
+    );
 }
 
 fn expected_invalid_problems() -> Vec<String> {
     let dir = fixture("invalid");
-    let p = |rel: &str, line: usize, msg: &str| format!("{}:{line}: {msg}", dir.join(rel).display());
+    let p =
+        |rel: &str, line: usize, msg: &str| format!("{}:{line}: {msg}", dir.join(rel).display());
     vec![
-        p("course.toml", 6, "見出し \"ガンマ\" が notes.md の ### 見出しにありません"),
-        p("course.toml", 11, "slug \"alpha\" が重複しています（3 行目と同じ）"),
-        p("course.toml", 15, "slug \"Bad Slug\" は使えません（英小文字・数字・- のみ、64 文字まで）"),
-        p("annotations/nowhere.md", 1, "トピック \"nowhere\" がありません（ファイル名は annotations/<slug>.md）"),
-        p("glossary.toml", 7, "トピック \"no-such-topic\" がありません"),
-        p("annotations/alpha.md", 1, "anchor \"三つ目\" がトピック \"アルファ\" のノートに見つかりません"),
+        p(
+            "course.toml",
+            6,
+            "見出し \"ガンマ\" が notes.md の ### 見出しにありません",
+        ),
+        p(
+            "course.toml",
+            11,
+            "slug \"alpha\" が重複しています（3 行目と同じ）",
+        ),
+        p(
+            "course.toml",
+            15,
+            "slug \"Bad Slug\" は使えません（英小文字・数字・- のみ、64 文字まで）",
+        ),
+        p(
+            "annotations/nowhere.md",
+            1,
+            "トピック \"nowhere\" がありません（ファイル名は annotations/<slug>.md）",
+        ),
+        p(
+            "glossary.toml",
+            7,
+            "トピック \"no-such-topic\" がありません",
+        ),
+        p(
+            "annotations/alpha.md",
+            1,
+            "anchor \"三つ目\" がトピック \"アルファ\" のノートに見つかりません",
+        ),
     ]
 }
 
 #[test]
 fn every_content_problem_is_reported_with_file_and_line() {
-    let problems = infra_dojo::load_content(&ContentSource::Dir(fixture("invalid"))).expect_err("invalid content");
+    let problems = infra_dojo::load_content(&ContentSource::Dir(fixture("invalid")))
+        .expect_err("invalid content");
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(lines, expected_invalid_problems());
 
-    let bad_toml = infra_dojo::load_content(&ContentSource::Dir(fixture("bad-toml"))).expect_err("bad TOML");
+    let bad_toml =
+        infra_dojo::load_content(&ContentSource::Dir(fixture("bad-toml"))).expect_err("bad TOML");
     assert_eq!(bad_toml.len(), 1);
-    assert!(bad_toml[0].file.ends_with("course.toml") && bad_toml[0].line == 5, "{}", bad_toml[0]);
+    assert!(
+        bad_toml[0].file.ends_with("course.toml") && bad_toml[0].line == 5,
+        "{}",
+        bad_toml[0]
+    );
     assert!(bad_toml[0].message.starts_with("course.toml を読めません"));
 }
 
@@ -106,7 +179,11 @@ fn check_prints_the_problems_and_fails_and_serve_refuses_to_start() {
     assert!(ok.status.success());
     assert!(String::from_utf8_lossy(&ok.stdout).contains("topics: 16, questions: "));
 
-    let bad = Command::new(bin).args(["check", "--content"]).arg(fixture("invalid")).output().unwrap();
+    let bad = Command::new(bin)
+        .args(["check", "--content"])
+        .arg(fixture("invalid"))
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&bad.stderr);
     for line in expected_invalid_problems() {
@@ -121,16 +198,24 @@ fn check_prints_the_problems_and_fails_and_serve_refuses_to_start() {
         .output()
         .unwrap();
     assert!(!serve.status.success());
-    assert!(String::from_utf8_lossy(&serve.stderr).contains("コンテンツに問題があるため起動しません"));
+    assert!(
+        String::from_utf8_lossy(&serve.stderr).contains("コンテンツに問題があるため起動しません")
+    );
     assert!(!db.path().join("x.db").exists(), "nothing was written");
 }
 
 #[test]
 fn an_oversized_or_missing_notes_file_is_a_clear_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let missing = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf())).expect_err("no notes");
-    assert!(missing[0].message.contains("ファイルがありません"), "{}", missing[0]);
+    let missing = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf()))
+        .expect_err("no notes");
+    assert!(
+        missing[0].message.contains("ファイルがありません"),
+        "{}",
+        missing[0]
+    );
     std::fs::write(dir.path().join("notes.md"), "### x\n".repeat(500_000)).unwrap();
-    let huge = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf())).expect_err("too large");
+    let huge = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf()))
+        .expect_err("too large");
     assert!(huge[0].message.contains("大きすぎます"), "{}", huge[0]);
 }

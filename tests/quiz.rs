@@ -9,12 +9,19 @@ use common::{Client, Reply, TestApp};
 use infra_dojo::quiz::bank::Kind;
 use infra_dojo::quiz::present::question_seed;
 
+/// Form fields as (name, value) pairs.
+type Pairs = Vec<(String, String)>;
+
 /// The form fields of a quiz page, answered right (or wrong where `wrong` names the question).
 fn answer_all(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, String)> {
-    let hidden = |name: &str| page.attrs(&format!("form[data-quiz] input[name={name}]"), "value")[0].clone();
+    let hidden =
+        |name: &str| page.attrs(&format!("form[data-quiz] input[name={name}]"), "value")[0].clone();
     let seed: u64 = hidden("seed").parse().unwrap();
     let ids = hidden("q");
-    let mut pairs: Vec<(String, String)> = ["csrf", "token", "seed", "started", "q"].iter().map(|n| (n.to_string(), hidden(n))).collect();
+    let mut pairs: Vec<(String, String)> = ["csrf", "token", "seed", "started", "q"]
+        .iter()
+        .map(|n| (n.to_string(), hidden(n)))
+        .collect();
     for id in ids.split(',') {
         let q = app.state.quizzes.question(id).unwrap();
         let flip = wrong.contains(&id);
@@ -36,11 +43,32 @@ fn answer_all(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, Strin
                     pairs.push((format!("o.{id}.{i}"), position.to_string()));
                 }
             }
-            Kind::Numeric { answer, .. } => pairs.push((key, if flip { (answer + 1.0).to_string() } else { answer.to_string() })),
-            Kind::Text { answers, .. } => pairs.push((key, if flip { "まちがい".into() } else { answers[0].clone() })),
+            Kind::Numeric { answer, .. } => pairs.push((
+                key,
+                if flip {
+                    (answer + 1.0).to_string()
+                } else {
+                    answer.to_string()
+                },
+            )),
+            Kind::Text { answers, .. } => pairs.push((
+                key,
+                if flip {
+                    "まちがい".into()
+                } else {
+                    answers[0].clone()
+                },
+            )),
             Kind::Generated { generator } => {
                 let answer = generator.instance(question_seed(seed, id)).answer;
-                pairs.push((key, if flip { (answer + 1).to_string() } else { answer.to_string() }));
+                pairs.push((
+                    key,
+                    if flip {
+                        (answer + 1).to_string()
+                    } else {
+                        answer.to_string()
+                    },
+                ));
             }
         }
     }
@@ -48,12 +76,20 @@ fn answer_all(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, Strin
 }
 
 async fn submit(client: &Client<'_>, slug: &str, pairs: &[(String, String)]) -> Reply {
-    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    client.post_form(&format!("/topics/{slug}/quiz"), &refs).await
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    client
+        .post_form(&format!("/topics/{slug}/quiz"), &refs)
+        .await
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}")).fetch_one(&app.state.db).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
     n
 }
 
@@ -65,7 +101,12 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
     assert_eq!(signed.header("location"), Some("/me"));
     assert!(signed.header("set-cookie").unwrap().contains("HttpOnly"));
-    assert!(signed.header("set-cookie").unwrap().contains("SameSite=Lax"));
+    assert!(
+        signed
+            .header("set-cookie")
+            .unwrap()
+            .contains("SameSite=Lax")
+    );
 
     let page = c.get("/topics/tcp/quiz").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -80,7 +121,10 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
 
     let results = c.get(&results_url).await;
     assert_eq!(results.status, StatusCode::OK);
-    assert_eq!(results.texts(".score strong"), vec![format!("{} / {n} 問正解", n - 1)]);
+    assert_eq!(
+        results.texts(".score strong"),
+        vec![format!("{} / {n} 問正解", n - 1)]
+    );
     assert_eq!(results.texts(".result-item.is-wrong").len(), 1);
     // Every question shows its explanation and source after grading; the wrong one says why.
     assert_eq!(results.texts(".result-item .source").len(), n);
@@ -92,16 +136,38 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
 
     let me = c.get("/me").await;
     assert_eq!(me.status, StatusCode::OK);
-    assert_eq!(me.texts(".account a"), vec!["alice さん のページ"], "the header knows who is signed in");
-    assert!(app.get("/").await.texts(".account a").contains(&"ログイン".to_string()));
+    assert_eq!(
+        me.texts(".account a"),
+        vec!["alice さん のページ"],
+        "the header knows who is signed in"
+    );
+    assert!(
+        app.get("/")
+            .await
+            .texts(".account a")
+            .contains(&"ログイン".to_string())
+    );
 
-    let tcp_row = me.texts(".progress-table tbody tr").into_iter().find(|r| r.starts_with("TCP")).unwrap();
-    assert!(tcp_row.contains(&format!("{}%", (100 * (n - 1) + n / 2) / n)), "{tcp_row}");
+    let tcp_row = me
+        .texts(".progress-table tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("TCP"))
+        .unwrap();
+    assert!(
+        tcp_row.contains(&format!("{}%", (100 * (n - 1) + n / 2) / n)),
+        "{tcp_row}"
+    );
     assert_eq!(me.attrs(".history a", "href"), vec![results_url.clone()]);
     // The missed question is due for review at once.
     let review = c.get("/me/review").await;
     assert_eq!(review.texts(".review-group h2"), vec!["TCP"]);
-    assert!(c.get("/").await.texts(".notice a").iter().any(|t| t.contains("1 問")));
+    assert!(
+        c.get("/")
+            .await
+            .texts(".notice a")
+            .iter()
+            .any(|t| t.contains("1 問"))
+    );
 }
 
 #[tokio::test]
@@ -111,10 +177,18 @@ async fn the_quiz_page_never_contains_the_answer_key() {
         let page = app.get(&format!("/topics/{}/quiz", topic.slug)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", topic.slug);
         for q in app.state.quizzes.topic(&topic.slug) {
-            assert!(!page.body.contains(&q.explanation), "{}: explanation leaked", q.id);
+            assert!(
+                !page.body.contains(&q.explanation),
+                "{}: explanation leaked",
+                q.id
+            );
             if let Kind::Single { options } | Kind::Multiple { options } = &q.kind {
                 for o in options.iter().filter(|o| !o.correct) {
-                    assert!(!page.body.contains(o.why.as_deref().unwrap()), "{}: why leaked", q.id);
+                    assert!(
+                        !page.body.contains(o.why.as_deref().unwrap()),
+                        "{}: why leaked",
+                        q.id
+                    );
                 }
             }
         }
@@ -133,8 +207,14 @@ async fn the_same_form_submitted_twice_is_recorded_once() {
     let second = submit(&c, "ftp", &pairs).await;
     assert_eq!(first.header("location"), second.header("location"));
     assert_eq!(count(&app, "attempt").await, 1);
-    assert_eq!(count(&app, "answer").await, app.state.quizzes.topic("ftp").len() as i64);
-    let (seen,): (i64,) = sqlx::query_as("select max(seen) from question_progress").fetch_one(&app.state.db).await.unwrap();
+    assert_eq!(
+        count(&app, "answer").await,
+        app.state.quizzes.topic("ftp").len() as i64
+    );
+    let (seen,): (i64,) = sqlx::query_as("select max(seen) from question_progress")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
     assert_eq!(seen, 1, "progress counted once");
 }
 
@@ -153,13 +233,31 @@ async fn csrf_is_required_on_every_state_changing_form() {
     for (uri, fields) in [
         ("/logout", vec![]),
         ("/me/topics/tcp/reset", vec![]),
-        ("/login", vec![("name", "carol"), ("password", "correct horse battery")]),
-        ("/signup", vec![("name", "mallory"), ("display_name", "m"), ("password", "correct horse battery")]),
+        (
+            "/login",
+            vec![("name", "carol"), ("password", "correct horse battery")],
+        ),
+        (
+            "/signup",
+            vec![
+                ("name", "mallory"),
+                ("display_name", "m"),
+                ("password", "correct horse battery"),
+            ],
+        ),
     ] {
-        assert_eq!(c.post_form(uri, &fields).await.status, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(
+            c.post_form(uri, &fields).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
     }
     assert_eq!(count(&app, "attempt").await, 0);
-    assert_eq!(count(&app, "user").await, 1, "no account made without the token");
+    assert_eq!(
+        count(&app, "user").await,
+        1,
+        "no account made without the token"
+    );
     // Still signed in: the forged logout did nothing.
     assert_eq!(c.get("/me").await.status, StatusCode::OK);
 }
@@ -171,31 +269,112 @@ async fn bad_quiz_submissions_get_a_clear_message_and_change_nothing() {
     c.sign_up("dave").await;
     let page = c.get("/topics/tcp/quiz").await;
     let good = answer_all(&app, &page, &[]);
-    let single = app.state.quizzes.topic("tcp").iter().find(|q| q.kind.name() == "single").unwrap().id.clone();
-    let order = app.state.quizzes.topic("tcp").iter().find(|q| q.kind.name() == "order").unwrap().id.clone();
-    let with = |f: &dyn Fn(&mut Vec<(String, String)>)| {
+    let single = app
+        .state
+        .quizzes
+        .topic("tcp")
+        .iter()
+        .find(|q| q.kind.name() == "single")
+        .unwrap()
+        .id
+        .clone();
+    let order = app
+        .state
+        .quizzes
+        .topic("tcp")
+        .iter()
+        .find(|q| q.kind.name() == "order")
+        .unwrap()
+        .id
+        .clone();
+    let with = |f: &dyn Fn(&mut Pairs)| {
         let mut p = good.clone();
         f(&mut p);
         p
     };
-    let cases: Vec<(Vec<(String, String)>, StatusCode, &str)> = vec![
-        (with(&|p| p.iter_mut().filter(|(k, _)| *k == format!("a.{single}")).for_each(|(_, v)| *v = "99".into())), StatusCode::UNPROCESSABLE_ENTITY, "選択肢"),
-        (with(&|p| p.iter_mut().filter(|(k, _)| k.starts_with(&format!("o.{order}."))).for_each(|(_, v)| *v = "1".into())), StatusCode::UNPROCESSABLE_ENTITY, "並べ替え"),
-        (with(&|p| p.iter_mut().filter(|(k, _)| k == "q").for_each(|(_, v)| *v = "no-such-question".into())), StatusCode::NOT_FOUND, "ありません"),
-        (with(&|p| p.iter_mut().filter(|(k, _)| k == "q").for_each(|(_, v)| *v = "ftp-port-data".into())), StatusCode::NOT_FOUND, "ありません"),
-        (with(&|p| p.retain(|(k, _)| k != "token")), StatusCode::BAD_REQUEST, "識別子"),
-        (with(&|p| p.iter_mut().filter(|(k, _)| k == "seed").for_each(|(_, v)| *v = "-5".into())), StatusCode::BAD_REQUEST, "seed"),
-        (with(&|p| p.push((format!("a.{single}"), "x".repeat(300)))), StatusCode::UNPROCESSABLE_ENTITY, "長すぎ"),
+    let cases: Vec<(Pairs, StatusCode, &str)> = vec![
+        (
+            with(&|p| {
+                p.iter_mut()
+                    .filter(|(k, _)| *k == format!("a.{single}"))
+                    .for_each(|(_, v)| *v = "99".into())
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "選択肢",
+        ),
+        (
+            with(&|p| {
+                p.iter_mut()
+                    .filter(|(k, _)| k.starts_with(&format!("o.{order}.")))
+                    .for_each(|(_, v)| *v = "1".into())
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "並べ替え",
+        ),
+        (
+            with(&|p| {
+                p.iter_mut()
+                    .filter(|(k, _)| k == "q")
+                    .for_each(|(_, v)| *v = "no-such-question".into())
+            }),
+            StatusCode::NOT_FOUND,
+            "ありません",
+        ),
+        (
+            with(&|p| {
+                p.iter_mut()
+                    .filter(|(k, _)| k == "q")
+                    .for_each(|(_, v)| *v = "ftp-port-data".into())
+            }),
+            StatusCode::NOT_FOUND,
+            "ありません",
+        ),
+        (
+            with(&|p| p.retain(|(k, _)| k != "token")),
+            StatusCode::BAD_REQUEST,
+            "識別子",
+        ),
+        (
+            with(&|p| {
+                p.iter_mut()
+                    .filter(|(k, _)| k == "seed")
+                    .for_each(|(_, v)| *v = "-5".into())
+            }),
+            StatusCode::BAD_REQUEST,
+            "seed",
+        ),
+        (
+            with(&|p| p.push((format!("a.{single}"), "x".repeat(300)))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "長すぎ",
+        ),
     ];
     for (pairs, status, needle) in cases {
         let res = submit(&c, "tcp", &pairs).await;
-        assert_eq!(res.status, status, "expected {needle}: {}", res.texts("main p").concat());
-        assert!(res.texts("main p").concat().contains(needle), "{needle}: {}", res.texts("main p").concat());
+        assert_eq!(
+            res.status,
+            status,
+            "expected {needle}: {}",
+            res.texts("main p").concat()
+        );
+        assert!(
+            res.texts("main p").concat().contains(needle),
+            "{needle}: {}",
+            res.texts("main p").concat()
+        );
     }
-    let huge = c.post_form("/topics/tcp/quiz", &[("csrf", "x"), ("pad", &"a".repeat(70 * 1024))]).await;
+    let huge = c
+        .post_form(
+            "/topics/tcp/quiz",
+            &[("csrf", "x"), ("pad", &"a".repeat(70 * 1024))],
+        )
+        .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(huge.body.contains("大きすぎ"));
-    assert_eq!(c.post_form("/topics/nope/quiz", &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.post_form("/topics/nope/quiz", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(count(&app, "attempt").await, 0, "nothing was written");
     assert_eq!(count(&app, "question_progress").await, 0);
 }
@@ -207,27 +386,81 @@ async fn logins_are_throttled_with_one_message_for_both_mistakes() {
     setup.sign_up("erin").await;
     let c = app.client();
     let csrf = c.csrf("/login").await;
-    let unknown = c.post_form("/login", &[("csrf", &csrf), ("name", "nobody"), ("password", "whatever12345")]).await;
-    let wrong = c.post_form("/login", &[("csrf", &csrf), ("name", "erin"), ("password", "wrong password")]).await;
+    let unknown = c
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "nobody"),
+                ("password", "whatever12345"),
+            ],
+        )
+        .await;
+    let wrong = c
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "erin"),
+                ("password", "wrong password"),
+            ],
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.texts("[role=alert]"), wrong.texts("[role=alert]"));
     for _ in 0..4 {
-        c.post_form("/login", &[("csrf", &csrf), ("name", "erin"), ("password", "wrong password")]).await;
+        c.post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "erin"),
+                ("password", "wrong password"),
+            ],
+        )
+        .await;
     }
-    let blocked = c.post_form("/login", &[("csrf", &csrf), ("name", "erin"), ("password", "correct horse battery")]).await;
+    let blocked = c
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "erin"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.texts("[role=alert]").concat().contains("しばらく"));
-    assert_eq!(c.get("/me").await.status, StatusCode::SEE_OTHER, "not signed in");
+    assert_eq!(
+        c.get("/me").await.status,
+        StatusCode::SEE_OTHER,
+        "not signed in"
+    );
 }
 
 #[tokio::test]
 async fn next_only_leads_back_into_the_site() {
     let app = common::app().await;
     app.client().sign_up("frank").await;
-    for (next, expected) in [("/topics/tcp", "/topics/tcp"), ("https://evil.example/", "/"), ("//evil.example", "/"), ("/\\evil.example", "/")] {
+    for (next, expected) in [
+        ("/topics/tcp", "/topics/tcp"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+    ] {
         let c = app.client();
         let csrf = c.csrf("/login").await;
-        let res = c.post_form("/login", &[("csrf", &csrf), ("name", "frank"), ("password", "correct horse battery"), ("next", next)]).await;
+        let res = c
+            .post_form(
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "frank"),
+                    ("password", "correct horse battery"),
+                    ("next", next),
+                ],
+            )
+            .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{next}");
         assert_eq!(res.header("location"), Some(expected), "{next}");
     }
@@ -236,10 +469,17 @@ async fn next_only_leads_back_into_the_site() {
 #[tokio::test]
 async fn pages_that_need_an_account_send_visitors_to_log_in_and_back() {
     let app = common::app().await;
-    for (uri, next) in [("/me", "/me"), ("/me/review", "/me/review"), ("/me/topics/tcp/reset", "/me/topics/tcp/reset")] {
+    for (uri, next) in [
+        ("/me", "/me"),
+        ("/me/review", "/me/review"),
+        ("/me/topics/tcp/reset", "/me/topics/tcp/reset"),
+    ] {
         let res = app.get(uri).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "{uri}");
-        assert_eq!(res.header("location"), Some(format!("/login?next={next}").as_str()));
+        assert_eq!(
+            res.header("location"),
+            Some(format!("/login?next={next}").as_str())
+        );
     }
     let login = app.get("/login?next=/me/review").await;
     assert_eq!(login.attrs("input[name=next]", "value"), vec!["/me/review"]);
@@ -251,12 +491,20 @@ async fn a_learner_cannot_read_another_learners_attempt() {
     let alice = app.client();
     alice.sign_up("alice").await;
     let page = alice.get("/topics/tcp/quiz").await;
-    let url = submit(&alice, "tcp", &answer_all(&app, &page, &[])).await.header("location").unwrap().to_string();
+    let url = submit(&alice, "tcp", &answer_all(&app, &page, &[]))
+        .await
+        .header("location")
+        .unwrap()
+        .to_string();
     assert_eq!(alice.get(&url).await.status, StatusCode::OK);
     let bob = app.client();
     bob.sign_up("bob").await;
     assert_eq!(bob.get(&url).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&url).await.status, StatusCode::NOT_FOUND, "nor can a visitor");
+    assert_eq!(
+        app.get(&url).await.status,
+        StatusCode::NOT_FOUND,
+        "nor can a visitor"
+    );
     assert_eq!(bob.get("/attempts/abc").await.status, StatusCode::NOT_FOUND);
 }
 
@@ -269,20 +517,47 @@ async fn a_guest_is_graded_and_keeps_the_work_on_sign_up_or_log_in() {
     let url = done.header("location").unwrap().to_string();
     let results = guest.get(&url).await;
     assert_eq!(results.status, StatusCode::OK);
-    assert!(results.attrs(".notice a", "href").iter().any(|h| h.starts_with("/signup")), "offered to sign up");
+    assert!(
+        results
+            .attrs(".notice a", "href")
+            .iter()
+            .any(|h| h.starts_with("/signup")),
+        "offered to sign up"
+    );
     guest.sign_up("grace").await;
     let me = guest.get("/me").await;
-    assert_eq!(me.attrs(".history a", "href"), vec![url.clone()], "the guest's attempt is now grace's");
-    assert_eq!(count(&app, "user").await, 1, "the guest row became the account");
+    assert_eq!(
+        me.attrs(".history a", "href"),
+        vec![url.clone()],
+        "the guest's attempt is now grace's"
+    );
+    assert_eq!(
+        count(&app, "user").await,
+        1,
+        "the guest row became the account"
+    );
 
     // A guest who logs in to an existing account brings their work along too.
     let again = app.client();
     let page = again.get("/topics/ipc/quiz").await;
     submit(&again, "ipc", &answer_all(&app, &page, &[])).await;
     let csrf = again.csrf("/login").await;
-    again.post_form("/login", &[("csrf", &csrf), ("name", "grace"), ("password", "correct horse battery")]).await;
+    again
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "grace"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(again.get("/me").await.attrs(".history a", "href").len(), 2);
-    assert_eq!(count(&app, "user").await, 1, "the second guest was merged and removed");
+    assert_eq!(
+        count(&app, "user").await,
+        1,
+        "the second guest was merged and removed"
+    );
 }
 
 #[tokio::test]
@@ -295,10 +570,16 @@ async fn resetting_a_topic_clears_its_progress_but_keeps_history() {
     let confirm = c.get("/me/topics/thread/reset").await;
     assert_eq!(confirm.status, StatusCode::OK);
     let csrf = confirm.attrs("form input[name=csrf]", "value")[0].clone();
-    let done = c.post_form("/me/topics/thread/reset", &[("csrf", &csrf)]).await;
+    let done = c
+        .post_form("/me/topics/thread/reset", &[("csrf", &csrf)])
+        .await;
     assert_eq!(done.header("location"), Some("/me"));
     let me = c.get("/me").await;
-    let row = me.texts(".progress-table tbody tr").into_iter().find(|r| r.starts_with("スレッド")).unwrap();
+    let row = me
+        .texts(".progress-table tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("スレッド"))
+        .unwrap();
     assert!(row.contains("0 / ") && row.contains("—"), "{row}");
     assert_eq!(me.attrs(".history a", "href").len(), 1);
 }
@@ -308,13 +589,22 @@ async fn widget_predictions_are_stored_for_signed_in_learners_only() {
     let app = common::app().await;
     let body = serde_json::json!({"scenario": "normal", "seed": 0, "step": 1, "field": "ack", "answer": "3141592653"});
     let guest = app.client();
-    assert_eq!(guest.post_json("/api/widgets/handshake/check", &body).await.status, StatusCode::OK);
+    assert_eq!(
+        guest
+            .post_json("/api/widgets/handshake/check", &body)
+            .await
+            .status,
+        StatusCode::OK
+    );
     assert_eq!(count(&app, "widget_answer").await, 0);
     let c = app.client();
     c.sign_up("ivan").await;
     let res = c.post_json("/api/widgets/handshake/check", &body).await;
     assert!(res.body.contains("\"correct\":false"));
-    let (step, correct): (i64, bool) = sqlx::query_as("select step, correct from widget_answer").fetch_one(&app.state.db).await.unwrap();
+    let (step, correct): (i64, bool) = sqlx::query_as("select step, correct from widget_answer")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
     assert_eq!((step, correct), (1, false));
 }
 
@@ -324,12 +614,40 @@ async fn signup_validates_and_refuses_a_taken_name() {
     app.client().sign_up("judy").await;
     let c = app.client();
     let csrf = c.csrf("/signup").await;
-    let short = c.post_form("/signup", &[("csrf", &csrf), ("name", "J!"), ("display_name", ""), ("password", "short")]).await;
+    let short = c
+        .post_form(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("name", "J!"),
+                ("display_name", ""),
+                ("password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(short.texts(".form-errors li").len(), 3);
-    let taken = c.post_form("/signup", &[("csrf", &csrf), ("name", "judy"), ("display_name", "J"), ("password", "correct horse battery")]).await;
+    let taken = c
+        .post_form(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("name", "judy"),
+                ("display_name", "J"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
-    assert!(taken.texts(".form-errors").concat().contains("すでに使われて"));
-    let (hash,): (String,) = sqlx::query_as("select password_hash from user where name = 'judy'").fetch_one(&app.state.db).await.unwrap();
+    assert!(
+        taken
+            .texts(".form-errors")
+            .concat()
+            .contains("すでに使われて")
+    );
+    let (hash,): (String,) = sqlx::query_as("select password_hash from user where name = 'judy'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }

@@ -23,11 +23,23 @@ fn answers(correct: &[bool]) -> Vec<NewAnswer> {
 }
 
 async fn count(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
-    sqlx::query_as::<_, (i64,)>(sql).fetch_one(pool).await.unwrap().0
+    sqlx::query_as::<_, (i64,)>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .0
 }
 
 fn attempt(token: &str, user_id: i64, correct: &[bool]) -> NewAttempt {
-    NewAttempt { token: token.into(), user_id, topic: "tcp".into(), seed: 1, duration_ms: 5000, answers: answers(correct), now: 1_000_000 }
+    NewAttempt {
+        token: token.into(),
+        user_id,
+        topic: "tcp".into(),
+        seed: 1,
+        duration_ms: 5000,
+        answers: answers(correct),
+        now: 1_000_000,
+    }
 }
 
 #[tokio::test]
@@ -35,21 +47,86 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     let app = common::app().await;
     let db = &app.state.db;
     let user = users::create_guest(db, 1).await.unwrap();
-    let first = store::quiz::record_attempt(db, &"a".repeat(32), user, "tcp", 1, 10, &answers(&[true, false, true]), 100).await.unwrap();
+    let first = store::quiz::record_attempt(
+        db,
+        &"a".repeat(32),
+        user,
+        "tcp",
+        1,
+        10,
+        &answers(&[true, false, true]),
+        100,
+    )
+    .await
+    .unwrap();
     assert!(matches!(first, Recorded::New(_)));
-    let again = store::quiz::record_attempt(db, &"a".repeat(32), user, "tcp", 1, 10, &answers(&[true, true, true]), 200).await.unwrap();
-    let Recorded::New(id) = first else { unreachable!() };
-    assert_eq!(again, Recorded::Duplicate { attempt_id: id, user_id: user });
+    let again = store::quiz::record_attempt(
+        db,
+        &"a".repeat(32),
+        user,
+        "tcp",
+        1,
+        10,
+        &answers(&[true, true, true]),
+        200,
+    )
+    .await
+    .unwrap();
+    let Recorded::New(id) = first else {
+        unreachable!()
+    };
+    assert_eq!(
+        again,
+        Recorded::Duplicate {
+            attempt_id: id,
+            user_id: user
+        }
+    );
     assert_eq!(count(db, "select count(*) from attempt").await, 1);
     assert_eq!(count(db, "select count(*) from answer").await, 3);
-    assert_eq!(count(db, "select sum(seen) from question_progress").await, 3, "progress counted once");
+    assert_eq!(
+        count(db, "select sum(seen) from question_progress").await,
+        3,
+        "progress counted once"
+    );
     // A wrong answer is due at once in box 1; a right one waits in box 2.
-    assert_eq!(count(db, "select box from question_progress where question_id = 'tcp-q1'").await, 1);
-    assert_eq!(count(db, "select due_at from question_progress where question_id = 'tcp-q1'").await, 100);
-    assert_eq!(count(db, "select box from question_progress where question_id = 'tcp-q0'").await, 2);
+    assert_eq!(
+        count(
+            db,
+            "select box from question_progress where question_id = 'tcp-q1'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            db,
+            "select due_at from question_progress where question_id = 'tcp-q1'"
+        )
+        .await,
+        100
+    );
+    assert_eq!(
+        count(
+            db,
+            "select box from question_progress where question_id = 'tcp-q0'"
+        )
+        .await,
+        2
+    );
 
     // An attempt by a user who does not exist fails on the foreign key: nothing of it remains.
-    let failed = store::quiz::record_attempt(db, &"b".repeat(32), 999_999, "tcp", 1, 10, &answers(&[true]), 300).await;
+    let failed = store::quiz::record_attempt(
+        db,
+        &"b".repeat(32),
+        999_999,
+        "tcp",
+        1,
+        10,
+        &answers(&[true]),
+        300,
+    )
+    .await;
     assert!(failed.is_err());
     assert_eq!(count(db, "select count(*) from attempt").await, 1);
     assert_eq!(count(db, "select count(*) from answer").await, 3);
@@ -66,7 +143,10 @@ async fn group_commit_keeps_attempts_independent() {
     for i in 0..50 {
         let w = writer.clone();
         let owner = if i == 17 { 999_999 } else { user };
-        handles.push(tokio::spawn(async move { w.record(attempt(&format!("{i:032x}"), owner, &[true, false])).await }));
+        handles.push(tokio::spawn(async move {
+            w.record(attempt(&format!("{i:032x}"), owner, &[true, false]))
+                .await
+        }));
     }
     let mut ok = 0;
     let mut failed = 0;
@@ -79,11 +159,24 @@ async fn group_commit_keeps_attempts_independent() {
     }
     assert_eq!((ok, failed), (49, 1));
     assert_eq!(count(db, "select count(*) from attempt").await, 49);
-    assert_eq!(count(db, "select count(*) from answer").await, 98, "no partial attempt");
+    assert_eq!(
+        count(db, "select count(*) from answer").await,
+        98,
+        "no partial attempt"
+    );
     assert_eq!(count(db, "select count(*) from attempt a where (select count(*) from answer b where b.attempt_id = a.attempt_id) != 2").await, 0);
     // The same token twice, even in one batch, is one attempt.
-    let (x, y) = tokio::join!(writer.record(attempt(&"f".repeat(32), user, &[true])), writer.record(attempt(&"f".repeat(32), user, &[true])));
-    let ids: Vec<i64> = [x.unwrap(), y.unwrap()].iter().map(|r| match r { Recorded::New(id) => *id, Recorded::Duplicate { attempt_id, .. } => *attempt_id }).collect();
+    let (x, y) = tokio::join!(
+        writer.record(attempt(&"f".repeat(32), user, &[true])),
+        writer.record(attempt(&"f".repeat(32), user, &[true]))
+    );
+    let ids: Vec<i64> = [x.unwrap(), y.unwrap()]
+        .iter()
+        .map(|r| match r {
+            Recorded::New(id) => *id,
+            Recorded::Duplicate { attempt_id, .. } => *attempt_id,
+        })
+        .collect();
     assert_eq!(ids[0], ids[1]);
     assert_eq!(count(db, "select count(*) from attempt").await, 50);
 }
@@ -93,12 +186,58 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     let app = common::app().await;
     let db = &app.state.db;
     let guest = users::create_guest(db, 1).await.unwrap();
-    let account = users::create(db, "kim", "キム", "x", "learner", 1).await.unwrap();
-    store::quiz::record_attempt(db, &"1".repeat(32), account, "tcp", 1, 10, &answers(&[true]), 100).await.unwrap();
-    store::quiz::record_attempt(db, &"2".repeat(32), guest, "tcp", 1, 10, &answers(&[false, true]), 200).await.unwrap();
+    let account = users::create(db, "kim", "キム", "x", "learner", 1)
+        .await
+        .unwrap();
+    store::quiz::record_attempt(
+        db,
+        &"1".repeat(32),
+        account,
+        "tcp",
+        1,
+        10,
+        &answers(&[true]),
+        100,
+    )
+    .await
+    .unwrap();
+    store::quiz::record_attempt(
+        db,
+        &"2".repeat(32),
+        guest,
+        "tcp",
+        1,
+        10,
+        &answers(&[false, true]),
+        200,
+    )
+    .await
+    .unwrap();
     users::merge_guest(db, guest, account).await.unwrap();
     assert_eq!(count(db, "select count(*) from user").await, 1);
-    assert_eq!(count(db, &format!("select count(*) from attempt where user_id = {account}")).await, 2);
-    assert_eq!(count(db, "select seen from question_progress where question_id = 'tcp-q0'").await, 2);
-    assert_eq!(count(db, "select box from question_progress where question_id = 'tcp-q0'").await, 1, "the later (wrong) answer's box wins");
+    assert_eq!(
+        count(
+            db,
+            &format!("select count(*) from attempt where user_id = {account}")
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            db,
+            "select seen from question_progress where question_id = 'tcp-q0'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            db,
+            "select box from question_progress where question_id = 'tcp-q0'"
+        )
+        .await,
+        1,
+        "the later (wrong) answer's box wins"
+    );
 }

@@ -9,14 +9,31 @@ use serde_json::{Value, json};
 
 async fn json_get(app: &common::TestApp, uri: &str) -> (StatusCode, Value) {
     let res = app.get(uri).await;
-    assert!(res.header("content-type").unwrap_or_default().starts_with("application/json"), "{uri}: {}", res.body);
+    assert!(
+        res.header("content-type")
+            .unwrap_or_default()
+            .starts_with("application/json"),
+        "{uri}: {}",
+        res.body
+    );
     (res.status, serde_json::from_str(&res.body).expect("json"))
 }
 
-async fn json_post(app: &common::TestApp, uri: &str, body: &str, content_type: &str) -> (StatusCode, Value) {
-    let req = Request::post(uri).header("content-type", content_type).body(Body::from(body.to_string())).unwrap();
+async fn json_post(
+    app: &common::TestApp,
+    uri: &str,
+    body: &str,
+    content_type: &str,
+) -> (StatusCode, Value) {
+    let req = Request::post(uri)
+        .header("content-type", content_type)
+        .body(Body::from(body.to_string()))
+        .unwrap();
     let res = app.request(req).await;
-    (res.status, serde_json::from_str(&res.body).unwrap_or(Value::Null))
+    (
+        res.status,
+        serde_json::from_str(&res.body).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -24,32 +41,80 @@ async fn each_widget_renders_without_javascript_on_its_topic_page() {
     let app = common::app().await;
 
     let tcp = app.get("/topics/tcp").await;
-    assert_eq!(tcp.attrs("section[data-widget]", "data-widget"), vec!["handshake"]);
+    assert_eq!(
+        tcp.attrs("section[data-widget]", "data-widget"),
+        vec!["handshake"]
+    );
     // Every scenario is there as a table; the normal one matches the fact sheet (W1).
-    assert_eq!(tcp.attrs("#widget-handshake details", "data-scenario").len(), 6);
+    assert_eq!(
+        tcp.attrs("#widget-handshake details", "data-scenario")
+            .len(),
+        6
+    );
     let normal = tcp.texts("#widget-handshake details[data-scenario=normal] tbody tr td.state");
-    assert_eq!(&normal[..8], ["CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "SYN-RECEIVED", "ESTABLISHED", "ESTABLISHED"]);
+    assert_eq!(
+        &normal[..8],
+        [
+            "CLOSED",
+            "LISTEN",
+            "SYN-SENT",
+            "SYN-RECEIVED",
+            "ESTABLISHED",
+            "SYN-RECEIVED",
+            "ESTABLISHED",
+            "ESTABLISHED"
+        ]
+    );
     let row2 = tcp.texts("#widget-handshake details[data-scenario=normal] tr[data-step='2'] td");
-    assert!(row2.contains(&"2718281828".to_string()) && row2.contains(&"3141592654".to_string()), "{row2:?}");
-    assert!(tcp.texts(".page-toc .toc-widget a").contains(&"図解: TCP 3-way ハンドシェイク".to_string()));
+    assert!(
+        row2.contains(&"2718281828".to_string()) && row2.contains(&"3141592654".to_string()),
+        "{row2:?}"
+    );
+    assert!(
+        tcp.texts(".page-toc .toc-widget a")
+            .contains(&"図解: TCP 3-way ハンドシェイク".to_string())
+    );
 
     let ftp = app.get("/topics/ftp").await;
-    assert_eq!(ftp.attrs("section[data-widget]", "data-widget"), vec!["ftp"]);
+    assert_eq!(
+        ftp.attrs("section[data-widget]", "data-widget"),
+        vec!["ftp"]
+    );
     let active = ftp.texts("#widget-ftp details[data-scenario=active] .transcript code");
-    assert!(active.contains(&"PORT 203,0,113,5,192,0".to_string()), "{active:?}");
+    assert!(
+        active.contains(&"PORT 203,0,113,5,192,0".to_string()),
+        "{active:?}"
+    );
     let passive = ftp.texts("#widget-ftp details[data-scenario=passive] .transcript code");
-    assert!(passive.iter().any(|l| l.contains("(198,51,100,7,195,80)")), "{passive:?}");
-    assert!(!ftp.texts("#widget-ftp details[data-scenario=active-nat] tr.blocked").is_empty(), "the NAT case shows a blocked connection");
+    assert!(
+        passive.iter().any(|l| l.contains("(198,51,100,7,195,80)")),
+        "{passive:?}"
+    );
+    assert!(
+        !ftp.texts("#widget-ftp details[data-scenario=active-nat] tr.blocked")
+            .is_empty(),
+        "the NAT case shows a blocked connection"
+    );
     // The widget comes right after the list holding "P28の画像".
     let p28 = ftp.body.find("P28の画像").unwrap();
     let widget = ftp.body.find("id=\"widget-ftp\"").unwrap();
-    assert!(p28 < widget && !ftp.body[p28..widget].contains("<li id="), "widget follows the P28 item, after its list");
+    assert!(
+        p28 < widget && !ftp.body[p28..widget].contains("<li id="),
+        "widget follows the P28 item, after its list"
+    );
 
     let tree = app.get("/topics/process-tree").await;
-    assert_eq!(tree.attrs("section[data-widget]", "data-widget"), vec!["forktree"]);
+    assert_eq!(
+        tree.attrs("section[data-widget]", "data-widget"),
+        vec!["forktree"]
+    );
     let fork_loop = tree.texts("#widget-forktree details[data-scenario=fork-loop] .pstree code");
     assert_eq!(fork_loop.len(), 9, "init and 2^3 processes: {fork_loop:?}");
-    assert!(tree.texts("#widget-forktree details[data-scenario=bash-ls] td").iter().any(|t| t.contains("ls")));
+    assert!(
+        tree.texts("#widget-forktree details[data-scenario=bash-ls] td")
+            .iter()
+            .any(|t| t.contains("ls"))
+    );
 
     // Pages without widgets have none, and link no widget stylesheet.
     let icmp = app.get("/topics/icmp").await;
@@ -61,13 +126,32 @@ async fn each_widget_renders_without_javascript_on_its_topic_page() {
 #[tokio::test]
 async fn the_api_serves_every_scenario_from_the_model() {
     let app = common::app().await;
-    for scenario in ["normal", "lost-syn", "lost-ack", "closed-port", "simultaneous-open", "close"] {
-        let (status, v) = json_get(&app, &format!("/api/widgets/handshake?scenario={scenario}&seed=7")).await;
+    for scenario in [
+        "normal",
+        "lost-syn",
+        "lost-ack",
+        "closed-port",
+        "simultaneous-open",
+        "close",
+    ] {
+        let (status, v) = json_get(
+            &app,
+            &format!("/api/widgets/handshake?scenario={scenario}&seed=7"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{scenario}");
         assert_eq!(v["scenario"], scenario);
         assert!(!v["steps"].as_array().unwrap().is_empty());
         for step in v["steps"].as_array().unwrap() {
-            for key in ["from", "flags", "seq", "ack", "client_state", "server_state", "note"] {
+            for key in [
+                "from",
+                "flags",
+                "seq",
+                "ack",
+                "client_state",
+                "server_state",
+                "note",
+            ] {
                 assert!(step.get(key).is_some(), "{scenario}: step lacks {key}");
             }
         }
@@ -75,7 +159,8 @@ async fn the_api_serves_every_scenario_from_the_model() {
     let (_, normal) = json_get(&app, "/api/widgets/handshake?scenario=normal&seed=0").await;
     assert_eq!(normal["steps"][1]["ack"], 3141592654u64);
     assert_eq!(normal["steps"][1]["flags"], json!(["SYN", "ACK"]));
-    let (_, relative) = json_get(&app, "/api/widgets/handshake?scenario=normal&relative=true").await;
+    let (_, relative) =
+        json_get(&app, "/api/widgets/handshake?scenario=normal&relative=true").await;
     assert_eq!(relative["steps"][1]["ack"], 1);
     let (_, closed) = json_get(&app, "/api/widgets/handshake?scenario=closed-port").await;
     assert_eq!(closed["steps"][1]["flags"], json!(["RST", "ACK"]));
@@ -98,11 +183,21 @@ async fn the_api_serves_every_scenario_from_the_model() {
     assert_eq!(passive["connections"][1]["blocked"], true);
 
     for n in 1..=6u32 {
-        let (_, v) = json_get(&app, &format!("/api/widgets/forktree?scenario=fork-loop&n={n}")).await;
+        let (_, v) = json_get(
+            &app,
+            &format!("/api/widgets/forktree?scenario=fork-loop&n={n}"),
+        )
+        .await;
         assert_eq!(v["processes"].as_array().unwrap().len(), 1 << n, "n={n}");
     }
-    for scenario in ["bash-ls", "pipeline", "orphan", "random&seed=3&actions=30&fork_share=60"] {
-        let (status, v) = json_get(&app, &format!("/api/widgets/forktree?scenario={scenario}")).await;
+    for scenario in [
+        "bash-ls",
+        "pipeline",
+        "orphan",
+        "random&seed=3&actions=30&fork_share=60",
+    ] {
+        let (status, v) =
+            json_get(&app, &format!("/api/widgets/forktree?scenario={scenario}")).await;
         assert_eq!(status, StatusCode::OK, "{scenario}");
         assert!(!v["steps"].as_array().unwrap().is_empty());
     }
@@ -127,13 +222,23 @@ async fn bad_parameters_get_a_japanese_400_naming_the_problem() {
         let (status, v) = json_get(&app, uri).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
         let message = v["error"].as_str().unwrap_or_default();
-        assert!(message.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)), "{uri}: not Japanese: {message}");
+        assert!(
+            message
+                .chars()
+                .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+            "{uri}: not Japanese: {message}"
+        );
     }
     let (status, v) = json_get(&app, "/api/widgets/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(v["error"].as_str().unwrap().contains("handshake"));
     let too_many: String = (0..40).map(|i| format!("k{i}=v&")).collect();
-    assert_eq!(json_get(&app, &format!("/api/widgets/handshake?{too_many}")).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_get(&app, &format!("/api/widgets/handshake?{too_many}"))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -141,9 +246,21 @@ async fn the_port_calculator_shows_the_arithmetic_both_ways() {
     let app = common::app().await;
     let (_, v) = json_get(&app, "/api/widgets/ftp/port?port=50000").await;
     assert_eq!((v["p1"].as_u64(), v["p2"].as_u64()), (Some(195), Some(80)));
-    assert!(v["arithmetic"].as_str().unwrap().contains("195 × 256 + 80 = 50000"));
-    let (_, v) = json_get(&app, "/api/widgets/ftp/port?reply=227%20Entering%20Passive%20Mode%20(192,168,10,5,19,137)").await;
-    assert_eq!((v["addr"].as_str(), v["port"].as_u64()), (Some("192.168.10.5"), Some(5001)));
+    assert!(
+        v["arithmetic"]
+            .as_str()
+            .unwrap()
+            .contains("195 × 256 + 80 = 50000")
+    );
+    let (_, v) = json_get(
+        &app,
+        "/api/widgets/ftp/port?reply=227%20Entering%20Passive%20Mode%20(192,168,10,5,19,137)",
+    )
+    .await;
+    assert_eq!(
+        (v["addr"].as_str(), v["port"].as_u64()),
+        (Some("192.168.10.5"), Some(5001))
+    );
     let (_, v) = json_get(&app, "/api/widgets/ftp/port?p1=195&p2=80").await;
     assert_eq!(v["port"], 50000);
 }
@@ -151,22 +268,49 @@ async fn the_port_calculator_shows_the_arithmetic_both_ways() {
 #[tokio::test]
 async fn predictions_are_graded_on_the_server() {
     let app = common::app().await;
-    let ask = |answer: &str| json!({"scenario": "normal", "seed": 0, "step": 1, "field": "ack", "answer": answer}).to_string();
-    let (status, right) = json_post(&app, "/api/widgets/handshake/check", &ask("3141592654"), "application/json").await;
+    let ask = |answer: &str| {
+        json!({"scenario": "normal", "seed": 0, "step": 1, "field": "ack", "answer": answer})
+            .to_string()
+    };
+    let (status, right) = json_post(
+        &app,
+        "/api/widgets/handshake/check",
+        &ask("3141592654"),
+        "application/json",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(right["correct"], true);
-    let (_, wrong) = json_post(&app, "/api/widgets/handshake/check", &ask("3141592653"), "application/json").await;
+    let (_, wrong) = json_post(
+        &app,
+        "/api/widgets/handshake/check",
+        &ask("3141592653"),
+        "application/json",
+    )
+    .await;
     assert_eq!(wrong["correct"], false);
     assert_eq!(wrong["expected"], "3141592654");
 
     let tree = json!({"scenario": "fork-loop", "n": 1, "processes": [{"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}]});
-    let (_, ok) = json_post(&app, "/api/widgets/forktree/check", &tree.to_string(), "application/json").await;
+    let (_, ok) = json_post(
+        &app,
+        "/api/widgets/forktree/check",
+        &tree.to_string(),
+        "application/json",
+    )
+    .await;
     assert_eq!(ok["correct"], true, "{ok}");
     // n = 2: 100 forks 101, then 100 forks 102 and 101 forks 103. Hanging 103 under 100 is the classic
     // mistake ("only the original forks").
     let wrong_tree = json!({"scenario": "fork-loop", "n": 2, "processes": [
         {"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}, {"pid": 102, "ppid": 100}, {"pid": 103, "ppid": 100}]});
-    let (_, bad) = json_post(&app, "/api/widgets/forktree/check", &wrong_tree.to_string(), "application/json").await;
+    let (_, bad) = json_post(
+        &app,
+        "/api/widgets/forktree/check",
+        &wrong_tree.to_string(),
+        "application/json",
+    )
+    .await;
     assert_eq!(bad["correct"], false);
     assert_eq!(bad["missing"], json!([{"pid": 103, "ppid": 101}]), "{bad}");
     assert_eq!(bad["extra"], json!([{"pid": 103, "ppid": 100}]), "{bad}");
@@ -178,16 +322,41 @@ async fn malformed_bodies_get_the_right_status_and_a_japanese_message() {
     let url = "/api/widgets/handshake/check";
     let cases = [
         ("{not json", "application/json", StatusCode::BAD_REQUEST),
-        ("{\"scenario\":\"normal\"}", "application/json", StatusCode::UNPROCESSABLE_ENTITY),
-        ("{\"scenario\":\"normal\",\"step\":1,\"field\":\"ack\",\"answer\":\"1\",\"extra\":1}", "application/json", StatusCode::UNPROCESSABLE_ENTITY),
-        ("scenario=normal", "application/x-www-form-urlencoded", StatusCode::UNSUPPORTED_MEDIA_TYPE),
-        ("{\"scenario\":\"nope\",\"step\":1,\"field\":\"ack\",\"answer\":\"1\"}", "application/json", StatusCode::BAD_REQUEST),
-        ("{\"scenario\":\"normal\",\"step\":99,\"field\":\"ack\",\"answer\":\"1\"}", "application/json", StatusCode::BAD_REQUEST),
+        (
+            "{\"scenario\":\"normal\"}",
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"scenario\":\"normal\",\"step\":1,\"field\":\"ack\",\"answer\":\"1\",\"extra\":1}",
+            "application/json",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "scenario=normal",
+            "application/x-www-form-urlencoded",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "{\"scenario\":\"nope\",\"step\":1,\"field\":\"ack\",\"answer\":\"1\"}",
+            "application/json",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "{\"scenario\":\"normal\",\"step\":99,\"field\":\"ack\",\"answer\":\"1\"}",
+            "application/json",
+            StatusCode::BAD_REQUEST,
+        ),
     ];
     for (body, content_type, expected) in cases {
         let (status, v) = json_post(&app, url, body, content_type).await;
         assert_eq!(status, expected, "{body}");
-        assert!(v["error"].as_str().is_some_and(|m| !m.is_empty() && !m.is_ascii()), "{body}: {v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty() && !m.is_ascii()),
+            "{body}: {v}"
+        );
     }
     let huge = format!("{{\"scenario\":\"{}\"}}", "a".repeat(70 * 1024));
     let (status, _) = json_post(&app, url, &huge, "application/json").await;
@@ -199,17 +368,28 @@ async fn a_widget_page_stays_within_its_transfer_budget() {
     // Issue budget: each widget script under 40 KB unminified; a topic page with its widget under 150 KB
     // transferred in total (HTML, CSS, JS, compressed as a browser would receive them).
     let app = common::app().await;
-    for (slug, widget) in [("tcp", "handshake"), ("ftp", "ftp"), ("process-tree", "forktree")] {
+    for (slug, widget) in [
+        ("tcp", "handshake"),
+        ("ftp", "ftp"),
+        ("process-tree", "forktree"),
+    ] {
         let page = app.get(&format!("/topics/{slug}")).await;
         let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
         urls.extend(page.attrs("script[src]", "src"));
         let version = urls[0].split('/').nth(2).unwrap().to_string();
         urls.push(format!("/static/{version}/js/widgets/{widget}.js"));
-        let raw_js = app.get(&format!("/static/{version}/js/widgets/{widget}.js")).await.body.len();
+        let raw_js = app
+            .get(&format!("/static/{version}/js/widgets/{widget}.js"))
+            .await
+            .body
+            .len();
         assert!(raw_js < 40 * 1024, "{widget}.js is {raw_js} bytes");
         let mut total = 0;
         for url in std::iter::once(format!("/topics/{slug}")).chain(urls) {
-            let req = Request::get(&url).header("accept-encoding", "br").body(Body::empty()).unwrap();
+            let req = Request::get(&url)
+                .header("accept-encoding", "br")
+                .body(Body::empty())
+                .unwrap();
             let res = app.request(req).await;
             assert_eq!(res.status, StatusCode::OK, "{url}");
             total += res.bytes;
@@ -217,6 +397,9 @@ async fn a_widget_page_stays_within_its_transfer_budget() {
         println!("{slug}: {total} bytes transferred (brotli)");
         assert!(total < 150 * 1024, "{slug}: {total} bytes transferred");
 
-        assert!(!page.body.contains("http://") || page.body.matches("src=\"http").count() == 0, "nothing from another host");
+        assert!(
+            !page.body.contains("http://") || page.body.matches("src=\"http").count() == 0,
+            "nothing from another host"
+        );
     }
 }

@@ -16,6 +16,9 @@ use tower_sessions::Session;
 
 const USER_ID: &str = "user_id";
 const USER_NAME: &str = "user_name";
+/// Set for instructors, so the header can link to their pages; every instructor route still checks the
+/// role in the database.
+const INSTRUCTOR: &str = "instructor";
 const GUEST_ID: &str = "guest_id";
 const CSRF: &str = "csrf";
 
@@ -29,7 +32,8 @@ pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 /// A random token: 128 bits as 32 hex digits.
 pub fn random_token() -> Result<String, AppError> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -40,7 +44,9 @@ pub fn random_u64() -> Result<u64, AppError> {
 
 /// Whether `s` looks like a [`random_token`].
 pub fn is_token(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// Equality that takes the same time wherever the first difference is.
@@ -52,7 +58,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Anything else becomes `/` (no open redirects).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) && n.len() <= 200 => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && n.len() <= 200 =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -81,7 +93,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
             .map_err(|(_, msg)| AppError::Other(anyhow::anyhow!("session layer missing: {msg}")))?;
         let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
         let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
-        let signed_in = user_id.map(|user_id| SignedIn { user_id, name: name.unwrap_or_default() });
+        let signed_in = user_id.map(|user_id| SignedIn {
+            user_id,
+            name: name.unwrap_or_default(),
+        });
         Ok(Visitor { session, signed_in })
     }
 }
@@ -93,11 +108,19 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 impl Visitor {
     /// The CSRF token for forms on this page, created with the session on first use.
     pub async fn csrf_token(&self) -> Result<String, AppError> {
-        if let Some(token) = self.session.get::<String>(CSRF).await.map_err(session_error)? {
+        if let Some(token) = self
+            .session
+            .get::<String>(CSRF)
+            .await
+            .map_err(session_error)?
+        {
             return Ok(token);
         }
         let token = random_token()?;
-        self.session.insert(CSRF, &token).await.map_err(session_error)?;
+        self.session
+            .insert(CSRF, &token)
+            .await
+            .map_err(session_error)?;
         Ok(token)
     }
 
@@ -123,7 +146,10 @@ impl Visitor {
             return Ok(guest);
         }
         let guest = store::users::create_guest(&state.db, store::now()).await?;
-        self.session.insert(GUEST_ID, guest).await.map_err(session_error)?;
+        self.session
+            .insert(GUEST_ID, guest)
+            .await
+            .map_err(session_error)?;
         Ok(guest)
     }
 
@@ -141,17 +167,42 @@ impl Visitor {
     }
 
     /// Signs in: a new session id (no fixation), the guest's answers merged into the account.
-    pub async fn sign_in(&self, state: &AppState, user: &store::users::User) -> Result<(), AppError> {
+    pub async fn sign_in(
+        &self,
+        state: &AppState,
+        user: &store::users::User,
+    ) -> Result<(), AppError> {
         if let Some(guest) = self.guest_id().await? {
             store::users::merge_guest(&state.db, guest, user.user_id).await?;
         }
         self.session.cycle_id().await.map_err(session_error)?;
-        self.session.remove::<i64>(GUEST_ID).await.map_err(session_error)?;
-        self.session.insert(USER_ID, user.user_id).await.map_err(session_error)?;
-        let name = if user.display_name.is_empty() { user.name.clone().unwrap_or_default() } else { user.display_name.clone() };
-        self.session.insert(USER_NAME, name).await.map_err(session_error)?;
+        self.session
+            .remove::<i64>(GUEST_ID)
+            .await
+            .map_err(session_error)?;
+        self.session
+            .insert(USER_ID, user.user_id)
+            .await
+            .map_err(session_error)?;
+        let name = if user.display_name.is_empty() {
+            user.name.clone().unwrap_or_default()
+        } else {
+            user.display_name.clone()
+        };
+        self.session
+            .insert(USER_NAME, name)
+            .await
+            .map_err(session_error)?;
+        self.session
+            .insert(INSTRUCTOR, user.is_instructor())
+            .await
+            .map_err(session_error)?;
+
         // A fresh token for the new identity.
-        self.session.insert(CSRF, random_token()?).await.map_err(session_error)?;
+        self.session
+            .insert(CSRF, random_token()?)
+            .await
+            .map_err(session_error)?;
         Ok(())
     }
 
@@ -167,8 +218,18 @@ mod tests {
     #[test]
     fn next_never_leaves_the_site() {
         assert_eq!(safe_next(Some("/me")), "/me");
-        assert_eq!(safe_next(Some("/topics/tcp/quiz?only=a")), "/topics/tcp/quiz?only=a");
-        for bad in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", "me", "/a\nb"] {
+        assert_eq!(
+            safe_next(Some("/topics/tcp/quiz?only=a")),
+            "/topics/tcp/quiz?only=a"
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "me",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");

@@ -11,17 +11,25 @@ pub const MAX_LEN: usize = 200;
 
 /// The PHC string of `password`.
 pub fn hash(password: &str) -> anyhow::Result<String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| anyhow::anyhow!("argon2: {e}"))
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
 }
 
 /// Whether `password` matches the PHC string `stored`.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the name is unknown, so both answers take the same time.
 pub fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash("infra-dojo-dummy-password").unwrap_or_default());
+    static DUMMY: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash("infra-dojo-dummy-password").unwrap_or_default());
     &DUMMY
 }
 
@@ -32,7 +40,9 @@ pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
 
 /// Verifies on the blocking pool.
 pub async fn verify_blocking(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || verify(&password, &stored)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

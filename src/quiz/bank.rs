@@ -30,13 +30,30 @@ pub struct KnownWrong {
 /// What kind of answer a question takes, with its key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kind {
-    Single { options: Vec<Choice> },
-    Multiple { options: Vec<Choice> },
+    Single {
+        options: Vec<Choice>,
+    },
+    Multiple {
+        options: Vec<Choice>,
+    },
     /// `items` in the correct order.
-    Order { items: Vec<String>, misconception: String },
-    Numeric { answer: f64, tolerance: f64, unit: String, wrong: Vec<KnownWrong> },
-    Text { answers: Vec<String>, wrong: Vec<KnownWrong> },
-    Generated { generator: crate::quiz::generate::Generator },
+    Order {
+        items: Vec<String>,
+        misconception: String,
+    },
+    Numeric {
+        answer: f64,
+        tolerance: f64,
+        unit: String,
+        wrong: Vec<KnownWrong>,
+    },
+    Text {
+        answers: Vec<String>,
+        wrong: Vec<KnownWrong>,
+    },
+    Generated {
+        generator: crate::quiz::generate::Generator,
+    },
 }
 
 impl Kind {
@@ -150,7 +167,11 @@ struct RawWrong {
 }
 
 fn is_valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 80 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !id.is_empty()
+        && id.len() <= 80
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Loads every `quizzes/*.toml`; `slugs` are the course's topics.
@@ -160,10 +181,22 @@ pub fn load(source: &ContentSource, slugs: &[String]) -> Result<Bank, Vec<Proble
     let mut first_seen: HashMap<String, String> = HashMap::new();
     for rel in source.list("quizzes", "toml") {
         let path = source.display_path(&rel);
-        let mut add = |line: usize, message: String| problems.push(Problem { file: path.clone(), line, message });
-        let slug = rel.trim_start_matches("quizzes/").trim_end_matches(".toml").to_string();
+        let mut add = |line: usize, message: String| {
+            problems.push(Problem {
+                file: path.clone(),
+                line,
+                message,
+            })
+        };
+        let slug = rel
+            .trim_start_matches("quizzes/")
+            .trim_end_matches(".toml")
+            .to_string();
         if !slugs.contains(&slug) {
-            add(1, format!("トピック \"{slug}\" がありません（ファイル名は quizzes/<slug>.toml）"));
+            add(
+                1,
+                format!("トピック \"{slug}\" がありません（ファイル名は quizzes/<slug>.toml）"),
+            );
             continue;
         }
         let text = match source.read(&rel) {
@@ -176,7 +209,10 @@ pub fn load(source: &ContentSource, slugs: &[String]) -> Result<Bank, Vec<Proble
         let file: File = match toml::from_str(&text) {
             Ok(file) => file,
             Err(e) => {
-                add(e.span().map_or(1, |s| line_at(&text, s.start)), format!("問題ファイルを読めません: {}", e.message()));
+                add(
+                    e.span().map_or(1, |s| line_at(&text, s.start)),
+                    format!("問題ファイルを読めません: {}", e.message()),
+                );
                 continue;
             }
         };
@@ -184,7 +220,10 @@ pub fn load(source: &ContentSource, slugs: &[String]) -> Result<Bank, Vec<Proble
             let line = line_at(&text, raw.id.span().start);
             let id = raw.id.get_ref().clone();
             if let Some(other) = first_seen.get(&id) {
-                add(line, format!("id \"{id}\" が重複しています（{other} と同じ）"));
+                add(
+                    line,
+                    format!("id \"{id}\" が重複しています（{other} と同じ）"),
+                );
                 continue;
             }
             first_seen.insert(id.clone(), format!("{path}:{line}"));
@@ -202,7 +241,11 @@ pub fn load(source: &ContentSource, slugs: &[String]) -> Result<Bank, Vec<Proble
             }
         }
     }
-    if problems.is_empty() { Ok(bank) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(bank)
+    } else {
+        Err(problems)
+    }
 }
 
 fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
@@ -227,10 +270,23 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
         raw.options
             .iter()
             .map(|o| {
-                if !o.correct && (o.why.as_deref().is_none_or(|w| w.trim().is_empty()) || o.misconception.as_deref().is_none_or(|m| m.trim().is_empty())) {
-                    errors.push(format!("誤りの選択肢 \"{}\" に why と misconception が必要です", o.text));
+                if !o.correct
+                    && (o.why.as_deref().is_none_or(|w| w.trim().is_empty())
+                        || o.misconception
+                            .as_deref()
+                            .is_none_or(|m| m.trim().is_empty()))
+                {
+                    errors.push(format!(
+                        "誤りの選択肢 \"{}\" に why と misconception が必要です",
+                        o.text
+                    ));
                 }
-                Choice { text: o.text.clone(), correct: o.correct, why: o.why.clone(), misconception: o.misconception.clone() }
+                Choice {
+                    text: o.text.clone(),
+                    correct: o.correct,
+                    why: o.why.clone(),
+                    misconception: o.misconception.clone(),
+                }
             })
             .collect()
     };
@@ -243,9 +299,15 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
                     other => other.to_string(),
                 };
                 if w.why.trim().is_empty() || w.misconception.trim().is_empty() {
-                    errors.push(format!("wrong の \"{value}\" に why と misconception が必要です"));
+                    errors.push(format!(
+                        "wrong の \"{value}\" に why と misconception が必要です"
+                    ));
                 }
-                KnownWrong { value, why: w.why.clone(), misconception: w.misconception.clone() }
+                KnownWrong {
+                    value,
+                    why: w.why.clone(),
+                    misconception: w.misconception.clone(),
+                }
             })
             .collect()
     };
@@ -253,7 +315,9 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
         "single" => {
             let options = choices(&mut errors);
             if options.iter().filter(|o| o.correct).count() != 1 {
-                errors.push("single は正解の選択肢（correct = true）がちょうど 1 つ必要です".to_string());
+                errors.push(
+                    "single は正解の選択肢（correct = true）がちょうど 1 つ必要です".to_string(),
+                );
             }
             Kind::Single { options }
         }
@@ -271,7 +335,13 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
             if raw.items.len() < 3 || distinct.len() != raw.items.len() {
                 errors.push("order は互いに異なる items が 3 つ以上必要です".to_string());
             }
-            Kind::Order { items: raw.items.clone(), misconception: raw.misconception.clone().unwrap_or_else(|| "wrong-order".to_string()) }
+            Kind::Order {
+                items: raw.items.clone(),
+                misconception: raw
+                    .misconception
+                    .clone()
+                    .unwrap_or_else(|| "wrong-order".to_string()),
+            }
         }
         "numeric" => match raw.answer {
             Some(answer) => Kind::Numeric {
@@ -282,27 +352,45 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
             },
             None => {
                 errors.push("numeric は answer が必要です".to_string());
-                Kind::Numeric { answer: 0.0, tolerance: 0.0, unit: String::new(), wrong: Vec::new() }
+                Kind::Numeric {
+                    answer: 0.0,
+                    tolerance: 0.0,
+                    unit: String::new(),
+                    wrong: Vec::new(),
+                }
             }
         },
         "text" => {
             if raw.answers.iter().all(|a| a.trim().is_empty()) {
                 errors.push("text は answers が 1 つ以上必要です".to_string());
             }
-            Kind::Text { answers: raw.answers.clone(), wrong: wrong(&mut errors) }
+            Kind::Text {
+                answers: raw.answers.clone(),
+                wrong: wrong(&mut errors),
+            }
         }
-        "generated" => match raw.generator.as_deref().and_then(crate::quiz::generate::Generator::from_name) {
+        "generated" => match raw
+            .generator
+            .as_deref()
+            .and_then(crate::quiz::generate::Generator::from_name)
+        {
             Some(generator) => Kind::Generated { generator },
             None => {
                 errors.push(format!(
                     "generator は {} のどれかです",
-                    crate::quiz::generate::Generator::ALL.iter().map(|g| g.name()).collect::<Vec<_>>().join(", ")
+                    crate::quiz::generate::Generator::ALL
+                        .iter()
+                        .map(|g| g.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
                 return Err(errors);
             }
         },
         other => {
-            errors.push(format!("type \"{other}\" はありません（single, multiple, order, numeric, text, generated）"));
+            errors.push(format!(
+                "type \"{other}\" はありません（single, multiple, order, numeric, text, generated）"
+            ));
             return Err(errors);
         }
     };
@@ -395,14 +483,49 @@ explanation = "e"
 source = "s"
 "#;
         let dir = dir_with(&[("tcp.toml", GOOD), ("ftp.toml", bad), ("nope.toml", GOOD)]);
-        let problems = load(&ContentSource::Dir(dir.path().into()), &["tcp".into(), "ftp".into()]).unwrap_err();
-        let lines: Vec<(String, usize)> = problems.iter().map(|p| (p.file.rsplit('/').next().unwrap().to_string(), p.line)).collect();
-        assert!(lines.contains(&("ftp.toml".into(), 3)), "two correct options: {problems:?}");
-        assert!(problems.iter().any(|p| p.line == 3 && p.message.contains("tcp-a") && p.message.contains("重複")), "duplicate id across files");
-        assert!(problems.iter().any(|p| p.line == 11 && p.message.contains("explanation")));
-        assert!(problems.iter().any(|p| p.line == 11 && p.message.contains("why と misconception")));
-        assert!(problems.iter().any(|p| p.line == 19 && p.message.contains("order")));
-        assert!(problems.iter().any(|p| p.line == 27 && p.message.contains("riddle")));
-        assert!(problems.iter().any(|p| p.file.ends_with("nope.toml") && p.message.contains("トピック")));
+        let problems = load(
+            &ContentSource::Dir(dir.path().into()),
+            &["tcp".into(), "ftp".into()],
+        )
+        .unwrap_err();
+        let lines: Vec<(String, usize)> = problems
+            .iter()
+            .map(|p| (p.file.rsplit('/').next().unwrap().to_string(), p.line))
+            .collect();
+        assert!(
+            lines.contains(&("ftp.toml".into(), 3)),
+            "two correct options: {problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 3 && p.message.contains("tcp-a") && p.message.contains("重複")),
+            "duplicate id across files"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 11 && p.message.contains("explanation"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 11 && p.message.contains("why と misconception"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 19 && p.message.contains("order"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 27 && p.message.contains("riddle"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file.ends_with("nope.toml") && p.message.contains("トピック"))
+        );
     }
 }

@@ -57,10 +57,17 @@ impl Generator {
         match self {
             Generator::HandshakeSynackAck => {
                 let a = rng.next_u32();
-                let h = handshake::simulate_with_isns(handshake::Scenario::Normal, a, rng.next_u32(), false);
+                let h = handshake::simulate_with_isns(
+                    handshake::Scenario::Normal,
+                    a,
+                    rng.next_u32(),
+                    false,
+                );
                 let answer = h.steps.get(1).and_then(|s| s.ack).unwrap_or_default();
                 Instance {
-                    prompt: format!("クライアントが ISN a = {a} で SYN を送りました。サーバーが返す SYN+ACK の ack 番号は？（2³² を法とします）"),
+                    prompt: format!(
+                        "クライアントが ISN a = {a} で SYN を送りました。サーバーが返す SYN+ACK の ack 番号は？（2³² を法とします）"
+                    ),
                     answer: u64::from(answer),
                     values: vec![("a", a.to_string()), ("answer", answer.to_string())],
                 }
@@ -75,7 +82,11 @@ impl Generator {
                         "クライアントの ISN が a = {a} です。3-way handshake の後、クライアントが {n} バイトのデータを送りました。それを受け取ったサーバーが返す ack 番号は？（2³² を法とします）"
                     ),
                     answer: u64::from(answer),
-                    values: vec![("a", a.to_string()), ("n", n.to_string()), ("answer", answer.to_string())],
+                    values: vec![
+                        ("a", a.to_string()),
+                        ("n", n.to_string()),
+                        ("answer", answer.to_string()),
+                    ],
                 }
             }
             Generator::PasvPort => {
@@ -84,26 +95,45 @@ impl Generator {
                 let line = ftp::pasv_reply(addr, port);
                 let (p1, p2) = ftp::encode_port(port);
                 Instance {
-                    prompt: format!("サーバーが次の応答を返しました: 「{line}」 クライアントが接続すべきポート番号は？"),
+                    prompt: format!(
+                        "サーバーが次の応答を返しました: 「{line}」 クライアントが接続すべきポート番号は？"
+                    ),
                     answer: u64::from(ftp::decode_port(p1, p2)),
-                    values: vec![("line", line), ("p1", p1.to_string()), ("p2", p2.to_string()), ("answer", port.to_string())],
+                    values: vec![
+                        ("line", line),
+                        ("p1", p1.to_string()),
+                        ("p2", p2.to_string()),
+                        ("answer", port.to_string()),
+                    ],
                 }
             }
             Generator::PortEncode => {
                 let port = 1024 + rng.below(65535 - 1024) as u16;
                 let (p1, _) = ftp::encode_port(port);
                 Instance {
-                    prompt: format!("ポート {port} を PORT/PASV の形 (h1,h2,h3,h4,p1,p2) で表すとき、p1 はいくつ？"),
+                    prompt: format!(
+                        "ポート {port} を PORT/PASV の形 (h1,h2,h3,h4,p1,p2) で表すとき、p1 はいくつ？"
+                    ),
                     answer: u64::from(p1),
                     values: vec![("port", port.to_string()), ("answer", p1.to_string())],
                 }
             }
             Generator::ForkLoopCount => {
                 let n = 1 + rng.below(5) as u32;
-                let tree = forktree::simulate(&forktree::Params { scenario: forktree::Scenario::ForkLoop, n, ..Default::default() });
-                let answer = tree.processes.iter().filter(|p| p.state != forktree::ProcState::Exited).count() as u64;
+                let tree = forktree::simulate(&forktree::Params {
+                    scenario: forktree::Scenario::ForkLoop,
+                    n,
+                    ..Default::default()
+                });
+                let answer = tree
+                    .processes
+                    .iter()
+                    .filter(|p| p.state != forktree::ProcState::Exited)
+                    .count() as u64;
                 Instance {
-                    prompt: format!("次のループを 1 つのプロセスが実行しました。ループの後、元のプロセスを含めていくつのプロセスがありますか？ for (i = 0; i < {n}; i++) fork();"),
+                    prompt: format!(
+                        "次のループを 1 つのプロセスが実行しました。ループの後、元のプロセスを含めていくつのプロセスがありますか？ for (i = 0; i < {n}; i++) fork();"
+                    ),
                     answer,
                     values: vec![("n", n.to_string()), ("answer", answer.to_string())],
                 }
@@ -116,9 +146,19 @@ impl Generator {
                     fork_share: 70,
                     ..Default::default()
                 });
-                let actions: Vec<String> = tree.steps.iter().map(|s| s.description.clone()).collect();
-                let answer = tree.processes.iter().filter(|p| p.state != forktree::ProcState::Exited).count() as u64;
-                let listing = actions.iter().enumerate().map(|(i, a)| format!("{}. {a}", i + 1)).collect::<Vec<_>>().join(" ");
+                let actions: Vec<String> =
+                    tree.steps.iter().map(|s| s.description.clone()).collect();
+                let answer = tree
+                    .processes
+                    .iter()
+                    .filter(|p| p.state != forktree::ProcState::Exited)
+                    .count() as u64;
+                let listing = actions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| format!("{}. {a}", i + 1))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 Instance {
                     prompt: format!(
                         "PID 100 のプロセスから始めて、次の操作が順に起きました。{listing} 最後にプロセステーブルに残っているプロセス（ゾンビを含み、init を除く）はいくつですか？"
@@ -133,7 +173,11 @@ impl Generator {
 
 /// Fills `{name}` placeholders in an explanation.
 pub fn fill(template: &str, values: &[(&'static str, String)]) -> String {
-    values.iter().fold(template.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+    values
+        .iter()
+        .fold(template.to_string(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
 }
 
 #[cfg(test)]
@@ -147,7 +191,10 @@ mod tests {
             let a: u32 = q.values[0].1.parse().unwrap();
             assert_eq!(q.answer, u64::from(a.wrapping_add(1)));
             let p = Generator::PasvPort.instance(seed);
-            let (p1, p2): (u64, u64) = (p.values[1].1.parse().unwrap(), p.values[2].1.parse().unwrap());
+            let (p1, p2): (u64, u64) = (
+                p.values[1].1.parse().unwrap(),
+                p.values[2].1.parse().unwrap(),
+            );
             assert_eq!(p.answer, p1 * 256 + p2);
             let f = Generator::ForkLoopCount.instance(seed);
             let n: u32 = f.values[0].1.parse().unwrap();
@@ -159,13 +206,20 @@ mod tests {
     fn the_same_seed_gives_the_same_question() {
         for g in Generator::ALL {
             assert_eq!(g.instance(42), g.instance(42), "{}", g.name());
-            let prompts: std::collections::HashSet<String> = (0..20).map(|s| g.instance(s).prompt).collect();
+            let prompts: std::collections::HashSet<String> =
+                (0..20).map(|s| g.instance(s).prompt).collect();
             assert!(prompts.len() > 1, "{}: seeds vary the question", g.name());
         }
     }
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(fill("a={a}, ack={answer}", &[("a", "1".into()), ("answer", "2".into())]), "a=1, ack=2");
+        assert_eq!(
+            fill(
+                "a={a}, ack={answer}",
+                &[("a", "1".into()), ("answer", "2".into())]
+            ),
+            "a=1, ack=2"
+        );
     }
 }

@@ -45,21 +45,31 @@ pub struct Graded {
 
 /// NFKC, lower case, no spaces: "ＳＩＧ ＩＮＴ" and "sigint" compare equal.
 pub fn normalize_text(text: &str) -> String {
-    text.nfkc().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase()
+    text.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// A number as typed: full-width digits, thousands separators and spaces allowed.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let cleaned: String = text.nfkc().filter(|c| !c.is_whitespace() && *c != ',').collect();
+    let cleaned: String = text
+        .nfkc()
+        .filter(|c| !c.is_whitespace() && *c != ',')
+        .collect();
     cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-fn known_wrong<'a>(wrong: &'a [KnownWrong], matches: impl Fn(&str) -> bool) -> Option<&'a KnownWrong> {
+fn known_wrong(wrong: &[KnownWrong], matches: impl Fn(&str) -> bool) -> Option<&KnownWrong> {
     wrong.iter().find(|w| matches(&w.value))
 }
 
 /// Grades `response` to `question` in an attempt with `attempt_seed`.
-pub fn grade(question: &Question, attempt_seed: u64, response: &Response) -> Result<Graded, GradeError> {
+pub fn grade(
+    question: &Question,
+    attempt_seed: u64,
+    response: &Response,
+) -> Result<Graded, GradeError> {
     let mut g = Graded {
         correct: false,
         given: String::new(),
@@ -70,53 +80,97 @@ pub fn grade(question: &Question, attempt_seed: u64, response: &Response) -> Res
     };
     let blank = matches!(response, Response::Blank);
     match (&question.kind, response) {
-        (Kind::Single { options } | Kind::Multiple { options }, Response::Choice(_) | Response::Blank) => {
+        (
+            Kind::Single { options } | Kind::Multiple { options },
+            Response::Choice(_) | Response::Blank,
+        ) => {
             let chosen: Vec<usize> = match response {
                 Response::Choice(c) => c.clone(),
                 _ => Vec::new(),
             };
             if let Some(bad) = chosen.iter().find(|&&i| i >= options.len()) {
-                return Err(GradeError(format!("問題 {} に選択肢 {bad} はありません", question.id)));
+                return Err(GradeError(format!(
+                    "問題 {} に選択肢 {bad} はありません",
+                    question.id
+                )));
             }
             if matches!(question.kind, Kind::Single { .. }) && chosen.len() > 1 {
-                return Err(GradeError(format!("問題 {} は選択肢を一つだけ選びます", question.id)));
+                return Err(GradeError(format!(
+                    "問題 {} は選択肢を一つだけ選びます",
+                    question.id
+                )));
             }
             let mut chosen = chosen;
             chosen.sort_unstable();
             chosen.dedup();
             let right: Vec<usize> = (0..options.len()).filter(|&i| options[i].correct).collect();
             g.correct = chosen == right;
-            g.given = chosen.iter().map(|&i| options[i].text.clone()).collect::<Vec<_>>().join("、");
-            g.expected = right.iter().map(|&i| options[i].text.clone()).collect::<Vec<_>>().join("、");
+            g.given = chosen
+                .iter()
+                .map(|&i| options[i].text.clone())
+                .collect::<Vec<_>>()
+                .join("、");
+            g.expected = right
+                .iter()
+                .map(|&i| options[i].text.clone())
+                .collect::<Vec<_>>()
+                .join("、");
             for &i in &chosen {
                 if !options[i].correct {
-                    g.why_wrong.push(format!("「{}」: {}", options[i].text, options[i].why.clone().unwrap_or_default()));
+                    g.why_wrong.push(format!(
+                        "「{}」: {}",
+                        options[i].text,
+                        options[i].why.clone().unwrap_or_default()
+                    ));
                     g.misconception = g.misconception.or_else(|| options[i].misconception.clone());
                 }
             }
             for &i in &right {
                 if !chosen.contains(&i) && matches!(question.kind, Kind::Multiple { .. }) {
-                    g.why_wrong.push(format!("「{}」も正解です。", options[i].text));
+                    g.why_wrong
+                        .push(format!("「{}」も正解です。", options[i].text));
                 }
             }
         }
-        (Kind::Order { items, misconception }, Response::Order(_) | Response::Blank) => {
+        (
+            Kind::Order {
+                items,
+                misconception,
+            },
+            Response::Order(_) | Response::Blank,
+        ) => {
             g.expected = items.join(" → ");
             if let Response::Order(order) = response {
                 let mut sorted = order.clone();
                 sorted.sort_unstable();
                 if sorted != (0..items.len()).collect::<Vec<_>>() {
-                    return Err(GradeError(format!("問題 {} の並べ替えは、すべての項目を一度ずつ並べてください", question.id)));
+                    return Err(GradeError(format!(
+                        "問題 {} の並べ替えは、すべての項目を一度ずつ並べてください",
+                        question.id
+                    )));
                 }
-                g.given = order.iter().map(|&i| items[i].clone()).collect::<Vec<_>>().join(" → ");
+                g.given = order
+                    .iter()
+                    .map(|&i| items[i].clone())
+                    .collect::<Vec<_>>()
+                    .join(" → ");
                 g.correct = order.iter().enumerate().all(|(pos, &i)| pos == i);
             }
             if !g.correct && !blank {
-                g.why_wrong.push(format!("正しい順は {} です。", g.expected));
+                g.why_wrong
+                    .push(format!("正しい順は {} です。", g.expected));
                 g.misconception = Some(misconception.clone());
             }
         }
-        (Kind::Numeric { answer, tolerance, unit, wrong }, Response::Text(_) | Response::Blank) => {
+        (
+            Kind::Numeric {
+                answer,
+                tolerance,
+                unit,
+                wrong,
+            },
+            Response::Text(_) | Response::Blank,
+        ) => {
             g.expected = format!("{}{unit}", format_number(*answer));
             if let Response::Text(text) = response {
                 g.given = text.trim().to_string();
@@ -124,7 +178,9 @@ pub fn grade(question: &Question, attempt_seed: u64, response: &Response) -> Res
                     Some(n) => {
                         g.correct = (n - answer).abs() <= *tolerance;
                         if !g.correct
-                            && let Some(w) = known_wrong(wrong, |v| parse_number(v).is_some_and(|v| (v - n).abs() <= *tolerance))
+                            && let Some(w) = known_wrong(wrong, |v| {
+                                parse_number(v).is_some_and(|v| (v - n).abs() <= *tolerance)
+                            })
                         {
                             g.why_wrong.push(w.why.clone());
                             g.misconception = Some(w.misconception.clone());
@@ -160,7 +216,13 @@ pub fn grade(question: &Question, attempt_seed: u64, response: &Response) -> Res
                 }
             }
         }
-        (kind, _) => return Err(GradeError(format!("問題 {} は {} 形式の答えを受け付けます", question.id, kind.name()))),
+        (kind, _) => {
+            return Err(GradeError(format!(
+                "問題 {} は {} 形式の答えを受け付けます",
+                question.id,
+                kind.name()
+            )));
+        }
     }
     if blank {
         g.given = "（未回答）".to_string();
@@ -169,7 +231,11 @@ pub fn grade(question: &Question, attempt_seed: u64, response: &Response) -> Res
 }
 
 fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -192,9 +258,24 @@ mod tests {
 
     fn choices() -> Vec<Choice> {
         vec![
-            Choice { text: "1000".into(), correct: false, why: Some("ack は次に欲しい番号".into()), misconception: Some("ack-equals-seq".into()) },
-            Choice { text: "1001".into(), correct: true, why: None, misconception: None },
-            Choice { text: "5001".into(), correct: false, why: Some("逆向き".into()), misconception: Some("ack-wrong-side".into()) },
+            Choice {
+                text: "1000".into(),
+                correct: false,
+                why: Some("ack は次に欲しい番号".into()),
+                misconception: Some("ack-equals-seq".into()),
+            },
+            Choice {
+                text: "1001".into(),
+                correct: true,
+                why: None,
+                misconception: None,
+            },
+            Choice {
+                text: "5001".into(),
+                correct: false,
+                why: Some("逆向き".into()),
+                misconception: Some("ack-wrong-side".into()),
+            },
         ]
     }
 
@@ -221,15 +302,29 @@ mod tests {
         let partial = grade(&q, 0, &Response::Choice(vec![1])).unwrap();
         assert!(!partial.correct);
         assert!(partial.why_wrong[0].contains("5001"), "{partial:?}");
-        assert!(!grade(&q, 0, &Response::Choice(vec![0, 1, 2])).unwrap().correct);
+        assert!(
+            !grade(&q, 0, &Response::Choice(vec![0, 1, 2]))
+                .unwrap()
+                .correct
+        );
     }
 
     #[test]
     fn ordering_is_a_full_permutation() {
-        let q = question(Kind::Order { items: vec!["SYN".into(), "SYN+ACK".into(), "ACK".into()], misconception: "handshake-order".into() });
-        assert!(grade(&q, 0, &Response::Order(vec![0, 1, 2])).unwrap().correct);
+        let q = question(Kind::Order {
+            items: vec!["SYN".into(), "SYN+ACK".into(), "ACK".into()],
+            misconception: "handshake-order".into(),
+        });
+        assert!(
+            grade(&q, 0, &Response::Order(vec![0, 1, 2]))
+                .unwrap()
+                .correct
+        );
         let wrong = grade(&q, 0, &Response::Order(vec![1, 0, 2])).unwrap();
-        assert_eq!((wrong.correct, wrong.misconception.as_deref()), (false, Some("handshake-order")));
+        assert_eq!(
+            (wrong.correct, wrong.misconception.as_deref()),
+            (false, Some("handshake-order"))
+        );
         assert_eq!(wrong.given, "SYN+ACK → SYN → ACK");
         assert!(grade(&q, 0, &Response::Order(vec![0, 0, 2])).is_err());
         assert!(grade(&q, 0, &Response::Order(vec![0, 1])).is_err());
@@ -237,10 +332,22 @@ mod tests {
 
     #[test]
     fn numbers_accept_full_width_and_separators() {
-        let wrong = vec![KnownWrong { value: "1200".into(), why: "SYN の分".into(), misconception: "forget-syn".into() }];
-        let q = question(Kind::Numeric { answer: 1201.0, tolerance: 0.0, unit: String::new(), wrong });
+        let wrong = vec![KnownWrong {
+            value: "1200".into(),
+            why: "SYN の分".into(),
+            misconception: "forget-syn".into(),
+        }];
+        let q = question(Kind::Numeric {
+            answer: 1201.0,
+            tolerance: 0.0,
+            unit: String::new(),
+            wrong,
+        });
         for ok in ["1201", "１２０１", " 1,201 "] {
-            assert!(grade(&q, 0, &Response::Text(ok.into())).unwrap().correct, "{ok}");
+            assert!(
+                grade(&q, 0, &Response::Text(ok.into())).unwrap().correct,
+                "{ok}"
+            );
         }
         let known = grade(&q, 0, &Response::Text("1200".into())).unwrap();
         assert_eq!(known.misconception.as_deref(), Some("forget-syn"));
@@ -250,22 +357,48 @@ mod tests {
 
     #[test]
     fn text_answers_are_normalised() {
-        let q = question(Kind::Text { answers: vec!["SIGINT".into(), "INT".into()], wrong: vec![] });
+        let q = question(Kind::Text {
+            answers: vec!["SIGINT".into(), "INT".into()],
+            wrong: vec![],
+        });
         for ok in ["sigint", "ＳＩＧＩＮＴ", " SIG INT ", "int"] {
-            assert!(grade(&q, 0, &Response::Text(ok.into())).unwrap().correct, "{ok}");
+            assert!(
+                grade(&q, 0, &Response::Text(ok.into())).unwrap().correct,
+                "{ok}"
+            );
         }
-        assert!(!grade(&q, 0, &Response::Text("SIGKILL".into())).unwrap().correct);
+        assert!(
+            !grade(&q, 0, &Response::Text("SIGKILL".into()))
+                .unwrap()
+                .correct
+        );
         assert!(!grade(&q, 0, &Response::Text("".into())).unwrap().correct);
     }
 
     #[test]
     fn generated_questions_are_graded_by_the_model_with_the_attempt_seed() {
-        let q = question(Kind::Generated { generator: Generator::HandshakeSynackAck });
+        let q = question(Kind::Generated {
+            generator: Generator::HandshakeSynackAck,
+        });
         let instance = Generator::HandshakeSynackAck.instance(question_seed(77, "t-q"));
         let right = grade(&q, 77, &Response::Text(instance.answer.to_string())).unwrap();
         assert!(right.correct);
-        assert!(right.explanation.contains(&format!("ans={}", instance.answer)), "{}", right.explanation);
-        assert!(!grade(&q, 78, &Response::Text(instance.answer.to_string())).unwrap().correct || instance.answer == Generator::HandshakeSynackAck.instance(question_seed(78, "t-q")).answer);
+        assert!(
+            right
+                .explanation
+                .contains(&format!("ans={}", instance.answer)),
+            "{}",
+            right.explanation
+        );
+        assert!(
+            !grade(&q, 78, &Response::Text(instance.answer.to_string()))
+                .unwrap()
+                .correct
+                || instance.answer
+                    == Generator::HandshakeSynackAck
+                        .instance(question_seed(78, "t-q"))
+                        .answer
+        );
     }
 
     #[test]

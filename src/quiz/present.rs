@@ -49,23 +49,46 @@ pub fn present(question: &Question, number: usize, attempt_seed: u64) -> Present
     let mut rng = Rng::new(seed);
     let indexed = |texts: Vec<&String>| texts.into_iter().cloned().enumerate().collect::<Vec<_>>();
     let (prompt, form) = match &question.kind {
-        Kind::Single { options } => {
-            (question.prompt.clone(), Form::Single { options: shuffled(indexed(options.iter().map(|o| &o.text).collect()), &mut rng) })
-        }
-        Kind::Multiple { options } => {
-            (question.prompt.clone(), Form::Multiple { options: shuffled(indexed(options.iter().map(|o| &o.text).collect()), &mut rng) })
-        }
+        Kind::Single { options } => (
+            question.prompt.clone(),
+            Form::Single {
+                options: shuffled(indexed(options.iter().map(|o| &o.text).collect()), &mut rng),
+            },
+        ),
+        Kind::Multiple { options } => (
+            question.prompt.clone(),
+            Form::Multiple {
+                options: shuffled(indexed(options.iter().map(|o| &o.text).collect()), &mut rng),
+            },
+        ),
         Kind::Order { items, .. } => {
             let mut order = shuffled(indexed(items.iter().collect()), &mut rng);
             // A shuffle that happens to be the answer teaches nothing: rotate it.
-            if order.iter().enumerate().all(|(i, (original, _))| i == *original) {
+            if order
+                .iter()
+                .enumerate()
+                .all(|(i, (original, _))| i == *original)
+            {
                 order.rotate_left(1);
             }
             (question.prompt.clone(), Form::Order { items: order })
         }
-        Kind::Numeric { unit, .. } => (question.prompt.clone(), Form::Numeric { unit: unit.clone() }),
+        Kind::Numeric { unit, .. } => (
+            question.prompt.clone(),
+            Form::Numeric { unit: unit.clone() },
+        ),
         Kind::Text { .. } => (question.prompt.clone(), Form::Text),
-        Kind::Generated { generator } => (generator.instance(seed).prompt, Form::Numeric { unit: String::new() }),
+        Kind::Generated { generator } => (
+            generator.instance(seed).prompt,
+            Form::Numeric {
+                unit: String::new(),
+            },
+        ),
     };
-    Presented { id: question.id.clone(), number, prompt, form }
+    Presented {
+        id: question.id.clone(),
+        number,
+        prompt,
+        form,
+    }
 }

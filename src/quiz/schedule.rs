@@ -45,7 +45,11 @@ mod tests {
         assert_eq!(next(None, false, now), (1, now));
         assert_eq!(next(Some(2), true, now).0, 3);
         assert_eq!(next(Some(4), false, now), (1, now));
-        assert_eq!(next(Some(BOXES), true, now).0, BOXES, "the top box is the ceiling");
+        assert_eq!(
+            next(Some(BOXES), true, now).0,
+            BOXES,
+            "the top box is the ceiling"
+        );
     }
 
     #[test]

@@ -15,15 +15,22 @@ pub struct Class {
 
 const COLUMNS: &str = "class_id, owner_id, name, join_code, archived_at, created_at";
 
+/// The class with this id, archived or not.
 pub async fn by_id(pool: &SqlitePool, class_id: i64) -> Result<Option<Class>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from class where class_id = ?")).bind(class_id).fetch_optional(pool).await
-}
-
-pub async fn by_code(pool: &SqlitePool, join_code: &str) -> Result<Option<Class>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from class where join_code = ? and archived_at is null"))
-        .bind(join_code)
+    sqlx::query_as(&format!("select {COLUMNS} from class where class_id = ?"))
+        .bind(class_id)
         .fetch_optional(pool)
         .await
+}
+
+/// The active class with this join code (an archived class's code no longer works).
+pub async fn by_code(pool: &SqlitePool, join_code: &str) -> Result<Option<Class>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from class where join_code = ? and archived_at is null"
+    ))
+    .bind(join_code)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The classes an instructor owns, active first, newest first.
@@ -47,7 +54,14 @@ pub async fn joined_by(pool: &SqlitePool, user_id: i64) -> Result<Vec<Class>, sq
     .await
 }
 
-pub async fn create(pool: &SqlitePool, owner_id: i64, name: &str, join_code: &str, now: i64) -> Result<i64, sqlx::Error> {
+/// Creates a class; a join code already taken is a unique violation (draw another).
+pub async fn create(
+    pool: &SqlitePool,
+    owner_id: i64,
+    name: &str,
+    join_code: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) =
         sqlx::query_as("insert into class (owner_id, name, join_code, created_at) values (?, ?, ?, ?) returning class_id")
             .bind(owner_id)
@@ -59,23 +73,47 @@ pub async fn create(pool: &SqlitePool, owner_id: i64, name: &str, join_code: &st
     Ok(id)
 }
 
+/// Renames a class.
 pub async fn rename(pool: &SqlitePool, class_id: i64, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set name = ? where class_id = ?").bind(name).bind(class_id).execute(pool).await?;
+    sqlx::query("update class set name = ? where class_id = ?")
+        .bind(name)
+        .bind(class_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
-pub async fn set_code(pool: &SqlitePool, class_id: i64, join_code: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set join_code = ? where class_id = ?").bind(join_code).bind(class_id).execute(pool).await?;
+/// Replaces the join code; the old one stops working.
+pub async fn set_code(
+    pool: &SqlitePool,
+    class_id: i64,
+    join_code: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update class set join_code = ? where class_id = ?")
+        .bind(join_code)
+        .bind(class_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
+/// Archives a class: still readable, its code no longer joins.
 pub async fn archive(pool: &SqlitePool, class_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set archived_at = ? where class_id = ? and archived_at is null").bind(now).bind(class_id).execute(pool).await?;
+    sqlx::query("update class set archived_at = ? where class_id = ? and archived_at is null")
+        .bind(now)
+        .bind(class_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 /// Adds a learner; joining twice is not an error.
-pub async fn join(pool: &SqlitePool, class_id: i64, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn join(
+    pool: &SqlitePool,
+    class_id: i64,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("insert into class_member (class_id, user_id, joined_at) values (?, ?, ?) on conflict do nothing")
         .bind(class_id)
         .bind(user_id)
@@ -85,8 +123,13 @@ pub async fn join(pool: &SqlitePool, class_id: i64, user_id: i64, now: i64) -> R
     Ok(())
 }
 
+/// Removes a member (leaving, or removed by the instructor); their answers stay theirs.
 pub async fn leave(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from class_member where class_id = ? and user_id = ?").bind(class_id).bind(user_id).execute(pool).await?;
+    sqlx::query("delete from class_member where class_id = ? and user_id = ?")
+        .bind(class_id)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -99,6 +142,7 @@ pub struct Member {
     pub joined_at: i64,
 }
 
+/// The members of a class, by display name.
 pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, sqlx::Error> {
     sqlx::query_as(
         "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
@@ -109,11 +153,109 @@ pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, sq
     .await
 }
 
-pub async fn is_member(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as("select 1 from class_member where class_id = ? and user_id = ?")
-        .bind(class_id)
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await?;
+/// Whether the user belongs to the class.
+pub async fn is_member(
+    pool: &SqlitePool,
+    class_id: i64,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> =
+        sqlx::query_as("select 1 from class_member where class_id = ? and user_id = ?")
+            .bind(class_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
     Ok(found.is_some())
+}
+
+/// A class with its number of members, for the instructor's list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClassSummary {
+    pub class_id: i64,
+    pub name: String,
+    pub join_code: String,
+    pub archived_at: Option<i64>,
+    pub created_at: i64,
+    pub members: i64,
+}
+
+/// The classes an instructor owns with their member counts, active first, newest first.
+pub async fn owned_with_counts(
+    pool: &SqlitePool,
+    owner_id: i64,
+) -> Result<Vec<ClassSummary>, sqlx::Error> {
+    sqlx::query_as(
+        "select c.class_id, c.name, c.join_code, c.archived_at, c.created_at,
+                (select count(*) from class_member m where m.class_id = c.class_id) as members
+         from class c where c.owner_id = ?
+         order by c.archived_at is not null, c.created_at desc, c.class_id desc",
+    )
+    .bind(owner_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Makes an archived class active again (its join code works again).
+pub async fn restore(pool: &SqlitePool, class_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("update class set archived_at = null where class_id = ?")
+        .bind(class_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A class a learner belongs to, with who runs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Joined {
+    pub class_id: i64,
+    pub name: String,
+    pub owner_name: String,
+    pub archived_at: Option<i64>,
+    pub joined_at: i64,
+}
+
+/// The classes a learner belongs to, active first, by name.
+pub async fn joined_with_owner(
+    pool: &SqlitePool,
+    user_id: i64,
+) -> Result<Vec<Joined>, sqlx::Error> {
+    sqlx::query_as(
+        "select c.class_id, c.name, o.display_name as owner_name, c.archived_at, m.joined_at
+         from class_member m join class c on c.class_id = m.class_id join user o on o.user_id = c.owner_id
+         where m.user_id = ? order by c.archived_at is not null, c.name, c.class_id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One member of a class, if that user is one.
+pub async fn member(
+    pool: &SqlitePool,
+    class_id: i64,
+    user_id: i64,
+) -> Result<Option<Member>, sqlx::Error> {
+    sqlx::query_as(
+        "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
+         from class_member m join user u on u.user_id = m.user_id where m.class_id = ? and m.user_id = ?",
+    )
+    .bind(class_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The class an instructor owns with this exact name, if any (the demo seed looks its class up by name).
+pub async fn owned_named(
+    pool: &SqlitePool,
+    owner_id: i64,
+    name: &str,
+) -> Result<Option<Class>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from class where owner_id = ? and name = ? order by class_id limit 1"
+    ))
+    .bind(owner_id)
+    .bind(name)
+    .fetch_optional(pool)
+    .await
 }

@@ -1,6 +1,8 @@
 //! SQL, and only SQL: every query the application runs lives under this module, written as lowercase raw
 //! strings with `query_as` + `FromRow` (no compile-time database needed). No axum here.
 
+pub mod analysis;
+pub mod class_stats;
 pub mod classes;
 pub mod quiz;
 
@@ -9,7 +11,9 @@ pub mod users;
 
 /// Unix seconds now.
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Whether an error is a unique-constraint violation (SQLite reports no constraint names).

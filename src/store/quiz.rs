@@ -40,7 +40,17 @@ pub async fn record_attempt(
     now: i64,
 ) -> Result<Recorded, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let recorded = write_attempt(&mut tx, token, user_id, topic, seed, duration_ms, answers, now).await?;
+    let recorded = write_attempt(
+        &mut tx,
+        token,
+        user_id,
+        topic,
+        seed,
+        duration_ms,
+        answers,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(recorded)
 }
@@ -74,8 +84,14 @@ async fn write_attempt(
     .await?;
     let Some((attempt_id,)) = inserted else {
         let (attempt_id, owner): (i64, i64) =
-            sqlx::query_as("select attempt_id, user_id from attempt where token = ?").bind(token).fetch_one(&mut *conn).await?;
-        return Ok(Recorded::Duplicate { attempt_id, user_id: owner });
+            sqlx::query_as("select attempt_id, user_id from attempt where token = ?")
+                .bind(token)
+                .fetch_one(&mut *conn)
+                .await?;
+        return Ok(Recorded::Duplicate {
+            attempt_id,
+            user_id: owner,
+        });
     };
     if answers.is_empty() {
         return Ok(Recorded::New(attempt_id));
@@ -96,20 +112,28 @@ async fn write_attempt(
     insert.build().execute(&mut *conn).await?;
 
     // Current boxes of the questions answered, then one upsert with the new boxes.
-    let mut select = QueryBuilder::<Sqlite>::new("select question_id, box from question_progress where user_id = ");
+    let mut select = QueryBuilder::<Sqlite>::new(
+        "select question_id, box from question_progress where user_id = ",
+    );
     select.push_bind(user_id).push(" and question_id in (");
     let mut ids = select.separated(", ");
     for a in answers {
         ids.push_bind(&a.question_id);
     }
     select.push(")");
-    let boxes: HashMap<String, i64> = select.build_query_as::<(String, i64)>().fetch_all(&mut *conn).await?.into_iter().collect();
+    let boxes: HashMap<String, i64> = select
+        .build_query_as::<(String, i64)>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
 
     let mut upsert = QueryBuilder::<Sqlite>::new(
         "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at) ",
     );
     upsert.push_values(answers, |mut row, a| {
-        let (box_number, due_at) = schedule::next(boxes.get(&a.question_id).copied(), a.correct, now);
+        let (box_number, due_at) =
+            schedule::next(boxes.get(&a.question_id).copied(), a.correct, now);
         row.push_bind(user_id)
             .push_bind(&a.question_id)
             .push_bind(topic)
@@ -141,7 +165,10 @@ pub struct NewAttempt {
     pub now: i64,
 }
 
-type Job = (NewAttempt, tokio::sync::oneshot::Sender<Result<Recorded, String>>);
+type Job = (
+    NewAttempt,
+    tokio::sync::oneshot::Sender<Result<Recorded, String>>,
+);
 
 /// The one writer of quiz attempts: a task that takes the attempts waiting in its queue (up to
 /// [`MAX_BATCH`]) and commits them together — group commit. Each attempt is written inside its own
@@ -186,19 +213,41 @@ impl AttemptWriter {
     /// Stores one attempt (with the others waiting at the same moment) and says how it went.
     pub async fn record(&self, attempt: NewAttempt) -> Result<Recorded, anyhow::Error> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.queue.send((attempt, reply)).await.map_err(|_| anyhow::anyhow!("attempt writer stopped"))?;
-        answer.await.map_err(|_| anyhow::anyhow!("attempt writer stopped"))?.map_err(|e| anyhow::anyhow!(e))
+        self.queue
+            .send((attempt, reply))
+            .await
+            .map_err(|_| anyhow::anyhow!("attempt writer stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("attempt writer stopped"))?
+            .map_err(|e| anyhow::anyhow!(e))
     }
 }
 
 /// One transaction; a savepoint per attempt. The outer error is a failed commit (nothing stored).
-async fn write_batch(pool: &SqlitePool, attempts: &[&NewAttempt]) -> Result<Vec<Result<Recorded, String>>, String> {
+async fn write_batch(
+    pool: &SqlitePool,
+    attempts: &[&NewAttempt],
+) -> Result<Vec<Result<Recorded, String>>, String> {
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
     let mut results = Vec::with_capacity(attempts.len());
     for a in attempts {
-        let mut savepoint = sqlx::Acquire::begin(&mut *tx).await.map_err(|e| e.to_string())?;
+        let mut savepoint = sqlx::Acquire::begin(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
 
-        match write_attempt(&mut savepoint, &a.token, a.user_id, &a.topic, a.seed, a.duration_ms, &a.answers, a.now).await {
+        match write_attempt(
+            &mut savepoint,
+            &a.token,
+            a.user_id,
+            &a.topic,
+            a.seed,
+            a.duration_ms,
+            &a.answers,
+            a.now,
+        )
+        .await
+        {
             Ok(recorded) => {
                 savepoint.commit().await.map_err(|e| e.to_string())?;
                 results.push(Ok(recorded));
@@ -237,10 +286,16 @@ pub struct Answer {
     pub time_ms: i64,
 }
 
-const ATTEMPT_COLUMNS: &str = "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at";
+const ATTEMPT_COLUMNS: &str =
+    "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at";
 
 pub async fn attempt(pool: &SqlitePool, attempt_id: i64) -> Result<Option<Attempt>, sqlx::Error> {
-    sqlx::query_as(&format!("select {ATTEMPT_COLUMNS} from attempt where attempt_id = ?")).bind(attempt_id).fetch_optional(pool).await
+    sqlx::query_as(&format!(
+        "select {ATTEMPT_COLUMNS} from attempt where attempt_id = ?"
+    ))
+    .bind(attempt_id)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn answers(pool: &SqlitePool, attempt_id: i64) -> Result<Vec<Answer>, sqlx::Error> {
@@ -251,7 +306,11 @@ pub async fn answers(pool: &SqlitePool, attempt_id: i64) -> Result<Vec<Answer>, 
 }
 
 /// A learner's latest attempts, newest first.
-pub async fn history(pool: &SqlitePool, user_id: i64, limit: i64) -> Result<Vec<Attempt>, sqlx::Error> {
+pub async fn history(
+    pool: &SqlitePool,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<Attempt>, sqlx::Error> {
     sqlx::query_as(&format!("select {ATTEMPT_COLUMNS} from attempt where user_id = ? order by created_at desc, attempt_id desc limit ?"))
         .bind(user_id)
         .bind(limit)
@@ -323,18 +382,28 @@ pub async fn due(pool: &SqlitePool, user_id: i64, now: i64) -> Result<Vec<Due>, 
 }
 
 pub async fn due_count(pool: &SqlitePool, user_id: i64, now: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from question_progress where user_id = ? and due_at <= ?")
-        .bind(user_id)
-        .bind(now)
-        .fetch_one(pool)
-        .await?;
+    let (n,): (i64,) =
+        sqlx::query_as("select count(*) from question_progress where user_id = ? and due_at <= ?")
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
     Ok(n)
 }
 
 /// Forgets a topic's progress for the learner (boxes, scores); attempts stay in the history.
-pub async fn reset_topic(pool: &SqlitePool, user_id: i64, topic: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn reset_topic(
+    pool: &SqlitePool,
+    user_id: i64,
+    topic: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query("delete from question_progress where user_id = ? and topic = ?").bind(user_id).bind(topic).execute(&mut *tx).await?;
+    sqlx::query("delete from question_progress where user_id = ? and topic = ?")
+        .bind(user_id)
+        .bind(topic)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "insert into topic_reset (user_id, topic, after_attempt_id, reset_at)
          values (?1, ?2, (select coalesce(max(attempt_id), 0) from attempt), ?3)

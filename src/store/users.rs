@@ -22,19 +22,26 @@ impl User {
 const COLUMNS: &str = "user_id, name, display_name, password_hash, role, created_at";
 
 pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from user where user_id = ?")).bind(user_id).fetch_optional(pool).await
+    sqlx::query_as(&format!("select {COLUMNS} from user where user_id = ?"))
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from user where name = ?")).bind(name).fetch_optional(pool).await
+    sqlx::query_as(&format!("select {COLUMNS} from user where name = ?"))
+        .bind(name)
+        .fetch_optional(pool)
+        .await
 }
 
 /// A guest: the owner of a visitor's answers until they sign up or log in.
 pub async fn create_guest(pool: &SqlitePool, now: i64) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as("insert into user (role, created_at) values ('guest', ?) returning user_id")
-        .bind(now)
-        .fetch_one(pool)
-        .await?;
+    let (id,): (i64,) =
+        sqlx::query_as("insert into user (role, created_at) values ('guest', ?) returning user_id")
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
     Ok(id)
 }
 
@@ -82,14 +89,29 @@ pub async fn upgrade_guest(
 
 /// Moves a guest's attempts, progress and widget answers to `user_id` and deletes the guest, in one
 /// transaction. Where both have progress on a question, the counts add up and the later answer's box wins.
-pub async fn merge_guest(pool: &SqlitePool, guest_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn merge_guest(
+    pool: &SqlitePool,
+    guest_id: i64,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let is_guest: Option<(String,)> = sqlx::query_as("select role from user where user_id = ?").bind(guest_id).fetch_optional(&mut *tx).await?;
+    let is_guest: Option<(String,)> = sqlx::query_as("select role from user where user_id = ?")
+        .bind(guest_id)
+        .fetch_optional(&mut *tx)
+        .await?;
     if is_guest.is_none_or(|(role,)| role != "guest") || guest_id == user_id {
         return Ok(());
     }
-    sqlx::query("update attempt set user_id = ? where user_id = ?").bind(user_id).bind(guest_id).execute(&mut *tx).await?;
-    sqlx::query("update widget_answer set user_id = ? where user_id = ?").bind(user_id).bind(guest_id).execute(&mut *tx).await?;
+    sqlx::query("update attempt set user_id = ? where user_id = ?")
+        .bind(user_id)
+        .bind(guest_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("update widget_answer set user_id = ? where user_id = ?")
+        .bind(user_id)
+        .bind(guest_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at)
          select ?, question_id, topic, box, due_at, seen, correct, last_correct, last_at from question_progress where user_id = ? and true
@@ -105,11 +127,19 @@ pub async fn merge_guest(pool: &SqlitePool, guest_id: i64, user_id: i64) -> Resu
     .bind(guest_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("delete from user where user_id = ?").bind(guest_id).execute(&mut *tx).await?;
+    sqlx::query("delete from user where user_id = ?")
+        .bind(guest_id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
-pub async fn record_login_failure(pool: &SqlitePool, name: &str, address: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn record_login_failure(
+    pool: &SqlitePool,
+    name: &str,
+    address: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("insert into login_failure (name, address, created_at) values (?, ?, ?)")
         .bind(name)
         .bind(address)
@@ -120,7 +150,12 @@ pub async fn record_login_failure(pool: &SqlitePool, name: &str, address: &str, 
 }
 
 /// Failures since `since` for this name and for this address.
-pub async fn recent_failures(pool: &SqlitePool, name: &str, address: &str, since: i64) -> Result<(i64, i64), sqlx::Error> {
+pub async fn recent_failures(
+    pool: &SqlitePool,
+    name: &str,
+    address: &str,
+    since: i64,
+) -> Result<(i64, i64), sqlx::Error> {
     sqlx::query_as(
         "select (select count(*) from login_failure where name = ?1 and created_at >= ?3),
                 (select count(*) from login_failure where address = ?2 and created_at >= ?3)",
@@ -134,6 +169,10 @@ pub async fn recent_failures(pool: &SqlitePool, name: &str, address: &str, since
 
 /// A successful login forgets the name's failures, and old rows go.
 pub async fn clear_failures(pool: &SqlitePool, name: &str, before: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from login_failure where name = ? or created_at < ?").bind(name).bind(before).execute(pool).await?;
+    sqlx::query("delete from login_failure where name = ? or created_at < ?")
+        .bind(name)
+        .bind(before)
+        .execute(pool)
+        .await?;
     Ok(())
 }

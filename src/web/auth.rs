@@ -10,12 +10,12 @@ use crate::web::extract::FormBody;
 use crate::web::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -33,9 +33,15 @@ pub struct ClientAddress(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> std::result::Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> std::result::Result<Self, Self::Rejection> {
         Ok(ClientAddress(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
         ))
     }
 }
@@ -69,7 +75,11 @@ pub struct LoginPage {
     pub keeps_guest_work: bool,
 }
 
-async fn signup_page(layout: Layout, visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response> {
+async fn signup_page(
+    layout: Layout,
+    visitor: Visitor,
+    Query(q): Query<NextParam>,
+) -> Result<Response> {
     Ok(SignupPage {
         layout,
         csrf: visitor.csrf_token().await?,
@@ -99,9 +109,13 @@ pub struct SignupForm {
 pub fn signup_errors(name: &str, display_name: &str, password: &str) -> Vec<String> {
     let mut errors = Vec::new();
     let name_ok = (3..=32).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if !name_ok {
-        errors.push("ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string());
+        errors.push(
+            "ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string(),
+        );
     }
     let display = display_name.trim();
     if display.is_empty() || display.chars().count() > 40 || display.chars().any(char::is_control) {
@@ -109,9 +123,15 @@ pub fn signup_errors(name: &str, display_name: &str, password: &str) -> Vec<Stri
     }
     let len = password.chars().count();
     if len < password::MIN_LEN {
-        errors.push(format!("パスワードは {} 文字以上にしてください。", password::MIN_LEN));
+        errors.push(format!(
+            "パスワードは {} 文字以上にしてください。",
+            password::MIN_LEN
+        ));
     } else if len > password::MAX_LEN {
-        errors.push(format!("パスワードは {} 文字以内にしてください。", password::MAX_LEN));
+        errors.push(format!(
+            "パスワードは {} 文字以内にしてください。",
+            password::MAX_LEN
+        ));
     }
     errors
 }
@@ -142,28 +162,59 @@ async fn signup(
     }
     let hash = password::hash_blocking(form.password).await?;
     let created = match guest {
-        Some(guest_id) => match store::users::upgrade_guest(&state.db, guest_id, &name, &display_name, &hash).await {
-            Ok(true) => Ok(guest_id),
-            Ok(false) => store::users::create(&state.db, &name, &display_name, &hash, "learner", store::now()).await,
-            Err(e) => Err(e),
-        },
-        None => store::users::create(&state.db, &name, &display_name, &hash, "learner", store::now()).await,
+        Some(guest_id) => {
+            match store::users::upgrade_guest(&state.db, guest_id, &name, &display_name, &hash)
+                .await
+            {
+                Ok(true) => Ok(guest_id),
+                Ok(false) => {
+                    store::users::create(
+                        &state.db,
+                        &name,
+                        &display_name,
+                        &hash,
+                        "learner",
+                        store::now(),
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            }
+        }
+        None => {
+            store::users::create(
+                &state.db,
+                &name,
+                &display_name,
+                &hash,
+                "learner",
+                store::now(),
+            )
+            .await
+        }
     };
     let user_id = match created {
         Ok(id) => id,
         Err(e) if store::is_unique_violation(&e) => {
-            let errors = vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
+            let errors =
+                vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
             return Ok((StatusCode::CONFLICT, page(errors, form.csrf)).into_response());
         }
         Err(e) => return Err(e.into()),
     };
-    let user = store::users::by_id(&state.db, user_id).await?.ok_or(AppError::NotFound)?;
+    let user = store::users::by_id(&state.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     visitor.sign_in(&state, &user).await?;
     tracing::info!(user.id = user_id, "signed up");
     Ok(Redirect::to(&next).into_response())
 }
 
-async fn login_page(layout: Layout, visitor: Visitor, Query(q): Query<NextParam>) -> Result<Response> {
+async fn login_page(
+    layout: Layout,
+    visitor: Visitor,
+    Query(q): Query<NextParam>,
+) -> Result<Response> {
     Ok(LoginPage {
         layout,
         csrf: visitor.csrf_token().await?,
@@ -206,7 +257,9 @@ async fn login(
         keeps_guest_work,
     };
     let now = store::now();
-    let (by_name, by_address) = store::users::recent_failures(&state.db, &name, &address, now - auth::THROTTLE_WINDOW_SECS).await?;
+    let (by_name, by_address) =
+        store::users::recent_failures(&state.db, &name, &address, now - auth::THROTTLE_WINDOW_SECS)
+            .await?;
     if by_name >= auth::MAX_FAILURES_PER_NAME || by_address >= auth::MAX_FAILURES_PER_ADDRESS {
         tracing::warn!(address = %address, "login throttled");
         let message = format!(
@@ -217,18 +270,30 @@ async fn login(
     }
     let user = store::users::by_name(&state.db, &name).await?;
     // An unknown name still pays for a hash check, so timing does not tell which names exist.
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
-    let ok = password::verify_blocking(form.password.chars().take(password::MAX_LEN).collect(), stored).await;
+    let stored = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let ok = password::verify_blocking(
+        form.password.chars().take(password::MAX_LEN).collect(),
+        stored,
+    )
+    .await;
     match user.filter(|_| ok) {
         Some(user) => {
-            store::users::clear_failures(&state.db, &name, now - auth::THROTTLE_WINDOW_SECS).await?;
+            store::users::clear_failures(&state.db, &name, now - auth::THROTTLE_WINDOW_SECS)
+                .await?;
             visitor.sign_in(&state, &user).await?;
             tracing::info!(user.id = user.user_id, "logged in");
             Ok(Redirect::to(&next).into_response())
         }
         None => {
             store::users::record_login_failure(&state.db, &name, &address, now).await?;
-            Ok((StatusCode::UNAUTHORIZED, page("ユーザー名またはパスワードが違います。".to_string())).into_response())
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                page("ユーザー名またはパスワードが違います。".to_string()),
+            )
+                .into_response())
         }
     }
 }
@@ -243,4 +308,19 @@ async fn logout(visitor: Visitor, FormBody(form): FormBody<LogoutForm>) -> Resul
     visitor.verify_csrf(Some(&form.csrf)).await?;
     visitor.sign_out().await?;
     Ok(Redirect::to("/").into_response())
+}
+
+/// The redirect to the login page that comes back to `back` (a path of this site) afterwards.
+pub fn login_redirect(back: &str) -> Redirect {
+    let encoded: String = back
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"/-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Redirect::to(&format!("/login?next={encoded}"))
 }

@@ -99,10 +99,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
                 let message = match status {
                     StatusCode::PAYLOAD_TOO_LARGE => "送信された内容が大きすぎます（64 KB まで）。",
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => "フォームの形式で送信してください。",
-                    _ => "フォームの内容を読めませんでした。入力を確かめて、もう一度送信してください。",
+                    _ => {
+                        "フォームの内容を読めませんでした。入力を確かめて、もう一度送信してください。"
+                    }
                 };
-                let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
-                Err(AppError::Invalid { status, message: message.to_string() })
+                let status = if status.is_client_error() {
+                    status
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                Err(AppError::Invalid {
+                    status,
+                    message: message.to_string(),
+                })
             }
         }
     }

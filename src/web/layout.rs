@@ -21,6 +21,8 @@ pub struct Layout {
     pub query: String,
     /// The signed-in user's display name, for the header.
     pub user_name: Option<String>,
+    /// The signed-in user is an instructor: the header links to their classes.
+    pub instructor: bool,
 }
 
 impl Layout {
@@ -40,6 +42,7 @@ impl Layout {
             theme,
             query: String::new(),
             user_name: None,
+            instructor: false,
         }
     }
 }
@@ -48,14 +51,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Layout {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let mut layout = Layout::new(parts.headers.get(header::COOKIE).and_then(|v| v.to_str().ok()));
+        let mut layout = Layout::new(
+            parts
+                .headers
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok()),
+        );
         // Only a request that carries a session cookie costs a session lookup.
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {
             layout.user_name = session.get::<String>("user_name").await.ok().flatten();
+            layout.instructor = session
+                .get::<bool>("instructor")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(false);
         }
         Ok(layout)
     }
-
 }
 
 /// A link in the course navigation.

@@ -24,10 +24,16 @@ pub struct HomePage<'a> {
 }
 
 /// `GET /`: the course map.
-pub async fn home(State(state): State<AppState>, layout: Layout, visitor: crate::auth::Visitor) -> Result<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    layout: Layout,
+    visitor: crate::auth::Visitor,
+) -> Result<Response> {
     let course = &state.course;
     let due = match &visitor.signed_in {
-        Some(user) => Some(crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?),
+        Some(user) => {
+            Some(crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?)
+        }
         None => None,
     };
     Ok(HomePage {

@@ -14,11 +14,11 @@ use crate::web::extract::FormBody;
 use crate::web::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -67,7 +67,9 @@ pub struct QuizParams {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn view(q: &Question, number: usize, seed: u64) -> QuestionView {
@@ -79,7 +81,14 @@ fn view(q: &Question, number: usize, seed: u64) -> QuestionView {
         Form::Numeric { unit } => ("numeric", Vec::new(), unit),
         Form::Text => ("text", Vec::new(), String::new()),
     };
-    QuestionView { id: p.id, number, prompt: p.prompt, kind, choices, unit }
+    QuestionView {
+        id: p.id,
+        number,
+        prompt: p.prompt,
+        kind,
+        choices,
+        unit,
+    }
 }
 
 async fn quiz_page(
@@ -94,8 +103,15 @@ async fn quiz_page(
     if all.is_empty() {
         return Err(AppError::NotFound);
     }
-    let only: Vec<&str> = params.only.as_deref().map(|o| o.split(',').map(str::trim).collect()).unwrap_or_default();
-    let mut chosen: Vec<&Question> = all.iter().filter(|q| only.contains(&q.id.as_str())).collect();
+    let only: Vec<&str> = params
+        .only
+        .as_deref()
+        .map(|o| o.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    let mut chosen: Vec<&Question> = all
+        .iter()
+        .filter(|q| only.contains(&q.id.as_str()))
+        .collect();
     let retry = !chosen.is_empty();
     if chosen.is_empty() {
         chosen = all.iter().collect();
@@ -109,8 +125,16 @@ async fn quiz_page(
         token: auth::random_token()?,
         seed: seed.to_string(),
         started_ms: now_ms(),
-        ids: chosen.iter().map(|q| q.id.as_str()).collect::<Vec<_>>().join(","),
-        questions: chosen.iter().enumerate().map(|(i, q)| view(q, i + 1, seed)).collect(),
+        ids: chosen
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        questions: chosen
+            .iter()
+            .enumerate()
+            .map(|(i, q)| view(q, i + 1, seed))
+            .collect(),
         retry,
         signed_in: visitor.signed_in.is_some(),
     }
@@ -118,7 +142,10 @@ async fn quiz_page(
 }
 
 fn unprocessable(message: impl Into<String>) -> AppError {
-    AppError::Invalid { status: StatusCode::UNPROCESSABLE_ENTITY, message: message.into() }
+    AppError::Invalid {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        message: message.into(),
+    }
 }
 
 /// Reads one question's response from the submitted fields.
@@ -127,7 +154,10 @@ fn response_for(q: &Question, fields: &HashMap<&str, Vec<&str>>) -> Result<Answe
     let answer_key = format!("a.{}", q.id);
     let too_long = |v: &&str| v.chars().count() > MAX_ANSWER_CHARS;
     if values(answer_key.clone()).iter().any(too_long) {
-        return Err(unprocessable(format!("問題 {} の答えが長すぎます（{MAX_ANSWER_CHARS} 文字まで）。", q.id)));
+        return Err(unprocessable(format!(
+            "問題 {} の答えが長すぎます（{MAX_ANSWER_CHARS} 文字まで）。",
+            q.id
+        )));
     }
     Ok(match q.kind.name() {
         "single" | "multiple" => {
@@ -137,23 +167,42 @@ fn response_for(q: &Question, fields: &HashMap<&str, Vec<&str>>) -> Result<Answe
             }
             let indices = given
                 .iter()
-                .map(|v| v.parse::<usize>().map_err(|_| unprocessable(format!("問題 {} の選択肢の値が正しくありません。", q.id))))
+                .map(|v| {
+                    v.parse::<usize>().map_err(|_| {
+                        unprocessable(format!("問題 {} の選択肢の値が正しくありません。", q.id))
+                    })
+                })
                 .collect::<Result<Vec<_>>>()?;
             Answered::Choice(indices)
         }
         "order" => {
-            let crate::quiz::bank::Kind::Order { items, .. } = &q.kind else { return Ok(Answered::Blank) };
+            let crate::quiz::bank::Kind::Order { items, .. } = &q.kind else {
+                return Ok(Answered::Blank);
+            };
             let mut ranked = Vec::with_capacity(items.len());
             for i in 0..items.len() {
                 let position = values(format!("o.{}.{i}", q.id))
                     .first()
                     .and_then(|v| v.parse::<usize>().ok())
-                    .ok_or_else(|| unprocessable(format!("問題 {} の並べ替えで、すべての項目の順番を選んでください。", q.id)))?;
+                    .ok_or_else(|| {
+                        unprocessable(format!(
+                            "問題 {} の並べ替えで、すべての項目の順番を選んでください。",
+                            q.id
+                        ))
+                    })?;
                 ranked.push((position, i));
             }
             ranked.sort_unstable();
-            if ranked.iter().enumerate().any(|(k, (position, _))| *position != k + 1) {
-                return Err(unprocessable(format!("問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。", q.id, items.len())));
+            if ranked
+                .iter()
+                .enumerate()
+                .any(|(k, (position, _))| *position != k + 1)
+            {
+                return Err(unprocessable(format!(
+                    "問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。",
+                    q.id,
+                    items.len()
+                )));
             }
             Answered::Order(ranked.into_iter().map(|(_, i)| i).collect())
         }
@@ -178,12 +227,26 @@ async fn submit(
     let one = |key: &str| fields.get(key).and_then(|v| v.first().copied());
     visitor.verify_csrf(one("csrf")).await?;
 
-    let token = one("token").filter(|t| auth::is_token(t)).ok_or_else(|| AppError::bad_request("フォームの識別子が正しくありません。クイズのページを開き直してください。"))?;
-    let seed: u64 = one("seed").and_then(|s| s.parse().ok()).ok_or_else(|| AppError::bad_request("フォームの内容が正しくありません（seed）。"))?;
-    let started: i64 = one("started").and_then(|s| s.parse().ok()).unwrap_or_else(now_ms);
-    let ids: Vec<&str> = one("q").unwrap_or_default().split(',').filter(|s| !s.is_empty()).collect();
+    let token = one("token").filter(|t| auth::is_token(t)).ok_or_else(|| {
+        AppError::bad_request(
+            "フォームの識別子が正しくありません。クイズのページを開き直してください。",
+        )
+    })?;
+    let seed: u64 = one("seed")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| AppError::bad_request("フォームの内容が正しくありません（seed）。"))?;
+    let started: i64 = one("started")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(now_ms);
+    let ids: Vec<&str> = one("q")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .collect();
     if ids.is_empty() || ids.len() > MAX_QUESTIONS {
-        return Err(AppError::bad_request("問題の一覧がありません。クイズのページを開き直してください。"));
+        return Err(AppError::bad_request(
+            "問題の一覧がありません。クイズのページを開き直してください。",
+        ));
     }
     let mut questions = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -192,7 +255,10 @@ async fn submit(
             _ => {
                 return Err(AppError::Invalid {
                     status: StatusCode::NOT_FOUND,
-                    message: format!("問題「{}」はこのトピックにありません。", id.chars().take(40).collect::<String>()),
+                    message: format!(
+                        "問題「{}」はこのトピックにありません。",
+                        id.chars().take(40).collect::<String>()
+                    ),
                 });
             }
         }
@@ -205,7 +271,9 @@ async fn submit(
     for (position, q) in questions.iter().enumerate() {
         let response = response_for(q, &fields)?;
         let graded = grade::grade(q, seed, &response).map_err(|e| unprocessable(e.0))?;
-        let time_ms = one(&format!("t.{}", q.id)).and_then(|t| t.parse::<i64>().ok()).map_or(even_share, |t| t.clamp(0, 3_600_000));
+        let time_ms = one(&format!("t.{}", q.id))
+            .and_then(|t| t.parse::<i64>().ok())
+            .map_or(even_share, |t| t.clamp(0, 3_600_000));
         answers.push(NewAnswer {
             question_id: q.id.clone(),
             position: position as i64,
@@ -233,8 +301,15 @@ async fn submit(
             tracing::info!(user.id = owner, quiz.topic = %topic.slug, attempt.id = id, correct, "attempt recorded");
             id
         }
-        Recorded::Duplicate { attempt_id, user_id } if user_id == owner => attempt_id,
-        Recorded::Duplicate { .. } => return Err(AppError::Conflict("このクイズはすでに送信されています。".to_string())),
+        Recorded::Duplicate {
+            attempt_id,
+            user_id,
+        } if user_id == owner => attempt_id,
+        Recorded::Duplicate { .. } => {
+            return Err(AppError::Conflict(
+                "このクイズはすでに送信されています。".to_string(),
+            ));
+        }
     };
     Ok(Redirect::to(&format!("/attempts/{attempt_id}")).into_response())
 }
@@ -267,21 +342,39 @@ pub struct ResultsPage {
     pub attempt_id: i64,
 }
 
-async fn results(State(state): State<AppState>, Path(id): Path<String>, layout: Layout, visitor: Visitor) -> Result<Response> {
+async fn results(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    layout: Layout,
+    visitor: Visitor,
+) -> Result<Response> {
     let attempt_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let attempt = store::quiz::attempt(&state.db, attempt_id).await?.ok_or(AppError::NotFound)?;
+    let attempt = store::quiz::attempt(&state.db, attempt_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Someone else's attempt is simply not there, for this visitor.
     if visitor.viewer_id().await? != Some(attempt.user_id) {
         return Err(AppError::NotFound);
     }
-    let topic = state.course.topic(&attempt.topic).ok_or(AppError::NotFound)?;
+    let topic = state
+        .course
+        .topic(&attempt.topic)
+        .ok_or(AppError::NotFound)?;
     let seed = attempt.seed as u64;
     let mut items = Vec::new();
     let mut missed = Vec::new();
-    for (i, answer) in store::quiz::answers(&state.db, attempt_id).await?.into_iter().enumerate() {
-        let Some(q) = state.quizzes.question(&answer.question_id) else { continue };
+    for (i, answer) in store::quiz::answers(&state.db, attempt_id)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        let Some(q) = state.quizzes.question(&answer.question_id) else {
+            continue;
+        };
         let response: Answered = serde_json::from_str(&answer.response).unwrap_or(Answered::Blank);
-        let Ok(graded) = grade::grade(q, seed, &response) else { continue };
+        let Ok(graded) = grade::grade(q, seed, &response) else {
+            continue;
+        };
         if !answer.correct {
             missed.push(q.id.clone());
         }
@@ -310,7 +403,8 @@ async fn results(State(state): State<AppState>, Path(id): Path<String>, layout: 
         total,
         percent: (correct * 100).checked_div(total).unwrap_or(0),
         items,
-        retry_href: (!missed.is_empty()).then(|| format!("/topics/{}/quiz?only={}", topic.slug, missed.join(","))),
+        retry_href: (!missed.is_empty())
+            .then(|| format!("/topics/{}/quiz?only={}", topic.slug, missed.join(","))),
         is_guest: visitor.signed_in.is_none(),
         attempt_id,
     }

@@ -2,12 +2,10 @@
 //! compression, request tracing, a timeout and a body limit.
 
 use crate::state::AppState;
-use crate::web::{analysis, assets, auth, health, instructor, pages, progress, quiz, search, widgets};
+use crate::web::{
+    analysis, assets, auth, health, instructor, pages, progress, quiz, search, widgets,
+};
 
-
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::get;
@@ -17,6 +15,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 
 /// No inline script or style, nothing from another host, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

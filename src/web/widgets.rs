@@ -5,8 +5,8 @@
 
 use crate::auth::Visitor;
 use crate::error::{ApiError, AppError};
-use crate::store;
 use crate::state::AppState;
+use crate::store;
 use crate::web::extract::{JsonBody, QueryPairs};
 use crate::widgets::{ParamError, forktree, ftp, handshake};
 use askama::Template;
@@ -489,7 +489,6 @@ struct CheckResult {
     explain: String,
 }
 
-
 /// Stores a signed-in learner's prediction as a graded item (anonymous predictions are graded, not kept).
 #[allow(clippy::too_many_arguments)]
 async fn record(
@@ -503,7 +502,18 @@ async fn record(
     correct: bool,
 ) -> Result<(), ApiError> {
     if let Some(user) = &visitor.signed_in {
-        store::quiz::record_widget_answer(&state.db, user.user_id, widget, scenario, step, field, answer, correct, store::now()).await?;
+        store::quiz::record_widget_answer(
+            &state.db,
+            user.user_id,
+            widget,
+            scenario,
+            step,
+            field,
+            answer,
+            correct,
+            store::now(),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -534,7 +544,17 @@ async fn handshake_check(
         relative: body.relative,
     });
     let r = handshake::predict_check(&h, body.step, field, &body.answer)?;
-    record(&state, &visitor, "handshake", scenario.name(), body.step as i64, field.name(), &body.answer, r.correct).await?;
+    record(
+        &state,
+        &visitor,
+        "handshake",
+        scenario.name(),
+        body.step as i64,
+        field.name(),
+        &body.answer,
+        r.correct,
+    )
+    .await?;
     Ok(Json(CheckResult {
         correct: r.correct,
         expected: r.expected,
@@ -640,9 +660,23 @@ async fn forktree_check(
         .copied()
         .collect();
     let correct = missing.is_empty() && extra.is_empty();
-    let answer = given.iter().map(|p| format!("{}<{}", p.pid, p.ppid)).collect::<Vec<_>>().join(",");
+    let answer = given
+        .iter()
+        .map(|p| format!("{}<{}", p.pid, p.ppid))
+        .collect::<Vec<_>>()
+        .join(",");
     let step = body.step.map_or(-1, |k| k as i64);
-    record(&state, &visitor, "forktree", &body.scenario, step, "tree", &answer, correct).await?;
+    record(
+        &state,
+        &visitor,
+        "forktree",
+        &body.scenario,
+        step,
+        "tree",
+        &answer,
+        correct,
+    )
+    .await?;
     let explain = if correct {
         format!(
             "正解です。プロセスは {} 個（init を除く）です。",

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod instructor;
 mod no_js;
 mod quiz;
 mod reading;

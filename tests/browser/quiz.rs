@@ -10,8 +10,18 @@ use infra_dojo::quiz::present::question_seed;
 async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     let b = Browser::start().await;
     b.open("/signup?next=/me").await;
-    for (field, value) in [("#name", "ayumi"), ("#display_name", "あゆみ"), ("#password", "correct horse battery")] {
-        b.client.find(Locator::Css(field)).await.expect(field).send_keys(value).await.expect("type");
+    for (field, value) in [
+        ("#name", "ayumi"),
+        ("#display_name", "あゆみ"),
+        ("#password", "correct horse battery"),
+    ] {
+        b.client
+            .find(Locator::Css(field))
+            .await
+            .expect(field)
+            .send_keys(value)
+            .await
+            .expect("type");
     }
     b.click("form.stacked-form button[type=submit]").await;
     b.wait_for_path("/me").await;
@@ -20,9 +30,23 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     b.open("/topics/tcp").await;
     b.click(".quiz-link a").await;
     b.wait_for_path("/topics/tcp/quiz").await;
-    let seed: u64 = b.eval("return document.querySelector('form[data-quiz] input[name=seed]').value").await.as_str().unwrap().parse().unwrap();
-    let ids: Vec<String> = b.eval("return [...document.querySelectorAll('[data-question]')].map(q => q.dataset.question)").await
-        .as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let seed: u64 = b
+        .eval("return document.querySelector('form[data-quiz] input[name=seed]').value")
+        .await
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ids: Vec<String> = b
+        .eval(
+            "return [...document.querySelectorAll('[data-question]')].map(q => q.dataset.question)",
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     let bank = b.app().state.quizzes.clone();
     for id in &ids {
         let q = bank.question(id).unwrap();
@@ -44,24 +68,54 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
                         if position == target {
                             break;
                         }
-                        let up = b.client.find(Locator::Css(&format!("{scope} .order-item[data-item='{target}'] [data-move=up]"))).await.expect("up button");
+                        let up = b
+                            .client
+                            .find(Locator::Css(&format!(
+                                "{scope} .order-item[data-item='{target}'] [data-move=up]"
+                            )))
+                            .await
+                            .expect("up button");
                         up.send_keys(keys::ENTER).await.expect("press");
                     }
                 }
                 let live = b.text(&format!("{scope} [data-order-live]")).await;
-                assert!(live.contains("番目に移動しました"), "moves are announced: {live}");
+                assert!(
+                    live.contains("番目に移動しました"),
+                    "moves are announced: {live}"
+                );
             }
             Kind::Numeric { answer, .. } => type_into(&b, &scope, &answer.to_string()).await,
             Kind::Text { answers, .. } => type_into(&b, &scope, &answers[0]).await,
-            Kind::Generated { generator } => type_into(&b, &scope, &generator.instance(question_seed(seed, id)).answer.to_string()).await,
+            Kind::Generated { generator } => {
+                type_into(
+                    &b,
+                    &scope,
+                    &generator
+                        .instance(question_seed(seed, id))
+                        .answer
+                        .to_string(),
+                )
+                .await
+            }
         }
     }
     b.click("form[data-quiz] button[type=submit]").await;
-    b.client.wait().for_element(Locator::Css(".score")).await.expect("results");
+    b.client
+        .wait()
+        .for_element(Locator::Css(".score"))
+        .await
+        .expect("results");
     assert!(b.path().await.starts_with("/attempts/"));
-    assert_eq!(b.text(".score strong").await, format!("{0} / {0} 問正解", ids.len()));
+    assert_eq!(
+        b.text(".score strong").await,
+        format!("{0} / {0} 問正解", ids.len())
+    );
     assert_eq!(b.count(".result-item.is-correct").await, ids.len());
-    let times: i64 = sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0").fetch_one(&b.app().state.db).await.unwrap().0;
+    let times: i64 = sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0")
+        .fetch_one(&b.app().state.db)
+        .await
+        .unwrap()
+        .0;
     assert!(times > 0, "time per question was measured");
     b.screenshot("quiz-results").await;
 
@@ -75,5 +129,11 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
 }
 
 async fn type_into(b: &Browser, scope: &str, text: &str) {
-    b.client.find(Locator::Css(&format!("{scope} input[type=text]"))).await.expect("input").send_keys(text).await.expect("type");
+    b.client
+        .find(Locator::Css(&format!("{scope} input[type=text]")))
+        .await
+        .expect("input")
+        .send_keys(text)
+        .await
+        .expect("type");
 }

@@ -26,7 +26,8 @@ pub struct Browser {
     pub base: String,
     driver: Option<Child>,
     _profile: tempfile::TempDir,
-    _app: AppHandle,
+    /// Shared with any [`Browser::another`] session on the same app.
+    _app: std::sync::Arc<AppHandle>,
 }
 
 /// The app under test, served on a loopback port until dropped.
@@ -49,8 +50,11 @@ pub async fn serve_app() -> AppHandle {
     let db = infra_dojo::db::open(&dir.path().join("browser.db"))
         .await
         .expect("db");
-    let content = infra_dojo::load_content(&infra_dojo::content::source::ContentSource::Embedded).expect("content");
-    let state = infra_dojo::build_state(db, content, Default::default()).await.expect("state");
+    let content = infra_dojo::load_content(&infra_dojo::content::source::ContentSource::Embedded)
+        .expect("content");
+    let state = infra_dojo::build_state(db, content, Default::default())
+        .await
+        .expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -97,13 +101,22 @@ impl Browser {
     }
 
     pub async fn start_with(options: Options) -> Browser {
+        Browser::start_on(std::sync::Arc::new(serve_app().await), options).await
+    }
+
+    /// A second browser session (its own Chromium, cookies and window) on the same app, e.g. a learner
+    /// answering while an instructor watches.
+    pub async fn another(&self, options: Options) -> Browser {
+        Browser::start_on(self._app.clone(), options).await
+    }
+
+    async fn start_on(app: std::sync::Arc<AppHandle>, options: Options) -> Browser {
         for tool in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 std::path::Path::new(tool).exists(),
                 "{tool} is missing: run `scripts/test`, which installs Debian's chromium and chromium-driver"
             );
         }
-        let app = serve_app().await;
         let port = free_port();
         // Its own process group, so stopping it also stops the Chromium it started, even after a panic.
         let driver = Command::new(CHROMEDRIVER)
@@ -291,7 +304,9 @@ fn kill_group(driver: &mut Option<Child>) {
         let group = child.id();
         // `--` so the negative number is read as a process group, never as an option.
         if group > 1 {
-            let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{group}")]).status();
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{group}")])
+                .status();
         }
         let _ = child.kill();
         let _ = child.wait();

@@ -98,7 +98,9 @@ async fn counter(b: &Browser) -> String {
 /// The highlighted line of the fork-loop code, and whether it shows `i = 2`.
 async fn node_line(b: &Browser) -> (String, bool) {
     let line = b
-        .eval("return document.querySelector('#widget-forktree .ft-line.ft-cur')?.dataset.line ?? ''")
+        .eval(
+            "return document.querySelector('#widget-forktree .ft-line.ft-cur')?.dataset.line ?? ''",
+        )
         .await;
     let text = text_of(b, "#widget-forktree .ft-line.ft-cur").await;
     (
@@ -145,7 +147,10 @@ async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
         3,
         "PID 100 has 3 children"
     );
-    assert_eq!(node_attr(&b, 107, "data-ppid").await.as_deref(), Some("103"));
+    assert_eq!(
+        node_attr(&b, 107, "data-ppid").await.as_deref(),
+        Some("103")
+    );
     assert_eq!(
         node_line(&b).await,
         ("7".to_string(), true),
@@ -160,12 +165,24 @@ async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
         text_of(&b, &format!("{NODES}[data-pid='107'] .ft-pill")).await,
         "fork()=0"
     );
-    assert!(b.text("#widget-forktree .ft-rets").await.contains("PID 107 では 0"));
+    assert!(
+        b.text("#widget-forktree .ft-rets")
+            .await
+            .contains("PID 107 では 0")
+    );
 
     tap(&b, "#widget-forktree .ft-prev").await;
     assert_eq!(counter(&b).await, "ステップ 6 / 7");
-    assert_eq!(pids(&b).await.len(), 8, "one process fewer after stepping back");
-    assert_eq!(node_attr(&b, 107, "data-pid").await, None, "107 is not there yet");
+    assert_eq!(
+        pids(&b).await.len(),
+        8,
+        "one process fewer after stepping back"
+    );
+    assert_eq!(
+        node_attr(&b, 107, "data-pid").await,
+        None,
+        "107 is not there yet"
+    );
     tap(&b, "#widget-forktree .ft-first").await;
     assert_eq!(pids(&b).await, vec![1, 100]);
     // The step list jumps straight to a step.
@@ -182,35 +199,62 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
     let b = Browser::start().await;
     open_widget(&b, PAGE).await;
     assert_eq!(
-        b.eval("return document.getElementById('ft-scenario').value").await,
+        b.eval("return document.getElementById('ft-scenario').value")
+            .await,
         "bash-ls"
     );
     assert_eq!(pids(&b).await, vec![1, 100]);
 
     tap(&b, "#widget-forktree .ft-next").await;
-    assert_eq!(pids(&b).await, vec![1, 100, 101], "fork makes exactly one child");
-    assert_eq!(node_attr(&b, 101, "data-program").await.as_deref(), Some("bash"));
+    assert_eq!(
+        pids(&b).await,
+        vec![1, 100, 101],
+        "fork makes exactly one child"
+    );
+    assert_eq!(
+        node_attr(&b, 101, "data-program").await.as_deref(),
+        Some("bash")
+    );
     assert!(
-        b.text("#widget-forktree .ft-desc").await.contains("A′ と A″ の 2 つに分かれるのではない"),
+        b.text("#widget-forktree .ft-desc")
+            .await
+            .contains("A′ と A″ の 2 つに分かれるのではない"),
         "the step corrects the notes' picture"
     );
 
     tap(&b, "#widget-forktree .ft-next").await;
     assert_eq!(counter(&b).await, "ステップ 2 / 6");
-    assert_eq!(node_attr(&b, 101, "data-program").await.as_deref(), Some("ls"), "exec: same PID, new program");
+    assert_eq!(
+        node_attr(&b, 101, "data-program").await.as_deref(),
+        Some("ls"),
+        "exec: same PID, new program"
+    );
     assert!(text_of(&b, &format!("{NODES}[data-pid='101'] .ft-prog")).await == "ls");
 
     tap(&b, "#widget-forktree .ft-next").await; // bash blocks in wait4
     tap(&b, "#widget-forktree .ft-next").await; // ls exits
-    assert_eq!(node_attr(&b, 101, "data-state").await.as_deref(), Some("zombie"));
+    assert_eq!(
+        node_attr(&b, 101, "data-state").await.as_deref(),
+        Some("zombie")
+    );
     assert!(
-        node_attr(&b, 101, "class").await.unwrap_or_default().contains("ft-zombie"),
+        node_attr(&b, 101, "class")
+            .await
+            .unwrap_or_default()
+            .contains("ft-zombie"),
         "the zombie is drawn differently"
     );
-    assert_eq!(text_of(&b, &format!("{NODES}[data-pid='101'] .ft-st")).await, "Z");
+    assert_eq!(
+        text_of(&b, &format!("{NODES}[data-pid='101'] .ft-st")).await,
+        "Z"
+    );
 
     tap(&b, "#widget-forktree .ft-next").await; // SIGCHLD
-    assert!(b.text("#widget-forktree .ft-title").await.contains("SIGCHLD"));
+    assert!(
+        b.text("#widget-forktree .ft-title")
+            .await
+            .contains("SIGCHLD")
+    );
     tap(&b, "#widget-forktree .ft-next").await; // wait reaps
     assert_eq!(counter(&b).await, "ステップ 6 / 6");
     assert_eq!(node_attr(&b, 101, "data-pid").await, None, "reaped: gone");
@@ -218,7 +262,12 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
     let live = b
         .eval("return document.querySelector('#widget-forktree p[aria-live=polite]').textContent")
         .await;
-    assert!(live.as_str().unwrap_or_default().starts_with("ステップ 6 / 6"), "announced: {live}");
+    assert!(
+        live.as_str()
+            .unwrap_or_default()
+            .starts_with("ステップ 6 / 6"),
+        "announced: {live}"
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }
@@ -229,22 +278,47 @@ async fn building_the_fork_loop_tree_is_graded_on_the_server() {
     open_widget(&b, PAGE).await;
     choose(&b, "fork-loop").await;
     tap(&b, "#widget-forktree .ft-mode[data-mode='build']").await;
-    assert_eq!(pids(&b).await, vec![1, 100], "the learner starts from the initial tree");
-    assert_eq!(b.count("#widget-forktree .ft-steps:not([hidden])").await, 0, "the steps are hidden");
+    assert_eq!(
+        pids(&b).await,
+        vec![1, 100],
+        "the learner starts from the initial tree"
+    );
+    assert_eq!(
+        b.count("#widget-forktree .ft-steps:not([hidden])").await,
+        0,
+        "the steps are hidden"
+    );
 
     // N = 2: 100 forks 101 and 102; 101 forks 103.
     click_node(&b, 100).await;
     click_node(&b, 100).await;
     click_node(&b, 101).await;
-    assert_eq!(pids(&b).await, vec![1, 100, 101, 102, 103], "each click forks the next PID");
-    assert_eq!(node_attr(&b, 103, "data-ppid").await.as_deref(), Some("101"));
-    tap(&b, "#widget-forktree .ft-check").await;
-    wait_for(&b, "document.querySelector('#widget-forktree .ft-result').dataset.correct", "the grade").await;
     assert_eq!(
-        b.eval("return document.querySelector('#widget-forktree .ft-result').dataset.correct").await,
+        pids(&b).await,
+        vec![1, 100, 101, 102, 103],
+        "each click forks the next PID"
+    );
+    assert_eq!(
+        node_attr(&b, 103, "data-ppid").await.as_deref(),
+        Some("101")
+    );
+    tap(&b, "#widget-forktree .ft-check").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-forktree .ft-result').dataset.correct",
+        "the grade",
+    )
+    .await;
+    assert_eq!(
+        b.eval("return document.querySelector('#widget-forktree .ft-result').dataset.correct")
+            .await,
         "true"
     );
-    assert!(b.text("#widget-forktree .ft-result").await.contains("正解です"));
+    assert!(
+        b.text("#widget-forktree .ft-result")
+            .await
+            .contains("正解です")
+    );
 
     // A wrong tree: 100 forks three times.
     tap(&b, "#widget-forktree .ft-clear").await;
@@ -253,19 +327,32 @@ async fn building_the_fork_loop_tree_is_graded_on_the_server() {
         click_node(&b, 100).await;
     }
     tap(&b, "#widget-forktree .ft-undo").await;
-    assert_eq!(pids(&b).await, vec![1, 100, 101, 102], "undo removes the last fork");
+    assert_eq!(
+        pids(&b).await,
+        vec![1, 100, 101, 102],
+        "undo removes the last fork"
+    );
     click_node(&b, 100).await;
     tap(&b, "#widget-forktree .ft-check").await;
-    wait_for(&b, "document.querySelector('#widget-forktree .ft-result').dataset.correct", "the grade").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-forktree .ft-result').dataset.correct",
+        "the grade",
+    )
+    .await;
     assert_eq!(
-        b.eval("return document.querySelector('#widget-forktree .ft-result').dataset.correct").await,
+        b.eval("return document.querySelector('#widget-forktree .ft-result').dataset.correct")
+            .await,
         "false"
     );
     let text = b.text("#widget-forktree .ft-result").await;
     assert!(text.contains("不正解"), "{text}");
     assert!(text.contains("PID 103 の親は PID 101"), "{text}");
     assert!(
-        node_attr(&b, 103, "class").await.unwrap_or_default().contains("ft-extra"),
+        node_attr(&b, 103, "class")
+            .await
+            .unwrap_or_default()
+            .contains("ft-extra"),
         "PID 103 under the wrong parent is marked"
     );
     assert_eq!(b.count(&format!("{NODES}.ft-extra")).await, 1);
@@ -275,8 +362,16 @@ async fn building_the_fork_loop_tree_is_graded_on_the_server() {
     tap(&b, "#widget-forktree .ft-mode[data-mode='which']").await;
     assert_eq!(b.count("#widget-forktree .ft-choice").await, 4);
     tap(&b, "#widget-forktree .ft-choice").await;
-    assert_eq!(b.count("#widget-forktree .ft-choice.ft-right").await, 1, "the right call is shown");
-    assert!(b.text("#widget-forktree .ft-feedback").await.contains("fork()"));
+    assert_eq!(
+        b.count("#widget-forktree .ft-choice.ft-right").await,
+        1,
+        "the right call is shown"
+    );
+    assert!(
+        b.text("#widget-forktree .ft-feedback")
+            .await
+            .contains("fork()")
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }
@@ -285,7 +380,8 @@ async fn building_the_fork_loop_tree_is_graded_on_the_server() {
 async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     let b = Browser::start().await;
     open_widget(&b, PAGE).await;
-    b.eval("document.getElementById('widget-forktree').focus(); return 1").await;
+    b.eval("document.getElementById('widget-forktree').focus(); return 1")
+        .await;
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
     assert_eq!(counter(&b).await, "ステップ 2 / 6");
@@ -296,8 +392,16 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     b.press(keys::HOME).await;
     assert_eq!(counter(&b).await, "ステップ 0 / 6");
     b.press(keys::LEFT).await;
-    assert_eq!(counter(&b).await, "ステップ 0 / 6", "no step before the first");
-    assert_eq!(b.path().await.split('#').next(), Some(PAGE), "←/→ stay in the widget");
+    assert_eq!(
+        counter(&b).await,
+        "ステップ 0 / 6",
+        "no step before the first"
+    );
+    assert_eq!(
+        b.path().await.split('#').next(),
+        Some(PAGE),
+        "←/→ stay in the widget"
+    );
     b.press(keys::SPACE).await;
     assert_eq!(
         b.eval("return document.querySelector('#widget-forktree .ft-play').getAttribute('aria-pressed')").await,
@@ -325,19 +429,39 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     b.client.refresh().await.expect("reload");
     ready(&b).await;
     assert_eq!(
-        b.eval("return document.getElementById('ft-scenario').value").await,
+        b.eval("return document.getElementById('ft-scenario').value")
+            .await,
         "fork-loop"
     );
-    assert_eq!(b.eval("return document.getElementById('ft-n').value").await, "3");
+    assert_eq!(
+        b.eval("return document.getElementById('ft-n').value").await,
+        "3"
+    );
     assert_eq!(counter(&b).await, "ステップ 4 / 7");
     assert_eq!(pids(&b).await, vec![1, 100, 101, 102, 103, 104]);
 
     // A hash for another mode and scenario opens it directly.
-    open_widget(&b, &format!("{PAGE}#w=forktree&scenario=orphan&subreaper=true&step=5")).await;
-    assert!(b.eval("return document.getElementById('ft-subreaper').checked").await == true);
-    assert_eq!(node_attr(&b, 102, "data-ppid").await.as_deref(), Some("100"), "the subreaper adopts sleep");
+    open_widget(
+        &b,
+        &format!("{PAGE}#w=forktree&scenario=orphan&subreaper=true&step=5"),
+    )
+    .await;
+    assert!(
+        b.eval("return document.getElementById('ft-subreaper').checked")
+            .await
+            == true
+    );
+    assert_eq!(
+        node_attr(&b, 102, "data-ppid").await.as_deref(),
+        Some("100"),
+        "the subreaper adopts sleep"
+    );
     open_widget(&b, &format!("{PAGE}#w=forktree&scenario=orphan&step=5")).await;
-    assert_eq!(node_attr(&b, 102, "data-ppid").await.as_deref(), Some("1"), "init adopts sleep");
+    assert_eq!(
+        node_attr(&b, 102, "data-ppid").await.as_deref(),
+        Some("1"),
+        "init adopts sleep"
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }
@@ -351,20 +475,30 @@ async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
     .await;
     open_widget(&b, PAGE).await;
     let width = b.eval("return document.documentElement.clientWidth").await;
-    assert!(width.as_i64().unwrap_or(0) <= 400, "phone width, got {width}");
+    assert!(
+        width.as_i64().unwrap_or(0) <= 400,
+        "phone width, got {width}"
+    );
     choose(&b, "fork-loop").await;
     for _ in 0..3 {
         tap(&b, "#widget-forktree .ft-n-plus").await;
         ready(&b).await;
     }
-    assert_eq!(b.eval("return document.getElementById('ft-n').value").await, "5");
+    assert_eq!(
+        b.eval("return document.getElementById('ft-n').value").await,
+        "5"
+    );
     tap(&b, "#widget-forktree .ft-last").await;
     assert_eq!(counter(&b).await, "ステップ 31 / 31");
     assert_eq!(pids(&b).await.len(), 33, "2^5 = 32 processes plus init");
     let overflow = b
         .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await;
-    assert_eq!(overflow.as_i64(), Some(0), "no sideways page scroll at 360 px");
+    assert_eq!(
+        overflow.as_i64(),
+        Some(0),
+        "no sideways page scroll at 360 px"
+    );
     // The tree keeps a readable size and scrolls inside its own box instead.
     let scale = b
         .eval("const s = document.querySelector('#widget-forktree .ft-treebox svg'); return s.width.baseVal.value / s.viewBox.baseVal.width")
@@ -378,7 +512,11 @@ async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
     let overflow = b
         .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await;
-    assert_eq!(overflow.as_i64(), Some(0), "no sideways page scroll in the quiz mode");
+    assert_eq!(
+        overflow.as_i64(),
+        Some(0),
+        "no sideways page scroll in the quiz mode"
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }

@@ -74,36 +74,89 @@ async fn buttons_step_through_the_fact_sheet_states() {
     assert!(b.text(".hs-isn").await.contains(A), "ISN a shown");
 
     click(&b, "#widget-handshake .hs-next").await;
-    assert_eq!(states(&b).await, pair("SYN-SENT", "SYN-RECEIVED"), "after step 1");
+    assert_eq!(
+        states(&b).await,
+        pair("SYN-SENT", "SYN-RECEIVED"),
+        "after step 1"
+    );
     click(&b, "#widget-handshake .hs-next").await;
-    assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"), "after step 2");
+    assert_eq!(
+        states(&b).await,
+        pair("ESTABLISHED", "SYN-RECEIVED"),
+        "after step 2"
+    );
     // The SYN,ACK's ack is a+1, in the diagram and in the detail panel.
-    assert!(b.text("#widget-handshake [data-hs-seg='1'] .hs-nums").await.contains(&format!("ack={A1}")));
-    assert_eq!(b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await, A1);
-    assert!(b.text("#widget-handshake .hs-detail .hs-explain").await.contains("+1 は SYN の分"));
+    assert!(
+        b.text("#widget-handshake [data-hs-seg='1'] .hs-nums")
+            .await
+            .contains(&format!("ack={A1}"))
+    );
+    assert_eq!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
+            .await,
+        A1
+    );
+    assert!(
+        b.text("#widget-handshake .hs-detail .hs-explain")
+            .await
+            .contains("+1 は SYN の分")
+    );
     click(&b, "#widget-handshake .hs-next").await;
-    assert_eq!(states(&b).await, pair("ESTABLISHED", "ESTABLISHED"), "after step 3");
+    assert_eq!(
+        states(&b).await,
+        pair("ESTABLISHED", "ESTABLISHED"),
+        "after step 3"
+    );
     // The state diagram marks ESTABLISHED for both ends.
-    assert_eq!(b.count("#widget-handshake [data-hs-sd='ESTABLISHED'].hs-sd-client.hs-sd-server").await, 1);
+    assert_eq!(
+        b.count("#widget-handshake [data-hs-sd='ESTABLISHED'].hs-sd-client.hs-sd-server")
+            .await,
+        1
+    );
     // The polite live region (visually hidden) announces the step.
-    let live = b.eval("return document.querySelector('#widget-handshake [aria-live=polite]').textContent").await;
-    assert!(live.as_str().unwrap().starts_with("ステップ 3 / 5"), "{live}");
+    let live = b
+        .eval("return document.querySelector('#widget-handshake [aria-live=polite]').textContent")
+        .await;
+    assert!(
+        live.as_str().unwrap().starts_with("ステップ 3 / 5"),
+        "{live}"
+    );
 
     click(&b, "#widget-handshake .hs-back").await;
-    assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"), "back to step 2");
+    assert_eq!(
+        states(&b).await,
+        pair("ESTABLISHED", "SYN-RECEIVED"),
+        "back to step 2"
+    );
     click(&b, "#widget-handshake .hs-first").await;
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"), "first");
-    assert_eq!(b.count("#widget-handshake .hs-ladder [data-hs-seg]").await, 0, "no arrows at step 0");
+    assert_eq!(
+        b.count("#widget-handshake .hs-ladder [data-hs-seg]").await,
+        0,
+        "no arrows at step 0"
+    );
     // The step list jumps straight to a step.
     click(&b, "#widget-handshake .hs-steps li[data-step='2'] button").await;
     assert_eq!(step(&b).await, "2");
-    assert_eq!(b.count("#widget-handshake .hs-ladder [data-hs-seg]").await, 2);
+    assert_eq!(
+        b.count("#widget-handshake .hs-ladder [data-hs-seg]").await,
+        2
+    );
     click(&b, "#widget-handshake .hs-last").await;
     assert_eq!(step(&b).await, "5");
-    assert!(b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await.contains("3141592754"), "ack=a+101");
+    assert!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
+            .await
+            .contains("3141592754"),
+        "ack=a+101"
+    );
 
     // The static tables are still in the page, folded under 表で見る.
-    assert_eq!(b.count("#widget-handshake details.hs-tables [data-widget-static] table").await, 6);
+    assert_eq!(
+        b.count("#widget-handshake details.hs-tables [data-widget-static] table")
+            .await,
+        6
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.screenshot("widget-handshake-desktop").await;
     b.quit().await;
@@ -113,12 +166,21 @@ async fn buttons_step_through_the_fact_sheet_states() {
 async fn keys_step_inside_the_widget_and_never_turn_the_page() {
     let b = Browser::start().await;
     open_widget(&b, "/topics/tcp").await;
-    b.eval("document.getElementById('widget-handshake').focus(); return 1").await;
+    b.eval("document.getElementById('widget-handshake').focus(); return 1")
+        .await;
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
-    assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"), "→ → is step 2");
+    assert_eq!(
+        states(&b).await,
+        pair("ESTABLISHED", "SYN-RECEIVED"),
+        "→ → is step 2"
+    );
     b.press(keys::LEFT).await;
-    assert_eq!(states(&b).await, pair("SYN-SENT", "SYN-RECEIVED"), "← is step 1");
+    assert_eq!(
+        states(&b).await,
+        pair("SYN-SENT", "SYN-RECEIVED"),
+        "← is step 1"
+    );
     b.press(keys::END).await;
     assert_eq!(step(&b).await, "5");
     assert_eq!(states(&b).await, pair("ESTABLISHED", "ESTABLISHED"));
@@ -126,21 +188,33 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"));
     // ←/→ went to the widget, not to the previous/next topic.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(b.client.current_url().await.expect("url").path(), "/topics/tcp");
+    assert_eq!(
+        b.client.current_url().await.expect("url").path(),
+        "/topics/tcp"
+    );
     // A button inside the widget keeps the keys too.
     click(&b, "#widget-handshake .hs-next").await;
     b.press(keys::RIGHT).await;
     assert_eq!(step(&b).await, "2");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(b.client.current_url().await.expect("url").path(), "/topics/tcp");
+    assert_eq!(
+        b.client.current_url().await.expect("url").path(),
+        "/topics/tcp"
+    );
     // Space on the widget plays from here and pauses again.
-    b.eval("document.getElementById('widget-handshake').focus(); return 1").await;
+    b.eval("document.getElementById('widget-handshake').focus(); return 1")
+        .await;
     b.press(keys::SPACE).await;
     assert_eq!(
         b.eval("return document.querySelector('#widget-handshake .hs-play').getAttribute('aria-pressed')").await,
         "true"
     );
-    wait_for(&b, "document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '3'", "play to reach step 3").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '3'",
+        "play to reach step 3",
+    )
+    .await;
     b.press(keys::SPACE).await;
     assert_eq!(
         b.eval("return document.querySelector('#widget-handshake .hs-play').getAttribute('aria-pressed')").await,
@@ -162,11 +236,28 @@ async fn closed_port_relative_numbers_and_the_hash() {
          s.value = 'closed-port'; s.dispatchEvent(new Event('change')); return 1",
     )
     .await;
-    wait_for(&b, "location.hash.includes('scenario=closed-port')", "the closed-port scenario").await;
+    wait_for(
+        &b,
+        "location.hash.includes('scenario=closed-port')",
+        "the closed-port scenario",
+    )
+    .await;
     click(&b, "#widget-handshake .hs-last").await;
-    assert_eq!(b.text("#widget-handshake .hs-detail [data-hs-field=flags]").await, "RST,ACK");
-    assert!(b.text("#widget-handshake .hs-ladder [data-hs-seg='1'] .hs-flags").await.contains("RST"));
-    assert!(b.text("#widget-handshake .hs-detail .hs-explain").await.contains("ECONNREFUSED"));
+    assert_eq!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=flags]")
+            .await,
+        "RST,ACK"
+    );
+    assert!(
+        b.text("#widget-handshake .hs-ladder [data-hs-seg='1'] .hs-flags")
+            .await
+            .contains("RST")
+    );
+    assert!(
+        b.text("#widget-handshake .hs-detail .hs-explain")
+            .await
+            .contains("ECONNREFUSED")
+    );
     assert_eq!(states(&b).await, pair("CLOSED", "CLOSED"));
 
     // Relative numbering: back to normal, step 2, the SYN,ACK acknowledges 1.
@@ -175,14 +266,28 @@ async fn closed_port_relative_numbers_and_the_hash() {
          s.value = 'normal'; s.dispatchEvent(new Event('change')); return 1",
     )
     .await;
-    wait_for(&b, "location.hash.includes('scenario=normal')", "the normal scenario").await;
+    wait_for(
+        &b,
+        "location.hash.includes('scenario=normal')",
+        "the normal scenario",
+    )
+    .await;
     click(&b, "#widget-handshake .hs-relative").await;
-    wait_for(&b, "location.hash.includes('relative=1')", "relative numbers").await;
+    wait_for(
+        &b,
+        "location.hash.includes('relative=1')",
+        "relative numbers",
+    )
+    .await;
     click(&b, "#widget-handshake .hs-next").await;
     click(&b, "#widget-handshake .hs-next").await;
     let nums = b.text("#widget-handshake [data-hs-seg='1'] .hs-nums").await;
     assert!(nums.ends_with("ack=1"), "SYN,ACK label {nums:?}");
-    assert_eq!(b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await, "1");
+    assert_eq!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
+            .await,
+        "1"
+    );
     assert_eq!(b.text("#widget-handshake .hs-relative").await, "相対番号");
     assert_eq!(
         b.eval("return document.querySelector('#widget-handshake .hs-relative').getAttribute('aria-pressed')").await,
@@ -200,19 +305,39 @@ async fn closed_port_relative_numbers_and_the_hash() {
     )
     .await;
     assert_eq!(step(&b).await, "2");
-    assert_eq!(b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await, "1");
+    assert_eq!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
+            .await,
+        "1"
+    );
     click(&b, "#widget-handshake .hs-relative").await;
-    wait_for(&b, "!location.hash.includes('relative=1')", "absolute numbers").await;
-    let ack = b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await;
+    wait_for(
+        &b,
+        "!location.hash.includes('relative=1')",
+        "absolute numbers",
+    )
+    .await;
+    let ack = b
+        .text("#widget-handshake .hs-detail [data-hs-field=ack]")
+        .await;
     assert_ne!(ack, A1, "a new ISN gives another a+1");
 
     // The hash holds everything: a reload shows the same scenario, seed, step and numbers.
     let hash = b.eval("return location.hash").await;
-    assert!(hash.as_str().unwrap().starts_with("#w=handshake&scenario=normal&seed="), "{hash}");
+    assert!(
+        hash.as_str()
+            .unwrap()
+            .starts_with("#w=handshake&scenario=normal&seed="),
+        "{hash}"
+    );
     b.open("/").await;
     open_widget(&b, &format!("/topics/tcp{}", hash.as_str().unwrap())).await;
     assert_eq!(step(&b).await, "2");
-    assert_eq!(b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await, ack);
+    assert_eq!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
+            .await,
+        ack
+    );
     assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"));
     b.client.refresh().await.expect("reload");
     wait_for(
@@ -221,18 +346,29 @@ async fn closed_port_relative_numbers_and_the_hash() {
         "the widget after reload",
     )
     .await;
-    assert_eq!(b.text("#widget-handshake .hs-detail [data-hs-field=ack]").await, ack);
+    assert_eq!(
+        b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
+            .await,
+        ack
+    );
     assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"));
     // The widget was scrolled into view.
     let top = b
         .eval("return document.getElementById('widget-handshake').getBoundingClientRect().top")
         .await;
-    assert!(top.as_f64().unwrap().abs() < 200.0, "widget scrolled into view, top = {top}");
+    assert!(
+        top.as_f64().unwrap().abs() < 200.0,
+        "widget scrolled into view, top = {top}"
+    );
 
     // A hash with a bad value shows the server's message and still loads a scenario.
     b.open("/").await;
     open_widget(&b, "/topics/tcp#w=handshake&scenario=bogus&seed=0&step=1").await;
-    assert!(b.text("#widget-handshake .hs-error").await.contains("bogus"));
+    assert!(
+        b.text("#widget-handshake .hs-error")
+            .await
+            .contains("bogus")
+    );
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"));
     b.quit().await;
 }
@@ -245,29 +381,55 @@ async fn predict_mode_grades_on_the_server() {
     click(&b, "#widget-handshake .hs-predict-toggle").await;
     // The question is about the SYN,ACK (step 2); its arrow is not drawn yet, only a placeholder.
     assert!(b.text("#widget-handshake .hs-q").await.contains("SYN,ACK"));
-    assert_eq!(b.count("#widget-handshake .hs-ladder [data-hs-seg='1'].hs-pending").await, 1);
+    assert_eq!(
+        b.count("#widget-handshake .hs-ladder [data-hs-seg='1'].hs-pending")
+            .await,
+        1
+    );
     assert!(!b.text("#widget-handshake .hs-ladder").await.contains(A1));
     assert_eq!(
-        b.eval("return document.querySelector('#widget-handshake .hs-pfield').value").await,
+        b.eval("return document.querySelector('#widget-handshake .hs-pfield').value")
+            .await,
         "ack"
     );
     // A wrong answer (the ISN itself, forgetting the +1): marked wrong, with the expected value.
     click(&b, "#widget-handshake .hs-answer").await;
     b.press(A).await;
     b.press(keys::ENTER).await;
-    wait_for(&b, "document.querySelector('#widget-handshake .hs-feedback:not([hidden])')", "feedback").await;
-    assert!(b.text("#widget-handshake .hs-verdict").await.contains("不正解"));
+    wait_for(
+        &b,
+        "document.querySelector('#widget-handshake .hs-feedback:not([hidden])')",
+        "feedback",
+    )
+    .await;
+    assert!(
+        b.text("#widget-handshake .hs-verdict")
+            .await
+            .contains("不正解")
+    );
     assert_eq!(b.text("#widget-handshake [data-hs-expected]").await, A1);
-    assert!(b.text("#widget-handshake .hs-feedback .hs-explain").await.contains("+1 は SYN の分"));
+    assert!(
+        b.text("#widget-handshake .hs-feedback .hs-explain")
+            .await
+            .contains("+1 は SYN の分")
+    );
     // The step is then revealed.
     assert_eq!(step(&b).await, "2");
     assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"));
     // Next question: the client's ACK; answer it right (b+1). Focus stayed in the answer box.
-    assert!(b.text("#widget-handshake .hs-q").await.contains("ステップ 3"));
+    assert!(
+        b.text("#widget-handshake .hs-q")
+            .await
+            .contains("ステップ 3")
+    );
     b.press(B1).await;
     b.press(keys::ENTER).await;
     wait_for(&b, "document.querySelector('#widget-handshake .hs-verdict')?.textContent.includes('正解') && document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '3'", "the second verdict").await;
-    assert!(b.text("#widget-handshake .hs-verdict").await.starts_with("✓ 正解"));
+    assert!(
+        b.text("#widget-handshake .hs-verdict")
+            .await
+            .starts_with("✓ 正解")
+    );
     assert_eq!(b.count("#widget-handshake [data-hs-expected]").await, 0);
     assert_eq!(states(&b).await, pair("ESTABLISHED", "ESTABLISHED"));
     // A state question: pick the server's state after the data segment.
@@ -282,9 +444,24 @@ async fn predict_mode_grades_on_the_server() {
     )
     .await;
     click(&b, "#widget-handshake .hs-check").await;
-    wait_for(&b, "document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '4'", "step 4").await;
-    assert!(b.text("#widget-handshake .hs-verdict").await.starts_with("✓ 正解"));
-    assert!(b.eval("return location.hash").await.as_str().unwrap().contains("predict=1"));
+    wait_for(
+        &b,
+        "document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '4'",
+        "step 4",
+    )
+    .await;
+    assert!(
+        b.text("#widget-handshake .hs-verdict")
+            .await
+            .starts_with("✓ 正解")
+    );
+    assert!(
+        b.eval("return location.hash")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("predict=1")
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.screenshot("widget-handshake-predict").await;
     b.quit().await;
@@ -297,7 +474,11 @@ async fn phone_width_has_no_sideways_scroll() {
         ..Options::default()
     })
     .await;
-    open_widget(&b, "/topics/tcp#w=handshake&scenario=simultaneous-open&seed=0&step=4").await;
+    open_widget(
+        &b,
+        "/topics/tcp#w=handshake&scenario=simultaneous-open&seed=0&step=4",
+    )
+    .await;
     assert_eq!(states(&b).await, pair("ESTABLISHED", "ESTABLISHED"));
     let overflow = b
         .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -306,7 +487,10 @@ async fn phone_width_has_no_sideways_scroll() {
     let ladder = b
         .eval("return document.querySelector('#widget-handshake .hs-ladder').getBoundingClientRect().width")
         .await;
-    assert!(ladder.as_f64().unwrap() <= 360.0 && ladder.as_f64().unwrap() > 250.0, "ladder {ladder}");
+    assert!(
+        ladder.as_f64().unwrap() <= 360.0 && ladder.as_f64().unwrap() > 250.0,
+        "ladder {ladder}"
+    );
     b.screenshot("widget-handshake-phone").await;
     b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1")
         .await;
@@ -319,28 +503,55 @@ async fn phone_width_has_no_sideways_scroll() {
 async fn lost_segments_timeline_and_close_in_the_dark_theme() {
     let b = Browser::start().await;
     click_theme_dark(&b).await;
-    open_widget(&b, "/topics/tcp#w=handshake&scenario=lost-syn&seed=0&step=2").await;
+    open_widget(
+        &b,
+        "/topics/tcp#w=handshake&scenario=lost-syn&seed=0&step=2",
+    )
+    .await;
     // Two lost SYNs: arrows that stop midway with ✗; the server never left LISTEN.
-    assert_eq!(b.count("#widget-handshake .hs-ladder .hs-seg.hs-lost").await, 2);
+    assert_eq!(
+        b.count("#widget-handshake .hs-ladder .hs-seg.hs-lost")
+            .await,
+        2
+    );
     assert_eq!(b.count("#widget-handshake .hs-ladder .hs-x").await, 2);
     assert_eq!(states(&b).await, pair("SYN-SENT", "LISTEN"));
     let times = b.text("#widget-handshake .hs-ladder").await;
     assert!(times.contains("t=1 秒"), "1 s backoff in {times:?}");
     click(&b, "#widget-handshake .hs-next").await;
-    assert!(b.text("#widget-handshake .hs-ladder").await.contains("t=3 秒"), "then 2 s more");
+    assert!(
+        b.text("#widget-handshake .hs-ladder")
+            .await
+            .contains("t=3 秒"),
+        "then 2 s more"
+    );
     assert_eq!(states(&b).await, pair("SYN-SENT", "SYN-RECEIVED"));
-    b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1").await;
+    b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1")
+        .await;
     b.screenshot("widget-handshake-lost-syn-dark").await;
 
     b.open("/").await;
     open_widget(&b, "/topics/tcp#w=handshake&scenario=close&seed=0&step=4").await;
     assert_eq!(states(&b).await, pair("TIME-WAIT", "CLOSED"));
-    assert_eq!(b.count("#widget-handshake [data-hs-sd='TIME-WAIT'].hs-sd-client").await, 1);
-    assert!(b.text("#widget-handshake .hs-detail .hs-explain").await.contains("2×MSL"));
+    assert_eq!(
+        b.count("#widget-handshake [data-hs-sd='TIME-WAIT'].hs-sd-client")
+            .await,
+        1
+    );
+    assert!(
+        b.text("#widget-handshake .hs-detail .hs-explain")
+            .await
+            .contains("2×MSL")
+    );
     click(&b, "#widget-handshake .hs-next").await;
     assert_eq!(states(&b).await, pair("CLOSED", "CLOSED"));
-    assert!(b.text("#widget-handshake .hs-ladder .hs-timer").await.contains("2MSL"));
-    b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1").await;
+    assert!(
+        b.text("#widget-handshake .hs-ladder .hs-timer")
+            .await
+            .contains("2MSL")
+    );
+    b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1")
+        .await;
     b.screenshot("widget-handshake-close-dark").await;
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
@@ -349,7 +560,10 @@ async fn lost_segments_timeline_and_close_in_the_dark_theme() {
 /// Switches the site to the dark theme (the toggle sets a cookie the server reads).
 async fn click_theme_dark(b: &Browser) {
     b.open("/").await;
-    if b.eval("return getComputedStyle(document.documentElement).colorScheme").await != "dark" {
+    if b.eval("return getComputedStyle(document.documentElement).colorScheme")
+        .await
+        != "dark"
+    {
         b.click("[data-theme-toggle]").await;
     }
 }

@@ -24,7 +24,9 @@ pub async fn app_with(source: &ContentSource) -> TestApp {
         .await
         .expect("open db");
     let content = infra_dojo::load_content(source).expect("content loads");
-    let state = infra_dojo::build_state(db, content, Default::default()).await.expect("state");
+    let state = infra_dojo::build_state(db, content, Default::default())
+        .await
+        .expect("state");
     TestApp {
         router: infra_dojo::app(state.clone()),
         state,
@@ -97,7 +99,10 @@ pub struct Client<'a> {
 
 impl TestApp {
     pub fn client(&self) -> Client<'_> {
-        Client { app: self, cookie: std::sync::Mutex::new(None) }
+        Client {
+            app: self,
+            cookie: std::sync::Mutex::new(None),
+        }
     }
 }
 
@@ -105,14 +110,26 @@ impl TestApp {
 pub fn form_encode(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-_.*".contains(&b) { (b as char).to_string() } else if b == b' ' { "+".into() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.*".contains(&b) {
+                    (b as char).to_string()
+                } else if b == b' ' {
+                    "+".into()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect()
     };
-    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 impl Client<'_> {
-    async fn send(&self, mut req: Request<Body>) -> Reply {
+    pub async fn send(&self, mut req: Request<Body>) -> Reply {
         if let Some(cookie) = self.cookie.lock().unwrap().clone() {
             req.headers_mut().insert("cookie", cookie.parse().unwrap());
         }
@@ -125,7 +142,8 @@ impl Client<'_> {
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn post_form(&self, uri: &str, pairs: &[(&str, &str)]) -> Reply {
@@ -137,18 +155,36 @@ impl Client<'_> {
     }
 
     pub async fn post_json(&self, uri: &str, json: &serde_json::Value) -> Reply {
-        let req = Request::post(uri).header("content-type", "application/json").body(Body::from(json.to_string())).unwrap();
+        let req = Request::post(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(json.to_string()))
+            .unwrap();
         self.send(req).await
     }
 
     /// The CSRF token of the first form on a page.
     pub async fn csrf(&self, uri: &str) -> String {
-        self.get(uri).await.attrs("input[name=csrf]", "value").into_iter().next().unwrap_or_else(|| panic!("no csrf on {uri}"))
+        self.get(uri)
+            .await
+            .attrs("input[name=csrf]", "value")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no csrf on {uri}"))
     }
 
     /// Signs up (and so signs in) a learner.
     pub async fn sign_up(&self, name: &str) -> Reply {
         let csrf = self.csrf("/signup").await;
-        self.post_form("/signup", &[("csrf", &csrf), ("name", name), ("display_name", &format!("{name} さん")), ("password", "correct horse battery"), ("next", "/me")]).await
+        self.post_form(
+            "/signup",
+            &[
+                ("csrf", &csrf),
+                ("name", name),
+                ("display_name", &format!("{name} さん")),
+                ("password", "correct horse battery"),
+                ("next", "/me"),
+            ],
+        )
+        .await
     }
 }

@@ -794,11 +794,11 @@ export function mount(section) {
   function makeChoices(s, prev, k) {
     const rand = rng(k * 7919 + st.scenario.length * 31 + st.n + st.seed);
     const all = [];
+    // Any running process could have called any of the four, so even a one-process tree offers four.
     for (const p of prev.filter((x) => x.state === "running")) {
-      all.push({ action: "fork", pid: p.pid }, { action: "exit", pid: p.pid });
-      if (prev.some((c) => c.ppid === p.pid && c.state !== "exited")) all.push({ action: "wait", pid: p.pid });
-      if (s.action === "exec") all.push({ action: "exec", pid: p.pid });
+      for (const action of ["fork", "exit", "wait", "exec"]) all.push({ action, pid: p.pid });
     }
+
     const me = prev.find((x) => x.pid === s.pid);
     const near = (c) => c.pid === s.child || prev.some((x) => x.pid === c.pid && (x.ppid === s.pid || x.pid === me?.ppid));
     const score = (c) => (c.action === s.action ? (near(c) ? 0 : 2) : c.pid === s.pid ? 1 : 3) + rand();

@@ -1,0 +1,563 @@
+//! `infra-dojo demo-seed`: a demo instructor, a class of synthetic learners and a few weeks of attempts, so
+//! a newcomer sees a full instructor view in one command. Everything is named as demo data (デモ…).
+//!
+//! The answers are not random strings: each learner has an ability, each question a difficulty, and the
+//! chance of a right answer grows with ability, ease and practice. A wrong answer picks a real wrong option
+//! (or a known wrong value), and every response goes through the real presenter and grader, so the stored
+//! answers, misconception tags and scores are what the quiz itself would have stored. Progress is the
+//! Leitner schedule replayed over each learner's answers, written in bulk: thousands of learners load in
+//! seconds, in one transaction (all or nothing). Seeding is idempotent: a second run finds the demo class
+//! and writes nothing.
+
+use crate::content::Course;
+use crate::quiz::bank::{Bank, Kind, Question};
+use crate::quiz::grade::{self, Response};
+use crate::quiz::present::question_seed;
+use crate::quiz::schedule;
+use crate::store::class_stats::bulk;
+use crate::store::quiz::NewAnswer;
+use crate::widgets::handshake;
+use crate::widgets::rng::Rng;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+
+/// The demo instructor's login name.
+pub const TEACHER_NAME: &str = "demo-teacher";
+/// The demo instructor's display name.
+pub const TEACHER_DISPLAY_NAME: &str = "デモ講師";
+/// The password of every demo account (it is demo data: never use it for anything real).
+pub const PASSWORD: &str = "demo-password";
+/// The demo class's name.
+pub const CLASS_NAME: &str = "デモクラス（デモデータ）";
+
+const DAY: i64 = 86_400;
+const JST: i64 = 9 * 3600;
+/// Learners written per batch of attempts (bounded memory for large classes).
+const LEARNERS_PER_BATCH: usize = 200;
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub learners: usize,
+    /// Attempts per learner.
+    pub attempts: usize,
+    /// Seeds the whole data set: the same seed gives the same learners and answers.
+    pub seed: u64,
+    /// "Now" for the timeline (unix seconds): attempts fall in the four weeks before it.
+    pub now: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            learners: 30,
+            attempts: 20,
+            seed: 20_240_401,
+            now: crate::store::now(),
+        }
+    }
+}
+
+/// What seeding did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created {
+        class_id: i64,
+        join_code: String,
+        learners: usize,
+        attempts: usize,
+        answers: usize,
+        widget_answers: usize,
+    },
+    /// The demo class was already there: nothing was written.
+    AlreadyThere { class_id: i64 },
+}
+
+/// A learner's name: `demo-01`… (wider when there are 100 or more).
+pub fn learner_name(i: usize, count: usize) -> (String, String) {
+    let width = count.to_string().len().max(2);
+    (
+        format!("demo-{:0width$}", i + 1),
+        format!("デモ受講者{:0width$}", i + 1),
+    )
+}
+
+/// A uniform number in [0, 1).
+fn unit(rng: &mut Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Roughly normal (sum of uniforms), mean 0, sd 1.
+fn normal(rng: &mut Rng) -> f64 {
+    (0..12).map(|_| unit(rng)).sum::<f64>() - 6.0
+}
+
+/// A stable difficulty in [-1.2, 1.2] for a question id (generated questions a little harder).
+fn difficulty(q: &Question) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in q.id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let base = (h % 2401) as f64 / 1000.0 - 1.2;
+    if matches!(q.kind, Kind::Generated { .. }) {
+        base + 0.4
+    } else {
+        base
+    }
+}
+
+fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// Picks an index with the given weights (at least one positive).
+fn weighted(rng: &mut Rng, weights: &[u64]) -> usize {
+    let total: u64 = weights.iter().sum();
+    let mut r = rng.below(total.max(1));
+    for (i, &w) in weights.iter().enumerate() {
+        if r < w {
+            return i;
+        }
+        r -= w;
+    }
+    0
+}
+
+/// A response meant to be right, or a realistic wrong one (a real wrong option, a known wrong value).
+fn respond(q: &Question, attempt_seed: u64, right: bool, rng: &mut Rng) -> Response {
+    if !right && rng.below(40) == 0 {
+        return Response::Blank;
+    }
+    match &q.kind {
+        Kind::Single { options } | Kind::Multiple { options } => {
+            let correct: Vec<usize> = (0..options.len()).filter(|&i| options[i].correct).collect();
+            let wrong: Vec<usize> = (0..options.len())
+                .filter(|&i| !options[i].correct)
+                .collect();
+            if right || wrong.is_empty() {
+                return Response::Choice(correct);
+            }
+            // Options with a misconception tag are the tempting ones.
+            let weights: Vec<u64> = wrong
+                .iter()
+                .map(|&i| {
+                    if options[i].misconception.is_some() {
+                        3
+                    } else {
+                        1
+                    }
+                })
+                .collect();
+            let pick = wrong[weighted(rng, &weights)];
+            match q.kind {
+                Kind::Multiple { .. } if correct.len() > 1 && rng.below(2) == 0 => {
+                    let drop = rng.below(correct.len() as u64) as usize;
+                    Response::Choice(
+                        correct
+                            .iter()
+                            .enumerate()
+                            .filter(|(k, _)| *k != drop)
+                            .map(|(_, &i)| i)
+                            .collect(),
+                    )
+                }
+                Kind::Multiple { .. } => {
+                    let mut chosen = correct.clone();
+                    chosen.push(pick);
+                    Response::Choice(chosen)
+                }
+                _ => Response::Choice(vec![pick]),
+            }
+        }
+        Kind::Order { items, .. } => {
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            if !right && items.len() > 1 {
+                let at = rng.below(items.len() as u64 - 1) as usize;
+                order.swap(at, at + 1);
+            }
+            Response::Order(order)
+        }
+        Kind::Numeric { answer, wrong, .. } => {
+            if right {
+                Response::Text(format_number(*answer))
+            } else if !wrong.is_empty() && rng.below(5) != 0 {
+                Response::Text(wrong[rng.below(wrong.len() as u64) as usize].value.clone())
+            } else {
+                Response::Text(format_number(answer + 1.0))
+            }
+        }
+        Kind::Text { answers, wrong } => {
+            if right {
+                Response::Text(answers.first().cloned().unwrap_or_default())
+            } else if !wrong.is_empty() && rng.below(5) != 0 {
+                Response::Text(wrong[rng.below(wrong.len() as u64) as usize].value.clone())
+            } else {
+                Response::Text("わからない".into())
+            }
+        }
+        Kind::Generated { generator } => {
+            let answer = generator
+                .instance(question_seed(attempt_seed, &q.id))
+                .answer;
+            let given = if right {
+                answer
+            } else if rng.below(2) == 0 {
+                answer.saturating_sub(1)
+            } else {
+                answer + 1
+            };
+            Response::Text(given.to_string())
+        }
+    }
+}
+
+/// One learner's made-up habits.
+struct Learner {
+    user_id: i64,
+    ability: f64,
+    /// A topic this learner finds especially hard (index into the topics with questions).
+    weak_topic: usize,
+    /// Stopped a while ago: no attempt in the last 9 days.
+    dropped_out: bool,
+    /// Was answering a few minutes ago (so the live panel shows something).
+    active_now: bool,
+    /// Topics reached per attempt.
+    pace: f64,
+}
+
+/// The attempt times of a learner, ascending: daytime in Japan, over the last four weeks.
+fn timeline(rng: &mut Rng, learner: &Learner, count: usize, now: i64) -> Vec<i64> {
+    let (from_day, to_day) = if learner.dropped_out {
+        (28, 10)
+    } else {
+        (28, 0)
+    };
+    let mut times: Vec<i64> = (0..count)
+        .map(|_| {
+            let days_ago = to_day + rng.below((from_day - to_day) as u64) as i64;
+            // 9:00–22:00 Japan time on that day.
+            let day_start = (now + JST).div_euclid(DAY) * DAY - JST - days_ago * DAY;
+            let t = day_start + 9 * 3600 + rng.below(13 * 3600) as i64;
+            t.min(now - 900)
+        })
+        .collect();
+    times.sort_unstable();
+    if learner.active_now
+        && let Some(last) = times.last_mut()
+    {
+        *last = now - 60 - rng.below(420) as i64;
+    }
+    times.sort_unstable();
+    times
+}
+
+/// A learner's progress state for one question while replaying.
+#[derive(Clone)]
+struct State {
+    box_number: i64,
+    due_at: i64,
+    seen: i64,
+    correct: i64,
+    last_correct: bool,
+    last_at: i64,
+    topic: String,
+}
+
+/// Creates the demo instructor, class, learners and their history (see the module comment).
+pub async fn seed(
+    pool: &SqlitePool,
+    course: &Course,
+    bank: &Bank,
+    options: &Options,
+) -> anyhow::Result<Outcome> {
+    if let Some(teacher) = crate::store::users::by_name(pool, TEACHER_NAME).await? {
+        anyhow::ensure!(
+            teacher.is_instructor(),
+            "ユーザー名 {TEACHER_NAME} は講師ではないアカウントに使われています。別のデータベース（--db）を指定してください。"
+        );
+        let class = crate::store::classes::owned_named(pool, teacher.user_id, CLASS_NAME).await?;
+        return match class {
+            Some(class) => Ok(Outcome::AlreadyThere {
+                class_id: class.class_id,
+            }),
+            None => anyhow::bail!(
+                "{TEACHER_NAME} はいますが「{CLASS_NAME}」がありません。デモデータが途中で消されたようです。別のデータベース（--db）を指定してください。"
+            ),
+        };
+    }
+    anyhow::ensure!(options.learners <= 10_000, "--learners は 10000 人までです");
+    anyhow::ensure!(options.attempts <= 500, "--attempts は 500 回までです");
+    let topics: Vec<&str> = course
+        .topics
+        .iter()
+        .map(|t| t.slug.as_str())
+        .filter(|s| !bank.topic(s).is_empty())
+        .collect();
+    anyhow::ensure!(!topics.is_empty(), "問題のあるトピックがありません");
+
+    let password_hash = crate::auth::password::hash_blocking(PASSWORD.to_string()).await?;
+    let join_code = crate::web::instructor::new_join_code().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = options.now;
+    let mut rng = Rng::new(options.seed);
+
+    let mut tx = pool.begin().await?;
+    let teacher_id = bulk::insert_user(
+        &mut tx,
+        TEACHER_NAME,
+        TEACHER_DISPLAY_NAME,
+        &password_hash,
+        "instructor",
+        now - 35 * DAY,
+    )
+    .await?;
+    let class_id =
+        bulk::insert_class(&mut tx, teacher_id, CLASS_NAME, &join_code, now - 35 * DAY).await?;
+    let mut learners = Vec::with_capacity(options.learners);
+    for i in 0..options.learners {
+        let (name, display_name) = learner_name(i, options.learners);
+        let user_id = match bulk::insert_user(
+            &mut tx,
+            &name,
+            &display_name,
+            &password_hash,
+            "learner",
+            now - 30 * DAY,
+        )
+        .await
+        {
+            Ok(id) => id,
+            Err(e) if crate::store::is_unique_violation(&e) => {
+                anyhow::bail!(
+                    "ユーザー名 {name} はすでに使われています。デモデータは空のデータベースか別の --db に作ってください。"
+                )
+            }
+            Err(e) => return Err(e.into()),
+        };
+        bulk::insert_member(&mut tx, class_id, user_id, now - 29 * DAY + i as i64 * 60).await?;
+        let dropped_out = rng.below(10) == 0;
+        learners.push(Learner {
+            user_id,
+            ability: normal(&mut rng) * 0.9,
+            weak_topic: rng.below(topics.len() as u64) as usize,
+            dropped_out,
+            active_now: !dropped_out && rng.below(10) == 0,
+            pace: 0.33 + unit(&mut rng) * 0.34,
+        });
+    }
+
+    let handshake = handshake::simulate(&handshake::Params {
+        scenario: handshake::Scenario::Normal,
+        seed: 0,
+        relative: false,
+    });
+    let (mut attempt_total, mut answer_total, mut widget_total) = (0, 0, 0);
+    for batch in learners.chunks(LEARNERS_PER_BATCH) {
+        let mut attempts = Vec::new();
+        let mut progress = Vec::new();
+        let mut widgets = Vec::new();
+        for learner in batch {
+            let mut states: HashMap<String, State> = HashMap::new();
+            let times = timeline(&mut rng, learner, options.attempts, now);
+            let mut previous: Option<usize> = None;
+            for (k, &at) in times.iter().enumerate() {
+                // The learner moves through the course at their own pace (a topic every 1.5–3 attempts), and
+                // mostly takes the topic reached, sometimes retries the last quiz or looks back.
+                let reached = ((k as f64 * learner.pace) as usize).min(topics.len() - 1);
+                let t = match (rng.below(20), previous) {
+                    (0..=10, _) | (_, None) => reached,
+                    (11..=15, Some(p)) => p,
+                    _ => rng.below(reached as u64 + 1) as usize,
+                };
+                previous = Some(t);
+                let topic = topics[t];
+                let attempt_seed = rng.next_u64() >> 1;
+                let mut answers = Vec::new();
+                for (position, q) in bank.topic(topic).iter().enumerate() {
+                    let seen = states.get(&q.id).map_or(0, |s| s.seen);
+                    let weak = if t == learner.weak_topic { 1.3 } else { 0.0 };
+                    let logit = 0.9 + learner.ability - difficulty(q) - weak + 0.45 * seen as f64;
+                    let p = 1.0 / (1.0 + (-logit).exp());
+                    let response = respond(q, attempt_seed, unit(&mut rng) < p, &mut rng);
+                    let graded = grade::grade(q, attempt_seed, &response)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", q.id))?;
+                    let time_ms = 4_000
+                        + rng.below(20_000) as i64
+                        + if graded.correct {
+                            0
+                        } else {
+                            rng.below(25_000) as i64
+                        };
+                    let (box_number, due_at) =
+                        schedule::next(states.get(&q.id).map(|s| s.box_number), graded.correct, at);
+                    let state = states.entry(q.id.clone()).or_insert_with(|| State {
+                        box_number,
+                        due_at,
+                        seen: 0,
+                        correct: 0,
+                        last_correct: false,
+                        last_at: at,
+                        topic: topic.to_string(),
+                    });
+                    state.box_number = box_number;
+                    state.due_at = due_at;
+                    state.seen += 1;
+                    state.correct += i64::from(graded.correct);
+                    state.last_correct = graded.correct;
+                    state.last_at = at;
+                    answers.push(NewAnswer {
+                        question_id: q.id.clone(),
+                        position: position as i64,
+                        response: serde_json::to_string(&response)?,
+                        correct: graded.correct,
+                        misconception: graded.misconception,
+                        time_ms,
+                    });
+                }
+                answer_total += answers.len();
+                attempts.push(bulk::Attempt {
+                    token: format!("demo-{}-{k}", learner.user_id),
+                    user_id: learner.user_id,
+                    topic: topic.to_string(),
+                    seed: attempt_seed as i64,
+                    duration_ms: answers.iter().map(|a| a.time_ms).sum(),
+                    created_at: at,
+                    answers,
+                });
+            }
+            progress.extend(states.into_iter().map(|(question_id, s)| bulk::Progress {
+                user_id: learner.user_id,
+                question_id,
+                topic: s.topic,
+                box_number: s.box_number,
+                due_at: s.due_at,
+                seen: s.seen,
+                correct: s.correct,
+                last_correct: s.last_correct,
+                last_at: s.last_at,
+            }));
+            widgets.extend(handshake_predictions(
+                &mut rng,
+                learner,
+                &handshake,
+                times.first().copied().unwrap_or(now - DAY),
+            ));
+        }
+        attempt_total += attempts.len();
+        widget_total += widgets.len();
+        bulk::insert_attempts(&mut tx, &attempts).await?;
+        bulk::upsert_progress(&mut tx, &progress).await?;
+        bulk::insert_widget_answers(&mut tx, &widgets).await?;
+    }
+    tx.commit().await?;
+    Ok(Outcome::Created {
+        class_id,
+        join_code,
+        learners: learners.len(),
+        attempts: attempt_total,
+        answers: answer_total,
+        widget_answers: widget_total,
+    })
+}
+
+/// A learner's predictions in the handshake stepper (the "normal" scenario): each step's seq, ack and
+/// both states, with the mistakes people make (ack = seq, off by one, a state one step early or late),
+/// graded by the widget model itself.
+fn handshake_predictions(
+    rng: &mut Rng,
+    learner: &Learner,
+    h: &handshake::Handshake,
+    at: i64,
+) -> Vec<bulk::WidgetAnswer> {
+    use handshake::{Field, TcpState};
+    let mut out = Vec::new();
+    let steps = h.steps.len().min(4);
+    for step in 0..steps {
+        let s = &h.steps[step];
+        for field in Field::ALL {
+            // The SYN+ACK's ack and the server's state after the SYN are where people slip.
+            let hard = match (step, field) {
+                (1, Field::Ack) | (0, Field::ServerState) | (2, Field::ServerState) => 1.4,
+                (_, Field::Seq) | (_, Field::Ack) => 0.5,
+                _ => 0.0,
+            };
+            let p = 1.0 / (1.0 + (-(1.1 + learner.ability - hard)).exp());
+            let right = unit(rng) < p;
+            let answer = match field {
+                Field::Seq | Field::Ack => {
+                    let value = if field == Field::Seq { s.seq } else { s.ack };
+                    match (right, value) {
+                        (true, Some(v)) => v.to_string(),
+                        (true, None) => "なし".into(),
+                        (false, Some(v)) if field == Field::Ack && rng.below(2) == 0 => {
+                            s.seq.unwrap_or(v).to_string()
+                        }
+                        (false, Some(v)) => v.wrapping_sub(1).to_string(),
+                        (false, None) => "0".into(),
+                    }
+                }
+                Field::ClientState | Field::ServerState => {
+                    let value = if field == Field::ClientState {
+                        s.client_state
+                    } else {
+                        s.server_state
+                    };
+                    if right {
+                        value.as_str().to_string()
+                    } else {
+                        let confusions = [
+                            TcpState::SynSent,
+                            TcpState::SynReceived,
+                            TcpState::Established,
+                            TcpState::Listen,
+                        ];
+                        let others: Vec<TcpState> =
+                            confusions.into_iter().filter(|c| *c != value).collect();
+                        others[rng.below(others.len() as u64) as usize]
+                            .as_str()
+                            .to_string()
+                    }
+                }
+            };
+            let Ok(verdict) = handshake::predict_check(h, step, field, &answer) else {
+                continue;
+            };
+            out.push(bulk::WidgetAnswer {
+                user_id: learner.user_id,
+                widget: "handshake".into(),
+                scenario: h.scenario.name().into(),
+                step: step as i64,
+                field: field.name().into(),
+                answer,
+                correct: verdict.correct,
+                created_at: at + 60 * (step as i64 * 4 + 1),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_padded_to_the_class_size() {
+        assert_eq!(
+            learner_name(0, 30),
+            ("demo-01".to_string(), "デモ受講者01".to_string())
+        );
+        assert_eq!(learner_name(41, 2000).0, "demo-0042");
+    }
+
+    #[test]
+    fn weighted_choice_stays_in_range() {
+        let mut rng = Rng::new(1);
+        for _ in 0..100 {
+            assert!(weighted(&mut rng, &[1, 3, 0, 2]) != 2);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+// infra-dojo instructor overview: keeps the "いまの回答状況" panel current by polling live.json every 5 s
+// while the tab is visible. Without this script the panel shows the counts at page load and a reload link.
+
+const POLL_MS = 5000;
+const panel = document.querySelector("[data-live-url]");
+
+if (panel) {
+  const url = panel.dataset.liveUrl;
+  const summary = panel.querySelector("[data-live-summary]");
+  const updated = panel.querySelector("[data-live-updated]");
+  const questions = panel.querySelector("[data-live-questions]");
+  const topics = panel.querySelector("[data-live-topics]");
+  const auto = panel.querySelector("[data-live-auto]");
+  const restart = panel.querySelector("[data-live-restart]");
+  const rolling = panel.querySelector("[data-live-window]");
+  // null: the rolling last 10 minutes; a number: count from that server time on.
+  let since = null;
+  let lastServerTime = Number(panel.dataset.since) || null;
+  let timer = null;
+  let previous = new Map();
+
+  const cell = (text, className) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  };
+
+  const render = (data) => {
+    lastServerTime = data.server_time;
+    summary.textContent = data.summary;
+    updated.textContent = data.updated;
+    const seen = new Map();
+    const qRows = data.questions.map((q) => {
+      const tr = document.createElement("tr");
+      tr.dataset.question = q.question_id;
+      tr.append(cell(q.topic_title), cell(q.label), cell(`${q.attempted} 人`, "num"), cell(`${q.correct} 人`, "num"));
+      const key = `${q.attempted}/${q.correct}`;
+      if (previous.size > 0 && previous.get(q.question_id) !== key) tr.classList.add("is-new");
+      seen.set(q.question_id, key);
+      return tr;
+    });
+    questions.replaceChildren(...qRows);
+    previous = seen;
+    topics.replaceChildren(
+      ...data.topics.map((t) => {
+        const tr = document.createElement("tr");
+        tr.dataset.topic = t.topic;
+        tr.append(cell(t.title), cell(`${t.learners} 人`, "num"), cell(`${t.attempts} 回`, "num"), cell(`${t.correct} / ${t.answers} 問`, "num"));
+        return tr;
+      }),
+    );
+  };
+
+  const poll = async () => {
+    const target = since === null ? url : `${url}?since=${since}`;
+    try {
+      const response = await fetch(target, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      // An expired session is redirected to the login page, which is not JSON: say so and stop asking.
+      if (response.redirected || !(response.headers.get("Content-Type") || "").includes("application/json")) {
+        auto.textContent = "ログインの期限が切れたため、自動更新を止めました。再読み込みしてください。";
+        stop();
+        return;
+      }
+      if (!response.ok) {
+        auto.textContent = `自動更新に失敗しました（${response.status}）。再読み込みしてください。`;
+        return;
+      }
+      render(await response.json());
+      auto.textContent = "5 秒ごとに自動で更新しています。";
+    } catch {
+      auto.textContent = "サーバーに接続できません。しばらくして再読み込みしてください。";
+    }
+  };
+
+  const start = () => {
+    if (timer === null) timer = window.setInterval(poll, POLL_MS);
+  };
+  const stop = () => {
+    if (timer !== null) window.clearInterval(timer);
+    timer = null;
+  };
+
+  // A hidden tab costs the server nothing: stop, and catch up at once when it shows again.
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) {
+      stop();
+    } else {
+      poll();
+      start();
+    }
+  });
+
+  restart.addEventListener("click", () => {
+    since = lastServerTime;
+    rolling.hidden = false;
+    poll();
+  });
+  rolling.addEventListener("click", () => {
+    since = null;
+    rolling.hidden = true;
+    poll();
+  });
+
+  auto.hidden = false;
+  restart.hidden = false;
+  panel.dataset.liveActive = "true";
+  if (!document.hidden) start();
+}
