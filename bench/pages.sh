@@ -17,6 +17,9 @@ done
 cd "$repo_dir"
 cargo build --release --quiet
 work=$(mktemp -d)
+# nginx's workers run as an unprivileged user when started by root: they must be able to read the page.
+chmod 755 "$work"
+
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT

@@ -68,11 +68,14 @@ pub async fn build_state(
         .migrate()
         .await?;
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?);
-    Ok(AppState {
+    let mut state = AppState {
         db,
         attempts,
         course: Arc::new(content.course),
         quizzes: Arc::new(content.quizzes),
         settings,
-    })
+        rendered: Arc::default(),
+    };
+    state.rendered = Arc::new(web::pages::RenderedPages::build(&state)?);
+    Ok(state)
 }

@@ -19,6 +19,8 @@ pub struct AppState {
     pub quizzes: Arc<Bank>,
     /// Settings read once at start.
     pub settings: Settings,
+    /// Topic pages for readers who are not signed in, rendered once at start.
+    pub rendered: Arc<crate::web::pages::RenderedPages>,
 }
 
 /// Settings that change how responses are made.

@@ -346,4 +346,23 @@ async fn the_theme_cookie_sets_the_theme_without_script() {
         )
         .await;
     assert!(hostile.attrs("html", "data-theme").is_empty());
+    // Topic pages (pre-rendered per theme) follow the cookie too.
+    for theme in ["dark", "light"] {
+        let page = app
+            .request(
+                Request::get("/topics/tcp")
+                    .header("cookie", format!("theme={theme}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(page.attrs("html", "data-theme"), vec![theme]);
+        assert_eq!(page.texts("h1"), vec!["TCP"]);
+    }
+    assert!(
+        app.get("/topics/tcp")
+            .await
+            .attrs("html", "data-theme")
+            .is_empty()
+    );
 }

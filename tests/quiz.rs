@@ -147,6 +147,17 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
             .texts(".account a")
             .contains(&"ログイン".to_string())
     );
+    // Topic pages are pre-rendered for readers who are not signed in; a signed-in reader never gets one.
+    assert_eq!(
+        c.get("/topics/tcp").await.texts(".account a"),
+        vec!["alice さん のページ"]
+    );
+    assert!(
+        app.get("/topics/tcp")
+            .await
+            .texts(".account a")
+            .contains(&"ログイン".to_string())
+    );
 
     let tcp_row = me
         .texts(".progress-table tbody tr")

@@ -76,15 +76,25 @@ pub async fn topic(
     Path(slug): Path<String>,
     layout: Layout,
 ) -> Result<Response> {
+    let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
+    // A reader who is not signed in sees a page that depends only on the topic and the theme.
+    if layout.user_name.is_none()
+        && let Some(html) = state.rendered.topic(&topic.slug, layout.theme)
+    {
+        return Ok(Html(html).into_response());
+    }
+    Ok(topic_page(&state, topic, layout).into_response())
+}
+
+fn topic_page<'a>(state: &'a AppState, topic: &'a Topic, layout: Layout) -> TopicPage<'a> {
     let course = &state.course;
-    let topic = course.topic(&slug).ok_or(AppError::NotFound)?;
     let neighbour = |i: usize| {
         course.topics.get(i).map(|t| Neighbour {
             href: format!("/topics/{}", t.slug),
             title: &t.title,
         })
     };
-    Ok(TopicPage {
+    TopicPage {
         layout,
         course_title: &course.title,
         topic,
@@ -99,7 +109,37 @@ pub async fn topic(
             .map(|w| crate::web::assets::url(&format!("css/widgets/{w}.css")))
             .collect(),
     }
-    .into_response())
+}
+
+/// Topic pages as a reader who is not signed in sees them, one per theme choice, rendered once at start:
+/// such a page depends only on the topic and the theme cookie, so serving it is copying bytes.
+#[derive(Debug, Default)]
+pub struct RenderedPages {
+    topics: std::collections::HashMap<String, [axum::body::Bytes; 3]>,
+}
+
+const THEMES: [Option<&str>; 3] = [None, Some("light"), Some("dark")];
+
+impl RenderedPages {
+    /// Renders every topic page for every theme.
+    pub fn build(state: &AppState) -> Result<Self> {
+        let mut topics = std::collections::HashMap::new();
+        for topic in &state.course.topics {
+            let mut pages: [axum::body::Bytes; 3] = Default::default();
+            for (i, theme) in THEMES.iter().enumerate() {
+                let mut layout = Layout::new(None);
+                layout.theme = *theme;
+                pages[i] = topic_page(state, topic, layout).render()?.into();
+            }
+            topics.insert(topic.slug.clone(), pages);
+        }
+        Ok(RenderedPages { topics })
+    }
+
+    fn topic(&self, slug: &str, theme: Option<&str>) -> Option<axum::body::Bytes> {
+        let i = THEMES.iter().position(|t| *t == theme)?;
+        self.topics.get(slug).map(|pages| pages[i].clone())
+    }
 }
 
 #[derive(Template)]
