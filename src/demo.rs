@@ -305,8 +305,8 @@ pub async fn seed(
     let mut rng = Rng::new(options.seed);
 
     let mut tx = pool.begin().await?;
-    let teacher_id = bulk::insert_user(
-        &mut tx,
+    let teacher_id = crate::store::users::create(
+        &mut *tx,
         TEACHER_NAME,
         TEACHER_DISPLAY_NAME,
         &password_hash,
@@ -319,8 +319,8 @@ pub async fn seed(
     let mut learners = Vec::with_capacity(options.learners);
     for i in 0..options.learners {
         let (name, display_name) = learner_name(i, options.learners);
-        let user_id = match bulk::insert_user(
-            &mut tx,
+        let user_id = match crate::store::users::create(
+            &mut *tx,
             &name,
             &display_name,
             &password_hash,

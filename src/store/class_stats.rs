@@ -350,28 +350,6 @@ pub mod bulk {
         pub created_at: i64,
     }
 
-    /// Creates a user and returns its id.
-    pub async fn insert_user(
-        conn: &mut SqliteConnection,
-        name: &str,
-        display_name: &str,
-        password_hash: &str,
-        role: &str,
-        now: i64,
-    ) -> Result<i64, sqlx::Error> {
-        let (id,): (i64,) = sqlx::query_as(
-            "insert into user (name, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) returning user_id",
-        )
-        .bind(name)
-        .bind(display_name)
-        .bind(password_hash)
-        .bind(role)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(id)
-    }
-
     /// Creates a class and returns its id.
     pub async fn insert_class(
         conn: &mut SqliteConnection,

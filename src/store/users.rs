@@ -45,9 +45,10 @@ pub async fn create_guest(pool: &SqlitePool, now: i64) -> Result<i64, sqlx::Erro
     Ok(id)
 }
 
-/// A new learner or instructor. A taken name is a unique violation (`is_unique_violation`).
-pub async fn create(
-    pool: &SqlitePool,
+/// A new learner or instructor, on a pool or inside a caller's transaction. A taken name is a unique
+/// violation (`is_unique_violation`).
+pub async fn create<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
     name: &str,
     display_name: &str,
     password_hash: &str,
@@ -62,7 +63,7 @@ pub async fn create(
     .bind(password_hash)
     .bind(role)
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(id)
 }

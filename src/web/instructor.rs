@@ -426,25 +426,31 @@ async fn create_class(
             return Ok((e.status(), page).into_response());
         }
     };
-    // A code collision is astronomically rare but possible: draw again.
+    let (db, owner) = (&state.db, instructor.user.user_id);
+    let class_id = with_fresh_code(|code| {
+        let name = &name;
+        async move { store::classes::create(db, owner, name, &code, store::now()).await }
+    })
+    .await?;
+    tracing::info!(
+        user.id = instructor.user.user_id,
+        class.id = class_id,
+        "class created"
+    );
+    Ok(Redirect::to(&class_href(class_id)).into_response())
+}
+
+/// Runs `write` with a fresh join code, drawing again on the (astronomically rare) collision with an
+/// existing code; five collisions in a row is an internal error.
+async fn with_fresh_code<T, F, Fut>(mut write: F) -> Result<T, AppError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
     for _ in 0..5 {
-        match store::classes::create(
-            &state.db,
-            instructor.user.user_id,
-            &name,
-            &new_join_code()?,
-            store::now(),
-        )
-        .await
-        {
-            Ok(class_id) => {
-                tracing::info!(
-                    user.id = instructor.user.user_id,
-                    class.id = class_id,
-                    "class created"
-                );
-                return Ok(Redirect::to(&class_href(class_id)).into_response());
-            }
+        let code = new_join_code()?;
+        match write(code).await {
+            Ok(value) => return Ok(value),
             Err(e) if store::is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -483,21 +489,11 @@ async fn regenerate_code(
         .visitor
         .verify_csrf(Some(&form.csrf))
         .await?;
-    for _ in 0..5 {
-        match store::classes::set_code(&state.db, owned.class.class_id, &new_join_code()?).await {
-            Ok(()) => {
-                return Ok(
-                    Redirect::to(&format!("{}#settings", class_href(owned.class.class_id)))
-                        .into_response(),
-                );
-            }
-            Err(e) if store::is_unique_violation(&e) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::Other(anyhow::anyhow!(
-        "no free join code after 5 tries"
-    )))
+    let class_id = owned.class.class_id;
+    let db = &state.db;
+    with_fresh_code(|code| async move { store::classes::set_code(db, class_id, &code).await })
+        .await?;
+    Ok(Redirect::to(&format!("{}#settings", class_href(class_id))).into_response())
 }
 
 /// `POST /instructor/classes/{class_id}/archive`: the class stays readable; its code stops working.
