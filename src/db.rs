@@ -1,8 +1,8 @@
 //! Opening the SQLite database: WAL so readers never wait for the writer, foreign keys on, a busy timeout
 //! instead of instant "database is locked" errors, and the migrations run before anything else.
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,13 +36,10 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
-/// A one-connection pool on the same database, for the hot write path (quiz attempts). SQLite takes one
-/// writer at a time; with several pooled writers the losers sleep in the busy handler and the tail
-/// latency explodes. With one writer connection, writes queue in the pool, in order, and never sleep.
-pub async fn writer_for(pool: &SqlitePool) -> anyhow::Result<SqlitePool> {
-    let options = (*pool.connect_options()).clone();
-    Ok(SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?)
+/// A connection of its own on the same database, for the hot write path (quiz attempts: see
+/// `store::quiz::AttemptWriter`). SQLite takes one writer at a time; with several pooled writers the
+/// losers sleep in the busy handler and the tail latency explodes. With one writer connection, writes
+/// queue in order and never sleep.
+pub async fn writer_for(pool: &SqlitePool) -> anyhow::Result<SqliteConnection> {
+    Ok(pool.connect_options().connect().await?)
 }

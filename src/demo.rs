@@ -4,18 +4,19 @@
 //! The answers are not random strings: each learner has an ability, each question a difficulty, and the
 //! chance of a right answer grows with ability, ease and practice. A wrong answer picks a real wrong option
 //! (or a known wrong value), and every response goes through the real presenter and grader, so the stored
-//! answers, misconception tags and scores are what the quiz itself would have stored. Progress is the
-//! Leitner schedule replayed over each learner's answers, written in bulk: thousands of learners load in
-//! seconds, in one transaction (all or nothing). Seeding is idempotent: a second run finds the demo class
+//! answers, misconception tags and scores are what the quiz itself would have stored. The attempts go
+//! through the quiz's own writer (`store::quiz::write_attempts`), so the Leitner boxes are what learners
+//! answering in that order would have; thousands of learners load in seconds, in one transaction (all
+//! or nothing). Seeding is idempotent: a second run finds the demo class
 //! and writes nothing.
 
 use crate::content::Course;
 use crate::quiz::bank::{Bank, Kind, Question};
 use crate::quiz::grade::{self, Response};
 use crate::quiz::present::question_seed;
-use crate::quiz::schedule;
+use crate::store;
 use crate::store::class_stats::bulk;
-use crate::store::quiz::NewAnswer;
+use crate::store::quiz::{NewAnswer, NewAttempt};
 use crate::widgets::handshake;
 use crate::widgets::rng::Rng;
 use sqlx::SqlitePool;
@@ -255,18 +256,6 @@ fn timeline(rng: &mut Rng, learner: &Learner, count: usize, now: i64) -> Vec<i64
     times
 }
 
-/// A learner's progress state for one question while replaying.
-#[derive(Clone)]
-struct State {
-    box_number: i64,
-    due_at: i64,
-    seen: i64,
-    correct: i64,
-    last_correct: bool,
-    last_at: i64,
-    topic: String,
-}
-
 /// Creates the demo instructor, class, learners and their history (see the module comment).
 pub async fn seed(
     pool: &SqlitePool,
@@ -357,10 +346,10 @@ pub async fn seed(
     let (mut attempt_total, mut answer_total, mut widget_total) = (0, 0, 0);
     for batch in learners.chunks(LEARNERS_PER_BATCH) {
         let mut attempts = Vec::new();
-        let mut progress = Vec::new();
         let mut widgets = Vec::new();
         for learner in batch {
-            let mut states: HashMap<String, State> = HashMap::new();
+            // How often the learner has seen each question: they get better at what they have seen.
+            let mut seen_counts: HashMap<String, i64> = HashMap::new();
             let times = timeline(&mut rng, learner, options.attempts, now);
             let mut previous: Option<usize> = None;
             for (k, &at) in times.iter().enumerate() {
@@ -377,7 +366,7 @@ pub async fn seed(
                 let attempt_seed = rng.next_u64() >> 1;
                 let mut answers = Vec::new();
                 for (position, q) in bank.topic(topic).iter().enumerate() {
-                    let seen = states.get(&q.id).map_or(0, |s| s.seen);
+                    let seen = seen_counts.get(&q.id).copied().unwrap_or(0);
                     let weak = if t == learner.weak_topic { 1.3 } else { 0.0 };
                     let logit = 0.9 + learner.ability - difficulty(q) - weak + 0.45 * seen as f64;
                     let p = 1.0 / (1.0 + (-logit).exp());
@@ -391,23 +380,7 @@ pub async fn seed(
                         } else {
                             rng.below(25_000) as i64
                         };
-                    let (box_number, due_at) =
-                        schedule::next(states.get(&q.id).map(|s| s.box_number), graded.correct, at);
-                    let state = states.entry(q.id.clone()).or_insert_with(|| State {
-                        box_number,
-                        due_at,
-                        seen: 0,
-                        correct: 0,
-                        last_correct: false,
-                        last_at: at,
-                        topic: topic.to_string(),
-                    });
-                    state.box_number = box_number;
-                    state.due_at = due_at;
-                    state.seen += 1;
-                    state.correct += i64::from(graded.correct);
-                    state.last_correct = graded.correct;
-                    state.last_at = at;
+                    *seen_counts.entry(q.id.clone()).or_default() += 1;
                     answers.push(NewAnswer {
                         question_id: q.id.clone(),
                         position: position as i64,
@@ -418,27 +391,16 @@ pub async fn seed(
                     });
                 }
                 answer_total += answers.len();
-                attempts.push(bulk::Attempt {
+                attempts.push(NewAttempt {
                     token: format!("demo-{}-{k}", learner.user_id),
                     user_id: learner.user_id,
                     topic: topic.to_string(),
                     seed: attempt_seed as i64,
                     duration_ms: answers.iter().map(|a| a.time_ms).sum(),
-                    created_at: at,
+                    now: at,
                     answers,
                 });
             }
-            progress.extend(states.into_iter().map(|(question_id, s)| bulk::Progress {
-                user_id: learner.user_id,
-                question_id,
-                topic: s.topic,
-                box_number: s.box_number,
-                due_at: s.due_at,
-                seen: s.seen,
-                correct: s.correct,
-                last_correct: s.last_correct,
-                last_at: s.last_at,
-            }));
             widgets.extend(handshake_predictions(
                 &mut rng,
                 learner,
@@ -448,8 +410,9 @@ pub async fn seed(
         }
         attempt_total += attempts.len();
         widget_total += widgets.len();
-        bulk::insert_attempts(&mut tx, &attempts).await?;
-        bulk::upsert_progress(&mut tx, &progress).await?;
+        // Through the same writer as a submitted quiz: the Leitner boxes follow the attempts in order.
+        let attempts: Vec<&NewAttempt> = attempts.iter().collect();
+        store::quiz::write_attempts(&mut tx, &attempts).await?;
         bulk::insert_widget_answers(&mut tx, &widgets).await?;
     }
     tx.commit().await?;

@@ -67,7 +67,7 @@ pub async fn build_state(
     tower_sessions_sqlx_store::SqliteStore::new(db.clone())
         .migrate()
         .await?;
-    let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?);
+    let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
     let mut state = AppState {
         db,
         attempts,

@@ -7,6 +7,12 @@ use infra_dojo::config::{ContentArgs, ServeConfig};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+// mimalloc instead of glibc's malloc: under quiz load glibc's allocator was the largest single cost in
+// request handling, and its per-thread arenas kept the resident size several times higher
+// (`bench/quiz.sh`, see bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// infra-dojo: topic pages, widgets and quizzes generated from study notes.
 #[derive(Parser)]
 #[command(version, args_conflicts_with_subcommands = true)]

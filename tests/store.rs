@@ -1,6 +1,6 @@
 //! Database tests on a fresh SQLite file: an attempt is stored whole or not at all, a reused form token
-//! stores nothing, group commit keeps attempts independent, progress boxes follow the schedule, and a
-//! guest merges into an account.
+//! stores nothing, group commit keeps attempts independent, a batch written together equals the same
+//! attempts one after another, progress boxes follow the schedule, and a guest merges into an account.
 
 mod common;
 
@@ -137,7 +137,7 @@ async fn group_commit_keeps_attempts_independent() {
     let app = common::app().await;
     let db = &app.state.db;
     let user = users::create_guest(db, 1).await.unwrap();
-    let writer = AttemptWriter::start(infra_dojo::db::writer_for(db).await.unwrap());
+    let writer = AttemptWriter::start(infra_dojo::db::writer_for(db).await.unwrap()).unwrap();
     // Many at once, so they share batches; one of them is doomed (unknown user).
     let mut handles = Vec::new();
     for i in 0..50 {
@@ -179,6 +179,72 @@ async fn group_commit_keeps_attempts_independent() {
         .collect();
     assert_eq!(ids[0], ids[1]);
     assert_eq!(count(db, "select count(*) from attempt").await, 50);
+}
+
+/// One batch, written together, must leave what the same attempts written one by one would leave.
+#[tokio::test]
+async fn a_batch_is_written_as_if_one_attempt_after_another() {
+    let app = common::app().await;
+    let db = &app.state.db;
+    let kim = users::create_guest(db, 1).await.unwrap();
+    let lee = users::create_guest(db, 1).await.unwrap();
+    let mut earlier = attempt(&"e".repeat(32), kim, &[false]);
+    earlier.now = 100;
+    store::quiz::write_attempts(&mut db.acquire().await.unwrap(), &[&earlier])
+        .await
+        .unwrap();
+
+    // Kim answers tcp-q0 right twice in one batch (box 1 → 2 → 3) and tcp-q1 right then wrong;
+    // Lee replays Kim's first form (same token: Kim's attempt, not Lee's); an old token comes back.
+    let mut first = attempt(&"1".repeat(32), kim, &[true, true]);
+    first.now = 1_000;
+    let mut second = attempt(&"2".repeat(32), kim, &[true, false]);
+    second.now = 2_000;
+    let replay = attempt(&"1".repeat(32), lee, &[true]);
+    let again = attempt(&"e".repeat(32), kim, &[true]);
+    let mut tx = db.begin().await.unwrap();
+    let recorded = store::quiz::write_attempts(&mut tx, &[&first, &second, &replay, &again])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let (Recorded::New(first_id), Recorded::New(second_id)) = (recorded[0], recorded[1]) else {
+        panic!("{recorded:?}");
+    };
+    assert_ne!(first_id, second_id);
+    assert_eq!(
+        recorded[2],
+        Recorded::Duplicate {
+            attempt_id: first_id,
+            user_id: kim
+        }
+    );
+    assert!(matches!(recorded[3], Recorded::Duplicate { user_id, .. } if user_id == kim));
+    assert_eq!(count(db, "select count(*) from attempt").await, 3);
+    assert_eq!(count(db, "select count(*) from answer").await, 5);
+    let row = |q: &'static str| {
+        sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
+            "select box, due_at, seen, correct, last_correct, last_at from question_progress
+             where user_id = ? and question_id = ?",
+        )
+        .bind(kim)
+        .bind(q)
+        .fetch_one(db)
+    };
+    // tcp-q0: wrong at 100 (box 1), right at 1,000 (box 2), right at 2,000 (box 3, due 3 days later).
+    assert_eq!(
+        row("tcp-q0").await.unwrap(),
+        (3, 2_000 + 3 * 86_400, 3, 2, true, 2_000)
+    );
+    // tcp-q1: right at 1,000 (box 2), wrong at 2,000: back to box 1, due at once.
+    assert_eq!(row("tcp-q1").await.unwrap(), (1, 2_000, 2, 1, false, 2_000));
+    let (lee_rows,): (i64,) =
+        sqlx::query_as("select count(*) from question_progress where user_id = ?")
+            .bind(lee)
+            .fetch_one(db)
+            .await
+            .unwrap();
+    assert_eq!(lee_rows, 0, "the replay stored nothing for Lee");
 }
 
 #[tokio::test]

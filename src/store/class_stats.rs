@@ -4,7 +4,7 @@
 //! so a class of thousands costs the same number of round trips as a class of three
 //! (indexes in `migrations/0004_instructor_indexes.sql`).
 //!
-//! [`bulk`] writes many attempts at once (demo data, benchmarks).
+//! [`bulk`] writes demo classes, members and widget answers at once.
 
 use crate::quiz::schedule;
 use sqlx::SqlitePool;
@@ -300,42 +300,13 @@ pub async fn topic_resets(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicRe
         .await
 }
 
-/// Writing many attempts at once, for demo data and benchmarks: multi-row inserts inside a transaction the
-/// caller owns, so thousands of attempts cost one commit. Progress rows are written as given (the caller
-/// replays the schedule), which is what `record_attempt` would have produced attempt by attempt.
+/// Writing a class's demo data at once (classes, members, widget answers) inside a transaction the caller
+/// owns. Attempts are not here: they go through `store::quiz::write_attempts`, like every attempt.
 pub mod bulk {
-    use crate::store::quiz::NewAnswer;
     use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-    use std::collections::HashMap;
 
     /// SQLite accepts at most 32,766 bound values per statement; stay well below.
     const MAX_VALUES: usize = 30_000;
-
-    /// An attempt to insert.
-    #[derive(Debug, Clone)]
-    pub struct Attempt {
-        pub token: String,
-        pub user_id: i64,
-        pub topic: String,
-        pub seed: i64,
-        pub duration_ms: i64,
-        pub created_at: i64,
-        pub answers: Vec<NewAnswer>,
-    }
-
-    /// A `question_progress` row.
-    #[derive(Debug, Clone)]
-    pub struct Progress {
-        pub user_id: i64,
-        pub question_id: String,
-        pub topic: String,
-        pub box_number: i64,
-        pub due_at: i64,
-        pub seen: i64,
-        pub correct: i64,
-        pub last_correct: bool,
-        pub last_at: i64,
-    }
 
     /// A `widget_answer` row.
     #[derive(Debug, Clone)]
@@ -385,94 +356,6 @@ pub mod bulk {
         Ok(())
     }
 
-    /// Inserts attempts and their answers; returns the attempt ids in the order given.
-    pub async fn insert_attempts(
-        conn: &mut SqliteConnection,
-        attempts: &[Attempt],
-    ) -> Result<Vec<i64>, sqlx::Error> {
-        let mut ids = Vec::with_capacity(attempts.len());
-        for chunk in attempts.chunks(MAX_VALUES / 8) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at) ",
-            );
-            insert.push_values(chunk, |mut row, a| {
-                row.push_bind(&a.token)
-                    .push_bind(a.user_id)
-                    .push_bind(&a.topic)
-                    .push_bind(a.seed)
-                    .push_bind(a.answers.len() as i64)
-                    .push_bind(a.answers.iter().filter(|n| n.correct).count() as i64)
-                    .push_bind(a.duration_ms)
-                    .push_bind(a.created_at);
-            });
-            // RETURNING gives no order guarantee: map the ids back through the unique tokens.
-            insert.push(" returning attempt_id, token");
-            let rows: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *conn).await?;
-            let by_token: HashMap<String, i64> =
-                rows.into_iter().map(|(id, token)| (token, id)).collect();
-            for a in chunk {
-                ids.push(
-                    by_token
-                        .get(&a.token)
-                        .copied()
-                        .ok_or_else(|| sqlx::Error::RowNotFound)?,
-                );
-            }
-        }
-        let rows: Vec<(i64, &NewAnswer)> = attempts
-            .iter()
-            .zip(&ids)
-            .flat_map(|(a, id)| a.answers.iter().map(move |n| (*id, n)))
-            .collect();
-        for chunk in rows.chunks(MAX_VALUES / 7) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms) ",
-            );
-            insert.push_values(chunk, |mut row, (id, n)| {
-                row.push_bind(*id)
-                    .push_bind(&n.question_id)
-                    .push_bind(n.position)
-                    .push_bind(&n.response)
-                    .push_bind(n.correct)
-                    .push_bind(&n.misconception)
-                    .push_bind(n.time_ms);
-            });
-            insert.build().execute(&mut *conn).await?;
-        }
-        Ok(ids)
-    }
-
-    /// Writes progress rows, replacing any row for the same learner and question.
-    pub async fn upsert_progress(
-        conn: &mut SqliteConnection,
-        rows: &[Progress],
-    ) -> Result<(), sqlx::Error> {
-        for chunk in rows.chunks(MAX_VALUES / 9) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at) ",
-            );
-            insert.push_values(chunk, |mut row, p| {
-                row.push_bind(p.user_id)
-                    .push_bind(&p.question_id)
-                    .push_bind(&p.topic)
-                    .push_bind(p.box_number)
-                    .push_bind(p.due_at)
-                    .push_bind(p.seen)
-                    .push_bind(p.correct)
-                    .push_bind(p.last_correct)
-                    .push_bind(p.last_at);
-            });
-            insert.push(
-                " on conflict (user_id, question_id) do update set topic = excluded.topic, box = excluded.box,
-                  due_at = excluded.due_at, seen = excluded.seen, correct = excluded.correct,
-                  last_correct = excluded.last_correct, last_at = excluded.last_at",
-            );
-            insert.build().execute(&mut *conn).await?;
-        }
-        Ok(())
-    }
-
-    /// Inserts graded widget predictions.
     pub async fn insert_widget_answers(
         conn: &mut SqliteConnection,
         rows: &[WidgetAnswer],
