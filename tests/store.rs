@@ -198,8 +198,10 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     // Lee replays Kim's first form (same token: Kim's attempt, not Lee's); an old token comes back.
     let mut first = attempt(&"1".repeat(32), kim, &[true, true]);
     first.now = 1_000;
+    first.seed = i64::MIN; // seeds are u64 stored as i64: they must survive the trip exactly
     let mut second = attempt(&"2".repeat(32), kim, &[true, false]);
     second.now = 2_000;
+    second.seed = i64::MAX;
     let replay = attempt(&"1".repeat(32), lee, &[true]);
     let again = attempt(&"e".repeat(32), kim, &[true]);
     let mut tx = db.begin().await.unwrap();
@@ -221,6 +223,14 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     );
     assert!(matches!(recorded[3], Recorded::Duplicate { user_id, .. } if user_id == kim));
     assert_eq!(count(db, "select count(*) from attempt").await, 3);
+    let seeds: Vec<(i64,)> =
+        sqlx::query_as("select seed from attempt where attempt_id in (?, ?) order by attempt_id")
+            .bind(first_id)
+            .bind(second_id)
+            .fetch_all(db)
+            .await
+            .unwrap();
+    assert_eq!(seeds, [(i64::MIN,), (i64::MAX,)]);
     assert_eq!(count(db, "select count(*) from answer").await, 5);
     let row = |q: &'static str| {
         sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
