@@ -403,3 +403,220 @@ async fn a_widget_page_stays_within_its_transfer_budget() {
         );
     }
 }
+
+/// The predict mode's question "which connection does the server open?" for one setup.
+fn ftp_answer(mode: &str, extra: Value) -> Value {
+    let mut body = json!({"mode": mode});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+async fn widget_answers(app: &common::TestApp) -> Vec<(String, String, i64, String, String, bool)> {
+    sqlx::query_as(
+        "select widget, scenario, step, field, answer, correct from widget_answer order by widget_answer_id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn ftp_predictions_are_graded_on_the_server_and_stored_for_learners() {
+    let app = common::app().await;
+    let url = "/api/widgets/ftp/check";
+    // Active: the server opens it from port 20 to the port the client announced in PORT.
+    let (status, right) = json_post(
+        &app,
+        url,
+        &ftp_answer("active", json!({"opener": "server", "port": 49152})).to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{right}");
+    assert_eq!(right["correct"], true);
+    assert_eq!(right["step"], 3);
+    assert_eq!(right["reaches_correct"], Value::Null);
+    assert!(
+        right["expected"]
+            .as_str()
+            .unwrap()
+            .contains("198.51.100.7:20 → 203.0.113.5:49152"),
+        "{right}"
+    );
+
+    // Passive: the client opens it; answering "the server, to port 20" is the classic slip.
+    let (_, wrong) = json_post(
+        &app,
+        url,
+        &ftp_answer("passive", json!({"opener": "server", "port": 20})).to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(wrong["correct"], false);
+    assert_eq!(
+        (
+            wrong["opener_correct"].as_bool(),
+            wrong["port_correct"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+    assert!(
+        wrong["expected"]
+            .as_str()
+            .unwrap()
+            .starts_with("クライアントが開く。接続先ポートは 50000"),
+        "{wrong}"
+    );
+    let explain = wrong["explain"].as_str().unwrap();
+    assert!(
+        explain.contains("227 応答で知らせたポート 50000"),
+        "{explain}"
+    );
+    assert!(
+        explain.contains("20 番が出てくるのはアクティブモード"),
+        "{explain}"
+    );
+
+    // Active behind the client's NAT: the right answer includes "blocked".
+    let nat = |reaches: bool| {
+        ftp_answer(
+            "active",
+            json!({"client_nat": true, "client_fw": "none", "server_fw": "passive-range",
+                   "opener": "server", "port": 49152, "reaches": reaches}),
+        )
+    };
+    let (_, blocked) = json_post(&app, url, &nat(false).to_string(), "application/json").await;
+    assert_eq!(blocked["correct"], true, "{blocked}");
+    assert_eq!(blocked["reaches_correct"], true);
+    assert!(
+        blocked["expected"]
+            .as_str()
+            .unwrap()
+            .ends_with("ブロックされる")
+    );
+    let (_, reaches) = json_post(&app, url, &nat(true).to_string(), "application/json").await;
+    assert_eq!(reaches["correct"], false);
+    assert!(reaches["explain"].as_str().unwrap().contains("届かない"));
+
+    // A visitor is graded but nothing is kept; a signed-in learner's answers are stored.
+    assert!(widget_answers(&app).await.is_empty());
+    let c = app.client();
+    c.sign_up("ftp-learner").await;
+    let res = c.post_json(url, &nat(true)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = c
+        .post_json(
+            url,
+            &ftp_answer("passive", json!({"opener": "client", "port": 50000})),
+        )
+        .await;
+    assert!(res.body.contains("\"correct\":true"), "{}", res.body);
+    assert_eq!(
+        widget_answers(&app).await,
+        [
+            (
+                "ftp".into(),
+                "active+nat".into(),
+                3,
+                "data".into(),
+                "server:49152:reaches".into(),
+                false
+            ),
+            (
+                "ftp".into(),
+                "passive".into(),
+                2,
+                "data".into(),
+                "client:50000".into(),
+                true
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_ftp_predictions_get_a_japanese_error_and_store_nothing() {
+    let app = common::app().await;
+    let c = app.client();
+    c.sign_up("ftp-typo").await;
+    let url = "/api/widgets/ftp/check";
+    let cases = [
+        ("{not json", StatusCode::BAD_REQUEST),
+        // Unknown or missing fields are JSON of the wrong shape (the JsonBody extractor's 422).
+        (
+            r#"{"mode":"active","opener":"server","port":49152,"extra":1}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            r#"{"mode":"active","opener":"server"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            r#"{"mode":"active","opener":"server","port":"49152"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        // Values the model rejects: a 400 naming the problem.
+        (
+            r#"{"mode":"sideways","opener":"server","port":49152}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"","opener":"server","port":49152}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"active","client_fw":"magic","opener":"server","port":49152}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"active","server_fw":"all","opener":"server","port":49152}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"active","opener":"router","port":49152}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"active","opener":"server","port":70000}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"active","opener":"server","port":0}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            r#"{"mode":"active","opener":"server","port":-5}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (body, expected) in cases {
+        let req = Request::post(url)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let res = c.send(req).await;
+        assert_eq!(res.status, expected, "{body}: {}", res.body);
+        let v: Value = serde_json::from_str(&res.body).unwrap_or(Value::Null);
+        let message = v["error"].as_str().unwrap_or_default();
+        assert!(
+            message
+                .chars()
+                .any(|ch| ('\u{3040}'..='\u{30ff}').contains(&ch)),
+            "{body}: not Japanese: {message}"
+        );
+    }
+    // A form post (what a cross-site page could send) is refused before grading.
+    let res = c
+        .post_form(
+            url,
+            &[("mode", "active"), ("opener", "server"), ("port", "49152")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        widget_answers(&app).await.is_empty(),
+        "nothing stored for bad input"
+    );
+}

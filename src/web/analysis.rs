@@ -304,6 +304,13 @@ fn scenario_label(widget: &str, scenario: &str) -> String {
     let label = match widget {
         "handshake" => handshake::Scenario::from_name(scenario).map(|s| s.label()),
         "forktree" => forktree::Scenario::from_name(scenario).map(|s| s.label()),
+        "ftp" => {
+            // FTP scenarios are a mode plus settings, named by `ftp::scenario_name`.
+            return crate::widgets::ftp::params_from_scenario_name(scenario).map_or_else(
+                || scenario.to_string(),
+                |p| crate::widgets::ftp::scenario_label(&p),
+            );
+        }
         _ => None,
     };
     label.map_or_else(|| scenario.to_string(), str::to_string)
@@ -348,6 +355,20 @@ fn step_label(widget: &str, scenario: &str, step: i64) -> String {
                 None => format!("手順 {number} の後"),
             }
         }
+        "ftp" => {
+            // The step that draws the data connection: the one the predict mode asks before.
+            let title = crate::widgets::ftp::params_from_scenario_name(scenario).and_then(|p| {
+                let run = crate::widgets::ftp::simulate(&p);
+                usize::try_from(step)
+                    .ok()
+                    .and_then(|i| run.steps.get(i))
+                    .map(|st| st.title.clone())
+            });
+            match title {
+                Some(t) => format!("{number}. {t}"),
+                None => format!("ステップ {number}"),
+            }
+        }
         _ => format!("ステップ {number}"),
     }
 }
@@ -359,6 +380,7 @@ fn field_label(field: &str) -> String {
         "client_state" => "クライアントの状態".to_string(),
         "server_state" => "サーバーの状態".to_string(),
         "tree" => "プロセスツリー".to_string(),
+        "data" => "データ接続（開く側・宛先ポート・届くか）".to_string(),
         other => other.to_string(),
     }
 }
@@ -527,6 +549,7 @@ async fn topic_analysis(
                     "client_state" => "C状態",
                     "server_state" => "S状態",
                     "tree" => "ツリー",
+                    "data" => "データ接続",
                     other => other,
                 }
             ),

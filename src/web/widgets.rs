@@ -1,6 +1,7 @@
 //! The widgets on topic pages, server side: each widget's HTML as placed in its page (every scenario as a
 //! table or list, so the page teaches without JavaScript and on paper), and the JSON API the scripts use
-//! for other scenarios and for checking a learner's prediction. The truth is always the model in
+//! for other scenarios and for checking a learner's prediction (handshake numbers and states, the fork tree,
+//! and the FTP data connection). The truth is always the model in
 //! [`crate::widgets`]; this module only presents it.
 
 use crate::auth::Visitor;
@@ -437,6 +438,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/widgets/{name}", get(scenario))
         .route("/api/widgets/handshake/check", post(handshake_check))
         .route("/api/widgets/forktree/check", post(forktree_check))
+        .route("/api/widgets/ftp/check", post(ftp_check))
         .route("/api/widgets/ftp/port", get(ftp_port))
 }
 
@@ -694,6 +696,88 @@ async fn forktree_check(
         missing,
         extra,
         explain,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FtpCheck {
+    /// `active`, `passive` or `epsv`; required, since the whole answer depends on it.
+    mode: String,
+    #[serde(default)]
+    client_nat: bool,
+    /// As in the scenario query; absent: `none`.
+    #[serde(default)]
+    client_fw: Option<String>,
+    /// As in the scenario query; absent: `passive-range`.
+    #[serde(default)]
+    server_fw: Option<String>,
+    /// `client` or `server`: who the learner thinks sends the data connection's SYN.
+    opener: String,
+    /// The destination port the learner predicts.
+    port: i64,
+    /// Whether the learner thinks it gets through; absent when the widget did not ask.
+    #[serde(default)]
+    reaches: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct FtpCheckResult {
+    correct: bool,
+    opener_correct: bool,
+    port_correct: bool,
+    reaches_correct: Option<bool>,
+    expected: String,
+    explain: String,
+    /// The step (0-based) that shows the data connection.
+    step: usize,
+}
+
+/// `POST /api/widgets/ftp/check`: the predict mode's "which connection does the server open?" — who opens
+/// the data connection, to which port, and (optionally) whether it gets through. JSON only, like
+/// [`handshake_check`], which is its CSRF protection.
+async fn ftp_check(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    JsonBody(body): JsonBody<FtpCheck>,
+) -> Result<Json<FtpCheckResult>, ApiError> {
+    // The same parser as the scenario query, so both accept and reject the same values.
+    let mut pairs = vec![
+        ("mode".to_string(), body.mode.clone()),
+        ("client_nat".to_string(), body.client_nat.to_string()),
+    ];
+    if let Some(v) = &body.client_fw {
+        pairs.push(("client_fw".into(), v.clone()));
+    }
+    if let Some(v) = &body.server_fw {
+        pairs.push(("server_fw".into(), v.clone()));
+    }
+    if body.mode.trim().is_empty() {
+        return Err(AppError::bad_request("mode は active, passive, epsv のどれかです").into());
+    }
+    let params = ftp::params_from_query(&pairs)?;
+    let session = ftp::simulate(&params);
+    let r = ftp::predict_check(&session, &body.opener, body.port, body.reaches)?;
+    // Stored as one graded item.
+    record(
+        &state,
+        &visitor,
+        "ftp",
+        &ftp::scenario_name(&params),
+        r.step as i64,
+        "data",
+        &r.answer,
+        r.correct,
+    )
+    .await?;
+    Ok(Json(FtpCheckResult {
+        correct: r.correct,
+        opener_correct: r.opener_correct,
+        port_correct: r.port_correct,
+        reaches_correct: r.reaches_correct,
+        expected: r.expected,
+        explain: r.explain,
+        step: r.step,
     }))
 }
 

@@ -3,7 +3,8 @@
 //! It owns which TCP connections an FTP download needs in each mode (active PORT, passive PASV,
 //! extended passive EPSV), who opens each one, and whether a NAT or firewall on the client side,
 //! or a firewall on the server side, lets it through (facts.md §7, §9 and W2). It also owns the
-//! PORT/PASV/EPSV/EPRT encodings and the calculators the widget's exercises use.
+//! PORT/PASV/EPSV/EPRT encodings and the calculators the widget's exercises use, and the grading
+//! of the predict mode's question "which connection does the server open?" ([`predict_check`]).
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -811,6 +812,222 @@ fn passive(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
     }
 }
 
+// ---------------------------------------------------------------- predict mode
+
+/// The name a scenario is recorded under: the mode, then each setting that differs from the
+/// default (`active`, `active+nat`, `passive+stateful+only21`), so an instructor's table groups
+/// the same setup together.
+pub fn scenario_name(p: &Params) -> String {
+    let mut name = p.mode.name().to_owned();
+    if p.client_nat {
+        name.push_str("+nat");
+    }
+    if p.client_fw != ClientFw::None {
+        name.push('+');
+        name.push_str(p.client_fw.name());
+    }
+    if p.server_fw != ServerFw::PassiveRange {
+        name.push('+');
+        name.push_str(p.server_fw.name());
+    }
+    name
+}
+
+/// The parameters [`scenario_name`] wrote, or `None` for a name it cannot have written.
+pub fn params_from_scenario_name(name: &str) -> Option<Params> {
+    let mut parts = name.split('+');
+    let mut p = Params {
+        mode: Mode::from_name(parts.next()?)?,
+        ..Params::default()
+    };
+    for part in parts {
+        match part {
+            "nat" => p.client_nat = true,
+            "only21" => p.server_fw = ServerFw::Only21,
+            other => p.client_fw = ClientFw::from_name(other).filter(|f| *f != ClientFw::None)?,
+        }
+    }
+    // Only the canonical spelling, so two names never label the same setup.
+    (scenario_name(&p) == name).then_some(p)
+}
+
+/// The scenario in Japanese for the instructor's tables, e.g.
+/// 「アクティブモード (PORT)・クライアントが NAT の内側」.
+pub fn scenario_label(p: &Params) -> String {
+    let mut parts = vec![p.mode.label().to_owned()];
+    if p.client_nat {
+        parts.push("クライアントが NAT の内側".to_owned());
+    }
+    if p.client_fw != ClientFw::None {
+        parts.push(format!("クライアント側 FW: {}", p.client_fw.label()));
+    }
+    if p.server_fw != ServerFw::PassiveRange {
+        parts.push(format!("サーバー側 FW: {}", p.server_fw.label()));
+    }
+    parts.join("・")
+}
+
+/// The verdict on a prediction of the data connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PredictResult {
+    /// Every part the learner answered matched the model.
+    pub correct: bool,
+    /// The learner named the side that opens the data connection.
+    pub opener_correct: bool,
+    /// The learner named the destination port of its SYN.
+    pub port_correct: bool,
+    /// Whether it gets through was answered right; `None` when it was not asked.
+    pub reaches_correct: Option<bool>,
+    /// The model's answer in Japanese: who opens it, from where to where, and whether it arrives.
+    pub expected: String,
+    /// One paragraph on why, agreeing with facts.md §7 and W2.
+    pub explain: String,
+    /// Index into `steps` of the step that shows the data connection (where the widget asks).
+    pub step: usize,
+    /// The prediction in one fixed ASCII form for storage: `opener:port[:reaches|:blocked]`.
+    pub answer: String,
+}
+
+/// How a side is written in Japanese.
+fn side_label(side: Side) -> &'static str {
+    match side {
+        Side::Client => "クライアント",
+        Side::Server => "サーバー",
+    }
+}
+
+/// Grades a prediction of `s`'s data connection: which side sends the SYN (`opener`, `client` or
+/// `server`), to which destination port, and, when `reaches` is given, whether it gets through.
+/// A side that is neither name, or a port outside 1–65535, is a [`ParamError`] so nothing gets
+/// recorded.
+pub fn predict_check(
+    s: &FtpSession,
+    opener: &str,
+    port: i64,
+    reaches: Option<bool>,
+) -> Result<PredictResult, ParamError> {
+    let given_opener = match opener.trim() {
+        "client" | "クライアント" => Side::Client,
+        "server" | "サーバー" | "サーバ" => Side::Server,
+        other => {
+            return Err(ParamError(format!(
+                "opener「{}」は使えません。使える値: client, server",
+                echo(other)
+            )));
+        }
+    };
+    let given_port = u16::try_from(port)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| {
+            ParamError(format!(
+                "port は 1〜65535 の整数で指定してください（指定値: {port}）"
+            ))
+        })?;
+    let (index, data) = s
+        .connections
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.purpose == Purpose::Data)
+        .ok_or_else(|| ParamError("このシナリオにはデータ接続がありません".to_owned()))?;
+    let step = s
+        .steps
+        .iter()
+        .position(|st| st.connection == Some(index))
+        .ok_or_else(|| ParamError("このシナリオにはデータ接続のステップがありません".to_owned()))?;
+
+    let opener_correct = given_opener == data.opener;
+    let port_correct = given_port == data.to_port;
+    // `reaches` means "gets through", the opposite of `blocked`.
+    let reaches_correct = reaches.map(|r| r != data.blocked);
+    let correct = opener_correct && port_correct && reaches_correct.unwrap_or(true);
+    let answer = format!(
+        "{}:{given_port}{}",
+        match given_opener {
+            Side::Client => "client",
+            Side::Server => "server",
+        },
+        match reaches {
+            Some(true) => ":reaches",
+            Some(false) => ":blocked",
+            None => "",
+        }
+    );
+
+    let mut expected = format!(
+        "{}が開く。接続先ポートは {}（{}:{} → {}:{}）",
+        side_label(data.opener),
+        data.to_port,
+        data.from_addr,
+        data.from_port,
+        data.to_addr,
+        data.to_port
+    );
+    if reaches.is_some() {
+        expected.push_str(if data.blocked {
+            "。ブロックされる"
+        } else {
+            "。届く"
+        });
+    }
+
+    let announced = match s.mode {
+        Mode::Active => format!(
+            "アクティブモードでは、クライアントが PORT で知らせたポート {ACTIVE_DATA_PORT} へ、サーバーが送信元ポート {ACTIVE_SERVER_PORT} から自分でデータ接続を開く (RFC 959 §3.2, §4.1.2)。"
+        ),
+        Mode::Passive => format!(
+            "パッシブモードでは、サーバーが 227 応答で知らせたポート {PASSIVE_PORT}（195×256 + 80）へ、クライアントが自分の一時ポートからデータ接続を開く (RFC 959 §4.1.2)。"
+        ),
+        Mode::Epsv => format!(
+            "拡張パッシブモードでは、サーバーが 229 応答で知らせたポート {PASSIVE_PORT} へ、クライアントが制御接続と同じ相手に自分の一時ポートからデータ接続を開く (RFC 2428 §3)。"
+        ),
+    };
+    let mut explain = announced;
+    // The classic slip (facts.md §7): "FTP uses 20 and 21".
+    if !port_correct {
+        match given_port {
+            CONTROL_PORT => explain.push_str("21 番は制御接続のポートで、データ接続には使わない。"),
+            ACTIVE_SERVER_PORT if s.mode == Mode::Active => explain.push_str(
+                "20 番はサーバー側の送信元ポートで、接続先ではない。",
+            ),
+            ACTIVE_SERVER_PORT => explain.push_str(
+                "20 番が出てくるのはアクティブモードのサーバー側の送信元ポートとしてだけで、パッシブモードのデータ接続はサーバーの一時ポートへ向かう。",
+            ),
+            _ => {}
+        }
+    }
+    match &data.reason {
+        Some(reason) => explain.push_str(&format!("この SYN は届かない: {reason}")),
+        None if data.related => {
+            let read = match s.mode {
+                Mode::Active => "PORT",
+                Mode::Passive => "227 応答",
+                Mode::Epsv => "229 応答",
+            };
+            explain.push_str(&format!(
+                "クライアント側の FTP ヘルパーが制御接続の {read}を読んで予期していた接続なので、conntrack が RELATED として通し、届く。"
+            ));
+        }
+        None if data.opener == Side::Server => explain.push_str(
+            "クライアントから見ると外から入ってくる新しい接続だが、この設定では止めるものが無いので届く。",
+        ),
+        None => explain.push_str(
+            "クライアントから見ると外向きの接続なので、クライアント側の NAT やファイアウォールは通す。サーバー側もパッシブ用ポート範囲を開けているので届く。",
+        ),
+    }
+
+    Ok(PredictResult {
+        correct,
+        opener_correct,
+        port_correct,
+        reaches_correct,
+        expected,
+        explain,
+        step,
+        answer,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1157,6 +1374,196 @@ mod tests {
         }
         for f in ServerFw::ALL {
             assert_eq!(ServerFw::from_name(f.name()), Some(f));
+        }
+    }
+
+    fn session(
+        mode: Mode,
+        client_nat: bool,
+        client_fw: ClientFw,
+        server_fw: ServerFw,
+    ) -> FtpSession {
+        simulate(&Params {
+            mode,
+            client_nat,
+            client_fw,
+            server_fw,
+        })
+    }
+
+    #[test]
+    fn predict_active_the_server_opens_to_the_port_in_port() {
+        let s = session(Mode::Active, false, ClientFw::None, ServerFw::PassiveRange);
+        let r = predict_check(&s, "server", 49152, None).unwrap();
+        assert!(r.correct && r.opener_correct && r.port_correct, "{r:?}");
+        assert_eq!(r.reaches_correct, None);
+        // Asked before the step that draws the data connection (control, PORT, RETR, data).
+        assert_eq!(r.step, 3);
+        assert_eq!(s.steps[r.step].connection, Some(1));
+        assert_eq!(
+            r.expected,
+            "サーバーが開く。接続先ポートは 49152（198.51.100.7:20 → 203.0.113.5:49152）"
+        );
+        assert!(
+            r.explain.contains("PORT で知らせたポート 49152"),
+            "{}",
+            r.explain
+        );
+        assert!(r.explain.contains("送信元ポート 20"), "{}", r.explain);
+
+        // The usual slips: the client opens it, or it goes to port 20.
+        let r = predict_check(&s, "client", 49152, None).unwrap();
+        assert!(!r.correct && !r.opener_correct && r.port_correct);
+        let r = predict_check(&s, "server", 20, None).unwrap();
+        assert!(!r.correct && r.opener_correct && !r.port_correct);
+        assert!(
+            r.explain.contains("20 番はサーバー側の送信元ポート"),
+            "{}",
+            r.explain
+        );
+        let r = predict_check(&s, "server", 21, None).unwrap();
+        assert!(r.explain.contains("21 番は制御接続"), "{}", r.explain);
+    }
+
+    #[test]
+    fn predict_passive_the_client_opens_to_the_port_in_227() {
+        let s = session(Mode::Passive, false, ClientFw::None, ServerFw::PassiveRange);
+        let r = predict_check(&s, "client", 50000, None).unwrap();
+        assert!(r.correct, "{r:?}");
+        assert_eq!(r.step, 2);
+        assert!(
+            r.expected
+                .starts_with("クライアントが開く。接続先ポートは 50000")
+        );
+        assert!(
+            r.explain.contains("227 応答で知らせたポート 50000"),
+            "{}",
+            r.explain
+        );
+        let r = predict_check(&s, "server", 50000, None).unwrap();
+        assert!(!r.correct && !r.opener_correct);
+        let r = predict_check(&s, "client", 20, None).unwrap();
+        assert!(!r.correct);
+        assert!(
+            r.explain
+                .contains("アクティブモードのサーバー側の送信元ポート"),
+            "{}",
+            r.explain
+        );
+        // The Japanese side names the widget's radio buttons show are accepted too.
+        assert!(
+            predict_check(&s, "クライアント", 50000, None)
+                .unwrap()
+                .correct
+        );
+
+        let epsv = session(Mode::Epsv, false, ClientFw::None, ServerFw::PassiveRange);
+        let r = predict_check(&epsv, "client", 50000, Some(true)).unwrap();
+        assert!(r.correct && r.reaches_correct == Some(true));
+        assert!(r.explain.contains("229 応答"), "{}", r.explain);
+    }
+
+    #[test]
+    fn predict_grades_whether_it_gets_through() {
+        // Active behind the client's NAT: the server's inbound SYN is blocked.
+        let nat = session(Mode::Active, true, ClientFw::None, ServerFw::PassiveRange);
+        let r = predict_check(&nat, "server", 49152, Some(false)).unwrap();
+        assert!(r.correct && r.reaches_correct == Some(true), "{r:?}");
+        assert!(r.expected.ends_with("ブロックされる"), "{}", r.expected);
+        assert!(r.expected.contains("192.168.1.10:49152"), "{}", r.expected);
+        assert!(r.explain.contains("届かない") && r.explain.contains("プライベートアドレス"));
+        let r = predict_check(&nat, "server", 49152, Some(true)).unwrap();
+        assert!(!r.correct && r.opener_correct && r.port_correct);
+        assert_eq!(r.reaches_correct, Some(false));
+
+        // The FTP helper reads PORT and lets it in as RELATED.
+        let helper = session(
+            Mode::Active,
+            true,
+            ClientFw::StatefulHelper,
+            ServerFw::PassiveRange,
+        );
+        let r = predict_check(&helper, "server", 49152, Some(true)).unwrap();
+        assert!(r.correct && r.expected.ends_with("届く"), "{r:?}");
+        assert!(r.explain.contains("RELATED"), "{}", r.explain);
+
+        // Passive: the client's NAT does not matter, the server's firewall does.
+        let pnat = session(
+            Mode::Passive,
+            true,
+            ClientFw::Stateful,
+            ServerFw::PassiveRange,
+        );
+        assert!(
+            predict_check(&pnat, "client", 50000, Some(true))
+                .unwrap()
+                .correct
+        );
+        let only21 = session(Mode::Passive, false, ClientFw::None, ServerFw::Only21);
+        let r = predict_check(&only21, "client", 50000, Some(false)).unwrap();
+        assert!(r.correct);
+        assert!(r.explain.contains("21 番しか開けておらず"), "{}", r.explain);
+        assert!(
+            !predict_check(&only21, "client", 50000, Some(true))
+                .unwrap()
+                .correct
+        );
+
+        // Every setup agrees with the simulation.
+        for p in all_params() {
+            let s = simulate(&p);
+            let data = &s.connections[1];
+            let opener = if data.opener == Side::Client {
+                "client"
+            } else {
+                "server"
+            };
+            let r =
+                predict_check(&s, opener, i64::from(data.to_port), Some(!data.blocked)).unwrap();
+            assert!(r.correct, "{p:?}");
+            assert!(!r.explain.is_empty());
+        }
+    }
+
+    #[test]
+    fn predict_rejects_bad_input() {
+        let s = session(Mode::Active, false, ClientFw::None, ServerFw::PassiveRange);
+        let err = predict_check(&s, "router", 49152, None).unwrap_err();
+        assert!(err.0.contains("client, server"), "{err}");
+        for port in [0, -1, 65536, i64::MAX] {
+            let err = predict_check(&s, "server", port, None).unwrap_err();
+            assert!(err.0.contains("1〜65535"), "{err}");
+        }
+        assert!(predict_check(&s, "", 49152, None).is_err());
+    }
+
+    #[test]
+    fn scenario_names_round_trip_and_read_in_japanese() {
+        for p in all_params() {
+            let name = scenario_name(&p);
+            assert_eq!(params_from_scenario_name(&name), Some(p), "{name}");
+        }
+        assert_eq!(scenario_name(&Params::default()), "active");
+        let p = Params {
+            mode: Mode::Passive,
+            client_nat: true,
+            client_fw: ClientFw::Stateful,
+            server_fw: ServerFw::Only21,
+        };
+        assert_eq!(scenario_name(&p), "passive+nat+stateful+only21");
+        assert_eq!(
+            scenario_label(&p),
+            "パッシブモード (PASV)・クライアントが NAT の内側・クライアント側 FW: ステートフル (conntrack)・サーバー側 FW: 21 番だけ開ける"
+        );
+        for bad in [
+            "",
+            "sideways",
+            "active+nat+nat",
+            "active+none",
+            "active+only21+nat",
+            "active+",
+        ] {
+            assert_eq!(params_from_scenario_name(bad), None, "{bad}");
         }
     }
 }

@@ -1,7 +1,9 @@
 // FTP active/passive widget: draws the model's connections (src/widgets/ftp.rs, GET /api/widgets/ftp) as an
 // SVG diagram with the client, its NAT and firewall, the server's firewall and the server; steps through the
 // model's walkthrough with the command/reply transcript in sync; and calls GET /api/widgets/ftp/port for the
-// PORT/PASV arithmetic. Every fact shown comes from the model; this file only lays it out.
+// PORT/PASV arithmetic. Every fact shown comes from the model; this file only lays it out. Its predict mode
+// stops before the data connection appears and asks who opens it, to which port (and, when a NAT or firewall
+// could stop it, whether it arrives); POST /api/widgets/ftp/check grades that on the server.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -91,6 +93,9 @@ export function mount(section) {
     speed: 1,
     request: 0,
     touched: false,
+    predict: false,
+    // The server's verdict once the learner has answered (or { skipped: true }); null while asking.
+    answered: null,
   };
 
   // ------------------------------------------------------------------ controls
@@ -104,6 +109,7 @@ export function mount(section) {
   const sfwSelect = select("server_fw", SERVER_FW);
   const fwNote = el("p", { class: "ftp-fw-note", hidden: true });
 
+  const predictBtn = el("button", { type: "button", class: "ftp-predict-toggle", "aria-pressed": "false", text: "予想モード" });
   const toggles = el(
     "div",
     { class: "ftp-toggles" },
@@ -111,6 +117,7 @@ export function mount(section) {
     el("label", { class: "ftp-check" }, natBox, " クライアントが NAT の内側（192.168.1.10）"),
     el("label", { class: "ftp-field" }, el("span", { text: "クライアント側ファイアウォール" }), cfwSelect),
     el("label", { class: "ftp-field" }, el("span", { text: "サーバー側ファイアウォール" }), sfwSelect),
+    el("div", { class: "ftp-predict-row" }, predictBtn, el("span", { class: "ftp-muted", text: " データ接続が現れる前に止めて、どうなるかを予想します。" })),
   );
 
   const errorBox = el("p", { class: "ftp-error widget-error", role: "alert", hidden: true });
@@ -135,6 +142,31 @@ export function mount(section) {
     counter,
   );
   const live = el("p", { class: "visually-hidden", "aria-live": "polite" });
+
+  // ------------------------------------------------------------------ predict mode
+  const radios = (name, legend, options) =>
+    el(
+      "fieldset",
+      { class: "ftp-pq" },
+      el("legend", { text: legend }),
+      ...options.map(([value, label]) => el("label", { class: "ftp-radio" }, el("input", { type: "radio", name, value }), ` ${label}`)),
+    );
+  const openerSet = radios("ftp-opener", "データ接続を開くのはどちら？", [["client", "クライアント"], ["server", "サーバー"]]);
+  const portInput = el("input", { type: "number", name: "ftp-port", min: 1, max: 65535, step: 1, inputmode: "numeric", autocomplete: "off", class: "ftp-port-input" });
+  const portField = el("label", { class: "ftp-pq ftp-field" }, el("span", { class: "ftp-pq-label", text: "接続先のポート番号は？" }), portInput);
+  const reachSet = radios("ftp-reaches", "届く？", [["true", "届く"], ["false", "ブロックされる"]]);
+  const pMsg = el("p", { class: "ftp-pmsg", role: "status" });
+  const skipBtn = el("button", { type: "button", class: "ftp-skip", text: "答えを見る" });
+  const askForm = el(
+    "form",
+    { class: "ftp-pform", novalidate: true },
+    openerSet, portField, reachSet,
+    el("div", { class: "ftp-pbuttons" }, el("button", { type: "submit", class: "primary", text: "答え合わせ" }), skipBtn),
+    pMsg,
+  );
+  const pQ = el("p", { class: "ftp-q" });
+  const feedback = el("div", { class: "ftp-feedback", "aria-live": "polite", tabindex: "-1" });
+  const predictBox = el("div", { class: "ftp-predict", hidden: true }, pQ, askForm, feedback);
 
   const svg = sv("svg", { class: "ftp-svg", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "ftp-svg-title" });
   const figure = el("figure", { class: "ftp-figure" }, svg);
@@ -194,7 +226,7 @@ export function mount(section) {
     portForm, pForm, replyForm, calcOut, calcError,
   );
 
-  root.replaceChildren(toggles, fwNote, errorBox, player, live, stage, conns, outcome, helperNote, stepList, calc);
+  root.replaceChildren(toggles, fwNote, errorBox, player, live, predictBox, stage, conns, outcome, helperNote, stepList, calc);
 
   // The server-rendered tables stay in the page (no-JS and print view), folded away.
   if (staticPart) {
@@ -273,6 +305,9 @@ export function mount(section) {
     const last = body.steps.length - 1;
     state.prevStep = -1;
     state.step = step === "last" ? last : Math.max(0, Math.min(last, step | 0));
+    // A new setup asks again, right before its data connection.
+    resetPredict();
+    if (state.predict) state.step = Math.min(state.step, gate());
     buildForData();
     update(false);
     return true;
@@ -306,7 +341,12 @@ export function mount(section) {
   function go(step, animate = false) {
     if (!state.data) return;
     const last = state.data.steps.length - 1;
-    const next = Math.max(0, Math.min(last, step));
+    let next = Math.max(0, Math.min(last, step));
+    // Predict mode: no further than the step before the data connection until the learner answers.
+    if (next > gate()) {
+      next = gate();
+      if (state.step === next) pMsg.textContent = "先に予想を答えてください（「答えを見る」で先に進めます）。";
+    }
     state.prevStep = state.step;
     state.step = next;
     update(animate && next === state.prevStep + 1);
@@ -336,8 +376,10 @@ export function mount(section) {
     playBtn.textContent = "‖ 一時停止";
     const tick = () => {
       if (state.step >= state.data.steps.length - 1) return stop();
+      const before = state.step;
       go(state.step + 1, true);
-      if (state.step >= state.data.steps.length - 1) stop();
+      // Stopped at the predict question, or at the end.
+      if (state.step === before || state.step >= state.data.steps.length - 1) stop();
     };
     state.timer = setInterval(tick, STEP_MS / state.speed);
   }
@@ -449,7 +491,10 @@ export function mount(section) {
     firstBtn.disabled = backBtn.disabled = step === 0;
     nextBtn.disabled = lastBtn.disabled = step === last;
     nowTitle.textContent = `${step + 1}. ${cur.title}`;
-    nowText.textContent = cur.explain;
+    // While the question is open the step's text would give the answer away (e.g. RETR: "the server opens…").
+    const asking = state.predict && !state.answered && step === gate();
+    nowText.textContent = asking ? "（このステップの説明は、予想に答えたあとに表示します）" : cur.explain;
+    renderPredict(asking);
 
     for (const li of transcript.children) {
       const s = Number(li.dataset.step);
@@ -507,6 +552,117 @@ export function mount(section) {
     section.dataset.step = String(step);
     writeHash();
   }
+
+  // ------------------------------------------------------------------ predict mode
+  function dataStep() {
+    return state.data ? firstStepOf(state.data.connections.findIndex((c) => c.purpose === "data")) : -1;
+  }
+
+  // The last step the learner may see: the one before the data connection while a question is open.
+  function gate() {
+    const k = dataStep();
+    return state.predict && !state.answered && k > 0 ? k - 1 : Infinity;
+  }
+
+  // Can a NAT or firewall stop the data connection here? Then the question also asks whether it arrives.
+  function mayBlock() {
+    const q = state.query;
+    return q.client_nat === "true" || q.client_fw !== "none" || q.server_fw === "only21";
+  }
+
+  function resetPredict() {
+    state.answered = null;
+    askForm.reset();
+    pMsg.textContent = "";
+    feedback.replaceChildren();
+    feedback.className = "ftp-feedback";
+  }
+
+  function renderPredict(asking) {
+    predictBtn.setAttribute("aria-pressed", String(state.predict));
+    predictBox.hidden = !state.predict;
+    if (!state.predict) return;
+    const k = dataStep();
+    const hadFocus = askForm.contains(document.activeElement);
+    askForm.hidden = !asking;
+    reachSet.hidden = !mayBlock();
+    for (const i of reachSet.querySelectorAll("input")) i.disabled = !mayBlock();
+    if (state.answered) pQ.textContent = `${state.answered.skipped ? "答えを表示しました" : "予想に答えました"}。「次へ」で続きを見られます。設定を変えると、もう一度予想できます。`;
+    else if (asking) {
+      const announce = state.query.mode === "active" ? "PORT" : state.query.mode === "epsv" ? "229 応答" : "227 応答";
+      pQ.textContent = `予想: 次のステップ ${k + 1} でデータ接続が開きます。ここまでのやりとり（${announce}）から、どうなるかを答えてください。`;
+    } else pQ.textContent = `予想モード: ステップ ${k + 1} の手前で止めて、データ接続について予想してもらいます。「次へ」で進んでください。`;
+    if (hadFocus && !asking) feedback.focus({ preventScroll: true });
+  }
+
+  const checked = (set) => set.querySelector("input:checked")?.value;
+
+  async function check() {
+    const k = gate();
+    const opener = checked(openerSet);
+    const portText = portInput.value.trim();
+    const reaches = mayBlock() ? checked(reachSet) : "none";
+    if (!opener) return ask("データ接続を開く側を選んでください。", openerSet.querySelector("input"));
+    if (!/^\d{1,5}$/.test(portText) || +portText < 1 || +portText > 65535) {
+      return ask("ポート番号は 1〜65535 の整数で答えてください。", portInput);
+    }
+    if (!reaches) return ask("届くかどうかを選んでください。", reachSet.querySelector("input"));
+    const body = { ...state.query, client_nat: state.query.client_nat === "true", opener, port: +portText };
+    if (reaches !== "none") body.reaches = reaches === "true";
+    pMsg.textContent = "採点中…";
+    let res, j;
+    try {
+      res = await fetch(`${api}/check`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) });
+      j = await res.json().catch(() => null);
+    } catch {
+      pMsg.textContent = "採点できませんでした（通信エラー）。";
+      return;
+    }
+    if (!res.ok || !j) {
+      pMsg.textContent = (j && j.error) || `採点できませんでした（HTTP ${res.status}）`;
+      return;
+    }
+    // The learner changed the setup or stepped away meanwhile: this verdict is stale.
+    if (gate() !== k || state.step !== k) return;
+    pMsg.textContent = "";
+    state.answered = j;
+    const mine = `${WHO[opener]}が開く、ポート ${portText}${body.reaches === undefined ? "" : body.reaches ? "、届く" : "、ブロックされる"}`;
+    feedback.className = `ftp-feedback ${j.correct ? "is-right" : "is-wrong"}`;
+    feedback.replaceChildren(
+      el("p", { class: "ftp-pverdict" }, el("strong", { text: j.correct ? "✓ 正解" : "✗ 不正解" }), ` あなたの予想: ${mine}`),
+      el("p", { class: "ftp-pexpected" }, el("span", { text: j.correct ? "答え: " : "正しくは: " }), el("strong", { "data-ftp-expected": "", text: j.expected })),
+      el("p", { class: "ftp-pexplain", text: j.explain }),
+    );
+    go(k + 1, true);
+    feedback.focus({ preventScroll: true });
+  }
+
+  function ask(message, focus) {
+    pMsg.textContent = message;
+    focus.focus();
+  }
+
+  predictBtn.addEventListener("click", () => {
+    stop();
+    state.predict = !state.predict;
+    state.touched = true;
+    resetPredict();
+    if (!state.data) return renderPredict(false);
+    // Turned on: jump to the question (an earlier step stays where it is).
+    if (state.predict) go(Math.min(state.step, gate()));
+    else update(false);
+  });
+  askForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    check();
+  });
+  skipBtn.addEventListener("click", () => {
+    const k = gate();
+    state.answered = { skipped: true };
+    pMsg.textContent = "";
+    go(k + 1, true);
+    nextBtn.focus();
+  });
 
   // ------------------------------------------------------------------ the diagram
   function draw(animate) {
