@@ -2,8 +2,10 @@
 //! the Leitner box of every question answered — or nothing.
 
 use crate::quiz::schedule;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// An answer to store.
 #[derive(Debug, Clone)]
@@ -66,90 +68,137 @@ pub struct NewAttempt {
     pub now: i64,
 }
 
-/// Most attempts [`write_attempts`] sends in one round of statements; more are written round by round.
-const ROUND: usize = 256;
+/// Rows per multi-row statement. Each statement is written for exactly this many rows, the unused ones
+/// bound as NULL and skipped, so it has one SQL text — prepared once, kept in sqlx's statement cache —
+/// whatever the size of the batch; bigger inputs take several statements. (The first version sent the
+/// rows as JSON through `json_each`: unpacking every row again cost about as much as the inserts.)
+const ROWS: usize = 128;
 
-/// Writes attempts, in the order given, inside a transaction or savepoint the caller owns: every attempt
-/// and answer, and each question's Leitner box moved on answer by answer (so one learner answering the
-/// same question twice in a batch climbs, or falls, twice). A token already used — before, or earlier in
-/// `attempts` — writes nothing and gives [`Recorded::Duplicate`].
+/// `(?, …), …`: room for [`ROWS`] rows of `width` values.
+fn values_list(width: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    vec![row; ROWS].join(", ")
+}
+
+static INSERT_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at)
+         select * from (values {}) where column1 is not null
+         on conflict (token) do nothing returning token, attempt_id",
+        values_list(8)
+    )
+});
+static STORED_TOKENS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select token, attempt_id, user_id from attempt where token in (values {})",
+        values_list(1)
+    )
+});
+static INSERT_ANSWERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms)
+         select * from (values {}) where column1 is not null",
+        values_list(7)
+    )
+});
+// One row carrying every box found: sqlx hands rows over one at a time, which cost more than the query.
+static CURRENT_BOXES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select json_group_array(json_array(p.user_id, p.question_id, p.box)) from (values {}) v
+         join question_progress p on p.user_id = v.column1 and p.question_id = v.column2",
+        values_list(2)
+    )
+});
+static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at)
+         select * from (values {}) where column1 is not null
+         on conflict (user_id, question_id) do update set box = excluded.box, due_at = excluded.due_at,
+           seen = question_progress.seen + excluded.seen, correct = question_progress.correct + excluded.correct,
+           last_correct = excluded.last_correct, last_at = excluded.last_at",
+        values_list(9)
+    )
+});
+
+/// Binds one value.
+fn bind<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), sqlx::Error>
+where
+    T: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + 'q,
+{
+    args.add(value).map_err(sqlx::Error::Encode)
+}
+
+/// The arguments for one [`ROWS`]-row statement: `row` binds each item's `width` values, NULLs fill the
+/// rest.
+fn rows_args<'q, T>(
+    items: &[T],
+    width: usize,
+    mut row: impl FnMut(&mut SqliteArguments<'q>, &T) -> Result<(), sqlx::Error>,
+) -> Result<SqliteArguments<'q>, sqlx::Error> {
+    let mut args = SqliteArguments::default();
+    for item in items {
+        row(&mut args, item)?;
+    }
+    for _ in 0..(ROWS - items.len()) * width {
+        bind(&mut args, None::<i64>)?;
+    }
+    Ok(args)
+}
+
+/// Writes attempts, in the order given, inside a transaction the caller owns: every attempt and answer,
+/// and each question's Leitner box moved on answer by answer (so one learner answering the same question
+/// twice in a batch climbs, or falls, twice). A token already used — before, or earlier in `attempts` —
+/// writes nothing and gives [`Recorded::Duplicate`].
 ///
-/// The rows travel as one JSON array per statement (`json_each`): a few statements for the whole batch
-/// with fixed SQL (prepared once, no bound-value limit), instead of a few statements per attempt. On
-/// the one writer connection, round trips were the cost (see `bench/quiz.sh`).
+/// A batch costs a few multi-row statements (see [`ROWS`]), not a few statements per attempt: on the one
+/// writer connection, each statement is a round trip to SQLite's thread, and those were the cost
+/// (`bench/quiz.sh`).
 pub async fn write_attempts(
     conn: &mut SqliteConnection,
     attempts: &[&NewAttempt],
 ) -> Result<Vec<Recorded>, sqlx::Error> {
-    let mut recorded = Vec::with_capacity(attempts.len());
-    for round in attempts.chunks(ROUND) {
-        recorded.extend(write_round(conn, round).await?);
-    }
-    Ok(recorded)
-}
-
-async fn write_round(
-    conn: &mut SqliteConnection,
-    attempts: &[&NewAttempt],
-) -> Result<Vec<Recorded>, sqlx::Error> {
-    use serde_json::json;
     // The first attempt with a token is the one to insert; a repeat in the same batch is its duplicate.
     let mut first_with_token: HashMap<&str, usize> = HashMap::new();
     for (i, a) in attempts.iter().enumerate() {
         first_with_token.entry(a.token.as_str()).or_insert(i);
     }
-    let fresh: Vec<usize> = (0..attempts.len())
+    let fresh: Vec<&NewAttempt> = (0..attempts.len())
         .filter(|&i| first_with_token[attempts[i].token.as_str()] == i)
+        .map(|i| attempts[i])
         .collect();
 
-    let rows: Vec<serde_json::Value> = fresh
-        .iter()
-        .map(|&i| {
-            let a = attempts[i];
-            let correct = a.answers.iter().filter(|n| n.correct).count();
-            json!([
-                a.token,
-                a.user_id,
-                a.topic,
-                a.seed,
-                a.answers.len(),
-                correct,
-                a.duration_ms,
-                a.now
-            ])
-        })
-        .collect();
     // RETURNING gives no order: the ids come back keyed by their (unique) tokens.
-    let inserted: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at)
-         select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
-         from json_each(?) where true
-         on conflict (token) do nothing returning token, attempt_id",
-    )
-    .bind(serde_json::Value::Array(rows).to_string())
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
+    let mut inserted: HashMap<String, i64> = HashMap::new();
+    for chunk in fresh.chunks(ROWS) {
+        let args = rows_args(chunk, 8, |args, a| {
+            bind(args, a.token.as_str())?;
+            bind(args, a.user_id)?;
+            bind(args, a.topic.as_str())?;
+            bind(args, a.seed)?;
+            bind(args, a.answers.len() as i64)?;
+            bind(args, a.answers.iter().filter(|n| n.correct).count() as i64)?;
+            bind(args, a.duration_ms)?;
+            bind(args, a.now)
+        })?;
+        let rows: Vec<(String, i64)> = sqlx::query_as_with(&INSERT_ATTEMPTS, args)
+            .fetch_all(&mut *conn)
+            .await?;
+        inserted.extend(rows);
+    }
 
     // Tokens stored before this batch: their attempts and owners.
     let old_tokens: Vec<&str> = fresh
         .iter()
-        .map(|&i| attempts[i].token.as_str())
+        .map(|a| a.token.as_str())
         .filter(|t| !inserted.contains_key(*t))
         .collect();
     let mut stored_before: HashMap<String, (i64, i64)> = HashMap::new();
-    if !old_tokens.is_empty() {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "select token, attempt_id, user_id from attempt where token in (select value from json_each(?))",
-        )
-        .bind(json!(old_tokens).to_string())
-        .fetch_all(&mut *conn)
-        .await?;
-        stored_before = rows
-            .into_iter()
-            .map(|(t, id, owner)| (t, (id, owner)))
-            .collect();
+    for chunk in old_tokens.chunks(ROWS) {
+        let args = rows_args(chunk, 1, |args, t| bind(args, *t))?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as_with(&STORED_TOKENS, args)
+            .fetch_all(&mut *conn)
+            .await?;
+        stored_before.extend(rows.into_iter().map(|(t, id, owner)| (t, (id, owner))));
     }
 
     let mut recorded = Vec::with_capacity(attempts.len());
@@ -173,34 +222,25 @@ async fn write_round(
         };
         recorded.push(outcome);
     }
-    if new_attempts.iter().all(|(_, a)| a.answers.is_empty()) {
-        return Ok(recorded);
-    }
 
-    let answers: Vec<serde_json::Value> = new_attempts
+    let answers: Vec<(i64, &NewAnswer)> = new_attempts
         .iter()
-        .flat_map(|(id, a)| {
-            a.answers.iter().map(move |n| {
-                json!([
-                    id,
-                    n.question_id,
-                    n.position,
-                    n.response,
-                    n.correct,
-                    n.misconception,
-                    n.time_ms
-                ])
-            })
-        })
+        .flat_map(|(id, a)| a.answers.iter().map(move |n| (*id, n)))
         .collect();
-    sqlx::query(
-        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms)
-         select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
-         from json_each(?)",
-    )
-    .bind(serde_json::Value::Array(answers).to_string())
-    .execute(&mut *conn)
-    .await?;
+    for chunk in answers.chunks(ROWS) {
+        let args = rows_args(chunk, 7, |args, (id, n)| {
+            bind(args, *id)?;
+            bind(args, n.question_id.as_str())?;
+            bind(args, n.position)?;
+            bind(args, n.response.as_str())?;
+            bind(args, n.correct)?;
+            bind(args, n.misconception.as_deref())?;
+            bind(args, n.time_ms)
+        })?;
+        sqlx::query_with(&INSERT_ANSWERS, args)
+            .execute(&mut *conn)
+            .await?;
+    }
 
     // Each learner's question moves box by box, in answer order, from the box it is in now.
     let mut pairs: Vec<(i64, &str)> = new_attempts
@@ -213,22 +253,28 @@ async fn write_round(
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    let (found,): (String,) = sqlx::query_as(
-        "select json_group_array(json_array(p.user_id, p.question_id, p.box)) from json_each(?) j
-         join question_progress p on p.user_id = j.value ->> 0 and p.question_id = j.value ->> 1",
-    )
-    .bind(json!(pairs).to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    let found: Vec<(i64, String, i64)> =
-        serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    let boxes: HashMap<(i64, String), i64> = found
-        .into_iter()
-        .map(|(user, question, box_number)| ((user, question), box_number))
-        .collect();
+    let mut boxes: HashMap<(i64, String), i64> = HashMap::new();
+    for chunk in pairs.chunks(ROWS) {
+        let args = rows_args(chunk, 2, |args, (user, question)| {
+            bind(args, *user)?;
+            bind(args, *question)
+        })?;
+        let (found,): (String,) = sqlx::query_as_with(&CURRENT_BOXES, args)
+            .fetch_one(&mut *conn)
+            .await?;
+        let found: Vec<(i64, String, i64)> =
+            serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        boxes.extend(
+            found
+                .into_iter()
+                .map(|(user, question, box_number)| ((user, question), box_number)),
+        );
+    }
 
     /// What this batch does to one learner's question.
     struct Step<'a> {
+        user_id: i64,
+        question_id: &'a str,
         topic: &'a str,
         box_number: Option<i64>,
         due_at: i64,
@@ -237,28 +283,27 @@ async fn write_round(
         last_correct: bool,
         last_at: i64,
     }
-    let mut steps: Vec<((i64, &str), Step)> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
     let mut index: HashMap<(i64, &str), usize> = HashMap::new();
     for (_, a) in &new_attempts {
         for n in &a.answers {
-            let key = (a.user_id, n.question_id.as_str());
-            let k = *index.entry(key).or_insert_with(|| {
-                let box_number = boxes.get(&(a.user_id, n.question_id.clone())).copied();
-                steps.push((
-                    key,
-                    Step {
+            let k = *index
+                .entry((a.user_id, n.question_id.as_str()))
+                .or_insert_with(|| {
+                    steps.push(Step {
+                        user_id: a.user_id,
+                        question_id: &n.question_id,
                         topic: &a.topic,
-                        box_number,
+                        box_number: boxes.get(&(a.user_id, n.question_id.clone())).copied(),
                         due_at: 0,
                         seen: 0,
                         correct: 0,
                         last_correct: false,
                         last_at: 0,
-                    },
-                ));
-                steps.len() - 1
-            });
-            let step = &mut steps[k].1;
+                    });
+                    steps.len() - 1
+                });
+            let step = &mut steps[k];
             let (box_number, due_at) = schedule::next(step.box_number, n.correct, a.now);
             step.box_number = Some(box_number);
             step.due_at = due_at;
@@ -268,33 +313,22 @@ async fn write_round(
             step.last_at = a.now;
         }
     }
-    let progress: Vec<serde_json::Value> = steps
-        .iter()
-        .map(|((user, question), s)| {
-            json!([
-                user,
-                question,
-                s.topic,
-                s.box_number,
-                s.due_at,
-                s.seen,
-                s.correct,
-                s.last_correct,
-                s.last_at
-            ])
-        })
-        .collect();
-    sqlx::query(
-        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at)
-         select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8
-         from json_each(?) where true
-         on conflict (user_id, question_id) do update set box = excluded.box, due_at = excluded.due_at,
-           seen = question_progress.seen + excluded.seen, correct = question_progress.correct + excluded.correct,
-           last_correct = excluded.last_correct, last_at = excluded.last_at",
-    )
-    .bind(serde_json::Value::Array(progress).to_string())
-    .execute(&mut *conn)
-    .await?;
+    for chunk in steps.chunks(ROWS) {
+        let args = rows_args(chunk, 9, |args, s| {
+            bind(args, s.user_id)?;
+            bind(args, s.question_id)?;
+            bind(args, s.topic)?;
+            bind(args, s.box_number)?;
+            bind(args, s.due_at)?;
+            bind(args, s.seen)?;
+            bind(args, s.correct)?;
+            bind(args, s.last_correct)?;
+            bind(args, s.last_at)
+        })?;
+        sqlx::query_with(&UPSERT_PROGRESS, args)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(recorded)
 }
 
