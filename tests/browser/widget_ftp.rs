@@ -647,6 +647,15 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     );
     // No NAT or client firewall: the "does it arrive?" part is not asked.
     assert_eq!(b.count(".ftp-pform fieldset.ftp-pq[hidden]").await, 1);
+    // The mode is part of the link: a reload asks the same question again.
+    b.client.refresh().await.expect("reload");
+    wait_for(&b, ASKING, "the question after a reload").await;
+    assert_eq!(step_counter(&b).await, "ステップ 3 / 5");
+    assert_eq!(
+        b.eval("return document.querySelector('.ftp-predict-toggle').getAttribute('aria-pressed')")
+            .await,
+        json!("true")
+    );
     // Nothing gives the answer away: no data connection drawn, the RETR text held back.
     assert_eq!(b.count(".ftp-svg line[data-purpose=data]").await, 0);
     assert!(!b.text(".ftp-now-text").await.contains("自分から"));

@@ -244,6 +244,7 @@ export function mount(section) {
     const q = new URLSearchParams({ w: "ftp" });
     for (const k of KEYS) q.set(k, state.query[k]);
     q.set("step", String(state.step));
+    if (state.predict) q.set("predict", "1");
     history.replaceState(null, "", `#${q}`);
   }
 
@@ -254,7 +255,7 @@ export function mount(section) {
     const query = { ...DEFAULTS };
     for (const k of KEYS) if (q.has(k)) query[k] = q.get(k);
     const step = Number.parseInt(q.get("step") ?? "0", 10);
-    return { query, step: Number.isFinite(step) ? step : 0 };
+    return { query, step: Number.isFinite(step) ? step : 0, predict: q.get("predict") === "1" };
   }
 
   // ------------------------------------------------------------------ loading
@@ -828,6 +829,7 @@ export function mount(section) {
   syncToggles();
   if (fromHash) {
     state.touched = true;
+    state.predict = fromHash.predict;
     load(fromHash.query, fromHash.step).then((ok) => {
       if (!ok) {
         // A bad link: keep its error on screen and show the default example.
