@@ -3,7 +3,11 @@
 //! percentiles, errors, and the number of attempts in the database. In-flight requests finish before
 //! counting, so "stored attempts = successful responses" is exact.
 //!
-//! cargo run --release --example quiz_load -- BASE_URL DB_PATH [CLIENTS] [SECONDS]
+//! With RATE (submissions per second, all clients together), each client sends on a fixed schedule
+//! instead of as fast as it can, and a latency counts from when the request was due, not from when it
+//! went out — so a server that falls behind is charged for the wait (no coordinated omission).
+//!
+//! cargo run --release --example quiz_load -- BASE_URL DB_PATH [CLIENTS] [SECONDS] [RATE]
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -133,6 +137,7 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("usage: quiz_load BASE_URL DB_PATH [CLIENTS] [SECONDS]"))?;
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(30);
+    let rate: f64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(0.0);
 
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
@@ -159,11 +164,26 @@ async fn main() -> anyhow::Result<()> {
             let mut latencies = Vec::new();
             let (mut ok, mut failed) = (0u64, 0u64);
             let mut n = 0u64;
+            // Paced: this client's turns are `period` apart, the clients staggered across one period.
+            let period = (rate > 0.0).then(|| Duration::from_secs_f64(clients as f64 / rate));
+            let first_due =
+                started + period.map_or(Duration::ZERO, |p| p * i as u32 / clients as u32);
             while !stop.load(Ordering::Relaxed) {
+                let t = match period {
+                    Some(p) => {
+                        let due = first_due + p * n as u32;
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 n += 1;
-                let token = format!("{:08x}{:024x}", i, n);
+                // Unique across runs against the same database (a reused token is a resubmission).
+                let token = format!("{:08x}{:08x}{:016x}", std::process::id(), i, n);
                 let body = format!("{}&token={token}", learner.form);
-                let t = Instant::now();
                 match send(&http, "POST", &url, Some(&learner.cookie), Some(body)).await {
                     Ok((303, _, _)) => ok += 1,
                     Ok((status, _, text)) => {
@@ -205,7 +225,7 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(&pool)
         .await?;
     println!(
-        "clients={clients} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} stored={}",
+        "clients={clients} rate={rate} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} stored={}",
         ok as f64 / elapsed,
         pct(0.5),
         pct(0.99),
