@@ -1,11 +1,14 @@
-//! Load generator for `bench/quiz.sh`: signs up N learners over HTTP, then has each submit TCP quiz
-//! attempts in a loop for a fixed time (one connection per learner), and reports throughput, latency
-//! percentiles, errors, and the number of attempts in the database. In-flight requests finish before
+//! Load generator for `bench/quiz.sh`: signs up N learners over HTTP, then has each take TCP quiz
+//! attempts in a loop for a fixed time (one connection per learner) — fetch the quiz page, as a learner
+//! must (each attempt's form is sealed by the server and cannot be made up or reused), then submit it —
+//! and reports throughput, latency percentiles of the submission (the POST) and of the whole cycle (page
+//! and submission), errors, and the number of attempts in the database. In-flight requests finish before
 //! counting, so "stored attempts = successful responses" is exact.
 //!
 //! With RATE (submissions per second, all clients together), each client sends on a fixed schedule
 //! instead of as fast as it can, and a latency counts from when the request was due, not from when it
-//! went out — so a server that falls behind is charged for the wait (no coordinated omission).
+//! went out — so a server that falls behind is charged for the wait (no coordinated omission). The cycle
+//! latency counts from then; the submission latency from when the POST went out.
 //!
 //! cargo run --release --example quiz_load -- BASE_URL DB_PATH [CLIENTS] [SECONDS] [RATE]
 
@@ -22,8 +25,30 @@ type Http = Client<HttpConnector, Full<Bytes>>;
 
 struct Learner {
     cookie: String,
-    /// The form without its token: csrf, seed, started, q and order positions.
-    form: String,
+    /// The session's CSRF token, form-encoded.
+    csrf: String,
+}
+
+/// The fields a quiz page's form needs besides csrf: its sealed token and every ordering item at the
+/// position the page preselected (the rest stays blank, graded as wrong). Plain string scanning, not an
+/// HTML parser: the loader shares the machine with the server and must stay cheap.
+fn form_fields(page: &str) -> Option<String> {
+    let value_after = |from: usize, marker: &str| -> Option<(String, usize)> {
+        let start = page[from..].find(marker)? + from + marker.len();
+        let end = page[start..].find('"')? + start;
+        Some((page[start..end].to_string(), end))
+    };
+    let (token, _) = value_after(0, "name=\"token\" value=\"")?;
+    let mut fields = vec![format!("token={}", enc(&token))];
+    let mut at = 0;
+    while let Some((name, end)) = value_after(at, "<select name=\"") {
+        let selected = page[end..].find(" selected>")? + end;
+        let value_start = page[..selected].rfind("value=\"")? + "value=\"".len();
+        let position = page[value_start..selected].trim_end_matches('"');
+        fields.push(format!("{}={position}", enc(&name)));
+        at = selected;
+    }
+    Some(fields.join("&"))
 }
 
 fn enc(s: &str) -> String {
@@ -98,29 +123,11 @@ async fn sign_up(http: &Http, base: &str, i: usize) -> anyhow::Result<Learner> {
         None,
     )
     .await?;
-    let mut form = Vec::new();
-    for field in ["csrf", "seed", "started", "q"] {
-        let value = attr(
-            &quiz,
-            &format!("form[data-quiz] input[name={field}]"),
-            "value",
-        )
-        .remove(0);
-        form.push(format!("{field}={}", enc(&value)));
-    }
-    // Ordering questions must be complete; the rest may stay blank (graded as wrong).
-    for name in attr(&quiz, "form[data-quiz] select", "name") {
-        let position = attr(
-            &quiz,
-            &format!("select[name='{name}'] option[selected]"),
-            "value",
-        )
-        .remove(0);
-        form.push(format!("{}={position}", enc(&name)));
-    }
+    let csrf = attr(&quiz, "form[data-quiz] input[name=csrf]", "value").remove(0);
+    anyhow::ensure!(form_fields(&quiz).is_some(), "the quiz page has no form");
     Ok(Learner {
         cookie,
-        form: form.join("&"),
+        csrf: format!("csrf={}", enc(&csrf)),
     })
 }
 
@@ -162,6 +169,7 @@ async fn main() -> anyhow::Result<()> {
         let url = format!("{base}/topics/tcp/quiz");
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            let mut cycles = Vec::new();
             let (mut ok, mut failed) = (0u64, 0u64);
             let mut n = 0u64;
             // Paced: this client's turns are `period` apart, the clients staggered across one period.
@@ -181,9 +189,17 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 }
                 n += 1;
-                // Unique across runs against the same database (a reused token is a resubmission).
-                let token = format!("{:08x}{:08x}{:016x}", std::process::id(), i, n);
-                let body = format!("{}&token={token}", learner.form);
+                let fields = match send(&http, "GET", &url, Some(&learner.cookie), None).await {
+                    Ok((200, _, page)) => form_fields(&page),
+                    _ => None,
+                };
+                let Some(fields) = fields else {
+                    failed += 1;
+                    eprintln!("the quiz page could not be read");
+                    continue;
+                };
+                let body = format!("{}&{fields}", learner.csrf);
+                let sent = Instant::now();
                 match send(&http, "POST", &url, Some(&learner.cookie), Some(body)).await {
                     Ok((303, _, _)) => ok += 1,
                     Ok((status, _, text)) => {
@@ -200,36 +216,42 @@ async fn main() -> anyhow::Result<()> {
                         eprintln!("error: {e}");
                     }
                 }
-                latencies.push(t.elapsed());
+                latencies.push(sent.elapsed());
+                cycles.push(t.elapsed());
             }
-            (ok, failed, latencies)
+            (ok, failed, latencies, cycles)
         }));
     }
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     stop.store(true, Ordering::Relaxed);
-    let (mut ok, mut failed, mut latencies) = (0, 0, Vec::new());
+    let (mut ok, mut failed, mut latencies, mut cycles) = (0, 0, Vec::new(), Vec::new());
     for task in tasks {
-        let (o, f, l) = task.await?;
+        let (o, f, l, c) = task.await?;
         ok += o;
         failed += f;
         latencies.extend(l);
+        cycles.extend(c);
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+    cycles.sort();
+    let percentile = |sorted: &[Duration], p: f64| {
+        sorted
+            .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
+    let pct = |p: f64| percentile(&latencies, p);
     let (after,): (i64,) = sqlx::query_as("select count(*) from attempt")
         .fetch_one(&pool)
         .await?;
     println!(
-        "clients={clients} rate={rate} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} stored={}",
+        "clients={clients} rate={rate} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} cycle_p50_ms={:.2} cycle_p99_ms={:.2} stored={}",
         ok as f64 / elapsed,
         pct(0.5),
         pct(0.99),
         pct(1.0),
+        percentile(&cycles, 0.5),
+        percentile(&cycles, 0.99),
         after - before
     );
     Ok(())

@@ -68,14 +68,25 @@ pub async fn build_state(
         .migrate()
         .await?;
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
+    let quiz_forms = quiz_form_key(&db).await?;
     let mut state = AppState {
         db,
         attempts,
         course: Arc::new(content.course),
         quizzes: Arc::new(content.quizzes),
+        quiz_forms,
         settings,
         rendered: Arc::default(),
     };
     state.rendered = Arc::new(web::pages::RenderedPages::build(&state)?);
     Ok(state)
+}
+
+/// The deployment's quiz-form key: made on the first start, read from the database afterwards.
+async fn quiz_form_key(db: &sqlx::SqlitePool) -> anyhow::Result<quiz::form::FormKey> {
+    let mut fresh = [0u8; quiz::form::FormKey::LEN];
+    getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let stored = store::secrets::get_or_create(db, "quiz-form", &fresh, store::now()).await?;
+    quiz::form::FormKey::from_bytes(&stored)
+        .ok_or_else(|| anyhow::anyhow!("server_secret quiz-form is not {} bytes", fresh.len()))
 }

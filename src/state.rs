@@ -17,6 +17,9 @@ pub struct AppState {
     pub course: Arc<Course>,
     /// Every topic's questions, validated at start.
     pub quizzes: Arc<Bank>,
+    /// The key that seals quiz forms and makes their option tokens (kept in the database, shared by
+    /// every instance): see `quiz::form`.
+    pub quiz_forms: crate::quiz::form::FormKey,
     /// Settings read once at start.
     pub settings: Settings,
     /// Topic pages for readers who are not signed in, rendered once at start.

@@ -9,9 +9,8 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{Client, Reply, TestApp};
-use infra_dojo::quiz::bank::{Kind, Question};
+use infra_dojo::quiz::bank::Question;
 use infra_dojo::quiz::grade::{self, Response};
-use infra_dojo::quiz::present::question_seed;
 use infra_dojo::store::{self, quiz::NewAnswer};
 
 const DAY: i64 = 86_400;
@@ -96,33 +95,7 @@ async fn join(c: &Client<'_>, code: &str) -> Reply {
 
 /// A response to `q` that is right, or a plausible wrong one.
 fn response(q: &Question, seed: u64, right: bool) -> Response {
-    match &q.kind {
-        Kind::Single { options } | Kind::Multiple { options } => Response::Choice(
-            (0..options.len())
-                .filter(|&i| options[i].correct == right)
-                .take(if right { options.len() } else { 1 })
-                .collect(),
-        ),
-        Kind::Order { items, .. } => Response::Order(if right {
-            (0..items.len()).collect()
-        } else {
-            (0..items.len()).rev().collect()
-        }),
-        Kind::Numeric { answer, .. } => Response::Text(if right {
-            answer.to_string()
-        } else {
-            (answer + 1.0).to_string()
-        }),
-        Kind::Text { answers, .. } => Response::Text(if right {
-            answers[0].clone()
-        } else {
-            "まちがい".into()
-        }),
-        Kind::Generated { generator } => {
-            let a = generator.instance(question_seed(seed, &q.id)).answer;
-            Response::Text(if right { a } else { a + 1 }.to_string())
-        }
-    }
+    common::answer(q, seed, right)
 }
 
 /// Records an attempt on every question of `topic`, wrong on the questions at the `wrong` positions, at `at`.
@@ -499,26 +472,19 @@ async fn live_json_counts_before_and_after_a_member_submits() {
 
     // aki takes the シグナル quiz through the site, all right.
     let page = f.aki.get("/topics/signals/quiz").await;
+    let form = common::quiz_form(&app, &page);
     let hidden =
         |name: &str| page.attrs(&format!("form[data-quiz] input[name={name}]"), "value")[0].clone();
-    let seed: u64 = hidden("seed").parse().unwrap();
-    let mut pairs: Vec<(String, String)> = ["csrf", "token", "seed", "started", "q"]
+    let mut pairs: Vec<(String, String)> = ["csrf", "token"]
         .iter()
         .map(|n| (n.to_string(), hidden(n)))
         .collect();
     for q in signals {
-        match response(q, seed, true) {
-            Response::Choice(c) => {
-                pairs.extend(c.iter().map(|i| (format!("a.{}", q.id), i.to_string())))
-            }
-            Response::Order(o) => pairs.extend(
-                o.iter()
-                    .enumerate()
-                    .map(|(pos, i)| (format!("o.{}.{i}", q.id), (pos + 1).to_string())),
-            ),
-            Response::Text(t) => pairs.push((format!("a.{}", q.id), t)),
-            Response::Blank => {}
-        }
+        pairs.extend(common::response_fields(
+            &form,
+            q,
+            &response(q, form.seed(), true),
+        ));
     }
     let refs: Vec<(&str, &str)> = pairs
         .iter()

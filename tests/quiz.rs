@@ -7,72 +7,13 @@ mod common;
 use axum::http::StatusCode;
 use common::{Client, Reply, TestApp};
 use infra_dojo::quiz::bank::Kind;
-use infra_dojo::quiz::present::question_seed;
 
 /// Form fields as (name, value) pairs.
 type Pairs = Vec<(String, String)>;
 
 /// The form fields of a quiz page, answered right (or wrong where `wrong` names the question).
-fn answer_all(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, String)> {
-    let hidden =
-        |name: &str| page.attrs(&format!("form[data-quiz] input[name={name}]"), "value")[0].clone();
-    let seed: u64 = hidden("seed").parse().unwrap();
-    let ids = hidden("q");
-    let mut pairs: Vec<(String, String)> = ["csrf", "token", "seed", "started", "q"]
-        .iter()
-        .map(|n| (n.to_string(), hidden(n)))
-        .collect();
-    for id in ids.split(',') {
-        let q = app.state.quizzes.question(id).unwrap();
-        let flip = wrong.contains(&id);
-        let key = format!("a.{id}");
-        match &q.kind {
-            Kind::Single { options } | Kind::Multiple { options } => {
-                for (i, o) in options.iter().enumerate() {
-                    if o.correct != flip {
-                        pairs.push((key.clone(), i.to_string()));
-                        if flip {
-                            break;
-                        }
-                    }
-                }
-            }
-            Kind::Order { items, .. } => {
-                for i in 0..items.len() {
-                    let position = if flip { items.len() - i } else { i + 1 };
-                    pairs.push((format!("o.{id}.{i}"), position.to_string()));
-                }
-            }
-            Kind::Numeric { answer, .. } => pairs.push((
-                key,
-                if flip {
-                    (answer + 1.0).to_string()
-                } else {
-                    answer.to_string()
-                },
-            )),
-            Kind::Text { answers, .. } => pairs.push((
-                key,
-                if flip {
-                    "まちがい".into()
-                } else {
-                    answers[0].clone()
-                },
-            )),
-            Kind::Generated { generator } => {
-                let answer = generator.instance(question_seed(seed, id)).answer;
-                pairs.push((
-                    key,
-                    if flip {
-                        (answer + 1).to_string()
-                    } else {
-                        answer.to_string()
-                    },
-                ));
-            }
-        }
-    }
-    pairs
+fn answer_all(app: &TestApp, page: &Reply, wrong: &[&str]) -> Pairs {
+    common::answer_quiz(app, page, wrong)
 }
 
 async fn submit(client: &Client<'_>, slug: &str, pairs: &[(String, String)]) -> Reply {
@@ -207,6 +148,200 @@ async fn the_quiz_page_never_contains_the_answer_key() {
     }
 }
 
+/// The blind attack that used to score 50/51 single-choice and 13/13 ordering questions: option values
+/// were bank indices (the right option is usually first) and items were posted by bank index.
+#[tokio::test]
+async fn options_are_opaque_per_attempt_tokens_and_bank_order_shows_nowhere() {
+    let app = common::app().await;
+    // Where each single-choice question's right option appeared, over several page loads.
+    let mut right_at: std::collections::HashMap<String, std::collections::HashSet<usize>> =
+        Default::default();
+    let mut seen_tokens = std::collections::HashSet::new();
+    for round in 0..16 {
+        for topic in &app.state.course.topics {
+            let page = app.get(&format!("/topics/{}/quiz", topic.slug)).await;
+            let form = common::quiz_form(&app, &page);
+            for id in &form.question_ids {
+                let q = app.state.quizzes.question(id).unwrap();
+                let values = page.attrs(
+                    &format!("[data-question='{id}'] input[name='a.{id}'][value]"),
+                    "value",
+                );
+                let items = page.attrs(&format!("[data-question='{id}'] [data-item]"), "data-item");
+                for token in values.iter().chain(&items) {
+                    assert!(
+                        token.len() == 12 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+                        "{id}: {token:?} is not an opaque token"
+                    );
+                    assert!(
+                        seen_tokens.insert(token.clone()),
+                        "{token} reused across attempts"
+                    );
+                }
+                if let Kind::Single { options } = &q.kind {
+                    if round == 0 {
+                        assert_eq!(values.len(), options.len(), "{id}");
+                    }
+                    let right = options.iter().position(|o| o.correct).unwrap();
+                    let shown_at = values
+                        .iter()
+                        .position(|v| *v == form.choice_token(id, right))
+                        .unwrap();
+                    right_at.entry(id.clone()).or_default().insert(shown_at);
+                }
+            }
+            if round == 0 {
+                // The old blind answer: "0" for every option, bank positions for every order.
+                let mut blind = vec![
+                    (
+                        "csrf".to_string(),
+                        page.attrs("input[name=csrf]", "value")[0].clone(),
+                    ),
+                    (
+                        "token".to_string(),
+                        page.attrs("input[name=token]", "value")[0].clone(),
+                    ),
+                ];
+                for id in &form.question_ids {
+                    match &app.state.quizzes.question(id).unwrap().kind {
+                        Kind::Order { items, .. } => blind.extend(
+                            (0..items.len()).map(|i| (format!("o.{id}.{i}"), (i + 1).to_string())),
+                        ),
+                        _ => blind.push((format!("a.{id}"), "0".to_string())),
+                    }
+                }
+                let c = app.client();
+                c.get(&format!("/topics/{}/quiz", topic.slug)).await;
+                let mut refs = blind.clone();
+                refs[0].1 = c.csrf(&format!("/topics/{}/quiz", topic.slug)).await;
+                let res = submit(&c, &topic.slug, &refs).await;
+                assert_eq!(
+                    res.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{}",
+                    topic.slug
+                );
+            }
+        }
+    }
+    for (id, positions) in &right_at {
+        assert!(
+            positions.len() > 1,
+            "{id}: the right option was always shown at {positions:?}"
+        );
+    }
+    assert_eq!(
+        count(&app, "attempt").await,
+        0,
+        "the blind posts stored nothing"
+    );
+}
+
+/// What the server chose for an attempt — its seed, its questions, each once — cannot be changed by the
+/// post: each tampering is refused with a Japanese 4xx and stores nothing.
+#[tokio::test]
+async fn a_post_cannot_choose_the_seed_or_the_questions() {
+    let app = common::app().await;
+    let c = app.client();
+    c.sign_up("mallory").await;
+    let page = c.get("/topics/tcp/quiz").await;
+    let good = answer_all(&app, &page, &[]);
+    let form = common::quiz_form(&app, &page);
+    let first = form
+        .question_ids
+        .iter()
+        .find(|id| app.state.quizzes.question(id).unwrap().kind.name() == "single")
+        .unwrap()
+        .clone();
+    let sealed = form.sealed();
+    let (payload, mac) = sealed.rsplit_once('.').unwrap();
+    let with = |f: &dyn Fn(&mut Pairs)| {
+        let mut p = good.clone();
+        f(&mut p);
+        p
+    };
+    let repeated_ids = format!("{first},{first},{first}");
+    let ftp_page = c.get("/topics/ftp/quiz").await;
+    let ftp_question = common::quiz_form(&app, &ftp_page).question_ids[0].clone();
+    let cases: Vec<(&str, Pairs, StatusCode)> = vec![
+        (
+            "a chosen seed",
+            with(&|p| p.push(("seed".into(), "0".into()))),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a question list",
+            with(&|p| p.push(("q".into(), repeated_ids.clone()))),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "the same question 60 times",
+            with(&|p| {
+                let answer = p
+                    .iter()
+                    .find(|(k, _)| *k == format!("a.{first}"))
+                    .unwrap()
+                    .clone();
+                p.extend(std::iter::repeat_n(answer, 59));
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "another topic's question",
+            with(&|p| p.push((format!("a.{ftp_question}"), "1".into()))),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a token whose question list was edited",
+            with(&|p| {
+                let mut parts: Vec<String> = payload.split('.').map(str::to_string).collect();
+                parts[3] = format!("{first},{}", parts[3]);
+                let forged = parts.join(".");
+                assert_ne!(forged, payload);
+                p.iter_mut()
+                    .filter(|(k, _)| k == "token")
+                    .for_each(|(_, v)| *v = format!("{forged}.{mac}"));
+            }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "another topic's form",
+            with(&|p| {
+                let ftp_token = ftp_page.attrs("input[name=token]", "value")[0].clone();
+                p.iter_mut()
+                    .filter(|(k, _)| k == "token")
+                    .for_each(|(_, v)| *v = ftp_token.clone());
+            }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a second token",
+            with(&|p| p.push(("token".into(), sealed.clone()))),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (what, pairs, status) in cases {
+        let res = submit(&c, "tcp", &pairs).await;
+        let message = res.texts("main p").concat();
+        assert_eq!(res.status, status, "{what}: {message}");
+        assert!(
+            message.contains("クイズ") || message.contains("問題"),
+            "{what}: {message}"
+        );
+        assert_eq!(count(&app, "attempt").await, 0, "{what}: nothing stored");
+        assert_eq!(count(&app, "question_progress").await, 0, "{what}");
+    }
+    // The untouched form is still accepted, with the server's own seed.
+    let res = submit(&c, "tcp", &good).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let (seed, token): (i64, String) = sqlx::query_as("select seed, token from attempt")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(seed as u64, form.seed());
+    assert_eq!(token, form.token());
+}
+
 #[tokio::test]
 async fn the_same_form_submitted_twice_is_recorded_once() {
     let app = common::app().await;
@@ -323,22 +458,9 @@ async fn bad_quiz_submissions_get_a_clear_message_and_change_nothing() {
             "並べ替え",
         ),
         (
-            with(&|p| {
-                p.iter_mut()
-                    .filter(|(k, _)| k == "q")
-                    .for_each(|(_, v)| *v = "no-such-question".into())
-            }),
-            StatusCode::NOT_FOUND,
-            "ありません",
-        ),
-        (
-            with(&|p| {
-                p.iter_mut()
-                    .filter(|(k, _)| k == "q")
-                    .for_each(|(_, v)| *v = "ftp-port-data".into())
-            }),
-            StatusCode::NOT_FOUND,
-            "ありません",
+            with(&|p| p.push(("a.no-such-question".into(), "1".into()))),
+            StatusCode::BAD_REQUEST,
+            "a.no-such-question",
         ),
         (
             with(&|p| p.retain(|(k, _)| k != "token")),
@@ -348,11 +470,11 @@ async fn bad_quiz_submissions_get_a_clear_message_and_change_nothing() {
         (
             with(&|p| {
                 p.iter_mut()
-                    .filter(|(k, _)| k == "seed")
-                    .for_each(|(_, v)| *v = "-5".into())
+                    .filter(|(k, _)| k == "token")
+                    .for_each(|(_, v)| *v = "0123".into())
             }),
             StatusCode::BAD_REQUEST,
-            "seed",
+            "一致しません",
         ),
         (
             with(&|p| p.push((format!("a.{single}"), "x".repeat(300)))),

@@ -4,8 +4,8 @@
 use crate::quiz::bank::{Kind, Question};
 use crate::widgets::rng::Rng;
 
-/// How a question is answered on the page. Options carry their index in the bank, which is what the form
-/// sends back, so grading never depends on the shuffle.
+/// How a question is answered on the page, options and items in display order with their index in the
+/// bank. The index never reaches the page: it is shown as the attempt's opaque token (`quiz::form`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Form {
     Single { options: Vec<(usize, String)> },
@@ -61,18 +61,14 @@ pub fn present(question: &Question, number: usize, attempt_seed: u64) -> Present
                 options: shuffled(indexed(options.iter().map(|o| &o.text).collect()), &mut rng),
             },
         ),
-        Kind::Order { items, .. } => {
-            let mut order = shuffled(indexed(items.iter().collect()), &mut rng);
-            // A shuffle that happens to be the answer teaches nothing: rotate it.
-            if order
-                .iter()
-                .enumerate()
-                .all(|(i, (original, _))| i == *original)
-            {
-                order.rotate_left(1);
-            }
-            (question.prompt.clone(), Form::Order { items: order })
-        }
+        // Any order may come up, the right one included: a shuffle that avoided it would tell the
+        // learner one order that is wrong.
+        Kind::Order { items, .. } => (
+            question.prompt.clone(),
+            Form::Order {
+                items: shuffled(indexed(items.iter().collect()), &mut rng),
+            },
+        ),
         Kind::Numeric { unit, .. } => (
             question.prompt.clone(),
             Form::Numeric { unit: unit.clone() },

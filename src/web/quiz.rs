@@ -1,10 +1,13 @@
-//! Taking a quiz: `GET /topics/{slug}/quiz` shows the questions (never the key), `POST` grades them on the
-//! server and stores the attempt, every answer and the progress in one transaction, then redirects to
-//! `GET /attempts/{id}`, the results page that teaches. A form submitted twice is stored once.
+//! Taking a quiz: `GET /topics/{slug}/quiz` shows the questions (never the key, nor anything it can be
+//! derived from: options are opaque per-attempt tokens, and what the server chose travels sealed, see
+//! `quiz::form`), `POST` grades them on the server and stores the attempt, every answer and the progress
+//! in one transaction, then redirects to `GET /attempts/{id}`, the results page that teaches. A form
+//! submitted twice is stored once; a form that names fields the server did not issue is refused.
 
-use crate::auth::{self, Visitor};
+use crate::auth::Visitor;
 use crate::error::{AppError, Result};
-use crate::quiz::bank::Question;
+use crate::quiz::bank::{Kind, Question};
+use crate::quiz::form::AttemptForm;
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::present::{self, Form};
 use crate::state::AppState;
@@ -22,8 +25,6 @@ use axum::routing::get;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// Most questions one attempt may carry.
-const MAX_QUESTIONS: usize = 60;
 /// Longest accepted answer text.
 const MAX_ANSWER_CHARS: usize = 200;
 
@@ -39,8 +40,8 @@ pub struct QuestionView {
     pub number: usize,
     pub prompt: String,
     pub kind: &'static str,
-    /// (bank index, text), in display order: options, or items to order.
-    pub choices: Vec<(usize, String)>,
+    /// (this attempt's token, text), in display order: options, or items to order.
+    pub choices: Vec<(String, String)>,
     pub unit: String,
 }
 
@@ -51,10 +52,8 @@ pub struct QuizPage {
     pub slug: String,
     pub topic_title: String,
     pub csrf: String,
+    /// The sealed form: what the server chose for this attempt.
     pub token: String,
-    pub seed: String,
-    pub started_ms: i64,
-    pub ids: String,
     pub questions: Vec<QuestionView>,
     pub retry: bool,
     pub signed_in: bool,
@@ -72,8 +71,8 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn view(q: &Question, number: usize, seed: u64) -> QuestionView {
-    let p = present::present(q, number, seed);
+fn view(q: &Question, number: usize, form: &AttemptForm) -> QuestionView {
+    let p = present::present(q, number, form.seed());
     let (kind, choices, unit) = match p.form {
         Form::Single { options } => ("single", options, String::new()),
         Form::Multiple { options } => ("multiple", options, String::new()),
@@ -82,11 +81,14 @@ fn view(q: &Question, number: usize, seed: u64) -> QuestionView {
         Form::Text => ("text", Vec::new(), String::new()),
     };
     QuestionView {
+        choices: choices
+            .into_iter()
+            .map(|(index, text)| (form.choice_token(&p.id, index), text))
+            .collect(),
         id: p.id,
         number,
         prompt: p.prompt,
         kind,
-        choices,
         unit,
     }
 }
@@ -116,24 +118,21 @@ async fn quiz_page(
     if chosen.is_empty() {
         chosen = all.iter().collect();
     }
-    let seed = auth::random_u64()?;
+    let ids: Vec<&str> = chosen.iter().map(|q| q.id.as_str()).collect();
+    let form = state
+        .quiz_forms
+        .issue(&topic.slug, &ids, now_ms())
+        .map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
     Ok(QuizPage {
         layout,
         slug: topic.slug.clone(),
         topic_title: topic.title.clone(),
         csrf: visitor.csrf_token().await?,
-        token: auth::random_token()?,
-        seed: seed.to_string(),
-        started_ms: now_ms(),
-        ids: chosen
-            .iter()
-            .map(|q| q.id.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+        token: form.sealed(),
         questions: chosen
             .iter()
             .enumerate()
-            .map(|(i, q)| view(q, i + 1, seed))
+            .map(|(i, q)| view(q, i + 1, &form))
             .collect(),
         retry,
         signed_in: visitor.signed_in.is_some(),
@@ -148,65 +147,153 @@ fn unprocessable(message: impl Into<String>) -> AppError {
     }
 }
 
-/// Reads one question's response from the submitted fields.
-fn response_for(q: &Question, fields: &HashMap<&str, Vec<&str>>) -> Result<Answered> {
-    let values = |key: String| fields.get(key.as_str()).cloned().unwrap_or_default();
-    let answer_key = format!("a.{}", q.id);
-    let too_long = |v: &&str| v.chars().count() > MAX_ANSWER_CHARS;
-    if values(answer_key.clone()).iter().any(too_long) {
+/// The message for a form the server did not issue, or issued differently.
+const NOT_ISSUED: &str = "このフォームはサーバーが出したものと一致しません。クイズのページを開き直して、もう一度解答してください。";
+
+/// The posted fields of one attempt, grouped per question, after checking that every field is one the
+/// server's form has: `csrf`, `token`, and `a.<id>` / `o.<id>.<item>` / `t.<id>` for the attempt's
+/// questions. Anything else — a `seed`, a question list, another topic's question — is refused.
+struct Posted<'a> {
+    /// `a.<id>` values per question.
+    answers: HashMap<&'a str, Vec<&'a str>>,
+    /// `o.<id>.<item token>` → position, per question.
+    orders: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
+    /// `t.<id>`: milliseconds the page measured on the question.
+    times: HashMap<&'a str, &'a str>,
+}
+
+/// A field name cut for an error message (it comes from the client).
+fn shown(name: &str) -> String {
+    name.chars().take(40).collect()
+}
+
+fn sort_fields<'a>(form: &AttemptForm, pairs: &'a [(String, String)]) -> Result<Posted<'a>> {
+    let mut posted = Posted {
+        answers: HashMap::new(),
+        orders: HashMap::new(),
+        times: HashMap::new(),
+    };
+    let refused = |name: &str| {
+        AppError::bad_request(format!(
+            "フォームに、このクイズにない項目「{}」があります。クイズのページを開き直してください。",
+            shown(name)
+        ))
+    };
+    let (mut csrf, mut token) = (0, 0);
+    for (name, value) in pairs {
+        let in_attempt = |id: &str| form.has_question(id);
+        if name == "csrf" {
+            csrf += 1;
+        } else if name == "token" {
+            token += 1;
+        } else if let Some(id) = name.strip_prefix("a.").filter(|id| in_attempt(id)) {
+            posted.answers.entry(id).or_default().push(value);
+        } else if let Some((id, item)) = name
+            .strip_prefix("o.")
+            .and_then(|rest| rest.split_once('.'))
+            .filter(|(id, _)| in_attempt(id))
+        {
+            posted.orders.entry(id).or_default().push((item, value));
+        } else if let Some(id) = name.strip_prefix("t.").filter(|id| in_attempt(id)) {
+            if posted.times.insert(id, value).is_some() {
+                return Err(refused(name));
+            }
+        } else {
+            return Err(refused(name));
+        }
+    }
+    if csrf > 1 || token > 1 {
+        return Err(AppError::bad_request(NOT_ISSUED));
+    }
+    Ok(posted)
+}
+
+/// Reads one question's response from its posted fields, mapping the attempt's tokens back to bank indices.
+fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Answered> {
+    let given = posted
+        .answers
+        .get(q.id.as_str())
+        .cloned()
+        .unwrap_or_default();
+    if given.iter().any(|v| v.chars().count() > MAX_ANSWER_CHARS) {
         return Err(unprocessable(format!(
             "問題 {} の答えが長すぎます（{MAX_ANSWER_CHARS} 文字まで）。",
             q.id
         )));
     }
-    Ok(match q.kind.name() {
-        "single" | "multiple" => {
-            let given = values(answer_key);
+    let one_answer = || {
+        if given.len() > 1 {
+            Err(unprocessable(format!(
+                "問題 {} に答えが {} つ送られました。一つだけ答えてください。",
+                q.id,
+                given.len()
+            )))
+        } else {
+            Ok(given.first().copied())
+        }
+    };
+    Ok(match &q.kind {
+        Kind::Single { options } | Kind::Multiple { options } => {
+            if matches!(q.kind, Kind::Single { .. }) {
+                one_answer()?;
+            }
             if given.is_empty() {
                 return Ok(Answered::Blank);
             }
-            let indices = given
-                .iter()
-                .map(|v| {
-                    v.parse::<usize>().map_err(|_| {
+            let mut indices = Vec::with_capacity(given.len());
+            for value in &given {
+                let index = form
+                    .choice_index(&q.id, options.len(), value)
+                    .ok_or_else(|| {
                         unprocessable(format!("問題 {} の選択肢の値が正しくありません。", q.id))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+                    })?;
+                if indices.contains(&index) {
+                    return Err(unprocessable(format!(
+                        "問題 {} で同じ選択肢が 2 回送られました。",
+                        q.id
+                    )));
+                }
+                indices.push(index);
+            }
             Answered::Choice(indices)
         }
-        "order" => {
-            let crate::quiz::bank::Kind::Order { items, .. } = &q.kind else {
-                return Ok(Answered::Blank);
+        Kind::Order { items, .. } => {
+            let sent = posted
+                .orders
+                .get(q.id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            let incomplete = || {
+                unprocessable(format!(
+                    "問題 {} の並べ替えで、すべての項目の順番を選んでください。",
+                    q.id
+                ))
             };
+            if sent.len() != items.len() {
+                return Err(incomplete());
+            }
             let mut ranked = Vec::with_capacity(items.len());
-            for i in 0..items.len() {
-                let position = values(format!("o.{}.{i}", q.id))
-                    .first()
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .ok_or_else(|| {
-                        unprocessable(format!(
-                            "問題 {} の並べ替えで、すべての項目の順番を選んでください。",
-                            q.id
-                        ))
-                    })?;
-                ranked.push((position, i));
+            for (item, position) in sent {
+                let index = form
+                    .choice_index(&q.id, items.len(), item)
+                    .ok_or_else(incomplete)?;
+                let position = position.parse::<usize>().map_err(|_| incomplete())?;
+                ranked.push((position, index));
             }
             ranked.sort_unstable();
-            if ranked
-                .iter()
-                .enumerate()
-                .any(|(k, (position, _))| *position != k + 1)
-            {
-                return Err(unprocessable(format!(
-                    "問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。",
-                    q.id,
-                    items.len()
-                )));
+            let mut seen = vec![false; items.len()];
+            for (k, (position, index)) in ranked.iter().enumerate() {
+                if *position != k + 1 || std::mem::replace(&mut seen[*index], true) {
+                    return Err(unprocessable(format!(
+                        "問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。",
+                        q.id,
+                        items.len()
+                    )));
+                }
             }
             Answered::Order(ranked.into_iter().map(|(_, i)| i).collect())
         }
-        _ => match values(answer_key).first() {
+        Kind::Numeric { .. } | Kind::Text { .. } | Kind::Generated { .. } => match one_answer()? {
             Some(v) if !v.trim().is_empty() => Answered::Text(v.to_string()),
             _ => Answered::Blank,
         },
@@ -220,60 +307,53 @@ async fn submit(
     FormBody(pairs): FormBody<Vec<(String, String)>>,
 ) -> Result<Response> {
     let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
-    let mut fields: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (k, v) in &pairs {
-        fields.entry(k.as_str()).or_default().push(v.as_str());
-    }
-    let one = |key: &str| fields.get(key).and_then(|v| v.first().copied());
-    visitor.verify_csrf(one("csrf")).await?;
+    let first = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    visitor.verify_csrf(first("csrf")).await?;
 
-    let token = one("token").filter(|t| auth::is_token(t)).ok_or_else(|| {
-        AppError::bad_request(
-            "フォームの識別子が正しくありません。クイズのページを開き直してください。",
-        )
+    let sealed = first("token").ok_or_else(|| {
+        AppError::bad_request("フォームの識別子がありません。クイズのページを開き直してください。")
     })?;
-    let seed: u64 = one("seed")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| AppError::bad_request("フォームの内容が正しくありません（seed）。"))?;
-    let started: i64 = one("started")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(now_ms);
-    let ids: Vec<&str> = one("q")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .collect();
-    if ids.is_empty() || ids.len() > MAX_QUESTIONS {
-        return Err(AppError::bad_request(
-            "問題の一覧がありません。クイズのページを開き直してください。",
-        ));
+    let form = state.quiz_forms.open(sealed).map_err(|e| {
+        tracing::warn!(quiz.topic = %topic.slug, reason = %e, "quiz form refused");
+        AppError::bad_request(NOT_ISSUED)
+    })?;
+    if form.topic != topic.slug || form.question_ids.is_empty() {
+        return Err(AppError::bad_request(NOT_ISSUED));
     }
-    let mut questions = Vec::with_capacity(ids.len());
-    for id in &ids {
+    let posted = sort_fields(&form, &pairs)?;
+    let mut questions = Vec::with_capacity(form.question_ids.len());
+    for id in &form.question_ids {
         match state.quizzes.question(id) {
             Some(q) if q.topic == topic.slug => questions.push(q),
+            // The banks changed since the page was served (a new release).
             _ => {
-                return Err(AppError::Invalid {
-                    status: StatusCode::NOT_FOUND,
-                    message: format!(
-                        "問題「{}」はこのトピックにありません。",
-                        id.chars().take(40).collect::<String>()
-                    ),
-                });
+                return Err(AppError::Conflict(
+                    "クイズの問題が更新されました。クイズのページを開き直してください。"
+                        .to_string(),
+                ));
             }
         }
     }
 
     // Grade everything before writing anything: one bad answer rejects the whole submission.
-    let duration_ms = (now_ms() - started).clamp(0, 24 * 3600 * 1000);
+    let seed = form.seed();
+    let duration_ms = (now_ms() - form.issued_ms).clamp(0, 24 * 3600 * 1000);
     let even_share = duration_ms / questions.len() as i64;
     let mut answers = Vec::with_capacity(questions.len());
     for (position, q) in questions.iter().enumerate() {
-        let response = response_for(q, &fields)?;
+        let response = response_for(q, &form, &posted)?;
         let graded = grade::grade(q, seed, &response).map_err(|e| unprocessable(e.0))?;
-        let time_ms = one(&format!("t.{}", q.id))
+        // The page's own measure, never more than the whole attempt took.
+        let time_ms = posted
+            .times
+            .get(q.id.as_str())
             .and_then(|t| t.parse::<i64>().ok())
-            .map_or(even_share, |t| t.clamp(0, 3_600_000));
+            .map_or(even_share, |t| t.clamp(0, duration_ms));
         answers.push(NewAnswer {
             question_id: q.id.clone(),
             position: position as i64,
@@ -286,7 +366,7 @@ async fn submit(
 
     let owner = visitor.owner_id(&state).await?;
     let attempt = NewAttempt {
-        token: token.to_string(),
+        token: form.token(),
         user_id: owner,
         topic: topic.slug.clone(),
         seed: seed as i64,

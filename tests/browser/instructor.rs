@@ -207,10 +207,19 @@ async fn an_instructor_follows_the_demo_class_live() {
             .iter()
             .position(|o| o.correct)
             .expect("a right option");
+        // Options are opaque per-attempt tokens: read this one as the server would.
+        let sealed = learner
+            .eval("return document.querySelector('form[data-quiz] input[name=token]').value")
+            .await
+            .as_str()
+            .expect("token")
+            .to_string();
+        let form = state.quiz_forms.open(&sealed).expect("the page's form");
         learner
             .click(&format!(
-                "[data-question='{}'] input[value='{right}']",
-                first.id
+                "[data-question='{}'] input[value='{}']",
+                first.id,
+                form.choice_token(&first.id, right)
             ))
             .await;
     }

@@ -30,13 +30,21 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     b.open("/topics/tcp").await;
     b.click(".quiz-link a").await;
     b.wait_for_path("/topics/tcp/quiz").await;
-    let seed: u64 = b
-        .eval("return document.querySelector('form[data-quiz] input[name=seed]').value")
+    // The page carries only opaque option tokens; the test reads them the way the server does, by
+    // opening the sealed form with the app's key.
+    let sealed = b
+        .eval("return document.querySelector('form[data-quiz] input[name=token]').value")
         .await
         .as_str()
         .unwrap()
-        .parse()
-        .unwrap();
+        .to_string();
+    let form = b
+        .app()
+        .state
+        .quiz_forms
+        .open(&sealed)
+        .expect("the page's form");
+    let seed = form.seed();
     let ids: Vec<String> = b
         .eval(
             "return [...document.querySelectorAll('[data-question]')].map(q => q.dataset.question)",
@@ -53,17 +61,18 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
         let scope = format!("[data-question='{id}']");
         match &q.kind {
             Kind::Single { options } | Kind::Multiple { options } => {
-                for (i, o) in options.iter().enumerate().filter(|(_, o)| o.correct) {
-                    let _ = o;
-                    b.click(&format!("{scope} input[value='{i}']")).await;
+                for (i, _) in options.iter().enumerate().filter(|(_, o)| o.correct) {
+                    let token = form.choice_token(id, i);
+                    b.click(&format!("{scope} input[value='{token}']")).await;
                 }
             }
             Kind::Order { items, .. } => {
                 // Move each item up into place with the keyboard: focus its ↑ button, press Enter.
                 for target in 0..items.len() {
+                    let item = form.choice_token(id, target);
                     loop {
                         let position = b.eval(&format!(
-                            "return [...document.querySelectorAll(\"{scope} .order-item\")].findIndex(li => li.dataset.item === '{target}')"
+                            "return [...document.querySelectorAll(\"{scope} .order-item\")].findIndex(li => li.dataset.item === '{item}')"
                         )).await.as_i64().unwrap() as usize;
                         if position == target {
                             break;
@@ -71,7 +80,7 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
                         let up = b
                             .client
                             .find(Locator::Css(&format!(
-                                "{scope} .order-item[data-item='{target}'] [data-move=up]"
+                                "{scope} .order-item[data-item='{item}'] [data-move=up]"
                             )))
                             .await
                             .expect("up button");

@@ -188,3 +188,100 @@ impl Client<'_> {
         .await
     }
 }
+
+/// The server's view of a quiz page's form: its sealed `token` opened with the app's key, as the server
+/// opens it when the form comes back. Tests use it to answer through the page's opaque option tokens.
+pub fn quiz_form(app: &TestApp, page: &Reply) -> infra_dojo::quiz::form::AttemptForm {
+    let sealed = page
+        .attrs("form[data-quiz] input[name=token]", "value")
+        .into_iter()
+        .next()
+        .expect("a quiz form");
+    app.state
+        .quiz_forms
+        .open(&sealed)
+        .expect("the page's form opens")
+}
+
+/// A right (or, with `right` false, a wrong) response to `q` in an attempt with `seed`.
+pub fn answer(
+    q: &infra_dojo::quiz::bank::Question,
+    seed: u64,
+    right: bool,
+) -> infra_dojo::quiz::grade::Response {
+    use infra_dojo::quiz::bank::Kind;
+    use infra_dojo::quiz::grade::Response;
+    match &q.kind {
+        Kind::Single { options } | Kind::Multiple { options } => Response::Choice(
+            (0..options.len())
+                .filter(|&i| options[i].correct == right)
+                .take(if right { options.len() } else { 1 })
+                .collect(),
+        ),
+        Kind::Order { items, .. } => Response::Order(if right {
+            (0..items.len()).collect()
+        } else {
+            (0..items.len()).rev().collect()
+        }),
+        Kind::Numeric { answer, .. } => Response::Text(if right {
+            answer.to_string()
+        } else {
+            (answer + 1.0).to_string()
+        }),
+        Kind::Text { answers, .. } => Response::Text(if right {
+            answers[0].clone()
+        } else {
+            "まちがい".into()
+        }),
+        Kind::Generated { generator } => {
+            let seed = infra_dojo::quiz::present::question_seed(seed, &q.id);
+            let a = generator.instance(seed).answer;
+            Response::Text(if right { a } else { a + 1 }.to_string())
+        }
+    }
+}
+
+/// The form fields that post `response` to `q` through the attempt's option tokens.
+pub fn response_fields(
+    form: &infra_dojo::quiz::form::AttemptForm,
+    q: &infra_dojo::quiz::bank::Question,
+    response: &infra_dojo::quiz::grade::Response,
+) -> Vec<(String, String)> {
+    use infra_dojo::quiz::grade::Response;
+    let id = &q.id;
+    match response {
+        Response::Choice(chosen) => chosen
+            .iter()
+            .map(|&i| (format!("a.{id}"), form.choice_token(id, i)))
+            .collect(),
+        Response::Order(order) => order
+            .iter()
+            .enumerate()
+            .map(|(position, &i)| {
+                (
+                    format!("o.{id}.{}", form.choice_token(id, i)),
+                    (position + 1).to_string(),
+                )
+            })
+            .collect(),
+        Response::Text(text) => vec![(format!("a.{id}"), text.clone())],
+        Response::Blank => Vec::new(),
+    }
+}
+
+/// Every field of a quiz page answered through its form: right, except the questions named in `wrong`.
+pub fn answer_quiz(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, String)> {
+    let form = quiz_form(app, page);
+    let hidden =
+        |name: &str| page.attrs(&format!("form[data-quiz] input[name={name}]"), "value")[0].clone();
+    let mut pairs = vec![
+        ("csrf".to_string(), hidden("csrf")),
+        ("token".to_string(), hidden("token")),
+    ];
+    for id in &form.question_ids {
+        let q = app.state.quizzes.question(id).expect("a bank question");
+        let response = answer(q, form.seed(), !wrong.contains(&id.as_str()));
+        pairs.extend(response_fields(&form, q, &response));
+    }
+    pairs
+}
