@@ -48,7 +48,13 @@ pub fn parse_query(raw: &str) -> Result<Query, QueryError> {
     if chars > MAX_QUERY_CHARS {
         return Err(QueryError::TooLong(chars));
     }
-    let normalized = normalize(raw);
+    // Control characters are never search text, and a NUL would end FTS5's string early ("unterminated
+    // string"): they separate words like spaces.
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let normalized = normalize(&cleaned);
     if normalized.is_empty() {
         return Err(QueryError::Empty);
     }

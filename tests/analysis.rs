@@ -819,3 +819,42 @@ async fn the_answers_csv_streams_through_compression_too() {
         assert!(res.bytes > 0);
     }
 }
+
+/// OWASP CSV injection, including what plain first-character checks miss: a full-width ＝ (typed by a
+/// Japanese IME, read as a formula by Excel) and a space before `=` (skipped by LibreOffice and Excel).
+#[tokio::test]
+async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
+    let app = common::app().await;
+    let (teacher, teacher_id) = instructor(&app, "teacher").await;
+    let class_id = seed_class(&app, teacher_id).await;
+    let names = [
+        "＝HYPERLINK(\"http://x\")",
+        " =1+1",
+        "\u{3000}@SUM(A1)",
+        "－1",
+    ];
+    for (i, display_name) in names.iter().enumerate() {
+        let login = format!("formula{i}");
+        sign_up_as(&app.client(), &login, display_name).await;
+        let id = user_id(&app, &login).await;
+        store::classes::join(&app.state.db, class_id, id, T0)
+            .await
+            .unwrap();
+    }
+    let reply = teacher
+        .get(&format!("/instructor/classes/{class_id}/export/grid.csv"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let records = parse_csv(&reply.body['\u{feff}'.len_utf8()..]);
+    for display_name in names {
+        let cell = records
+            .iter()
+            .map(|r| r[1].clone())
+            .find(|cell| cell.ends_with(display_name.trim_start()))
+            .unwrap_or_else(|| panic!("{display_name:?} not in {records:?}"));
+        assert!(
+            cell.starts_with('\''),
+            "{display_name:?} came out as {cell:?}"
+        );
+    }
+}

@@ -146,3 +146,57 @@ async fn queries_are_escaped_and_fts_syntax_is_literal() {
         assert!(!res.body.contains("<script>alert"), "{q}");
     }
 }
+
+/// `/search?q=abc%00` was a 500 (FTS5 "unterminated string"): every query string gets a page.
+#[tokio::test]
+async fn any_query_string_gets_a_page_not_an_error() {
+    let app = common::app().await;
+    let hostile = [
+        "abc\0",
+        "\0",
+        "syn\0ack",
+        "\"",
+        "\"\"\"",
+        "abc\"",
+        "a\"b\"c",
+        "*",
+        "abc*",
+        "^abc",
+        "NEAR(abc def)",
+        "abc OR def",
+        "abc AND NOT def",
+        "-abc",
+        "slug:tcp",
+        "body:abc",
+        "{slug body}: abc",
+        "(abc",
+        "abc)",
+        "%",
+        "_",
+        "%%%",
+        "\\",
+        "'; drop table user; --",
+        "\u{7f}abc",
+        "\u{1b}[31mabc",
+        "\r\nabc",
+        "\u{feff}abc",
+        "\u{200b}",
+        "ＳＹＮ\0",
+        "𠮷野家",
+        "\u{fffd}\u{fffd}\u{fffd}",
+    ];
+    for q in hostile {
+        let res = app.get(&format!("/search?q={}", encode(q))).await;
+        assert_eq!(
+            res.status,
+            StatusCode::OK,
+            "{q:?}: {}",
+            res.texts("main p").concat()
+        );
+    }
+    // Broken percent-encoding and UTF-8 are never a server error.
+    for raw in ["%FF%FE", "%", "%zz", "abc%C3"] {
+        let res = app.get(&format!("/search?q={raw}")).await;
+        assert!(!res.status.is_server_error(), "{raw}: {}", res.status);
+    }
+}

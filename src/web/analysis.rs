@@ -648,13 +648,38 @@ pub mod csv {
 
     /// Appends text a learner wrote (a name, a typed answer). A spreadsheet runs a cell that starts with
     /// `=`, `+`, `-`, `@`, tab or CR as a formula (OWASP "CSV injection"), so such text gets a leading `'`,
-    /// which Excel shows as plain text.
+    /// which Excel shows as plain text. See [`looks_like_formula`] for what counts as "starts with".
     pub fn push_text(out: &mut Vec<u8>, text: &str) {
-        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        if looks_like_formula(text) {
             push_field(out, &format!("'{text}"));
         } else {
             push_field(out, text);
         }
+    }
+
+    /// Whether a spreadsheet could take `text` for a formula. Beyond OWASP's first characters: Excel and
+    /// LibreOffice skip leading spaces (" =1+1" is a formula), Japanese IMEs type full-width signs that
+    /// Excel reads as ASCII ("＝1+1"), and `|` starts a DDE call in older Excel. So leading white space and
+    /// invisible characters are skipped, and the first visible character is compared after NFKC.
+    pub fn looks_like_formula(text: &str) -> bool {
+        use unicode_normalization::UnicodeNormalization;
+        if text.starts_with(['\t', '\r', '\n']) {
+            return true;
+        }
+        let invisible = |c: &char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+                )
+        };
+        let Some(first) = text.chars().find(|c| !invisible(c)) else {
+            return false;
+        };
+        std::iter::once(first)
+            .nfkc()
+            .next()
+            .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '|'))
     }
 
     /// One record at a time: `Record::new(&mut buf).field("a").text("b").int(3).end()`.
@@ -749,6 +774,32 @@ pub mod csv {
             let mut out = Vec::new();
             push_text(&mut out, "1-1");
             assert_eq!(out, b"1-1");
+            for formula in [
+                "=1+1",
+                " =1+1",
+                "\u{3000}=1+1",
+                "\u{a0}=1",
+                "\u{200b}=1",
+                "\u{feff}=1",
+                "＝1+1",
+                "　＝SUM(A1)",
+                "＋1",
+                "－1",
+                "＠SUM(A1)",
+                "+1",
+                "@SUM(A1)",
+                "\t=1",
+                "\r=1",
+                "\n=1",
+                "|calc",
+                "｜calc",
+                "\u{fe63}1",
+            ] {
+                assert!(looks_like_formula(formula), "{formula:?}");
+            }
+            for text in ["SYN", "1=1", "a+b", "", "   ", "ｓｙｎ", "５", "（=）"] {
+                assert!(!looks_like_formula(text), "{text:?}");
+            }
         }
 
         #[test]
