@@ -32,3 +32,10 @@ pub struct Settings {
     /// Mark the session cookie `Secure` (serve behind HTTPS).
     pub secure_cookies: bool,
 }
+
+/// Extractors that need only the settings (the `Visitor`'s cookie flags) take them from the state.
+impl axum::extract::FromRef<AppState> for Settings {
+    fn from_ref(state: &AppState) -> Self {
+        state.settings.clone()
+    }
+}

@@ -784,3 +784,138 @@ async fn signup_validates_and_refuses_a_taken_name() {
         .unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }
+
+/// Reading and opening forms stores nothing: a session row (14 days) is made only when there is
+/// something to keep. The CSRF token lives in a cookie of its own, and still stops a forged form.
+#[tokio::test]
+async fn anonymous_visits_to_form_pages_store_no_session() {
+    let app = common::app().await;
+    let c = app.client();
+    for path in [
+        "/",
+        "/topics/tcp",
+        "/login",
+        "/signup",
+        "/topics/tcp/quiz",
+        "/search?q=syn",
+    ] {
+        let res = c.get(path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+    }
+    assert_eq!(count(&app, "tower_sessions").await, 0, "no session rows");
+    let jar = c.cookie_header().unwrap();
+    assert!(
+        jar.starts_with("dojo_csrf=") && !jar.contains("dojo_session"),
+        "{jar}"
+    );
+    // The token in the forms is the cookie's, the same on every page.
+    let token = c.csrf("/login").await;
+    assert_eq!(c.csrf("/topics/tcp/quiz").await, token);
+    assert_eq!(jar, format!("dojo_csrf={token}"));
+
+    // A form from another site: the browser sends the cookie, but the attacker cannot know the token.
+    let forged = c
+        .post_form(
+            "/login",
+            &[
+                ("csrf", "0123456789abcdef0123456789abcdef"),
+                ("name", "x"),
+                ("password", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // A stranger's token does not fit this visitor's cookie either.
+    let stranger = app.client();
+    let theirs = stranger.csrf("/login").await;
+    assert_ne!(theirs, token);
+    let res = c
+        .post_form(
+            "/login",
+            &[("csrf", &theirs), ("name", "x"), ("password", "y")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&app, "tower_sessions").await, 0);
+
+    // Answering a quiz is something to keep: now there is a session (for the guest's answers).
+    let page = c.get("/topics/tcp/quiz").await;
+    let res = submit(&c, "tcp", &answer_all(&app, &page, &[])).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(count(&app, "tower_sessions").await, 1);
+    // Signing up renews the CSRF token: the old one no longer works.
+    c.sign_up("newcomer").await;
+    assert_ne!(c.csrf("/me").await, token);
+    let res = c.post_form("/logout", &[("csrf", &token)]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+/// Personal pages are never kept by a browser or a shared cache; pages every anonymous reader shares may
+/// be, but must be asked for again.
+#[tokio::test]
+async fn personal_pages_are_no_store() {
+    let app = common::app().await;
+    let c = app.client();
+    c.sign_up("carol").await;
+    let page = c.get("/topics/tcp/quiz").await;
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let res = submit(&c, "tcp", &answer_all(&app, &page, &[])).await;
+    let results = res.header("location").unwrap().to_string();
+    for path in [
+        results.as_str(),
+        "/me",
+        "/me/review",
+        "/topics/tcp",
+        "/",
+        "/login",
+        "/signup",
+    ] {
+        let res = c.get(path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert_eq!(res.header("cache-control"), Some("no-store"), "{path}");
+    }
+    let anonymous = app.get("/topics/tcp").await;
+    assert_eq!(anonymous.header("cache-control"), Some("no-cache"));
+    assert_eq!(anonymous.header("vary"), Some("Cookie"));
+    assert_eq!(
+        anonymous.header("strict-transport-security"),
+        None,
+        "not over HTTPS"
+    );
+}
+
+/// With `--secure-cookies` (behind HTTPS): `__Host-` cookies, Secure, and HSTS.
+#[tokio::test]
+async fn behind_https_cookies_are_host_prefixed_and_hsts_is_sent() {
+    let app = common::secure_app().await;
+    let c = app.client();
+    let res = c.get("/signup").await;
+    assert_eq!(
+        res.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
+    let set = res.header("set-cookie").unwrap().to_string();
+    assert!(set.starts_with("__Host-dojo_csrf="), "{set}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(attribute), "{attribute}: {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+    let res = c.sign_up("dora").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let cookies: Vec<String> = res
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    let session = cookies
+        .iter()
+        .find(|c| c.contains("dojo_session"))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(session.starts_with("__Host-dojo_session="), "{session}");
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+    assert_eq!(c.get("/me").await.status, StatusCode::OK, "signed in");
+}

@@ -3,15 +3,19 @@
 //!
 //! Sessions live in SQLite (tower-sessions' sqlx store), so any instance can serve any request. The
 //! session holds the signed-in user's id and name, or the id of the guest who owns an anonymous visitor's
-//! answers, and the CSRF token every state-changing form and JSON request must echo.
+//! answers — and is only created when there is something to keep, so reading or opening a form stores
+//! nothing. The CSRF token every state-changing form must echo lives in a cookie of its own (the
+//! double-submit pattern): HttpOnly, SameSite=Lax, `__Host-` and Secure behind HTTPS, renewed at sign-in
+//! and sign-out.
 
 pub mod password;
 
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use tower_cookies::{Cookie, Cookies};
 use tower_sessions::Session;
 
 const USER_ID: &str = "user_id";
@@ -20,7 +24,22 @@ const USER_NAME: &str = "user_name";
 /// role in the database.
 const INSTRUCTOR: &str = "instructor";
 const GUEST_ID: &str = "guest_id";
-const CSRF: &str = "csrf";
+
+/// The cookie names, with the `__Host-` prefix when cookies are Secure: the browser then refuses the
+/// cookie unless it came over HTTPS from this host for the whole site, so a sibling subdomain or a
+/// plain-HTTP attacker cannot plant one (cookie tossing).
+pub fn cookie_name(base: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// The session cookie's name before its prefix.
+pub const SESSION_COOKIE: &str = "dojo_session";
+/// The CSRF cookie's name before its prefix.
+const CSRF_COOKIE: &str = "dojo_csrf";
 
 /// Failed logins in this window count towards throttling.
 pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
@@ -82,22 +101,41 @@ pub struct SignedIn {
 pub struct Visitor {
     pub session: Session,
     pub signed_in: Option<SignedIn>,
+    /// The request's cookies; what is added here is set on the response.
+    cookies: Cookies,
+    /// Cookies are Secure (served over HTTPS).
+    secure: bool,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+impl<S> FromRequestParts<S> for Visitor
+where
+    S: Send + Sync,
+    crate::state::Settings: FromRef<S>,
+{
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| AppError::Other(anyhow::anyhow!("session layer missing: {msg}")))?;
+        let cookies = parts.extensions.get::<Cookies>().cloned().ok_or_else(|| {
+            AppError::Other(anyhow::anyhow!(
+                "cookie layer missing (it comes with sessions)"
+            ))
+        })?;
+        let secure = crate::state::Settings::from_ref(state).secure_cookies;
         let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
         let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
         let signed_in = user_id.map(|user_id| SignedIn {
             user_id,
             name: name.unwrap_or_default(),
         });
-        Ok(Visitor { session, signed_in })
+        Ok(Visitor {
+            session,
+            signed_in,
+            cookies,
+            secure,
+        })
     }
 }
 
@@ -106,27 +144,36 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 }
 
 impl Visitor {
-    /// The CSRF token for forms on this page, created with the session on first use.
+    /// The CSRF token for forms on this page: the visitor's CSRF cookie, set now if they have none.
+    /// No session is created for it.
     pub async fn csrf_token(&self) -> Result<String, AppError> {
-        if let Some(token) = self
-            .session
-            .get::<String>(CSRF)
-            .await
-            .map_err(session_error)?
-        {
-            return Ok(token);
+        match self.cookies.get(&cookie_name(CSRF_COOKIE, self.secure)) {
+            Some(cookie) if is_token(cookie.value()) => Ok(cookie.value().to_string()),
+            _ => self.renew_csrf_token(),
         }
+    }
+
+    /// A new CSRF token in a new cookie: at sign-in and sign-out, so a token seen before no longer works.
+    fn renew_csrf_token(&self) -> Result<String, AppError> {
         let token = random_token()?;
-        self.session
-            .insert(CSRF, &token)
-            .await
-            .map_err(session_error)?;
+        let cookie = Cookie::build((cookie_name(CSRF_COOKIE, self.secure), token.clone()))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(tower_cookies::cookie::SameSite::Lax)
+            .build();
+        self.cookies.add(cookie);
         Ok(token)
     }
 
-    /// Rejects a state-changing request whose token is not this session's.
+    /// Rejects a state-changing request whose token is not the one in this visitor's CSRF cookie. Another
+    /// site can make the browser send the cookie, but cannot read it to put it in the form.
     pub async fn verify_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
-        let expected: Option<String> = self.session.get(CSRF).await.map_err(session_error)?;
+        let expected = self
+            .cookies
+            .get(&cookie_name(CSRF_COOKIE, self.secure))
+            .map(|c| c.value().to_string())
+            .filter(|v| is_token(v));
         match (expected, given) {
             (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => Ok(()),
             _ => Err(AppError::Invalid {
@@ -199,15 +246,14 @@ impl Visitor {
             .map_err(session_error)?;
 
         // A fresh token for the new identity.
-        self.session
-            .insert(CSRF, random_token()?)
-            .await
-            .map_err(session_error)?;
+        self.renew_csrf_token()?;
         Ok(())
     }
 
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.session.flush().await.map_err(session_error)
+        self.session.flush().await.map_err(session_error)?;
+        self.renew_csrf_token()?;
+        Ok(())
     }
 }
 

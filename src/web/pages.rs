@@ -81,7 +81,16 @@ pub async fn topic(
     if layout.user_name.is_none()
         && let Some(html) = state.rendered.topic(&topic.slug, layout.theme)
     {
-        return Ok(Html(html).into_response());
+        // The same bytes for every anonymous reader with this theme: a cache may keep them, but must ask
+        // again (a release changes them), and must not hand them to a signed-in reader.
+        return Ok((
+            [
+                (axum::http::header::CACHE_CONTROL, "no-cache"),
+                (axum::http::header::VARY, "Cookie"),
+            ],
+            Html(html),
+        )
+            .into_response());
     }
     Ok(topic_page(&state, topic, layout).into_response())
 }

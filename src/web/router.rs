@@ -27,9 +27,14 @@ font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-ac
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    // Sessions live in SQLite; the cookie is HttpOnly, SameSite=Lax, Secure when served over HTTPS.
+    // Sessions live in SQLite; the cookie is HttpOnly, SameSite=Lax, Secure and `__Host-` when served over
+    // HTTPS (see `auth::cookie_name`).
+    let secure = state.settings.secure_cookies;
     let sessions = SessionManagerLayer::new(SqliteStore::new(state.db.clone()))
-        .with_name("dojo_session")
+        .with_name(crate::auth::cookie_name(
+            crate::auth::SESSION_COOKIE,
+            secure,
+        ))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
@@ -53,7 +58,13 @@ pub fn router(state: AppState) -> Router {
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    // Behind HTTPS, browsers are told to never use plain HTTP for this site again (a year, the usual
+    // value); without it the header would be a lie.
+    let hsts = secure.then(|| HeaderValue::from_static("max-age=31536000"));
     routes
+        // Responses are personal unless their handler says otherwise (static assets, pages every
+        // anonymous reader shares): nothing about a learner is kept by a browser or a shared cache.
+        .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -64,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         .layer(header(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response<_>| hsts.clone(),
         ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "same-origin"))

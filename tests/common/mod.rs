@@ -19,12 +19,28 @@ pub async fn app() -> TestApp {
 }
 
 pub async fn app_with(source: &ContentSource) -> TestApp {
+    app_with_settings(source, Default::default()).await
+}
+
+/// An app served as behind HTTPS (`--secure-cookies`).
+pub async fn secure_app() -> TestApp {
+    let settings = infra_dojo::state::Settings {
+        secure_cookies: true,
+        ..Default::default()
+    };
+    app_with_settings(&ContentSource::Embedded, settings).await
+}
+
+pub async fn app_with_settings(
+    source: &ContentSource,
+    settings: infra_dojo::state::Settings,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = infra_dojo::db::open(&dir.path().join("test.db"))
         .await
         .expect("open db");
     let content = infra_dojo::load_content(source).expect("content loads");
-    let state = infra_dojo::build_state(db, content, Default::default())
+    let state = infra_dojo::build_state(db, content, settings)
         .await
         .expect("state");
     TestApp {
@@ -91,17 +107,18 @@ impl TestApp {
     }
 }
 
-/// A browser-like client for router tests: keeps the session cookie between requests.
+/// A browser-like client for router tests: keeps its cookies (session, CSRF) between requests.
 pub struct Client<'a> {
     pub app: &'a TestApp,
-    pub cookie: std::sync::Mutex<Option<String>>,
+    /// name → value, as the server last set them.
+    pub cookies: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
 }
 
 impl TestApp {
     pub fn client(&self) -> Client<'_> {
         Client {
             app: self,
-            cookie: std::sync::Mutex::new(None),
+            cookies: Default::default(),
         }
     }
 }
@@ -130,15 +147,38 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
 
 impl Client<'_> {
     pub async fn send(&self, mut req: Request<Body>) -> Reply {
-        if let Some(cookie) = self.cookie.lock().unwrap().clone() {
-            req.headers_mut().insert("cookie", cookie.parse().unwrap());
+        if let Some(header) = self.cookie_header() {
+            req.headers_mut().insert("cookie", header.parse().unwrap());
         }
         let reply = self.app.request(req).await;
-        if let Some(set) = reply.header("set-cookie") {
-            let pair = set.split(';').next().unwrap_or_default().to_string();
-            *self.cookie.lock().unwrap() = Some(pair);
+        let mut jar = self.cookies.lock().unwrap();
+        for set in reply.headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (name, value) = set
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .split_once('=')
+                .unwrap();
+            // A removal is an expired cookie, or one with Max-Age=0.
+            if set.contains("Max-Age=0") || set.contains("1970") {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_string(), value.to_string());
+            }
         }
         reply
+    }
+
+    /// The `Cookie` header this client sends, if it has any cookie.
+    pub fn cookie_header(&self) -> Option<String> {
+        let jar = self.cookies.lock().unwrap();
+        (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
