@@ -219,3 +219,66 @@ fn an_oversized_or_missing_notes_file_is_a_clear_problem() {
         .expect_err("too large");
     assert!(huge[0].message.contains("大きすぎます"), "{}", huge[0]);
 }
+
+/// Sections whose notes are only a table, only a code block, only raw HTML or only an image, and one
+/// with nothing under its heading (the last heading's neighbour, so it is truly empty).
+const ONE_KIND_SECTIONS: &str = "# 部
+
+### 表だけ
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+### コードだけ
+
+```
+ls -l /var/log
+```
+
+### HTMLだけ
+
+<div>生の HTML だけの節</div>
+
+### 画像だけ
+
+![P28の図](https://example.com/p28.png)
+
+### 生のimgだけ
+
+<img src=\"/p28.png\" alt=\"P28\">
+
+### 空の節
+
+### 本文のある節
+
+本文
+";
+
+#[test]
+fn a_section_of_only_a_table_code_html_or_an_image_is_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), ONE_KIND_SECTIONS).unwrap();
+    let course = infra_dojo::load_content(&ContentSource::Dir(dir.path().to_path_buf()))
+        .expect("loads")
+        .course;
+    let empty: Vec<(&str, bool)> = course
+        .topics
+        .iter()
+        .map(|t| (t.title.as_str(), t.notes_empty))
+        .collect();
+    assert_eq!(
+        empty,
+        [
+            ("表だけ", false),
+            ("コードだけ", false),
+            ("HTMLだけ", false),
+            ("画像だけ", false),
+            ("生のimgだけ", false),
+            ("空の節", true),
+            ("本文のある節", false),
+        ]
+    );
+    assert!(course.topics[0].notes_html.contains("<table>"));
+    assert!(course.topics[1].notes_html.contains("ls -l /var/log"));
+}

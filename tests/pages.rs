@@ -5,6 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use infra_dojo::content::source::ContentSource;
 
 const SLUGS: [&str; 16] = [
     "load-balancer",
@@ -202,6 +203,27 @@ async fn empty_sections_say_so_and_show_a_marked_supplement() {
     assert!(snmp.texts("#supplement").concat().contains("161"));
     let tcp = app.get("/topics/tcp").await;
     assert!(tcp.texts(".notes-empty").is_empty());
+}
+
+#[tokio::test]
+async fn only_a_truly_empty_section_says_it_is_empty() {
+    // Sections of only a table, a code block, raw HTML, an image, a raw <img>; then an empty one.
+    let notes = "# 部\n\n### 表だけ\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n### コードだけ\n\n```\nls -l\n```\n\n### HTMLだけ\n\n<div>生の HTML</div>\n\n### 画像だけ\n\n![P28の図](https://example.com/p28.png)\n\n### 生のimgだけ\n\n<img src=\"/p28.png\" alt=\"P28\">\n\n### 空の節\n\n### 本文のある節\n\n本文\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.md"), notes).unwrap();
+    let app = common::app_with(&ContentSource::Dir(dir.path().to_path_buf())).await;
+    let hrefs = app.get("/").await.attrs(".course-map a", "href");
+    assert_eq!(hrefs.len(), 7, "{hrefs:?}");
+    for (i, href) in hrefs.iter().enumerate() {
+        let page = app.get(href).await;
+        assert_eq!(page.status, StatusCode::OK, "{href}");
+        let says_empty = page.texts(".notes-empty").len();
+        assert_eq!(says_empty, usize::from(i == 5), "{href}");
+    }
+    let table = app.get(&hrefs[0]).await;
+    assert_eq!(table.texts("#notes table td"), vec!["1", "2"]);
+    let code = app.get(&hrefs[1]).await;
+    assert_eq!(code.texts("#notes pre code"), vec!["ls -l"]);
 }
 
 #[tokio::test]

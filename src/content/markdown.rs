@@ -45,6 +45,10 @@ pub struct Rendered {
     pub matches: Vec<usize>,
     /// Subheadings, for the table of contents.
     pub headings: Vec<SubHeading>,
+    /// The section shows something: any text, list, table, code block, image, rule or raw HTML that
+    /// survives sanitizing. `blocks` alone cannot tell, since only paragraphs and list items are
+    /// blocks; a section of only a table or a code block has none and is still not empty.
+    pub has_content: bool,
 }
 
 fn options() -> Options {
@@ -85,6 +89,9 @@ pub fn render(markdown: &str, id_prefix: &str, inserts: &[Insert<'_>]) -> Render
     // strip, so they go in after it, in place of markers only this renderer can produce: raw HTML from
     // the notes loses every `id` in `sanitize_fragment`.
     let mut html = sanitize_page(&html);
+    // Before the inserts go in: they are ours, not the notes'. (Comments and stripped tags leave
+    // nothing here, so a section holding only `<!-- … -->` counts as empty.)
+    let has_content = !html.trim().is_empty();
     for (i, insert) in inserts.iter().enumerate() {
         if r.placed[i] {
             html = html.replacen(&insert_marker(i), insert.html, 1);
@@ -95,6 +102,7 @@ pub fn render(markdown: &str, id_prefix: &str, inserts: &[Insert<'_>]) -> Render
         blocks: r.blocks,
         matches: r.matches,
         headings: r.headings,
+        has_content,
     }
 }
 
@@ -633,6 +641,40 @@ mod tests {
                 text: "詳細".into()
             }]
         );
+    }
+
+    // Empty means nothing at all: a section made only of a table, a code block, raw HTML or an
+    // image has no paragraph or list item (no `blocks`), yet it shows something.
+    #[test]
+    fn content_is_anything_that_renders_not_only_blocks() {
+        let cases = [
+            ("| a | b |\n|---|---|\n| 1 | 2 |\n", "table"),
+            ("```\nls -l\n```\n", "code block"),
+            ("    indented code\n", "indented code"),
+            ("<div>生の HTML</div>\n", "raw HTML"),
+            ("<img src=\"/p28.png\" alt=\"P28\">\n", "raw HTML image"),
+            (
+                "![P28の図](https://example.com/p28.png)\n",
+                "Markdown image",
+            ),
+            ("---\n", "rule"),
+        ];
+        for (md, what) in cases {
+            let r = render(md, "n", &[]);
+            assert!(r.has_content, "{what}: {}", r.html);
+        }
+        for (md, what) in [
+            ("", "nothing"),
+            ("\n\n  \n", "blank lines"),
+            ("<!-- あとで書く -->\n", "a comment"),
+            (
+                "<script>alert(1)</script>\n",
+                "a script the sanitizer drops",
+            ),
+        ] {
+            let r = render(md, "n", &[]);
+            assert!(!r.has_content, "{what}: {}", r.html);
+        }
     }
 
     #[test]

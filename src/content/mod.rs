@@ -51,7 +51,8 @@ pub struct Topic {
     pub index: usize,
     /// The notes' text for this section, with annotations and widgets in place (sanitized).
     pub notes_html: String,
-    /// The notes have nothing under this heading.
+    /// The notes have nothing under this heading: nothing renders (a table, a code block, raw HTML
+    /// or an image alone is content).
     pub notes_empty: bool,
     /// infra-dojo's own supplement, shown marked as such.
     pub supplement_html: Option<String>,
@@ -499,7 +500,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             part: raw.part.clone(),
             chapter: raw.chapter.clone(),
             index,
-            notes_empty: rendered.blocks.is_empty() && rendered.headings.is_empty(),
+            notes_empty: !rendered.has_content,
             notes_html: rendered.html + &trailing_widgets,
             supplement_html,
             toc,

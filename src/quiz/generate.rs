@@ -112,7 +112,7 @@ impl Generator {
                 let (p1, _) = ftp::encode_port(port);
                 Instance {
                     prompt: format!(
-                        "ポート {port} を PORT/PASV の形 (h1,h2,h3,h4,p1,p2) で表すとき、p1 はいくつ？"
+                        "ポート {port} を PORT コマンドや 227 応答の形 (h1,h2,h3,h4,p1,p2) で表すとき、p1 はいくつ？"
                     ),
                     answer: u64::from(p1),
                     values: vec![("port", port.to_string()), ("answer", p1.to_string())],
@@ -146,8 +146,8 @@ impl Generator {
                     fork_share: 70,
                     ..Default::default()
                 });
-                let actions: Vec<String> =
-                    tree.steps.iter().map(|s| s.description.clone()).collect();
+                // The calls only: the steps' narration says what each call did, which is the answer.
+                let actions = tree.calls();
                 let answer = tree
                     .processes
                     .iter()
@@ -161,7 +161,7 @@ impl Generator {
                     .join(" ");
                 Instance {
                     prompt: format!(
-                        "PID 100 のプロセスから始めて、次の操作が順に起きました。{listing} 最後にプロセステーブルに残っているプロセス（ゾンビを含み、init を除く）はいくつですか？"
+                        "プロセス a (PID 100) から始めて、次の呼び出しが順に起きました。{listing} 最後にプロセステーブルに残っているプロセス（ゾンビを含み、init を除く）はいくつですか？"
                     ),
                     answer,
                     values: vec![("actions", listing), ("answer", answer.to_string())],
@@ -210,6 +210,65 @@ mod tests {
                 (0..20).map(|s| g.instance(s).prompt).collect();
             assert!(prompts.len() > 1, "{}: seeds vary the question", g.name());
         }
+    }
+
+    // A fork-tree prompt is the program and the question: no step narration, nothing that says
+    // what a call did to the tree (who is reaped, who stays a zombie), which is the answer.
+    #[test]
+    fn fork_tree_prompts_hold_the_calls_but_not_the_narration() {
+        let give_away = [
+            "回収",
+            "残る",
+            "消える",
+            "ゾンビとして",
+            "ゾンビの子",
+            "返す",
+            "できる",
+            "ブロック",
+            "眠って",
+            "SIGCHLD",
+            "引き取",
+            "ECHILD",
+            "孤児",
+            "fork.py",
+            "。",
+        ];
+        for seed in 0..300 {
+            let q = Generator::ForkTreeCount.instance(seed);
+            let (head, rest) = q.prompt.split_once("起きました。").unwrap();
+            assert!(
+                head.starts_with("プロセス a (PID 100) から"),
+                "{}",
+                q.prompt
+            );
+            let listing = rest
+                .strip_suffix(
+                    " 最後にプロセステーブルに残っているプロセス（ゾンビを含み、init を除く）はいくつですか？",
+                )
+                .unwrap_or_else(|| panic!("the question ends the prompt: {}", q.prompt));
+            for word in give_away {
+                assert!(!listing.contains(word), "seed {seed}: {word} in {listing}");
+            }
+            assert!(!listing.contains(&format!("{} 個", q.answer)), "{listing}");
+            // Every item is one short call.
+            for item in listing.split(". ").skip(1) {
+                assert!(item.chars().count() <= 40, "seed {seed}: {item}");
+                assert!(
+                    item.contains(" が fork()")
+                        || item.contains(" が exit()")
+                        || item.contains(" が wait()"),
+                    "{item}"
+                );
+            }
+            assert!(q.prompt.chars().count() < 700, "seed {seed}: {}", q.prompt);
+        }
+        let q = Generator::ForkTreeCount.instance(7);
+        assert!(
+            q.prompt
+                .contains("1. a (PID 100) が fork()（子は b (PID 101)）"),
+            "{}",
+            q.prompt
+        );
     }
 
     #[test]

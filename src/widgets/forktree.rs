@@ -282,6 +282,53 @@ pub struct ForkTree {
     pub processes: Vec<Process>,
 }
 
+impl ForkTree {
+    /// Each step as the call alone — who calls what, e.g. 「a (PID 100) が fork()（子は b, PID 101）」 —
+    /// with none of the narration of `description` (what the call did to the tree, what it
+    /// returned, who reaps whom). Quiz prompts list these, so they ask without answering.
+    pub fn calls(&self) -> Vec<String> {
+        let name = |pid: u32| -> String {
+            if pid == INIT_PID {
+                return "init (PID 1)".to_owned();
+            }
+            self.steps
+                .iter()
+                .flat_map(|s| s.processes.iter())
+                .chain(self.initial.iter())
+                .find(|p| p.pid == pid)
+                .map_or_else(
+                    || format!("PID {pid}"),
+                    |p| format!("{} (PID {pid})", p.program),
+                )
+        };
+        self.steps
+            .iter()
+            .map(|s| {
+                let who = name(s.pid);
+                match s.action {
+                    StepKind::Fork => match s.child {
+                        Some(child) => {
+                            let child_name = name(child);
+                            format!("{who} が fork()（子は {child_name}）")
+                        }
+                        None => format!("{who} が fork()"),
+                    },
+                    StepKind::Exec => format!(
+                        "{who} が execve(\"{}\")",
+                        s.program.as_deref().unwrap_or("?")
+                    ),
+                    StepKind::Exit => format!("{who} が exit()"),
+                    StepKind::Wait => format!("{who} が wait()"),
+                    StepKind::Signal => format!("{who} に SIGCHLD"),
+                    StepKind::Pipe => format!("{who} が pipe()"),
+                    StepKind::Dup2 => format!("{who} が dup2()"),
+                    StepKind::Close => format!("{who} が close()"),
+                }
+            })
+            .collect()
+    }
+}
+
 /// What a call did, beyond the new list: the material for a step's description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Effect {
@@ -585,7 +632,7 @@ impl Sim {
     /// SIGCHLD from `child` to its parent `pid`.
     fn sigchld(&mut self, pid: u32, child: u32, extra: &str) {
         let text = format!(
-            "子 PID {child} が終了したので、カーネルが親の {} に SIGCHLD を送る（既定の動作は無視だが、wait で眠っている親は起こされる）。{extra}",
+            "子 PID {child} が終了したので、カーネルが親の {} に SIGCHLD を送る。既定の動作 (SIG_DFL) は無視で、wait() で眠っている親を起こすのはこのシグナルではなく子の終了そのもの。明示的に SIG_IGN にした場合は違い、子はゾンビにならずに消え、wait() は ECHILD で失敗する (wait(2))。{extra}",
             self.name(pid)
         );
         self.push_raw(StepKind::Signal, pid, Some(child), None, text, vec![]);

@@ -572,7 +572,7 @@ fn active(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
         CLIENT_ADDR
     } else if p.client_nat {
         explain.push_str(&format!(
-            "クライアントは自分のソケットのアドレス {CLIENT_PRIVATE_ADDR} をそのまま書くので、PORT はインターネット上のサーバからは届かないプライベートアドレスを知らせてしまう。NAT は制御接続の中身までは書き換えない。"
+            "クライアントは自分のソケットのアドレス {CLIENT_PRIVATE_ADDR} をそのまま書くので、PORT はインターネット上のサーバからは届かないプライベートアドレスを知らせてしまう。NAT は制御接続の中身までは書き換えない。多くのサーバは、制御接続の相手 ({CLIENT_ADDR}) と違うアドレスを書いた PORT をここで拒否する (vsftpd は既定の port_promiscuous=NO で 500 Illegal PORT command を返す; RFC 2577 §3)。それも NAT の内側でアクティブモードが失敗する理由の 1 つ。この図解は、PORT を受け付けて接続しにいくサーバとして続ける。"
         ));
         CLIENT_PRIVATE_ADDR
     } else {
@@ -590,16 +590,11 @@ fn active(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
     let s = w.step(
         "RETR でファイルを要求する",
         format!(
-            "RETR {FILE} でダウンロードを頼む。サーバは 150 を返し、PORT で知らされたアドレスとポートへ自分からデータ接続を開きにいく。"
+            "RETR {FILE} でダウンロードを頼む。サーバは PORT で知らされたアドレスとポートへ、自分からデータ接続を開きにいく。応答の順はサーバによって違い、vsftpd は先に接続し、つながってから 150 を返す (RFC 959 §4.2 の 150 は「これからデータ接続を開く」)。"
         ),
         None,
     );
     w.say(s, Side::Client, format!("RETR {FILE}"));
-    w.say(
-        s,
-        Side::Server,
-        format!("150 Opening BINARY mode data connection for {FILE}."),
-    );
 
     let reason = active_block_reason(p);
     let blocked = reason.is_some();
@@ -637,13 +632,23 @@ fn active(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
             explain.push_str("クライアントの前にフィルタが無いので、SYN はそのまま待ち受けているソケットに届く。");
         }
     }
-    w.step("サーバがデータ接続を開く", explain, Some(data));
+    if !blocked {
+        explain.push_str("接続できたので、サーバは 150 を返して送り始める (vsftpd の順)。");
+    }
+    let s = w.step("サーバがデータ接続を開く", explain, Some(data));
+    if !blocked {
+        w.say(
+            s,
+            Side::Server,
+            format!("150 Opening BINARY mode data connection for {FILE}."),
+        );
+    }
 
     match reason {
         Some(r) => {
             let s = w.step(
                 "データ接続が開けない",
-                "サーバの SYN は再送を繰り返しても届かず、サーバは接続をあきらめて 425 を返す。クライアントはそれまで 150 の後で待たされる。"
+                "サーバの SYN は再送を繰り返しても届かず、サーバは接続をあきらめる。vsftpd は接続できなかったときは 150 を送らず、RETR への応答は 425 だけになる。クライアントはそれまで RETR の応答を待たされる。"
                     .to_owned(),
                 Some(data),
             );
@@ -655,7 +660,7 @@ fn active(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
         None => {
             let s = w.step(
                 "転送完了",
-                "ファイルがデータ接続を流れ、送り終えたサーバがデータ接続を閉じて 226 を返す。次の転送ではまた新しいデータ接続を開く。"
+                "ファイルがデータ接続を流れ、送り終えたサーバがデータ接続を閉じて 226 を返す。ふつう使われるストリームモードでは、接続を閉じることがファイルの終わりの印なので (RFC 959 §3.4.1)、次の転送ではまた新しいデータ接続を開く（ブロックモードなら開いたまま使える）。"
                     .to_owned(),
                 Some(data),
             );
@@ -784,7 +789,7 @@ fn passive(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
             let s = w.step(
                 "RETR でファイルを要求する",
                 format!(
-                    "データ接続ができたので RETR {FILE} を送る。サーバは 150 を返し、すでに開いているデータ接続でファイルを送る。"
+                    "データ接続ができたので RETR {FILE} を送る。接続はもう開いているので、RFC 959 §4.2 どおりなら応答は 125 (Data connection already open; transfer starting) だが、vsftpd をはじめ多くのサーバは 150 を返す。サーバはすでに開いているデータ接続でファイルを送る。"
                 ),
                 None,
             );
@@ -796,7 +801,7 @@ fn passive(p: &Params, w: &mut Writer, client_own: Ipv4Addr) -> String {
             );
             let s = w.step(
                 "転送完了",
-                "送り終えたサーバがデータ接続を閉じて 226 を返す。".to_owned(),
+                "送り終えたサーバがデータ接続を閉じて 226 を返す。ストリームモードでは接続を閉じることがファイルの終わりの印なので (RFC 959 §3.4.1)、次の転送ではまた新しいデータ接続を開く。".to_owned(),
                 Some(data),
             );
             w.say(s, Side::Server, "226 Transfer complete.");
@@ -1278,7 +1283,8 @@ mod tests {
         assert_eq!(parse_229(&epsv.transcript[2].text), Ok(50000));
 
         let nat = run(Mode::Active, ClientFw::None, ServerFw::PassiveRange, true);
-        assert_eq!(codes(&nat), ["220", "PORT", "200", "RETR", "150", "425"]);
+        // vsftpd's order: it connects before the 150, so a failed connect gets only a 425.
+        assert_eq!(codes(&nat), ["220", "PORT", "200", "RETR", "425"]);
         assert_eq!(nat.transcript[1].text, "PORT 192,168,1,10,192,0");
         assert!(
             nat.connections[1]

@@ -19,8 +19,12 @@ pub const DEFAULT_SERVER_ISN: u32 = 2_718_281_828;
 pub const ONE_WAY_MS: u64 = 20;
 /// Initial retransmission timeout (RFC 6298 §2.1: 1 second), doubled on each expiry (§5.5).
 pub const INITIAL_RTO_MS: u64 = 1_000;
-/// Maximum segment lifetime as RFC 9293 takes it (§3.4.2): 2 minutes.
+/// Maximum segment lifetime as RFC 9293 takes it (§3.4.2): 2 minutes. Linux does not use
+/// 2×MSL: its TIME-WAIT is a fixed 60 s (`TCP_TIMEWAIT_LEN`); the texts say so.
 pub const MSL_MS: u64 = 120_000;
+/// Linux ≥ 6.5 `tcp_syn_linear_timeouts` default: this many SYN retransmissions keep the
+/// initial 1 s timeout before the exponential backoff starts (kernel ip-sysctl docs).
+pub const LINUX_SYN_LINEAR_TIMEOUTS: u32 = 4;
 /// Bytes of application data the client sends after the handshake.
 const DATA_LEN: u32 = 100;
 
@@ -464,8 +468,9 @@ impl Writer {
         if lost {
             let rto = INITIAL_RTO_MS << retry;
             explain.push_str(&format!(
-                "SYN が届かないのでサーバの状態は変わらない。応答が無いまま再送タイマー (RTO) が切れると再送する。RTO の初期値は 1 秒 (RFC 6298 §2.1)、切れるたびに倍にする (§5.5) ので、次の再送は {} 秒後。失われ続ければ 1, 3, 7, 15 … 秒の時点で再送し、Linux の tcp_syn_retries = 6 なら約 127 秒で ETIMEDOUT になる。",
-                rto / 1000
+                "SYN が届かないのでサーバの状態は変わらない。応答が無いまま再送タイマー (RTO) が切れると再送する。RFC 6298 では RTO の初期値は 1 秒 (§2.1) で、切れるたびに倍にする (§5.5) ので、次の再送は {} 秒後。失われ続ければ 1, 3, 7, 15, 31, 63 秒の時点で再送する (この図解の時刻はこの倍々の規則による)。Linux（6.5 以降）では tcp_syn_linear_timeouts (既定 4) により最初の 4 回は 1 秒間隔のまま再送してから倍々に移るので、次の再送は {} 秒後。1, 2, 3, 4, 5, 7, 11, 19, 35, 67 秒の時点で再送し、約 131 秒で ETIMEDOUT になる (カーネルの ip-sysctl 文書。Linux 6.4 までは tcp_syn_retries = 6 で 1, 3, 7, 15, 31, 63 秒に再送し約 127 秒で、tcp(7) はまだこちらを書いている)。",
+                rto / 1000,
+                linux_syn_rto_ms(retry) / 1000
             ));
         } else {
             explain.push_str("受け取ったサーバは SYN-RECEIVED になる。");
@@ -492,7 +497,7 @@ impl Writer {
                 self.c(1)
             );
             seg.explain = format!(
-                "サーバは自分の SYN への ACK を受け取っていないので SYN-RECEIVED のまま。RTO (初期値 1 秒, RFC 6298) が切れ、同じ seq = {}, ack = {} で SYN,ACK を再送する。すでに ESTABLISHED のクライアントにとってこれは重複なので、状態は変わらず、ACK を返し直す必要がある。{}",
+                "サーバは自分の SYN への ACK を受け取っていないので SYN-RECEIVED のまま。RTO (初期値 1 秒, RFC 6298) が切れ、同じ seq = {}, ack = {} で SYN,ACK を再送する。すでに ESTABLISHED のクライアントにとってこれは重複なので、状態は変わらず、すぐに ACK を返し直す (RFC 9293 §3.10.7.4)。{}",
                 self.ss(0),
                 self.cs(1),
                 self.relative_hint()
@@ -539,7 +544,7 @@ impl Writer {
             self.cs(1)
         );
         if lost {
-            explain.push_str("ACK が届かないのでサーバは SYN-RECEIVED のまま。クライアントは SYN,ACK を受け取った時点で ESTABLISHED なので、失われたことに気づかない。クライアントがすぐデータを送るなら、ACK ビット付きのそのデータセグメントが同じ役目を果たす。");
+            explain.push_str("ACK が届かないのでサーバは SYN-RECEIVED のまま。クライアントは SYN,ACK を受け取った時点で ESTABLISHED なので、失われたことに気づかない。クライアントがすぐデータを送るなら、ACK ビット付きのそのデータセグメントが同じ役目を果たす。ここではクライアントにまだ送るデータが無い (たとえばサーバが先に話すプロトコル) とする。");
         } else {
             explain.push_str("受け取ったサーバも ESTABLISHED になり、3-way handshake が完了する。");
         }
@@ -553,9 +558,28 @@ impl Writer {
         self.push(seg, TcpState::Established, server);
     }
 
-    /// Step: the client's first 100 data bytes, seq = a+1, ack = b+1. `completes` when it is
-    /// the segment that moves the server out of SYN-RECEIVED.
-    fn client_data(&mut self, time_ms: u64, completes: bool) {
+    /// Step: the client's answer to a duplicate SYN,ACK: an immediate pure ACK, seq = a+1,
+    /// ack = b+1 (RFC 9293 §3.10.7.4), which moves the server out of SYN-RECEIVED.
+    fn client_dup_ack(&mut self, time_ms: u64) {
+        let mut seg = Seg::new(Side::Client, &[Flag::Ack], time_ms);
+        seg.seq = Some(self.c(1));
+        seg.ack = Some(self.s(1));
+        seg.note = format!(
+            "クライアントが重複した SYN,ACK にすぐ ACK を返す（seq={}, ack={}）",
+            self.c(1),
+            self.s(1)
+        );
+        seg.explain = format!(
+            "再送された SYN,ACK の seq = {} は、クライアントが次に欲しい番号 (RCV.NXT) {} より前なので、受け入れられないセグメントとして捨てられる。受け入れられないセグメントを受け取ったら、すぐに <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> の ACK を返す (RFC 9293 §3.10.7.4)。遅延 ACK にもデータへの相乗りにもせず、その場で送る。この ACK で自分の SYN が確認されたサーバは ESTABLISHED になる。{}",
+            self.ss(0),
+            self.ss(1),
+            self.relative_hint()
+        );
+        self.push(seg, TcpState::Established, TcpState::Established);
+    }
+
+    /// Step: the client's first 100 data bytes, seq = a+1, ack = b+1.
+    fn client_data(&mut self, time_ms: u64) {
         let mut seg = Seg::new(Side::Client, &[Flag::Psh, Flag::Ack], time_ms);
         seg.seq = Some(self.c(1));
         seg.ack = Some(self.s(1));
@@ -572,9 +596,6 @@ impl Writer {
             self.cs(DATA_LEN),
             self.ss(1)
         );
-        if completes {
-            explain.push_str("重複した SYN,ACK には ACK を返す必要があり、ここでは送るデータがあるので、ACK ビット付きの最初のデータセグメントがその ACK を兼ねる。ack = b+1 で自分の SYN が確認されたサーバは ESTABLISHED になり、データも受け取る。");
-        }
         explain.push_str(self.relative_hint());
         seg.explain = explain;
         self.push(seg, TcpState::Established, TcpState::Established);
@@ -610,6 +631,14 @@ fn sym(name: &str, offset: u32, value: u32) -> String {
     }
 }
 
+/// Linux (6.5 and later, defaults) timeout after SYN number `retry` (0 = the first SYN):
+/// 1 s for the first [`LINUX_SYN_LINEAR_TIMEOUTS`] + 1 sends, then doubling. The resends
+/// fall at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and connect() gives up at 131 s.
+pub fn linux_syn_rto_ms(retry: u32) -> u64 {
+    let backoff = retry.saturating_sub(LINUX_SYN_LINEAR_TIMEOUTS).min(16);
+    INITIAL_RTO_MS << backoff
+}
+
 /// Time the receiver of a segment sent at `t` answers it.
 fn reply(t: u64) -> u64 {
     t + ONE_WAY_MS
@@ -621,7 +650,7 @@ fn normal(w: &mut Writer) {
     let t_ack = reply(reply(0));
     w.client_ack(t_ack, false);
     // The client writes its data right after the handshake; it leaves with the ACK.
-    w.client_data(t_ack, false);
+    w.client_data(t_ack);
     w.server_data_ack(reply(t_ack));
 }
 
@@ -643,8 +672,11 @@ fn lost_ack(w: &mut Writer) {
     // The server's own RTO for its SYN,ACK runs from when it sent it.
     let t_resend = t_syn_ack + INITIAL_RTO_MS;
     w.server_syn_ack(t_resend, true);
-    let t_data = reply(t_resend);
-    w.client_data(t_data, true);
+    // The duplicate is answered at once (RFC 9293 §3.10.7.4); the data follows later.
+    let t_dup_ack = reply(t_resend);
+    w.client_dup_ack(t_dup_ack);
+    let t_data = t_dup_ack + 100;
+    w.client_data(t_data);
     w.server_data_ack(reply(t_data));
 }
 
@@ -790,16 +822,16 @@ fn close(w: &mut Writer) {
         w.s(v + 1)
     );
     ack_a.explain = format!(
-        "B の FIN も番号を 1 つ消費するので ack = v+1 = {}。これを受け取った B は CLOSED になり接続を忘れる。A は TIME-WAIT のまま 2×MSL 待つ。MSL は 2 分とされる (RFC 9293 §3.4.2) ので 4 分。この ACK が失われて B が FIN を再送しても答えられるように、また古い重複セグメントが次の同じ接続に紛れ込まないように待つ。TIME-WAIT で待つのは先に閉じた側 (能動クローズ側) だけ。{hint}",
+        "B の FIN も番号を 1 つ消費するので ack = v+1 = {}。これを受け取った B は CLOSED になり接続を忘れる。A は TIME-WAIT のまま 2×MSL 待つ。RFC では MSL を 2 分とする (RFC 9293 §3.4.2) ので 4 分 (この図解の時刻はこちら)。Linux は 2MSL ではなく固定の 60 秒 (TCP_TIMEWAIT_LEN) で、ss -tan で TIME-WAIT が見えるのはその間。この ACK が失われて B が FIN を再送しても答えられるように、また古い重複セグメントが次の同じ接続に紛れ込まないように待つ。TIME-WAIT で待つのは先に閉じた側 (能動クローズ側) だけ。{hint}",
         w.ss(v + 1)
     );
     w.push(ack_a, TcpState::TimeWait, TcpState::Closed);
 
     let mut expire = Seg::new(Side::Client, &[], t_last + 2 * MSL_MS);
     expire.note =
-        "A の TIME-WAIT タイマー (2MSL = 4 分) が切れ、A も CLOSED になる（セグメントは送らない）"
+        "A の TIME-WAIT タイマー (RFC の 2MSL = 4 分。Linux なら 60 秒) が切れ、A も CLOSED になる（セグメントは送らない）"
             .to_owned();
-    expire.explain = "TIME-WAIT は 2×MSL で終わる (RFC 9293 §3.6.1)。送るものは何も無く、A は接続の記録 (TCB) を消して CLOSED になる。".to_owned();
+    expire.explain = "TIME-WAIT は 2×MSL で終わる (RFC 9293 §3.6.1。Linux では固定の 60 秒)。送るものは何も無く、A は接続の記録 (TCB) を消して CLOSED になる。".to_owned();
     w.push(expire, TcpState::Closed, TcpState::Closed);
 }
 
@@ -1129,6 +1161,7 @@ mod tests {
                     (Established, SynReceived),
                     (Established, Established),
                     (Established, Established),
+                    (Established, Established),
                 ],
             ),
             (
@@ -1173,13 +1206,46 @@ mod tests {
             .collect();
         let a = Some(DEFAULT_CLIENT_ISN);
         assert_eq!(syns, vec![(0, a, true), (1000, a, true), (3000, a, false)]);
-        assert!(h.steps[0].explain.contains("ETIMEDOUT"));
         let times: Vec<_> = h.steps.iter().map(|s| s.time_ms).collect();
         assert!(times.windows(2).all(|w| w[0] <= w[1]));
     }
 
+    // facts.md W1: RFC 6298 doubles from 1 s; Linux since 6.5 keeps 1 s for four more resends
+    // (1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at about 131 s). Both are shown, labelled.
     #[test]
-    fn lost_ack_resends_syn_ack_and_data_completes() {
+    fn lost_syn_text_labels_rfc_and_linux_timing() {
+        let h = run(Scenario::LostSyn);
+        let first = &h.steps[0].explain;
+        for want in [
+            "RFC 6298",
+            "1, 3, 7, 15, 31, 63 秒",
+            "Linux（6.5 以降）",
+            "tcp_syn_linear_timeouts",
+            "1, 2, 3, 4, 5, 7, 11, 19, 35, 67 秒",
+            "約 131 秒で ETIMEDOUT",
+        ] {
+            assert!(first.contains(want), "{want}: {first}");
+        }
+        assert!(first.contains("次の再送は 1 秒後"), "{first}");
+        // After the first resend RFC 6298 waits 2 s, Linux 6.5+ still 1 s.
+        let second = &h.steps[1].explain;
+        assert!(
+            second.contains("次の再送は 2 秒後") && second.contains("次の再送は 1 秒後"),
+            "{second}"
+        );
+        let mut at = 0;
+        let resends: Vec<u64> = (0..10)
+            .map(|k| {
+                at += linux_syn_rto_ms(k);
+                at / 1000
+            })
+            .collect();
+        assert_eq!(resends, [1, 2, 3, 4, 5, 7, 11, 19, 35, 67]);
+        assert_eq!((at + linux_syn_rto_ms(10)) / 1000, 131);
+    }
+
+    #[test]
+    fn lost_ack_resends_syn_ack_and_the_client_acks_at_once() {
         let h = run(Scenario::LostAck);
         assert!(h.steps[2].lost && h.steps[2].flags == [Flag::Ack]);
         let resend = &h.steps[3];
@@ -1187,10 +1253,33 @@ mod tests {
         assert_eq!(resend.flags, [Flag::Syn, Flag::Ack]);
         assert_eq!(resend.seq, Some(DEFAULT_SERVER_ISN));
         assert_eq!(resend.time_ms, ONE_WAY_MS + INITIAL_RTO_MS);
-        let data = &h.steps[4];
-        assert_eq!((data.len, data.server_state), (100, Established));
-        assert_eq!(data.ack, Some(DEFAULT_SERVER_ISN + 1));
-        assert_eq!(h.steps[5].ack, Some(DEFAULT_CLIENT_ISN + 101));
+        // RFC 9293 §3.10.7.4: the unacceptable duplicate is answered by an immediate pure ACK.
+        let ack = &h.steps[4];
+        assert_eq!(
+            (ack.from, ack.flags.as_slice()),
+            (Side::Client, &[Flag::Ack][..])
+        );
+        assert_eq!(ack.time_ms, resend.time_ms + ONE_WAY_MS);
+        assert_eq!((ack.len, ack.server_state), (0, Established));
+        assert_eq!(
+            (ack.seq, ack.ack),
+            (Some(DEFAULT_CLIENT_ISN + 1), Some(DEFAULT_SERVER_ISN + 1))
+        );
+        assert!(ack.explain.contains("§3.10.7.4"), "{}", ack.explain);
+        let data = &h.steps[5];
+        assert_eq!((data.len, data.seq), (100, Some(DEFAULT_CLIENT_ISN + 1)));
+        assert_eq!(h.steps[6].ack, Some(DEFAULT_CLIENT_ISN + 101));
+    }
+
+    #[test]
+    fn time_wait_text_gives_linux_60_s() {
+        let h = run(Scenario::Close);
+        assert!(
+            h.steps[3].explain.contains("60 秒"),
+            "{}",
+            h.steps[3].explain
+        );
+        assert!(h.steps[4].note.contains("Linux なら 60 秒"));
     }
 
     #[test]
