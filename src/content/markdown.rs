@@ -473,9 +473,32 @@ fn demoted(level: HeadingLevel) -> u8 {
     }
 }
 
-/// Raw HTML written in the notes: ammonia's strict defaults (no ids, classes, scripts or handlers).
+/// Raw HTML written in the notes: ammonia's strict defaults (no ids, classes, scripts or handlers), and an
+/// `<img>` keeps its `src` only when it names a file of this site: like Markdown images (see
+/// `finish_image`), a raw image from another host is never loaded (the CSP would block it anyway, leaving
+/// a broken image and a console error); its alt text stays.
 fn sanitize_fragment(raw: &str) -> String {
-    ammonia::clean(raw)
+    static FRAGMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+        let mut builder = ammonia::Builder::default();
+        builder.attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "src" && !is_local_url(value) {
+                None
+            } else {
+                Some(value.into())
+            }
+        });
+        builder
+    });
+    FRAGMENT_SANITIZER.clean(raw).to_string()
+}
+
+/// A URL that stays on this site: a path, not a scheme or a host (`//host/…`, `\\host`).
+fn is_local_url(url: &str) -> bool {
+    let url = url.trim_start();
+    let scheme = url
+        .split_once(':')
+        .is_some_and(|(before, _)| !before.contains(['/', '?', '#']));
+    !scheme && !url.starts_with("//") && !url.starts_with(['\\']) && !url.starts_with("/\\")
 }
 
 static PAGE_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -512,6 +535,26 @@ mod tests {
         assert!(r.html.contains("<code>x</code>"));
         assert!(r.html.contains("<li id=\"n2\">c</li>"), "{}", r.html);
         assert_eq!(r.blocks[0].text, "a x b");
+    }
+
+    #[test]
+    fn raw_images_from_another_host_are_never_loaded() {
+        for src in [
+            "https://evil.example/x.png",
+            "HTTP://evil.example/x.png",
+            "//evil.example/x.png",
+            " https://evil.example/x.png",
+            "\\\\evil.example\\x.png",
+            "/\\evil.example/x.png",
+            "ftp://evil.example/x.png",
+        ] {
+            let r = render(&format!("<img src=\"{src}\" alt=\"図1\">\n"), "n", &[]);
+            assert!(!r.html.contains("evil.example"), "{src}: {}", r.html);
+            assert!(r.html.contains("alt=\"図1\""), "{src}: {}", r.html);
+        }
+        let r = render("<img src=\"/static/p28.png\" alt=\"P28\">\n", "n", &[]);
+        assert!(r.html.contains("src=\"/static/p28.png\""), "{}", r.html);
+        assert!(is_local_url("p28.png") && is_local_url("img/a:b.png") && !is_local_url("data:x"));
     }
 
     #[test]
