@@ -55,11 +55,24 @@ impl AppError {
 
     /// What the user is told. Internal causes stay in the log.
     pub fn public_message(&self) -> String {
-        match self {
-            AppError::Database(_) | AppError::Template(_) | AppError::Other(_) => {
+        self.public_message_in(crate::content::Language::Ja)
+    }
+
+    /// What the user is told, in the course's language where the message is generic. (Messages about
+    /// bad input are written by handlers in Japanese.)
+    pub fn public_message_in(&self, language: crate::content::Language) -> String {
+        use crate::content::Language::En;
+        match (self, language) {
+            (AppError::Database(_) | AppError::Template(_) | AppError::Other(_), En) => {
+                "Something went wrong on the server. Please try again later.".to_string()
+            }
+            (AppError::Database(_) | AppError::Template(_) | AppError::Other(_), _) => {
                 "サーバー内部でエラーが起きました。時間をおいてもう一度お試しください。".to_string()
             }
-            other => other.to_string(),
+            (AppError::NotFound, En) => "There is no page at this address.".to_string(),
+            (AppError::Unauthorized, En) => "Please log in to see this page.".to_string(),
+            (AppError::Forbidden, En) => "You are not allowed to see this page.".to_string(),
+            (other, _) => other.to_string(),
         }
     }
 
@@ -73,7 +86,8 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        crate::web::pages::error_page(self.status(), &self.public_message())
+        let language = crate::web::chrome::current();
+        crate::web::pages::error_page(self.status(), &self.public_message_in(language))
     }
 }
 

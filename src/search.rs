@@ -22,11 +22,16 @@ pub enum QueryError {
 }
 
 impl QueryError {
-    /// The message shown to the reader.
-    pub fn message(&self) -> String {
-        match self {
-            QueryError::Empty => "検索語を入力してください。".to_string(),
-            QueryError::TooLong(n) => format!(
+    /// The message shown to the reader, in the course's language.
+    pub fn message(&self, language: crate::content::Language) -> String {
+        use crate::content::Language::En;
+        match (self, language) {
+            (QueryError::Empty, En) => "Type something to search for.".to_string(),
+            (QueryError::Empty, _) => "検索語を入力してください。".to_string(),
+            (QueryError::TooLong(n), En) => {
+                format!("The query is too long ({n} characters). Use at most {MAX_QUERY_CHARS}.")
+            }
+            (QueryError::TooLong(n), _) => format!(
                 "検索語が長すぎます（{n} 文字）。{MAX_QUERY_CHARS} 文字以内で入力してください。"
             ),
         }
@@ -142,11 +147,12 @@ pub async fn run(
         let Some(topic) = course.topic(&hit.slug) else {
             continue;
         };
+        let words = course.language.words();
         let kind_label = match hit.kind.as_str() {
-            k if k == DocKind::Title.as_str() => "見出し",
-            k if k == DocKind::Annotation.as_str() => "補足",
-            k if k == DocKind::Supplement.as_str() => "補足資料",
-            _ => "ノート",
+            k if k == DocKind::Title.as_str() => words.heading_kind,
+            k if k == DocKind::Annotation.as_str() => words.annotation,
+            k if k == DocKind::Supplement.as_str() => words.supplement_kind,
+            _ => words.notes,
         };
         results.items.push(ResultItem {
             href: if hit.anchor.is_empty() {

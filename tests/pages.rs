@@ -388,3 +388,83 @@ async fn the_theme_cookie_sets_the_theme_without_script() {
             .is_empty()
     );
 }
+
+/// A notes file in English gets English page chrome: `lang="en"`, the header, navigation, labels around
+/// the notes, annotations, search and error pages — detected from the notes, or named in course.toml.
+#[tokio::test]
+async fn english_notes_get_english_chrome() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/english");
+    let app = common::app_with(&ContentSource::Dir(dir.clone())).await;
+    assert_eq!(app.state.course.language, infra_dojo::content::Language::En);
+
+    let japanese = regex_free_japanese;
+    for path in [
+        "/",
+        "/topics/tcp",
+        "/topics/ports",
+        "/search?q=sequence",
+        "/search?q=",
+        "/no/such/page",
+        "/topics/nope",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.attrs("html", "lang"), vec!["en".to_string()], "{path}");
+        let visible: String = res.texts("header, nav, main, footer").concat();
+        assert!(!japanese(&visible), "{path}: Japanese chrome in {visible}");
+    }
+    let tcp = app.get("/topics/tcp").await;
+    assert_eq!(tcp.texts(".annotation-badge"), vec!["Annotation"]);
+    assert!(tcp.texts(".annotation-source")[0].starts_with("Source: RFC 9293"));
+    assert_eq!(tcp.texts("#page-toc-title"), vec!["On this page"]);
+    assert!(tcp.texts(".external-image-note")[0].contains("not loaded"));
+    let ports = app.get("/topics/ports").await;
+    assert!(ports.texts(".notes-empty")[0].starts_with("This section of the notes is empty"));
+    assert_eq!(ports.texts(".supplement-badge"), vec!["Supplement"]);
+    let missing = app.get("/topics/nope").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.texts("h1"), vec!["Page not found"]);
+    let search = app.get("/search?q=sequence").await;
+    assert!(
+        search.texts(".result-count")[0].contains("results"),
+        "{:?}",
+        search.texts(".result-count")
+    );
+
+    // The manifest decides over detection: the same notes declared Japanese get Japanese chrome.
+    let declared = tempfile::tempdir().unwrap();
+    for entry in ["notes.md", "annotations", "supplements"] {
+        let from = dir.join(entry);
+        if from.is_dir() {
+            std::fs::create_dir(declared.path().join(entry)).unwrap();
+            for f in std::fs::read_dir(&from).unwrap() {
+                let f = f.unwrap();
+                std::fs::copy(f.path(), declared.path().join(entry).join(f.file_name())).unwrap();
+            }
+        } else {
+            std::fs::copy(&from, declared.path().join(entry)).unwrap();
+        }
+    }
+    let manifest = std::fs::read_to_string(dir.join("course.toml")).unwrap();
+    std::fs::write(
+        declared.path().join("course.toml"),
+        format!("language = \"ja\"\n{manifest}"),
+    )
+    .unwrap();
+    let ja = common::app_with(&ContentSource::Dir(declared.path().to_path_buf())).await;
+    let page = ja.get("/topics/tcp").await;
+    assert_eq!(page.attrs("html", "lang"), vec!["ja".to_string()]);
+    assert_eq!(page.texts(".annotation-badge"), vec!["補足"]);
+
+    // The embedded Japanese notes stay Japanese.
+    let default = common::app().await;
+    assert_eq!(
+        default.get("/").await.attrs("html", "lang"),
+        vec!["ja".to_string()]
+    );
+}
+
+/// Kana or CJK ideographs anywhere in the text.
+fn regex_free_japanese(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+}

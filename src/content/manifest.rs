@@ -10,6 +10,8 @@ use toml::Spanned;
 pub struct Manifest {
     /// Overrides the title found in the notes.
     pub title: Option<String>,
+    /// The course's language (`ja` or `en`); read off the notes when absent.
+    pub language: Option<Spanned<String>>,
     #[serde(default)]
     pub topic: Vec<TopicEntry>,
 }

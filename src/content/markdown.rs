@@ -7,6 +7,7 @@
 //! Extra blocks — annotations, widgets — are placed after the first list item or paragraph whose own
 //! text contains their anchor.
 
+use crate::content::language::{Language, Words};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::sync::LazyLock;
 
@@ -60,10 +61,22 @@ pub fn render_plain(markdown: &str) -> String {
     render(markdown, "", &[]).html
 }
 
-/// Renders one section of Markdown. `id_prefix` namespaces the block ids (`n` gives `n1`, `n2`, …); an
-/// empty prefix writes no ids (for fragments nested in a page, such as annotation bodies).
+/// Renders one section of Markdown with Japanese labels: see [`render_in`].
 pub fn render(markdown: &str, id_prefix: &str, inserts: &[Insert<'_>]) -> Rendered {
+    render_in(markdown, id_prefix, inserts, Language::Ja)
+}
+
+/// Renders one section of Markdown. `id_prefix` namespaces the block ids (`n` gives `n1`, `n2`, …); an
+/// empty prefix writes no ids (for fragments nested in a page, such as annotation bodies). What
+/// infra-dojo adds (image and link labels) is in `language`.
+pub fn render_in(
+    markdown: &str,
+    id_prefix: &str,
+    inserts: &[Insert<'_>],
+    language: Language,
+) -> Rendered {
     let mut r = Renderer {
+        words: language.words(),
         out: Vec::new(),
         inserts,
         placed: vec![false; inserts.len()],
@@ -155,7 +168,13 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-const EXTERNAL_MARK: &str = "<span class=\"external-mark\" aria-hidden=\"true\">↗</span><span class=\"visually-hidden\">（外部サイト）</span>";
+/// The mark after a link that leaves the site, with its words for screen readers.
+fn external_mark(words: &Words) -> String {
+    format!(
+        "<span class=\"external-mark\" aria-hidden=\"true\">↗</span><span class=\"visually-hidden\">{}</span>",
+        words.external_site
+    )
+}
 
 enum LinkKind {
     Kept,
@@ -164,6 +183,8 @@ enum LinkKind {
 }
 
 struct Renderer<'a, 'i> {
+    /// What infra-dojo adds in the course's language.
+    words: &'static Words,
     out: Vec<Event<'a>>,
     inserts: &'i [Insert<'i>],
     placed: Vec<bool>,
@@ -297,9 +318,9 @@ impl<'a> Renderer<'a, '_> {
                 }
             },
             Event::End(TagEnd::Link) => match self.links.pop() {
-                Some(LinkKind::External) => self
-                    .out
-                    .push(Event::Html(format!("{EXTERNAL_MARK}</a>").into())),
+                Some(LinkKind::External) => self.out.push(Event::Html(
+                    format!("{}</a>", external_mark(self.words)).into(),
+                )),
                 Some(LinkKind::Kept) => self.out.push(Event::End(TagEnd::Link)),
                 Some(LinkKind::Dropped) | None => {}
             },
@@ -418,8 +439,9 @@ impl<'a> Renderer<'a, '_> {
             }
             pieces.push(Event::Html(
                 format!(
-                    "<a class=\"external\" href=\"{0}\">{0}{EXTERNAL_MARK}</a>",
-                    escape_html(url)
+                    "<a class=\"external\" href=\"{0}\">{0}{1}</a>",
+                    escape_html(url),
+                    external_mark(self.words)
                 )
                 .into(),
             ));
@@ -437,8 +459,9 @@ impl<'a> Renderer<'a, '_> {
         let Some((url, alt)) = self.image.take() else {
             return;
         };
+        let w = self.words;
         let alt = if alt.trim().is_empty() {
-            "（説明なし）".to_string()
+            w.no_description.to_string()
         } else {
             alt
         };
@@ -446,14 +469,20 @@ impl<'a> Renderer<'a, '_> {
         let link = match classify_url(&url) {
             UrlKind::Unsafe => String::new(),
             _ => format!(
-                " <a class=\"external\" href=\"{}\">元の画像を開く{EXTERNAL_MARK}</a>",
-                escape_html(&url)
+                " <a class=\"external\" href=\"{}\">{}{}</a>",
+                escape_html(&url),
+                w.image_link,
+                external_mark(w)
             ),
         };
         self.out.push(Event::Html(
             format!(
-                "<span class=\"external-image\" role=\"img\" aria-label=\"画像: {0}\"><span class=\"external-image-alt\">画像「{0}」</span><span class=\"external-image-note\">外部サイトの画像のため、ここでは読み込みません。{link}</span></span>",
-                escape_html(&alt)
+                "<span class=\"external-image\" role=\"img\" aria-label=\"{1}{0}\"><span class=\"external-image-alt\">{2}{0}{3}</span><span class=\"external-image-note\">{4}{link}</span></span>",
+                escape_html(&alt),
+                w.image,
+                w.image_open,
+                w.image_close,
+                w.image_not_loaded
             )
             .into(),
         ));

@@ -6,12 +6,14 @@
 
 pub mod annotations;
 pub mod glossary;
+pub mod language;
 pub mod manifest;
 pub mod markdown;
 pub mod outline;
 pub mod slug;
 pub mod source;
 
+pub use language::Language;
 use markdown::{Insert, escape_html};
 use source::{ContentSource, ReadError};
 use std::collections::HashMap;
@@ -115,6 +117,8 @@ pub type WidgetRenderer<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
 #[derive(Debug, Clone)]
 pub struct Course {
     pub title: String,
+    /// The language of the notes, and so of the pages around them.
+    pub language: Language,
     pub parts: Vec<Part>,
     pub topics: Vec<Topic>,
     pub glossary: Vec<glossary::Term>,
@@ -216,6 +220,25 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             None
         }
     };
+
+    let language = match manifest
+        .as_ref()
+        .and_then(|(m, text)| m.language.as_ref().map(|l| (l, text)))
+    {
+        None => Language::detect(&notes),
+        Some((code, text)) => Language::from_code(code.get_ref()).unwrap_or_else(|| {
+            problems.add(
+                "course.toml",
+                manifest::line_at(text, code.span().start),
+                format!(
+                    "language \"{}\" は使えません（\"ja\" か \"en\"）",
+                    code.get_ref()
+                ),
+            );
+            Language::Ja
+        }),
+    };
+    let words = language.words();
 
     // Slugs: manifest entries claim headings in order; the rest get fallback slugs.
     let mut slugs: Vec<Option<String>> = vec![None; outline.topics.len()];
@@ -369,7 +392,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
     for (index, (raw, slug)) in outline.topics.iter().zip(&slugs).enumerate() {
         let mut toc = vec![TocEntry {
             id: "notes".into(),
-            label: "ノート".into(),
+            label: words.notes.into(),
             kind: "notes",
         }];
         search_docs.push(SearchDoc {
@@ -388,15 +411,15 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         let (ann_file, ann_list) = annotations_by_slug.remove(slug).unwrap_or_default();
         for (k, a) in ann_list.iter().enumerate() {
             let id = format!("ann-{}", k + 1);
-            let body = markdown::render(&a.body, "", &[]);
-            insert_html.push(annotation_html(&id, a, &body.html));
+            let body = markdown::render_in(&a.body, "", &[], language);
+            insert_html.push(annotation_html(&id, a, &body.html, words));
             anchors.push(a.anchor.clone());
             top_level.push(false);
             insert_lines.push(a.line);
             insert_files.push(ann_file.clone());
             annotation_toc.push(TocEntry {
                 id: id.clone(),
-                label: format!("補足: {}", a.title),
+                label: format!("{}: {}", words.annotation, a.title),
                 kind: "annotation",
             });
             let text = std::iter::once(a.title.clone())
@@ -407,7 +430,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 slug: slug.clone(),
                 anchor: id,
                 kind: DocKind::Annotation,
-                text: format!("{text} 出典: {}", a.source),
+                text: format!("{text} {}{}", words.source, a.source),
             });
         }
         let mut widget_names = Vec::new();
@@ -423,7 +446,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 Some((label, html)) => {
                     widget_toc.push(TocEntry {
                         id: format!("widget-{name}"),
-                        label: format!("図解: {label}"),
+                        label: format!("{}{label}", words.widget),
                         kind: "widget",
                     });
                     widget_names.push(name.clone());
@@ -451,7 +474,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 after_top_level,
             })
             .collect();
-        let rendered = markdown::render(&raw.body, "n", &inserts);
+        let rendered = markdown::render_in(&raw.body, "n", &inserts, language);
         for (k, count) in rendered.matches.iter().enumerate() {
             let anchor = &anchors[k];
             match count {
@@ -476,7 +499,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             });
         }
         let supplement_html = supplements.get(slug).map(|md| {
-            let r = markdown::render(md, "s", &[]);
+            let r = markdown::render_in(md, "s", &[], language);
             for block in &r.blocks {
                 search_docs.push(SearchDoc {
                     slug: slug.clone(),
@@ -490,7 +513,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         if supplement_html.is_some() {
             toc.push(TocEntry {
                 id: "supplement".into(),
-                label: "infra-dojo の補足資料".into(),
+                label: words.supplement.into(),
                 kind: "supplement",
             });
         }
@@ -516,10 +539,11 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         .as_ref()
         .and_then(|(m, _)| m.title.clone())
         .or(outline.title)
-        .unwrap_or_else(|| "ノート".to_string());
+        .unwrap_or_else(|| words.untitled.to_string());
     let by_slug = topics.iter().map(|t| (t.slug.clone(), t.index)).collect();
     Ok(Course {
         title,
+        language,
         parts: course_map(&topics),
         topics,
         glossary,
@@ -535,10 +559,17 @@ fn file_stem(rel: &str) -> String {
         .to_string()
 }
 
-fn annotation_html(id: &str, a: &annotations::Annotation, body_html: &str) -> String {
+fn annotation_html(
+    id: &str,
+    a: &annotations::Annotation,
+    body_html: &str,
+    words: &language::Words,
+) -> String {
     format!(
-        "<aside class=\"annotation\" id=\"{id}\" aria-labelledby=\"{id}-title\"><p class=\"annotation-head\"><span class=\"annotation-badge\">補足</span> <strong id=\"{id}-title\">{}</strong></p><div class=\"annotation-body\">{body_html}</div><p class=\"annotation-source\">出典: {}</p></aside>",
+        "<aside class=\"annotation\" id=\"{id}\" aria-labelledby=\"{id}-title\"><p class=\"annotation-head\"><span class=\"annotation-badge\">{}</span> <strong id=\"{id}-title\">{}</strong></p><div class=\"annotation-body\">{body_html}</div><p class=\"annotation-source\">{}{}</p></aside>",
+        words.annotation,
         escape_html(&a.title),
+        words.source,
         escape_html(&a.source)
     )
 }

@@ -2,8 +2,9 @@
 //! button, read here so the page arrives in the right colours without inline script), and the course
 //! navigation.
 
-use crate::content::Course;
+use crate::content::{Course, Language};
 use crate::web::assets;
+use crate::web::chrome::{self, Chrome};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -23,11 +24,13 @@ pub struct Layout {
     pub user_name: Option<String>,
     /// The signed-in user is an instructor: the header links to their classes.
     pub instructor: bool,
+    /// The frame's words, in the course's language.
+    pub t: &'static Chrome,
 }
 
 impl Layout {
-    /// The frame for a request with these cookies.
-    pub fn new(cookie_header: Option<&str>) -> Self {
+    /// The frame for a request with these cookies, in a course in `language`.
+    pub fn new(cookie_header: Option<&str>, language: Language) -> Self {
         let theme = cookie_header.and_then(|cookies| {
             cookies.split(';').find_map(|pair| match pair.trim() {
                 "theme=dark" => Some("dark"),
@@ -43,6 +46,7 @@ impl Layout {
             query: String::new(),
             user_name: None,
             instructor: false,
+            t: Chrome::of(language),
         }
     }
 }
@@ -56,6 +60,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Layout {
                 .headers
                 .get(header::COOKIE)
                 .and_then(|v| v.to_str().ok()),
+            chrome::current(),
         );
         // Only a request that carries a session cookie costs a session lookup.
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod assets;
 
 pub mod auth;
+pub mod chrome;
 pub mod extract;
 pub mod health;
 pub mod instructor;

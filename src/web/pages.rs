@@ -136,7 +136,7 @@ impl RenderedPages {
         for topic in &state.course.topics {
             let mut pages: [axum::body::Bytes; 3] = Default::default();
             for (i, theme) in THEMES.iter().enumerate() {
-                let mut layout = Layout::new(None);
+                let mut layout = Layout::new(None, state.course.language);
                 layout.theme = *theme;
                 pages[i] = topic_page(state, topic, layout).render()?.into();
             }
@@ -162,15 +162,10 @@ struct ErrorPage {
 
 /// The error page for `status`, with `message` (already safe to show).
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let heading = match status {
-        StatusCode::NOT_FOUND => "ページが見つかりません",
-        StatusCode::FORBIDDEN => "権限がありません",
-        StatusCode::UNAUTHORIZED => "ログインが必要です",
-        s if s.is_server_error() => "サーバーエラー",
-        _ => "リクエストを処理できません",
-    };
+    let layout = Layout::new(None, crate::web::chrome::current());
+    let heading = layout.t.error_heading(status);
     let page = ErrorPage {
-        layout: Layout::new(None),
+        layout,
         status: status.as_u16(),
         heading,
         message: message.to_string(),

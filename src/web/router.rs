@@ -53,7 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(instructor::router())
         .merge(analysis::router())
         .fallback(pages::not_found)
-        .with_state(state);
+        .with_state(state.clone());
 
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -88,4 +88,10 @@ pub fn router(state: AppState) -> Router {
             "same-origin",
         ))
         .layer(TraceLayer::new_for_http())
+        // Outermost: the course's language for everything a request renders, error pages from the
+        // layers above (413, 408) included.
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::web::chrome::scope,
+        ))
 }

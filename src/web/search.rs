@@ -38,8 +38,14 @@ pub async fn search(
             let results = search::run(&state.db, &state.course, &query).await?;
             (StatusCode::OK, Some(results), None)
         }
-        Err(e @ QueryError::Empty) => (StatusCode::OK, None, Some(e.message())),
-        Err(e @ QueryError::TooLong(_)) => (StatusCode::BAD_REQUEST, None, Some(e.message())),
+        Err(e @ QueryError::Empty) => {
+            (StatusCode::OK, None, Some(e.message(state.course.language)))
+        }
+        Err(e @ QueryError::TooLong(_)) => (
+            StatusCode::BAD_REQUEST,
+            None,
+            Some(e.message(state.course.language)),
+        ),
     };
     let page = SearchPage {
         query: layout.query.clone(),

@@ -38,10 +38,18 @@ if (toggle) {
   const root = document.documentElement;
   const effective = () =>
     root.dataset.theme || (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+  // The page's language is the course's (English notes get English chrome).
+  const english = root.lang === "en";
   const label = () => {
-    const next = effective() === "dark" ? "ライト" : "ダーク";
-    toggle.textContent = `${next}テーマ`;
-    toggle.setAttribute("aria-label", `${next}テーマに切り替える`);
+    const dark = effective() === "dark";
+    if (english) {
+      toggle.textContent = dark ? "Light theme" : "Dark theme";
+      toggle.setAttribute("aria-label", dark ? "Switch to the light theme" : "Switch to the dark theme");
+    } else {
+      const next = dark ? "ライト" : "ダーク";
+      toggle.textContent = `${next}テーマ`;
+      toggle.setAttribute("aria-label", `${next}テーマに切り替える`);
+    }
   };
   toggle.hidden = false;
   label();
@@ -64,7 +72,10 @@ for (const el of document.querySelectorAll("[data-widget]")) {
       console.error(`widget ${name} failed`, error);
       const note = document.createElement("p");
       note.className = "widget-error";
-      note.textContent = "図解を動かせませんでした。下の表で同じ内容を読めます。";
+      note.textContent =
+        document.documentElement.lang === "en"
+          ? "The diagram could not start. The table below says the same."
+          : "図解を動かせませんでした。下の表で同じ内容を読めます。";
       el.prepend(note);
     });
 }
