@@ -75,6 +75,7 @@ pub async fn build_state(
         quizzes: Arc::new(content.quizzes),
         settings,
         rendered: Arc::default(),
+        hashing: Arc::default(),
     };
     state.rendered = Arc::new(web::pages::RenderedPages::build(&state)?);
     Ok(state)

@@ -157,6 +157,8 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         StatusCode::NOT_FOUND => "ページが見つかりません",
         StatusCode::FORBIDDEN => "権限がありません",
         StatusCode::UNAUTHORIZED => "ログインが必要です",
+        StatusCode::TOO_MANY_REQUESTS => "しばらくお待ちください",
+        StatusCode::SERVICE_UNAVAILABLE => "ただいま混み合っています",
         s if s.is_server_error() => "サーバーエラー",
         _ => "リクエストを処理できません",
     };
