@@ -6,6 +6,7 @@
 //! answers, and the CSRF token every state-changing form and JSON request must echo.
 
 pub mod password;
+pub mod throttle;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -21,13 +22,6 @@ const USER_NAME: &str = "user_name";
 const INSTRUCTOR: &str = "instructor";
 const GUEST_ID: &str = "guest_id";
 const CSRF: &str = "csrf";
-
-/// Failed logins in this window count towards throttling.
-pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
-/// Failures for one name within the window before logins for it wait.
-pub const MAX_FAILURES_PER_NAME: i64 = 5;
-/// Failures from one address within the window before logins from it wait.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 /// A random token: 128 bits as 32 hex digits.
 pub fn random_token() -> Result<String, AppError> {

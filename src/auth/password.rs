@@ -44,13 +44,6 @@ pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || hash(&password)).await?
 }
 
-/// Verifies on the blocking pool.
-pub async fn verify_blocking(password: String, stored: String) -> bool {
-    tokio::task::spawn_blocking(move || verify(&password, &stored))
-        .await
-        .unwrap_or(false)
-}
-
 /// Hashes running at once, at most. argon2 here runs one lane, so one hash keeps one core busy for its
 /// ~30–60 ms: on the 2 cores this runs on, 2 at once already give all the hashing throughput there is, and
 /// each one more would only wait for a core while holding another 19 MiB. The ceiling is

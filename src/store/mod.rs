@@ -7,6 +7,7 @@ pub mod classes;
 pub mod quiz;
 
 pub mod search;
+pub mod throttle;
 pub mod users;
 
 /// Unix seconds now.
