@@ -1,7 +1,8 @@
-//! Load generator for `bench/quiz.sh`: signs up N learners over HTTP, then has each submit TCP quiz
-//! attempts in a loop for a fixed time (one connection per learner), and reports throughput, latency
-//! percentiles, errors, and the number of attempts in the database. In-flight requests finish before
-//! counting, so "stored attempts = successful responses" is exact.
+//! Load generator for `bench/quiz.sh`: signs up N learners over HTTP (each from its own loopback address,
+//! as sign-ups are throttled per address), then has each submit TCP quiz attempts in a loop for a fixed
+//! time (one connection per learner), and reports throughput, latency percentiles, errors, and the
+//! number of attempts in the database. In-flight requests finish before counting, so "stored attempts =
+//! successful responses" is exact.
 //!
 //! With RATE (submissions per second, all clients together), each client sends on a fixed schedule
 //! instead of as fast as it can, and a latency counts from when the request was due, not from when it
@@ -73,7 +74,22 @@ fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-async fn sign_up(http: &Http, base: &str, i: usize) -> anyhow::Result<Learner> {
+/// Learner `i`'s own loopback address (127.1.x.y; Linux answers on all of 127.0.0.0/8): the server
+/// throttles sign-ups per address, and a class signs up from its learners' own machines.
+fn own_address(i: usize) -> std::net::IpAddr {
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+        127,
+        1,
+        (i / 250) as u8,
+        (i % 250 + 1) as u8,
+    ))
+}
+
+async fn sign_up(base: &str, i: usize) -> anyhow::Result<Learner> {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_local_address(Some(own_address(i)));
+    let http: &Http = &Client::builder(TokioExecutor::new()).build(connector);
     let (_, cookie, page) = send(http, "GET", &format!("{base}/signup"), None, None).await?;
     let mut cookie = cookie.ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
     let csrf = attr(&page, "input[name=csrf]", "value").remove(0);
@@ -146,7 +162,7 @@ async fn main() -> anyhow::Result<()> {
         .build(connector);
     let mut learners = Vec::new();
     for i in 0..clients {
-        learners.push(sign_up(&http, &base, i).await?);
+        learners.push(sign_up(&base, i).await?);
     }
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro")).await?;
     let (before,): (i64,) = sqlx::query_as("select count(*) from attempt")
