@@ -3,7 +3,7 @@
 //! against automated attacks": throttle rather than lock, per account and per source, with growing delays).
 //!
 //! An attempt is counted in its *lanes* — a name from one address, a name from everywhere, one address —
-//! before the password or code is checked, in one write transaction ([`store::throttle::update`]), so a
+//! before the password or code is checked, in one write transaction ([`crate::store::throttle::update`]), so a
 //! burst of parallel requests sees its own count grow instead of all passing the same check. A right answer
 //! takes the count back ([`Reservation::release`]); a wrong one leaves it. Refusals carry how long to wait
 //! ([`Wait`]), shown in Japanese and sent as `Retry-After`.
