@@ -282,7 +282,8 @@ async fn signups_are_throttled_per_address_and_a_refusal_creates_nothing() {
     let late = app.client_at("192.0.2.40");
     let refused = late.sign_up("one-too-many").await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(retry_after(&refused), 120);
+    // Two minutes from the 30th, less the moment since (a stalled machine may take a second or more).
+    assert!((110..=120).contains(&retry_after(&refused)));
     assert!(
         refused.texts(".form-errors").concat().contains("あと 2 分"),
         "{}",
