@@ -1,4 +1,5 @@
-//! Load generator for `bench/quiz.sh`: signs up N learners over HTTP, then has each take TCP quiz
+//! Load generator for `bench/quiz.sh`: signs up N learners over HTTP (each from its own loopback address,
+//! as sign-ups are throttled per address), then has each take TCP quiz
 //! attempts in a loop for a fixed time (one connection per learner) — fetch the quiz page, as a learner
 //! must (each attempt's form is sealed by the server and cannot be made up or reused), then submit it —
 //! and reports throughput, latency percentiles of the submission (the POST) and of the whole cycle (page
@@ -81,11 +82,15 @@ async fn send(
         .request(req.body(Full::new(Bytes::from(body.unwrap_or_default())))?)
         .await?;
     let status = res.status().as_u16();
-    let set_cookie = res
+    // Every cookie set (the session and the CSRF cookie), as one `Cookie` header value.
+    let set: Vec<String> = res
         .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().to_string());
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .collect();
+    let set_cookie = (!set.is_empty()).then(|| set.join("; "));
     let text = String::from_utf8_lossy(&res.into_body().collect().await?.to_bytes()).into_owned();
     Ok((status, set_cookie, text))
 }
@@ -98,9 +103,24 @@ fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-async fn sign_up(http: &Http, base: &str, i: usize) -> anyhow::Result<Learner> {
+/// Learner `i`'s own loopback address (127.1.x.y; Linux answers on all of 127.0.0.0/8): the server
+/// throttles sign-ups per address, and a class signs up from its learners' own machines.
+fn own_address(i: usize) -> std::net::IpAddr {
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+        127,
+        1,
+        (i / 250) as u8,
+        (i % 250 + 1) as u8,
+    ))
+}
+
+async fn sign_up(base: &str, i: usize) -> anyhow::Result<Learner> {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_local_address(Some(own_address(i)));
+    let http: &Http = &Client::builder(TokioExecutor::new()).build(connector);
     let (_, cookie, page) = send(http, "GET", &format!("{base}/signup"), None, None).await?;
-    let mut cookie = cookie.ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
+    let mut cookie = cookie.ok_or_else(|| anyhow::anyhow!("no CSRF cookie"))?;
     let csrf = attr(&page, "input[name=csrf]", "value").remove(0);
     let name = format!("bench-{i}-{}", std::process::id());
     let body =
@@ -114,6 +134,7 @@ async fn sign_up(http: &Http, base: &str, i: usize) -> anyhow::Result<Learner> {
     )
     .await?;
     anyhow::ensure!(status == 303, "sign up answered {status}");
+    // Signing up sets the session and renews the CSRF cookie: both come back in this response.
     cookie = new_cookie.unwrap_or(cookie);
     let (_, _, quiz) = send(
         http,
@@ -153,7 +174,7 @@ async fn main() -> anyhow::Result<()> {
         .build(connector);
     let mut learners = Vec::new();
     for i in 0..clients {
-        learners.push(sign_up(&http, &base, i).await?);
+        learners.push(sign_up(&base, i).await?);
     }
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro")).await?;
     let (before,): (i64,) = sqlx::query_as("select count(*) from attempt")

@@ -3,7 +3,7 @@
 //! The same error renders as an HTML page ([`AppError`]) or as JSON for the API ([`ApiError`]).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Everything a request can fail with.
@@ -20,6 +20,14 @@ pub enum AppError {
     Invalid { status: StatusCode, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts (429) or too busy (503): the message says how long to wait, and `Retry-After`
+    /// says it to programs.
+    #[error("{message}")]
+    RetryLater {
+        status: StatusCode,
+        retry_after_secs: u64,
+        message: String,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -45,7 +53,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::Invalid { status, .. } => *status,
+            AppError::Invalid { status, .. } | AppError::RetryLater { status, .. } => *status,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Database(_) | AppError::Template(_) | AppError::Other(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -76,8 +84,19 @@ impl AppError {
         }
     }
 
+    /// The `Retry-After` header value, for [`AppError::RetryLater`].
+    pub fn retry_after(&self) -> Option<HeaderValue> {
+        match self {
+            AppError::RetryLater {
+                retry_after_secs, ..
+            } => Some(HeaderValue::from(*retry_after_secs)),
+            _ => None,
+        }
+    }
+
     fn log(&self) {
-        if self.status().is_server_error() {
+        // A 503 for a full queue is load, not a fault: its handler logs it once as a warning.
+        if self.status().is_server_error() && !matches!(self, AppError::RetryLater { .. }) {
             tracing::error!(error = %self, "request failed");
         }
     }
@@ -86,8 +105,14 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
+        let retry_after = self.retry_after();
         let language = crate::web::chrome::current();
-        crate::web::pages::error_page(self.status(), &self.public_message_in(language))
+        let mut response =
+            crate::web::pages::error_page(self.status(), &self.public_message_in(language));
+        if let Some(value) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 
@@ -105,6 +130,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
         let body = serde_json::json!({ "error": self.0.public_message() });
-        (self.0.status(), Json(body)).into_response()
+        let mut response = (self.0.status(), Json(body)).into_response();
+        if let Some(value) = self.0.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -9,7 +9,7 @@
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
 //!   security headers.
 //! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
-//!   passwords, sessions and CSRF tokens.
+//!   passwords (hashed a few at a time), sessions, CSRF tokens, and the throttling of guesses.
 //! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
 //! - [`config`], [`state`] and [`error`] are the small shared pieces.
 
@@ -77,6 +77,7 @@ pub async fn build_state(
         quiz_forms,
         settings,
         rendered: Arc::default(),
+        hashing: Arc::default(),
     };
     state.rendered = Arc::new(web::pages::RenderedPages::build(&state)?);
     Ok(state)

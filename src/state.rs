@@ -24,6 +24,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Topic pages for readers who are not signed in, rendered once at start.
     pub rendered: Arc<crate::web::pages::RenderedPages>,
+    /// Password hashing for requests, a few at a time (argon2 takes 19 MiB each).
+    pub hashing: Arc<crate::auth::password::Hashing>,
 }
 
 /// Settings that change how responses are made.

@@ -868,6 +868,124 @@ async fn learners_join_by_code_or_link_and_leave() {
     );
 }
 
+/// Moves every throttle lane of `kind` back by `ms`, as if that much time had passed.
+async fn time_passes(app: &TestApp, kind: &str, ms: i64) {
+    sqlx::query("update throttle set last_at = last_at - ? where kind = ?")
+        .bind(ms)
+        .bind(kind)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() {
+    use infra_dojo::auth::throttle::{JOIN_ADDRESS, JOIN_USER};
+    let app = common::app().await;
+    let t = instructor(&app, "teacher").await;
+    let (_, code) = create_class(&app, &t, "ゼミ").await;
+    let guesser = app.client_at("203.0.113.9");
+    guesser.sign_up("mallory").await;
+
+    // 40 guesses at once (before: 500 in 0.4 s, all looked up): only the free ones are looked up.
+    let csrf = guesser.csrf("/me").await;
+    let burst = (0..40)
+        .map(|i| {
+            guesser.form_request(
+                "/me/classes/join",
+                &[("csrf", &csrf), ("code", &format!("QQQQ{i:04}"))],
+            )
+        })
+        .collect();
+    let statuses = app.all_at_once(burst).await;
+    let looked_up = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::NOT_FOUND)
+        .count() as i64;
+    assert!(
+        (JOIN_USER.free..=JOIN_USER.free + 1).contains(&looked_up),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::NOT_FOUND || *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+    // Over the next hour the waits double: after 5 more misses, 32 s — even for the right code.
+    for i in 0..5 {
+        time_passes(&app, "join-user", 11 * 60 * 1000).await;
+        assert_eq!(
+            join(&guesser, &format!("QQQR{i:04}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let refused = join(&guesser, &code).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((16..=32).contains(&wait), "{wait}");
+    assert!(
+        refused.body.contains("参加コードの入力間違いが続いた"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(count(&app, "class_member").await, 0);
+
+    // The right code works for someone else, elsewhere or at the same address.
+    for (name, ip) in [("nina", "198.51.100.3"), ("oscar", "203.0.113.9")] {
+        let l = app.client_at(ip);
+        assert_eq!(l.sign_up(name).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            join(&l, &code).await.status,
+            StatusCode::SEE_OTHER,
+            "{name}"
+        );
+    }
+    assert_eq!(count(&app, "class_member").await, 2);
+
+    // Many accounts at one address share its lane: past the free misses (a class mistyping together),
+    // each further one waits, doubling, up to a minute. The link (GET) is counted like the form.
+    let (misses,): (i64,) = sqlx::query_as(
+        "select failures from throttle where kind = 'join-address' and key = '203.0.113.9'",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let mut made = 0;
+    let mut misses = misses;
+    while misses < JOIN_ADDRESS.free + 3 {
+        let l = app.client_at("203.0.113.9");
+        l.sign_up(&format!("sock{made}")).await;
+        made += 1;
+        for i in 0..JOIN_USER.free {
+            if misses >= JOIN_ADDRESS.free + 3 {
+                break;
+            }
+            if misses >= JOIN_ADDRESS.free {
+                time_passes(&app, "join-address", 61 * 1000).await;
+            }
+            let reply = l.get(&format!("/join/WWWW{i:04}")).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{misses} {}",
+                reply.body
+            );
+            misses += 1;
+        }
+    }
+    let fresh = app.client_at("203.0.113.9");
+    fresh.sign_up("newcomer").await;
+    let slowed = join(&fresh, &code).await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=8).contains(&wait), "{wait}");
+    assert!(slowed.body.contains("このネットワークからの参加コード"));
+    // Elsewhere, nothing changed.
+    let elsewhere = app.client_at("198.51.100.4");
+    elsewhere.sign_up("pat").await;
+    assert_eq!(join(&elsewhere, &code).await.status, StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn removing_a_member_takes_a_confirmation() {
     let app = common::app().await;

@@ -9,6 +9,7 @@
 //! and sign-out.
 
 pub mod password;
+pub mod throttle;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -40,13 +41,6 @@ pub fn cookie_name(base: &str, secure: bool) -> String {
 pub const SESSION_COOKIE: &str = "dojo_session";
 /// The CSRF cookie's name before its prefix.
 const CSRF_COOKIE: &str = "dojo_csrf";
-
-/// Failed logins in this window count towards throttling.
-pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
-/// Failures for one name within the window before logins for it wait.
-pub const MAX_FAILURES_PER_NAME: i64 = 5;
-/// Failures from one address within the window before logins from it wait.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 /// A random token: 128 bits as 32 hex digits.
 pub fn random_token() -> Result<String, AppError> {

@@ -8,6 +8,7 @@ pub mod quiz;
 
 pub mod search;
 pub mod secrets;
+pub mod throttle;
 pub mod users;
 
 /// Unix seconds now.

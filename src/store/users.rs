@@ -1,4 +1,4 @@
-//! Users (guests, learners, instructors) and failed logins.
+//! Users (guests, learners, instructors). Throttling of logins is in `store::throttle`.
 
 use sqlx::SqlitePool;
 
@@ -133,47 +133,4 @@ pub async fn merge_guest(
         .execute(&mut *tx)
         .await?;
     tx.commit().await
-}
-
-pub async fn record_login_failure(
-    pool: &SqlitePool,
-    name: &str,
-    address: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("insert into login_failure (name, address, created_at) values (?, ?, ?)")
-        .bind(name)
-        .bind(address)
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
-
-/// Failures since `since` for this name and for this address.
-pub async fn recent_failures(
-    pool: &SqlitePool,
-    name: &str,
-    address: &str,
-    since: i64,
-) -> Result<(i64, i64), sqlx::Error> {
-    sqlx::query_as(
-        "select (select count(*) from login_failure where name = ?1 and created_at >= ?3),
-                (select count(*) from login_failure where address = ?2 and created_at >= ?3)",
-    )
-    .bind(name)
-    .bind(address)
-    .bind(since)
-    .fetch_one(pool)
-    .await
-}
-
-/// A successful login forgets the name's failures, and old rows go.
-pub async fn clear_failures(pool: &SqlitePool, name: &str, before: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from login_failure where name = ? or created_at < ?")
-        .bind(name)
-        .bind(before)
-        .execute(pool)
-        .await?;
-    Ok(())
 }

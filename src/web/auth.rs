@@ -1,8 +1,9 @@
-//! Sign up, log in, log out. Every form carries the session's CSRF token; failed logins are throttled
-//! per name and per address, with the same message for an unknown name and a wrong password; `next`
-//! only ever leads back into this site.
+//! Sign up, log in, log out. Every form carries the session's CSRF token; logins and sign-ups are
+//! throttled (`auth::throttle`: growing waits per name and address, 429 with `Retry-After`), passwords are
+//! hashed a few at a time (`auth::password::Hashing`, 503 when the queue is full), an unknown name and a
+//! wrong password get the same message, and `next` only ever leads back into this site.
 
-use crate::auth::{self, Visitor, password};
+use crate::auth::{self, Visitor, password, throttle};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::store;
@@ -12,8 +13,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -140,6 +141,7 @@ async fn signup(
     State(state): State<AppState>,
     layout: Layout,
     visitor: Visitor,
+    ClientAddress(address): ClientAddress,
     FormBody(form): FormBody<SignupForm>,
 ) -> Result<Response> {
     visitor.verify_csrf(Some(&form.csrf)).await?;
@@ -156,11 +158,41 @@ async fn signup(
         errors,
         keeps_guest_work: guest.is_some(),
     };
+    // Checked before anything is hashed: an over-long password is refused here, at no cost.
     let errors = signup_errors(&name, &display_name, &form.password);
     if !errors.is_empty() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, form.csrf)).into_response());
     }
-    let hash = password::hash_blocking(form.password).await?;
+    let taken =
+        || vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
+    // A taken name is told before hashing (the insert below still catches a race).
+    if store::users::by_name(&state.db, &name).await?.is_some() {
+        return Ok((StatusCode::CONFLICT, page(taken(), form.csrf)).into_response());
+    }
+    let reservation = match throttle::reserve_signup(&state.db, &address).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tracing::warn!(address = %address, wait_ms = wait.ms, "sign-up throttled");
+            return Ok(retry_later(
+                StatusCode::TOO_MANY_REQUESTS,
+                wait.secs(),
+                page(vec![wait.message()], form.csrf),
+            ));
+        }
+    };
+    let hash = match state.hashing.hash(form.password).await {
+        Ok(hash) => hash,
+        Err(password::HashingError::Busy(_)) => {
+            reservation.release(&state.db).await?;
+            tracing::warn!(address = %address, "sign-up refused: password hashing queue full");
+            return Ok(retry_later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                password::BUSY_RETRY_SECS,
+                page(vec![busy()], form.csrf),
+            ));
+        }
+        Err(password::HashingError::Failed(e)) => return Err(e.into()),
+    };
     let created = match guest {
         Some(guest_id) => {
             match store::users::upgrade_guest(&state.db, guest_id, &name, &display_name, &hash)
@@ -196,12 +228,15 @@ async fn signup(
     let user_id = match created {
         Ok(id) => id,
         Err(e) if store::is_unique_violation(&e) => {
-            let errors =
-                vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
-            return Ok((StatusCode::CONFLICT, page(errors, form.csrf)).into_response());
+            // No account was made: the sign-up does not count.
+            reservation.release(&state.db).await?;
+            return Ok((StatusCode::CONFLICT, page(taken(), form.csrf)).into_response());
         }
         Err(e) => return Err(e.into()),
     };
+    // The sign-up keeps its count (the lane counts accounts made), and its name is known here from now on.
+    drop(reservation);
+    throttle::signed_up(&state.db, &name, &address).await?;
     let user = store::users::by_id(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -256,39 +291,51 @@ async fn login(
         error: Some(error),
         keeps_guest_work,
     };
-    let now = store::now();
-    let (by_name, by_address) =
-        store::users::recent_failures(&state.db, &name, &address, now - auth::THROTTLE_WINDOW_SECS)
-            .await?;
-    if by_name >= auth::MAX_FAILURES_PER_NAME || by_address >= auth::MAX_FAILURES_PER_ADDRESS {
-        tracing::warn!(address = %address, "login throttled");
-        let message = format!(
-            "ログインの失敗が続いたため、しばらくログインできません。{} 分ほど待ってから、もう一度お試しください。",
-            auth::THROTTLE_WINDOW_SECS / 60
-        );
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page(message)).into_response());
+    // Sign-up refuses passwords over the limit, so a longer one is nobody's: say so, without hashing it
+    // and without counting it as a guess. (Cutting it to the limit, as before, let a long password log in
+    // by its first 200 characters.)
+    if form.password.chars().count() > password::MAX_LEN {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(too_long())).into_response());
     }
+    // Counted before the password is checked, in one write transaction: parallel guesses each see the
+    // count the others left, so a burst gets no more checks than one guess after another.
+    let reservation = match throttle::reserve_login(&state.db, &name, &address).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tracing::warn!(address = %address, reason = ?wait.reason, wait_ms = wait.ms, "login throttled");
+            return Ok(retry_later(
+                StatusCode::TOO_MANY_REQUESTS,
+                wait.secs(),
+                page(wait.message()),
+            ));
+        }
+    };
     let user = store::users::by_name(&state.db, &name).await?;
-    // An unknown name still pays for a hash check, so timing does not tell which names exist.
-    let stored = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_string());
-    let ok = password::verify_blocking(
-        form.password.chars().take(password::MAX_LEN).collect(),
-        stored,
-    )
-    .await;
+    // An unknown name is checked against a dummy hash, so timing does not tell which names exist.
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = match state.hashing.verify(form.password, stored).await {
+        Ok(ok) => ok,
+        Err(password::Busy) => {
+            // Nothing was checked: the attempt does not count.
+            reservation.release(&state.db).await?;
+            tracing::warn!(address = %address, "login refused: password hashing queue full");
+            return Ok(retry_later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                password::BUSY_RETRY_SECS,
+                page(busy()),
+            ));
+        }
+    };
     match user.filter(|_| ok) {
         Some(user) => {
-            store::users::clear_failures(&state.db, &name, now - auth::THROTTLE_WINDOW_SECS)
-                .await?;
+            throttle::login_succeeded(&state.db, reservation, &name, &address).await?;
             visitor.sign_in(&state, &user).await?;
             tracing::info!(user.id = user.user_id, "logged in");
             Ok(Redirect::to(&next).into_response())
         }
         None => {
-            store::users::record_login_failure(&state.db, &name, &address, now).await?;
+            // A wrong password keeps its count.
+            drop(reservation);
             Ok((
                 StatusCode::UNAUTHORIZED,
                 page("ユーザー名またはパスワードが違います。".to_string()),
@@ -296,6 +343,27 @@ async fn login(
                 .into_response())
         }
     }
+}
+
+/// A page with its status and `Retry-After` (429 for too many attempts, 503 for a full hashing queue).
+fn retry_later(status: StatusCode, secs: u64, page: impl IntoResponse) -> Response {
+    (status, [(header::RETRY_AFTER, secs.to_string())], page).into_response()
+}
+
+/// The message for a password over [`password::MAX_LEN`] characters.
+fn too_long() -> String {
+    format!(
+        "パスワードが長すぎます。パスワードは {} 文字以内で入力してください。",
+        password::MAX_LEN
+    )
+}
+
+/// The message for a full hashing queue.
+fn busy() -> String {
+    format!(
+        "ただいまログインと登録が混み合っています。{} 秒ほど待ってから、もう一度お試しください。",
+        password::BUSY_RETRY_SECS
+    )
 }
 
 #[derive(Deserialize)]

@@ -135,6 +135,8 @@ impl Chrome {
             StatusCode::NOT_FOUND => ("ページが見つかりません", "Page not found"),
             StatusCode::FORBIDDEN => ("権限がありません", "Not allowed"),
             StatusCode::UNAUTHORIZED => ("ログインが必要です", "Please log in"),
+            StatusCode::TOO_MANY_REQUESTS => ("しばらくお待ちください", "Please wait a moment"),
+            StatusCode::SERVICE_UNAVAILABLE => ("ただいま混み合っています", "The server is busy"),
             s if s.is_server_error() => ("サーバーエラー", "Server error"),
             _ => (
                 "リクエストを処理できません",

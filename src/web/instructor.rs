@@ -8,7 +8,7 @@
 //! learner's side of a join link (`/join/{code}`). Question analysis and CSV exports live in
 //! `web/analysis.rs`.
 
-use crate::auth::Visitor;
+use crate::auth::{Visitor, throttle};
 use crate::error::AppError;
 use crate::error::Result as PageResult;
 use crate::quiz::grade::{self, Response as Answered};
@@ -16,6 +16,7 @@ use crate::quiz::{present, schedule};
 use crate::state::AppState;
 use crate::store;
 use crate::store::class_stats;
+use crate::web::auth::ClientAddress;
 use crate::web::extract::FormBody;
 use crate::web::layout::Layout;
 use crate::web::progress::format_jst;
@@ -1864,13 +1865,15 @@ fn trend_chart(values: &[i64], labels: &[String]) -> TrendChart {
 // --- Joining a class (the learner's side) -----------------------------------------------------------------
 
 /// Adds the signed-in user to the active class with this code. Unknown or archived codes are a 404 and
-/// instructors cannot join; nothing is written in either case.
+/// instructors cannot join; nothing is written in either case. Wrong codes are throttled per user and per
+/// address ([`find_by_code`]).
 pub async fn join_with_code(
     state: &AppState,
     user_id: i64,
+    address: &str,
     raw_code: &str,
 ) -> PageResult<store::classes::Class> {
-    let class = find_by_code(state, raw_code).await?;
+    let class = find_by_code(state, user_id, address, raw_code).await?;
     let user = store::users::by_id(&state.db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
@@ -1885,8 +1888,15 @@ pub async fn join_with_code(
     Ok(class)
 }
 
-/// The active class with this (typed) code, or a Japanese 404.
-async fn find_by_code(state: &AppState, raw_code: &str) -> PageResult<store::classes::Class> {
+/// The active class with this (typed) code, or a Japanese 404. Each lookup is counted for `user_id` and
+/// `address` before it is made and given back when the code is right, so codes cannot be guessed at speed
+/// (`auth::throttle`, a 429 with `Retry-After`); malformed codes are refused before counting.
+async fn find_by_code(
+    state: &AppState,
+    user_id: i64,
+    address: &str,
+    raw_code: &str,
+) -> PageResult<store::classes::Class> {
     if raw_code.chars().count() > 40 {
         return Err(AppError::bad_request(
             "参加コードが長すぎます。8 文字のコードを入力してください。",
@@ -1896,9 +1906,23 @@ async fn find_by_code(state: &AppState, raw_code: &str) -> PageResult<store::cla
     if code.is_empty() {
         return Err(AppError::bad_request("参加コードを入力してください。"));
     }
-    store::classes::by_code(&state.db, &code).await?.ok_or_else(|| {
-        not_found(format!("参加コード「{code}」のクラスは見つかりません。コードを確かめてください（終了したクラスには参加できません）。"))
-    })
+    let reservation = match throttle::reserve_join(&state.db, user_id, address).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tracing::warn!(user.id = user_id, address = %address, reason = ?wait.reason, "join code throttled");
+            return Err(wait.into());
+        }
+    };
+    match store::classes::by_code(&state.db, &code).await? {
+        Some(class) => {
+            reservation.release(&state.db).await?;
+            Ok(class)
+        }
+        // A wrong code keeps its count.
+        None => Err(not_found(format!(
+            "参加コード「{code}」のクラスは見つかりません。コードを確かめてください（終了したクラスには参加できません）。"
+        ))),
+    }
 }
 
 /// `GET /join/{code}`: the class and a button to join.
@@ -1929,13 +1953,14 @@ async fn join_page(
     Path(code): Path<String>,
     layout: Layout,
     visitor: Visitor,
+    ClientAddress(address): ClientAddress,
 ) -> PageResult<Response> {
     let code = normalize_code(&code);
     let user_id = match signed_in_or_login(&visitor, &format!("/join/{code}")) {
         Ok(id) => id,
         Err(refusal) => return Ok(refusal.into_response()),
     };
-    let class = find_by_code(&state, &code).await?;
+    let class = find_by_code(&state, user_id, &address, &code).await?;
     let owner = store::users::by_id(&state.db, class.owner_id).await?;
     Ok(JoinPage {
         layout,
@@ -1956,6 +1981,7 @@ async fn join(
     State(state): State<AppState>,
     Path(code): Path<String>,
     visitor: Visitor,
+    ClientAddress(address): ClientAddress,
     FormBody(form): FormBody<CsrfForm>,
 ) -> PageResult<Response> {
     let user_id = match signed_in_or_login(&visitor, &format!("/join/{}", normalize_code(&code))) {
@@ -1963,7 +1989,7 @@ async fn join(
         Err(refusal) => return Ok(refusal.into_response()),
     };
     visitor.verify_csrf(Some(&form.csrf)).await?;
-    join_with_code(&state, user_id, &code).await?;
+    join_with_code(&state, user_id, &address, &code).await?;
     Ok(Redirect::to("/me#classes").into_response())
 }
 

@@ -212,11 +212,13 @@ pub struct JoinForm {
     code: String,
 }
 
-/// `POST /me/classes/join`: joins the class with the typed code (unknown or archived: 404, nothing written).
+/// `POST /me/classes/join`: joins the class with the typed code (unknown or archived: 404, nothing written;
+/// wrong codes are throttled, 429).
 async fn join_class(
     State(state): State<AppState>,
     visitor: Visitor,
     uri: OriginalUri,
+    address: crate::web::auth::ClientAddress,
     FormBody(form): FormBody<JoinForm>,
 ) -> Result<Response> {
     let (user_id, _) = match require_login(&visitor, &uri) {
@@ -224,7 +226,7 @@ async fn join_class(
         Err(redirect) => return Ok(redirect.into_response()),
     };
     visitor.verify_csrf(Some(&form.csrf)).await?;
-    crate::web::instructor::join_with_code(&state, user_id, &form.code).await?;
+    crate::web::instructor::join_with_code(&state, user_id, &address.0, &form.code).await?;
     Ok(Redirect::to("/me#classes").into_response())
 }
 

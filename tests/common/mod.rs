@@ -112,6 +112,9 @@ pub struct Client<'a> {
     pub app: &'a TestApp,
     /// name → value, as the server last set them.
     pub cookies: std::sync::Mutex<std::collections::BTreeMap<String, String>>,
+    /// The peer address its requests come from (as `ConnectInfo`, like `serve` gives); none by default,
+    /// which the app sees as "unknown".
+    pub address: Option<std::net::SocketAddr>,
 }
 
 impl TestApp {
@@ -119,6 +122,29 @@ impl TestApp {
         Client {
             app: self,
             cookies: Default::default(),
+            address: None,
+        }
+    }
+
+    /// A client on its own machine at `ip` (`"198.51.100.7"`, `"2001:db8::1"`).
+    pub fn client_at(&self, ip: &str) -> Client<'_> {
+        Client {
+            address: Some(std::net::SocketAddr::new(
+                ip.parse().expect("an IP address"),
+                40000,
+            )),
+            ..self.client()
+        }
+    }
+
+    /// The same app with `change` applied to its state first (say, another password hashing limit).
+    pub fn with_state(self, change: impl FnOnce(&mut infra_dojo::state::AppState)) -> TestApp {
+        let mut state = self.state;
+        change(&mut state);
+        TestApp {
+            router: infra_dojo::app(state.clone()),
+            state,
+            _dir: self._dir,
         }
     }
 }
@@ -145,11 +171,47 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+impl TestApp {
+    /// Sends all `requests` at once, each on its own clone of the router, and returns their statuses.
+    pub async fn all_at_once(&self, requests: Vec<Request<Body>>) -> Vec<StatusCode> {
+        let mut set = tokio::task::JoinSet::new();
+        for req in requests {
+            let router = self.router.clone();
+            set.spawn(async move { router.oneshot(req).await.expect("infallible").status() });
+        }
+        let mut statuses = Vec::new();
+        while let Some(status) = set.join_next().await {
+            statuses.push(status.expect("request task"));
+        }
+        statuses
+    }
+}
+
 impl Client<'_> {
-    pub async fn send(&self, mut req: Request<Body>) -> Reply {
+    /// `req` as this client sends it: its cookies, its peer address.
+    pub fn prepare(&self, mut req: Request<Body>) -> Request<Body> {
         if let Some(header) = self.cookie_header() {
             req.headers_mut().insert("cookie", header.parse().unwrap());
         }
+        if let Some(address) = self.address {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(address));
+        }
+        req
+    }
+
+    /// A form POST as this client would send it, to send later (say, many at once).
+    pub fn form_request(&self, uri: &str, pairs: &[(&str, &str)]) -> Request<Body> {
+        self.prepare(
+            Request::post(uri)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(form_encode(pairs)))
+                .unwrap(),
+        )
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let req = self.prepare(req);
         let reply = self.app.request(req).await;
         let mut jar = self.cookies.lock().unwrap();
         for set in reply.headers.get_all("set-cookie") {
