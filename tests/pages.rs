@@ -43,7 +43,7 @@ async fn home_shows_the_course_map_with_every_topic() {
 #[tokio::test]
 async fn every_topic_page_has_its_title_breadcrumb_and_neighbours() {
     let app = common::app().await;
-    let course = app.state.course.clone();
+    let course = app.state.content().course.clone();
     for (i, slug) in SLUGS.iter().enumerate() {
         let res = app.get(&format!("/topics/{slug}")).await;
         assert_eq!(res.status, StatusCode::OK, "{slug}");
