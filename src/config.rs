@@ -26,6 +26,10 @@ pub struct ServeConfig {
     /// Mark the session cookie Secure: set this when infra-dojo is served over HTTPS.
     #[arg(long, env = "INFRA_DOJO_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// For authors: load the content again whenever a file in the --content folder changes, and reload
+    /// the pages open in the browser (problems are shown on the page). Needs --content.
+    #[arg(long, env = "INFRA_DOJO_WATCH")]
+    pub watch: bool,
     #[command(flatten)]
     pub content: ContentArgs,
 }

@@ -11,6 +11,9 @@
 //! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
 //!   passwords (hashed a few at a time), sessions, CSRF tokens, and the throttling of guesses.
 //! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
+//! - [`scaffold`] writes a small working content folder (`infra-dojo new DIR`).
+//! - [`watch`] polls a content folder for `serve --watch` and swaps in each version that loads; the page
+//!   side (the script's endpoint and status) is [`web::live_reload`].
 //! - [`config`], [`state`] and [`error`] are the small shared pieces.
 
 //!
@@ -23,9 +26,11 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod quiz;
+pub mod scaffold;
 pub mod search;
 pub mod state;
 pub mod store;
+pub mod watch;
 pub mod web;
 pub mod widgets;
 
@@ -63,24 +68,53 @@ pub async fn build_state(
     content: Content,
     settings: Settings,
 ) -> anyhow::Result<AppState> {
-    store::search::rebuild(&db, &content.course.search_docs).await?;
     tower_sessions_sqlx_store::SqliteStore::new(db.clone())
         .migrate()
         .await?;
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
     let quiz_forms = quiz_form_key(&db).await?;
-    let mut state = AppState {
+    let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
+    let snapshot = snapshot(&db, content, 0, live_reload.as_ref()).await?;
+    if let Some(live) = &live_reload {
+        live.loaded(snapshot.generation);
+    }
+    Ok(AppState {
         db,
         attempts,
-        course: Arc::new(content.course),
-        quizzes: Arc::new(content.quizzes),
+        content: Arc::new(arc_swap::ArcSwap::from_pointee(snapshot)),
         quiz_forms,
         settings,
-        rendered: Arc::default(),
         hashing: Arc::default(),
-    };
-    state.rendered = Arc::new(web::pages::RenderedPages::build(&state)?);
-    Ok(state)
+        live_reload,
+    })
+}
+
+/// Everything served from one version of the content: the anonymous topic pages are rendered and the
+/// search index is rebuilt to match. Used at start and by each reload of `serve --watch`, so a reload
+/// derives exactly what a start does.
+pub async fn snapshot(
+    db: &sqlx::SqlitePool,
+    content: Content,
+    generation: u64,
+    live_reload: Option<&web::live_reload::LiveReload>,
+) -> anyhow::Result<state::Snapshot> {
+    let tag = live_reload.map(|live| live.tag(generation));
+    // Rendering every topic page three times is CPU work: keep it off the threads that serve requests.
+    let (content, rendered) = tokio::task::spawn_blocking(move || {
+        let rendered =
+            web::pages::RenderedPages::build(&content.course, &content.quizzes, tag.as_ref());
+        (content, rendered)
+    })
+    .await?;
+    let rendered = rendered?;
+    // Last, so that a version which fails to render leaves the index as it was.
+    store::search::rebuild(db, &content.course.search_docs).await?;
+    Ok(state::Snapshot {
+        course: content.course,
+        quizzes: content.quizzes,
+        rendered,
+        generation,
+    })
 }
 
 /// The deployment's quiz-form key: made on the first start, read from the database afterwards.

@@ -4,6 +4,7 @@ use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use infra_dojo::config::{ContentArgs, ServeConfig};
+use infra_dojo::content::source::ContentSource;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -30,6 +31,9 @@ enum Command {
     Serve(ServeConfig),
     /// Check the content and print every problem with file and line; exit 1 if there is any.
     Check(ContentArgs),
+    /// Create a content folder to start a course from: notes.md with one topic, course.toml, an
+    /// annotation and a question bank. DIR must not exist yet, or be empty.
+    New { dir: std::path::PathBuf },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check(args)) => check(&args),
+        Some(Command::New { dir }) => new_course(&dir),
         Some(Command::Serve(config)) => run_serve(config),
         Some(Command::User(UserCommand::Add {
             name,
@@ -174,6 +179,33 @@ fn check(args: &ContentArgs) -> ExitCode {
     }
 }
 
+fn new_course(dir: &std::path::Path) -> ExitCode {
+    match infra_dojo::scaffold::create(dir) {
+        Ok(files) => {
+            println!("{} にコンテンツを作りました:", dir.display());
+            for file in &files {
+                println!("  {}", file.display());
+            }
+            println!();
+            println!("次に:");
+            println!(
+                "  infra-dojo serve --content {} --watch   # 書きながらブラウザーで確かめる",
+                dir.display()
+            );
+            println!(
+                "  infra-dojo check --content {}           # 問題をファイルと行つきで一覧する",
+                dir.display()
+            );
+            println!("書き方は docs/AUTHORING.md にあります。");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn run_serve(config: ServeConfig) -> ExitCode {
     run(serve(config))
 }
@@ -198,6 +230,14 @@ fn run(command: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCo
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let source = config.content.source();
+    // Made before the content is loaded, so an edit saved while the server starts is not lost.
+    let watcher = match (&source, config.watch) {
+        (_, false) => None,
+        (ContentSource::Dir(dir), true) => Some(infra_dojo::watch::Watcher::new(dir.clone())),
+        (ContentSource::Embedded, true) => anyhow::bail!(
+            "--watch には --content DIR が必要です（監視できるのはディスク上のコンテンツフォルダーだけで、バイナリーに埋め込まれたコンテンツは変わりません）。\n例: infra-dojo serve --content mycourse --watch"
+        ),
+    };
     let content = infra_dojo::load_content(&source).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
@@ -208,8 +248,16 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let db = infra_dojo::db::open(&config.db).await?;
     let settings = infra_dojo::state::Settings {
         secure_cookies: config.secure_cookies,
+        watch: config.watch,
     };
     let state = infra_dojo::build_state(db, content, settings).await?;
+    if let Some(watcher) = watcher {
+        if !config.bind.ip().is_loopback() {
+            // Problem reports name files on this machine, and pages reload on every save.
+            tracing::warn!(addr = %config.bind, "--watch is for authoring: serve it on a loopback address");
+        }
+        watcher.spawn(state.clone());
+    }
     // Expired sessions are deleted hourly, by whichever instance runs this.
     tokio::spawn(
         tower_sessions::ExpiredDeletion::continuously_delete_expired(
@@ -227,10 +275,17 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             }
         });
     tracing::info!(addr = %config.bind, db = %config.db.display(), content = %source.describe(), "infra-dojo listening on http://{}", config.bind);
+    let live_reload = state.live_reload.clone();
     // The peer address reaches handlers (login throttling per address).
     let app = infra_dojo::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open pages' event streams never end by themselves: end them, or shutdown waits forever.
+            if let Some(live) = live_reload {
+                live.close();
+            }
+        })
         .await?;
 
     tracing::info!("stopped");

@@ -1,7 +1,14 @@
 //! What every handler shares. Cheap to clone: a pool handle and `Arc`s.
+//!
+//! The content (course, question banks, pre-rendered pages) is one [`Snapshot`] behind an atomically
+//! swappable pointer: `serve --watch` replaces it whole when the content folder changes, and a handler
+//! that takes [`AppState::content`] once works on one consistent version even if a swap happens meanwhile.
 
 use crate::content::Course;
 use crate::quiz::bank::Bank;
+use crate::web::live_reload::LiveReload;
+use crate::web::pages::RenderedPages;
+use arc_swap::ArcSwap;
 use sqlx::SqlitePool;
 use std::sync::Arc;
 
@@ -12,20 +19,45 @@ pub struct AppState {
     pub db: SqlitePool,
     /// The one writer of quiz attempts (group commit on its own connection): see `store::quiz::AttemptWriter`.
     pub attempts: crate::store::quiz::AttemptWriter,
-
-    /// The course, rendered once at start and read-only afterwards.
-    pub course: Arc<Course>,
-    /// Every topic's questions, validated at start.
-    pub quizzes: Arc<Bank>,
+    /// The content being served. Private so that every read goes through [`AppState::content`] (one
+    /// snapshot per use) and every write through [`AppState::replace_content`].
+    pub(crate) content: Arc<ArcSwap<Snapshot>>,
     /// The key that seals quiz forms and makes their option tokens (kept in the database, shared by
     /// every instance): see `quiz::form`.
     pub quiz_forms: crate::quiz::form::FormKey,
     /// Settings read once at start.
     pub settings: Settings,
-    /// Topic pages for readers who are not signed in, rendered once at start.
-    pub rendered: Arc<crate::web::pages::RenderedPages>,
     /// Password hashing for requests, a few at a time (argon2 takes 19 MiB each).
     pub hashing: Arc<crate::auth::password::Hashing>,
+    /// `serve --watch` only: tells open pages to reload, or shows them the content's problems.
+    pub live_reload: Option<LiveReload>,
+}
+
+/// One version of the content, with everything derived from it, so that a page never mixes a course
+/// with the question banks or pre-rendered pages of another version.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The course, rendered once when this version was loaded.
+    pub course: Course,
+    /// Every topic's questions, validated with the course.
+    pub quizzes: Bank,
+    /// Topic pages for readers who are not signed in, rendered once for this version.
+    pub rendered: RenderedPages,
+    /// 0 for the content loaded at start, then one more for each reload by `serve --watch`.
+    pub generation: u64,
+}
+
+impl AppState {
+    /// The content as it is now. Take it once per request and read everything from it; it stays valid
+    /// (and unchanged) for as long as it is held, whatever reloads happen meanwhile.
+    pub fn content(&self) -> Arc<Snapshot> {
+        self.content.load_full()
+    }
+
+    /// Serves `snapshot` from now on: requests already running keep the one they took.
+    pub fn replace_content(&self, snapshot: Snapshot) {
+        self.content.store(Arc::new(snapshot));
+    }
 }
 
 /// Settings that change how responses are made.
@@ -33,6 +65,8 @@ pub struct AppState {
 pub struct Settings {
     /// Mark the session cookie `Secure` (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// `serve --watch`: pages carry the live-reload script and `/_watch/events` exists.
+    pub watch: bool,
 }
 
 /// Extractors that need only the settings (the `Visitor`'s cookie flags) take them from the state.

@@ -734,8 +734,8 @@ async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
         .position(|h| h == "TCP(%)")
         .expect("a column per topic");
     assert_eq!(records.len() - 1, 6, "one row per member");
-    let tcp_questions = app.state.quizzes.topic("tcp").len() as i64;
-    let total = app.state.quizzes.len() as i64;
+    let tcp_questions = app.state.content().quizzes.topic("tcp").len() as i64;
+    let total = app.state.content().quizzes.len() as i64;
     let row = records.iter().find(|r| r[0] == "learner3").unwrap();
     assert_eq!(row[tcp_column], (2 * 100 / tcp_questions).to_string());
     assert_eq!(row[2], (2 * 100 / total).to_string());

@@ -109,7 +109,7 @@ async fn attempt(
     let seed = 42u64;
     let mut answers = Vec::new();
     let mut graded = Vec::new();
-    for (i, q) in app.state.quizzes.topic(topic).iter().enumerate() {
+    for (i, q) in app.state.content().quizzes.topic(topic).iter().enumerate() {
         let r = response(q, seed, !wrong.contains(&i));
         let g = grade::grade(q, seed, &r).unwrap();
         assert_eq!(g.correct, !wrong.contains(&i), "{}", q.id);
@@ -168,9 +168,9 @@ async fn fixture(app: &TestApp) -> Fixture<'_> {
         user_id(app, "ben").await,
         user_id(app, "dan").await,
     );
-    assert_eq!(app.state.quizzes.topic("tcp").len(), 10);
-    assert_eq!(app.state.quizzes.topic("icmp").len(), 10);
-    assert_eq!(app.state.quizzes.topic("signals").len(), 10);
+    assert_eq!(app.state.content().quizzes.topic("tcp").len(), 10);
+    assert_eq!(app.state.content().quizzes.topic("icmp").len(), 10);
+    assert_eq!(app.state.content().quizzes.topic("signals").len(), 10);
     // aki: TCP all right, then all right but the first two → 8 questions in box 3 → TCP 80%, overall 8/130 = 6%.
     attempt(app, a, "tcp", &[], now - 3 * DAY).await;
     attempt(app, a, "tcp", &[0, 1], now - DAY).await;
@@ -230,7 +230,7 @@ async fn the_grid_shows_the_numbers_worked_out_by_hand() {
         column(&page, "icmp"),
         column(&page, "signals"),
     );
-    assert_eq!(rows[0].len(), 3 + app.state.course.topics.len());
+    assert_eq!(rows[0].len(), 3 + app.state.content().course.topics.len());
     // aki
     assert_eq!(
         (
@@ -442,7 +442,8 @@ async fn live_json_counts_before_and_after_a_member_submits() {
     let f = fixture(&app).await;
     let url = format!("/instructor/classes/{}/live.json", f.class_id);
     let before: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
-    let signals = app.state.quizzes.topic("signals");
+    let content = app.state.content();
+    let signals = content.quizzes.topic("signals");
     let q0 = |v: &serde_json::Value| {
         v["questions"]
             .as_array()
@@ -571,7 +572,8 @@ async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
         20
     );
     // The newest attempt's first two answers are wrong, shown with what was answered and the right answer.
-    let tcp = app.state.quizzes.topic("tcp");
+    let content = app.state.content();
+    let tcp = content.quizzes.topic("tcp");
     let wrong_rows = page.texts("details.attempt:first-of-type .answer-table tr.is-wrong");
     assert_eq!(wrong_rows.len(), 2);
     for (i, row) in wrong_rows.iter().enumerate() {
@@ -1204,8 +1206,8 @@ async fn demo_seed_fills_a_class_and_is_idempotent() {
     };
     let outcome = infra_dojo::demo::seed(
         &app.state.db,
-        &app.state.course,
-        &app.state.quizzes,
+        &app.state.content().course,
+        &app.state.content().quizzes,
         &options,
     )
     .await
@@ -1252,8 +1254,8 @@ async fn demo_seed_fills_a_class_and_is_idempotent() {
     // Again: nothing new.
     let again = infra_dojo::demo::seed(
         &app.state.db,
-        &app.state.course,
-        &app.state.quizzes,
+        &app.state.content().course,
+        &app.state.content().quizzes,
         &options,
     )
     .await

@@ -43,7 +43,7 @@ async fn home_shows_the_course_map_with_every_topic() {
 #[tokio::test]
 async fn every_topic_page_has_its_title_breadcrumb_and_neighbours() {
     let app = common::app().await;
-    let course = app.state.course.clone();
+    let course = app.state.content().course.clone();
     for (i, slug) in SLUGS.iter().enumerate() {
         let res = app.get(&format!("/topics/{slug}")).await;
         assert_eq!(res.status, StatusCode::OK, "{slug}");
@@ -395,7 +395,10 @@ async fn the_theme_cookie_sets_the_theme_without_script() {
 async fn english_notes_get_english_chrome() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/english");
     let app = common::app_with(&ContentSource::Dir(dir.clone())).await;
-    assert_eq!(app.state.course.language, infra_dojo::content::Language::En);
+    assert_eq!(
+        app.state.content().course.language,
+        infra_dojo::content::Language::En
+    );
 
     let japanese = regex_free_japanese;
     for path in [

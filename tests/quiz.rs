@@ -51,9 +51,9 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
 
     let page = c.get("/topics/tcp/quiz").await;
     assert_eq!(page.status, StatusCode::OK);
-    let n = app.state.quizzes.topic("tcp").len();
+    let n = app.state.content().quizzes.topic("tcp").len();
     assert_eq!(page.texts(".question").len(), n);
-    let first_wrong = app.state.quizzes.topic("tcp")[0].id.clone();
+    let first_wrong = app.state.content().quizzes.topic("tcp")[0].id.clone();
     let pairs = answer_all(&app, &page, &[first_wrong.as_str()]);
     let done = submit(&c, "tcp", &pairs).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -125,10 +125,10 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
 #[tokio::test]
 async fn the_quiz_page_never_contains_the_answer_key() {
     let app = common::app().await;
-    for topic in &app.state.course.topics {
+    for topic in &app.state.content().course.topics {
         let page = app.get(&format!("/topics/{}/quiz", topic.slug)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", topic.slug);
-        for q in app.state.quizzes.topic(&topic.slug) {
+        for q in app.state.content().quizzes.topic(&topic.slug) {
             assert!(
                 !page.body.contains(&q.explanation),
                 "{}: explanation leaked",
@@ -157,12 +157,13 @@ async fn options_are_opaque_per_attempt_tokens_and_bank_order_shows_nowhere() {
     let mut right_at: std::collections::HashMap<String, std::collections::HashSet<usize>> =
         Default::default();
     let mut seen_tokens = std::collections::HashSet::new();
+    let content = app.state.content();
     for round in 0..16 {
-        for topic in &app.state.course.topics {
+        for topic in &content.course.topics {
             let page = app.get(&format!("/topics/{}/quiz", topic.slug)).await;
             let form = common::quiz_form(&app, &page);
             for id in &form.question_ids {
-                let q = app.state.quizzes.question(id).unwrap();
+                let q = content.quizzes.question(id).unwrap();
                 let values = page.attrs(
                     &format!("[data-question='{id}'] input[name='a.{id}'][value]"),
                     "value",
@@ -203,7 +204,7 @@ async fn options_are_opaque_per_attempt_tokens_and_bank_order_shows_nowhere() {
                     ),
                 ];
                 for id in &form.question_ids {
-                    match &app.state.quizzes.question(id).unwrap().kind {
+                    match &app.state.content().quizzes.question(id).unwrap().kind {
                         Kind::Order { items, .. } => blind.extend(
                             (0..items.len()).map(|i| (format!("o.{id}.{i}"), (i + 1).to_string())),
                         ),
@@ -250,7 +251,16 @@ async fn a_post_cannot_choose_the_seed_or_the_questions() {
     let first = form
         .question_ids
         .iter()
-        .find(|id| app.state.quizzes.question(id).unwrap().kind.name() == "single")
+        .find(|id| {
+            app.state
+                .content()
+                .quizzes
+                .question(id)
+                .unwrap()
+                .kind
+                .name()
+                == "single"
+        })
         .unwrap()
         .clone();
     let sealed = form.sealed();
@@ -355,7 +365,7 @@ async fn the_same_form_submitted_twice_is_recorded_once() {
     assert_eq!(count(&app, "attempt").await, 1);
     assert_eq!(
         count(&app, "answer").await,
-        app.state.quizzes.topic("ftp").len() as i64
+        app.state.content().quizzes.topic("ftp").len() as i64
     );
     let (seen,): (i64,) = sqlx::query_as("select max(seen) from question_progress")
         .fetch_one(&app.state.db)
@@ -417,6 +427,7 @@ async fn bad_quiz_submissions_get_a_clear_message_and_change_nothing() {
     let good = answer_all(&app, &page, &[]);
     let single = app
         .state
+        .content()
         .quizzes
         .topic("tcp")
         .iter()
@@ -426,6 +437,7 @@ async fn bad_quiz_submissions_get_a_clear_message_and_change_nothing() {
         .clone();
     let order = app
         .state
+        .content()
         .quizzes
         .topic("tcp")
         .iter()

@@ -13,7 +13,7 @@
 //! constant memory, and a client that goes away stops the query.
 
 use crate::error::{AppError, Result};
-use crate::quiz::bank::{Bank, Kind, Question};
+use crate::quiz::bank::{Kind, Question};
 use crate::quiz::grade::Response as Answered;
 use crate::state::AppState;
 use crate::store;
@@ -30,7 +30,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// The analysis page and the two exports.
 pub fn router() -> Router<AppState> {
@@ -393,8 +392,9 @@ async fn topic_analysis(
     layout: Layout,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response> {
+    let content = state.content();
     let slug = params.get("slug").map(String::as_str).unwrap_or_default();
-    let topic = state.course.topic(slug).ok_or(AppError::NotFound)?;
+    let topic = content.course.topic(slug).ok_or(AppError::NotFound)?;
     let class_id = owned.class.class_id;
     let db = &state.db;
     let widgets = async {
@@ -430,7 +430,7 @@ async fn topic_analysis(
         stats.iter().map(|s| (s.question_id.as_str(), s)).collect();
     let ranked = stats.values().map(|s| s.ranked).max().unwrap_or(0);
     let mut questions = Vec::new();
-    for (i, q) in state.quizzes.topic(slug).iter().enumerate() {
+    for (i, q) in content.quizzes.topic(slug).iter().enumerate() {
         let s = stats
             .get(q.id.as_str())
             .copied()
@@ -576,11 +576,11 @@ async fn topic_analysis(
             &rows,
         )
     };
-    let topics = state
+    let topics = content
         .course
         .topics
         .iter()
-        .filter(|t| !state.quizzes.topic(&t.slug).is_empty() || !t.widgets.is_empty())
+        .filter(|t| !content.quizzes.topic(&t.slug).is_empty() || !t.widgets.is_empty())
         .map(|t| TopicLink {
             href: format!("{class_href}/topics/{}", t.slug),
             title: t.title.clone(),
@@ -915,7 +915,8 @@ where
 
 /// Topics with questions, in course order: (slug, title, number of questions).
 fn quiz_topics(state: &AppState) -> Vec<(String, String, i64)> {
-    state
+    let content = state.content();
+    content
         .course
         .topics
         .iter()
@@ -923,7 +924,7 @@ fn quiz_topics(state: &AppState) -> Vec<(String, String, i64)> {
             (
                 t.slug.clone(),
                 t.title.clone(),
-                state.quizzes.topic(&t.slug).len() as i64,
+                content.quizzes.topic(&t.slug).len() as i64,
             )
         })
         .filter(|(_, _, n)| *n > 0)
@@ -995,10 +996,13 @@ fn overall(per_topic: &[i64], total: i64) -> i64 {
 
 /// `GET …/export/answers.csv`: every answer of every member, one row each, as the rows come.
 async fn answers_csv(owned: OwnedClass, State(state): State<AppState>) -> Response {
+    let content = state.content();
     let class_id = owned.class.class_id;
     let pool = state.db.clone();
-    let bank: Arc<Bank> = state.quizzes.clone();
-    let titles: HashMap<String, String> = state
+    // The whole snapshot travels with the stream: the rows are labelled with the banks they were read
+    // against even if `serve --watch` reloads them meanwhile.
+    let bank = content.clone();
+    let titles: HashMap<String, String> = content
         .course
         .topics
         .iter()
@@ -1044,7 +1048,7 @@ async fn answers_csv(owned: OwnedClass, State(state): State<AppState>) -> Respon
                         )
                         .field(&a.question_id)
                         .text(&readable_response(
-                            bank.question(&a.question_id),
+                            bank.quizzes.question(&a.question_id),
                             &a.response,
                         ))
                         .int(i64::from(a.correct))

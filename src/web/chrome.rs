@@ -17,9 +17,8 @@ tokio::task_local! {
 
 /// Layer: runs the request with the course's language in scope.
 pub async fn scope(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    LANGUAGE
-        .scope(state.course.language, next.run(request))
-        .await
+    let language = state.content().course.language;
+    LANGUAGE.scope(language, next.run(request)).await
 }
 
 /// The language of the request being served (Japanese outside a request).

@@ -943,11 +943,12 @@ pub struct LiveData {
 }
 
 async fn live_data(state: &AppState, class_id: i64, since: i64, now: i64) -> PageResult<LiveData> {
+    let content = state.content();
     let (questions, topics) = tokio::try_join!(
         class_stats::live_questions(&state.db, class_id, since),
         class_stats::live_topics(&state.db, class_id, since)
     )?;
-    let course = &state.course;
+    let course = &content.course;
     let topic_order: HashMap<&str, usize> = course
         .topics
         .iter()
@@ -962,12 +963,12 @@ async fn live_data(state: &AppState, class_id: i64, since: i64, now: i64) -> Pag
     let mut rows: Vec<(usize, usize, LiveRow)> = questions
         .into_iter()
         .map(|q| {
-            let bank = state.quizzes.topic(&q.topic);
+            let bank = content.quizzes.topic(&q.topic);
             let position = bank
                 .iter()
                 .position(|b| b.id == q.question_id)
                 .unwrap_or(usize::MAX);
-            let label = state
+            let label = content
                 .quizzes
                 .question(&q.question_id)
                 .map_or_else(|| q.question_id.clone(), question_label);
@@ -1104,6 +1105,7 @@ async fn overview(
     layout: Layout,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> PageResult<Response> {
+    let content = state.content();
     let (sort, desc) = grid_order(query)?;
     let class = &owned.class;
     let class_id = class.class_id;
@@ -1141,7 +1143,7 @@ async fn overview(
         live_data(&state, class_id, now - LIVE_WINDOW_SECS, now),
     )?;
 
-    let topics: Vec<TopicHead> = state
+    let topics: Vec<TopicHead> = content
         .course
         .topics
         .iter()
@@ -1149,7 +1151,7 @@ async fn overview(
             slug: t.slug.clone(),
             title: t.title.clone(),
             href: analysis_href(class_id, &t.slug),
-            questions: state.quizzes.topic(&t.slug).len() as i64,
+            questions: content.quizzes.topic(&t.slug).len() as i64,
         })
         .collect();
     let topic_index: HashMap<&str, usize> = topics
@@ -1605,6 +1607,7 @@ async fn learner(
     Path((_, user_id)): Path<(String, String)>,
     layout: Layout,
 ) -> PageResult<Response> {
+    let content = state.content();
     let class_id = owned.class.class_id;
     let member = member_from_path(&state, class_id, &user_id).await?;
     let uid = member.user_id;
@@ -1617,7 +1620,7 @@ async fn learner(
         store::quiz::due(db, uid, now),
         class_stats::topic_resets(db, uid),
     )?;
-    let course = &state.course;
+    let course = &content.course;
     let title = |slug: &str| {
         course
             .topic(slug)
@@ -1630,9 +1633,9 @@ async fn learner(
     let topics: Vec<LearnerTopic> = course
         .topics
         .iter()
-        .filter(|t| !state.quizzes.topic(&t.slug).is_empty())
+        .filter(|t| !content.quizzes.topic(&t.slug).is_empty())
         .map(|t| {
-            let questions = state.quizzes.topic(&t.slug).len() as i64;
+            let questions = content.quizzes.topic(&t.slug).len() as i64;
             let mastered = stats
                 .get(t.slug.as_str())
                 .map_or(0, |s| s.mastered.min(questions));
@@ -1667,7 +1670,7 @@ async fn learner(
         ));
         let seed = a.seed as u64;
         let number = n.position + 1;
-        let view = match state.quizzes.question(&n.question_id) {
+        let view = match content.quizzes.question(&n.question_id) {
             Some(q) => {
                 let response: Answered =
                     serde_json::from_str(&n.response).unwrap_or(Answered::Blank);
@@ -1734,7 +1737,7 @@ async fn learner(
         .iter()
         .filter(|t| touched.contains(t.slug.as_str()))
         .map(|t| {
-            let questions = state.quizzes.topic(&t.slug).len() as i64;
+            let questions = content.quizzes.topic(&t.slug).len() as i64;
             TrendRow {
                 title: t.title.clone(),
                 cells: series
@@ -1759,7 +1762,7 @@ async fn learner(
                     s.get(&t.slug)
                         .copied()
                         .unwrap_or(0)
-                        .min(state.quizzes.topic(&t.slug).len() as i64)
+                        .min(content.quizzes.topic(&t.slug).len() as i64)
                 })
                 .sum();
             percent(m, total_questions)
@@ -1769,7 +1772,7 @@ async fn learner(
     let due_rows = due
         .iter()
         .filter_map(|d| {
-            state.quizzes.question(&d.question_id).map(|q| DueRow {
+            content.quizzes.question(&d.question_id).map(|q| DueRow {
                 topic_title: title(&d.topic),
                 label: question_label(q),
                 box_number: d.box_number,

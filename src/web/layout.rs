@@ -1,8 +1,9 @@
 //! What every page's frame needs: asset URLs, the reader's theme choice (a cookie set by the theme
-//! button, read here so the page arrives in the right colours without inline script), and the course
-//! navigation.
+//! button, read here so the page arrives in the right colours without inline script), the live-reload
+//! script under `serve --watch`, and the course navigation.
 
 use crate::content::{Course, Language};
+use crate::state::AppState;
 use crate::web::assets;
 use crate::web::chrome::{self, Chrome};
 use axum::extract::FromRequestParts;
@@ -26,6 +27,18 @@ pub struct Layout {
     pub instructor: bool,
     /// The frame's words, in the course's language.
     pub t: &'static Chrome,
+    /// `serve --watch` only: the live-reload script and the content version this page shows.
+    pub live_reload: Option<LiveReloadTag>,
+}
+
+/// What a page needs to reload itself under `serve --watch` (see `web::live_reload`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveReloadTag {
+    pub js_url: String,
+    pub css_url: String,
+    /// The version of the content the page was made from; the script reloads the page when the server
+    /// reports another one.
+    pub version: String,
 }
 
 impl Layout {
@@ -47,14 +60,18 @@ impl Layout {
             user_name: None,
             instructor: false,
             t: Chrome::of(language),
+            live_reload: None,
         }
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Layout {
+impl FromRequestParts<AppState> for Layout {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let mut layout = Layout::new(
             parts
                 .headers
@@ -71,6 +88,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Layout {
                 .ok()
                 .flatten()
                 .unwrap_or(false);
+        }
+        // Taken before the handler takes its snapshot, so the version named here is never newer than
+        // the content shown: a reload during the request costs at most one extra page reload.
+        if let Some(live) = &state.live_reload {
+            layout.live_reload = Some(live.tag(state.content().generation));
         }
         Ok(layout)
     }

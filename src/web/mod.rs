@@ -11,6 +11,7 @@ pub mod health;
 pub mod instructor;
 
 pub mod layout;
+pub mod live_reload;
 pub mod pages;
 pub mod progress;
 pub mod quiz;

@@ -1,9 +1,10 @@
 //! The reading pages: the home page (course map), a topic page per `###` section, and the error page.
 
-use crate::content::{TocEntry, Topic};
+use crate::content::{Course, TocEntry, Topic};
 use crate::error::{AppError, Result};
+use crate::quiz::bank::Bank;
 use crate::state::AppState;
-use crate::web::layout::{Layout, NavPart, course_nav};
+use crate::web::layout::{Layout, LiveReloadTag, NavPart, course_nav};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -29,7 +30,8 @@ pub async fn home(
     layout: Layout,
     visitor: crate::auth::Visitor,
 ) -> Result<Response> {
-    let course = &state.course;
+    let content = state.content();
+    let course = &content.course;
     let due = match &visitor.signed_in {
         Some(user) => {
             Some(crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?)
@@ -39,7 +41,7 @@ pub async fn home(
     Ok(HomePage {
         layout,
         due,
-        question_count: state.quizzes.len(),
+        question_count: content.quizzes.len(),
         title: &course.title,
         nav: course_nav(course, None),
         topic_count: course.topics.len(),
@@ -76,10 +78,11 @@ pub async fn topic(
     Path(slug): Path<String>,
     layout: Layout,
 ) -> Result<Response> {
-    let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
+    let content = state.content();
+    let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
     // A reader who is not signed in sees a page that depends only on the topic and the theme.
     if layout.user_name.is_none()
-        && let Some(html) = state.rendered.topic(&topic.slug, layout.theme)
+        && let Some(html) = content.rendered.topic(&topic.slug, layout.theme)
     {
         // The same bytes for every anonymous reader with this theme: a cache may keep them, but must ask
         // again (a release changes them), and must not hand them to a signed-in reader.
@@ -92,11 +95,15 @@ pub async fn topic(
         )
             .into_response());
     }
-    Ok(topic_page(&state, topic, layout).into_response())
+    Ok(topic_page(&content.course, &content.quizzes, topic, layout).into_response())
 }
 
-fn topic_page<'a>(state: &'a AppState, topic: &'a Topic, layout: Layout) -> TopicPage<'a> {
-    let course = &state.course;
+fn topic_page<'a>(
+    course: &'a Course,
+    quizzes: &Bank,
+    topic: &'a Topic,
+    layout: Layout,
+) -> TopicPage<'a> {
     let neighbour = |i: usize| {
         course.topics.get(i).map(|t| Neighbour {
             href: format!("/topics/{}", t.slug),
@@ -111,7 +118,7 @@ fn topic_page<'a>(state: &'a AppState, topic: &'a Topic, layout: Layout) -> Topi
         nav: course_nav(course, Some(&topic.slug)),
         prev: topic.index.checked_sub(1).and_then(neighbour),
         next: neighbour(topic.index + 1),
-        quiz_count: state.quizzes.topic(&topic.slug).len(),
+        quiz_count: quizzes.topic(&topic.slug).len(),
         widget_css: topic
             .widgets
             .iter()
@@ -120,8 +127,9 @@ fn topic_page<'a>(state: &'a AppState, topic: &'a Topic, layout: Layout) -> Topi
     }
 }
 
-/// Topic pages as a reader who is not signed in sees them, one per theme choice, rendered once at start:
-/// such a page depends only on the topic and the theme cookie, so serving it is copying bytes.
+/// Topic pages as a reader who is not signed in sees them, one per theme choice, rendered once per
+/// version of the content: such a page depends only on the topic and the theme cookie, so serving it is
+/// copying bytes.
 #[derive(Debug, Default)]
 pub struct RenderedPages {
     topics: std::collections::HashMap<String, [axum::body::Bytes; 3]>,
@@ -130,15 +138,21 @@ pub struct RenderedPages {
 const THEMES: [Option<&str>; 3] = [None, Some("light"), Some("dark")];
 
 impl RenderedPages {
-    /// Renders every topic page for every theme.
-    pub fn build(state: &AppState) -> Result<Self> {
+    /// Renders every topic page for every theme; with `live_reload` (`serve --watch`) each page carries
+    /// the script that reloads it when the content changes.
+    pub fn build(
+        course: &Course,
+        quizzes: &Bank,
+        live_reload: Option<&LiveReloadTag>,
+    ) -> Result<Self> {
         let mut topics = std::collections::HashMap::new();
-        for topic in &state.course.topics {
+        for topic in &course.topics {
             let mut pages: [axum::body::Bytes; 3] = Default::default();
             for (i, theme) in THEMES.iter().enumerate() {
-                let mut layout = Layout::new(None, state.course.language);
+                let mut layout = Layout::new(None, course.language);
                 layout.theme = *theme;
-                pages[i] = topic_page(state, topic, layout).render()?.into();
+                layout.live_reload = live_reload.cloned();
+                pages[i] = topic_page(course, quizzes, topic, layout).render()?.into();
             }
             topics.insert(topic.slug.clone(), pages);
         }

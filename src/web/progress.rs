@@ -119,6 +119,7 @@ async fn me(
     visitor: Visitor,
     uri: OriginalUri,
 ) -> Result<Response> {
+    let content = state.content();
     let (user_id, name) = match require_login(&visitor, &uri) {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
@@ -129,10 +130,10 @@ async fn me(
             .into_iter()
             .map(|s| (s.topic.clone(), s))
             .collect();
-    let course = &state.course;
+    let course = &content.course;
     let mut topics = Vec::new();
     for t in &course.topics {
-        let questions = state.quizzes.topic(&t.slug).len();
+        let questions = content.quizzes.topic(&t.slug).len();
         let s = stats.get(&t.slug).cloned().unwrap_or_default();
         let mastery_percent = if questions == 0 {
             0
@@ -159,7 +160,7 @@ async fn me(
             reset_href: format!("/me/topics/{}/reset", t.slug),
         });
     }
-    let total_questions = state.quizzes.len();
+    let total_questions = content.quizzes.len();
     let total_mastered: i64 = topics.iter().map(|t| t.mastered).sum();
     let total_seen: i64 = topics.iter().map(|t| t.seen).sum();
     let history = store::quiz::history(&state.db, user_id, 20)
@@ -273,16 +274,17 @@ async fn review(
     visitor: Visitor,
     uri: OriginalUri,
 ) -> Result<Response> {
+    let content = state.content();
     let (user_id, _) = match require_login(&visitor, &uri) {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
     let due = store::quiz::due(&state.db, user_id, store::now()).await?;
     let mut groups: Vec<ReviewGroup> = Vec::new();
-    for t in &state.course.topics {
+    for t in &content.course.topics {
         let here: Vec<&store::quiz::Due> = due
             .iter()
-            .filter(|d| d.topic == t.slug && state.quizzes.question(&d.question_id).is_some())
+            .filter(|d| d.topic == t.slug && content.quizzes.question(&d.question_id).is_some())
             .collect();
         if here.is_empty() {
             continue;
@@ -301,7 +303,7 @@ async fn review(
             questions: here
                 .iter()
                 .filter_map(|d| {
-                    state
+                    content
                         .quizzes
                         .question(&d.question_id)
                         .map(|q| (question_label(q), d.box_number, d.last_correct))
@@ -349,10 +351,11 @@ async fn reset_page(
     visitor: Visitor,
     uri: OriginalUri,
 ) -> Result<Response> {
+    let content = state.content();
     if let Err(redirect) = require_login(&visitor, &uri) {
         return Ok(redirect.into_response());
     }
-    let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
+    let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
     Ok(ResetPage {
         layout,
         csrf: visitor.csrf_token().await?,
@@ -375,12 +378,13 @@ async fn reset(
     uri: OriginalUri,
     FormBody(form): FormBody<ResetForm>,
 ) -> Result<Response> {
+    let content = state.content();
     let (user_id, _) = match require_login(&visitor, &uri) {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
     visitor.verify_csrf(Some(&form.csrf)).await?;
-    let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
+    let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
     store::quiz::reset_topic(&state.db, user_id, &topic.slug, store::now()).await?;
     tracing::info!(user.id = user_id, quiz.topic = %topic.slug, "topic progress reset");
     Ok(Redirect::to("/me").into_response())

@@ -100,8 +100,9 @@ async fn quiz_page(
     layout: Layout,
     visitor: Visitor,
 ) -> Result<Response> {
-    let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
-    let all = state.quizzes.topic(&slug);
+    let content = state.content();
+    let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
+    let all = content.quizzes.topic(&slug);
     if all.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -306,7 +307,8 @@ async fn submit(
     visitor: Visitor,
     FormBody(pairs): FormBody<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let topic = state.course.topic(&slug).ok_or(AppError::NotFound)?;
+    let content = state.content();
+    let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
     let first = |key: &str| {
         pairs
             .iter()
@@ -328,7 +330,7 @@ async fn submit(
     let posted = sort_fields(&form, &pairs)?;
     let mut questions = Vec::with_capacity(form.question_ids.len());
     for id in &form.question_ids {
-        match state.quizzes.question(id) {
+        match content.quizzes.question(id) {
             Some(q) if q.topic == topic.slug => questions.push(q),
             // The banks changed since the page was served (a new release).
             _ => {
@@ -428,6 +430,7 @@ async fn results(
     layout: Layout,
     visitor: Visitor,
 ) -> Result<Response> {
+    let content = state.content();
     let attempt_id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let attempt = store::quiz::attempt(&state.db, attempt_id)
         .await?
@@ -436,7 +439,7 @@ async fn results(
     if visitor.viewer_id().await? != Some(attempt.user_id) {
         return Err(AppError::NotFound);
     }
-    let topic = state
+    let topic = content
         .course
         .topic(&attempt.topic)
         .ok_or(AppError::NotFound)?;
@@ -448,7 +451,7 @@ async fn results(
         .into_iter()
         .enumerate()
     {
-        let Some(q) = state.quizzes.question(&answer.question_id) else {
+        let Some(q) = content.quizzes.question(&answer.question_id) else {
             continue;
         };
         let response: Answered = serde_json::from_str(&answer.response).unwrap_or(Answered::Blank);

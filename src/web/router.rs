@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use crate::web::{
-    analysis, assets, auth, health, instructor, pages, progress, quiz, search, widgets,
+    analysis, assets, auth, health, instructor, live_reload, pages, progress, quiz, search, widgets,
 };
 
 use axum::Router;
@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
-    let routes = Router::new()
+    let mut routes = Router::new()
         .route("/", get(pages::home))
         .route("/topics/{slug}", get(pages::topic))
         .route("/search", get(search::search))
@@ -51,9 +51,12 @@ pub fn router(state: AppState) -> Router {
         .merge(quiz::router())
         .merge(progress::router())
         .merge(instructor::router())
-        .merge(analysis::router())
-        .fallback(pages::not_found)
-        .with_state(state.clone());
+        .merge(analysis::router());
+    // Only `serve --watch` has the live-reload endpoint; elsewhere the path is an ordinary 404.
+    if state.live_reload.is_some() {
+        routes = routes.merge(live_reload::router());
+    }
+    let routes = routes.fallback(pages::not_found).with_state(state.clone());
 
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))

@@ -31,20 +31,23 @@ pub async fn search(
     mut layout: Layout,
     params: std::result::Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
+    let content = state.content();
     let raw = params.map(|Query(p)| p.q).unwrap_or_default();
     layout.query = raw.chars().take(search::MAX_QUERY_CHARS).collect();
     let (status, results, message) = match search::parse_query(&raw) {
         Ok(query) => {
-            let results = search::run(&state.db, &state.course, &query).await?;
+            let results = search::run(&state.db, &content.course, &query).await?;
             (StatusCode::OK, Some(results), None)
         }
-        Err(e @ QueryError::Empty) => {
-            (StatusCode::OK, None, Some(e.message(state.course.language)))
-        }
+        Err(e @ QueryError::Empty) => (
+            StatusCode::OK,
+            None,
+            Some(e.message(content.course.language)),
+        ),
         Err(e @ QueryError::TooLong(_)) => (
             StatusCode::BAD_REQUEST,
             None,
-            Some(e.message(state.course.language)),
+            Some(e.message(content.course.language)),
         ),
     };
     let page = SearchPage {

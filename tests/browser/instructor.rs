@@ -44,7 +44,8 @@ async fn an_instructor_follows_the_demo_class_live() {
         attempts: 6,
         ..Default::default()
     };
-    let outcome = infra_dojo::demo::seed(&state.db, &state.course, &state.quizzes, &options)
+    let content = state.content();
+    let outcome = infra_dojo::demo::seed(&state.db, &content.course, &content.quizzes, &options)
         .await
         .expect("demo seed");
     let infra_dojo::demo::Outcome::Created {
@@ -167,7 +168,7 @@ async fn an_instructor_follows_the_demo_class_live() {
         .for_element(Locator::Css(".live-panel[data-live-active=true]"))
         .await
         .expect("live polling started");
-    let first = state.quizzes.topic("tcp")[0].clone();
+    let first = content.quizzes.topic("tcp")[0].clone();
     let count_script = format!(
         "const row = document.querySelector(\"[data-live-questions] tr[data-question='{}']\"); return row ? parseInt(row.children[2].textContent, 10) : 0",
         first.id

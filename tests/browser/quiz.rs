@@ -55,9 +55,9 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
         .iter()
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
-    let bank = b.app().state.quizzes.clone();
+    let bank = b.app().state.content();
     for id in &ids {
-        let q = bank.question(id).unwrap();
+        let q = bank.quizzes.question(id).unwrap();
         let scope = format!("[data-question='{id}']");
         match &q.kind {
             Kind::Single { options } | Kind::Multiple { options } => {

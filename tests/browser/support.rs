@@ -46,13 +46,24 @@ impl Drop for AppHandle {
 
 /// Serves the app with the embedded content on a free loopback port.
 pub async fn serve_app() -> AppHandle {
+    serve_content(
+        &infra_dojo::content::source::ContentSource::Embedded,
+        Default::default(),
+    )
+    .await
+}
+
+/// Serves the app with this content and these settings (e.g. `watch` for `serve --watch`).
+pub async fn serve_content(
+    source: &infra_dojo::content::source::ContentSource,
+    settings: infra_dojo::state::Settings,
+) -> AppHandle {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = infra_dojo::db::open(&dir.path().join("browser.db"))
         .await
         .expect("db");
-    let content = infra_dojo::load_content(&infra_dojo::content::source::ContentSource::Embedded)
-        .expect("content");
-    let state = infra_dojo::build_state(db, content, Default::default())
+    let content = infra_dojo::load_content(source).expect("content");
+    let state = infra_dojo::build_state(db, content, settings)
         .await
         .expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -102,6 +113,11 @@ impl Browser {
 
     pub async fn start_with(options: Options) -> Browser {
         Browser::start_on(std::sync::Arc::new(serve_app().await), options).await
+    }
+
+    /// A browser on an app the test started itself (`serve_content`).
+    pub async fn start_for(app: AppHandle, options: Options) -> Browser {
+        Browser::start_on(std::sync::Arc::new(app), options).await
     }
 
     /// A second browser session (its own Chromium, cookies and window) on the same app, e.g. a learner
