@@ -23,7 +23,7 @@ pub fn scenario_label(widget: &str, scenario: &str) -> String {
 pub fn step_label(widget: &str, scenario: &str, step: i64) -> String {
     match find(widget) {
         Some(w) => w.step_label(scenario, step),
-        None => format!("ステップ {}", step.saturating_add(1)),
+        None => super::numbered_step(step, None),
     }
 }
 

@@ -40,6 +40,38 @@ pub struct ScenarioInfo {
     pub label: &'static str,
 }
 
+impl ScenarioInfo {
+    /// The infos of a widget's scenario enum: every value in `all`, named and labelled by `name` and
+    /// `label` (the enum's own methods).
+    pub fn list<S: Copy>(
+        all: &[S],
+        name: fn(S) -> &'static str,
+        label: fn(S) -> &'static str,
+    ) -> Vec<ScenarioInfo> {
+        all.iter()
+            .map(|&s| ScenarioInfo {
+                name: name(s),
+                label: label(s),
+            })
+            .collect()
+    }
+}
+
+/// The step a stored index (from 0) points at in a run, if the run has it.
+pub fn step_at<T>(steps: &[T], step: i64) -> Option<&T> {
+    usize::try_from(step).ok().and_then(|i| steps.get(i))
+}
+
+/// A step as the instructor's tables name it: 「N. what happens」, or 「ステップ N」 when nothing is known
+/// about it. N counts from 1.
+pub fn numbered_step(step: i64, what: Option<String>) -> String {
+    let number = step.saturating_add(1);
+    match what {
+        Some(what) => format!("{number}. {what}"),
+        None => format!("ステップ {number}"),
+    }
+}
+
 /// A graded prediction: what the learner is told, and what is stored for a signed-in learner.
 #[derive(Debug)]
 pub struct Graded {
@@ -139,7 +171,7 @@ pub trait Widget: Sync {
     /// A stored step (from 0) as the widget shows it: its number and what happens there.
     fn step_label(&self, scenario: &str, step: i64) -> String {
         let _ = scenario;
-        format!("ステップ {}", step.saturating_add(1))
+        numbered_step(step, None)
     }
 
     /// A stored field (what was predicted) in Japanese, if the widget has it.

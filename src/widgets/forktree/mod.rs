@@ -26,7 +26,9 @@ pub use predict::*;
 pub use rules::{apply, same_tree};
 pub use scenarios::{FORK_LOOP_CODE, simulate};
 
-use crate::widgets::{Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, to_json};
+use crate::widgets::{
+    Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, step_at, to_json,
+};
 
 /// The process tree in the [registry](crate::widgets::registry).
 pub struct ForkTreeWidget;
@@ -45,13 +47,7 @@ impl Widget for ForkTreeWidget {
     }
 
     fn scenarios(&self) -> Vec<ScenarioInfo> {
-        Scenario::ALL
-            .iter()
-            .map(|s| ScenarioInfo {
-                name: s.name(),
-                label: s.label(),
-            })
-            .collect()
+        ScenarioInfo::list(&Scenario::ALL, Scenario::name, Scenario::label)
     }
 
     fn scenario_json(&self, query: &[(String, String)]) -> Result<Json, WidgetError> {
@@ -77,10 +73,7 @@ impl Widget for ForkTreeWidget {
                     scenario: s,
                     ..Params::default()
                 });
-                usize::try_from(step)
-                    .ok()
-                    .and_then(|i| run.steps.get(i))
-                    .map(|st| st.description.clone())
+                step_at(&run.steps, step).map(|st| st.description.clone())
             });
         match description {
             Some(d) => format!("{number}. {d} の後"),

@@ -26,7 +26,10 @@ pub use params::*;
 pub use predict::*;
 pub use scenarios::simulate;
 
-use crate::widgets::{Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, to_json};
+use crate::widgets::{
+    Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, numbered_step, step_at,
+    to_json,
+};
 
 /// FTP active vs passive in the [registry](crate::widgets::registry).
 pub struct FtpWidget;
@@ -47,13 +50,7 @@ impl Widget for FtpWidget {
     /// The three modes with the default settings; every other setup is named by
     /// [`scenario_name`] (`active+nat`).
     fn scenarios(&self) -> Vec<ScenarioInfo> {
-        Mode::ALL
-            .iter()
-            .map(|m| ScenarioInfo {
-                name: m.name(),
-                label: m.label(),
-            })
-            .collect()
+        ScenarioInfo::list(&Mode::ALL, Mode::name, Mode::label)
     }
 
     fn scenario_json(&self, query: &[(String, String)]) -> Result<Json, WidgetError> {
@@ -72,18 +69,9 @@ impl Widget for FtpWidget {
 
     /// The step's title in that setup's run: the predict mode asks just before the data connection.
     fn step_label(&self, scenario: &str, step: i64) -> String {
-        let number = step.saturating_add(1);
-        let title = params_from_scenario_name(scenario).and_then(|p| {
-            let run = simulate(&p);
-            usize::try_from(step)
-                .ok()
-                .and_then(|i| run.steps.get(i))
-                .map(|st| st.title.clone())
-        });
-        match title {
-            Some(t) => format!("{number}. {t}"),
-            None => format!("ステップ {number}"),
-        }
+        let title = params_from_scenario_name(scenario)
+            .and_then(|p| step_at(&simulate(&p).steps, step).map(|st| st.title.clone()));
+        numbered_step(step, title)
     }
 
     fn field_label(&self, field: &str) -> Option<&'static str> {

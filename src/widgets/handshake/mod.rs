@@ -23,7 +23,10 @@ pub use params::*;
 pub use predict::*;
 pub use scenarios::{linux_syn_rto_ms, simulate, simulate_with_isns};
 
-use crate::widgets::{Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, to_json};
+use crate::widgets::{
+    Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, numbered_step, step_at,
+    to_json,
+};
 
 /// The handshake stepper in the [registry](crate::widgets::registry).
 pub struct HandshakeWidget;
@@ -42,13 +45,7 @@ impl Widget for HandshakeWidget {
     }
 
     fn scenarios(&self) -> Vec<ScenarioInfo> {
-        Scenario::ALL
-            .iter()
-            .map(|s| ScenarioInfo {
-                name: s.name(),
-                label: s.label(),
-            })
-            .collect()
+        ScenarioInfo::list(&Scenario::ALL, Scenario::name, Scenario::label)
     }
 
     fn scenario_json(&self, query: &[(String, String)]) -> Result<Json, WidgetError> {
@@ -61,21 +58,14 @@ impl Widget for HandshakeWidget {
 
     /// The step's note in the default run (seed 0): 「2. サーバが SYN,ACK を返す（…）」.
     fn step_label(&self, scenario: &str, step: i64) -> String {
-        let number = step.saturating_add(1);
         let note = Scenario::from_name(scenario).and_then(|s| {
             let run = simulate(&Params {
                 scenario: s,
                 ..Params::default()
             });
-            usize::try_from(step)
-                .ok()
-                .and_then(|i| run.steps.get(i))
-                .map(|st| st.note.clone())
+            step_at(&run.steps, step).map(|st| st.note.clone())
         });
-        match note {
-            Some(note) => format!("{number}. {note}"),
-            None => format!("ステップ {number}"),
-        }
+        numbered_step(step, note)
     }
 
     fn field_label(&self, field: &str) -> Option<&'static str> {
