@@ -10,8 +10,9 @@
 //! about axum: the web layer (`web::widgets`) routes requests to the registry, the quiz takes its
 //! generators from it, and the instructor's analysis its labels.
 //!
-//! The shape is mdBook's `Renderer` trait and list: adding a widget is a folder and one line in
-//! [`REGISTRY`]; nothing outside the registry matches on widget names.
+//! The shape is mdBook's `Renderer` trait and list: adding a widget is its folders and one name in
+//! [`for_each_widget`](crate::for_each_widget), the list [`REGISTRY`] is made from; nothing outside the
+//! registry matches on widget names.
 
 pub mod forktree;
 pub mod ftp;
@@ -135,7 +136,7 @@ pub enum WidgetError {
 }
 
 /// One interactive widget, as every layer outside its folder sees it. Implemented by a unit struct
-/// in the widget's `mod.rs` and listed once in [`REGISTRY`].
+/// in the widget's `mod.rs`, whose `WIDGET` static the [`REGISTRY`] lists.
 pub trait Widget: Sync {
     /// The name in URLs (`/api/widgets/{name}`), `course.toml`, the database, the template
     /// (`templates/widgets/{name}.html`), the script and the stylesheet (`{name}.js`, `{name}.css`).
@@ -186,17 +187,28 @@ pub trait Widget: Sync {
     }
 }
 
-/// Every widget this build has, in the order pages and errors list them. Adding a widget is one
-/// line here (and its web view in `web::widgets`).
-pub static REGISTRY: [&dyn Widget; 3] = [
-    &handshake::HandshakeWidget,
-    &ftp::FtpWidget,
-    &forktree::ForkTreeWidget,
-];
+/// Calls the macro `$then` with every widget's module name, in the order pages and errors list them:
+/// `$then!(handshake, ftp, forktree)`. This is the one list of widgets: [`REGISTRY`] here and the views
+/// in `web::widgets` are both made from it, so a widget cannot be listed without its view, nor a view
+/// without its model. Each name is a module here (with its `WIDGET`) and one in `web::widgets` (with its
+/// `View`).
+#[macro_export]
+macro_rules! for_each_widget {
+    ($then:ident) => {
+        $then!(handshake, ftp, forktree)
+    };
+}
+
+macro_rules! models {
+    ($($name:ident),*) => { [$($name::WIDGET),*] };
+}
+
+/// Every widget this build has, one per name in [`for_each_widget`](crate::for_each_widget).
+pub static REGISTRY: &[&dyn Widget] = &crate::for_each_widget!(models);
 
 /// Every widget this build has.
 pub fn registry() -> &'static [&'static dyn Widget] {
-    &REGISTRY
+    REGISTRY
 }
 
 /// The widget called `name`, if this build has it.

@@ -3,8 +3,9 @@
 //! for other scenarios and for checking a learner's prediction. The truth is always the model, found in
 //! the [registry](crate::widgets::registry); this module only routes to it and presents it.
 //!
-//! Each widget has a view here — one module with its askama page struct, implementing [`WidgetView`] —
-//! listed once in `VIEWS`. The routes are shared: `GET /api/widgets/{name}` and
+//! Each widget has a view here — one module with its askama page struct and a `View` implementing
+//! [`WidgetView`] — and `VIEWS` lists them from the same list as the registry
+//! ([`for_each_widget`](crate::for_each_widget)). The routes are shared: `GET /api/widgets/{name}` and
 //! `POST /api/widgets/{name}/check` ask the registry, so no handler knows a widget by name.
 
 mod forktree;
@@ -60,8 +61,13 @@ pub trait WidgetView: Sync {
     }
 }
 
-/// Every widget's view, one per entry of [`widgets::REGISTRY`] (a test holds the two lists together).
-static VIEWS: [&dyn WidgetView; 3] = [&handshake::View, &ftp::View, &forktree::View];
+macro_rules! views {
+    ($($name:ident),*) => { [$(&$name::View as &dyn WidgetView),*] };
+}
+
+/// Every widget's view, made from the same list as [`widgets::REGISTRY`]: one `View` per widget module
+/// here, in the same order.
+static VIEWS: &[&dyn WidgetView] = &crate::for_each_widget!(views);
 
 fn view(name: &str) -> Option<&'static dyn WidgetView> {
     VIEWS.iter().copied().find(|v| v.widget().name() == name)
@@ -185,7 +191,7 @@ mod tests {
     fn every_registered_widget_has_one_view_and_renders() {
         let models: Vec<&str> = widgets::registry().iter().map(|w| w.name()).collect();
         let views: Vec<&str> = VIEWS.iter().map(|v| v.widget().name()).collect();
-        assert_eq!(models, views, "add the new widget's view to VIEWS");
+        assert_eq!(models, views, "each View presents its own module's widget");
         for v in VIEWS {
             let html = v.render().expect("renders");
             let name = v.widget().name();

@@ -33,6 +33,9 @@ use crate::widgets::{
 /// The process tree in the [registry](crate::widgets::registry).
 pub struct ForkTreeWidget;
 
+/// This widget, as the [`REGISTRY`](crate::widgets::REGISTRY) lists it.
+pub static WIDGET: &dyn Widget = &ForkTreeWidget;
+
 impl Widget for ForkTreeWidget {
     fn name(&self) -> &'static str {
         "forktree"

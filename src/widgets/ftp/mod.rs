@@ -34,6 +34,9 @@ use crate::widgets::{
 /// FTP active vs passive in the [registry](crate::widgets::registry).
 pub struct FtpWidget;
 
+/// This widget, as the [`REGISTRY`](crate::widgets::REGISTRY) lists it.
+pub static WIDGET: &dyn Widget = &FtpWidget;
+
 impl Widget for FtpWidget {
     fn name(&self) -> &'static str {
         "ftp"

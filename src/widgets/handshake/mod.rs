@@ -31,6 +31,9 @@ use crate::widgets::{
 /// The handshake stepper in the [registry](crate::widgets::registry).
 pub struct HandshakeWidget;
 
+/// This widget, as the [`REGISTRY`](crate::widgets::REGISTRY) lists it.
+pub static WIDGET: &dyn Widget = &HandshakeWidget;
+
 impl Widget for HandshakeWidget {
     fn name(&self) -> &'static str {
         "handshake"
