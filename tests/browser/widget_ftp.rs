@@ -234,7 +234,6 @@ async fn stepping_with_buttons_and_keys_highlights_the_transcript() {
     open_widget(&b, "").await;
     assert_eq!(step_counter(&b).await, "ステップ 1 / 5");
     assert_eq!(current_lines(&b).await, ["220 FTP server ready"]);
-    // At the first step "back" cannot act: aria-disabled, so it keeps focus (shared step controls).
     assert_eq!(
         b.eval("return document.querySelector('button[data-action=back]').getAttribute('aria-disabled')")
             .await,
