@@ -17,6 +17,7 @@ use crate::quiz::present::question_seed;
 use crate::store;
 use crate::store::class_stats::bulk;
 use crate::store::quiz::{NewAnswer, NewAttempt};
+use crate::widgets::Widget;
 use crate::widgets::handshake;
 use crate::widgets::rng::Rng;
 use sqlx::SqlitePool;
@@ -490,7 +491,7 @@ fn handshake_predictions(
             };
             out.push(bulk::WidgetAnswer {
                 user_id: learner.user_id,
-                widget: "handshake".into(),
+                widget: handshake::HandshakeWidget.name().into(),
                 scenario: h.scenario.name().into(),
                 step: step as i64,
                 field: field.name().into(),

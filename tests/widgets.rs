@@ -366,7 +366,8 @@ async fn malformed_bodies_get_the_right_status_and_a_japanese_message() {
 #[tokio::test]
 async fn a_widget_page_stays_within_its_transfer_budget() {
     // Issue budget: each widget script under 40 KB unminified; a topic page with its widget under 150 KB
-    // transferred in total (HTML, CSS, JS, compressed as a browser would receive them).
+    // transferred in total (HTML, CSS, JS — the widget's script and the modules it imports, which the page
+    // preloads — compressed as a browser would receive them).
     let app = common::app().await;
     for (slug, widget) in [
         ("tcp", "handshake"),
@@ -377,7 +378,13 @@ async fn a_widget_page_stays_within_its_transfer_budget() {
         let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
         urls.extend(page.attrs("script[src]", "src"));
         let version = urls[0].split('/').nth(2).unwrap().to_string();
-        urls.push(format!("/static/{version}/js/widgets/{widget}.js"));
+        let script = format!("/static/{version}/js/widgets/{widget}.js");
+        let modules = page.attrs("link[rel=modulepreload]", "href");
+        assert!(
+            modules.contains(&script) && modules.iter().any(|m| m.contains("/js/widgets/lib/")),
+            "{slug} preloads its widget's modules: {modules:?}"
+        );
+        urls.extend(modules);
         let raw_js = app
             .get(&format!("/static/{version}/js/widgets/{widget}.js"))
             .await

@@ -378,8 +378,7 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
             None => {
                 errors.push(format!(
                     "generator は {} のどれかです",
-                    crate::quiz::generate::Generator::ALL
-                        .iter()
+                    crate::quiz::generate::Generator::all()
                         .map(|g| g.name())
                         .collect::<Vec<_>>()
                         .join(", ")

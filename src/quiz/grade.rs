@@ -244,6 +244,10 @@ mod tests {
     use crate::quiz::bank::Choice;
     use crate::quiz::generate::Generator;
 
+    fn synack_ack() -> Generator {
+        Generator::from_name("handshake-synack-ack").expect("the handshake offers it")
+    }
+
     fn question(kind: Kind) -> Question {
         Question {
             id: "t-q".into(),
@@ -378,9 +382,9 @@ mod tests {
     #[test]
     fn generated_questions_are_graded_by_the_model_with_the_attempt_seed() {
         let q = question(Kind::Generated {
-            generator: Generator::HandshakeSynackAck,
+            generator: synack_ack(),
         });
-        let instance = Generator::HandshakeSynackAck.instance(question_seed(77, "t-q"));
+        let instance = synack_ack().instance(question_seed(77, "t-q"));
         let right = grade(&q, 77, &Response::Text(instance.answer.to_string())).unwrap();
         assert!(right.correct);
         assert!(
@@ -394,10 +398,7 @@ mod tests {
             !grade(&q, 78, &Response::Text(instance.answer.to_string()))
                 .unwrap()
                 .correct
-                || instance.answer
-                    == Generator::HandshakeSynackAck
-                        .instance(question_seed(78, "t-q"))
-                        .answer
+                || instance.answer == synack_ack().instance(question_seed(78, "t-q")).answer
         );
     }
 

@@ -92,6 +92,27 @@ pub fn url(path: &str) -> String {
     format!("/static/{}/{path}", ASSETS.version)
 }
 
+/// The ES modules widget `name`'s script loads — the script itself, the shared `js/widgets/lib/` modules and
+/// the widget's own `js/widgets/<name>/` folder — as versioned URLs, script first. Topic pages preload them
+/// (`<link rel="modulepreload">`), so the browser fetches them together instead of one import after another.
+pub fn widget_modules(name: &str) -> Vec<String> {
+    let script = format!("js/widgets/{name}.js");
+    let folder = format!("js/widgets/{name}/");
+    let mut modules: Vec<&String> = ASSETS
+        .files
+        .keys()
+        .filter(|p| {
+            p.ends_with(".js") && (p.starts_with("js/widgets/lib/") || p.starts_with(&folder))
+        })
+        .collect();
+    modules.sort();
+    std::iter::once(&script)
+        .filter(|s| ASSETS.files.contains_key(*s))
+        .chain(modules)
+        .map(|p| url(p))
+        .collect()
+}
+
 /// `GET /static/{version}/{*path}`. An old version still gets the file, but not the year-long cache.
 pub async fn serve(Path((version, path)): Path<(String, String)>, headers: HeaderMap) -> Response {
     let Some(asset) = ASSETS.files.get(&path) else {

@@ -68,6 +68,8 @@ pub struct TopicPage<'a> {
     pub next: Option<Neighbour<'a>>,
     /// Stylesheets of the widgets on this page.
     pub widget_css: Vec<String>,
+    /// The widgets' ES modules, preloaded so they arrive together.
+    pub widget_js: Vec<String>,
     /// Questions in this topic's quiz.
     pub quiz_count: usize,
 }
@@ -123,6 +125,13 @@ fn topic_page<'a>(
             .widgets
             .iter()
             .map(|w| crate::web::assets::url(&format!("css/widgets/{w}.css")))
+            .collect(),
+        widget_js: topic
+            .widgets
+            .iter()
+            .flat_map(|w| crate::web::assets::widget_modules(w))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect(),
     }
 }

@@ -136,7 +136,7 @@ async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
     );
     assert_eq!(pids(&b).await, vec![1, 100], "step 0: a.out under init");
 
-    tap(&b, "#widget-forktree .ft-last").await;
+    tap(&b, "#widget-forktree [data-action=last]").await;
     assert_eq!(counter(&b).await, "ステップ 7 / 7");
     let mut expected = vec![1];
     expected.extend(100..=107);
@@ -171,7 +171,7 @@ async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
             .contains("PID 107 では 0")
     );
 
-    tap(&b, "#widget-forktree .ft-prev").await;
+    tap(&b, "#widget-forktree [data-action=back]").await;
     assert_eq!(counter(&b).await, "ステップ 6 / 7");
     assert_eq!(
         pids(&b).await.len(),
@@ -183,7 +183,7 @@ async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
         None,
         "107 is not there yet"
     );
-    tap(&b, "#widget-forktree .ft-first").await;
+    tap(&b, "#widget-forktree [data-action=first]").await;
     assert_eq!(pids(&b).await, vec![1, 100]);
     // The step list jumps straight to a step.
     tap(&b, "#widget-forktree .ft-steps button[data-step='3']").await;
@@ -205,7 +205,7 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
     );
     assert_eq!(pids(&b).await, vec![1, 100]);
 
-    tap(&b, "#widget-forktree .ft-next").await;
+    tap(&b, "#widget-forktree [data-action=next]").await;
     assert_eq!(
         pids(&b).await,
         vec![1, 100, 101],
@@ -222,7 +222,7 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
         "the step corrects the notes' picture"
     );
 
-    tap(&b, "#widget-forktree .ft-next").await;
+    tap(&b, "#widget-forktree [data-action=next]").await;
     assert_eq!(counter(&b).await, "ステップ 2 / 6");
     assert_eq!(
         node_attr(&b, 101, "data-program").await.as_deref(),
@@ -231,8 +231,8 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
     );
     assert!(text_of(&b, &format!("{NODES}[data-pid='101'] .ft-prog")).await == "ls");
 
-    tap(&b, "#widget-forktree .ft-next").await; // bash blocks in wait4
-    tap(&b, "#widget-forktree .ft-next").await; // ls exits
+    tap(&b, "#widget-forktree [data-action=next]").await; // bash blocks in wait4
+    tap(&b, "#widget-forktree [data-action=next]").await; // ls exits
     assert_eq!(
         node_attr(&b, 101, "data-state").await.as_deref(),
         Some("zombie")
@@ -249,13 +249,13 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
         "Z"
     );
 
-    tap(&b, "#widget-forktree .ft-next").await; // SIGCHLD
+    tap(&b, "#widget-forktree [data-action=next]").await; // SIGCHLD
     assert!(
         b.text("#widget-forktree .ft-title")
             .await
             .contains("SIGCHLD")
     );
-    tap(&b, "#widget-forktree .ft-next").await; // wait reaps
+    tap(&b, "#widget-forktree [data-action=next]").await; // wait reaps
     assert_eq!(counter(&b).await, "ステップ 6 / 6");
     assert_eq!(node_attr(&b, 101, "data-pid").await, None, "reaped: gone");
     assert_eq!(pids(&b).await, vec![1, 100]);
@@ -404,13 +404,13 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     );
     b.press(keys::SPACE).await;
     assert_eq!(
-        b.eval("return document.querySelector('#widget-forktree .ft-play').getAttribute('aria-pressed')").await,
+        b.eval("return document.querySelector('#widget-forktree [data-action=play]').getAttribute('aria-pressed')").await,
         "true",
         "Space plays"
     );
     b.press(keys::SPACE).await;
     assert_eq!(
-        b.eval("return document.querySelector('#widget-forktree .ft-play').getAttribute('aria-pressed')").await,
+        b.eval("return document.querySelector('#widget-forktree [data-action=play]').getAttribute('aria-pressed')").await,
         "false",
         "Space pauses"
     );
@@ -419,7 +419,7 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     tap(&b, "#widget-forktree .ft-n-plus").await;
     ready(&b).await;
     for _ in 0..4 {
-        tap(&b, "#widget-forktree .ft-next").await;
+        tap(&b, "#widget-forktree [data-action=next]").await;
     }
     let hash = b.eval("return location.hash").await;
     let hash = hash.as_str().unwrap_or_default();
@@ -488,7 +488,7 @@ async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
         b.eval("return document.getElementById('ft-n').value").await,
         "5"
     );
-    tap(&b, "#widget-forktree .ft-last").await;
+    tap(&b, "#widget-forktree [data-action=last]").await;
     assert_eq!(counter(&b).await, "ステップ 31 / 31");
     assert_eq!(pids(&b).await.len(), 33, "2^5 = 32 processes plus init");
     let overflow = b

@@ -81,7 +81,7 @@ async fn current_lines(b: &Browser) -> Vec<String> {
 }
 
 async fn step_counter(b: &Browser) -> String {
-    b.text(".ftp-counter").await
+    b.text(".step-counter").await
 }
 
 /// Console errors other than Chromium's own line for the 400 answers a test asked for on purpose
@@ -167,7 +167,7 @@ async fn toggles_turn_the_failing_connection_red_with_its_reason() {
         .eval("return document.querySelector('.ftp-x circle').getAttribute('cy')")
         .await;
     assert_eq!(x_y, json!("292"));
-    show(&b, ".ftp-player").await;
+    show(&b, ".step-controls").await;
     b.screenshot("widget-ftp-desktop").await;
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
@@ -235,9 +235,9 @@ async fn stepping_with_buttons_and_keys_highlights_the_transcript() {
     assert_eq!(step_counter(&b).await, "ステップ 1 / 5");
     assert_eq!(current_lines(&b).await, ["220 FTP server ready"]);
     assert_eq!(
-        b.eval("return document.querySelector('button[data-action=back]').disabled")
+        b.eval("return document.querySelector('button[data-action=back]').getAttribute('aria-disabled')")
             .await,
-        json!(true)
+        json!("true")
     );
 
     click(&b, "button[data-action=next]").await;

@@ -73,13 +73,13 @@ async fn buttons_step_through_the_fact_sheet_states() {
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"), "step 0");
     assert!(b.text(".hs-isn").await.contains(A), "ISN a shown");
 
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     assert_eq!(
         states(&b).await,
         pair("SYN-SENT", "SYN-RECEIVED"),
         "after step 1"
     );
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     assert_eq!(
         states(&b).await,
         pair("ESTABLISHED", "SYN-RECEIVED"),
@@ -101,7 +101,7 @@ async fn buttons_step_through_the_fact_sheet_states() {
             .await
             .contains("+1 は SYN の分")
     );
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     assert_eq!(
         states(&b).await,
         pair("ESTABLISHED", "ESTABLISHED"),
@@ -122,13 +122,13 @@ async fn buttons_step_through_the_fact_sheet_states() {
         "{live}"
     );
 
-    click(&b, "#widget-handshake .hs-back").await;
+    click(&b, "#widget-handshake [data-action=back]").await;
     assert_eq!(
         states(&b).await,
         pair("ESTABLISHED", "SYN-RECEIVED"),
         "back to step 2"
     );
-    click(&b, "#widget-handshake .hs-first").await;
+    click(&b, "#widget-handshake [data-action=first]").await;
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"), "first");
     assert_eq!(
         b.count("#widget-handshake .hs-ladder [data-hs-seg]").await,
@@ -142,7 +142,7 @@ async fn buttons_step_through_the_fact_sheet_states() {
         b.count("#widget-handshake .hs-ladder [data-hs-seg]").await,
         2
     );
-    click(&b, "#widget-handshake .hs-last").await;
+    click(&b, "#widget-handshake [data-action=last]").await;
     assert_eq!(step(&b).await, "5");
     assert!(
         b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
@@ -193,7 +193,7 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
         "/topics/tcp"
     );
     // A button inside the widget keeps the keys too.
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     b.press(keys::RIGHT).await;
     assert_eq!(step(&b).await, "2");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -206,7 +206,7 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
         .await;
     b.press(keys::SPACE).await;
     assert_eq!(
-        b.eval("return document.querySelector('#widget-handshake .hs-play').getAttribute('aria-pressed')").await,
+        b.eval("return document.querySelector('#widget-handshake [data-action=play]').getAttribute('aria-pressed')").await,
         "true"
     );
     wait_for(
@@ -217,7 +217,7 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
     .await;
     b.press(keys::SPACE).await;
     assert_eq!(
-        b.eval("return document.querySelector('#widget-handshake .hs-play').getAttribute('aria-pressed')").await,
+        b.eval("return document.querySelector('#widget-handshake [data-action=play]').getAttribute('aria-pressed')").await,
         "false"
     );
     tokio::time::sleep(Duration::from_millis(2200)).await;
@@ -242,7 +242,7 @@ async fn closed_port_relative_numbers_and_the_hash() {
         "the closed-port scenario",
     )
     .await;
-    click(&b, "#widget-handshake .hs-last").await;
+    click(&b, "#widget-handshake [data-action=last]").await;
     assert_eq!(
         b.text("#widget-handshake .hs-detail [data-hs-field=flags]")
             .await,
@@ -279,8 +279,8 @@ async fn closed_port_relative_numbers_and_the_hash() {
         "relative numbers",
     )
     .await;
-    click(&b, "#widget-handshake .hs-next").await;
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     let nums = b.text("#widget-handshake [data-hs-seg='1'] .hs-nums").await;
     assert!(nums.ends_with("ack=1"), "SYN,ACK label {nums:?}");
     assert_eq!(
@@ -518,7 +518,7 @@ async fn lost_segments_timeline_and_close_in_the_dark_theme() {
     assert_eq!(states(&b).await, pair("SYN-SENT", "LISTEN"));
     let times = b.text("#widget-handshake .hs-ladder").await;
     assert!(times.contains("t=1 秒"), "1 s backoff in {times:?}");
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     assert!(
         b.text("#widget-handshake .hs-ladder")
             .await
@@ -543,7 +543,7 @@ async fn lost_segments_timeline_and_close_in_the_dark_theme() {
             .await
             .contains("2×MSL")
     );
-    click(&b, "#widget-handshake .hs-next").await;
+    click(&b, "#widget-handshake [data-action=next]").await;
     assert_eq!(states(&b).await, pair("CLOSED", "CLOSED"));
     assert!(
         b.text("#widget-handshake .hs-ladder .hs-timer")

@@ -1,12 +1,14 @@
 // forktree widget: the process tree after fork / exec / exit / wait, drawn in SVG (facts.md W3).
-// The truth is the Rust model (src/widgets/forktree.rs): this script fetches whole scenarios from
+// The truth is the Rust model (src/widgets/forktree/): this script fetches whole scenarios from
 // /api/widgets/forktree, draws the tree of each step, and offers four ways to use it: step through,
 // the final tree only, build the tree yourself (checked on the server), and "which action happened?".
 
-const NS = "http://www.w3.org/2000/svg";
-const W = 84, H = 40, M = 14; // node box and margin (SVG units)
-const COL = 94, LEV = 80; // top-down: column width, level height
-const LW = 106, ROW = 62; // left-to-right (pstree-like): level width, row height
+import { fill, foldStatic, h as el } from "./lib/dom.js";
+import { getJSON, postJSON } from "./lib/fetch.js";
+import { hashInt, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
+import { stepper } from "./lib/stepper.js";
+import { live, plan, TreeView, withInit } from "./forktree/tree.js";
+
 const SCENARIOS = [
   ["bash-ls", "bash が ls を実行する"],
   ["fork-loop", "ループの中の fork()"],
@@ -20,48 +22,13 @@ const MODES = [
   ["build", "ツリーを作る"],
   ["which", "どの操作？"],
 ];
-const reduced = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
-
-function el(tag, attrs = {}, kids = [], ns) {
-  const e = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const k of [].concat(kids)) if (k != null) e.append(k);
-  return e;
-}
-
 const btn = (cls, text, attrs = {}) => el("button", { type: "button", class: cls, text, ...attrs });
 
-// fetch → JSON, or an Error carrying the server's Japanese `error` message.
-async function getJSON(url, init) {
-  let r;
-  try {
-    r = await fetch(url, { ...init, headers: { Accept: "application/json", ...init?.headers } });
-  } catch {
-    throw new Error("サーバーに接続できませんでした。");
-  }
-  const j = await r.json().catch(() => null);
-  if (!r.ok) throw new Error(j?.error || `サーバーがエラー ${r.status} を返しました`);
-  return j;
-}
-
-function sv(tag, attrs, parent) {
-  const e = el(tag, attrs, [], NS);
-  parent.append(e);
-  return e;
-}
-
-const live = (procs) => procs.filter((p) => p.state !== "exited");
 const treeKey = (procs) =>
   live(procs)
     .map((p) => `${p.pid}/${p.ppid}/${p.program}/${p.state}`)
     .sort()
     .join(" ");
-const INIT = { pid: 1, ppid: 0, program: "init", state: "running" };
 
 // fork.py's names, as the model gives them in the random scenario: a, b, …, z, aa, …
 function letter(i) {
@@ -70,257 +37,6 @@ function letter(i) {
     s = String.fromCharCode(97 + (i % 26)) + s;
     if (i < 26) return s;
     i = Math.floor(i / 26) - 1;
-  }
-}
-
-// Lays a tree out by depth and subtree width: each leaf takes one slot along the breadth axis, a
-// parent sits over the middle of its children. "td" puts depth downwards, "lr" to the right.
-function layout(list, orient) {
-  const ids = new Set(list.map((p) => p.pid));
-  const kids = new Map();
-  for (const p of list.slice(1)) {
-    const up = ids.has(p.ppid) && p.ppid !== p.pid ? p.ppid : 1;
-    if (!kids.has(up)) kids.set(up, []);
-    kids.get(up).push(p);
-  }
-  for (const c of kids.values()) c.sort((a, b) => a.pid - b.pid);
-  const at = new Map();
-  const seen = new Set();
-  let slot = 0;
-  let deep = 0;
-  const walk = (p, d) => {
-    seen.add(p);
-    deep = Math.max(deep, d);
-    const c = (p.ghost ? [] : kids.get(p.pid) || []).filter((k) => !seen.has(k));
-    let b;
-    if (!c.length) b = slot++;
-    else {
-      const bs = c.map((k) => walk(k, d + 1));
-      b = (bs[0] + bs[bs.length - 1]) / 2;
-    }
-    at.set(p, { b, d });
-    return b;
-  };
-  walk(list[0], 0);
-  const n = Math.max(slot, 1);
-  const td = orient === "td";
-  const w = 2 * M + (td ? n * COL - (COL - W) : (deep + 1) * LW - (LW - W));
-  const h = 2 * M + 26 + (td ? (deep + 1) * LEV - (LEV - H) : n * ROW - (ROW - H));
-  const pos = new Map();
-  for (const [p, { b, d }] of at) {
-    const [x, y] = td ? [b * COL, d * LEV] : [d * LW, b * ROW];
-    pos.set(p, { x: M + W / 2 + x, y: M + 10 + H / 2 + y });
-  }
-  return { pos, w, h };
-}
-
-// The orientation and frame (largest extent over all lists) that reads best in `avail` pixels.
-function plan(lists, avail) {
-  const ext = (o) =>
-    lists.reduce(
-      (a, l) => {
-        const L = layout(l, o);
-        return { w: Math.max(a.w, L.w), h: Math.max(a.h, L.h) };
-      },
-      { w: 0, h: 0 },
-    );
-  const td = ext("td");
-  const lr = ext("lr");
-  const sTd = avail / td.w;
-  if (sTd >= 0.8 || sTd >= avail / lr.w) return { orient: "td", ...td };
-  return { orient: "lr", ...lr };
-}
-
-const withInit = (procs, ghosts = []) => [
-  INIT,
-  ...live(procs),
-  ...ghosts.map((g) => ({ ...g, program: "?", state: "ghost", ghost: true })),
-];
-
-const textWidth = (s) => [...s].reduce((a, c) => a + (c.charCodeAt(0) > 255 ? 10 : 6.1), 8);
-
-// One SVG process tree. Nodes are kept per PID so a step can move them smoothly.
-class TreeView {
-  constructor(host, label, onNode) {
-    this.wrap = el("div", { class: "ft-svgwrap" });
-    this.svg = sv("svg", { class: "ft-tree", role: "group", "aria-label": label }, this.wrap);
-    this.gE = sv("g", {}, this.svg);
-    this.gN = sv("g", {}, this.svg);
-    this.nodes = new Map();
-    this.edges = new Map();
-    this.shown = new Map();
-    this.onNode = onNode;
-    host.append(this.wrap);
-  }
-
-  size(frame) {
-    const avail = Math.max(this.wrap.clientWidth, 200);
-    // Fit down to 70 %; smaller text is unreadable, so scroll at 80 %.
-    let s = Math.min(1, avail / frame.w);
-    if (s < 0.7) s = 0.8;
-    this.svg.setAttribute("viewBox", `0 0 ${frame.w} ${frame.h}`);
-    this.svg.setAttribute("width", Math.round(frame.w * s));
-    this.svg.setAttribute("height", Math.round(frame.h * s));
-  }
-
-  node(key, p, fade) {
-    const g = sv("g", { class: fade ? "ft-node ft-new" : "ft-node" }, this.gN);
-    const n = { g };
-    sv("rect", { class: "ft-box", x: -W / 2, y: -H / 2, width: W, height: H, rx: 6 }, g);
-    n.l1 = sv("text", { class: "ft-l1", x: -W / 2 + 7, y: -3 }, g);
-    n.pid = sv("tspan", { class: "ft-pid" }, n.l1);
-    n.prog = sv("tspan", { class: "ft-prog", dx: 6 }, n.l1);
-    n.l2 = sv("text", { class: "ft-l2", x: -W / 2 + 7, y: 13 }, g);
-    n.st = sv("text", { class: "ft-st", x: W / 2 - 7, y: 13, "text-anchor": "end" }, g);
-    n.tag = sv("text", { class: "ft-tag", x: -W / 2 + 2, y: -H / 2 - 4 }, g);
-    n.pill = sv("g", { class: "ft-pill" }, g);
-    n.pillBox = sv("rect", { y: H / 2 + 1, height: 15, rx: 7 }, n.pill);
-    n.pillText = sv("text", { y: H / 2 + 12, "text-anchor": "middle" }, n.pill);
-    const act = (e) => {
-      if (!this.clickable || p.pid === 1 || p.ghost) return;
-      if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
-      e.preventDefault();
-      e.stopPropagation();
-      this.onNode(p.pid);
-    };
-    g.addEventListener("click", act);
-    g.addEventListener("keydown", act);
-    this.nodes.set(key, n);
-    return n;
-  }
-
-  // o: { frame, orient, animate, actor, child, pills: Map, changed: Set, adopted: Set,
-  //      marks: Map pid → class, ghosts: [{pid, ppid}], subreaper: pid, clickable }
-  render(procs, o) {
-    const list = withInit(procs, o.ghosts);
-    const L = layout(list, o.orient);
-    const frame = o.frame || L;
-    this.size(frame);
-    const dx = o.orient === "td" ? (frame.w - L.w) / 2 : 0;
-    this.clickable = !!o.clickable;
-    this.orient = o.orient;
-    const target = new Map();
-    const keep = new Set();
-    const keyOf = new Map();
-    // A parent always comes before its children here (PIDs grow, real nodes before ghosts).
-    for (const p of list) {
-      const key = p.ghost ? `g${p.pid}` : String(p.pid);
-      keyOf.set(p.pid, key);
-      keep.add(key);
-      const q = L.pos.get(p);
-      target.set(key, { x: q.x + dx, y: q.y, up: p.pid === 1 ? null : keyOf.get(p.ppid) || "1" });
-      let n = this.nodes.get(key);
-      if (!n) {
-        n = this.node(key, p, o.animate);
-        const from = this.shown.get(String(p.ppid));
-        if (!this.shown.has(key)) this.shown.set(key, from && o.animate ? { ...from } : { x: q.x + dx, y: q.y });
-      }
-      this.paint(n, p, o);
-    }
-    for (const [key, n] of this.nodes) {
-      if (keep.has(key)) continue;
-      this.nodes.delete(key);
-      this.shown.delete(key);
-      n.g.removeAttribute("data-pid");
-      n.g.classList.add("ft-leaving");
-      if (o.animate && !reduced()) setTimeout(() => n.g.remove(), 450);
-      else n.g.remove();
-    }
-    for (const [key, e] of this.edges) {
-      if (!keep.has(key) || target.get(key).up == null) {
-        e.remove();
-        this.edges.delete(key);
-      }
-    }
-    for (const [key, t] of target) {
-      if (t.up == null) continue;
-      let e = this.edges.get(key);
-      if (!e) {
-        e = sv("path", { class: "ft-edge" }, this.gE);
-        this.edges.set(key, e);
-      }
-      e.classList.toggle("ft-adopted", !!o.adopted?.has(+key)); // NaN for ghosts
-      e.classList.toggle("ft-ghost-edge", key.startsWith("g"));
-    }
-    this.target = target;
-    cancelAnimationFrame(this.raf);
-    const start = new Map([...target.keys()].map((k) => [k, { ...(this.shown.get(k) || target.get(k)) }]));
-    const t0 = performance.now();
-    const dur = o.animate && !reduced() ? 380 : 0;
-    const frameFn = (now) => {
-      const f = dur ? Math.min(1, (now - t0) / dur) : 1;
-      const e = f < 0.5 ? 2 * f * f : 1 - (-2 * f + 2) ** 2 / 2;
-      for (const [k, t] of target) {
-        const s = start.get(k);
-        this.shown.set(k, { x: s.x + (t.x - s.x) * e, y: s.y + (t.y - s.y) * e });
-      }
-      this.draw();
-      if (f < 1) this.raf = requestAnimationFrame(frameFn);
-    };
-    frameFn(t0);
-    const r = o.reveal != null && target.get(String(o.reveal));
-    const w = this.wrap;
-    if (r && w.scrollWidth > w.clientWidth) {
-      const x = (r.x * this.svg.width.baseVal.value) / frame.w;
-      if (x < w.scrollLeft + W || x > w.scrollLeft + w.clientWidth - W) w.scrollLeft = x - w.clientWidth / 2;
-    }
-  }
-
-  draw() {
-    for (const [k, n] of this.nodes) {
-      const p = this.shown.get(k);
-      if (p) n.g.setAttribute("transform", `translate(${p.x.toFixed(1)} ${p.y.toFixed(1)})`);
-    }
-    for (const [k, e] of this.edges) {
-      const t = this.target.get(k);
-      const c = this.shown.get(k);
-      const p = this.shown.get(t.up);
-      if (!c || !p) continue;
-      // Elbows: down, across, down (top-down) or right, along, right (left-to-right, as pstree).
-      const [a, b] = this.orient === "td" ? [p.y + H / 2, c.y - H / 2] : [p.x + W / 2, c.x - W / 2];
-      const m = Math.max(a + 4, b - 12);
-      e.setAttribute("d", this.orient === "td" ? `M${p.x} ${a}V${m}H${c.x}V${b}` : `M${a} ${p.y}H${m}V${c.y}H${b}`);
-    }
-  }
-
-  paint(n, p, o) {
-    const g = n.g;
-    const init = p.pid === 1;
-    for (const k of ["pid", "ppid", "state", "program"]) g.setAttribute(`data-${k}`, p[k]);
-    const mark = o.marks?.get(p.pid);
-    const cls = {
-      "ft-init": init,
-      "ft-zombie": p.state === "zombie",
-      "ft-ghost": p.ghost,
-      "ft-actor": o.actor === p.pid,
-      "ft-child": o.child === p.pid && o.actor !== p.pid,
-      "ft-changed": !!o.changed?.has(p.pid),
-      "ft-extra": mark === "extra",
-      "ft-click": !!o.clickable && !init,
-    };
-    for (const [c, on] of Object.entries(cls)) g.classList.toggle(c, !!on);
-    n.pid.textContent = p.pid;
-    n.prog.textContent = p.ghost ? "" : p.program;
-    n.l2.textContent = p.ghost ? "足りない" : `PPID ${p.ppid}`;
-    n.st.textContent = p.ghost ? "" : p.state === "zombie" ? "Z" : "R";
-    n.tag.textContent = o.subreaper === p.pid ? "subreaper" : "";
-    let pill = o.pills?.get(p.pid);
-    if (mark === "extra") pill = "余分";
-    if (p.ghost) pill = `親 ${p.ppid}`;
-    n.pill.classList.toggle("ft-on", !!pill);
-    if (pill) {
-      const w = textWidth(pill);
-      n.pillText.textContent = pill;
-      n.pillBox.setAttribute("x", -w / 2);
-      n.pillBox.setAttribute("width", w);
-    }
-    const what = p.ghost ? "足りない" : p.state === "zombie" ? "ゾンビ" : "実行中";
-    const state = `PID ${p.pid} ${n.prog.textContent}、親 PID ${p.ppid}、${what}${mark === "extra" ? "、余分" : ""}`;
-    const click = o.clickable && !init && !p.ghost;
-    g.setAttribute("role", click ? "button" : "img");
-    g.setAttribute("aria-label", click ? `${state}: ${o.clickable}` : state);
-    if (click) g.setAttribute("tabindex", "0");
-    else g.removeAttribute("tabindex");
   }
 }
 
@@ -363,13 +79,9 @@ export function mount(section) {
     fn();
   });
   // Restores the view from `#w=forktree&scenario=…&n=…&step=…` (on load, and when a link changes it).
-  const restore = () => {
-    const q = new URLSearchParams(location.hash.slice(1));
-    if (q.get("w") !== "forktree") return false;
-    const num = (k, lo, hi, d) => {
-      const v = parseInt(q.get(k) ?? "", 10);
-      return Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : d;
-    };
+  const restore = (q = readHash("forktree")) => {
+    if (!q) return false;
+    const num = (k, lo, hi, d) => hashInt(q, k, lo, hi, d);
     st.scenario = SCENARIOS.some(([s]) => s === q.get("scenario")) ? q.get("scenario") : "bash-ls";
     st.mode = MODES.some(([m]) => m === q.get("mode")) ? q.get("mode") : "step";
     st.n = num("n", 1, 5, st.n);
@@ -382,6 +94,15 @@ export function mount(section) {
     return (touched = true);
   };
   const fromHash = restore();
+
+  // ---- state and data
+  const cache = new Map();
+  let data = null;
+  let token = 0;
+  let build = null;
+  let tool = "fork";
+  let answered = null;
+  let lastStep = -1;
 
   // ---- the controls
   const scenarioSel = el("select", { id: "ft-scenario" },
@@ -419,15 +140,16 @@ export function mount(section) {
   const desc = el("p", { class: "ft-desc" });
   const rets = el("p", { class: "ft-rets" });
   info.append(infoHead, desc, rets);
-  const bFirst = btn("ft-first", "|◀ 最初");
-  const bPrev = btn("ft-prev", "◀ 戻る");
-  const bPlay = btn("ft-play", "▶ 再生", { "aria-pressed": "false" });
-  const bNext = btn("ft-next", "次へ ▶");
-  const bLast = btn("ft-last", "最後 ▶|");
-  const speedSel = el("select", { class: "ft-speed", "aria-label": "再生の速さ" },
-    [["2400", "ゆっくり"], ["1200", "ふつう"], ["600", "はやい"]].map(([v, t]) => el("option", { value: v, text: t })));
-  speedSel.value = "1200";
-  const controls = el("div", { class: "widget-controls ft-controls" }, [bFirst, bPrev, bPlay, bNext, bLast, speedSel]);
+  // Steps 0…n in "1 ステップずつ" mode: step 0 is the tree before the first call.
+  const controls = stepper(section, {
+    position: () => data && { step: st.step, first: 0, last: data.steps.length },
+    go: (k) => go(k),
+    touch: () => {
+      touched = true;
+    },
+    interval: 1200,
+    active: () => st.mode === "step",
+  });
   const stepList = el("ol", { class: "ft-steps", "aria-label": "ステップの一覧" });
   const liveLine = el("p", { class: "visually-hidden", "aria-live": "polite" });
 
@@ -457,27 +179,12 @@ export function mount(section) {
     el("span", { class: "ft-modes", role: "group", "aria-label": "問題の形式" }, modeBtns),
   ]);
   root.append(head, el("div", { class: "ft-params" }, [pN, pRandom, pSub]), error, problem, code,
-    treeBox, pair, legend, info, controls, buildBar, result, choices, feedback, bNextQ, stepList, liveLine);
+    treeBox, pair, legend, info, controls.el, buildBar, result, choices, feedback, bNextQ, stepList, liveLine);
   const main = new TreeView(treeBox, "プロセスツリー", (pid) => buildClick(pid));
   const vBefore = new TreeView(before, "操作の前のツリー");
   const vAfter = new TreeView(after, "操作の後のツリー");
 
-  if (stat && !stat.closest("details.ft-table")) {
-    const d = el("details", { class: "ft-table" }, el("summary", { text: "表で見る" }));
-    stat.before(d);
-    d.append(stat);
-    window.addEventListener("beforeprint", () => (d.open = true));
-  }
-
-  // ---- state and data
-  const cache = new Map();
-  let data = null;
-  let token = 0;
-  let timer = null;
-  let build = null;
-  let tool = "fork";
-  let answered = null;
-  let lastStep = -1;
+  foldStatic(stat, "ft-table", "表で見る");
 
   const query = () => {
     const q = new URLSearchParams({ scenario: st.scenario });
@@ -493,13 +200,12 @@ export function mount(section) {
 
   function writeHash() {
     if (!touched) return;
-    const q = query();
-    const h = new URLSearchParams({ w: "forktree" });
-    for (const [k, v] of q) h.set(k, v);
-    if (st.mode !== "step") h.set("mode", st.mode);
-    if (st.mode === "step") h.set("step", st.step);
-    if (st.mode === "which") h.set("q", st.q);
-    history.replaceState(null, "", `#${h}`);
+    setHash("forktree", {
+      ...Object.fromEntries(query()),
+      mode: st.mode !== "step" && st.mode,
+      step: st.mode === "step" && st.step,
+      q: st.mode === "which" && st.q,
+    });
   }
 
   async function load(keepStep) {
@@ -558,7 +264,7 @@ export function mount(section) {
     stepList.replaceChildren();
     const items = [["0. 最初の状態", 0], ...data.steps.map((s, i) => [`${i + 1}. ${stepTitle(s)}`, i + 1])];
     for (const [t, k] of items) {
-      const b = btn("", t, { "data-step": k, onclick: () => ((touched = true), go(k)) });
+      const b = btn("", t, { "data-step": k, onclick: () => ((touched = true), stop(), go(k)) });
       stepList.append(el("li", {}, b));
     }
   }
@@ -592,7 +298,7 @@ export function mount(section) {
     syncControls();
     if (!data) return;
     const m = st.mode;
-    controls.hidden = stepList.hidden = m !== "step";
+    controls.el.hidden = stepList.hidden = m !== "step";
     info.hidden = m !== "step" && m !== "final";
     treeBox.hidden = m === "which";
     pair.hidden = choices.hidden = feedback.hidden = bNextQ.hidden = m !== "which";
@@ -621,7 +327,7 @@ export function mount(section) {
     lastStep = k;
     const total = data.steps.length;
     const count = live(now).length;
-    infoHead.replaceChildren(
+    fill(infoHead,
       el("span", { class: "ft-count", text: `ステップ ${k} / ${total}` }),
       s ? el("span", { class: `ft-act ft-act-${s.action}`, text: s.action === "signal" ? "SIGCHLD" : s.action }) : null,
       el("span", { class: "ft-title", text: s ? stepTitle(s) : "最初の状態" }),
@@ -636,8 +342,7 @@ export function mount(section) {
       : "";
     rets.hidden = !rets.textContent;
     showCode(s?.code_line, s?.i);
-    bFirst.disabled = bPrev.disabled = k === 0;
-    bNext.disabled = bLast.disabled = k === total;
+    controls.update();
     for (const b of stepList.querySelectorAll("button")) {
       b.classList.toggle("ft-cur", Number(b.dataset.step) === k);
       b.removeAttribute("aria-current");
@@ -757,11 +462,7 @@ export function mount(section) {
     if (st.scenario === "random") Object.assign(body, { seed: st.seed, actions: st.actions, fork_share: st.share });
     bCheck.disabled = true;
     try {
-      const j = await getJSON(`${api}/check`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-      });
+      const j = await postJSON(`${api}/check`, body);
       build.result = j;
       render(false);
       liveLine.textContent = `${j.correct ? "正解" : "不正解"}。${j.explain}`;
@@ -849,24 +550,7 @@ export function mount(section) {
     render(animate);
   }
 
-  function stop() {
-    if (timer) clearInterval(timer);
-    timer = null;
-    bPlay.textContent = "▶ 再生";
-    bPlay.setAttribute("aria-pressed", "false");
-  }
-
-  function play() {
-    if (timer) return stop();
-    if (!data || st.mode !== "step") return;
-    if (st.step >= data.steps.length) go(0, false);
-    bPlay.textContent = "‖ 一時停止";
-    bPlay.setAttribute("aria-pressed", "true");
-    timer = setInterval(() => {
-      if (st.step >= data.steps.length) stop();
-      else go(st.step + 1);
-    }, Number(speedSel.value));
-  }
+  const stop = () => controls.stop();
 
   function setMode(m) {
     stop();
@@ -883,17 +567,6 @@ export function mount(section) {
     load(false);
   }
 
-  on(bFirst, () => go(0));
-  on(bPrev, () => go(st.step - 1));
-  on(bNext, () => go(st.step + 1));
-  on(bLast, () => go(data ? data.steps.length : 0));
-  on(bPlay, play);
-  speedSel.addEventListener("change", () => {
-    if (timer) {
-      stop();
-      play();
-    }
-  });
   for (const b of modeBtns) on(b, () => setMode(b.dataset.mode));
   scenarioSel.addEventListener("change", () => change(() => (st.scenario = scenarioSel.value)));
   const setN = (v) => change(() => (st.n = Math.min(5, Math.max(1, v || 1))));
@@ -923,22 +596,6 @@ export function mount(section) {
   on(bCheck, check);
   on(bNextQ, nextQuestion);
 
-  section.addEventListener("keydown", (e) => {
-    if (e.altKey || e.ctrlKey || e.metaKey || st.mode !== "step" || !data) return;
-    const t = e.target;
-    if (t instanceof HTMLElement && t.matches("input, select, textarea")) return;
-    const key = e.key;
-    if (key === "ArrowRight") go(st.step + 1);
-    else if (key === "ArrowLeft") go(st.step - 1);
-    else if (key === "Home") go(0);
-    else if (key === "End") go(data.steps.length);
-    else if (key === " " && !(t instanceof HTMLElement && t.matches("button, summary, a"))) play();
-    else return;
-    touched = true;
-    if (key !== " " && timer) stop();
-    e.preventDefault();
-  });
-
   let pending = 0;
   let width = root.clientWidth;
   new ResizeObserver(() => {
@@ -950,7 +607,7 @@ export function mount(section) {
 
   syncControls();
   const show = () => load(true).then(() => section.scrollIntoView({ block: "start" }));
-  addEventListener("hashchange", () => restore() && show());
+  onHashChange("forktree", (q) => restore(q) && show());
   if (fromHash) show();
   else load(true);
 }

@@ -1,11 +1,15 @@
-// FTP active/passive widget: draws the model's connections (src/widgets/ftp.rs, GET /api/widgets/ftp) as an
+// FTP active/passive widget: draws the model's connections (src/widgets/ftp/, GET /api/widgets/ftp) as an
 // SVG diagram with the client, its NAT and firewall, the server's firewall and the server; steps through the
 // model's walkthrough with the command/reply transcript in sync; and calls GET /api/widgets/ftp/port for the
 // PORT/PASV arithmetic. Every fact shown comes from the model; this file only lays it out. Its predict mode
 // stops before the data connection appears and asks who opens it, to which port (and, when a NAT or firewall
 // could stop it, whether it arrives); POST /api/widgets/ftp/check grades that on the server.
 
-const SVG = "http://www.w3.org/2000/svg";
+import { foldStatic, h as el, predictToggle, s as sv, setPressed } from "./lib/dom.js";
+import { getJSON, postJSON } from "./lib/fetch.js";
+import { readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
+import { reducedMotion } from "./lib/motion.js";
+import { stepper } from "./lib/stepper.js";
 
 const MODES = [
   ["active", "アクティブ (PORT)"],
@@ -35,7 +39,6 @@ const DEFAULTS = { mode: "active", client_nat: "false", client_fw: "none", serve
 const KEYS = ["mode", "client_nat", "client_fw", "server_fw"];
 const WHO = { client: "クライアント", server: "サーバー" };
 const PURPOSE = { control: "制御接続", data: "データ接続" };
-const SPEEDS = [["0.5", "0.5×"], ["1", "1×"], ["2", "2×"]];
 const STEP_MS = 2600;
 
 // Diagram geometry (viewBox units): the client on top, the server at the bottom, the middleboxes as bars
@@ -49,30 +52,6 @@ const BAR = { cfw: [104, 146], nat: [160, 202], sfw: [302, 344] };
 const INTERNET_Y = 238;
 const CLIENT_END = CLIENT_BOX[1] + 9;
 const SERVER_END = SERVER_BOX[0] - 9;
-
-const reducedMotion = () => window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-
-function el(tag, attrs = {}, ...kids) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const kid of kids) if (kid !== null && kid !== undefined) node.append(kid);
-  return node;
-}
-
-function sv(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    node.setAttribute(k, String(v));
-  }
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 // "198.51.100.7:21" for one end of a connection.
 const hostPort = (c, side) => `${c[side + "_addr"]}:${c[side + "_port"]}`;
@@ -88,9 +67,6 @@ export function mount(section) {
     data: null,
     step: 0,
     prevStep: -1,
-    playing: false,
-    timer: 0,
-    speed: 1,
     request: 0,
     touched: false,
     predict: false,
@@ -109,7 +85,7 @@ export function mount(section) {
   const sfwSelect = select("server_fw", SERVER_FW);
   const fwNote = el("p", { class: "ftp-fw-note", hidden: true });
 
-  const predictBtn = el("button", { type: "button", class: "ftp-predict-toggle", "aria-pressed": "false", text: "予想モード" });
+  const predictBtn = predictToggle("ftp-predict-toggle");
   const toggles = el(
     "div",
     { class: "ftp-toggles" },
@@ -122,25 +98,17 @@ export function mount(section) {
 
   const errorBox = el("p", { class: "ftp-error widget-error", role: "alert", hidden: true });
 
-  const btn = (name, label, aria) => el("button", { type: "button", "data-action": name, "aria-label": aria, text: label });
-  const firstBtn = btn("first", "|◀ 最初", "最初のステップ");
-  const backBtn = btn("back", "◀ 戻る", "前のステップ");
-  const playBtn = el("button", { type: "button", "data-action": "play", "aria-pressed": "false", text: "▶ 再生" });
-  const nextBtn = btn("next", "次へ ▶", "次のステップ");
-  const lastBtn = btn("last", "最後 ▶|", "最後のステップ");
-  const speedSelect = el(
-    "select",
-    { name: "speed", "aria-label": "再生の速さ" },
-    ...SPEEDS.map(([v, label]) => el("option", { value: v, text: label, selected: v === "1" })),
-  );
-  const counter = el("span", { class: "ftp-counter", "aria-hidden": "true" });
-  const player = el(
-    "div",
-    { class: "ftp-player widget-controls", role: "group", "aria-label": "ステップの操作" },
-    firstBtn, backBtn, playBtn, nextBtn, lastBtn,
-    el("label", { class: "ftp-speed" }, "速さ ", speedSelect),
-    counter,
-  );
+  // Steps 0…n−1, one per step of the model's walkthrough.
+  const controls = stepper(section, {
+    position: () => state.data && { step: state.step, first: 0, last: state.data.steps.length - 1 },
+    go: (k) => go(k, true),
+    touch: () => {
+      state.touched = true;
+    },
+    interval: STEP_MS,
+    counter: (pos) => `ステップ ${pos.step + 1} / ${pos.last + 1}`,
+    onSpeed: (speed) => section.style.setProperty("--ftp-dur", `${Math.round(700 / speed)}ms`),
+  });
   const live = el("p", { class: "visually-hidden", "aria-live": "polite" });
 
   // ------------------------------------------------------------------ predict mode
@@ -226,32 +194,20 @@ export function mount(section) {
     portForm, pForm, replyForm, calcOut, calcError,
   );
 
-  root.replaceChildren(toggles, fwNote, errorBox, player, live, predictBox, stage, conns, outcome, helperNote, stepList, calc);
+  root.replaceChildren(toggles, fwNote, errorBox, controls.el, live, predictBox, stage, conns, outcome, helperNote, stepList, calc);
 
   // The server-rendered tables stay in the page (no-JS and print view), folded away.
-  if (staticPart) {
-    const tables = el("details", { class: "ftp-tables" }, el("summary", { text: "表で見る" }));
-    staticPart.before(tables);
-    tables.append(staticPart);
-    window.addEventListener("beforeprint", () => {
-      tables.open = true;
-    });
-  }
+  foldStatic(staticPart, "ftp-tables", "表で見る");
 
   // ------------------------------------------------------------------ state → URL
   function writeHash() {
     if (!state.touched) return;
-    const q = new URLSearchParams({ w: "ftp" });
-    for (const k of KEYS) q.set(k, state.query[k]);
-    q.set("step", String(state.step));
-    if (state.predict) q.set("predict", "1");
-    history.replaceState(null, "", `#${q}`);
+    setHash("ftp", { ...Object.fromEntries(KEYS.map((k) => [k, state.query[k]])), step: state.step, predict: state.predict && "1" });
   }
 
   function readHash() {
-    if (!location.hash.startsWith("#w=ftp")) return null;
-    const q = new URLSearchParams(location.hash.slice(1));
-    if (q.get("w") !== "ftp") return null;
+    const q = hashFor("ftp");
+    if (!q) return null;
     const query = { ...DEFAULTS };
     for (const k of KEYS) if (q.has(k)) query[k] = q.get(k);
     const step = Number.parseInt(q.get("step") ?? "0", 10);
@@ -264,21 +220,13 @@ export function mount(section) {
     errorBox.hidden = !message;
   }
 
+  // The API's answer, or its Japanese error, as { body } or { error }.
   async function getJson(url) {
-    let res;
     try {
-      res = await fetch(url, { headers: { accept: "application/json" } });
-    } catch {
-      return { error: "サーバーに接続できませんでした。" };
+      return { body: await getJSON(url) };
+    } catch (e) {
+      return { error: e.message };
     }
-    let body = null;
-    try {
-      body = await res.json();
-    } catch {
-      body = null;
-    }
-    if (!res.ok) return { error: (body && body.error) || `読み込みに失敗しました（${res.status}）` };
-    return { body };
   }
 
   // Fetches the session for `query`; shows it at `step` (a number, or "last").
@@ -353,81 +301,14 @@ export function mount(section) {
     update(animate && next === state.prevStep + 1);
   }
 
+  // A step the learner picked from the list: playing stops there.
   function manual(step) {
     stop();
     state.touched = true;
     go(step, true);
   }
 
-  function stop() {
-    state.playing = false;
-    clearInterval(state.timer);
-    state.timer = 0;
-    playBtn.setAttribute("aria-pressed", "false");
-    playBtn.textContent = "▶ 再生";
-  }
-
-  function play() {
-    if (!state.data) return;
-    const last = state.data.steps.length - 1;
-    state.touched = true;
-    if (state.step >= last) go(0, false);
-    state.playing = true;
-    playBtn.setAttribute("aria-pressed", "true");
-    playBtn.textContent = "‖ 一時停止";
-    const tick = () => {
-      if (state.step >= state.data.steps.length - 1) return stop();
-      const before = state.step;
-      go(state.step + 1, true);
-      // Stopped at the predict question, or at the end.
-      if (state.step === before || state.step >= state.data.steps.length - 1) stop();
-    };
-    state.timer = setInterval(tick, STEP_MS / state.speed);
-  }
-
-  firstBtn.addEventListener("click", () => manual(0));
-  backBtn.addEventListener("click", () => manual(state.step - 1));
-  nextBtn.addEventListener("click", () => manual(state.step + 1));
-  lastBtn.addEventListener("click", () => manual(Infinity));
-  playBtn.addEventListener("click", () => (state.playing ? stop() : play()));
-  speedSelect.addEventListener("change", () => {
-    state.speed = Number(speedSelect.value) || 1;
-    section.style.setProperty("--ftp-dur", `${Math.round(700 / state.speed)}ms`);
-    if (state.playing) {
-      stop();
-      play();
-    }
-  });
-
-  section.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || !state.data) return;
-    const t = event.target;
-    if (t instanceof Element && t.closest("input, select, textarea, [contenteditable]")) return;
-    const last = state.data.steps.length - 1;
-    switch (event.key) {
-      case "ArrowRight":
-        manual(state.step + 1);
-        break;
-      case "ArrowLeft":
-        manual(state.step - 1);
-        break;
-      case "Home":
-        manual(0);
-        break;
-      case "End":
-        manual(last);
-        break;
-      case " ":
-        // A focused button keeps its own Space.
-        if (t instanceof Element && t.closest("button, a, summary")) return;
-        if (state.playing) stop();
-        else play();
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
-  });
+  const stop = () => controls.stop();
 
   // ------------------------------------------------------------------ rendering
   function buildForData() {
@@ -488,9 +369,7 @@ export function mount(section) {
     const cur = d.steps[step];
     if (reducedMotion()) animate = false;
 
-    counter.textContent = `ステップ ${step + 1} / ${d.steps.length}`;
-    firstBtn.disabled = backBtn.disabled = step === 0;
-    nextBtn.disabled = lastBtn.disabled = step === last;
+    controls.update();
     nowTitle.textContent = `${step + 1}. ${cur.title}`;
     // While the question is open the step's text would give the answer away (e.g. RETR: "the server opens…").
     const asking = state.predict && !state.answered && step === gate();
@@ -580,7 +459,7 @@ export function mount(section) {
   }
 
   function renderPredict(asking) {
-    predictBtn.setAttribute("aria-pressed", String(state.predict));
+    setPressed(predictBtn, state.predict);
     predictBox.hidden = !state.predict;
     if (!state.predict) return;
     const k = dataStep();
@@ -611,18 +490,8 @@ export function mount(section) {
     const body = { ...state.query, client_nat: state.query.client_nat === "true", opener, port: +portText };
     if (reaches !== "none") body.reaches = reaches === "true";
     pMsg.textContent = "採点中…";
-    let res, j;
-    try {
-      res = await fetch(`${api}/check`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) });
-      j = await res.json().catch(() => null);
-    } catch {
-      pMsg.textContent = "採点できませんでした（通信エラー）。";
-      return;
-    }
-    if (!res.ok || !j) {
-      pMsg.textContent = (j && j.error) || `採点できませんでした（HTTP ${res.status}）`;
-      return;
-    }
+    const j = await postJSON(`${api}/check`, body).catch((e) => void (pMsg.textContent = e.message));
+    if (!j) return;
     // The learner changed the setup or stepped away meanwhile: this verdict is stale.
     if (gate() !== k || state.step !== k) return;
     pMsg.textContent = "";
@@ -662,7 +531,7 @@ export function mount(section) {
     state.answered = { skipped: true };
     pMsg.textContent = "";
     go(k + 1, true);
-    nextBtn.focus();
+    controls.el.querySelector("[data-action=next]").focus();
   });
 
   // ------------------------------------------------------------------ the diagram

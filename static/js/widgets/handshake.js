@@ -4,7 +4,12 @@
 // Nothing from the model goes through innerHTML; the page's CSP forbids inline styles, so only classes,
 // SVG attributes and CSSOM properties are used.
 
-const SVG = "http://www.w3.org/2000/svg";
+import { foldStatic, h, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
+import { getJSON, postJSON } from "./lib/fetch.js";
+import { readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
+import { onMotionChange, reducedMotion } from "./lib/motion.js";
+import { stepper } from "./lib/stepper.js";
+
 const NAME = "handshake";
 const SIDE = { client: "クライアント", server: "サーバー" };
 const STATES = [
@@ -20,31 +25,6 @@ const FALLBACK_SCENARIOS = [
 // Ladder geometry (viewBox units).
 const W = 400, XC = 72, XS = 328, MID = (XC + XS) / 2, HEAD = 56, DY = 24, LABEL = 30, PILLZ = 34;
 const PILL_W = 100;
-
-/** An HTML element; `attrs.text` sets textContent, `attrs.class` the class, others go through setAttribute. */
-function h(tag, attrs = {}, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") el.textContent = v;
-    else if (k === "class") el.className = v;
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  el.append(...kids.filter((k) => k !== null && k !== undefined));
-  return el;
-}
-
-/** An SVG element, same conventions as `h`. */
-function s(tag, attrs = {}, ...kids) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") el.textContent = v;
-    else el.setAttribute(k, String(v));
-  }
-  el.append(...kids.filter((k) => k !== null && k !== undefined));
-  return el;
-}
 
 const fmtTime = (ms) => {
   if (ms < 1000) return `${ms} ms`;
@@ -140,10 +120,9 @@ export function mount(section) {
   const root = section.querySelector("[data-widget-root]");
   const api = section.dataset.api;
   if (!root || !api) throw new Error("handshake: no [data-widget-root] or data-api");
-  const reduced = window.matchMedia("(prefers-reduced-motion: reduce)");
   const st = {
-    scenario: "normal", seed: "0", relative: false, predict: false, step: 0, speed: 1,
-    data: null, playing: false, timer: 0, anim: -1, frame: 0, feedback: null, field: null, req: 0,
+    scenario: "normal", seed: "0", relative: false, predict: false, step: 0,
+    data: null, anim: -1, frame: 0, feedback: null, field: null, req: 0,
   };
 
   // Scenario names and labels come from the server-rendered tables, so they stay the model's.
@@ -158,9 +137,9 @@ export function mount(section) {
   // ---- build the controls once
   const scenarioSel = h("select", { class: "hs-scenario", id: "hs-scenario" },
     ...scenarios.map(([v, label]) => h("option", { value: v, text: label })));
-  const relBtn = h("button", { type: "button", class: "hs-relative", "aria-pressed": "false", text: "相対番号" });
+  const relBtn = toggleButton("hs-relative", "相対番号");
   const isnBtn = h("button", { type: "button", class: "hs-new-isn", text: "新しい ISN" });
-  const predictBtn = h("button", { type: "button", class: "hs-predict-toggle", "aria-pressed": "false", text: "予測モード" });
+  const predictBtn = predictToggle("hs-predict-toggle");
   const toolbar = h("div", { class: "hs-toolbar widget-controls" },
     h("label", { class: "hs-field", for: "hs-scenario" }, h("span", { text: "シナリオ" }), scenarioSel),
     relBtn, isnBtn, predictBtn);
@@ -171,19 +150,14 @@ export function mount(section) {
     h("span", { class: "hs-now-client" }, h("span", { class: "hs-now-label", text: "クライアント" }), nowClient),
     h("span", { class: "hs-now-server" }, h("span", { class: "hs-now-label", text: "サーバー" }), nowServer));
 
-  const btn = (cls, text, label) => h("button", { type: "button", class: cls, text, "aria-label": label, title: label });
-  const firstBtn = btn("hs-first", "|◀", "最初へ (Home)");
-  const backBtn = btn("hs-back", "◀ 戻る", "1 つ戻る (←)");
-  const nextBtn = btn("hs-next", "次へ ▶", "次へ (→)");
-  const lastBtn = btn("hs-last", "▶|", "最後へ (End)");
-  const playBtn = h("button", { type: "button", class: "hs-play", "aria-pressed": "false", text: "▶ 再生", title: "再生 / 一時停止 (Space)" });
-  const speedSel = h("select", { class: "hs-speed", id: "hs-speed" },
-    h("option", { value: "0.5", text: "0.5×" }), h("option", { value: "1", text: "1×", selected: true }),
-    h("option", { value: "2", text: "2×" }));
-  const counter = h("span", { class: "hs-counter", "aria-hidden": "true" });
-  const controls = h("div", { class: "hs-controls widget-controls", role: "group", "aria-label": "ステップ操作" },
-    firstBtn, backBtn, nextBtn, lastBtn, playBtn,
-    h("label", { class: "hs-field", for: "hs-speed" }, h("span", { text: "速さ" }), speedSel), counter);
+  // Steps 0…n: step 0 is the state before the first segment.
+  const controls = stepper(section, {
+    position: () => st.data && { step: st.step, first: 0, last: st.data.steps.length },
+    go: (k) => go(k),
+    interval: 1800,
+    canPlay: () => !st.predict,
+    counter: (pos) => `ステップ ${pos.step} / ${pos.last}`,
+  });
 
   const ladder = s("svg", { class: "hs-ladder", role: "img", "aria-labelledby": "hs-ladder-title", preserveAspectRatio: "xMidYMin meet" });
   const ladderBox = h("div", { class: "hs-ladder-box" }, ladder);
@@ -202,22 +176,17 @@ export function mount(section) {
   const listBox = h("details", { class: "hs-list-box", open: true },
     h("summary", { text: "セグメントの一覧（クリックでその段へ）" }), list);
   const mainGrid = h("div", { class: "hs-main" }, ladderBox, panel, sdBox);
-  const ui = h("div", { class: "hs" }, toolbar, isnLine, error, now, controls, mainGrid, listBox);
+  const ui = h("div", { class: "hs" }, toolbar, isnLine, error, now, controls.el, mainGrid, listBox);
   root.replaceChildren(ui);
   root.dataset.state = "loading";
 
   // The static tables stay in the page (no-JS and print view), folded away.
-  if (staticBox) {
-    const fold = h("details", { class: "hs-tables" }, h("summary", { text: "表で見る（ISN は例の値 a, b）" }));
-    staticBox.before(fold);
-    fold.append(staticBox);
-  }
+  foldStatic(staticBox, "hs-tables", "表で見る（ISN は例の値 a, b）");
 
   // ---- state <-> URL hash
   function readHash() {
-    if (!location.hash.startsWith(`#w=${NAME}`)) return false;
-    const p = new URLSearchParams(location.hash.slice(1));
-    if (p.get("w") !== NAME) return false;
+    const p = hashFor(NAME);
+    if (!p) return false;
     if (p.has("scenario")) st.scenario = p.get("scenario");
     if (p.has("seed")) st.seed = p.get("seed");
     st.relative = ["1", "true"].includes(p.get("relative"));
@@ -227,10 +196,9 @@ export function mount(section) {
     return true;
   }
   function writeHash() {
-    const p = new URLSearchParams({ w: NAME, scenario: st.scenario, seed: st.seed, step: String(st.step) });
-    if (st.relative) p.set("relative", "1");
-    if (st.predict) p.set("predict", "1");
-    history.replaceState(history.state, "", `#${p}`);
+    setHash(NAME, {
+      scenario: st.scenario, seed: st.seed, step: st.step, relative: st.relative && "1", predict: st.predict && "1",
+    });
   }
 
   function showError(msg) {
@@ -244,13 +212,10 @@ export function mount(section) {
     const q = new URLSearchParams({ scenario: st.scenario, seed: st.seed, relative: String(st.relative) });
     let data;
     try {
-      const r = await fetch(`${api}?${q}`, { headers: { accept: "application/json" } });
-      const body = await r.json().catch(() => null);
-      if (!r.ok) throw new Error((body && body.error) || `読み込みに失敗しました (HTTP ${r.status})`);
-      data = body;
+      data = await getJSON(`${api}?${q}`);
     } catch (e) {
       if (id !== st.req) return false;
-      showError(e.message || "読み込みに失敗しました");
+      showError(e.message);
       root.dataset.state = st.data ? "ready" : "error";
       return false;
     }
@@ -274,7 +239,7 @@ export function mount(section) {
     if (!st.data) return;
     const max = st.data.steps.length;
     n = Math.min(Math.max(n, 0), max);
-    st.anim = n === st.step + 1 && !reduced.matches ? n - 1 : -1;
+    st.anim = n === st.step + 1 && !reducedMotion() ? n - 1 : -1;
     if (n !== st.step) {
       st.step = n;
       st.field = null;
@@ -283,31 +248,6 @@ export function mount(section) {
     render();
     announce();
     if (user) writeHash();
-  }
-  function stop() {
-    st.playing = false;
-    clearTimeout(st.timer);
-    syncPlay();
-  }
-  function tick() {
-    if (!st.playing || !st.data) return;
-    if (st.step >= st.data.steps.length) return stop();
-    go(st.step + 1);
-    if (st.step >= st.data.steps.length) return stop();
-    st.timer = setTimeout(tick, 1800 / st.speed);
-  }
-  function togglePlay() {
-    if (!st.data || st.predict) return;
-    if (st.playing) return stop();
-    st.playing = true;
-    syncPlay();
-    if (st.step >= st.data.steps.length) go(0);
-    st.timer = setTimeout(tick, reduced.matches ? 600 / st.speed : 250);
-  }
-  function syncPlay() {
-    playBtn.textContent = st.playing ? "⏸ 一時停止" : "▶ 再生";
-    playBtn.setAttribute("aria-pressed", String(st.playing));
-    playBtn.setAttribute("aria-disabled", String(st.predict));
   }
 
   function announce(prefix = "") {
@@ -343,14 +283,9 @@ export function mount(section) {
       `クライアント ISN a = ${d.client_isn}、サーバー ISN b = ${d.server_isn}（seed ${st.seed}）`,
       st.relative ? h("span", { class: "hs-rel-note", text: " 相対番号: seq/ack は各側の ISN を 0 として表示" }) : "",
     );
-    relBtn.setAttribute("aria-pressed", String(st.relative));
-    predictBtn.setAttribute("aria-pressed", String(st.predict));
-    counter.textContent = `${st.step} / ${n}`;
-    const atStart = st.step === 0, atEnd = st.step >= n;
-    for (const [b, off] of [[firstBtn, atStart], [backBtn, atStart], [nextBtn, atEnd], [lastBtn, atEnd]]) {
-      b.setAttribute("aria-disabled", String(off));
-    }
-    syncPlay();
+    setPressed(relBtn, st.relative);
+    setPressed(predictBtn, st.predict);
+    controls.update();
     root.dataset.step = String(st.step);
     renderLadder();
     renderStateDiagram();
@@ -485,7 +420,7 @@ export function mount(section) {
 
   /** Draws the newest arrow from its sender towards the receiver; the rest fades in on arrival (CSS). */
   function animate(g) {
-    const dur = 700 / st.speed;
+    const dur = 700 / controls.speed();
     root.style.setProperty("--hs-dur", `${dur}ms`);
     g.classList.add("hs-anim");
     const line = g.querySelector(".hs-line");
@@ -588,7 +523,7 @@ export function mount(section) {
     const k = st.step;
     if (!st.predict || k >= d.steps.length) {
       predictBox.hidden = !st.predict;
-      predictBox.replaceChildren(st.predict ? h("p", { class: "hs-q", text: "最後まで表示しました。「最初へ」で初めから予測できます。" }) : "");
+      predictBox.replaceChildren(st.predict ? h("p", { class: "hs-q", text: "最後まで表示しました。「最初」で初めから予想できます。" }) : "");
       return;
     }
     const x = d.steps[k];
@@ -622,7 +557,7 @@ export function mount(section) {
       : `このセグメントの ${st.field === "ack" ? "ack（相手から次に欲しい番号）" : "seq"} は？`;
     predictBox.hidden = false;
     predictBox.replaceChildren(
-      h("p", { class: "hs-q" }, h("strong", { text: `予測 ステップ ${k + 1}: ` }), `次は ${what}。${ask}`),
+      h("p", { class: "hs-q" }, h("strong", { text: `予想 ステップ ${k + 1}: ` }), `次は ${what}。${ask}`),
       form, msg);
     if (hadFocus) input.focus({ preventScroll: true });
   }
@@ -650,15 +585,8 @@ export function mount(section) {
     if (!/^\d{1,20}$/.test(st.seed)) return;
     msg.textContent = "採点中…";
     const body = `{"scenario":${JSON.stringify(st.scenario)},"seed":${st.seed},"relative":${st.relative},"step":${k},"field":${JSON.stringify(field)},"answer":${JSON.stringify(answer)}}`;
-    let r, j;
-    try {
-      r = await fetch(`${api}/check`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body });
-      j = await r.json().catch(() => null);
-    } catch {
-      msg.textContent = "採点できませんでした（通信エラー）。";
-      return;
-    }
-    if (!r.ok || !j) { msg.textContent = (j && j.error) || `採点できませんでした (HTTP ${r.status})`; return; }
+    const j = await postJSON(`${api}/check`, body).catch((e) => void (msg.textContent = e.message));
+    if (!j) return;
     if (st.step !== k) return;
     st.feedback = { step: k, field, answer, correct: j.correct, expected: j.expected, explain: j.explain };
     go(k + 1);
@@ -667,19 +595,14 @@ export function mount(section) {
 
   // ---- events
   const on = (el, ev, fn) => el.addEventListener(ev, fn);
-  const guarded = (fn) => (e) => { if (e.currentTarget.getAttribute("aria-disabled") === "true") return; fn(e); };
-  on(firstBtn, "click", guarded(() => go(0)));
-  on(backBtn, "click", guarded(() => go(st.step - 1)));
-  on(nextBtn, "click", guarded(() => go(st.step + 1)));
-  on(lastBtn, "click", guarded(() => go(st.data ? st.data.steps.length : 0)));
-  on(playBtn, "click", guarded(togglePlay));
-  on(speedSel, "change", () => { st.speed = Number(speedSel.value) || 1; });
   on(list, "click", (e) => {
     const li = e.target.closest("li[data-step]");
-    if (li) go(Number(li.dataset.step));
+    if (!li) return;
+    controls.stop();
+    go(Number(li.dataset.step));
   });
   on(scenarioSel, "change", async () => {
-    stop();
+    controls.stop();
     st.scenario = scenarioSel.value;
     st.step = 0;
     if (await load()) { announce(); writeHash(); }
@@ -696,27 +619,17 @@ export function mount(section) {
   });
   on(predictBtn, "click", () => {
     st.predict = !st.predict;
-    stop();
+    controls.stop();
     st.feedback = null;
     st.field = null;
     render();
     writeHash();
   });
-  on(section, "keydown", (e) => {
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || !st.data) return;
-    const t = e.target;
-    if (t instanceof HTMLElement && (t.closest("input, select, textarea, form") || t.isContentEditable)) return;
-    const isButton = t instanceof HTMLElement && t.closest("button, summary, a");
-    const n = st.data.steps.length;
-    const act = { ArrowRight: () => go(st.step + 1), ArrowLeft: () => go(st.step - 1), Home: () => go(0), End: () => go(n) }[e.key];
-    if (act) { e.preventDefault(); act(); return; }
-    if ((e.key === " " || e.key === "Spacebar") && !isButton) { e.preventDefault(); togglePlay(); }
-  });
-  on(reduced, "change", () => render());
+  onMotionChange(() => render());
   // A link to another widget state on this same page changes only the hash.
   on(window, "hashchange", async () => {
     if (!readHash()) return;
-    stop();
+    controls.stop();
     if (await load({ keepStep: true })) { announce(); section.scrollIntoView({ block: "start" }); }
   });
 

@@ -1,0 +1,245 @@
+//! Grading a learner's tree ("build the tree" mode): the live processes they drew, as (PID, parent)
+//! pairs, against the model's tree after a step or at the end.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{ProcState, Process};
+use super::{params_from_query, simulate};
+use crate::widgets::{Graded, GradedItem, ParamError, WidgetError, parse_body, to_json};
+
+/// The field a learner's tree is stored under.
+pub const TREE_FIELD: &str = "tree";
+/// Most processes a learner's tree may have: far above any scenario, far below a flood.
+const MAX_PROCESSES: usize = 200;
+
+/// A live process as the learner draws it: its PID under its parent's.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PidPair {
+    /// The process.
+    pub pid: u32,
+    /// Its parent.
+    pub ppid: u32,
+}
+
+/// The verdict on a learner's tree.
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub struct TreeCheck {
+    /// The trees are the same (by PID and parent).
+    pub correct: bool,
+    /// Processes the model has and the learner does not.
+    pub missing: Vec<PidPair>,
+    /// Processes the learner drew that the model does not have.
+    pub extra: Vec<PidPair>,
+    /// Why, in Japanese.
+    pub explain: String,
+}
+
+/// Compares the learner's live processes with the model's `processes` (exited ones do not count;
+/// order and repeats in `given` do not matter).
+pub fn tree_check(processes: &[Process], given: &[PidPair]) -> TreeCheck {
+    let mut expected: Vec<PidPair> = processes
+        .iter()
+        .filter(|p| p.state != ProcState::Exited)
+        .map(|p| PidPair {
+            pid: p.pid,
+            ppid: p.ppid,
+        })
+        .collect();
+    expected.sort();
+    let mut given = given.to_vec();
+    given.sort();
+    given.dedup();
+    let missing: Vec<PidPair> = expected
+        .iter()
+        .filter(|p| !given.contains(p))
+        .copied()
+        .collect();
+    let extra: Vec<PidPair> = given
+        .iter()
+        .filter(|p| !expected.contains(p))
+        .copied()
+        .collect();
+    let correct = missing.is_empty() && extra.is_empty();
+    let explain = if correct {
+        format!(
+            "正解です。プロセスは {} 個（init を除く）です。",
+            expected.len()
+        )
+    } else {
+        format!(
+            "{} 個のプロセスが足りず、{} 個が余分です。fork は呼んだプロセスの子を 1 つだけ作ります。",
+            missing.len(),
+            extra.len()
+        )
+    };
+    TreeCheck {
+        correct,
+        missing,
+        extra,
+        explain,
+    }
+}
+
+/// The body of `POST /api/widgets/forktree/check`: the scenario's parameters as in the query, the
+/// learner's tree, and optionally the step to compare with.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckBody {
+    scenario: String,
+    #[serde(default)]
+    n: Option<u32>,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    actions: Option<u32>,
+    #[serde(default)]
+    fork_share: Option<u32>,
+    #[serde(default)]
+    subreaper: bool,
+    /// Compare with the tree after this step (0-based); absent: the final tree.
+    #[serde(default)]
+    step: Option<usize>,
+    /// The learner's tree: live processes as (pid, ppid).
+    processes: Vec<PidPair>,
+}
+
+/// Grades a check body with [`tree_check`]. Stored as one item: field [`TREE_FIELD`], step −1 for
+/// the final tree, the answer as `pid<ppid` pairs.
+pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
+    let body: CheckBody = parse_body(body)?;
+    if body.processes.len() > MAX_PROCESSES {
+        return Err(ParamError(format!("processes が多すぎます（{MAX_PROCESSES} 個まで）")).into());
+    }
+    // The same parser as the scenario query, so both accept and reject the same values.
+    let mut pairs = vec![("scenario".to_owned(), body.scenario.clone())];
+    let numbers = [
+        ("n", body.n.map(u64::from)),
+        ("seed", body.seed),
+        ("actions", body.actions.map(u64::from)),
+        ("fork_share", body.fork_share.map(u64::from)),
+    ];
+    pairs.extend(
+        numbers
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), v.to_string()))),
+    );
+    pairs.push(("subreaper".to_owned(), body.subreaper.to_string()));
+    let params = params_from_query(&pairs)?;
+    let tree = simulate(&params);
+    let processes = match body.step {
+        None => &tree.processes,
+        Some(k) => {
+            &tree
+                .steps
+                .get(k)
+                .ok_or_else(|| {
+                    ParamError(format!(
+                        "step は 0〜{} です",
+                        tree.steps.len().saturating_sub(1)
+                    ))
+                })?
+                .processes
+        }
+    };
+    let verdict = tree_check(processes, &body.processes);
+    let mut given = body.processes;
+    given.sort();
+    given.dedup();
+    let answer = given
+        .iter()
+        .map(|p| format!("{}<{}", p.pid, p.ppid))
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(Graded {
+        reply: to_json(&verdict)?,
+        item: GradedItem {
+            scenario: params.scenario.name().to_owned(),
+            step: body
+                .step
+                .map_or(-1, |k| i64::try_from(k).unwrap_or(i64::MAX)),
+            field: TREE_FIELD,
+            answer,
+            correct: verdict.correct,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::widgets::{Widget, WidgetError};
+    use serde_json::json;
+
+    fn grade(body: serde_json::Value) -> Result<Graded, WidgetError> {
+        super::super::ForkTreeWidget.check(&body)
+    }
+
+    fn reply(g: &Graded) -> serde_json::Value {
+        serde_json::from_str(g.reply.get()).unwrap()
+    }
+
+    #[test]
+    fn the_right_tree_is_correct_in_any_order() {
+        let g = grade(json!({"scenario": "fork-loop", "n": 1,
+            "processes": [{"pid": 101, "ppid": 100}, {"pid": 100, "ppid": 1}, {"pid": 100, "ppid": 1}]}))
+        .unwrap();
+        assert_eq!(reply(&g)["correct"], true);
+        assert_eq!(
+            g.item,
+            GradedItem {
+                scenario: "fork-loop".into(),
+                step: -1,
+                field: TREE_FIELD,
+                answer: "100<1,101<100".into(),
+                correct: true,
+            }
+        );
+    }
+
+    #[test]
+    fn a_child_under_the_wrong_parent_is_missing_and_extra() {
+        // n = 2: 101 forks 103. Hanging 103 under 100 is the classic "only the original forks".
+        let g = grade(json!({"scenario": "fork-loop", "n": 2, "processes": [
+            {"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}, {"pid": 102, "ppid": 100}, {"pid": 103, "ppid": 100}]}))
+        .unwrap();
+        let r = reply(&g);
+        assert_eq!(r["correct"], false);
+        assert_eq!(r["missing"], json!([{"pid": 103, "ppid": 101}]));
+        assert_eq!(r["extra"], json!([{"pid": 103, "ppid": 100}]));
+        assert!(
+            r["explain"]
+                .as_str()
+                .unwrap()
+                .contains("1 個のプロセスが足りず")
+        );
+    }
+
+    #[test]
+    fn a_step_is_compared_with_the_tree_after_it() {
+        let g = grade(json!({"scenario": "bash-ls", "step": 0,
+            "processes": [{"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}]}))
+        .unwrap();
+        assert_eq!(reply(&g)["correct"], true);
+        assert_eq!(g.item.step, 0);
+    }
+
+    #[test]
+    fn bad_bodies_are_refused_before_grading() {
+        let too_many: Vec<_> = (0..201).map(|i| json!({"pid": i, "ppid": 1})).collect();
+        for body in [
+            json!({"scenario": "fork-loop", "n": 7, "processes": []}),
+            json!({"scenario": "nope", "processes": []}),
+            json!({"scenario": "bash-ls", "step": 999, "processes": []}),
+            json!({"scenario": "bash-ls", "processes": too_many}),
+        ] {
+            assert!(matches!(grade(body), Err(WidgetError::Param(_))));
+        }
+        for body in [
+            json!({"scenario": "bash-ls"}),
+            json!({"scenario": "bash-ls", "processes": [], "extra": 1}),
+            json!({"scenario": "bash-ls", "processes": [{"pid": -1, "ppid": 1}]}),
+        ] {
+            assert!(matches!(grade(body), Err(WidgetError::Shape(_))));
+        }
+    }
+}
