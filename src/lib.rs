@@ -11,8 +11,9 @@
 //! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
 //!   passwords, sessions and CSRF tokens.
 //! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
+//! - [`server`] accepts connections and serves the router on them with deadlines, connection caps and a
+//!   bounded shutdown (what `axum::serve` lacks against slow clients).
 //! - [`config`], [`state`] and [`error`] are the small shared pieces.
-
 //!
 //! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
 
@@ -24,6 +25,7 @@ pub mod demo;
 pub mod error;
 pub mod quiz;
 pub mod search;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod web;
