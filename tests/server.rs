@@ -95,17 +95,20 @@ async fn get_from(from: u8, server: SocketAddr, path: &str) -> (u16, String) {
     request(&mut stream, path, true).await
 }
 
-/// One request on `stream`; with `close`, the connection ends after it. Reads the response head and a
-/// `Content-Length` body.
+/// One GET on `stream`; with `close`, the connection ends after it.
 async fn request(stream: &mut TcpStream, path: &str, close: bool) -> (u16, String) {
     let connection = if close { "close" } else { "keep-alive" };
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: {connection}\r\n\r\n")
-                .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let (status, _, body) = exchange(
+        stream,
+        &format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: {connection}\r\n\r\n"),
+    )
+    .await;
+    (status, body)
+}
+
+/// Sends `raw` on `stream` and reads the response: status, head, and a `Content-Length` body.
+async fn exchange(stream: &mut TcpStream, raw: &str) -> (u16, String, String) {
+    stream.write_all(raw.as_bytes()).await.unwrap();
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -118,21 +121,25 @@ async fn request(stream: &mut TcpStream, path: &str, close: bool) -> (u16, Strin
         let text = String::from_utf8_lossy(&data).into_owned();
         if let Some(end) = text.find("\r\n\r\n") {
             let head = &text[..end];
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (name, value) = l.split_once(':')?;
-                    name.eq_ignore_ascii_case("content-length")
-                        .then(|| value.trim().parse().ok())?
-                })
+            let length: usize = header(head, "content-length")
+                .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
             if data.len() >= end + 4 + length || n == 0 {
                 let status = head[9..12].parse().unwrap();
-                return (status, text[end + 4..].to_string());
+                return (status, head.to_string(), text[end + 4..].to_string());
             }
         }
         assert!(n > 0, "connection closed before the response: {text:?}");
     }
+}
+
+/// A header's value in a response head.
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, value) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
 }
 
 fn echo_peer() -> Router {
@@ -306,16 +313,45 @@ async fn handlers_see_the_peer_address() {
 }
 
 #[tokio::test]
-async fn the_real_app_is_served_with_the_peer_address_for_login_throttling() {
+async fn the_real_app_gets_the_peer_address_for_login_throttling() {
     let app = common::app().await;
     let mut server = Running::start(app.router.clone(), limits(Duration::from_secs(5))).await;
     assert_eq!(
         get_from(1, server.addr, "/healthz").await,
         (200, "ok".into())
     );
-    // A login form goes through the handler that reads ConnectInfo: without it, it fails with a 500.
-    let (status, body) = get_from(1, server.addr, "/login").await;
-    assert_eq!(status, 200, "{body}");
+    let mut stream = connect_from(7, server.addr).await;
+    let (status, head, page) =
+        exchange(&mut stream, "GET /login HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(status, 200);
+    let cookie = header(&head, "set-cookie").unwrap();
+    let cookie = cookie.split(';').next().unwrap();
+    let csrf = scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("input[name=csrf]").unwrap())
+        .next()
+        .and_then(|e| e.value().attr("value").map(str::to_string))
+        .unwrap();
+    let body = common::form_encode(&[
+        ("csrf", &csrf),
+        ("name", "nobody"),
+        ("password", "wrong password"),
+    ]);
+    let (status, _, _) = exchange(
+        &mut stream,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: t\r\nCookie: {cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await;
+    assert_ne!(status, 303, "a wrong password signed in");
+    // The failure is counted against 127.0.0.7, the address the connection came from.
+    let (_, by_address) =
+        infra_dojo::store::users::recent_failures(&app.state.db, "someone-else", "127.0.0.7", 0)
+            .await
+            .unwrap();
+    assert_eq!(by_address, 1);
     server.shut_down(Duration::from_secs(10)).await;
 }
 
