@@ -21,9 +21,13 @@ pub struct ServeConfig {
     /// Address to listen on.
     #[arg(long, env = "INFRA_DOJO_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
-    /// SQLite database file, created with its folder if missing.
+    /// SQLite database file, created with its folder if missing (unless --db-must-exist).
     #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
     pub db: PathBuf,
+    /// Refuse to start when the database file does not exist, instead of creating an empty one: set this
+    /// in production, where a missing file means it was deleted or a volume is not mounted.
+    #[arg(long, env = "INFRA_DOJO_DB_MUST_EXIST")]
+    pub db_must_exist: bool,
     /// Mark the session cookie Secure: set this when infra-dojo is served over HTTPS.
     #[arg(long, env = "INFRA_DOJO_SECURE_COOKIES")]
     pub secure_cookies: bool,

@@ -5,7 +5,8 @@
 //!   the text, and reports every content problem with file and line. No axum.
 //! - [`widgets`] holds one pure, seeded model per interactive widget (TCP handshake, FTP, fork tree).
 //! - [`search`] (with [`store::search`]) answers queries over the course with SQLite FTS5.
-//! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations.
+//! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations; [`storage`] notices when
+//!   its file is deleted or replaced, or the disk is full.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
 //!   security headers.
 //! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
@@ -27,6 +28,7 @@ pub mod quiz;
 pub mod search;
 pub mod server;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod web;
 pub mod widgets;
@@ -70,8 +72,10 @@ pub async fn build_state(
         .migrate()
         .await?;
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
+    let storage = Arc::new(storage::Storage::for_pool(&db));
     let mut state = AppState {
         db,
+        storage,
         attempts,
         course: Arc::new(content.course),
         quizzes: Arc::new(content.quizzes),

@@ -207,7 +207,11 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             list.join("\n")
         )
     })?;
-    let db = infra_dojo::db::open(&config.db).await?;
+    let db = if config.db_must_exist {
+        infra_dojo::db::open_existing(&config.db).await?
+    } else {
+        infra_dojo::db::open(&config.db).await?
+    };
     let settings = infra_dojo::state::Settings {
         secure_cookies: config.secure_cookies,
     };

@@ -10,6 +10,9 @@ use std::sync::Arc;
 pub struct AppState {
     /// The SQLite pool: sessions, accounts, attempts, progress, the search index.
     pub db: SqlitePool,
+    /// The database file as opened, and the room left for writes: `/healthz` and every write request
+    /// check it (see `storage`).
+    pub storage: Arc<crate::storage::Storage>,
     /// The one writer of quiz attempts (group commit on its own connection): see `store::quiz::AttemptWriter`.
     pub attempts: crate::store::quiz::AttemptWriter,
 

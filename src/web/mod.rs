@@ -15,4 +15,5 @@ pub mod progress;
 pub mod quiz;
 pub mod router;
 pub mod search;
+pub mod storage;
 pub mod widgets;

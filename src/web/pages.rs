@@ -157,6 +157,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
         StatusCode::NOT_FOUND => "ページが見つかりません",
         StatusCode::FORBIDDEN => "権限がありません",
         StatusCode::UNAUTHORIZED => "ログインが必要です",
+        StatusCode::SERVICE_UNAVAILABLE => "一時的にご利用いただけません",
         s if s.is_server_error() => "サーバーエラー",
         _ => "リクエストを処理できません",
     };

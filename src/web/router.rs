@@ -1,9 +1,10 @@
 //! The URL map in one place, and the layers every response passes through: security headers,
-//! compression, request tracing, a timeout and a body limit.
+//! compression, request tracing, a timeout, a body limit, and the storage guard (a database that lost
+//! its file or its room refuses writes with a page that says so).
 
 use crate::state::AppState;
 use crate::web::{
-    analysis, assets, auth, health, instructor, pages, progress, quiz, search, widgets,
+    analysis, assets, auth, health, instructor, pages, progress, quiz, search, storage, widgets,
 };
 
 use axum::Router;
@@ -48,13 +49,16 @@ pub fn router(state: AppState) -> Router {
         .merge(instructor::router())
         .merge(analysis::router())
         .fallback(pages::not_found)
-        .with_state(state);
+        .with_state(state.clone());
 
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
     routes
         .layer(sessions)
+        // Outside the session layer, so a session that fails to save is explained, and a refused
+        // write does not touch the session store at all.
+        .layer(axum::middleware::from_fn_with_state(state, storage::guard))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
