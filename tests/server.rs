@@ -506,3 +506,179 @@ async fn a_small_slowloris_is_cut_off_while_healthz_answers() {
     );
     server.shut_down(Duration::from_secs(10)).await;
 }
+
+/// The real binary, started with `args` under `sh -c` (for `ulimit`), on a free port.
+struct Binary {
+    child: std::process::Child,
+    addr: SocketAddr,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Binary {
+    async fn start(shell_prefix: &str, args: &str) -> Binary {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let log = dir.path().join("log");
+        let script = format!(
+            "{shell_prefix} exec \"$0\" serve --bind {addr} --db {} {args} >{} 2>&1",
+            dir.path().join("t.db").display(),
+            log.display()
+        );
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg(env!("CARGO_BIN_EXE_infra-dojo"))
+            .env("RUST_LOG", "info")
+            .spawn()
+            .unwrap();
+        let binary = Binary {
+            child,
+            addr,
+            log,
+            _dir: dir,
+        };
+        // Up: /healthz answers (at most 30 s, for a cold debug build on a busy machine).
+        let started = Instant::now();
+        loop {
+            if let Ok(mut stream) = TcpStream::connect(addr).await {
+                if request(&mut stream, "/healthz", true).await.0 == 200 {
+                    break;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start: {}",
+                binary.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        binary
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// User + system CPU time the process has used.
+    fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        let per_second: u64 = String::from_utf8(
+            std::process::Command::new("getconf")
+                .arg("CLK_TCK")
+                .output()
+                .unwrap()
+                .stdout,
+        )
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+        Duration::from_secs_f64(ticks as f64 / per_second as f64)
+    }
+
+    /// Waits, at most `limit`, for the process to exit.
+    async fn wait(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn sigterm_with_a_half_sent_request_exits_within_the_deadline() {
+    let mut server = Binary::start("", "--shutdown-timeout 1 --header-timeout 60").await;
+    let mut half = connect_from(2, server.addr).await;
+    half.write_all(b"POST /login HTTP/1.1\r\nHost: t\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server
+        .wait(Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|| panic!("still running 10 s after SIGTERM: {}", server.log_text()));
+    let took = started.elapsed();
+    assert!(status.success(), "{status:?}: {}", server.log_text());
+    // The 1 s deadline, then at most 1 s for the sockets and 2 s for the database to close.
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "exited {took:?} after SIGTERM"
+    );
+    assert!(
+        closed_within(&mut half, Duration::from_secs(1))
+            .await
+            .is_some()
+    );
+    let log = server.log_text();
+    assert!(log.contains("shutdown deadline reached"), "{log}");
+}
+
+#[tokio::test]
+async fn out_of_file_descriptors_the_accept_loop_backs_off_instead_of_spinning() {
+    // 64 descriptors, and a connection cap far above them: accept() fails with EMFILE.
+    let server = Binary::start(
+        "ulimit -n 64 &&",
+        "--max-connections 1000 --header-timeout 3",
+    )
+    .await;
+    let mut held = Vec::new();
+    for i in 0..100u32 {
+        if let Ok(stream) = try_connect_from(20 + (i % 4) as u8, server.addr).await {
+            held.push(stream);
+        }
+    }
+    // The kernel completes handshakes the server cannot accept; give it time to run out.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = server.cpu_time();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = server.cpu_time() - before;
+    // A spinning accept loop burns a whole core: ~2 s of CPU in these 2 s.
+    assert!(used < Duration::from_millis(500), "{used:?} of CPU in 2 s");
+    let log = server.log_text();
+    assert!(log.contains("accept failed; backing off"), "{log}");
+    // At most one line a second (plus one for the edges of the window).
+    let lines = log.matches("accept failed; backing off").count();
+    assert!(lines <= 4, "{lines} accept-error lines");
+    // Once the connections go (here: the header deadline), the server serves again.
+    drop(held);
+    let started = Instant::now();
+    loop {
+        if let Ok(mut stream) = TcpStream::connect(server.addr).await
+            && request(&mut stream, "/healthz", true).await.0 == 200
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no recovery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
