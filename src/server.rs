@@ -9,10 +9,14 @@
 //!   client that stopped reading) closes the connection. Request bodies are bounded by the router's
 //!   own timeout.
 //! - **Caps.** At most [`Limits::max_connections`] connections in total and
-//!   [`Limits::max_connections_per_client`] from one address (one IPv6 /64). A connection over a cap is
-//!   closed at once, with a reset: reading its request to answer 503 would hold the very descriptor the
-//!   cap protects, for as long as the client cares to send slowly, and a response written before the
-//!   request is read is usually lost to that reset anyway. Everybody else is served as before.
+//!   [`Limits::max_connections_per_client`] from one address (one IPv6 /64). At the total cap the
+//!   connection idle longest — no request in progress for a second or more: a request that never
+//!   finishes arriving, or an idle keep-alive — is closed to make room, so one attacker with many
+//!   addresses cannot keep everyone else out for the length of the header deadline. A connection
+//!   that still finds no room, or is over its client's cap, is closed at once with a reset: reading its
+//!   request to answer 503 would hold the very descriptor the cap protects, for as long as the client
+//!   cares to send slowly, and a response written before the request is read is usually lost to that
+//!   reset anyway. Everybody else is served as before.
 //! - **Accept errors** such as EMFILE back off (10 ms doubling to 1 s) and are logged at most once a
 //!   second, instead of spinning on a listener that stays readable.
 //! - **Shutdown** stops accepting, lets in-flight requests finish and closes idle connections, then
@@ -28,16 +32,18 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
 /// File descriptors kept out of the connection cap: the database pool (each SQLite connection holds the
@@ -173,11 +179,10 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Stopped {
-    let registry = Arc::new(Registry {
-        counts: watch::Sender::new(Counts::default()),
-        max_total: limits.max_connections.max(1),
-        max_per_client: limits.max_connections_per_client.max(1),
-    });
+    let registry = Arc::new(Registry::new(
+        limits.max_connections,
+        limits.max_connections_per_client,
+    ));
     let (phase, _) = watch::channel(Phase::Serving);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -242,7 +247,7 @@ pub async fn serve(
 
     // New connections are refused by the kernel from here on.
     drop(listener);
-    let open = registry.counts.borrow().total;
+    let open = registry.open();
     tracing::info!(
         open,
         deadline_s = limits.shutdown_timeout.as_secs_f64(),
@@ -250,7 +255,7 @@ pub async fn serve(
     );
     phase.send_replace(Phase::Draining);
     let mut counts = registry.counts.subscribe();
-    let all_closed = |c: &Counts| c.total == 0;
+    let all_closed = |c: &Counts| c.open.is_empty();
     let drained = tokio::time::timeout(limits.shutdown_timeout, async {
         let _ = counts.wait_for(all_closed).await;
     })
@@ -262,7 +267,7 @@ pub async fn serve(
             closed_at_deadline: 0,
         };
     }
-    let left = registry.counts.borrow().total;
+    let left = registry.open();
     tracing::warn!(
         connections = left,
         "shutdown deadline reached: closing the connections still open"
@@ -306,8 +311,10 @@ impl Cap {
 
 #[derive(Debug, Default)]
 struct Counts {
-    total: usize,
+    /// Open connections, by number: the activity the accept loop looks at to make room at the cap.
+    open: HashMap<u64, Arc<Activity>>,
     per_client: HashMap<IpAddr, usize>,
+    next_id: u64,
 }
 
 /// Open connections, counted in total and per client; a `watch` so shutdown can wait for zero.
@@ -315,30 +322,114 @@ struct Registry {
     counts: watch::Sender<Counts>,
     max_total: usize,
     max_per_client: usize,
+    /// Where [`Activity`] times count from.
+    epoch: Instant,
+}
+
+/// A connection with nothing in progress for this long may be closed to make room at the total cap.
+const MIN_IDLE_TO_EVICT_MS: u64 = 1000;
+
+/// Connections asked to close at the cap but not yet closed, at most; past it new connections are
+/// refused. Each still holds its descriptor for a moment, and [`FD_RESERVE`] must cover them.
+const EVICTION_SLACK: usize = 64;
+
+/// What the accept loop knows of a connection: is it doing anything, since when has it not been.
+#[derive(Debug)]
+struct Activity {
+    /// Requests in progress, each until its response body has been sent (or dropped).
+    busy: AtomicU32,
+    /// When it last had nothing to do, in ms since the registry's epoch: its start, or the end of its
+    /// last response.
+    idle_since_ms: AtomicU64,
+    /// Chosen to make room; its task closes it.
+    evicted: AtomicBool,
+    close: Notify,
 }
 
 impl Registry {
-    /// A slot for a new connection from `client`, or the cap that refuses it.
+    fn new(max_total: usize, max_per_client: usize) -> Self {
+        Registry {
+            counts: watch::Sender::new(Counts::default()),
+            max_total: max_total.max(1),
+            max_per_client: max_per_client.max(1),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A slot for a new connection from `client`, or the cap that refuses it. At the total cap, the
+    /// connection idle longest (at least [`MIN_IDLE_TO_EVICT_MS`], nothing in progress) is closed to
+    /// make room — what nginx does with idle keep-alive connections — so neither idle browsers nor
+    /// requests that never finish arriving can keep new clients out; only when every connection is
+    /// busy is the new one refused.
     fn admit(self: &Arc<Self>, client: IpAddr) -> Result<Slot, Cap> {
         let mut outcome = Err(Cap::Total);
+        let now = self.now_ms();
         self.counts.send_if_modified(|c| {
-            if c.total >= self.max_total {
-                return false;
-            }
             let from_client = c.per_client.get(&client).copied().unwrap_or(0);
             if from_client >= self.max_per_client {
                 outcome = Err(Cap::PerClient);
                 return false;
             }
+            if c.open.len() >= self.max_total && !Self::evict_one(c, now) {
+                return false;
+            }
+            let activity = Arc::new(Activity {
+                busy: AtomicU32::new(0),
+                idle_since_ms: AtomicU64::new(now),
+                evicted: AtomicBool::new(false),
+                close: Notify::new(),
+            });
+            let id = c.next_id;
+            c.next_id += 1;
+            c.open.insert(id, activity.clone());
             c.per_client.insert(client, from_client + 1);
-            c.total += 1;
-            outcome = Ok(());
+            outcome = Ok((id, activity));
             true
         });
-        outcome.map(|()| Slot {
+        outcome.map(|(id, activity)| Slot {
             registry: self.clone(),
             client,
+            id,
+            activity,
         })
+    }
+
+    /// Asks the connection idle longest to close; whether there was one to ask.
+    fn evict_one(c: &Counts, now: u64) -> bool {
+        let mut pending = 0;
+        let mut victim: Option<(u64, &Arc<Activity>)> = None;
+        for activity in c.open.values() {
+            if activity.evicted.load(Ordering::Acquire) {
+                pending += 1;
+                continue;
+            }
+            if activity.busy.load(Ordering::Acquire) > 0 {
+                continue;
+            }
+            let since = activity.idle_since_ms.load(Ordering::Acquire);
+            if now.saturating_sub(since) < MIN_IDLE_TO_EVICT_MS {
+                continue;
+            }
+            if victim.is_none_or(|(oldest, _)| since < oldest) {
+                victim = Some((since, activity));
+            }
+        }
+        match victim {
+            Some((_, activity)) if pending < EVICTION_SLACK => {
+                activity.evicted.store(true, Ordering::Release);
+                activity.close.notify_one();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn open(&self) -> usize {
+        self.counts.borrow().open.len()
     }
 }
 
@@ -346,12 +437,25 @@ impl Registry {
 struct Slot {
     registry: Arc<Registry>,
     client: IpAddr,
+    id: u64,
+    activity: Arc<Activity>,
+}
+
+impl Slot {
+    /// Counts a request as in progress until the guard is dropped.
+    fn busy(&self) -> Busy {
+        self.activity.busy.fetch_add(1, Ordering::AcqRel);
+        Busy {
+            registry: self.registry.clone(),
+            activity: self.activity.clone(),
+        }
+    }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         self.registry.counts.send_modify(|c| {
-            c.total = c.total.saturating_sub(1);
+            c.open.remove(&self.id);
             if let Some(n) = c.per_client.get_mut(&self.client) {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
@@ -359,6 +463,47 @@ impl Drop for Slot {
                 }
             }
         });
+    }
+}
+
+/// A request in progress on a connection (see [`Slot::busy`]).
+struct Busy {
+    registry: Arc<Registry>,
+    activity: Arc<Activity>,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.activity
+            .idle_since_ms
+            .store(self.registry.now_ms(), Ordering::Release);
+        self.activity.busy.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A response body that keeps its connection counted as busy until it has been sent.
+struct BusyBody {
+    inner: axum::body::Body,
+    _busy: Busy,
+}
+
+impl axum::body::HttpBody for BusyBody {
+    type Data = hyper::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.get_mut().inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -382,14 +527,22 @@ impl Connection {
             write_timeout,
             mut phase,
         } = self;
-        let _slot = slot;
+        let activity = slot.activity.clone();
+        let slot = Arc::new(slot);
         // Without TCP_NODELAY, streamed responses stall ~40 ms on delayed ACKs (see DESIGN.md).
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "TCP_NODELAY not set");
         }
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            let busy = slot.busy();
             req.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(req)
+            let response = app.clone().oneshot(req);
+            async move {
+                let response = response.await?;
+                Ok::<_, Infallible>(
+                    response.map(|inner| axum::body::Body::new(BusyBody { inner, _busy: busy })),
+                )
+            }
         });
         let io = TokioIo::new(WriteDeadline::new(tcp, write_timeout));
         let mut conn = pin!(http.serve_connection(io, service));
@@ -413,6 +566,11 @@ impl Connection {
                     // Dropping the connection closes the socket.
                     Ok(Phase::Stopping) | Err(_) => return,
                 },
+                // Chosen to make room at the connection cap (see `Registry::admit`).
+                () = activity.close.notified() => {
+                    tracing::debug!(client = %peer, "idle connection closed to make room");
+                    return;
+                }
             }
         }
     }
@@ -578,22 +736,45 @@ mod tests {
 
     #[test]
     fn slots_are_counted_per_client_and_given_back() {
-        let registry = Arc::new(Registry {
-            counts: watch::Sender::new(Counts::default()),
-            max_total: 3,
-            max_per_client: 2,
-        });
+        let registry = Arc::new(Registry::new(3, 2));
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         let first = registry.admit(a).unwrap();
         let _second = registry.admit(a).unwrap();
         assert_eq!(registry.admit(a).err(), Some(Cap::PerClient));
         let _third = registry.admit(b).unwrap();
+        // At the cap, and nobody idle for a second yet.
         assert_eq!(registry.admit(b).err(), Some(Cap::Total));
         drop(first);
-        assert_eq!(registry.counts.borrow().total, 2);
+        assert_eq!(registry.open(), 2);
         let _again = registry.admit(a).unwrap();
         assert_eq!(registry.counts.borrow().per_client.get(&a), Some(&2));
+    }
+
+    #[test]
+    fn at_the_cap_the_connection_idle_longest_makes_room_and_busy_ones_are_kept() {
+        let registry = Arc::new(Registry::new(3, 10));
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let slots: Vec<Slot> = (0..3).map(|_| registry.admit(ip).unwrap()).collect();
+        // Pretend time passed: the first was idle since 0, the second since 500, the third is busy.
+        slots[1]
+            .activity
+            .idle_since_ms
+            .store(500, Ordering::Release);
+        let busy = slots[2].busy();
+        let later = 5000;
+        let counts = registry.counts.borrow();
+        assert!(Registry::evict_one(&counts, later));
+        assert!(slots[0].activity.evicted.load(Ordering::Acquire));
+        assert!(!slots[1].activity.evicted.load(Ordering::Acquire));
+        // The next one goes; the busy one never does.
+        assert!(Registry::evict_one(&counts, later));
+        assert!(slots[1].activity.evicted.load(Ordering::Acquire));
+        assert!(!Registry::evict_one(&counts, later));
+        assert!(!slots[2].activity.evicted.load(Ordering::Acquire));
+        // The slots give their places back through the watch: release the borrow first.
+        drop(counts);
+        drop(busy);
     }
 
     #[tokio::test]

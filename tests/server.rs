@@ -267,38 +267,79 @@ async fn one_client_cannot_take_every_connection() {
 }
 
 #[tokio::test]
-async fn at_the_total_cap_new_connections_are_refused_and_open_ones_still_served() {
+async fn at_the_total_cap_with_every_connection_busy_a_new_one_is_refused() {
     let mut server = Running::start(
         echo_peer(),
         Limits {
-            max_connections: 6,
+            max_connections: 3,
             ..limits(Duration::from_secs(5))
         },
     )
     .await;
-    let mut keep_alive = connect_from(1, server.addr).await;
-    assert_eq!(request(&mut keep_alive, "/healthz", false).await.0, 200);
-    let mut idle = Vec::new();
-    for from in 2..7 {
-        idle.push(connect_from(from, server.addr).await);
-    }
-    // Let the server admit all five before the sixth arrives.
-    for stream in &mut idle {
-        assert_eq!(closed_within(stream, Duration::from_millis(50)).await, None);
-    }
-    if let Ok(mut over) = try_connect_from(7, server.addr).await {
+    let addr = server.addr;
+    let slow: Vec<_> = (2..5)
+        .map(|from| tokio::spawn(async move { get_from(from, addr, "/slow").await }))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Ok(mut over) = try_connect_from(7, addr).await {
         assert!(
-            closed_within(&mut over, Duration::from_millis(500))
+            closed_within(&mut over, Duration::from_millis(300))
                 .await
                 .is_some(),
             "a connection over the total cap was kept"
         );
     }
-    assert_eq!(request(&mut keep_alive, "/healthz", false).await.0, 200);
-    // A place freed is a place taken.
-    drop(idle.pop());
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(get_from(7, server.addr, "/healthz").await.0, 200);
+    // The requests in progress were not disturbed, and their places are free again afterwards.
+    for request in slow {
+        assert_eq!(request.await.unwrap(), (200, "done".into()));
+    }
+    assert_eq!(get_from(7, addr, "/healthz").await.0, 200);
+    server.shut_down(Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn at_the_total_cap_the_connection_idle_longest_makes_room() {
+    let mut server = Running::start(
+        echo_peer(),
+        Limits {
+            max_connections: 4,
+            ..limits(Duration::from_secs(10))
+        },
+    )
+    .await;
+    // Three connections that never send a request (a slowloris), then a browser's keep-alive one.
+    let mut silent = Vec::new();
+    for from in 2..5 {
+        silent.push(connect_from(from, server.addr).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut browser = connect_from(1, server.addr).await;
+    assert_eq!(request(&mut browser, "/healthz", false).await.0, 200);
+    // Nothing is idle for a second yet: a newcomer is refused…
+    if let Ok(mut early) = try_connect_from(7, server.addr).await {
+        assert!(
+            closed_within(&mut early, Duration::from_millis(300))
+                .await
+                .is_some()
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // …a second later it takes the place of the oldest silent one.
+    assert_eq!(
+        get_from(7, server.addr, "/healthz").await,
+        (200, "ok".into())
+    );
+    assert!(
+        closed_within(&mut silent[0], Duration::from_millis(500))
+            .await
+            .is_some(),
+        "the oldest idle connection was kept"
+    );
+    assert_eq!(
+        closed_within(&mut silent[1], Duration::from_millis(50)).await,
+        None
+    );
+    assert_eq!(request(&mut browser, "/healthz", false).await.0, 200);
     server.shut_down(Duration::from_secs(10)).await;
 }
 
