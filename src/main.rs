@@ -235,8 +235,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             infra_dojo::server::FD_RESERVE
         );
     }
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
+    let listener = infra_dojo::server::bind(config.bind)
         .with_context(|| format!("{} で待ち受けできません", config.bind))?;
     tracing::info!(
         addr = %config.bind,

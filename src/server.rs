@@ -62,6 +62,12 @@ pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 64;
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
+/// Connections the kernel may hold completed but not yet accepted (capped by `net.core.somaxconn`).
+/// tokio's `TcpListener::bind` asks for 128, and a burst of connections fills that before the accept
+/// loop gets a turn on a busy machine; every connection over it has its SYN dropped and resent a second
+/// later (measured: 3,000 connections from a slowloris loop lost seconds that way). nginx asks for 511.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
 /// How long to wait for connection tasks to drop their sockets after the shutdown deadline.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -170,6 +176,18 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
             }
         },
     }
+}
+
+/// A listener on `addr` with a [`LISTEN_BACKLOG`]-deep accept queue (and SO_REUSEADDR, as
+/// `TcpListener::bind` sets, so a restart can bind while old connections sit in TIME_WAIT).
+pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then drains (see the module documentation).

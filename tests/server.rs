@@ -24,7 +24,7 @@ struct Running {
 
 impl Running {
     async fn start(app: Router, limits: Limits) -> Running {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = infra_dojo::server::bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(infra_dojo::server::serve(listener, app, limits, async {
