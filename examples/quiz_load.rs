@@ -226,10 +226,9 @@ async fn main() -> anyhow::Result<()> {
                             location
                                 .as_deref()
                                 .and_then(|l| l.strip_prefix("/attempts/")),
-                        ) {
-                            if let Ok(mut file) = acks.lock() {
-                                let _ = writeln!(file, "{id}");
-                            }
+                        ) && let Ok(mut file) = acks.lock()
+                        {
+                            let _ = writeln!(file, "{id}");
                         }
                     }
                     Ok((status, _, _, text)) => {

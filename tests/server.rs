@@ -587,10 +587,10 @@ impl Binary {
         // Up: /healthz answers (at most 30 s, for a cold debug build on a busy machine).
         let started = Instant::now();
         loop {
-            if let Ok(mut stream) = TcpStream::connect(addr).await {
-                if request(&mut stream, "/healthz", true).await.0 == 200 {
-                    break;
-                }
+            if let Ok(mut stream) = TcpStream::connect(addr).await
+                && request(&mut stream, "/healthz", true).await.0 == 200
+            {
+                break;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
