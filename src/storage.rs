@@ -13,6 +13,7 @@ use crate::store;
 use sqlx::SqlitePool;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Less free space than this, on the filesystem or under SQLite's page limit, counts as full: a WAL
@@ -73,6 +74,9 @@ pub struct Storage {
     identity: Option<(u64, u64)>,
     /// A write failed for lack of space and no full check has found room since.
     full: AtomicBool,
+    /// What the last full check found, so the log says when it changes rather than on every check (a
+    /// load balancer asks every few seconds; with a full disk, every write request asks).
+    last: Mutex<Result<(), Problem>>,
 }
 
 impl Storage {
@@ -86,6 +90,7 @@ impl Storage {
             path: path.to_path_buf(),
             identity,
             full: AtomicBool::new(false),
+            last: Mutex::new(Ok(())),
         }
     }
 
@@ -117,11 +122,21 @@ impl Storage {
     /// Finding room clears the mark a failed write left ([`Storage::note_full`]).
     pub async fn check(&self, pool: &SqlitePool) -> Result<(), Problem> {
         let result = self.check_all(pool).await;
-        if let Err(problem) = result {
-            tracing::error!(db = %self.path.display(), ?problem, "database storage check failed");
-        }
         self.full
             .store(result == Err(Problem::Full), Ordering::Relaxed);
+        let changed = match self.last.lock() {
+            Ok(mut last) => std::mem::replace(&mut *last, result) != result,
+            Err(_) => true,
+        };
+        if changed {
+            match result {
+                Err(problem) => tracing::error!(db = %self.path.display(), ?problem,
+                    "database storage check failed: {}", problem.health_reason()),
+                Ok(()) => {
+                    tracing::info!(db = %self.path.display(), "database storage check passes again")
+                }
+            }
+        }
         result
     }
 
