@@ -11,6 +11,10 @@
 //! went out — so a server that falls behind is charged for the wait (no coordinated omission). The cycle
 //! latency counts from then; the submission latency from when the POST went out.
 //!
+//! With QUIZ_LOAD_ACKS=FILE, the id of every attempt the server acknowledged (the 303 to
+//! `/attempts/{id}`) is appended to FILE as it arrives, one a line: `bench/durability.sh` kills the
+//! server under load and checks that every acknowledged attempt survived.
+//!
 //! cargo run --release --example quiz_load -- BASE_URL DB_PATH [CLIENTS] [SECONDS] [RATE]
 
 use http_body_util::{BodyExt, Full};
@@ -18,8 +22,9 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use std::sync::Arc;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 type Http = Client<HttpConnector, Full<Bytes>>;
@@ -71,6 +76,18 @@ async fn send(
     cookie: Option<&str>,
     body: Option<String>,
 ) -> anyhow::Result<(u16, Option<String>, String)> {
+    let (status, set_cookie, _, text) = send_full(http, method, url, cookie, body).await?;
+    Ok((status, set_cookie, text))
+}
+
+/// [`send`], with the `Location` header too.
+async fn send_full(
+    http: &Http,
+    method: &str,
+    url: &str,
+    cookie: Option<&str>,
+    body: Option<String>,
+) -> anyhow::Result<(u16, Option<String>, Option<String>, String)> {
     let mut req = hyper::Request::builder().method(method).uri(url);
     if let Some(c) = cookie {
         req = req.header("cookie", c);
@@ -91,8 +108,13 @@ async fn send(
         .map(|v| v.split(';').next().unwrap_or_default().to_string())
         .collect();
     let set_cookie = (!set.is_empty()).then(|| set.join("; "));
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let text = String::from_utf8_lossy(&res.into_body().collect().await?.to_bytes()).into_owned();
-    Ok((status, set_cookie, text))
+    Ok((status, set_cookie, location, text))
 }
 
 fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
@@ -181,12 +203,23 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(&pool)
         .await?;
 
+    let acks: Option<Arc<Mutex<std::fs::File>>> = match std::env::var_os("QUIZ_LOAD_ACKS") {
+        Some(path) => Some(Arc::new(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?,
+        ))),
+        None => None,
+    };
+
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (i, learner) in learners.into_iter().enumerate() {
         let http = http.clone();
         let stop = stop.clone();
+        let acks = acks.clone();
         let url = format!("{base}/topics/tcp/quiz");
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -221,9 +254,21 @@ async fn main() -> anyhow::Result<()> {
                 };
                 let body = format!("{}&{fields}", learner.csrf);
                 let sent = Instant::now();
-                match send(&http, "POST", &url, Some(&learner.cookie), Some(body)).await {
-                    Ok((303, _, _)) => ok += 1,
-                    Ok((status, _, text)) => {
+                match send_full(&http, "POST", &url, Some(&learner.cookie), Some(body)).await {
+                    Ok((303, _, location, _)) => {
+                        ok += 1;
+                        // Written as each arrives: whoever reads the file may kill this process.
+                        if let (Some(acks), Some(id)) = (
+                            &acks,
+                            location
+                                .as_deref()
+                                .and_then(|l| l.strip_prefix("/attempts/")),
+                        ) && let Ok(mut file) = acks.lock()
+                        {
+                            let _ = writeln!(file, "{id}");
+                        }
+                    }
+                    Ok((status, _, _, text)) => {
                         failed += 1;
                         if failed <= 3 {
                             eprintln!(

@@ -1,12 +1,27 @@
 //! Opening the SQLite database: WAL so readers never wait for the writer, foreign keys on, a busy timeout
-//! instead of instant "database is locked" errors, and the migrations run before anything else.
+//! instead of instant "database is locked" errors, and the migrations run before anything else. Opening
+//! also proves the file can be written, so a read-only file or a full disk stops `serve` at start with a
+//! message saying what to fix, not at a learner's first answer.
 
+use crate::store;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
-/// Opens (creating if needed) the database at `path` and runs the migrations.
+/// The options every connection to the database at `path` uses; the file is created if missing.
+pub fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // With WAL, NORMAL loses no committed transaction on a process crash, only on power loss.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+}
+
+/// Opens (creating if needed, with its folder) the database at `path` and runs the migrations.
 pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
@@ -16,24 +31,81 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
             )
         })?;
     }
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // With WAL, NORMAL loses no committed transaction on a process crash, only on power loss.
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+    if !path.exists() {
+        // Visible in the log: after a deleted file, this is where an empty database would start.
+        tracing::warn!(db = %path.display(), "database file not found: creating an empty one");
+    }
+    open_with(connect_options(path)).await
+}
+
+/// Opens the database at `path` only if the file is there: for production, where a missing file means
+/// it was deleted or its volume is not mounted, and creating an empty one would lose every account
+/// quietly.
+pub async fn open_existing(path: &Path) -> anyhow::Result<SqlitePool> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => anyhow::bail!(
+            "データベース {} はファイルではありません。--db でデータベースのファイルを指定してください。",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "データベースのファイル {} がありません（--db-must-exist が指定されているため、空のデータベースは作りません）。\
+             パスとボリュームのマウントを確かめ、バックアップから戻してください。\
+             新しく始めるときは --db-must-exist を外して一度起動してください。",
+            path.display()
+        ),
+        Err(e) => anyhow::bail!(
+            "データベースのファイル {} を確かめられません: {e}",
+            path.display()
+        ),
+    }
+    open_with(connect_options(path).create_if_missing(false)).await
+}
+
+/// Opens a pool with `options`, runs the migrations and makes sure the database can be written. Every
+/// error says, in Japanese, which file and what to do about it.
+pub async fn open_with(options: SqliteConnectOptions) -> anyhow::Result<SqlitePool> {
+    let path = options.get_filename().to_path_buf();
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
         .await
-        .map_err(|e| anyhow::anyhow!("データベース {} を開けません: {e}", path.display()))?;
-    sqlx::migrate!()
-        .run(&pool)
+        .map_err(|e| open_error(&path, &e))?;
+    sqlx::migrate!().run(&pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::Execute(e) => open_error(&path, &e),
+        e => anyhow::anyhow!("マイグレーションに失敗しました: {e}"),
+    })?;
+    store::health::probe_write(&pool)
         .await
-        .map_err(|e| anyhow::anyhow!("マイグレーションに失敗しました: {e}"))?;
+        .map_err(|e| open_error(&path, &e))?;
     Ok(pool)
+}
+
+/// What went wrong opening the database at `path`, and how to fix it.
+pub fn open_error(path: &Path, e: &sqlx::Error) -> anyhow::Error {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_string(),
+    };
+    let path = path.display();
+    if store::is_read_only(e) {
+        anyhow::anyhow!(
+            "データベース {path} に書き込めません（読み取り専用です）。\
+             サーバーを動かすユーザーに、このファイルと、それがあるフォルダへの書き込み権限があるか確かめてください\
+             （WAL モードでは同じフォルダに -wal と -shm のファイルも作ります。例: chmod u+w {path} {folder}）。\
+             読み取り専用でマウントされたボリュームにも置けません。（{e}）"
+        )
+    } else if store::is_disk_full(e) {
+        anyhow::anyhow!(
+            "データベース {path} に書き込めません: ディスクがいっぱいです。空きを作ってから起動してください。（{e}）"
+        )
+    } else if store::is_cannot_open(e) {
+        anyhow::anyhow!(
+            "データベース {path} を開けません。ファイルとフォルダがあるか、サーバーを動かすユーザーに読み書きの権限があるか確かめてください。（{e}）"
+        )
+    } else {
+        anyhow::anyhow!("データベース {path} を開けません: {e}")
+    }
 }
 
 /// A connection of its own on the same database, for the hot write path (quiz attempts: see

@@ -1,6 +1,8 @@
 //! The one error type handlers return. Each variant knows its status and its Japanese message; internal
 //! errors are logged once with their cause and shown as a generic 500 page that reveals nothing.
 //! The same error renders as an HTML page ([`AppError`]) or as JSON for the API ([`ApiError`]).
+//! A database error that means the disk is full is not a bug: it gets a 503 that says so, and the
+//! response is marked ([`StorageFailure`]) so later writes check the storage first.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -36,6 +38,11 @@ pub enum AppError {
     Other(#[from] anyhow::Error),
 }
 
+/// Marks a response that failed because of the storage (see `crate::storage`), for the layer that
+/// watches it.
+#[derive(Debug, Clone, Copy)]
+pub struct StorageFailure(pub crate::storage::Problem);
+
 /// `Result` with [`AppError`].
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -48,7 +55,24 @@ impl AppError {
         }
     }
 
+    /// Whether this failed because the disk (or SQLite's page limit) is full.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            AppError::Database(e) => crate::store::is_disk_full(e),
+            // The attempt writer's errors arrive wrapped in anyhow.
+            AppError::Other(e) => e.chain().any(|cause| {
+                cause
+                    .downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::store::is_disk_full)
+            }),
+            _ => false,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
+        if self.is_disk_full() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -70,6 +94,9 @@ impl AppError {
     /// bad input are written by handlers in Japanese.)
     pub fn public_message_in(&self, language: crate::content::Language) -> String {
         use crate::content::Language::En;
+        if self.is_disk_full() {
+            return crate::storage::Problem::Full.message().to_string();
+        }
         match (self, language) {
             (AppError::Database(_) | AppError::Template(_) | AppError::Other(_), En) => {
                 "Something went wrong on the server. Please try again later.".to_string()
@@ -112,6 +139,11 @@ impl IntoResponse for AppError {
         if let Some(value) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        if self.is_disk_full() {
+            response
+                .extensions_mut()
+                .insert(StorageFailure(crate::storage::Problem::Full));
+        }
         response
     }
 }
@@ -133,6 +165,11 @@ impl IntoResponse for ApiError {
         let mut response = (self.0.status(), Json(body)).into_response();
         if let Some(value) = self.0.retry_after() {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if self.0.is_disk_full() {
+            response
+                .extensions_mut()
+                .insert(StorageFailure(crate::storage::Problem::Full));
         }
         response
     }

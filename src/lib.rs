@@ -6,7 +6,8 @@
 //! - [`widgets`] holds one pure, seeded model per interactive widget (TCP handshake, FTP, fork tree), a folder
 //!   each, behind the [`widgets::Widget`] trait and the one [`widgets::registry`] the other layers look up.
 //! - [`search`] (with [`store::search`]) answers queries over the course with SQLite FTS5.
-//! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations.
+//! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations; [`storage`] notices when
+//!   its file is deleted or replaced, or the disk is full.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
 //!   security headers.
 //! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
@@ -15,8 +16,9 @@
 //! - [`scaffold`] writes a small working content folder (`infra-dojo new DIR`).
 //! - [`watch`] polls a content folder for `serve --watch` and swaps in each version that loads; the page
 //!   side (the script's endpoint and status) is [`web::live_reload`].
+//! - [`server`] accepts connections and serves the router on them with deadlines, connection caps and a
+//!   bounded shutdown (what `axum::serve` lacks against slow clients).
 //! - [`config`], [`state`] and [`error`] are the small shared pieces.
-
 //!
 //! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
 
@@ -29,7 +31,9 @@ pub mod error;
 pub mod quiz;
 pub mod scaffold;
 pub mod search;
+pub mod server;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod watch;
 pub mod web;
@@ -79,8 +83,10 @@ pub async fn build_state(
     if let Some(live) = &live_reload {
         live.loaded(snapshot.generation);
     }
+    let storage = Arc::new(storage::Storage::for_pool(&db));
     Ok(AppState {
         db,
+        storage,
         attempts,
         content: Arc::new(arc_swap::ArcSwap::from_pointee(snapshot)),
         quiz_forms,

@@ -1,7 +1,6 @@
 //! The `infra-dojo` command: parse the command line, set up logging, and hand over to the library.
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use infra_dojo::config::{ContentArgs, ServeConfig};
 use infra_dojo::content::source::ContentSource;
@@ -219,7 +218,10 @@ fn run(command: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCo
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(command) {
+    let result = runtime.block_on(command);
+    // Tasks still running (a blocking password hash, a stuck client) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{e:#}");
@@ -245,7 +247,11 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             list.join("\n")
         )
     })?;
-    let db = infra_dojo::db::open(&config.db).await?;
+    let db = if config.db_must_exist {
+        infra_dojo::db::open_existing(&config.db).await?
+    } else {
+        infra_dojo::db::open(&config.db).await?
+    };
     let settings = infra_dojo::state::Settings {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
@@ -265,34 +271,57 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             std::time::Duration::from_secs(3600),
         ),
     );
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("{} で待ち受けできません", config.bind))?
-        // Without TCP_NODELAY, streamed responses stall ~40 ms on delayed ACKs (see DESIGN.md).
-        .tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-    tracing::info!(addr = %config.bind, db = %config.db.display(), content = %source.describe(), "infra-dojo listening on http://{}", config.bind);
+    // Before the limits are worked out: the default connection cap follows the open-file limit.
+    let fd_limit = infra_dojo::server::raise_fd_limit();
+    let limits = config.limits();
+    if (limits.max_connections as u64).saturating_add(infra_dojo::server::FD_RESERVE) > fd_limit {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            fd_limit,
+            "--max-connections leaves less than {} file descriptors for the database and files: \
+             expect accept errors (EMFILE) under load",
+            infra_dojo::server::FD_RESERVE
+        );
+    }
+    let listener = infra_dojo::server::bind(config.bind)
+        .with_context(|| format!("{} で待ち受けできません", config.bind))?;
+    tracing::info!(
+        addr = %config.bind,
+        db = %config.db.display(),
+        content = %source.describe(),
+        fd_limit,
+        max_connections = limits.max_connections,
+        max_connections_per_client = limits.max_connections_per_client,
+        header_timeout_s = limits.header_timeout.as_secs_f64(),
+        "infra-dojo listening on http://{}", config.bind
+    );
+    let db = state.db.clone();
     let live_reload = state.live_reload.clone();
-    // The peer address reaches handlers (login throttling per address).
-    let app = infra_dojo::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Open pages' event streams never end by themselves: end them, or shutdown waits forever.
-            if let Some(live) = live_reload {
-                live.close();
-            }
-        })
-        .await?;
-
-    tracing::info!("stopped");
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Open pages' event streams never end by themselves: end them, or the drain waits for its deadline.
+        if let Some(live) = live_reload {
+            live.close();
+        }
+    };
+    let stopped =
+        infra_dojo::server::serve(listener, infra_dojo::app(state), limits, shutdown).await;
+    // Closing the pool checkpoints the WAL into the database file; bounded, like the rest of shutdown.
+    if tokio::time::timeout(std::time::Duration::from_secs(2), db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database pool did not close in 2 s");
+    }
+    tracing::info!(
+        drained = stopped.drained,
+        closed_at_deadline = stopped.closed_at_deadline,
+        "stopped"
+    );
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM, so in-flight requests finish before the process exits.
+/// Resolves on SIGINT or SIGTERM; the server then drains (see `infra_dojo::server`).
 async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {

@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub struct AppState {
     /// The SQLite pool: sessions, accounts, attempts, progress, the search index.
     pub db: SqlitePool,
+    /// The database file as opened, and the room left for writes: `/healthz` and every write request
+    /// check it (see `storage`).
+    pub storage: Arc<crate::storage::Storage>,
     /// The one writer of quiz attempts (group commit on its own connection): see `store::quiz::AttemptWriter`.
     pub attempts: crate::store::quiz::AttemptWriter,
     /// The content being served. Private so that every read goes through [`AppState::content`] (one

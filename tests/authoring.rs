@@ -37,7 +37,12 @@ async fn watched(root: &Path) -> (TestApp, tokio::task::JoinHandle<()>) {
         watch: true,
         ..Default::default()
     };
-    let app = common::app_with_settings(&ContentSource::Dir(root.to_path_buf()), settings).await;
+    let app = common::app_with_db(
+        &ContentSource::Dir(root.to_path_buf()),
+        settings,
+        |options| options,
+    )
+    .await;
     let task = watcher.spawn(app.state.clone());
     (app, task)
 }

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod class_stats;
 pub mod classes;
+pub mod health;
 pub mod quiz;
 
 pub mod search;
@@ -22,3 +23,44 @@ pub fn now() -> i64 {
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
+
+/// Whether an error means the disk (or SQLite's page limit) is full: `SQLITE_FULL`, or ENOSPC from I/O.
+pub fn is_disk_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            // Extended result codes keep the primary code in the low byte.
+            .is_some_and(|code| code & 0xff == SQLITE_FULL),
+        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::StorageFull,
+        _ => false,
+    }
+}
+
+/// Whether an error means the database cannot be written: `SQLITE_READONLY` (a read-only file, folder
+/// or mount), or a permission error from I/O.
+pub fn is_read_only(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_READONLY),
+        sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::PermissionDenied,
+        _ => false,
+    }
+}
+
+/// Whether an error means SQLite could not open the file (`SQLITE_CANTOPEN`, `SQLITE_PERM`): a missing
+/// folder, or no permission on the file or its folder.
+pub fn is_cannot_open(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, SQLITE_CANTOPEN | SQLITE_PERM)))
+}
+
+// SQLite's primary result codes (https://www.sqlite.org/rescode.html).
+const SQLITE_PERM: i32 = 3;
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_FULL: i32 = 13;
+const SQLITE_CANTOPEN: i32 = 14;

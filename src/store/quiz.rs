@@ -332,9 +332,10 @@ pub async fn write_attempts(
     Ok(recorded)
 }
 
+// The submitter gets the database's own error, so it can tell a full disk from a bug.
 type Job = (
     NewAttempt,
-    tokio::sync::oneshot::Sender<Result<Recorded, String>>,
+    tokio::sync::oneshot::Sender<Result<Recorded, sqlx::Error>>,
 );
 
 /// The one writer of quiz attempts: a thread that takes the attempts waiting in its queue (up to
@@ -396,7 +397,7 @@ impl AttemptWriter {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("attempt writer stopped"))?
-            .map_err(|e| anyhow::anyhow!(e))
+            .map_err(anyhow::Error::from)
     }
 }
 
@@ -406,18 +407,17 @@ impl AttemptWriter {
 async fn write_batch(
     conn: &mut SqliteConnection,
     attempts: &[&NewAttempt],
-) -> Vec<Result<Recorded, String>> {
+) -> Vec<Result<Recorded, sqlx::Error>> {
     match write_transaction(conn, attempts).await {
         Ok(recorded) => recorded.into_iter().map(Ok).collect(),
-        Err(e) if attempts.len() == 1 => vec![Err(e.to_string())],
+        Err(e) if attempts.len() == 1 => vec![Err(e)],
         Err(_) => {
             let mut results = Vec::with_capacity(attempts.len());
             for a in attempts {
                 results.push(
                     write_transaction(conn, &[a])
                         .await
-                        .map(|recorded| recorded[0])
-                        .map_err(|e| e.to_string()),
+                        .map(|recorded| recorded[0]),
                 );
             }
             results

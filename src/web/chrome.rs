@@ -135,7 +135,9 @@ impl Chrome {
             StatusCode::FORBIDDEN => ("権限がありません", "Not allowed"),
             StatusCode::UNAUTHORIZED => ("ログインが必要です", "Please log in"),
             StatusCode::TOO_MANY_REQUESTS => ("しばらくお待ちください", "Please wait a moment"),
-            StatusCode::SERVICE_UNAVAILABLE => ("ただいま混み合っています", "The server is busy"),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                ("一時的にご利用いただけません", "Temporarily unavailable")
+            }
             s if s.is_server_error() => ("サーバーエラー", "Server error"),
             _ => (
                 "リクエストを処理できません",

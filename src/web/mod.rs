@@ -17,4 +17,5 @@ pub mod progress;
 pub mod quiz;
 pub mod router;
 pub mod search;
+pub mod storage;
 pub mod widgets;

@@ -1,9 +1,11 @@
 //! The URL map in one place, and the layers every response passes through: security headers,
-//! compression, request tracing, a timeout and a body limit.
+//! compression, request tracing, a timeout, a body limit, and the storage guard (a database that lost
+//! its file or its room refuses writes with a page that says so).
 
 use crate::state::AppState;
 use crate::web::{
-    analysis, assets, auth, health, instructor, live_reload, pages, progress, quiz, search, widgets,
+    analysis, assets, auth, health, instructor, live_reload, pages, progress, quiz, search,
+    storage, widgets,
 };
 
 use axum::Router;
@@ -69,6 +71,12 @@ pub fn router(state: AppState) -> Router {
         // anonymous reader shares): nothing about a learner is kept by a browser or a shared cache.
         .layer(header(header::CACHE_CONTROL, "no-store"))
         .layer(sessions)
+        // Outside the session layer, so a session that fails to save is explained, and a refused
+        // write does not touch the session store at all.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            storage::guard,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use infra_dojo::content::source::ContentSource;
+use sqlx::sqlite::SqliteConnectOptions;
 use tower::ServiceExt;
 
 /// An app with the embedded content and its own database file (removed with the `TempDir`).
@@ -19,7 +20,7 @@ pub async fn app() -> TestApp {
 }
 
 pub async fn app_with(source: &ContentSource) -> TestApp {
-    app_with_settings(source, Default::default()).await
+    app_with_db(source, Default::default(), |options| options).await
 }
 
 /// An app served as behind HTTPS (`--secure-cookies`).
@@ -28,15 +29,19 @@ pub async fn secure_app() -> TestApp {
         secure_cookies: true,
         ..Default::default()
     };
-    app_with_settings(&ContentSource::Embedded, settings).await
+    app_with_db(&ContentSource::Embedded, settings, |options| options).await
 }
 
-pub async fn app_with_settings(
+/// An app with these settings whose database connections are opened with `adjust`ed options (a page
+/// limit, say).
+pub async fn app_with_db(
     source: &ContentSource,
     settings: infra_dojo::state::Settings,
+    adjust: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = infra_dojo::db::open(&dir.path().join("test.db"))
+    let path = dir.path().join("test.db");
+    let db = infra_dojo::db::open_with(adjust(infra_dojo::db::connect_options(&path)))
         .await
         .expect("open db");
     let content = infra_dojo::load_content(source).expect("content loads");
@@ -87,6 +92,11 @@ impl Reply {
 }
 
 impl TestApp {
+    /// The database file.
+    pub fn db_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("test.db")
+    }
+
     pub async fn request(&self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.expect("infallible");
         let status = res.status();
