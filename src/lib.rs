@@ -8,8 +8,11 @@
 //! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
 //!   security headers.
-//! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
-//!   passwords (hashed a few at a time), sessions, CSRF tokens, and the throttling of guesses.
+//! - [`quiz`] holds the question banks, presentation, grading, the review schedule and mastery; [`auth`]
+//!   the passwords (hashed a few at a time), sessions, roles, CSRF tokens, and the throttling of guesses.
+//! - [`classroom`] holds the rules of running a class: class names, join codes, who needs help, item
+//!   statistics, and the codecs of the class queries' packed rows. No axum, no sqlx.
+//! - [`jst`] writes times as Japanese readers see them (Japan time, durations).
 //! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
 //! - [`config`], [`state`] and [`error`] are the small shared pieces.
 
@@ -17,11 +20,13 @@
 //! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
 
 pub mod auth;
+pub mod classroom;
 pub mod config;
 pub mod content;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jst;
 pub mod quiz;
 pub mod search;
 pub mod state;
