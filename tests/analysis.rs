@@ -42,7 +42,7 @@ async fn instructor<'a>(app: &'a TestApp, name: &str) -> (Client<'a>, i64) {
         name,
         &format!("{name} 先生"),
         &hash,
-        "instructor",
+        infra_dojo::auth::Role::Instructor,
         T0,
     )
     .await
@@ -128,7 +128,7 @@ const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
 /// Ranked (score, then user id): l3, l1, l2, l5, l4, l6. 6 ranked → groups of round(0.27 × 6) = 2:
 /// upper {l3, l1}, lower {l4, l6}.
 ///   Q1: facility 3/6 = 50%; upper 2/2, lower 0/2 → D = 1.00
-///   Q2: facility 4/6 = 67%; upper 1/2 (l3), lower 1/2 (l4) → D = 0.00
+///   Q2: facility 4/6 = 66% (rounded down); upper 1/2 (l3), lower 1/2 (l4) → D = 0.00
 ///   Q3: facility 3/6 = 50%; upper 2/2, lower 0/2 → D = 1.00
 /// Later attempts (never first answers): l6 gets Q1 right and answers Q3 "LISTEN"; l2 answers Q3
 /// "SYN-RECEIVED".
@@ -335,7 +335,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
         .try_collect()
         .await
         .unwrap();
-    let stats = store::analysis::breakdown(&answers, 5).stats;
+    let stats = infra_dojo::classroom::item_stats::breakdown(&answers, 5).stats;
     let get = |id: &str| stats.iter().find(|s| s.question_id == id).unwrap().clone();
     let (s1, s2, s3) = (get(Q1), get(Q2), get(Q3));
     assert_eq!(
@@ -369,9 +369,13 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
         ),
         (2, 1, 2, 1)
     );
-    assert_eq!(s1.facility(), Some(0.5));
+    assert_eq!(s1.facility(), Some(50));
     assert_eq!(s1.discrimination(), Some(1.0));
-    assert!((s2.facility().unwrap() - 4.0 / 6.0).abs() < 1e-9);
+    assert_eq!(
+        s2.facility(),
+        Some(66),
+        "4/6, rounded down like every percentage"
+    );
     assert_eq!(s2.discrimination(), Some(0.0));
     assert_eq!(s3.discrimination(), Some(1.0));
 
@@ -387,7 +391,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     assert_eq!(cell(Q1, "attempts"), "7");
     assert_eq!(cell(Q1, "facility"), "50%");
     assert_eq!(cell(Q1, "discrimination"), "1.00");
-    assert_eq!(cell(Q2, "facility"), "67%");
+    assert_eq!(cell(Q2, "facility"), "66%");
     assert_eq!(cell(Q2, "discrimination"), "0.00");
     assert_eq!(cell(Q3, "facility"), "50%");
     // Questions nobody answered show dashes, not zeros.
@@ -407,7 +411,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     assert_eq!(options.len(), 4);
     assert!(options[0].0.starts_with("A. RST") && options[0].0.contains("正解"));
     assert_eq!(options[0].1, vec!["4", "57%", "4"]);
-    assert_eq!(options[1].1, vec!["2", "29%", "2", "closed-port-silent"]);
+    assert_eq!(options[1].1, vec!["2", "28%", "2", "closed-port-silent"]);
     assert_eq!(options[2].1, vec!["1", "14%", "1", "tcp-closed-port-icmp"]);
     assert_eq!(
         options[3].1,
@@ -542,7 +546,7 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
         page.texts(&format!(
             ".analysis-summary tr[data-question={Q1}] .facility"
         ))[0]
-            .starts_with("67%")
+            .starts_with("66%")
     );
     assert_eq!(
         page.texts(&format!(

@@ -32,7 +32,7 @@ async fn instructor<'a>(app: &'a TestApp, name: &str) -> Client<'a> {
         name,
         &format!("{name} 先生"),
         &hash,
-        "instructor",
+        infra_dojo::auth::Role::Instructor,
         store::now(),
     )
     .await

@@ -49,6 +49,12 @@ impl Layout {
             t: Chrome::of(language),
         }
     }
+
+    /// The versioned URL of a static file, for a section's own stylesheet or script (see
+    /// `templates/instructor/section.html`).
+    pub fn asset(&self, path: &str) -> String {
+        assets::url(path)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Layout {
@@ -64,13 +70,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Layout {
         );
         // Only a request that carries a session cookie costs a session lookup.
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {
-            layout.user_name = session.get::<String>("user_name").await.ok().flatten();
-            layout.instructor = session
-                .get::<bool>("instructor")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or(false);
+            let identity = crate::auth::HeaderIdentity::read(&session).await;
+            layout.user_name = identity.user_name;
+            layout.instructor = identity.instructor;
         }
         Ok(layout)
     }

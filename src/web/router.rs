@@ -2,9 +2,7 @@
 //! compression, request tracing, a timeout and a body limit.
 
 use crate::state::AppState;
-use crate::web::{
-    analysis, assets, auth, health, instructor, pages, progress, quiz, search, widgets,
-};
+use crate::web::{assets, auth, health, instructor, pages, progress, quiz, search, widgets};
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -51,7 +49,6 @@ pub fn router(state: AppState) -> Router {
         .merge(quiz::router())
         .merge(progress::router())
         .merge(instructor::router())
-        .merge(analysis::router())
         .fallback(pages::not_found)
         .with_state(state.clone());
 
