@@ -8,137 +8,11 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Client, Reply, TestApp};
-use infra_dojo::quiz::bank::Question;
-use infra_dojo::quiz::grade::{self, Response};
-use infra_dojo::store::{self, quiz::NewAnswer};
+use common::{Account, Client, Reply, TestApp};
+use infra_dojo::quiz::grade;
+use infra_dojo::store;
 
 const DAY: i64 = 86_400;
-const PASSWORD: &str = "correct horse battery";
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    n
-}
-
-/// An instructor account, logged in through /login.
-async fn instructor<'a>(app: &'a TestApp, name: &str) -> Client<'a> {
-    let hash = infra_dojo::auth::password::hash(PASSWORD).unwrap();
-    store::users::create(
-        &app.state.db,
-        name,
-        &format!("{name} 先生"),
-        &hash,
-        infra_dojo::auth::Role::Instructor,
-        store::now(),
-    )
-    .await
-    .unwrap();
-    let c = app.client();
-    let csrf = c.csrf("/login").await;
-    let reply = c
-        .post_form(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("name", name),
-                ("password", PASSWORD),
-                ("next", "/instructor"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    c
-}
-
-async fn learner<'a>(app: &'a TestApp, name: &str) -> Client<'a> {
-    let c = app.client();
-    assert_eq!(c.sign_up(name).await.status, StatusCode::SEE_OTHER);
-    c
-}
-
-async fn user_id(app: &TestApp, name: &str) -> i64 {
-    store::users::by_name(&app.state.db, name)
-        .await
-        .unwrap()
-        .unwrap()
-        .user_id
-}
-
-/// Creates a class through the form; returns its id and join code.
-async fn create_class(app: &TestApp, c: &Client<'_>, name: &str) -> (i64, String) {
-    let csrf = c.csrf("/instructor").await;
-    let reply = c
-        .post_form("/instructor/classes", &[("csrf", &csrf), ("name", name)])
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let location = reply.header("location").unwrap();
-    let id: i64 = location
-        .trim_start_matches("/instructor/classes/")
-        .parse()
-        .unwrap();
-    let class = store::classes::by_id(&app.state.db, id)
-        .await
-        .unwrap()
-        .unwrap();
-    (id, class.join_code)
-}
-
-async fn join(c: &Client<'_>, code: &str) -> Reply {
-    let csrf = c.csrf("/me").await;
-    c.post_form("/me/classes/join", &[("csrf", &csrf), ("code", code)])
-        .await
-}
-
-/// A response to `q` that is right, or a plausible wrong one.
-fn response(q: &Question, seed: u64, right: bool) -> Response {
-    common::answer(q, seed, right)
-}
-
-/// Records an attempt on every question of `topic`, wrong on the questions at the `wrong` positions, at `at`.
-async fn attempt(
-    app: &TestApp,
-    user: i64,
-    topic: &str,
-    wrong: &[usize],
-    at: i64,
-) -> Vec<grade::Graded> {
-    let seed = 42u64;
-    let mut answers = Vec::new();
-    let mut graded = Vec::new();
-    for (i, q) in app.state.quizzes.topic(topic).iter().enumerate() {
-        let r = response(q, seed, !wrong.contains(&i));
-        let g = grade::grade(q, seed, &r).unwrap();
-        assert_eq!(g.correct, !wrong.contains(&i), "{}", q.id);
-        answers.push(NewAnswer {
-            question_id: q.id.clone(),
-            position: i as i64,
-            response: serde_json::to_string(&r).unwrap(),
-            correct: g.correct,
-            misconception: g.misconception.clone(),
-            time_ms: 1000 * (i as i64 + 1),
-        });
-        graded.push(g);
-    }
-    let token = format!("t-{user}-{topic}-{at}");
-    store::quiz::record_attempt(
-        &app.state.db,
-        &token,
-        user,
-        topic,
-        seed as i64,
-        5000,
-        &answers,
-        at,
-    )
-    .await
-    .unwrap();
-    graded
-}
-
 /// "11/26" for a unix time, in Japan time (as the page writes dates).
 fn month_day(unix: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(unix + 9 * 3600).unwrap();
@@ -147,40 +21,39 @@ fn month_day(unix: i64) -> String {
 
 /// The fixed class: aki, ben, chie and dan, with hand-chosen attempts (see each line).
 struct Fixture<'a> {
-    teacher: Client<'a>,
+    teacher: Account<'a>,
     class_id: i64,
-    aki: Client<'a>,
+    aki: Account<'a>,
     now: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture<'_> {
-    let teacher = instructor(app, "teacher").await;
-    let (class_id, code) = create_class(app, &teacher, "1年A組").await;
-    let aki = learner(app, "aki").await;
+    let teacher = app.instructor("teacher").await;
+    let (class_id, code) = teacher.create_class("1年A組").await;
+    let aki = app.learner("aki").await;
+    let mut others = Vec::new();
     for name in ["ben", "chie", "dan"] {
-        let c = learner(app, name).await;
-        assert_eq!(join(&c, &code).await.status, StatusCode::SEE_OTHER);
+        let c = app.learner(name).await;
+        assert_eq!(c.join_class(&code).await.status, StatusCode::SEE_OTHER);
+        others.push(c.id);
     }
-    assert_eq!(join(&aki, &code).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(aki.join_class(&code).await.status, StatusCode::SEE_OTHER);
     let now = store::now();
-    let (a, b, d) = (
-        user_id(app, "aki").await,
-        user_id(app, "ben").await,
-        user_id(app, "dan").await,
-    );
+    let (a, b, d) = (aki.id, others[0], others[2]);
     assert_eq!(app.state.quizzes.topic("tcp").len(), 10);
     assert_eq!(app.state.quizzes.topic("icmp").len(), 10);
     assert_eq!(app.state.quizzes.topic("signals").len(), 10);
     // aki: TCP all right, then all right but the first two → 8 questions in box 3 → TCP 80%, overall 8/130 = 6%.
-    attempt(app, a, "tcp", &[], now - 3 * DAY).await;
-    attempt(app, a, "tcp", &[0, 1], now - DAY).await;
-    // ben: TCP all right once (box 2: seen, not mastered → 0%); ICMP right twice → 100%; overall 10/130 = 7%.
-    // Last seen 8 days ago.
-    attempt(app, b, "tcp", &[], now - 10 * DAY).await;
-    attempt(app, b, "icmp", &[], now - 10 * DAY + 60).await;
-    attempt(app, b, "icmp", &[], now - 8 * DAY).await;
+    app.answer_topic(a, "tcp", &[], now - 3 * DAY).await;
+    app.answer_topic(a, "tcp", &[0, 1], now - DAY).await;
+    // ben: TCP all right once (box 2: seen, not mastered → 0%); ICMP right twice → 100%; overall 10/130 = 7%
+    // (rounded down). Last seen 8 days ago.
+    app.answer_topic(b, "tcp", &[], now - 10 * DAY).await;
+    app.answer_topic(b, "icmp", &[], now - 10 * DAY + 60).await;
+    app.answer_topic(b, "icmp", &[], now - 8 * DAY).await;
     // dan: シグナル with 6 wrong a minute ago → 0% mastered, 6 misses at 40% accuracy.
-    attempt(app, d, "signals", &[0, 1, 2, 3, 4, 5], now - 60).await;
+    app.answer_topic(d, "signals", &[0, 1, 2, 3, 4, 5], now - 60)
+        .await;
     // chie: nothing.
     Fixture {
         teacher,
@@ -192,16 +65,7 @@ async fn fixture(app: &TestApp) -> Fixture<'_> {
 
 /// The grid as (name, overall, last activity, cells) rows.
 fn grid(page: &Reply) -> Vec<Vec<String>> {
-    let html = page.html();
-    let rows = scraper::Selector::parse(".mastery-grid tbody tr").unwrap();
-    let cells = scraper::Selector::parse("th, td").unwrap();
-    html.select(&rows)
-        .map(|r| {
-            r.select(&cells)
-                .map(|c| c.text().collect::<String>().trim().to_string())
-                .collect()
-        })
-        .collect()
+    page.rows(".mastery-grid tbody tr")
 }
 
 fn column(page: &Reply, slug: &str) -> usize {
@@ -472,25 +336,13 @@ async fn live_json_counts_before_and_after_a_member_submits() {
 
     // aki takes the シグナル quiz through the site, all right.
     let page = f.aki.get("/topics/signals/quiz").await;
-    let form = common::quiz_form(&app, &page);
-    let hidden =
-        |name: &str| page.attrs(&format!("form[data-quiz] input[name={name}]"), "value")[0].clone();
-    let mut pairs: Vec<(String, String)> = ["csrf", "token"]
-        .iter()
-        .map(|n| (n.to_string(), hidden(n)))
-        .collect();
-    for q in signals {
-        pairs.extend(common::response_fields(
-            &form,
-            q,
-            &response(q, form.seed(), true),
-        ));
-    }
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let done = f.aki.post_form("/topics/signals/quiz", &refs).await;
+    let done = f
+        .aki
+        .post_pairs(
+            "/topics/signals/quiz",
+            &common::answer_quiz(&app, &page, &[]),
+        )
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
 
     let after: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
@@ -536,18 +388,11 @@ async fn live_json_counts_before_and_after_a_member_submits() {
         assert!(reply.body.contains("since"), "{}", reply.body);
     }
     // A member of another class does not count.
-    let other = instructor(&app, "other").await;
-    let (_, other_code) = create_class(&app, &other, "別のクラス").await;
-    let eve = learner(&app, "eve").await;
-    join(&eve, &other_code).await;
-    attempt(
-        &app,
-        user_id(&app, "eve").await,
-        "signals",
-        &[],
-        store::now(),
-    )
-    .await;
+    let other = app.instructor("other").await;
+    let (_, other_code) = other.create_class("別のクラス").await;
+    let eve = app.learner("eve").await;
+    eve.join_class(&other_code).await;
+    app.answer_topic(eve.id, "signals", &[], store::now()).await;
     let again: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
     assert_eq!(q0(&again).unwrap()["attempted"], 2);
 }
@@ -556,7 +401,7 @@ async fn live_json_counts_before_and_after_a_member_submits() {
 async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
     let app = common::app().await;
     let f = fixture(&app).await;
-    let aki = user_id(&app, "aki").await;
+    let aki = app.user_id("aki").await;
     let url = format!("/instructor/classes/{}/learners/{aki}", f.class_id);
     let page = f.teacher.get(&url).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -575,7 +420,7 @@ async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
     let wrong_rows = page.texts("details.attempt:first-of-type .answer-table tr.is-wrong");
     assert_eq!(wrong_rows.len(), 2);
     for (i, row) in wrong_rows.iter().enumerate() {
-        let g = grade::grade(&tcp[i], 42, &response(&tcp[i], 42, false)).unwrap();
+        let g = grade::grade(&tcp[i], 42, &common::answer(&tcp[i], 42, false)).unwrap();
         assert!(row.contains("× 不正解"), "{row}");
         assert!(row.contains(&g.given), "{row} / {}", g.given);
         assert!(row.contains(&g.expected), "{row} / {}", g.expected);
@@ -614,9 +459,9 @@ async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
 async fn a_drill_down_is_only_for_members_of_the_class() {
     let app = common::app().await;
     let f = fixture(&app).await;
-    let outsider = learner(&app, "outsider").await;
+    let outsider = app.learner("outsider").await;
     drop(outsider);
-    let id = user_id(&app, "outsider").await;
+    let id = app.user_id("outsider").await;
     for path in [
         format!("/instructor/classes/{}/learners/{id}", f.class_id),
         format!("/instructor/classes/{}/learners/abc", f.class_id),
@@ -628,7 +473,7 @@ async fn a_drill_down_is_only_for_members_of_the_class() {
             "{path}"
         );
     }
-    let teacher_id = user_id(&app, "teacher").await;
+    let teacher_id = app.user_id("teacher").await;
     assert_eq!(
         f.teacher
             .get(&format!(
@@ -644,7 +489,7 @@ async fn a_drill_down_is_only_for_members_of_the_class() {
 #[tokio::test]
 async fn create_rename_regenerate_archive_and_restore() {
     let app = common::app().await;
-    let t = instructor(&app, "teacher").await;
+    let t = app.instructor("teacher").await;
     // Bad names: 422, the form again with the message, nothing written.
     let csrf = t.csrf("/instructor").await;
     for bad in ["", "   ", "あ".repeat(61).as_str()] {
@@ -654,8 +499,8 @@ async fn create_rename_regenerate_archive_and_restore() {
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
         assert_eq!(reply.texts(".form-errors").len(), 1);
     }
-    assert_eq!(count(&app, "class").await, 0);
-    let (id, code) = create_class(&app, &t, &"あ".repeat(60)).await;
+    assert_eq!(app.count("class").await, 0);
+    let (id, code) = t.create_class(&"あ".repeat(60)).await;
     assert_eq!(code.len(), 8);
     let list = t.get("/instructor").await;
     assert_eq!(list.texts(".class-list tbody th"), ["あ".repeat(60)]);
@@ -715,15 +560,15 @@ async fn create_rename_regenerate_archive_and_restore() {
         .unwrap()
         .join_code;
     assert_ne!(new_code, code);
-    let l = learner(&app, "lena").await;
-    assert_eq!(join(&l, &code).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(count(&app, "class_member").await, 0);
+    let l = app.learner("lena").await;
+    assert_eq!(l.join_class(&code).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("class_member").await, 0);
     assert_eq!(
-        join(&l, &new_code.to_lowercase()).await.status,
+        l.join_class(&new_code.to_lowercase()).await.status,
         StatusCode::SEE_OTHER,
         "codes are case-insensitive"
     );
-    assert_eq!(count(&app, "class_member").await, 1);
+    assert_eq!(app.count("class_member").await, 1);
 
     // Archive: listed under 終了, the code refuses, the page still opens; restore undoes it.
     let reply = t
@@ -736,8 +581,8 @@ async fn create_rename_regenerate_archive_and_restore() {
     let list = t.get("/instructor").await;
     assert!(list.texts(".class-list tbody th").is_empty());
     assert_eq!(list.texts(".archived-list a"), ["2年B組"]);
-    let m = learner(&app, "mika").await;
-    let refused = join(&m, &new_code).await;
+    let m = app.learner("mika").await;
+    let refused = m.join_class(&new_code).await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert!(refused.body.contains("見つかりません"));
     assert_eq!(
@@ -751,19 +596,19 @@ async fn create_rename_regenerate_archive_and_restore() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    assert_eq!(join(&m, &new_code).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(count(&app, "class_member").await, 2);
+    assert_eq!(m.join_class(&new_code).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("class_member").await, 2);
 }
 
 #[tokio::test]
 async fn learners_join_by_code_or_link_and_leave() {
     let app = common::app().await;
-    let t = instructor(&app, "teacher").await;
-    let (id, code) = create_class(&app, &t, "ゼミ").await;
-    let l = learner(&app, "lena").await;
+    let t = app.instructor("teacher").await;
+    let (id, code) = t.create_class("ゼミ").await;
+    let l = app.learner("lena").await;
 
     // Unknown, empty and over-long codes: a Japanese message, nothing written.
-    let unknown = join(&l, "ZZZZZZZZ").await;
+    let unknown = l.join_class("ZZZZZZZZ").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(
         unknown
@@ -772,12 +617,12 @@ async fn learners_join_by_code_or_link_and_leave() {
         "{}",
         unknown.body
     );
-    assert_eq!(join(&l, " ").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(l.join_class(" ").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        join(&l, &"A".repeat(41)).await.status,
+        l.join_class(&"A".repeat(41)).await.status,
         StatusCode::BAD_REQUEST
     );
-    assert_eq!(count(&app, "class_member").await, 0);
+    assert_eq!(app.count("class_member").await, 0);
     // Without the CSRF token: 403, nothing written.
     assert_eq!(
         l.post_form("/me/classes/join", &[("code", &code)])
@@ -785,7 +630,7 @@ async fn learners_join_by_code_or_link_and_leave() {
             .status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(count(&app, "class_member").await, 0);
+    assert_eq!(app.count("class_member").await, 0);
 
     // The join link: a visitor logs in first and comes back.
     let visitor = app.client();
@@ -819,8 +664,8 @@ async fn learners_join_by_code_or_link_and_leave() {
     );
     assert_eq!(l.get("/join/ZZZZZZZZ").await.status, StatusCode::NOT_FOUND);
     // Joining twice is harmless.
-    assert_eq!(join(&l, &code).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(count(&app, "class_member").await, 1);
+    assert_eq!(l.join_class(&code).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("class_member").await, 1);
 
     // /me lists the class with a leave button.
     let me = l.get("/me").await;
@@ -835,7 +680,7 @@ async fn learners_join_by_code_or_link_and_leave() {
     let csrf = me.attrs(".leave-form input[name=csrf]", "value")[0].clone();
     let left = l.post_form(&leave, &[("csrf", &csrf)]).await;
     assert_eq!(left.status, StatusCode::SEE_OTHER);
-    assert_eq!(count(&app, "class_member").await, 0);
+    assert_eq!(app.count("class_member").await, 0);
     assert!(l.get("/me").await.texts(".class-memberships li").is_empty());
     // Leaving again, or a class that does not exist: 404.
     assert_eq!(
@@ -850,10 +695,10 @@ async fn learners_join_by_code_or_link_and_leave() {
     );
 
     // An instructor cannot join a class as a member.
-    let other = instructor(&app, "other").await;
-    let refused = join(&other, &code).await;
+    let other = app.instructor("other").await;
+    let refused = other.join_class(&code).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(count(&app, "class_member").await, 0);
+    assert_eq!(app.count("class_member").await, 0);
     // A visitor posting the form is sent to log in.
     let reply = app
         .client()
@@ -868,22 +713,12 @@ async fn learners_join_by_code_or_link_and_leave() {
     );
 }
 
-/// Moves every throttle lane of `kind` back by `ms`, as if that much time had passed.
-async fn time_passes(app: &TestApp, kind: &str, ms: i64) {
-    sqlx::query("update throttle set last_at = last_at - ? where kind = ?")
-        .bind(ms)
-        .bind(kind)
-        .execute(&app.state.db)
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() {
     use infra_dojo::auth::throttle::{JOIN_ADDRESS, JOIN_USER};
     let app = common::app().await;
-    let t = instructor(&app, "teacher").await;
-    let (_, code) = create_class(&app, &t, "ゼミ").await;
+    let t = app.instructor("teacher").await;
+    let (_, code) = t.create_class("ゼミ").await;
     let guesser = app.client_at("203.0.113.9");
     guesser.sign_up("mallory").await;
 
@@ -913,13 +748,13 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
     );
     // Over the next hour the waits double: after 5 more misses, 32 s — even for the right code.
     for i in 0..5 {
-        time_passes(&app, "join-user", 11 * 60 * 1000).await;
+        app.time_passes("join-user", 11 * 60 * 1000).await;
         assert_eq!(
-            join(&guesser, &format!("QQQR{i:04}")).await.status,
+            guesser.join_class(&format!("QQQR{i:04}")).await.status,
             StatusCode::NOT_FOUND
         );
     }
-    let refused = join(&guesser, &code).await;
+    let refused = guesser.join_class(&code).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!((16..=32).contains(&wait), "{wait}");
@@ -928,19 +763,19 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
         "{}",
         refused.body
     );
-    assert_eq!(count(&app, "class_member").await, 0);
+    assert_eq!(app.count("class_member").await, 0);
 
     // The right code works for someone else, elsewhere or at the same address.
     for (name, ip) in [("nina", "198.51.100.3"), ("oscar", "203.0.113.9")] {
         let l = app.client_at(ip);
         assert_eq!(l.sign_up(name).await.status, StatusCode::SEE_OTHER);
         assert_eq!(
-            join(&l, &code).await.status,
+            l.join_class(&code).await.status,
             StatusCode::SEE_OTHER,
             "{name}"
         );
     }
-    assert_eq!(count(&app, "class_member").await, 2);
+    assert_eq!(app.count("class_member").await, 2);
 
     // Many accounts at one address share its lane: past the free misses (a class mistyping together),
     // each further one waits, doubling, up to a minute. The link (GET) is counted like the form.
@@ -961,7 +796,7 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
                 break;
             }
             if misses >= JOIN_ADDRESS.free {
-                time_passes(&app, "join-address", 61 * 1000).await;
+                app.time_passes("join-address", 61 * 1000).await;
             }
             let reply = l.get(&format!("/join/WWWW{i:04}")).await;
             assert_eq!(
@@ -975,7 +810,7 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
     }
     let fresh = app.client_at("203.0.113.9");
     fresh.sign_up("newcomer").await;
-    let slowed = join(&fresh, &code).await;
+    let slowed = fresh.join_class(&code).await;
     assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = slowed.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=8).contains(&wait), "{wait}");
@@ -983,14 +818,17 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
     // Elsewhere, nothing changed.
     let elsewhere = app.client_at("198.51.100.4");
     elsewhere.sign_up("pat").await;
-    assert_eq!(join(&elsewhere, &code).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        elsewhere.join_class(&code).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
 async fn removing_a_member_takes_a_confirmation() {
     let app = common::app().await;
     let f = fixture(&app).await;
-    let ben = user_id(&app, "ben").await;
+    let ben = app.user_id("ben").await;
     let members = f
         .teacher
         .get(&format!("/instructor/classes/{}/members", f.class_id))
@@ -1012,7 +850,7 @@ async fn removing_a_member_takes_a_confirmation() {
         ["「ben さん」をクラスから外しますか？"]
     );
     assert_eq!(
-        count(&app, "class_member").await,
+        app.count("class_member").await,
         4,
         "the confirmation page writes nothing"
     );
@@ -1023,12 +861,8 @@ async fn removing_a_member_takes_a_confirmation() {
     );
     let done = f.teacher.post_form(&confirm_url, &[("csrf", &csrf)]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(count(&app, "class_member").await, 3);
-    assert_eq!(
-        count(&app, "attempt").await,
-        6,
-        "their attempts stay theirs"
-    );
+    assert_eq!(app.count("class_member").await, 3);
+    assert_eq!(app.count("attempt").await, 6, "their attempts stay theirs");
     let page = f
         .teacher
         .get(&format!("/instructor/classes/{}", f.class_id))
@@ -1090,14 +924,11 @@ async fn call(c: &Client<'_>, method: &str, path: &str, form: &[(&str, &str)]) -
 async fn every_route_checks_who_is_asking() {
     let app = common::app().await;
     let f = fixture(&app).await;
-    let member = user_id(&app, "ben").await;
-    let learner_client = learner(&app, "lurker").await;
-    let other = instructor(&app, "other").await;
+    let member = app.user_id("ben").await;
+    let learner_client = app.learner("lurker").await;
+    let other = app.instructor("other").await;
     let visitor = app.client();
-    let before = (
-        count(&app, "class").await,
-        count(&app, "class_member").await,
-    );
+    let before = (app.count("class").await, app.count("class_member").await);
     let class = store::classes::by_id(&app.state.db, f.class_id)
         .await
         .unwrap()
@@ -1155,10 +986,7 @@ async fn every_route_checks_who_is_asking() {
         }
     }
     assert_eq!(
-        (
-            count(&app, "class").await,
-            count(&app, "class_member").await
-        ),
+        (app.count("class").await, app.count("class_member").await),
         before,
         "nothing was written"
     );
@@ -1222,9 +1050,9 @@ async fn demo_seed_fills_a_class_and_is_idempotent() {
         panic!("{outcome:?}")
     };
     assert_eq!((learners, attempts), (6, 48));
-    assert_eq!(count(&app, "attempt").await, 48);
-    assert_eq!(count(&app, "answer").await, answers as i64);
-    assert_eq!(count(&app, "widget_answer").await, widget_answers as i64);
+    assert_eq!(app.count("attempt").await, 48);
+    assert_eq!(app.count("answer").await, answers as i64);
+    assert_eq!(app.count("widget_answer").await, widget_answers as i64);
     assert!(widget_answers > 0);
     // The stored answers agree with the grader and with the attempts' scores.
     let (mismatched,): (i64,) = sqlx::query_as(
@@ -1259,21 +1087,10 @@ async fn demo_seed_fills_a_class_and_is_idempotent() {
     .await
     .unwrap();
     assert_eq!(again, infra_dojo::demo::Outcome::AlreadyThere { class_id });
-    assert_eq!(count(&app, "attempt").await, 48);
+    assert_eq!(app.count("attempt").await, 48);
     // The demo instructor can log in and open the class.
     let c = app.client();
-    let csrf = c.csrf("/login").await;
-    let reply = c
-        .post_form(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("name", "demo-teacher"),
-                ("password", "demo-password"),
-                ("next", "/instructor"),
-            ],
-        )
-        .await;
+    let reply = c.log_in("demo-teacher", "demo-password").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     let page = c.get(&format!("/instructor/classes/{class_id}")).await;
     assert_eq!(page.status, StatusCode::OK);
