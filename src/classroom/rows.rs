@@ -25,6 +25,19 @@ pub fn unpack(packed: &str) -> impl Iterator<Item = Vec<&str>> {
         .map(|r| r.split(FIELD).collect())
 }
 
+/// A member's `topic US count` records (mastered questions per topic); a malformed record is skipped.
+pub fn topic_counts(packed: &str) -> impl Iterator<Item = (&str, i64)> {
+    unpack(packed).filter_map(|fields| match fields[..] {
+        [topic, count] => count.parse().ok().map(|count| (topic, count)),
+        _ => None,
+    })
+}
+
+/// A member's `topic` records (the topics they have started).
+pub fn topics(packed: &str) -> impl Iterator<Item = &str> {
+    unpack(packed).filter_map(|fields| fields.first().copied())
+}
+
 /// One answer of a member to a question of a topic, borrowed from [`LearnerAnswers`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TopicAnswer<'a> {
@@ -151,6 +164,10 @@ mod tests {
         let rows: Vec<Vec<&str>> = unpack("tcp\u{1f}3\u{1e}icmp\u{1f}0").collect();
         assert_eq!(rows, [vec!["tcp", "3"], vec!["icmp", "0"]]);
         assert_eq!(unpack("").count(), 0);
+        let counts: Vec<(&str, i64)> =
+            topic_counts("tcp\u{1f}3\u{1e}bad\u{1e}icmp\u{1f}x").collect();
+        assert_eq!(counts, [("tcp", 3)]);
+        assert_eq!(topics("tcp\u{1e}icmp").collect::<Vec<_>>(), ["tcp", "icmp"]);
     }
 
     #[test]

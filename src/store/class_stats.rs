@@ -7,7 +7,7 @@
 //! [`bulk`] writes demo widget answers at once.
 
 use crate::classroom::needs_help::TopicMisses;
-use crate::classroom::rows::unpack;
+use crate::classroom::rows;
 use sqlx::SqlitePool;
 
 /// Mastered questions of one learner in one topic (from `question_progress`, which a topic reset clears,
@@ -39,21 +39,16 @@ pub async fn mastered(pool: &SqlitePool, class_id: i64) -> Result<Vec<Mastered>,
     .bind(class_id)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::with_capacity(packed.len() * 8);
-    for (user_id, packed) in &packed {
-        for fields in unpack(packed) {
-            if let [topic, mastered] = fields[..]
-                && let Ok(mastered) = mastered.parse()
-            {
-                out.push(Mastered {
-                    user_id: *user_id,
-                    topic: topic.to_string(),
-                    mastered,
-                });
-            }
-        }
-    }
-    Ok(out)
+    Ok(packed
+        .iter()
+        .flat_map(|(user_id, packed)| {
+            rows::topic_counts(packed).map(|(topic, mastered)| Mastered {
+                user_id: *user_id,
+                topic: topic.to_string(),
+                mastered,
+            })
+        })
+        .collect())
 }
 
 /// A member's attempts, last attempt and the topics they have started (attempted at least once).
@@ -85,9 +80,7 @@ pub async fn started(pool: &SqlitePool, class_id: i64) -> Result<Vec<Started>, s
             user_id,
             attempts,
             last_at,
-            topics: unpack(&topics)
-                .filter_map(|f| f.first().map(|t| t.to_string()))
-                .collect(),
+            topics: rows::topics(&topics).map(str::to_string).collect(),
         })
         .collect())
 }

@@ -47,6 +47,17 @@ fn back(parts: &Parts) -> String {
         .to_string()
 }
 
+/// The id in the path parameter `name`; a missing or malformed one is a 404 (no such page).
+async fn path_id(parts: &mut Parts, state: &AppState, name: &str) -> Result<i64, AppError> {
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    params
+        .get(name)
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::NotFound)
+}
+
 /// A signed-in visitor (as the session says).
 pub struct SignedInUser {
     pub user_id: i64,
@@ -116,13 +127,7 @@ impl FromRequestParts<AppState> for OwnedClass {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let instructor = Instructor::from_request_parts(parts, state).await?;
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let class_id: i64 = params
-            .get("class_id")
-            .and_then(|v| v.parse().ok())
-            .ok_or(AppError::NotFound)?;
+        let class_id = path_id(parts, state, "class_id").await?;
         let class = store::classes::by_id(&state.db, class_id)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -148,13 +153,7 @@ impl FromRequestParts<AppState> for ClassMember {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let owned = OwnedClass::from_request_parts(parts, state).await?;
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let user_id: i64 = params
-            .get("user_id")
-            .and_then(|v| v.parse().ok())
-            .ok_or(AppError::NotFound)?;
+        let user_id = path_id(parts, state, "user_id").await?;
         let member = store::classes::member(&state.db, owned.class.class_id, user_id)
             .await?
             .ok_or_else(|| {
