@@ -189,3 +189,36 @@ fn form_error(status: StatusCode) -> AppError {
         message: message.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_only_form_reads_whatever_else_is_posted() {
+        assert!(decode::<NoFields>(b"csrf=abc&extra=1").is_ok());
+        let pairs = decode::<Vec<(String, String)>>(b"a.q1=x&csrf=t&a.q1=y").unwrap();
+        assert_eq!(pairs.len(), 3, "repeated fields are kept, in order");
+    }
+
+    #[test]
+    fn unreadable_forms_keep_their_client_error_status() {
+        #[derive(Debug, Deserialize)]
+        struct Numbered {
+            #[allow(dead_code)]
+            n: i64,
+        }
+        assert_eq!(
+            decode::<Numbered>(b"n=seven").unwrap_err().status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            form_error(StatusCode::PAYLOAD_TOO_LARGE).to_string(),
+            "送信された内容が大きすぎます（64 KB まで）。"
+        );
+        assert_eq!(
+            form_error(StatusCode::INTERNAL_SERVER_ERROR).status(),
+            StatusCode::BAD_REQUEST
+        );
+    }
+}
