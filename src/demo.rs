@@ -10,7 +10,9 @@
 //! or nothing). Seeding is idempotent: a second run finds the demo class
 //! and writes nothing.
 
+use crate::auth::Role;
 use crate::content::Course;
+use crate::jst::DAY;
 use crate::quiz::bank::{Bank, Kind, Question};
 use crate::quiz::grade::{self, Response};
 use crate::quiz::present::question_seed;
@@ -32,8 +34,6 @@ pub const PASSWORD: &str = "demo-password";
 /// The demo class's name.
 pub const CLASS_NAME: &str = "デモクラス（デモデータ）";
 
-const DAY: i64 = 86_400;
-const JST: i64 = 9 * 3600;
 /// Learners written per batch of attempts (bounded memory for large classes).
 const LEARNERS_PER_BATCH: usize = 200;
 
@@ -242,7 +242,7 @@ fn timeline(rng: &mut Rng, learner: &Learner, count: usize, now: i64) -> Vec<i64
         .map(|_| {
             let days_ago = to_day + rng.below((from_day - to_day) as u64) as i64;
             // 9:00–22:00 Japan time on that day.
-            let day_start = (now + JST).div_euclid(DAY) * DAY - JST - days_ago * DAY;
+            let day_start = crate::jst::day_start(crate::jst::day(now) - days_ago);
             let t = day_start + 9 * 3600 + rng.below(13 * 3600) as i64;
             t.min(now - 900)
         })
@@ -290,7 +290,7 @@ pub async fn seed(
     anyhow::ensure!(!topics.is_empty(), "問題のあるトピックがありません");
 
     let password_hash = crate::auth::password::hash_blocking(PASSWORD.to_string()).await?;
-    let join_code = crate::web::instructor::new_join_code().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let join_code = crate::classroom::join_code::generate()?;
     let now = options.now;
     let mut rng = Rng::new(options.seed);
 
@@ -300,12 +300,13 @@ pub async fn seed(
         TEACHER_NAME,
         TEACHER_DISPLAY_NAME,
         &password_hash,
-        "instructor",
+        Role::Instructor,
         now - 35 * DAY,
     )
     .await?;
     let class_id =
-        bulk::insert_class(&mut tx, teacher_id, CLASS_NAME, &join_code, now - 35 * DAY).await?;
+        store::classes::create(&mut *tx, teacher_id, CLASS_NAME, &join_code, now - 35 * DAY)
+            .await?;
     let mut learners = Vec::with_capacity(options.learners);
     for i in 0..options.learners {
         let (name, display_name) = learner_name(i, options.learners);
@@ -314,7 +315,7 @@ pub async fn seed(
             &name,
             &display_name,
             &password_hash,
-            "learner",
+            Role::Learner,
             now - 30 * DAY,
         )
         .await
@@ -327,7 +328,7 @@ pub async fn seed(
             }
             Err(e) => return Err(e.into()),
         };
-        bulk::insert_member(&mut tx, class_id, user_id, now - 29 * DAY + i as i64 * 60).await?;
+        store::classes::join(&mut *tx, class_id, user_id, now - 29 * DAY + i as i64 * 60).await?;
         let dropped_out = rng.below(10) == 0;
         learners.push(Learner {
             user_id,

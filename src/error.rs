@@ -69,6 +69,30 @@ impl AppError {
         }
     }
 
+    /// A 422 (the input was read but is not acceptable) with this message.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.into(),
+        }
+    }
+
+    /// A 404 that says what is missing, where the generic page would leave the reader guessing.
+    pub fn not_found_with(message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
+    /// A 403 that says why.
+    pub fn forbidden_with(message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            status: StatusCode::FORBIDDEN,
+            message: message.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         if self.is_disk_full() {
             return StatusCode::SERVICE_UNAVAILABLE;

@@ -10,8 +10,11 @@
 //!   its file is deleted or replaced, or the disk is full.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
 //!   security headers.
-//! - [`quiz`] holds the question banks, presentation, grading and the review schedule; [`auth`] the
-//!   passwords (hashed a few at a time), sessions, CSRF tokens, and the throttling of guesses.
+//! - [`quiz`] holds the question banks, presentation, grading, the review schedule and mastery; [`auth`]
+//!   the passwords (hashed a few at a time), sessions, roles, CSRF tokens, and the throttling of guesses.
+//! - [`classroom`] holds the rules of running a class: class names, join codes, who needs help, item
+//!   statistics, and the codecs of the class queries' packed rows. No axum, no sqlx.
+//! - [`jst`] writes times as Japanese readers see them (Japan time, durations).
 //! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
 //! - [`scaffold`] writes a small working content folder (`infra-dojo new DIR`).
 //! - [`watch`] polls a content folder for `serve --watch` and swaps in each version that loads; the page
@@ -23,11 +26,13 @@
 //! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
 
 pub mod auth;
+pub mod classroom;
 pub mod config;
 pub mod content;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod jst;
 pub mod quiz;
 pub mod scaffold;
 pub mod search;

@@ -365,7 +365,11 @@ async fn add_user(
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
     let pool = infra_dojo::db::open(&db).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;
-    let role = if instructor { "instructor" } else { "learner" };
+    let role = if instructor {
+        infra_dojo::auth::Role::Instructor
+    } else {
+        infra_dojo::auth::Role::Learner
+    };
     let now = infra_dojo::store::now();
     match infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await {
         Ok(id) => {

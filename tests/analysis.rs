@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Client, TestApp};
+use common::TestApp;
 use infra_dojo::store;
 use infra_dojo::store::quiz::NewAnswer;
 
@@ -15,62 +15,6 @@ const T0: i64 = 1_764_000_000;
 const TRICKY_NAME: &str = "山田, \"太郎\"";
 /// A typed answer with a comma, quotes and a newline.
 const TRICKY_RESPONSE: &str = "a,b \"c\"\nd";
-
-/// Signs up a learner with a display name of our choosing.
-async fn sign_up_as(client: &Client<'_>, name: &str, display_name: &str) {
-    let csrf = client.csrf("/signup").await;
-    let reply = client
-        .post_form(
-            "/signup",
-            &[
-                ("csrf", &csrf),
-                ("name", name),
-                ("display_name", display_name),
-                ("password", "correct horse battery"),
-                ("next", "/me"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-}
-
-/// Creates an instructor and logs them in through the login form.
-async fn instructor<'a>(app: &'a TestApp, name: &str) -> (Client<'a>, i64) {
-    let hash = infra_dojo::auth::password::hash("correct horse battery").unwrap();
-    let id = store::users::create(
-        &app.state.db,
-        name,
-        &format!("{name} 先生"),
-        &hash,
-        "instructor",
-        T0,
-    )
-    .await
-    .unwrap();
-    let client = app.client();
-    let csrf = client.csrf("/login").await;
-    let reply = client
-        .post_form(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("name", name),
-                ("password", "correct horse battery"),
-                ("next", "/"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    (client, id)
-}
-
-async fn user_id(app: &TestApp, name: &str) -> i64 {
-    store::users::by_name(&app.state.db, name)
-        .await
-        .unwrap()
-        .unwrap()
-        .user_id
-}
 
 fn choice(question: &str, option: usize, correct: bool, misconception: Option<&str>) -> NewAnswer {
     NewAnswer {
@@ -102,15 +46,6 @@ fn text(
     }
 }
 
-async fn attempt(app: &TestApp, token: &str, user: i64, at: i64, mut answers: Vec<NewAnswer>) {
-    for (i, a) in answers.iter_mut().enumerate() {
-        a.position = i as i64;
-    }
-    store::quiz::record_attempt(&app.state.db, token, user, "tcp", 1, 60_000, &answers, at)
-        .await
-        .unwrap();
-}
-
 const Q1: &str = "tcp-closed-port"; // single: 0 RST (right), 1 silent, 2 ICMP, 3 SYN+ACK
 const Q2: &str = "tcp-isn-each-side"; // single: 0 right, 1 single-isn, 2 seq-random
 const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
@@ -128,7 +63,7 @@ const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
 /// Ranked (score, then user id): l3, l1, l2, l5, l4, l6. 6 ranked → groups of round(0.27 × 6) = 2:
 /// upper {l3, l1}, lower {l4, l6}.
 ///   Q1: facility 3/6 = 50%; upper 2/2, lower 0/2 → D = 1.00
-///   Q2: facility 4/6 = 67%; upper 1/2 (l3), lower 1/2 (l4) → D = 0.00
+///   Q2: facility 4/6 = 66% (rounded down); upper 1/2 (l3), lower 1/2 (l4) → D = 0.00
 ///   Q3: facility 3/6 = 50%; upper 2/2, lower 0/2 → D = 1.00
 /// Later attempts (never first answers): l6 gets Q1 right and answers Q3 "LISTEN"; l2 answers Q3
 /// "SYN-RECEIVED".
@@ -137,28 +72,20 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
     let class_id = store::classes::create(db, owner, "3年A組", "ANALYSIS", T0)
         .await
         .unwrap();
-    let first = app.client();
-    sign_up_as(&first, "learner1", TRICKY_NAME).await;
-    for name in [
-        "learner2", "learner3", "learner4", "learner5", "learner6", "outsider",
-    ] {
-        app.client().sign_up(name).await;
+    let mut ids = vec![app.learner_as("learner1", TRICKY_NAME).await.id];
+    for name in ["learner2", "learner3", "learner4", "learner5", "learner6"] {
+        ids.push(app.learner(name).await.id);
     }
-    let mut ids = Vec::new();
-    for name in [
-        "learner1", "learner2", "learner3", "learner4", "learner5", "learner6",
-    ] {
-        let id = user_id(app, name).await;
+    for &id in &ids {
         store::classes::join(db, class_id, id, T0).await.unwrap();
-        ids.push(id);
     }
     let (l1, l2, l3, l4, l5, l6) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
-    let outsider = user_id(app, "outsider").await;
+    let outsider = app.learner("outsider").await.id;
 
-    attempt(
-        app,
+    app.record(
         "a1",
         l1,
+        "tcp",
         T0 + 10,
         vec![
             choice(Q1, 0, true, None),
@@ -167,10 +94,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ],
     )
     .await;
-    attempt(
-        app,
+    app.record(
         "a2",
         l2,
+        "tcp",
         T0 + 20,
         vec![
             choice(Q1, 0, true, None),
@@ -179,10 +106,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ],
     )
     .await;
-    attempt(
-        app,
+    app.record(
         "a3",
         l3,
+        "tcp",
         T0 + 30,
         vec![
             choice(Q1, 0, true, None),
@@ -191,10 +118,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ],
     )
     .await;
-    attempt(
-        app,
+    app.record(
         "a4",
         l4,
+        "tcp",
         T0 + 40,
         vec![
             choice(Q1, 1, false, Some("closed-port-silent")),
@@ -203,10 +130,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ],
     )
     .await;
-    attempt(
-        app,
+    app.record(
         "a5",
         l5,
+        "tcp",
         T0 + 50,
         vec![
             choice(Q1, 1, false, Some("closed-port-silent")),
@@ -215,10 +142,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ],
     )
     .await;
-    attempt(
-        app,
+    app.record(
         "a6",
         l6,
+        "tcp",
         T0 + 60,
         vec![
             choice(Q1, 2, false, Some("tcp-closed-port-icmp")),
@@ -228,10 +155,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
     )
     .await;
     // Retries: they count as attempts and option choices, never as first answers.
-    attempt(
-        app,
+    app.record(
         "a6b",
         l6,
+        "tcp",
         T0 + 600,
         vec![
             choice(Q1, 0, true, None),
@@ -239,10 +166,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ],
     )
     .await;
-    attempt(
-        app,
+    app.record(
         "a2b",
         l2,
+        "tcp",
         T0 + 700,
         vec![text(
             Q3,
@@ -253,10 +180,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
     )
     .await;
     // Not a member: would change every number if it counted.
-    attempt(
-        app,
+    app.record(
         "ax",
         outsider,
+        "tcp",
         T0 + 5,
         vec![
             choice(Q1, 3, false, Some("syn-always-accepted")),
@@ -310,24 +237,12 @@ fn option_rows(reply: &common::Reply, question: &str) -> Vec<(String, Vec<String
 }
 
 /// The cells of a row of a table, header cell first.
-fn row_cells(reply: &common::Reply, row_selector: &str) -> Vec<Vec<String>> {
-    let html = reply.html();
-    let rows = scraper::Selector::parse(row_selector).unwrap();
-    let cells = scraper::Selector::parse("th, td").unwrap();
-    html.select(&rows)
-        .map(|r| {
-            r.select(&cells)
-                .map(|c| c.text().collect::<String>().trim().to_string())
-                .collect()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn facility_discrimination_options_and_misconceptions_match_the_hand_computation() {
     let app = common::app().await;
-    let (teacher, teacher_id) = instructor(&app, "teacher").await;
-    let class_id = seed_class(&app, teacher_id).await;
+    let teacher = app.instructor("teacher").await;
+    let class_id = seed_class(&app, teacher.id).await;
 
     // The store's numbers first.
     use futures_util::TryStreamExt;
@@ -335,7 +250,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
         .try_collect()
         .await
         .unwrap();
-    let stats = store::analysis::breakdown(&answers, 5).stats;
+    let stats = infra_dojo::classroom::item_stats::breakdown(&answers, 5).stats;
     let get = |id: &str| stats.iter().find(|s| s.question_id == id).unwrap().clone();
     let (s1, s2, s3) = (get(Q1), get(Q2), get(Q3));
     assert_eq!(
@@ -369,9 +284,13 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
         ),
         (2, 1, 2, 1)
     );
-    assert_eq!(s1.facility(), Some(0.5));
+    assert_eq!(s1.facility(), Some(50));
     assert_eq!(s1.discrimination(), Some(1.0));
-    assert!((s2.facility().unwrap() - 4.0 / 6.0).abs() < 1e-9);
+    assert_eq!(
+        s2.facility(),
+        Some(66),
+        "4/6, rounded down like every percentage"
+    );
     assert_eq!(s2.discrimination(), Some(0.0));
     assert_eq!(s3.discrimination(), Some(1.0));
 
@@ -387,7 +306,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     assert_eq!(cell(Q1, "attempts"), "7");
     assert_eq!(cell(Q1, "facility"), "50%");
     assert_eq!(cell(Q1, "discrimination"), "1.00");
-    assert_eq!(cell(Q2, "facility"), "67%");
+    assert_eq!(cell(Q2, "facility"), "66%");
     assert_eq!(cell(Q2, "discrimination"), "0.00");
     assert_eq!(cell(Q3, "facility"), "50%");
     // Questions nobody answered show dashes, not zeros.
@@ -407,7 +326,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     assert_eq!(options.len(), 4);
     assert!(options[0].0.starts_with("A. RST") && options[0].0.contains("正解"));
     assert_eq!(options[0].1, vec!["4", "57%", "4"]);
-    assert_eq!(options[1].1, vec!["2", "29%", "2", "closed-port-silent"]);
+    assert_eq!(options[1].1, vec!["2", "28%", "2", "closed-port-silent"]);
     assert_eq!(options[2].1, vec!["1", "14%", "1", "tcp-closed-port-icmp"]);
     assert_eq!(
         options[3].1,
@@ -430,7 +349,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
         "{:?}",
         who(Q1)
     );
-    let l4 = user_id(&app, "learner4").await;
+    let l4 = app.user_id("learner4").await;
     assert!(
         page.attrs(&format!("#q-{Q1} details a"), "href")
             .contains(&format!("/instructor/classes/{class_id}/learners/{l4}"))
@@ -442,14 +361,14 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     );
 
     // Misconception grouping per question, and over the topic.
-    let tags = row_cells(&page, &format!("#q-{Q3} table.tags tbody tr"));
+    let tags = page.rows(&format!("#q-{Q3} table.tags tbody tr"));
     assert_eq!(tags[0], vec!["state-wrong-side", "3", "3"]);
     assert!(tags.contains(&vec!["未回答".to_string(), "1".into(), "1".into()]));
     assert!(
         tags.iter()
             .any(|t| t[0].starts_with("タグなし") && t[1] == "1")
     );
-    let q1_tags = row_cells(&page, &format!("#q-{Q1} table.tags tbody tr"));
+    let q1_tags = page.rows(&format!("#q-{Q1} table.tags tbody tr"));
     assert_eq!(
         q1_tags,
         vec![
@@ -457,7 +376,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
             vec!["tcp-closed-port-icmp", "1", "1"]
         ]
     );
-    let topic_tags = row_cells(&page, "table.topic-tags tbody tr");
+    let topic_tags = page.rows("table.topic-tags tbody tr");
     assert_eq!(topic_tags[0], vec!["state-wrong-side", "3", "3"]);
     assert!(topic_tags.contains(&vec!["single-isn".to_string(), "2".into(), "2".into()]));
     assert!(
@@ -468,7 +387,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     );
 
     // Most common wrong responses of the text question, decoded.
-    let wrong = row_cells(&page, &format!("#q-{Q3} table.wrong-responses tbody tr"));
+    let wrong = page.rows(&format!("#q-{Q3} table.wrong-responses tbody tr"));
     assert_eq!(wrong[0], vec!["SYN-RECEIVED", "2", "2", "state-wrong-side"]);
     assert!(wrong.iter().any(|w| w[0] == TRICKY_RESPONSE));
     assert!(
@@ -478,7 +397,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     );
 
     // Widget steps of the handshake, worst first; the outsider's misses do not count.
-    let steps = row_cells(&page, "table.widget-steps tbody tr");
+    let steps = page.rows("table.widget-steps tbody tr");
     assert_eq!(steps.len(), 2);
     assert!(
         steps[0][0].starts_with("2.") && steps[0][0].contains("TCP ハンドシェイク: 通常の接続"),
@@ -505,23 +424,23 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
 #[tokio::test]
 async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index() {
     let app = common::app().await;
-    let (teacher, teacher_id) = instructor(&app, "teacher").await;
+    let teacher = app.instructor("teacher").await;
+    let teacher_id = teacher.id;
     let db = &app.state.db;
     let class_id = store::classes::create(db, teacher_id, "少人数", "SMALLONE", T0)
         .await
         .unwrap();
     let mut ids = Vec::new();
     for name in ["small1", "small2", "small3"] {
-        app.client().sign_up(name).await;
-        let id = user_id(&app, name).await;
+        let id = app.learner(name).await.id;
         store::classes::join(db, class_id, id, T0).await.unwrap();
         ids.push(id);
     }
     for (i, id) in ids.iter().enumerate() {
-        attempt(
-            &app,
+        app.record(
             &format!("t{i}"),
             *id,
+            "tcp",
             T0 + i as i64,
             vec![choice(Q1, i % 2, i % 2 == 0, None)],
         )
@@ -542,7 +461,7 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
         page.texts(&format!(
             ".analysis-summary tr[data-question={Q1}] .facility"
         ))[0]
-            .starts_with("67%")
+            .starts_with("66%")
     );
     assert_eq!(
         page.texts(&format!(
@@ -560,7 +479,7 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
         ))
         .await;
     assert_eq!(tree.status, StatusCode::OK);
-    let steps = row_cells(&tree, "table.widget-steps tbody tr");
+    let steps = tree.rows("table.widget-steps tbody tr");
     assert_eq!(steps.len(), 1);
     assert!(steps[0][0].starts_with("最終的なツリー"));
     assert!(steps[0][2].starts_with("0%"));
@@ -603,8 +522,8 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn answers_csv_has_a_bom_a_header_every_member_answer_and_quotes_right() {
     let app = common::app().await;
-    let (teacher, teacher_id) = instructor(&app, "teacher").await;
-    let class_id = seed_class(&app, teacher_id).await;
+    let teacher = app.instructor("teacher").await;
+    let class_id = seed_class(&app, teacher.id).await;
 
     let reply = teacher
         .get(&format!(
@@ -680,22 +599,22 @@ async fn answers_csv_has_a_bom_a_header_every_member_answer_and_quotes_right() {
 #[tokio::test]
 async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
     let app = common::app().await;
-    let (teacher, teacher_id) = instructor(&app, "teacher").await;
-    let class_id = seed_class(&app, teacher_id).await;
+    let teacher = app.instructor("teacher").await;
+    let class_id = seed_class(&app, teacher.id).await;
     // l3 masters Q1 and Q2 (box 3 after two more right answers in later sessions).
-    let l3 = user_id(&app, "learner3").await;
-    attempt(
-        &app,
+    let l3 = app.user_id("learner3").await;
+    app.record(
         "m1",
         l3,
+        "tcp",
         T0 + 86_400 * 3,
         vec![choice(Q1, 0, true, None), choice(Q2, 0, true, None)],
     )
     .await;
-    attempt(
-        &app,
+    app.record(
         "m2",
         l3,
+        "tcp",
         T0 + 86_400 * 9,
         vec![choice(Q1, 0, true, None), choice(Q2, 0, true, None)],
     )
@@ -752,11 +671,10 @@ async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
 #[tokio::test]
 async fn every_route_checks_the_role_and_the_owner() {
     let app = common::app().await;
-    let (teacher, teacher_id) = instructor(&app, "teacher").await;
-    let class_id = seed_class(&app, teacher_id).await;
-    let (other, _) = instructor(&app, "other").await;
-    let learner = app.client();
-    learner.sign_up("curious").await;
+    let teacher = app.instructor("teacher").await;
+    let class_id = seed_class(&app, teacher.id).await;
+    let other = app.instructor("other").await;
+    let learner = app.learner("curious").await;
     let visitor = app.client();
 
     for path in ["topics/tcp", "export/grid.csv", "export/answers.csv"] {
@@ -805,8 +723,8 @@ async fn the_answers_csv_streams_through_compression_too() {
     // A browser asks for br/gzip; the compression layer polls the body once more after its end, which
     // once made the CSV stream panic (found by the instructor browser test).
     let app = common::app().await;
-    let (teacher, owner) = instructor(&app, "teacher-br").await;
-    let class_id = seed_class(&app, owner).await;
+    let teacher = app.instructor("teacher-br").await;
+    let class_id = seed_class(&app, teacher.id).await;
     for encoding in ["br", "gzip"] {
         let req =
             axum::http::Request::get(format!("/instructor/classes/{class_id}/export/answers.csv"))
@@ -825,8 +743,8 @@ async fn the_answers_csv_streams_through_compression_too() {
 #[tokio::test]
 async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
     let app = common::app().await;
-    let (teacher, teacher_id) = instructor(&app, "teacher").await;
-    let class_id = seed_class(&app, teacher_id).await;
+    let teacher = app.instructor("teacher").await;
+    let class_id = seed_class(&app, teacher.id).await;
     let names = [
         "＝HYPERLINK(\"http://x\")",
         " =1+1",
@@ -835,8 +753,7 @@ async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
     ];
     for (i, display_name) in names.iter().enumerate() {
         let login = format!("formula{i}");
-        sign_up_as(&app.client(), &login, display_name).await;
-        let id = user_id(&app, &login).await;
+        let id = app.learner_as(&login, display_name).await.id;
         store::classes::join(&app.state.db, class_id, id, T0)
             .await
             .unwrap();

@@ -11,13 +11,11 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Client, TestApp};
+use common::{Client, PASSWORD, TestApp};
 use infra_dojo::auth::password::{self, Hashing};
 use infra_dojo::auth::throttle::{LOGIN_NAME, LOGIN_PAIR, SIGNUP};
 use std::sync::Arc;
 use std::time::Duration;
-
-const PASSWORD: &str = "correct horse battery";
 
 /// The login form as `client` would post it, built for sending many at once.
 fn login_request(client: &Client<'_>, csrf: &str, name: &str, password: &str) -> Request<Body> {
@@ -31,32 +29,9 @@ fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
 
-async fn login(client: &Client<'_>, name: &str, password: &str) -> common::Reply {
-    let csrf = client.csrf("/login").await;
-    client
-        .post_form(
-            "/login",
-            &[("csrf", &csrf), ("name", name), ("password", password)],
-        )
-        .await
-}
-
+/// Accounts (guests aside).
 async fn users(app: &TestApp) -> i64 {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from user where role <> 'guest'")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    n
-}
-
-/// Moves every lane of `kind` back by `ms`, as if that much time had passed since its last attempt.
-async fn time_passes(app: &TestApp, kind: &str, ms: i64) {
-    sqlx::query("update throttle set last_at = last_at - ? where kind = ?")
-        .bind(ms)
-        .bind(kind)
-        .execute(&app.state.db)
-        .await
-        .unwrap();
+    app.count("user where role <> 'guest'").await
 }
 
 fn retry_after(reply: &common::Reply) -> u64 {
@@ -122,23 +97,23 @@ async fn failures_at_one_address_never_lock_the_owner_out_at_another() {
     let attacker = app.client_at("203.0.113.66");
     for _ in 0..LOGIN_PAIR.free {
         assert_eq!(
-            login(&attacker, "erin", "wrong password").await.status,
+            attacker.log_in("erin", "wrong password").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
-    let refused = login(&attacker, "erin", "wrong password").await;
+    let refused = attacker.log_in("erin", "wrong password").await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(retry_after(&refused), 1);
     // The attacker keeps going over the next hours: each wait doubles.
     for _ in 0..7 {
-        time_passes(&app, "login-pair", 16 * 60 * 1000).await;
+        app.time_passes("login-pair", 16 * 60 * 1000).await;
         assert_eq!(
-            login(&attacker, "erin", "wrong password").await.status,
+            attacker.log_in("erin", "wrong password").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
     // 12 failures: the next attempt waits 2^7 = 128 s, said in Japanese and in Retry-After.
-    let refused = login(&attacker, "erin", PASSWORD).await;
+    let refused = attacker.log_in("erin", PASSWORD).await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     let wait = retry_after(&refused);
     assert!((120..=128).contains(&wait), "{wait}");
@@ -153,7 +128,7 @@ async fn failures_at_one_address_never_lock_the_owner_out_at_another() {
     for ip in ["192.0.2.10", "198.51.100.20"] {
         let owner = app.client_at(ip);
         assert_eq!(
-            login(&owner, "erin", PASSWORD).await.status,
+            owner.log_in("erin", PASSWORD).await.status,
             StatusCode::SEE_OTHER,
             "{ip}"
         );
@@ -168,19 +143,19 @@ async fn a_right_password_clears_its_name_and_address() {
     let owner = app.client_at("198.51.100.20");
     for _ in 0..LOGIN_PAIR.free - 1 {
         assert_eq!(
-            login(&owner, "erin", "typo typo typo").await.status,
+            owner.log_in("erin", "typo typo typo").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
     assert_eq!(
-        login(&owner, "erin", PASSWORD).await.status,
+        owner.log_in("erin", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
     // Forgotten: the next mistakes start from zero again (else the second one would wait).
     let later = app.client_at("198.51.100.20");
     for _ in 0..LOGIN_PAIR.free {
         assert_eq!(
-            login(&later, "erin", "typo typo typo").await.status,
+            later.log_in("erin", "typo typo typo").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
@@ -215,7 +190,10 @@ async fn many_addresses_slow_a_name_down_but_not_where_its_owner_logs_in() {
         app.state.hashing.peak()
     );
     // The 101st address waits; the owner at home does not.
-    let next = login(&app.client_at("10.9.9.9"), "erin", "winter2024!!").await;
+    let next = app
+        .client_at("10.9.9.9")
+        .log_in("erin", "winter2024!!")
+        .await;
     assert_eq!(next.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(retry_after(&next) <= 36);
     assert!(
@@ -224,7 +202,8 @@ async fn many_addresses_slow_a_name_down_but_not_where_its_owner_logs_in() {
             .contains("このユーザー名へのログインの失敗が多い")
     );
     assert_eq!(
-        login(&app.client_at("192.0.2.10"), "erin", PASSWORD)
+        app.client_at("192.0.2.10")
+            .log_in("erin", PASSWORD)
             .await
             .status,
         StatusCode::SEE_OTHER
@@ -260,7 +239,7 @@ async fn a_full_hashing_queue_is_a_503_that_counts_nothing_and_creates_nothing()
     assert_eq!(users(&app).await, 0, "nothing created");
     // Logins refused for the queue are not guesses: more of them than the free attempts, still 503.
     for _ in 0..LOGIN_PAIR.free + 3 {
-        let reply = login(&c, "erin", "whatever whatever").await;
+        let reply = c.log_in("erin", "whatever whatever").await;
         assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(reply.texts("[role=alert]").concat().contains("混み合って"));
     }
@@ -305,7 +284,7 @@ async fn signups_are_throttled_per_address_and_a_refusal_creates_nothing() {
         StatusCode::SEE_OTHER
     );
     // Two minutes later, one more.
-    time_passes(&app, "signup", 2 * 60 * 1000).await;
+    app.time_passes("signup", 2 * 60 * 1000).await;
     assert_eq!(
         app.client_at("192.0.2.40")
             .sign_up("next-pupil")
@@ -359,7 +338,7 @@ async fn over_long_passwords_are_refused_without_hashing() {
             .contains("200 文字以内")
     );
     // Before, login cut it to 200 characters and so let this in.
-    let login_reply = login(&c, "longpw", &too_long).await;
+    let login_reply = c.log_in("longpw", &too_long).await;
     assert_eq!(login_reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         login_reply
@@ -371,7 +350,7 @@ async fn over_long_passwords_are_refused_without_hashing() {
     assert_eq!(app.state.hashing.total(), checks, "no argon2 ran");
     // The exact password still logs in.
     assert_eq!(
-        login(&c, "longpw", &long).await.status,
+        c.log_in("longpw", &long).await.status,
         StatusCode::SEE_OTHER
     );
 }

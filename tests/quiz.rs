@@ -17,21 +17,9 @@ fn answer_all(app: &TestApp, page: &Reply, wrong: &[&str]) -> Pairs {
 }
 
 async fn submit(client: &Client<'_>, slug: &str, pairs: &[(String, String)]) -> Reply {
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     client
-        .post_form(&format!("/topics/{slug}/quiz"), &refs)
+        .post_pairs(&format!("/topics/{slug}/quiz"), pairs)
         .await
-}
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    n
 }
 
 #[tokio::test]
@@ -232,7 +220,7 @@ async fn options_are_opaque_per_attempt_tokens_and_bank_order_shows_nowhere() {
         );
     }
     assert_eq!(
-        count(&app, "attempt").await,
+        app.count("attempt").await,
         0,
         "the blind posts stored nothing"
     );
@@ -338,8 +326,8 @@ async fn a_post_cannot_choose_the_seed_or_the_questions() {
             message.contains("クイズ") || message.contains("問題"),
             "{what}: {message}"
         );
-        assert_eq!(count(&app, "attempt").await, 0, "{what}: nothing stored");
-        assert_eq!(count(&app, "question_progress").await, 0, "{what}");
+        assert_eq!(app.count("attempt").await, 0, "{what}: nothing stored");
+        assert_eq!(app.count("question_progress").await, 0, "{what}");
     }
     // The untouched form is still accepted, with the server's own seed.
     let res = submit(&c, "tcp", &good).await;
@@ -362,9 +350,9 @@ async fn the_same_form_submitted_twice_is_recorded_once() {
     let first = submit(&c, "ftp", &pairs).await;
     let second = submit(&c, "ftp", &pairs).await;
     assert_eq!(first.header("location"), second.header("location"));
-    assert_eq!(count(&app, "attempt").await, 1);
+    assert_eq!(app.count("attempt").await, 1);
     assert_eq!(
-        count(&app, "answer").await,
+        app.count("answer").await,
         app.state.content().quizzes.topic("ftp").len() as i64
     );
     let (seen,): (i64,) = sqlx::query_as("select max(seen) from question_progress")
@@ -408,9 +396,9 @@ async fn csrf_is_required_on_every_state_changing_form() {
             "{uri}"
         );
     }
-    assert_eq!(count(&app, "attempt").await, 0);
+    assert_eq!(app.count("attempt").await, 0);
     assert_eq!(
-        count(&app, "user").await,
+        app.count("user").await,
         1,
         "no account made without the token"
     );
@@ -520,8 +508,8 @@ async fn bad_quiz_submissions_get_a_clear_message_and_change_nothing() {
         c.post_form("/topics/nope/quiz", &[]).await.status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(count(&app, "attempt").await, 0, "nothing was written");
-    assert_eq!(count(&app, "question_progress").await, 0);
+    assert_eq!(app.count("attempt").await, 0, "nothing was written");
+    assert_eq!(app.count("question_progress").await, 0);
 }
 
 #[tokio::test]
@@ -677,7 +665,7 @@ async fn a_guest_is_graded_and_keeps_the_work_on_sign_up_or_log_in() {
         "the guest's attempt is now grace's"
     );
     assert_eq!(
-        count(&app, "user").await,
+        app.count("user").await,
         1,
         "the guest row became the account"
     );
@@ -699,7 +687,7 @@ async fn a_guest_is_graded_and_keeps_the_work_on_sign_up_or_log_in() {
         .await;
     assert_eq!(again.get("/me").await.attrs(".history a", "href").len(), 2);
     assert_eq!(
-        count(&app, "user").await,
+        app.count("user").await,
         1,
         "the second guest was merged and removed"
     );
@@ -741,7 +729,7 @@ async fn widget_predictions_are_stored_for_signed_in_learners_only() {
             .status,
         StatusCode::OK
     );
-    assert_eq!(count(&app, "widget_answer").await, 0);
+    assert_eq!(app.count("widget_answer").await, 0);
     let c = app.client();
     c.sign_up("ivan").await;
     let res = c.post_json("/api/widgets/handshake/check", &body).await;
@@ -814,7 +802,7 @@ async fn anonymous_visits_to_form_pages_store_no_session() {
         let res = c.get(path).await;
         assert_eq!(res.status, StatusCode::OK, "{path}");
     }
-    assert_eq!(count(&app, "tower_sessions").await, 0, "no session rows");
+    assert_eq!(app.count("tower_sessions").await, 0, "no session rows");
     let jar = c.cookie_header().unwrap();
     assert!(
         jar.starts_with("dojo_csrf=") && !jar.contains("dojo_session"),
@@ -848,13 +836,13 @@ async fn anonymous_visits_to_form_pages_store_no_session() {
         )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
-    assert_eq!(count(&app, "tower_sessions").await, 0);
+    assert_eq!(app.count("tower_sessions").await, 0);
 
     // Answering a quiz is something to keep: now there is a session (for the guest's answers).
     let page = c.get("/topics/tcp/quiz").await;
     let res = submit(&c, "tcp", &answer_all(&app, &page, &[])).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert_eq!(count(&app, "tower_sessions").await, 1);
+    assert_eq!(app.count("tower_sessions").await, 1);
     // Signing up renews the CSRF token: the old one no longer works.
     c.sign_up("newcomer").await;
     assert_ne!(c.csrf("/me").await, token);

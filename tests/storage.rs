@@ -225,7 +225,7 @@ async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error(
         "writer",
         "writer",
         "not-a-hash",
-        "learner",
+        infra_dojo::auth::Role::Learner,
         0,
     )
     .await

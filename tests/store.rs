@@ -262,7 +262,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     let app = common::app().await;
     let db = &app.state.db;
     let guest = users::create_guest(db, 1).await.unwrap();
-    let account = users::create(db, "kim", "キム", "x", "learner", 1)
+    let account = users::create(db, "kim", "キム", "x", infra_dojo::auth::Role::Learner, 1)
         .await
         .unwrap();
     store::quiz::record_attempt(

@@ -1,5 +1,6 @@
-//! Who is asking: passwords (argon2id), random tokens, the session keys, the [`Visitor`] extractor with
-//! its CSRF token, login throttling, and the `next` redirects that may only stay on this site.
+//! Who is asking: passwords (argon2id), random tokens, roles ([`Role`]), the session keys (read and
+//! written here only), the [`Visitor`] extractor with its CSRF token, login throttling, and the `next`
+//! redirects that may only stay on this site.
 //!
 //! Sessions live in SQLite (tower-sessions' sqlx store), so any instance can serve any request. The
 //! session holds the signed-in user's id and name, or the id of the guest who owns an anonymous visitor's
@@ -9,7 +10,10 @@
 //! and sign-out.
 
 pub mod password;
+pub mod role;
 pub mod throttle;
+
+pub use role::Role;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -130,6 +134,30 @@ where
             cookies,
             secure,
         })
+    }
+}
+
+/// What the page header shows about the visitor, read from the session alone (no database lookup).
+#[derive(Debug, Clone, Default)]
+pub struct HeaderIdentity {
+    /// The signed-in user's name.
+    pub user_name: Option<String>,
+    /// An instructor: the header links to their classes (their routes check the role in the database).
+    pub instructor: bool,
+}
+
+impl HeaderIdentity {
+    /// Reads the session's name and instructor flag; an unreadable session shows a visitor's header.
+    pub async fn read(session: &Session) -> HeaderIdentity {
+        HeaderIdentity {
+            user_name: session.get::<String>(USER_NAME).await.ok().flatten(),
+            instructor: session
+                .get::<bool>(INSTRUCTOR)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(false),
+        }
     }
 }
 

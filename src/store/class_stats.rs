@@ -4,9 +4,10 @@
 //! so a class of thousands costs the same number of round trips as a class of three
 //! (indexes in `migrations/0004_instructor_indexes.sql`).
 //!
-//! [`bulk`] writes demo classes, members and widget answers at once.
+//! [`bulk`] writes demo widget answers at once.
 
-use crate::quiz::schedule;
+use crate::classroom::needs_help::TopicMisses;
+use crate::classroom::rows;
 use sqlx::SqlitePool;
 
 /// Mastered questions of one learner in one topic (from `question_progress`, which a topic reset clears,
@@ -18,19 +19,11 @@ pub struct Mastered {
     pub mastered: i64,
 }
 
-/// Splits a packed `group_concat` (records by U+001E, fields by U+001F — characters no slug contains).
-fn unpack(packed: &str) -> impl Iterator<Item = Vec<&str>> {
-    packed
-        .split('\u{1e}')
-        .filter(|r| !r.is_empty())
-        .map(|r| r.split('\u{1f}').collect())
-}
-
 /// Every member's mastered questions per topic, for topics with at least one.
 ///
 /// Only mastered entries are read, through the partial index `question_progress_mastered` (which is why
-/// the box is written into the SQL rather than bound: SQLite uses a partial index only when the query's
-/// own text implies its condition). One row per learner comes back with the topics packed into a string:
+/// the rule, [`super::MASTERED`], is written into the SQL rather than bound: SQLite uses a partial index
+/// only when the query's own text implies its condition). One row per learner comes back with the topics packed into a string:
 /// a class of 2,000 has tens of thousands of (learner, topic) pairs, and fetching each as its own row
 /// costs far more in the driver than the aggregation does in SQLite.
 pub async fn mastered(pool: &SqlitePool, class_id: i64) -> Result<Vec<Mastered>, sqlx::Error> {
@@ -38,29 +31,24 @@ pub async fn mastered(pool: &SqlitePool, class_id: i64) -> Result<Vec<Mastered>,
         "select user_id, group_concat(topic || char(31) || mastered, char(30)) as cells
          from (select m.user_id, p.topic, count(*) as mastered
                from class_member m join question_progress p on p.user_id = m.user_id
-               where m.class_id = ? and p.box >= {}
+               where m.class_id = ? and p.{}
                group by m.user_id, p.topic)
          group by user_id",
-        schedule::MASTERED_BOX
+        super::MASTERED
     ))
     .bind(class_id)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::with_capacity(packed.len() * 8);
-    for (user_id, packed) in &packed {
-        for fields in unpack(packed) {
-            if let [topic, mastered] = fields[..]
-                && let Ok(mastered) = mastered.parse()
-            {
-                out.push(Mastered {
-                    user_id: *user_id,
-                    topic: topic.to_string(),
-                    mastered,
-                });
-            }
-        }
-    }
-    Ok(out)
+    Ok(packed
+        .iter()
+        .flat_map(|(user_id, packed)| {
+            rows::topic_counts(packed).map(|(topic, mastered)| Mastered {
+                user_id: *user_id,
+                topic: topic.to_string(),
+                mastered,
+            })
+        })
+        .collect())
 }
 
 /// A member's attempts, last attempt and the topics they have started (attempted at least once).
@@ -92,9 +80,7 @@ pub async fn started(pool: &SqlitePool, class_id: i64) -> Result<Vec<Started>, s
             user_id,
             attempts,
             last_at,
-            topics: unpack(&topics)
-                .filter_map(|f| f.first().map(|t| t.to_string()))
-                .collect(),
+            topics: rows::topics(&topics).map(str::to_string).collect(),
         })
         .collect())
 }
@@ -120,25 +106,17 @@ pub async fn activity(pool: &SqlitePool, class_id: i64) -> Result<Vec<Activity>,
     .await
 }
 
-/// A member's answers and wrong answers in one topic since some time.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct TopicMisses {
-    pub user_id: i64,
-    pub topic: String,
-    pub answered: i64,
-    pub wrong: i64,
-}
-
 /// Per member and topic, answers and wrong answers in attempts made at or after `since`, where there were
-/// at least `min_wrong` wrong answers and fewer right answers than wrong ones (accuracy under 50%). Read
-/// from the attempts' own counts, so the answer table is not touched.
+/// at least `min_wrong` wrong answers and fewer right answers than wrong ones (accuracy under 50%: the
+/// rule of `classroom::needs_help`, applied here too so a large class sends only the rows that count).
+/// Read from the attempts' own counts, so the answer table is not touched.
 pub async fn recent_misses(
     pool: &SqlitePool,
     class_id: i64,
     since: i64,
     min_wrong: i64,
 ) -> Result<Vec<TopicMisses>, sqlx::Error> {
-    sqlx::query_as(
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
         "select m.user_id, a.topic, sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
          from class_member m join attempt a on a.user_id = m.user_id
          where m.class_id = ?1 and a.created_at >= ?2
@@ -149,7 +127,16 @@ pub async fn recent_misses(
     .bind(since)
     .bind(min_wrong)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, topic, answered, wrong)| TopicMisses {
+            user_id,
+            topic,
+            answered,
+            wrong,
+        })
+        .collect())
 }
 
 /// Attempts made on one local day.
@@ -246,12 +233,8 @@ pub async fn live_topics(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LearnerAnswer {
     pub attempt_id: i64,
-    pub question_id: String,
-    pub position: i64,
-    pub response: String,
-    pub correct: bool,
-    pub misconception: Option<String>,
-    pub time_ms: i64,
+    #[sqlx(flatten)]
+    pub answer: crate::store::quiz::Answer,
 }
 
 /// Every answer a learner gave, oldest attempt first, in question order.
@@ -264,20 +247,6 @@ pub async fn learner_answers(
          from attempt a join answer n on n.attempt_id = a.attempt_id
          where a.user_id = ?
          order by a.created_at, a.attempt_id, n.position",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await
-}
-
-/// Every attempt a learner made, newest first.
-pub async fn learner_attempts(
-    pool: &SqlitePool,
-    user_id: i64,
-) -> Result<Vec<crate::store::quiz::Attempt>, sqlx::Error> {
-    sqlx::query_as(
-        "select attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at
-         from attempt where user_id = ? order by created_at desc, attempt_id desc",
     )
     .bind(user_id)
     .fetch_all(pool)
@@ -300,8 +269,8 @@ pub async fn topic_resets(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicRe
         .await
 }
 
-/// Writing a class's demo data at once (classes, members, widget answers) inside a transaction the caller
-/// owns. Attempts are not here: they go through `store::quiz::write_attempts`, like every attempt.
+/// Writing a class's demo widget answers at once, inside a transaction the caller owns. Attempts are not
+/// here: they go through `store::quiz::write_attempts`, like every attempt.
 pub mod bulk {
     use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -321,41 +290,8 @@ pub mod bulk {
         pub created_at: i64,
     }
 
-    /// Creates a class and returns its id.
-    pub async fn insert_class(
-        conn: &mut SqliteConnection,
-        owner_id: i64,
-        name: &str,
-        join_code: &str,
-        now: i64,
-    ) -> Result<i64, sqlx::Error> {
-        let (id,): (i64,) =
-            sqlx::query_as("insert into class (owner_id, name, join_code, created_at) values (?, ?, ?, ?) returning class_id")
-                .bind(owner_id)
-                .bind(name)
-                .bind(join_code)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await?;
-        Ok(id)
-    }
-
-    /// Adds a member (already one: nothing happens).
-    pub async fn insert_member(
-        conn: &mut SqliteConnection,
-        class_id: i64,
-        user_id: i64,
-        joined_at: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("insert into class_member (class_id, user_id, joined_at) values (?, ?, ?) on conflict do nothing")
-            .bind(class_id)
-            .bind(user_id)
-            .bind(joined_at)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-
+    /// `widget_answer` rows, a few thousand values per statement. (Classes and members go through
+    /// `store::classes::create` and `join`, which take a transaction as well as a pool.)
     pub async fn insert_widget_answers(
         conn: &mut SqliteConnection,
         rows: &[WidgetAnswer],
@@ -377,21 +313,5 @@ pub mod bulk {
             insert.build().execute(&mut *conn).await?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_partial_index_matches_the_mastered_box() {
-        // migrations/0004_instructor_indexes.sql indexes `box >= 3`; keep them in step.
-        assert_eq!(crate::quiz::schedule::MASTERED_BOX, 3);
-    }
-
-    #[test]
-    fn packed_rows_unpack() {
-        let rows: Vec<Vec<&str>> = super::unpack("tcp\u{1f}3\u{1e}icmp\u{1f}0").collect();
-        assert_eq!(rows, [vec!["tcp", "3"], vec!["icmp", "0"]]);
-        assert_eq!(super::unpack("").count(), 0);
     }
 }

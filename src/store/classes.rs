@@ -54,9 +54,10 @@ pub async fn joined_by(pool: &SqlitePool, user_id: i64) -> Result<Vec<Class>, sq
     .await
 }
 
-/// Creates a class; a join code already taken is a unique violation (draw another).
-pub async fn create(
-    pool: &SqlitePool,
+/// Creates a class, on a pool or inside a caller's transaction (the demo seeder's); a join code already
+/// taken is a unique violation (draw another).
+pub async fn create<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
     owner_id: i64,
     name: &str,
     join_code: &str,
@@ -68,7 +69,7 @@ pub async fn create(
             .bind(name)
             .bind(join_code)
             .bind(now)
-            .fetch_one(pool)
+            .fetch_one(db)
             .await?;
     Ok(id)
 }
@@ -107,9 +108,9 @@ pub async fn archive(pool: &SqlitePool, class_id: i64, now: i64) -> Result<(), s
     Ok(())
 }
 
-/// Adds a learner; joining twice is not an error.
-pub async fn join(
-    pool: &SqlitePool,
+/// Adds a learner, on a pool or inside a caller's transaction; joining twice is not an error.
+pub async fn join<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
     class_id: i64,
     user_id: i64,
     now: i64,
@@ -118,7 +119,7 @@ pub async fn join(
         .bind(class_id)
         .bind(user_id)
         .bind(now)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

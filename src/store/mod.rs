@@ -12,6 +12,12 @@ pub mod secrets;
 pub mod throttle;
 pub mod users;
 
+/// The mastery rule in SQL (`quiz::mastery`): a `question_progress` row is mastered when its box is at
+/// least `quiz::schedule::MASTERED_BOX`. A literal, written into each query's text rather than bound:
+/// SQLite uses the partial index `question_progress_mastered` (`migrations/0004`, `box >= 3`) only when
+/// the query's own text implies its condition. A test keeps the three in step.
+pub const MASTERED: &str = "box >= 3";
+
 /// Unix seconds now.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -64,3 +70,14 @@ const SQLITE_PERM: i32 = 3;
 const SQLITE_READONLY: i32 = 8;
 const SQLITE_FULL: i32 = 13;
 const SQLITE_CANTOPEN: i32 = 14;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sql_rule_is_the_schedule_s_and_the_index_s() {
+        let box_ = crate::quiz::schedule::MASTERED_BOX;
+        assert_eq!(super::MASTERED, format!("box >= {box_}"));
+        let index = include_str!("../../migrations/0004_instructor_indexes.sql");
+        assert!(index.contains(&format!("where {};", super::MASTERED)));
+    }
+}

@@ -512,16 +512,18 @@ pub struct TopicStats {
     pub last_at: Option<i64>,
 }
 
-pub async fn topic_stats(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicStats>, sqlx::Error> {
-    sqlx::query_as(
+/// [`topic_stats`]' query, with the mastery rule written in ([`super::MASTERED`]). A score is a whole
+/// percent rounded down, as every percentage is (`quiz::mastery::percent`).
+static TOPIC_STATS: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "with scored as (
              select a.topic, a.created_at, a.attempt_id,
-                    (a.correct_count * 100 + a.question_count / 2) / max(a.question_count, 1) as score
+                    a.correct_count * 100 / max(a.question_count, 1) as score
              from attempt a left join topic_reset r on r.user_id = a.user_id and r.topic = a.topic
              where a.user_id = ?1 and (r.after_attempt_id is null or a.attempt_id > r.after_attempt_id)
          ),
          progress as (
-             select topic, count(*) as seen, sum(box >= ?2) as mastered
+             select topic, count(*) as seen, sum({mastered}) as mastered
              from question_progress where user_id = ?1 group by topic
          ),
          topics as (select topic from scored union select topic from progress)
@@ -533,11 +535,15 @@ pub async fn topic_stats(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicSta
                 (select score from scored s where s.topic = t.topic order by created_at desc, attempt_id desc limit 1) as latest,
                 (select max(created_at) from scored s where s.topic = t.topic) as last_at
          from topics t left join progress p on p.topic = t.topic",
+        mastered = super::MASTERED
     )
-    .bind(user_id)
-    .bind(schedule::MASTERED_BOX)
-    .fetch_all(pool)
-    .await
+});
+
+pub async fn topic_stats(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicStats>, sqlx::Error> {
+    sqlx::query_as(TOPIC_STATS.as_str())
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
 }
 
 /// A question due for review.

@@ -1,5 +1,6 @@
 //! Users (guests, learners, instructors). Throttling of logins is in `store::throttle`.
 
+use crate::auth::Role;
 use sqlx::SqlitePool;
 
 /// A row of `user`.
@@ -9,13 +10,14 @@ pub struct User {
     pub name: Option<String>,
     pub display_name: String,
     pub password_hash: Option<String>,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: i64,
 }
 
 impl User {
     pub fn is_instructor(&self) -> bool {
-        self.role == "instructor"
+        self.role == Role::Instructor
     }
 }
 
@@ -38,7 +40,8 @@ pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx
 /// A guest: the owner of a visitor's answers until they sign up or log in.
 pub async fn create_guest(pool: &SqlitePool, now: i64) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) =
-        sqlx::query_as("insert into user (role, created_at) values ('guest', ?) returning user_id")
+        sqlx::query_as("insert into user (role, created_at) values (?, ?) returning user_id")
+            .bind(Role::Guest.as_str())
             .bind(now)
             .fetch_one(pool)
             .await?;
@@ -52,7 +55,7 @@ pub async fn create<'e>(
     name: &str,
     display_name: &str,
     password_hash: &str,
-    role: &str,
+    role: Role,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
@@ -61,7 +64,7 @@ pub async fn create<'e>(
     .bind(name)
     .bind(display_name)
     .bind(password_hash)
-    .bind(role)
+    .bind(role.as_str())
     .bind(now)
     .fetch_one(db)
     .await?;
@@ -77,12 +80,14 @@ pub async fn upgrade_guest(
     password_hash: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update user set name = ?, display_name = ?, password_hash = ?, role = 'learner' where user_id = ? and role = 'guest'",
+        "update user set name = ?, display_name = ?, password_hash = ?, role = ? where user_id = ? and role = ?",
     )
     .bind(name)
     .bind(display_name)
     .bind(password_hash)
+    .bind(Role::Learner.as_str())
     .bind(guest_id)
+    .bind(Role::Guest.as_str())
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -100,7 +105,7 @@ pub async fn merge_guest(
         .bind(guest_id)
         .fetch_optional(&mut *tx)
         .await?;
-    if is_guest.is_none_or(|(role,)| role != "guest") || guest_id == user_id {
+    if is_guest.is_none_or(|(role,)| role != Role::Guest.as_str()) || guest_id == user_id {
         return Ok(());
     }
     sqlx::query("update attempt set user_id = ? where user_id = ?")

@@ -3,11 +3,11 @@
 //! hashed a few at a time (`auth::password::Hashing`, 503 when the queue is full), an unknown name and a
 //! wrong password get the same message, and `next` only ever leads back into this site.
 
-use crate::auth::{self, Visitor, password, throttle};
+use crate::auth::{self, Role, Visitor, password, throttle};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::store;
-use crate::web::extract::FormBody;
+use crate::web::extract::CsrfForm;
 use crate::web::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -52,28 +52,43 @@ pub struct NextParam {
     next: Option<String>,
 }
 
+/// What the sign-up and log-in forms carry besides their own fields.
+#[derive(Debug, Clone)]
+pub struct AccountForm {
+    pub csrf: String,
+    /// Where to go afterwards (a path of this site, `auth::safe_next`).
+    pub next: String,
+    /// The visitor has answered questions as a guest: they will be kept.
+    pub keeps_guest_work: bool,
+}
+
+impl AccountForm {
+    async fn new(visitor: &Visitor, next: Option<&str>) -> Result<AccountForm> {
+        Ok(AccountForm {
+            csrf: visitor.csrf_token().await?,
+            next: auth::safe_next(next),
+            keeps_guest_work: visitor.guest_id().await?.is_some(),
+        })
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/signup.html")]
 pub struct SignupPage {
     pub layout: Layout,
-    pub csrf: String,
-    pub next: String,
+    pub form: AccountForm,
     pub name: String,
     pub display_name: String,
     pub errors: Vec<String>,
-    /// The visitor has answered questions as a guest: they will be kept.
-    pub keeps_guest_work: bool,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/login.html")]
 pub struct LoginPage {
     pub layout: Layout,
-    pub csrf: String,
-    pub next: String,
+    pub form: AccountForm,
     pub name: String,
     pub error: Option<String>,
-    pub keeps_guest_work: bool,
 }
 
 async fn signup_page(
@@ -83,20 +98,16 @@ async fn signup_page(
 ) -> Result<Response> {
     Ok(SignupPage {
         layout,
-        csrf: visitor.csrf_token().await?,
-        next: auth::safe_next(q.next.as_deref()),
+        form: AccountForm::new(&visitor, q.next.as_deref()).await?,
         name: String::new(),
         display_name: String::new(),
         errors: Vec::new(),
-        keeps_guest_work: visitor.guest_id().await?.is_some(),
     }
     .into_response())
 }
 
 #[derive(Deserialize)]
 pub struct SignupForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -142,32 +153,31 @@ async fn signup(
     layout: Layout,
     visitor: Visitor,
     ClientAddress(address): ClientAddress,
-    FormBody(form): FormBody<SignupForm>,
+    CsrfForm(form): CsrfForm<SignupForm>,
 ) -> Result<Response> {
-    visitor.verify_csrf(Some(&form.csrf)).await?;
-    let next = auth::safe_next(form.next.as_deref());
+    // The form shown again on an error.
+    let again = AccountForm::new(&visitor, form.next.as_deref()).await?;
+    let next = again.next.clone();
     let name = form.name.trim().to_string();
     let display_name = form.display_name.trim().to_string();
     let guest = visitor.guest_id().await?;
-    let page = |errors: Vec<String>, csrf: String| SignupPage {
+    let page = |errors: Vec<String>| SignupPage {
         layout: layout.clone(),
-        csrf,
-        next: next.clone(),
+        form: again.clone(),
         name: name.clone(),
         display_name: display_name.clone(),
         errors,
-        keeps_guest_work: guest.is_some(),
     };
     // Checked before anything is hashed: an over-long password is refused here, at no cost.
     let errors = signup_errors(&name, &display_name, &form.password);
     if !errors.is_empty() {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors, form.csrf)).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors)).into_response());
     }
     let taken =
         || vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
     // A taken name is told before hashing (the insert below still catches a race).
     if store::users::by_name(&state.db, &name).await?.is_some() {
-        return Ok((StatusCode::CONFLICT, page(taken(), form.csrf)).into_response());
+        return Ok((StatusCode::CONFLICT, page(taken())).into_response());
     }
     let reservation = match throttle::reserve_signup(&state.db, &address).await? {
         Ok(reservation) => reservation,
@@ -176,7 +186,7 @@ async fn signup(
             return Ok(retry_later(
                 StatusCode::TOO_MANY_REQUESTS,
                 wait.secs(),
-                page(vec![wait.message()], form.csrf),
+                page(vec![wait.message()]),
             ));
         }
     };
@@ -188,7 +198,7 @@ async fn signup(
             return Ok(retry_later(
                 StatusCode::SERVICE_UNAVAILABLE,
                 password::BUSY_RETRY_SECS,
-                page(vec![busy()], form.csrf),
+                page(vec![busy()]),
             ));
         }
         Err(password::HashingError::Failed(e)) => return Err(e.into()),
@@ -205,7 +215,7 @@ async fn signup(
                         &name,
                         &display_name,
                         &hash,
-                        "learner",
+                        Role::Learner,
                         store::now(),
                     )
                     .await
@@ -219,7 +229,7 @@ async fn signup(
                 &name,
                 &display_name,
                 &hash,
-                "learner",
+                Role::Learner,
                 store::now(),
             )
             .await
@@ -230,7 +240,7 @@ async fn signup(
         Err(e) if store::is_unique_violation(&e) => {
             // No account was made: the sign-up does not count.
             reservation.release(&state.db).await?;
-            return Ok((StatusCode::CONFLICT, page(taken(), form.csrf)).into_response());
+            return Ok((StatusCode::CONFLICT, page(taken())).into_response());
         }
         Err(e) => return Err(e.into()),
     };
@@ -252,19 +262,15 @@ async fn login_page(
 ) -> Result<Response> {
     Ok(LoginPage {
         layout,
-        csrf: visitor.csrf_token().await?,
-        next: auth::safe_next(q.next.as_deref()),
+        form: AccountForm::new(&visitor, q.next.as_deref()).await?,
         name: String::new(),
         error: None,
-        keeps_guest_work: visitor.guest_id().await?.is_some(),
     }
     .into_response())
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -277,19 +283,16 @@ async fn login(
     layout: Layout,
     visitor: Visitor,
     ClientAddress(address): ClientAddress,
-    FormBody(form): FormBody<LoginForm>,
+    CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response> {
-    visitor.verify_csrf(Some(&form.csrf)).await?;
-    let next = auth::safe_next(form.next.as_deref());
+    let again = AccountForm::new(&visitor, form.next.as_deref()).await?;
+    let next = again.next.clone();
     let name: String = form.name.trim().chars().take(64).collect();
-    let keeps_guest_work = visitor.guest_id().await?.is_some();
     let page = |error: String| LoginPage {
         layout: layout.clone(),
-        csrf: form.csrf.clone(),
-        next: next.clone(),
+        form: again.clone(),
         name: name.clone(),
         error: Some(error),
-        keeps_guest_work,
     };
     // Sign-up refuses passwords over the limit, so a longer one is nobody's: say so, without hashing it
     // and without counting it as a guess. (Cutting it to the limit, as before, let a long password log in
@@ -366,14 +369,7 @@ fn busy() -> String {
     )
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(visitor: Visitor, FormBody(form): FormBody<LogoutForm>) -> Result<Response> {
-    visitor.verify_csrf(Some(&form.csrf)).await?;
+async fn logout(visitor: Visitor, _: CsrfForm) -> Result<Response> {
     visitor.sign_out().await?;
     Ok(Redirect::to("/").into_response())
 }

@@ -63,6 +63,12 @@ impl Layout {
             live_reload: None,
         }
     }
+
+    /// The versioned URL of a static file, for a section's own stylesheet or script (see
+    /// `templates/instructor/section.html`).
+    pub fn asset(&self, path: &str) -> String {
+        assets::url(path)
+    }
 }
 
 impl FromRequestParts<AppState> for Layout {
@@ -81,13 +87,9 @@ impl FromRequestParts<AppState> for Layout {
         );
         // Only a request that carries a session cookie costs a session lookup.
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {
-            layout.user_name = session.get::<String>("user_name").await.ok().flatten();
-            layout.instructor = session
-                .get::<bool>("instructor")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or(false);
+            let identity = crate::auth::HeaderIdentity::read(&session).await;
+            layout.user_name = identity.user_name;
+            layout.instructor = identity.instructor;
         }
         // Taken before the handler takes its snapshot, so the version named here is never newer than
         // the content shown: a reload during the request costs at most one extra page reload.

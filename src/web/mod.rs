@@ -1,12 +1,14 @@
-//! Everything HTTP: the route table ([`router`]), one file per area with its handlers and page structs,
-//! static assets, and the layout every page shares.
+//! Everything HTTP: the route table ([`router`]), one file per area with its handlers and page structs
+//! (a folder per endpoint group where an area has several: [`instructor`]), the guards every page that
+//! needs an account takes ([`guards`]), the extractors with Japanese rejections and the CSRF-checked form
+//! ([`extract`]), static assets, and the layout every page shares.
 
-pub mod analysis;
 pub mod assets;
 
 pub mod auth;
 pub mod chrome;
 pub mod extract;
+pub mod guards;
 pub mod health;
 pub mod instructor;
 

@@ -3,16 +3,19 @@
 //! and resetting one topic (a confirmation page, then a POST with the CSRF token). A learner's classes are
 //! on `/me` too: joining one with its code, and leaving one.
 
-use crate::auth::Visitor;
 use crate::error::{AppError, Result};
+use crate::jst;
+use crate::quiz::mastery::{Level, Mastery};
 use crate::state::AppState;
 use crate::store;
-use crate::web::extract::FormBody;
+use crate::web::auth::ClientAddress;
+use crate::web::extract::{CsrfForm, KnownTopic};
+use crate::web::guards::SignedInUser;
 use crate::web::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -30,38 +33,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Unix seconds as Japan time, "2026-11-26 17:05".
-pub fn format_jst(unix: i64) -> String {
-    let offset = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    match time::OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => {
-            let t = t.to_offset(offset);
-            format!(
-                "{}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => String::new(),
-    }
-}
-
-/// The signed-in user's id, or a redirect to the login page that comes back here.
-fn require_login(
-    visitor: &Visitor,
-    uri: &OriginalUri,
-) -> std::result::Result<(i64, String), Redirect> {
-    match &visitor.signed_in {
-        Some(user) => Ok((user.user_id, user.name.clone())),
-        None => Err(crate::web::auth::login_redirect(
-            uri.0.path_and_query().map_or("/me", |p| p.as_str()),
-        )),
-    }
-}
-
 /// One topic on `/me`.
 pub struct TopicRow {
     pub href: String,
@@ -71,8 +42,8 @@ pub struct TopicRow {
     pub seen: i64,
     pub mastered: i64,
     pub mastery_percent: i64,
-    /// 0–4, for the colour (with the number always written beside it).
-    pub level: i64,
+    /// The colour step (`quiz::mastery`, the instructor's grid uses the same); the number is written too.
+    pub level: Level,
     pub best: String,
     pub latest: String,
     pub attempts: i64,
@@ -94,7 +65,7 @@ pub struct MePage {
     pub name: String,
     pub csrf: String,
     pub topics: Vec<TopicRow>,
-    pub total_questions: usize,
+    pub total_questions: i64,
     pub total_mastered: i64,
     pub total_seen: i64,
     pub overall_percent: i64,
@@ -113,17 +84,11 @@ pub struct ClassRow {
     pub leave_action: String,
 }
 
-async fn me(
-    State(state): State<AppState>,
-    layout: Layout,
-    visitor: Visitor,
-    uri: OriginalUri,
-) -> Result<Response> {
+/// `GET /me`: per topic, questions seen and mastered (`quiz::mastery`), best and latest score, attempts
+/// and last activity; overall mastery; the last attempts; the learner's classes.
+async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -> Result<Response> {
+    let user_id = user.user_id;
     let content = state.content();
-    let (user_id, name) = match require_login(&visitor, &uri) {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
     let stats: HashMap<String, store::quiz::TopicStats> =
         store::quiz::topic_stats(&state.db, user_id)
             .await?
@@ -132,36 +97,29 @@ async fn me(
             .collect();
     let course = &content.course;
     let mut topics = Vec::new();
+    let mut per_topic = Vec::new();
     for t in &course.topics {
         let questions = content.quizzes.topic(&t.slug).len();
         let s = stats.get(&t.slug).cloned().unwrap_or_default();
-        let mastery_percent = if questions == 0 {
-            0
-        } else {
-            s.mastered * 100 / questions as i64
-        };
+        let mastery = Mastery::of(s.mastered, questions as i64);
+        per_topic.push(mastery);
         topics.push(TopicRow {
             href: format!("/topics/{}", t.slug),
             title: t.title.clone(),
             part: t.part.clone().unwrap_or_default(),
             questions,
             seen: s.seen,
-            mastered: s.mastered,
-            mastery_percent,
-            level: if s.seen == 0 {
-                0
-            } else {
-                1 + (mastery_percent * 3 / 100).min(3)
-            },
+            mastered: mastery.mastered,
+            mastery_percent: mastery.percent(),
+            level: mastery.level(s.seen > 0),
             best: s.best.map_or("—".into(), |b| format!("{b}%")),
             latest: s.latest.map_or("—".into(), |b| format!("{b}%")),
             attempts: s.attempts,
-            last_activity: s.last_at.map_or("—".into(), format_jst),
+            last_activity: s.last_at.map_or("—".into(), jst::date_time),
             reset_href: format!("/me/topics/{}/reset", t.slug),
         });
     }
-    let total_questions = content.quizzes.len();
-    let total_mastered: i64 = topics.iter().map(|t| t.mastered).sum();
+    let overall = Mastery::sum(per_topic);
     let total_seen: i64 = topics.iter().map(|t| t.seen).sum();
     let history = store::quiz::history(&state.db, user_id, 20)
         .await?
@@ -172,22 +130,18 @@ async fn me(
                 .topic(&a.topic)
                 .map_or(a.topic.clone(), |t| t.title.clone()),
             score: format!("{} / {}", a.correct_count, a.question_count),
-            when: format_jst(a.created_at),
+            when: jst::date_time(a.created_at),
         })
         .collect();
     Ok(MePage {
         layout,
-        name,
-        csrf: visitor.csrf_token().await?,
+        name: user.name,
+        csrf: user.visitor.csrf_token().await?,
         topics,
-        total_questions,
-        total_mastered,
+        total_questions: overall.questions,
+        total_mastered: overall.mastered,
         total_seen,
-        overall_percent: if total_questions == 0 {
-            0
-        } else {
-            total_mastered * 100 / total_questions as i64
-        },
+        overall_percent: overall.percent(),
         history,
         due: store::quiz::due_count(&state.db, user_id, store::now()).await?,
         classes: store::classes::joined_with_owner(&state.db, user_id)
@@ -197,7 +151,7 @@ async fn me(
                 leave_action: format!("/me/classes/{}/leave", c.class_id),
                 name: c.name,
                 owner_name: c.owner_name,
-                joined: format_jst(c.joined_at),
+                joined: jst::date_time(c.joined_at),
                 archived: c.archived_at.is_some(),
             })
             .collect(),
@@ -205,10 +159,9 @@ async fn me(
     .into_response())
 }
 
+/// The join form on `/me`.
 #[derive(Deserialize)]
 pub struct JoinForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     code: String,
 }
@@ -216,34 +169,24 @@ pub struct JoinForm {
 /// `POST /me/classes/join`: joins the class with the typed code (unknown or archived: 404, nothing written;
 /// wrong codes are throttled, 429).
 async fn join_class(
+    user: SignedInUser,
     State(state): State<AppState>,
-    visitor: Visitor,
-    uri: OriginalUri,
-    address: crate::web::auth::ClientAddress,
-    FormBody(form): FormBody<JoinForm>,
+    ClientAddress(address): ClientAddress,
+    CsrfForm(form): CsrfForm<JoinForm>,
 ) -> Result<Response> {
-    let (user_id, _) = match require_login(&visitor, &uri) {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
-    visitor.verify_csrf(Some(&form.csrf)).await?;
-    crate::web::instructor::join_with_code(&state, user_id, &address.0, &form.code).await?;
+    crate::web::instructor::join::join_with_code(&state, user.user_id, &address, &form.code)
+        .await?;
     Ok(Redirect::to("/me#classes").into_response())
 }
 
 /// `POST /me/classes/{class_id}/leave`: leaves a class the learner belongs to (404 otherwise).
 async fn leave_class(
+    user: SignedInUser,
     State(state): State<AppState>,
     Path(class_id): Path<String>,
-    visitor: Visitor,
-    uri: OriginalUri,
-    FormBody(form): FormBody<ResetForm>,
+    _: CsrfForm,
 ) -> Result<Response> {
-    let (user_id, _) = match require_login(&visitor, &uri) {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
-    visitor.verify_csrf(Some(&form.csrf)).await?;
+    let user_id = user.user_id;
     let class_id: i64 = class_id.parse().map_err(|_| AppError::NotFound)?;
     if !store::classes::is_member(&state.db, class_id, user_id).await? {
         return Err(AppError::NotFound);
@@ -268,18 +211,14 @@ pub struct ReviewPage {
     pub total: usize,
 }
 
+/// `GET /me/review`: the questions due now, by topic, with a quiz of just those.
 async fn review(
+    user: SignedInUser,
     State(state): State<AppState>,
     layout: Layout,
-    visitor: Visitor,
-    uri: OriginalUri,
 ) -> Result<Response> {
     let content = state.content();
-    let (user_id, _) = match require_login(&visitor, &uri) {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
-    let due = store::quiz::due(&state.db, user_id, store::now()).await?;
+    let due = store::quiz::due(&state.db, user.user_id, store::now()).await?;
     let mut groups: Vec<ReviewGroup> = Vec::new();
     for t in &content.course.topics {
         let here: Vec<&store::quiz::Due> = due
@@ -344,48 +283,32 @@ pub struct ResetPage {
     pub title: String,
 }
 
+/// `GET /me/topics/{slug}/reset`: the confirmation before a topic's progress is reset.
 async fn reset_page(
+    user: SignedInUser,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    KnownTopic(slug): KnownTopic,
     layout: Layout,
-    visitor: Visitor,
-    uri: OriginalUri,
 ) -> Result<Response> {
     let content = state.content();
-    if let Err(redirect) = require_login(&visitor, &uri) {
-        return Ok(redirect.into_response());
-    }
     let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
     Ok(ResetPage {
         layout,
-        csrf: visitor.csrf_token().await?,
+        csrf: user.visitor.csrf_token().await?,
         slug: topic.slug.clone(),
         title: topic.title.clone(),
     }
     .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct ResetForm {
-    #[serde(default)]
-    csrf: String,
-}
-
+/// `POST /me/topics/{slug}/reset`: empties the topic's review boxes; its attempts stay in the history.
 async fn reset(
+    user: SignedInUser,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: Visitor,
-    uri: OriginalUri,
-    FormBody(form): FormBody<ResetForm>,
+    KnownTopic(slug): KnownTopic,
+    _: CsrfForm,
 ) -> Result<Response> {
-    let content = state.content();
-    let (user_id, _) = match require_login(&visitor, &uri) {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect.into_response()),
-    };
-    visitor.verify_csrf(Some(&form.csrf)).await?;
-    let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
-    store::quiz::reset_topic(&state.db, user_id, &topic.slug, store::now()).await?;
-    tracing::info!(user.id = user_id, quiz.topic = %topic.slug, "topic progress reset");
+    store::quiz::reset_topic(&state.db, user.user_id, &slug, store::now()).await?;
+    tracing::info!(user.id = user.user_id, quiz.topic = %slug, "topic progress reset");
     Ok(Redirect::to("/me").into_response())
 }

@@ -13,13 +13,12 @@ use crate::quiz::present::{self, Form};
 use crate::state::AppState;
 use crate::store::{self, quiz::NewAnswer, quiz::NewAttempt, quiz::Recorded};
 
-use crate::web::extract::FormBody;
+use crate::web::extract::{CsrfForm, KnownTopic};
 use crate::web::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -141,13 +140,6 @@ async fn quiz_page(
     .into_response())
 }
 
-fn unprocessable(message: impl Into<String>) -> AppError {
-    AppError::Invalid {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        message: message.into(),
-    }
-}
-
 /// The message for a form the server did not issue, or issued differently.
 const NOT_ISSUED: &str = "このフォームはサーバーが出したものと一致しません。クイズのページを開き直して、もう一度解答してください。";
 
@@ -217,14 +209,14 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
         .cloned()
         .unwrap_or_default();
     if given.iter().any(|v| v.chars().count() > MAX_ANSWER_CHARS) {
-        return Err(unprocessable(format!(
+        return Err(AppError::unprocessable(format!(
             "問題 {} の答えが長すぎます（{MAX_ANSWER_CHARS} 文字まで）。",
             q.id
         )));
     }
     let one_answer = || {
         if given.len() > 1 {
-            Err(unprocessable(format!(
+            Err(AppError::unprocessable(format!(
                 "問題 {} に答えが {} つ送られました。一つだけ答えてください。",
                 q.id,
                 given.len()
@@ -246,10 +238,13 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
                 let index = form
                     .choice_index(&q.id, options.len(), value)
                     .ok_or_else(|| {
-                        unprocessable(format!("問題 {} の選択肢の値が正しくありません。", q.id))
+                        AppError::unprocessable(format!(
+                            "問題 {} の選択肢の値が正しくありません。",
+                            q.id
+                        ))
                     })?;
                 if indices.contains(&index) {
-                    return Err(unprocessable(format!(
+                    return Err(AppError::unprocessable(format!(
                         "問題 {} で同じ選択肢が 2 回送られました。",
                         q.id
                     )));
@@ -265,7 +260,7 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
                 .cloned()
                 .unwrap_or_default();
             let incomplete = || {
-                unprocessable(format!(
+                AppError::unprocessable(format!(
                     "問題 {} の並べ替えで、すべての項目の順番を選んでください。",
                     q.id
                 ))
@@ -285,7 +280,7 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
             let mut seen = vec![false; items.len()];
             for (k, (position, index)) in ranked.iter().enumerate() {
                 if *position != k + 1 || std::mem::replace(&mut seen[*index], true) {
-                    return Err(unprocessable(format!(
+                    return Err(AppError::unprocessable(format!(
                         "問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。",
                         q.id,
                         items.len()
@@ -301,25 +296,25 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
     })
 }
 
+/// `POST /topics/{slug}/quiz`. The field names carry question ids, so the form is read as pairs (its
+/// CSRF token checked on the way in, like every form) and sorted against the sealed form it names.
 async fn submit(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    KnownTopic(slug): KnownTopic,
     visitor: Visitor,
-    FormBody(pairs): FormBody<Vec<(String, String)>>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     let content = state.content();
     let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
-    let first = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    visitor.verify_csrf(first("csrf")).await?;
-
-    let sealed = first("token").ok_or_else(|| {
-        AppError::bad_request("フォームの識別子がありません。クイズのページを開き直してください。")
-    })?;
+    let sealed = pairs
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "フォームの識別子がありません。クイズのページを開き直してください。",
+            )
+        })?;
     let form = state.quiz_forms.open(sealed).map_err(|e| {
         tracing::warn!(quiz.topic = %topic.slug, reason = %e, "quiz form refused");
         AppError::bad_request(NOT_ISSUED)
@@ -349,7 +344,7 @@ async fn submit(
     let mut answers = Vec::with_capacity(questions.len());
     for (position, q) in questions.iter().enumerate() {
         let response = response_for(q, &form, &posted)?;
-        let graded = grade::grade(q, seed, &response).map_err(|e| unprocessable(e.0))?;
+        let graded = grade::grade(q, seed, &response).map_err(|e| AppError::unprocessable(e.0))?;
         // The page's own measure, never more than the whole attempt took.
         let time_ms = posted
             .times
@@ -417,7 +412,7 @@ pub struct ResultsPage {
     pub topic_title: String,
     pub correct: usize,
     pub total: usize,
-    pub percent: usize,
+    pub percent: i64,
     pub items: Vec<ResultView>,
     pub retry_href: Option<String>,
     pub is_guest: bool,
@@ -484,7 +479,7 @@ async fn results(
         topic_title: topic.title.clone(),
         correct,
         total,
-        percent: (correct * 100).checked_div(total).unwrap_or(0),
+        percent: crate::quiz::mastery::percent(correct as i64, total as i64),
         items,
         retry_href: (!missed.is_empty())
             .then(|| format!("/topics/{}/quiz?only={}", topic.slug, missed.join(","))),

@@ -4,8 +4,7 @@
 
 use crate::state::AppState;
 use crate::web::{
-    analysis, assets, auth, health, instructor, live_reload, pages, progress, quiz, search,
-    storage, widgets,
+    assets, auth, health, instructor, live_reload, pages, progress, quiz, search, storage, widgets,
 };
 
 use axum::Router;
@@ -52,8 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(quiz::router())
         .merge(progress::router())
-        .merge(instructor::router())
-        .merge(analysis::router());
+        .merge(instructor::router());
     // Only `serve --watch` has the live-reload endpoint; elsewhere the path is an ordinary 404.
     if state.live_reload.is_some() {
         routes = routes.merge(live_reload::router());

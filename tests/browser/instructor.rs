@@ -4,20 +4,10 @@
 //! phone screen without sideways page scrolling (the grid scrolls in its own box), raise no console error,
 //! and link each topic to its analysis page.
 
-use crate::support::{Browser, Options, PHONE};
+use crate::support::{Browser, Options, PHONE, sideways_scroll, type_into, wait_for};
 use fantoccini::Locator;
 use infra_dojo::quiz::bank::Kind;
 use std::time::{Duration, Instant};
-
-async fn type_into(b: &Browser, css: &str, text: &str) {
-    b.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
-}
 
 async fn log_in(b: &Browser, name: &str, password: &str, next: &str) {
     b.open(&format!("/login?next={next}")).await;
@@ -25,14 +15,6 @@ async fn log_in(b: &Browser, name: &str, password: &str, next: &str) {
     type_into(b, "#password", password).await;
     b.click("form.stacked-form button[type=submit]").await;
     b.wait_for_path(next).await;
-}
-
-/// The page can be read without scrolling sideways.
-async fn fits_width(b: &Browser) -> bool {
-    b.eval("return document.documentElement.scrollWidth <= window.innerWidth")
-        .await
-        .as_bool()
-        .unwrap_or(false)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -258,19 +240,12 @@ async fn an_instructor_follows_the_demo_class_live() {
     b.screenshot("instructor-live").await;
     // "今から数え直す" counts from the server's last answer on: nothing yet.
     b.click("[data-live-restart]").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !b
-        .text("[data-live-summary]")
-        .await
-        .contains("から: まだ解答はありません")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "restart did not take: {}",
-            b.text("[data-live-summary]").await
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for(
+        &b,
+        "document.querySelector('[data-live-summary]').textContent.includes('から: まだ解答はありません')",
+        "the restart to count from now",
+    )
+    .await;
     assert_eq!(b.count("[data-live-questions] tr").await, 0);
     b.click("[data-live-window]").await;
     assert_eq!(b.console_errors().await, Vec::<String>::new());
@@ -281,7 +256,7 @@ async fn an_instructor_follows_the_demo_class_live() {
         .await
         .expect("phone size");
     b.open(&class_path).await;
-    assert!(fits_width(&b).await, "overview fits a phone");
+    assert_eq!(sideways_scroll(&b).await, 0, "overview fits a phone");
     let grid_scrolls = b.eval("const g = document.querySelector('.grid-scroll'); return g.scrollWidth > g.clientWidth").await;
     assert_eq!(
         grid_scrolls.as_bool(),
@@ -304,10 +279,10 @@ async fn an_instructor_follows_the_demo_class_live() {
         .for_element(Locator::Css(".learner-page"))
         .await
         .expect("learner page");
-    assert!(fits_width(&b).await, "learner page fits a phone");
+    assert_eq!(sideways_scroll(&b).await, 0, "learner page fits a phone");
     b.screenshot("instructor-learner-phone").await;
     b.open("/instructor").await;
-    assert!(fits_width(&b).await, "class list fits a phone");
+    assert_eq!(sideways_scroll(&b).await, 0, "class list fits a phone");
     assert_eq!(b.console_errors().await, Vec::<String>::new());
 
     // Open the TCP question analysis from the grid, then download the CSV exports as the browser would.

@@ -1,7 +1,7 @@
 //! Guards the quiz flow in a real browser: sign up, take the TCP quiz by clicking (the ordering question
 //! by keyboard, with the ↑/↓ buttons), see the graded feedback, and find the attempt on /me after a reload.
 
-use crate::support::{Browser, keys};
+use crate::support::{Browser, keys, type_into};
 use fantoccini::Locator;
 use infra_dojo::quiz::bank::Kind;
 use infra_dojo::quiz::present::question_seed;
@@ -59,6 +59,8 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     for id in &ids {
         let q = bank.quizzes.question(id).unwrap();
         let scope = format!("[data-question='{id}']");
+        // The answer field of a numeric, text or generated question.
+        let field = format!("{scope} input[type=text]");
         match &q.kind {
             Kind::Single { options } | Kind::Multiple { options } => {
                 for (i, _) in options.iter().enumerate().filter(|(_, o)| o.correct) {
@@ -98,18 +100,11 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
                     );
                 }
             }
-            Kind::Numeric { answer, .. } => type_into(&b, &scope, &answer.to_string()).await,
-            Kind::Text { answers, .. } => type_into(&b, &scope, &answers[0]).await,
+            Kind::Numeric { answer, .. } => type_into(&b, &field, &answer.to_string()).await,
+            Kind::Text { answers, .. } => type_into(&b, &field, &answers[0]).await,
             Kind::Generated { generator } => {
-                type_into(
-                    &b,
-                    &scope,
-                    &generator
-                        .instance(question_seed(seed, id))
-                        .answer
-                        .to_string(),
-                )
-                .await
+                let answer = generator.instance(question_seed(seed, id)).answer;
+                type_into(&b, &field, &answer.to_string()).await
             }
         }
     }
@@ -140,14 +135,4 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     assert_eq!(b.count(".history a").await, 1);
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
-}
-
-async fn type_into(b: &Browser, scope: &str, text: &str) {
-    b.client
-        .find(Locator::Css(&format!("{scope} input[type=text]")))
-        .await
-        .expect("input")
-        .send_keys(text)
-        .await
-        .expect("type");
 }

@@ -3,7 +3,7 @@
 //! and a query lands on highlighted results; the theme toggle flips and persists; phone width has no
 //! horizontal scrolling; no page logs a console error.
 
-use crate::support::{Browser, Options, PHONE, keys};
+use crate::support::{Browser, Options, PHONE, keys, sideways_scroll};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn home_to_topic_and_between_topics_by_link_and_key() {
@@ -95,12 +95,8 @@ async fn phone_width_reads_without_sideways_scrolling() {
         "/search?q=fork",
     ] {
         b.open(path).await;
-        let overflow = b.eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth").await;
-        assert_eq!(
-            overflow.as_i64(),
-            Some(0),
-            "{path} scrolls sideways by {overflow}px"
-        );
+        let overflow = sideways_scroll(&b).await;
+        assert_eq!(overflow, 0, "{path} scrolls sideways by {overflow}px");
     }
     b.open("/topics/tcp").await;
     b.screenshot("reading-topic-phone").await;

@@ -1,6 +1,7 @@
 //! The harness: starts the app on 127.0.0.1:0 with a fresh database, a chromedriver on a free port, and a
 //! Chromium session with the flags that work on this machine (see DESIGN.md). Also reads the browser's
-//! console log, so a test can assert that a page raised no error.
+//! console log, so a test can assert that a page raised no error, and holds the helpers every flow uses
+//! ([`wait_for`], [`tap`], [`type_into`], [`sideways_scroll`]), so no test file keeps its own copy.
 #![allow(dead_code)]
 
 use fantoccini::wd::WebDriverCompatibleCommand;
@@ -327,6 +328,49 @@ fn kill_group(driver: &mut Option<Child>) {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// Waits until `script` (a JS expression) is true, or fails with `what` after 10 s.
+pub async fn wait_for(b: &Browser, script: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if b.eval(&format!("return !!({script})")).await == json!(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks `css` once it is there, after scrolling it to the middle of the window: chromedriver only
+/// scrolls a target to an edge, where the sticky site header covers it.
+pub async fn tap(b: &Browser, css: &str) {
+    b.text(css).await;
+    b.eval(&format!(
+        "document.querySelector({css:?}).scrollIntoView({{block: 'center'}}); return 1"
+    ))
+    .await;
+    b.click(css).await;
+}
+
+/// Replaces what the field `css` holds with `text`, typed as a user would.
+pub async fn type_into(b: &Browser, css: &str, text: &str) {
+    let field = b
+        .client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+/// How far the page scrolls sideways, in CSS pixels (0 when it fits the window).
+pub async fn sideways_scroll(b: &Browser) -> i64 {
+    b.eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await
+        .as_i64()
+        .unwrap_or(i64::MAX)
 }
 
 /// WebDriver key codes.

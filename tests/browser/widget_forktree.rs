@@ -6,23 +6,11 @@
 //! step after a reload; no console errors; a 360 px phone shows N = 5 (32 processes) with no sideways
 //! page scroll.
 
-use crate::support::{Browser, Options, PHONE, keys};
-use std::time::{Duration, Instant};
+use crate::support::{Browser, Options, PHONE, keys, tap, wait_for};
+use std::time::Duration;
 
 const PAGE: &str = "/topics/process-tree";
 const NODES: &str = "#widget-forktree .ft-treebox .ft-node[data-pid]";
-
-/// Waits until `script` (a JS expression) is true, or fails with `what`.
-async fn wait_for(b: &Browser, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if b.eval(&format!("return !!({script})")).await == serde_json::json!(true) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Waits until the widget has drawn the scenario it last asked for.
 async fn ready(b: &Browser) {
@@ -32,16 +20,6 @@ async fn ready(b: &Browser) {
         "the forktree widget to load its scenario",
     )
     .await;
-}
-
-/// Clicks an element of the widget after scrolling it to the middle of the window, so the sticky site
-/// header never covers it (WebDriver only scrolls far enough to bring it to an edge).
-async fn tap(b: &Browser, css: &str) {
-    b.eval(&format!(
-        "document.querySelector(\"{css}\")?.scrollIntoView({{ block: 'center' }}); return 1"
-    ))
-    .await;
-    b.click(css).await;
 }
 
 async fn open_widget(b: &Browser, path: &str) {

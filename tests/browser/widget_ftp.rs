@@ -11,39 +11,17 @@
 //! the server's verdict with the expected answer and explanation, stores a signed-in learner's answers,
 //! and works with the keyboard on a phone.
 
-use crate::support::{Browser, Options, PHONE, keys};
-use fantoccini::Locator;
+use crate::support::tap as click;
+use crate::support::{Browser, Options, PHONE, keys, type_into, wait_for};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 const READY: &str = "(() => { const s = document.getElementById('widget-ftp'); \
      return s && s.dataset.step !== undefined && s.dataset.ftpLoading === undefined; })()";
-
-/// Waits until `script` (a JS expression) is true, or fails with `what`.
-async fn wait_for(b: &Browser, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if b.eval(&format!("return !!({script})")).await == json!(true) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// Opens the FTP page (with an optional hash) and waits for the widget to show a session.
 async fn open_widget(b: &Browser, hash: &str) {
     b.open(&format!("/topics/ftp{hash}")).await;
     wait_for(b, READY, "the ftp widget to load").await;
-}
-
-/// Scrolls `css` to the middle of the screen (clear of the sticky site header) and clicks it.
-async fn click(b: &Browser, css: &str) {
-    b.eval(&format!(
-        "document.querySelector(\"{css}\")?.scrollIntoView({{block: 'center'}}); return true"
-    ))
-    .await;
-    b.click(css).await;
 }
 
 /// Scrolls `css` to the top of the screen, for a screenshot.
@@ -91,12 +69,6 @@ fn only_unexpected(errors: Vec<String>) -> Vec<String> {
         .into_iter()
         .filter(|e| !e.contains("the server responded with a status of 400"))
         .collect()
-}
-
-async fn type_into(b: &Browser, css: &str, text: &str) {
-    let field = b.client.find(Locator::Css(css)).await.expect(css);
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
 }
 
 #[tokio::test(flavor = "multi_thread")]

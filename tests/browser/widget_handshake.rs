@@ -5,35 +5,13 @@
 //! right ack on the server, the URL hash reproduces the view after a reload, no console errors, and a
 //! 360 px phone has no sideways page scroll.
 
-use crate::support::{Browser, Options, PHONE, keys};
-use std::time::{Duration, Instant};
+use crate::support::tap as click;
+use crate::support::{Browser, Options, PHONE, keys, wait_for};
+use std::time::Duration;
 
 const A: &str = "3141592653";
 const A1: &str = "3141592654";
 const B1: &str = "2718281829";
-
-/// Waits until `script` (a JS expression) is true, or fails with `what`.
-async fn wait_for(b: &Browser, script: &str, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if b.eval(&format!("return !!({script})")).await == serde_json::json!(true) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Clicks `css` after scrolling it to the middle of the viewport, clear of the sticky site header
-/// (chromedriver scrolls a target to the top edge, under the header).
-async fn click(b: &Browser, css: &str) {
-    b.text(css).await;
-    b.eval(&format!(
-        "document.querySelector({css:?}).scrollIntoView({{block: 'center'}}); return 1"
-    ))
-    .await;
-    b.click(css).await;
-}
 
 /// Opens the TCP page and waits for the widget to load its scenario.
 async fn open_widget(b: &Browser, path: &str) {

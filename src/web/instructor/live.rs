@@ -1,0 +1,174 @@
+//! What the class is answering right now: `live.json` for the live panel's polling, and the same data for
+//! the panel as it stands when the overview loads. Per question, members who answered it and who got it
+//! right; per topic, submissions and answers; over the last 10 minutes or since a given moment.
+
+use super::{question_label, topic_title};
+use crate::error::{ApiError, AppError, Result};
+use crate::jst::{self, DAY};
+use crate::quiz::mastery::percent;
+use crate::state::AppState;
+use crate::store::{self, class_stats};
+use crate::web::guards::OwnedClass;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The live panel's default window.
+pub const LIVE_WINDOW_SECS: i64 = 600;
+/// How far back `live.json?since=` may reach.
+const LIVE_MAX_BACK_SECS: i64 = 7 * DAY;
+
+/// A question in the live panel.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveRow {
+    pub question_id: String,
+    pub topic: String,
+    pub topic_title: String,
+    pub label: String,
+    pub attempted: i64,
+    pub correct: i64,
+}
+
+/// A topic in the live panel.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveTopicRow {
+    pub topic: String,
+    pub title: String,
+    pub learners: i64,
+    pub attempts: i64,
+    pub answers: i64,
+    pub correct: i64,
+}
+
+/// What `live.json` returns, and what the live panel shows at page load.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveData {
+    /// The server's clock (unix seconds): pass it back as `since` to count from this moment.
+    pub server_time: i64,
+    pub since: i64,
+    /// "17:05:09" (Japan time) of `server_time`.
+    pub updated: String,
+    /// One sentence for the panel's status line.
+    pub summary: String,
+    pub questions: Vec<LiveRow>,
+    pub topics: Vec<LiveTopicRow>,
+}
+
+/// The class's answers since `since`, in course order (topics) and bank order (questions).
+pub(super) async fn live_data(
+    state: &AppState,
+    class_id: i64,
+    since: i64,
+    now: i64,
+) -> Result<LiveData> {
+    let (questions, topics) = tokio::try_join!(
+        class_stats::live_questions(&state.db, class_id, since),
+        class_stats::live_topics(&state.db, class_id, since)
+    )?;
+    let content = state.content();
+    let course = &content.course;
+    let topic_order: HashMap<&str, usize> = course
+        .topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.slug.as_str(), i))
+        .collect();
+    let order = |slug: &str| topic_order.get(slug).copied().unwrap_or(usize::MAX);
+    let mut rows: Vec<(usize, usize, LiveRow)> = questions
+        .into_iter()
+        .map(|q| {
+            let position = content
+                .quizzes
+                .topic(&q.topic)
+                .iter()
+                .position(|b| b.id == q.question_id)
+                .unwrap_or(usize::MAX);
+            let label = content
+                .quizzes
+                .question(&q.question_id)
+                .map_or_else(|| q.question_id.clone(), question_label);
+            (
+                order(&q.topic),
+                position,
+                LiveRow {
+                    topic_title: topic_title(course, &q.topic),
+                    label,
+                    question_id: q.question_id,
+                    topic: q.topic,
+                    attempted: q.attempted,
+                    correct: q.correct,
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.0, a.1, &a.2.question_id).cmp(&(b.0, b.1, &b.2.question_id)));
+    let mut topic_rows: Vec<LiveTopicRow> = topics
+        .into_iter()
+        .map(|t| LiveTopicRow {
+            title: topic_title(course, &t.topic),
+            topic: t.topic,
+            learners: t.learners,
+            attempts: t.attempts,
+            answers: t.answers,
+            correct: t.correct,
+        })
+        .collect();
+    topic_rows.sort_by_key(|t| order(&t.topic));
+    let attempts: i64 = topic_rows.iter().map(|t| t.attempts).sum();
+    let answers: i64 = topic_rows.iter().map(|t| t.answers).sum();
+    let correct: i64 = topic_rows.iter().map(|t| t.correct).sum();
+    let window = if now - since == LIVE_WINDOW_SECS {
+        "直近 10 分".to_string()
+    } else {
+        format!("{} から", jst::clock(since))
+    };
+    let summary = if attempts == 0 {
+        format!("{window}: まだ解答はありません。")
+    } else {
+        format!(
+            "{window}: {attempts} 回の提出、{answers} 問に解答（正答率 {}%）。",
+            percent(correct, answers)
+        )
+    };
+    Ok(LiveData {
+        server_time: now,
+        since,
+        updated: jst::clock(now),
+        summary,
+        questions: rows.into_iter().map(|r| r.2).collect(),
+        topics: topic_rows,
+    })
+}
+
+/// `GET /instructor/classes/{class_id}/live.json[?since=UNIX]`: per question and per topic, what the
+/// class answered in the last 10 minutes (or since `since`, at most 7 days back), and the server time
+/// to continue from. Bad input is a JSON 400 in Japanese.
+pub async fn live(
+    owned: OwnedClass,
+    State(state): State<AppState>,
+    query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> std::result::Result<Response, ApiError> {
+    let now = store::now();
+    let Query(pairs) = query.map_err(|_| AppError::bad_request("クエリ文字列を読めません。"))?;
+    let since = match pairs.iter().find(|(k, _)| k == "since") {
+        None => now - LIVE_WINDOW_SECS,
+        Some((_, v)) => {
+            let since: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| AppError::bad_request("since は unix 秒の整数で指定してください。"))?;
+            if since > now || since < now - LIVE_MAX_BACK_SECS {
+                return Err(AppError::bad_request(
+                    "since は現在から 7 日前までの時刻（unix 秒）で指定してください。",
+                )
+                .into());
+            }
+            since
+        }
+    };
+    let data = live_data(&state, owned.class.class_id, since, now).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(data)).into_response())
+}

@@ -1,0 +1,136 @@
+//! The instructor's side, under `/instructor/…`, and the learner's side of a join link: one file per page
+//! group, the route table here.
+//!
+//! * [`classes`]: the class list and creation (`/instructor`), renaming, a new join code, archiving.
+//! * [`members`]: who is in a class, and removing one.
+//! * [`overview`]: the class at a glance — learner × topic grid, "needs help", weakest topics, attempts
+//!   per day, and the live panel as it stands at page load.
+//! * [`live`]: `live.json`, what the class is answering now.
+//! * [`learner`]: one member's every attempt and answer, review queue and mastery over time.
+//! * [`analysis`]: per question and per widget step of a topic.
+//! * [`export`]: the grid and every answer as streamed CSV.
+//! * [`join`]: a learner joining with a code or a link (throttled).
+//! * [`charts`]: the SVG layouts the pages' templates draw.
+//!
+//! Every instructor route takes a guard from `web::guards` ([`OwnedClass`](crate::web::guards::OwnedClass)
+//! or [`Instructor`](crate::web::guards::Instructor)); every form is a `web::extract::CsrfForm`. The
+//! rules that are not HTTP live in `classroom` and `quiz::mastery`; the pages extend
+//! `templates/instructor/section.html`.
+
+pub mod analysis;
+pub mod charts;
+pub mod classes;
+pub mod export;
+pub mod join;
+pub mod learner;
+pub mod live;
+pub mod members;
+pub mod overview;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The instructor's routes, and the learner's side of a join link.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/instructor", get(classes::index))
+        .route("/instructor/classes", post(classes::create))
+        .route("/instructor/classes/{class_id}", get(overview::overview))
+        .route(
+            "/instructor/classes/{class_id}/rename",
+            post(classes::rename),
+        )
+        .route(
+            "/instructor/classes/{class_id}/code",
+            post(classes::regenerate_code),
+        )
+        .route(
+            "/instructor/classes/{class_id}/archive",
+            post(classes::archive),
+        )
+        .route(
+            "/instructor/classes/{class_id}/restore",
+            post(classes::restore),
+        )
+        .route(
+            "/instructor/classes/{class_id}/members",
+            get(members::members),
+        )
+        .route(
+            "/instructor/classes/{class_id}/members/{user_id}/remove",
+            get(members::remove_page).post(members::remove),
+        )
+        .route("/instructor/classes/{class_id}/live.json", get(live::live))
+        .route(
+            "/instructor/classes/{class_id}/learners/{user_id}",
+            get(learner::learner),
+        )
+        .route(
+            "/instructor/classes/{class_id}/topics/{slug}",
+            get(analysis::topic_analysis),
+        )
+        .route(
+            "/instructor/classes/{class_id}/export/grid.csv",
+            get(export::grid_csv),
+        )
+        .route(
+            "/instructor/classes/{class_id}/export/answers.csv",
+            get(export::answers_csv),
+        )
+        .route("/join/{code}", get(join::join_page).post(join::join))
+}
+
+/// The class overview.
+fn class_href(class_id: i64) -> String {
+    format!("/instructor/classes/{class_id}")
+}
+
+/// The members page.
+fn members_href(class_id: i64) -> String {
+    format!("/instructor/classes/{class_id}/members")
+}
+
+/// A member's drill-down.
+fn learner_href(class_id: i64, user_id: i64) -> String {
+    format!("/instructor/classes/{class_id}/learners/{user_id}")
+}
+
+/// The confirmation before removing a member.
+fn remove_href(class_id: i64, user_id: i64) -> String {
+    format!("/instructor/classes/{class_id}/members/{user_id}/remove")
+}
+
+/// A topic's question analysis.
+fn analysis_href(class_id: i64, slug: &str) -> String {
+    format!("/instructor/classes/{class_id}/topics/{slug}")
+}
+
+/// The name a person is shown by: their display name, else their login name.
+fn display(display_name: &str, name: &str) -> String {
+    if display_name.is_empty() {
+        name.to_string()
+    } else {
+        display_name.to_string()
+    }
+}
+
+/// A short label for a question in lists (generated questions have no fixed prompt).
+fn question_label(q: &crate::quiz::bank::Question) -> String {
+    if q.prompt.is_empty() {
+        return format!("{}（数値が毎回変わる計算問題）", q.id);
+    }
+    let short: String = q.prompt.chars().take(50).collect();
+    if short.len() < q.prompt.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+/// A topic's title by its slug (the slug itself for a topic the course no longer has).
+fn topic_title(course: &crate::content::Course, slug: &str) -> String {
+    course
+        .topic(slug)
+        .map_or_else(|| slug.to_string(), |t| t.title.clone())
+}

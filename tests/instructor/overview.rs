@@ -1,0 +1,332 @@
+//! The class overview: the grid's numbers worked out by hand, sorting without JavaScript, "needs help",
+//! attempts per day on Japan days, and the live counts before and after a member submits.
+
+use crate::common::{self, Reply};
+use crate::{DAY, column, fixture, grid, month_day};
+use axum::http::StatusCode;
+use infra_dojo::store;
+
+#[tokio::test]
+async fn the_grid_shows_the_numbers_worked_out_by_hand() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let page = f
+        .teacher
+        .get(&format!("/instructor/classes/{}", f.class_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let rows = grid(&page);
+    let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        names,
+        ["aki さん", "ben さん", "chie さん", "dan さん"],
+        "sorted by name by default"
+    );
+    let (tcp, icmp, signals) = (
+        column(&page, "tcp"),
+        column(&page, "icmp"),
+        column(&page, "signals"),
+    );
+    assert_eq!(rows[0].len(), 3 + app.state.content().course.topics.len());
+    // aki
+    assert_eq!(
+        (
+            rows[0][1].as_str(),
+            rows[0][tcp].as_str(),
+            rows[0][icmp].as_str()
+        ),
+        ("6%", "80%", "—")
+    );
+    assert_eq!(rows[0][2], "1 日前");
+    // ben
+    assert_eq!(
+        (
+            rows[1][1].as_str(),
+            rows[1][tcp].as_str(),
+            rows[1][icmp].as_str()
+        ),
+        ("7%", "0%", "100%")
+    );
+    // chie: nothing at all
+    assert_eq!(rows[2][1], "0%");
+    assert!(rows[2][3..].iter().all(|c| c == "—"), "{:?}", rows[2]);
+    assert_eq!(rows[2][2], "—");
+    // dan
+    assert_eq!(
+        (rows[3][1].as_str(), rows[3][signals].as_str()),
+        ("0%", "0%")
+    );
+    // Colours: 80% is the top step, 100% too, a seen 0% the lowest, untouched its own class.
+    let classes = page.attrs(".mastery-grid tbody tr:first-child td", "class");
+    assert_eq!(classes[tcp - 1], "m4");
+    assert_eq!(classes[icmp - 1], "none");
+    assert_eq!(
+        page.attrs(".mastery-grid tbody tr:nth-child(2) td", "class")[tcp - 1],
+        "m0"
+    );
+    // Each topic header links to its analysis page.
+    assert_eq!(
+        page.attrs(".mastery-grid thead a[data-topic=tcp]", "href"),
+        [format!("/instructor/classes/{}/topics/tcp", f.class_id)]
+    );
+    // Weakest topics, averaged over the members who started each: シグナル 0% (dan), TCP (80 + 0) / 2 = 40%
+    // (aki, ben), ICMP 100% (ben). Topics nobody started are not listed.
+    assert_eq!(
+        page.texts(".weak-list li"),
+        [
+            "シグナル 平均習得率 0% 1 人が着手",
+            "TCP 平均習得率 40% 2 人が着手",
+            "ICMP 平均習得率 100% 1 人が着手"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_grid_sorts_by_name_mastery_and_activity_without_javascript() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let names = |page: &Reply| {
+        grid(page)
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+    };
+    let base = format!("/instructor/classes/{}", f.class_id);
+    let cases = [
+        (
+            "?sort=name&dir=desc",
+            ["dan さん", "chie さん", "ben さん", "aki さん"],
+        ),
+        // Ties (chie and dan at 0%) by name.
+        (
+            "?sort=mastery&dir=asc",
+            ["chie さん", "dan さん", "aki さん", "ben さん"],
+        ),
+        (
+            "?sort=mastery&dir=desc",
+            ["ben さん", "aki さん", "chie さん", "dan さん"],
+        ),
+        (
+            "?sort=activity&dir=desc",
+            ["dan さん", "aki さん", "ben さん", "chie さん"],
+        ),
+        (
+            "?sort=activity&dir=asc",
+            ["chie さん", "ben さん", "aki さん", "dan さん"],
+        ),
+    ];
+    for (query, expected) in cases {
+        let page = f.teacher.get(&format!("{base}{query}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(names(&page), expected, "{query}");
+    }
+    // The header links: the current column flips its direction, the others start from their default.
+    let page = f.teacher.get(&format!("{base}?sort=mastery&dir=asc")).await;
+    assert_eq!(
+        page.attrs("th a[data-sort=mastery]", "href"),
+        [format!("{base}?sort=mastery&dir=desc#grid")]
+    );
+    assert_eq!(
+        page.attrs("th a[data-sort=activity]", "href"),
+        [format!("{base}?sort=activity&dir=desc#grid")]
+    );
+    assert_eq!(
+        page.attrs("th a[data-sort=name]", "href"),
+        [format!("{base}?sort=name&dir=asc#grid")]
+    );
+    assert_eq!(
+        page.attrs("th[aria-sort=ascending] a", "data-sort"),
+        ["mastery"]
+    );
+    // Bad values are a 400 in Japanese.
+    for bad in ["?sort=age", "?dir=up"] {
+        let reply = f.teacher.get(&format!("{base}{bad}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(reply.body.contains("並べ替え"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn needs_help_says_why_for_each_learner() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let page = f
+        .teacher
+        .get(&format!("/instructor/classes/{}", f.class_id))
+        .await;
+    let items = page.texts(".help-list > li");
+    let find = |name: &str| {
+        items
+            .iter()
+            .find(|i| i.starts_with(name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // chie never started; ben has been away 8 days; dan missed 6 of 10 on シグナル a minute ago.
+    assert!(
+        find("chie さん").contains("まだ一度もクイズを解いていません"),
+        "{items:?}"
+    );
+    assert!(
+        find("ben さん").contains("8 日間 活動がありません"),
+        "{items:?}"
+    );
+    assert!(
+        find("dan さん").contains("「シグナル」で直近 14 日に 6 問まちがえています（正答率 40%）"),
+        "{items:?}"
+    );
+    // Of those who started, all three are under 50% overall and in the lowest five.
+    for name in ["aki さん", "ben さん", "dan さん"] {
+        assert!(find(name).contains("下位 5 人"), "{name}: {items:?}");
+    }
+    // aki missed only 2 on TCP: not "many misses"; and is active.
+    assert!(!find("aki さん").contains("まちがえて"), "{items:?}");
+    assert!(!find("aki さん").contains("活動がありません"), "{items:?}");
+    // dan has two reasons and the lowest mastery: listed first.
+    assert!(items[0].starts_with("dan さん"), "{items:?}");
+}
+
+#[tokio::test]
+async fn attempts_per_day_are_counted_on_japan_days() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let page = f
+        .teacher
+        .get(&format!("/instructor/classes/{}", f.class_id))
+        .await;
+    let rows: Vec<(String, String)> = {
+        let html = page.html();
+        let tr = scraper::Selector::parse(".day-table tbody tr").unwrap();
+        let td = scraper::Selector::parse("td").unwrap();
+        html.select(&tr)
+            .map(|r| {
+                let cells: Vec<String> = r.select(&td).map(|c| c.text().collect()).collect();
+                (cells[0].clone(), cells[1].clone())
+            })
+            .collect()
+    };
+    assert_eq!(rows.len(), 30);
+    let on = |unix: i64| {
+        rows.iter()
+            .find(|r| r.0 == month_day(unix))
+            .map(|r| r.1.clone())
+            .unwrap()
+    };
+    assert_eq!(on(f.now - 60), "1", "dan today");
+    assert_eq!(on(f.now - DAY), "1", "aki yesterday");
+    assert_eq!(on(f.now - 3 * DAY), "1");
+    assert_eq!(on(f.now - 8 * DAY), "1");
+    // ben's two attempts ten days ago, a minute apart (or across midnight: then one each).
+    let ten = if month_day(f.now - 10 * DAY) == month_day(f.now - 10 * DAY + 60) {
+        "2"
+    } else {
+        "1"
+    };
+    assert_eq!(on(f.now - 10 * DAY), ten);
+    let total: i64 = rows.iter().map(|r| r.1.parse::<i64>().unwrap()).sum();
+    assert_eq!(total, 6);
+    assert_eq!(
+        page.texts(".day-chart rect.day-bar").len(),
+        30,
+        "one bar per day"
+    );
+    assert!(page.texts(".day-chart desc")[0].contains("合計 6 回"));
+}
+
+#[tokio::test]
+async fn live_json_counts_before_and_after_a_member_submits() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let url = format!("/instructor/classes/{}/live.json", f.class_id);
+    let before: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
+    let content = app.state.content();
+    let signals = content.quizzes.topic("signals");
+    let q0 = |v: &serde_json::Value| {
+        v["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["question_id"] == signals[0].id.as_str())
+            .cloned()
+    };
+    // Only dan answered in the last 10 minutes: every シグナル question by one member, right on 4 of 10.
+    assert_eq!(before["questions"].as_array().unwrap().len(), 10);
+    assert_eq!(q0(&before).unwrap()["attempted"], 1);
+    assert_eq!(q0(&before).unwrap()["correct"], 0);
+    assert_eq!(before["topics"][0]["topic"], "signals");
+    assert_eq!(before["topics"][0]["answers"], 10);
+    assert_eq!(before["topics"][0]["correct"], 4);
+    let server_time = before["server_time"].as_i64().unwrap();
+    assert!((server_time - store::now()).abs() <= 2);
+    // Nothing since now.
+    let since_now: serde_json::Value = serde_json::from_str(
+        &f.teacher
+            .get(&format!("{url}?since={server_time}"))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(since_now["questions"].as_array().unwrap().len(), 0);
+
+    // aki takes the シグナル quiz through the site, all right.
+    let page = f.aki.get("/topics/signals/quiz").await;
+    let done = f
+        .aki
+        .post_pairs(
+            "/topics/signals/quiz",
+            &common::answer_quiz(&app, &page, &[]),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    let after: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
+    assert_eq!(q0(&after).unwrap()["attempted"], 2);
+    assert_eq!(q0(&after).unwrap()["correct"], 1);
+    assert_eq!(after["topics"][0]["learners"], 2);
+    assert_eq!(after["topics"][0]["attempts"], 2);
+    assert_eq!(after["topics"][0]["correct"], 14);
+    let since: serde_json::Value = serde_json::from_str(
+        &f.teacher
+            .get(&format!("{url}?since={server_time}"))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        q0(&since).unwrap()["attempted"],
+        1,
+        "since counts only what came after"
+    );
+    assert_eq!(q0(&since).unwrap()["correct"], 1);
+
+    // The panel on the page shows the same counts at load, with a reload link for readers without JS.
+    let page = f
+        .teacher
+        .get(&format!("/instructor/classes/{}", f.class_id))
+        .await;
+    assert!(
+        page.texts("[data-live-summary]")[0].contains("2 回の提出、20 問に解答"),
+        "{:?}",
+        page.texts("[data-live-summary]")
+    );
+    assert_eq!(page.texts("[data-live-questions] tr").len(), 10);
+    assert_eq!(
+        page.attrs("[data-live-reload]", "href"),
+        [format!("/instructor/classes/{}#live", f.class_id)]
+    );
+
+    // Bad `since`: a 400 with a Japanese message, as JSON.
+    for bad in ["abc", "99999999999", "1"] {
+        let reply = f.teacher.get(&format!("{url}?since={bad}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(reply.body.contains("since"), "{}", reply.body);
+    }
+    // A member of another class does not count.
+    let other = app.instructor("other").await;
+    let (_, other_code) = other.create_class("別のクラス").await;
+    let eve = app.learner("eve").await;
+    eve.join_class(&other_code).await;
+    app.answer_topic(eve.id, "signals", &[], store::now()).await;
+    let again: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
+    assert_eq!(q0(&again).unwrap()["attempted"], 2);
+}
