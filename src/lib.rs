@@ -9,7 +9,9 @@
 //! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations; [`storage`] notices when
 //!   its file is deleted or replaced, or the disk is full.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
-//!   security headers.
+//!   security headers, the app state ([`web::state`]) and the one error type ([`web::error`]), the
+//!   request's visitor (session, CSRF: [`web::visitor`]) and `serve --watch` ([`web::watch`]). Nothing
+//!   outside it imports it.
 //! - [`quiz`] holds the question banks, presentation, grading, the review schedule and mastery; [`auth`]
 //!   the passwords (hashed a few at a time), sessions, roles, CSRF tokens, and the throttling of guesses.
 //! - [`classroom`] holds the rules of running a class: class names, join codes, who needs help, item
@@ -17,13 +19,13 @@
 //! - [`jst`] writes times as Japanese readers see them (Japan time, durations).
 //! - [`demo`] seeds a demo class (`infra-dojo demo-seed`) through the real graders.
 //! - [`scaffold`] writes a small working content folder (`infra-dojo new DIR`).
-//! - [`watch`] polls a content folder for `serve --watch` and swaps in each version that loads; the page
-//!   side (the script's endpoint and status) is [`web::live_reload`].
 //! - [`server`] accepts connections and serves the router on them with deadlines, connection caps and a
 //!   bounded shutdown (what `axum::serve` lacks against slow clients).
-//! - [`config`], [`state`] and [`error`] are the small shared pieces.
+//! - [`config`] reads the settings once.
 //!
-//! `main.rs` parses the command line and calls [`serve`] or [`check`]; tests call [`app`] directly.
+//! `main.rs` parses the command line, loads the content ([`load_content`]), opens the database
+//! ([`db`]), builds the state ([`build_state`]) and hands [`app`] to [`server::serve`]; tests call [`app`]
+//! directly.
 
 pub mod auth;
 pub mod classroom;
@@ -31,24 +33,22 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod demo;
-pub mod error;
 pub mod jst;
 pub mod quiz;
 pub mod scaffold;
 pub mod search;
 pub mod server;
-pub mod state;
 pub mod storage;
 pub mod store;
-pub mod watch;
+
 pub mod web;
 pub mod widgets;
 
 use content::source::ContentSource;
 use content::{Course, Problem};
 use quiz::bank::Bank;
-use state::{AppState, Settings};
 use std::sync::Arc;
+use web::state::{self, AppState, Settings};
 
 /// The whole application as a `Router`, ready for `axum::serve` or `oneshot` in tests.
 pub fn app(state: AppState) -> axum::Router {

@@ -235,7 +235,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Made before the content is loaded, so an edit saved while the server starts is not lost.
     let watcher = match (&source, config.watch) {
         (_, false) => None,
-        (ContentSource::Dir(dir), true) => Some(infra_dojo::watch::Watcher::new(dir.clone())),
+        (ContentSource::Dir(dir), true) => Some(infra_dojo::web::watch::Watcher::new(dir.clone())),
         (ContentSource::Embedded, true) => anyhow::bail!(
             "--watch には --content DIR が必要です（監視できるのはディスク上のコンテンツフォルダーだけで、バイナリーに埋め込まれたコンテンツは変わりません）。\n例: infra-dojo serve --content mycourse --watch"
         ),
@@ -252,7 +252,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     } else {
         infra_dojo::db::open(&config.db).await?
     };
-    let settings = infra_dojo::state::Settings {
+    let settings = infra_dojo::web::state::Settings {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
     };
@@ -361,7 +361,7 @@ async fn add_user(
         line.trim_end_matches(['\n', '\r']).to_string()
     };
     let display_name = display_name.unwrap_or_else(|| name.clone());
-    let errors = infra_dojo::web::auth::signup_errors(&name, &display_name, &password);
+    let errors = infra_dojo::auth::signup_errors(&name, &display_name, &password);
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
     let pool = infra_dojo::db::open(&db).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;

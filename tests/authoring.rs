@@ -32,8 +32,8 @@ fn scaffolded() -> (tempfile::TempDir, PathBuf) {
 
 /// An app serving `root` with --watch, its watcher running.
 async fn watched(root: &Path) -> (TestApp, tokio::task::JoinHandle<()>) {
-    let watcher = infra_dojo::watch::Watcher::new(root.to_path_buf());
-    let settings = infra_dojo::state::Settings {
+    let watcher = infra_dojo::web::watch::Watcher::new(root.to_path_buf());
+    let settings = infra_dojo::web::state::Settings {
         watch: true,
         ..Default::default()
     };

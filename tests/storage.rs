@@ -212,8 +212,8 @@ async fn a_handler_whose_write_fails_on_a_full_disk_shows_the_disk_full_page() {
 
 #[tokio::test]
 async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error() {
-    use infra_dojo::error::AppError;
     use infra_dojo::store::quiz::{NewAnswer, NewAttempt};
+    use infra_dojo::web::error::AppError;
     let app = common::app_with_db(
         &ContentSource::Embedded,
         Default::default(),

@@ -1,34 +1,13 @@
-//! Who is asking: passwords (argon2id), random tokens, roles ([`Role`]), the session keys (read and
-//! written here only), the [`Visitor`] extractor with its CSRF token, login throttling, and the `next`
-//! redirects that may only stay on this site.
-//!
-//! Sessions live in SQLite (tower-sessions' sqlx store), so any instance can serve any request. The
-//! session holds the signed-in user's id and name, or the id of the guest who owns an anonymous visitor's
-//! answers — and is only created when there is something to keep, so reading or opening a form stores
-//! nothing. The CSRF token every state-changing form must echo lives in a cookie of its own (the
-//! double-submit pattern): HttpOnly, SameSite=Lax, `__Host-` and Secure behind HTTPS, renewed at sign-in
-//! and sign-out.
+//! Accounts without HTTP: passwords (argon2id, [`password`]), roles ([`Role`]), throttling of guesses
+//! ([`throttle`]), random tokens, the cookie names, sign-up rules, and the `next` redirects that may only
+//! stay on this site. The session and CSRF handling of a request — where accounts meet axum — is
+//! `web::visitor`.
 
 pub mod password;
 pub mod role;
 pub mod throttle;
 
 pub use role::Role;
-
-use crate::error::AppError;
-use crate::state::AppState;
-use crate::store;
-use axum::extract::{FromRef, FromRequestParts};
-use axum::http::request::Parts;
-use tower_cookies::{Cookie, Cookies};
-use tower_sessions::Session;
-
-const USER_ID: &str = "user_id";
-const USER_NAME: &str = "user_name";
-/// Set for instructors, so the header can link to their pages; every instructor route still checks the
-/// role in the database.
-const INSTRUCTOR: &str = "instructor";
-const GUEST_ID: &str = "guest_id";
 
 /// The cookie names, with the `__Host-` prefix when cookies are Secure: the browser then refuses the
 /// cookie unless it came over HTTPS from this host for the whole site, so a sibling subdomain or a
@@ -44,19 +23,13 @@ pub fn cookie_name(base: &str, secure: bool) -> String {
 /// The session cookie's name before its prefix.
 pub const SESSION_COOKIE: &str = "dojo_session";
 /// The CSRF cookie's name before its prefix.
-const CSRF_COOKIE: &str = "dojo_csrf";
+pub const CSRF_COOKIE: &str = "dojo_csrf";
 
 /// A random token: 128 bits as 32 hex digits.
-pub fn random_token() -> Result<String, AppError> {
+pub fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// A random u64 (attempt seeds).
-pub fn random_u64() -> Result<u64, AppError> {
-    getrandom::u64().map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))
 }
 
 /// Whether `s` looks like a [`random_token`].
@@ -67,7 +40,7 @@ pub fn is_token(s: &str) -> bool {
 }
 
 /// Equality that takes the same time wherever the first difference is.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -88,195 +61,35 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// The signed-in user, as the session remembers them.
-#[derive(Debug, Clone)]
-pub struct SignedIn {
-    pub user_id: i64,
-    pub name: String,
-}
-
-/// The person making the request: their session, and who they are signed in as, if anyone.
-pub struct Visitor {
-    pub session: Session,
-    pub signed_in: Option<SignedIn>,
-    /// The request's cookies; what is added here is set on the response.
-    cookies: Cookies,
-    /// Cookies are Secure (served over HTTPS).
-    secure: bool,
-}
-
-impl<S> FromRequestParts<S> for Visitor
-where
-    S: Send + Sync,
-    crate::state::Settings: FromRef<S>,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, msg)| AppError::Other(anyhow::anyhow!("session layer missing: {msg}")))?;
-        let cookies = parts.extensions.get::<Cookies>().cloned().ok_or_else(|| {
-            AppError::Other(anyhow::anyhow!(
-                "cookie layer missing (it comes with sessions)"
-            ))
-        })?;
-        let secure = crate::state::Settings::from_ref(state).secure_cookies;
-        let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
-        let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
-        let signed_in = user_id.map(|user_id| SignedIn {
-            user_id,
-            name: name.unwrap_or_default(),
-        });
-        Ok(Visitor {
-            session,
-            signed_in,
-            cookies,
-            secure,
-        })
+/// What is wrong with a sign-up form, in Japanese; empty when it is fine.
+pub fn signup_errors(name: &str, display_name: &str, password: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    let name_ok = (3..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !name_ok {
+        errors.push(
+            "ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string(),
+        );
     }
-}
-
-/// What the page header shows about the visitor, read from the session alone (no database lookup).
-#[derive(Debug, Clone, Default)]
-pub struct HeaderIdentity {
-    /// The signed-in user's name.
-    pub user_name: Option<String>,
-    /// An instructor: the header links to their classes (their routes check the role in the database).
-    pub instructor: bool,
-}
-
-impl HeaderIdentity {
-    /// Reads the session's name and instructor flag; an unreadable session shows a visitor's header.
-    pub async fn read(session: &Session) -> HeaderIdentity {
-        HeaderIdentity {
-            user_name: session.get::<String>(USER_NAME).await.ok().flatten(),
-            instructor: session
-                .get::<bool>(INSTRUCTOR)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or(false),
-        }
+    let display = display_name.trim();
+    if display.is_empty() || display.chars().count() > 40 || display.chars().any(char::is_control) {
+        errors.push("表示名は 1〜40 文字で入力してください。".to_string());
     }
-}
-
-fn session_error(e: tower_sessions::session::Error) -> AppError {
-    AppError::Other(anyhow::anyhow!("session: {e}"))
-}
-
-impl Visitor {
-    /// The CSRF token for forms on this page: the visitor's CSRF cookie, set now if they have none.
-    /// No session is created for it.
-    pub async fn csrf_token(&self) -> Result<String, AppError> {
-        match self.cookies.get(&cookie_name(CSRF_COOKIE, self.secure)) {
-            Some(cookie) if is_token(cookie.value()) => Ok(cookie.value().to_string()),
-            _ => self.renew_csrf_token(),
-        }
+    let len = password.chars().count();
+    if len < password::MIN_LEN {
+        errors.push(format!(
+            "パスワードは {} 文字以上にしてください。",
+            password::MIN_LEN
+        ));
+    } else if len > password::MAX_LEN {
+        errors.push(format!(
+            "パスワードは {} 文字以内にしてください。",
+            password::MAX_LEN
+        ));
     }
-
-    /// A new CSRF token in a new cookie: at sign-in and sign-out, so a token seen before no longer works.
-    fn renew_csrf_token(&self) -> Result<String, AppError> {
-        let token = random_token()?;
-        let cookie = Cookie::build((cookie_name(CSRF_COOKIE, self.secure), token.clone()))
-            .path("/")
-            .http_only(true)
-            .secure(self.secure)
-            .same_site(tower_cookies::cookie::SameSite::Lax)
-            .build();
-        self.cookies.add(cookie);
-        Ok(token)
-    }
-
-    /// Rejects a state-changing request whose token is not the one in this visitor's CSRF cookie. Another
-    /// site can make the browser send the cookie, but cannot read it to put it in the form.
-    pub async fn verify_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
-        let expected = self
-            .cookies
-            .get(&cookie_name(CSRF_COOKIE, self.secure))
-            .map(|c| c.value().to_string())
-            .filter(|v| is_token(v));
-        match (expected, given) {
-            (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => Ok(()),
-            _ => Err(AppError::Invalid {
-                status: axum::http::StatusCode::FORBIDDEN,
-                message: "フォームの有効期限が切れたか、別のページから送信されました。ページを再読み込みしてから、もう一度送信してください。".into(),
-            }),
-        }
-    }
-
-    /// The user whose answers this request records: the signed-in user, else this session's guest
-    /// (created on first need).
-    pub async fn owner_id(&self, state: &AppState) -> Result<i64, AppError> {
-        if let Some(user) = &self.signed_in {
-            return Ok(user.user_id);
-        }
-        if let Some(guest) = self.guest_id().await? {
-            return Ok(guest);
-        }
-        let guest = store::users::create_guest(&state.db, store::now()).await?;
-        self.session
-            .insert(GUEST_ID, guest)
-            .await
-            .map_err(session_error)?;
-        Ok(guest)
-    }
-
-    /// The guest owning this session's anonymous answers, if any.
-    pub async fn guest_id(&self) -> Result<Option<i64>, AppError> {
-        self.session.get(GUEST_ID).await.map_err(session_error)
-    }
-
-    /// Whose progress to show: the signed-in user, or the guest.
-    pub async fn viewer_id(&self) -> Result<Option<i64>, AppError> {
-        match &self.signed_in {
-            Some(user) => Ok(Some(user.user_id)),
-            None => self.guest_id().await,
-        }
-    }
-
-    /// Signs in: a new session id (no fixation), the guest's answers merged into the account.
-    pub async fn sign_in(
-        &self,
-        state: &AppState,
-        user: &store::users::User,
-    ) -> Result<(), AppError> {
-        if let Some(guest) = self.guest_id().await? {
-            store::users::merge_guest(&state.db, guest, user.user_id).await?;
-        }
-        self.session.cycle_id().await.map_err(session_error)?;
-        self.session
-            .remove::<i64>(GUEST_ID)
-            .await
-            .map_err(session_error)?;
-        self.session
-            .insert(USER_ID, user.user_id)
-            .await
-            .map_err(session_error)?;
-        let name = if user.display_name.is_empty() {
-            user.name.clone().unwrap_or_default()
-        } else {
-            user.display_name.clone()
-        };
-        self.session
-            .insert(USER_NAME, name)
-            .await
-            .map_err(session_error)?;
-        self.session
-            .insert(INSTRUCTOR, user.is_instructor())
-            .await
-            .map_err(session_error)?;
-
-        // A fresh token for the new identity.
-        self.renew_csrf_token()?;
-        Ok(())
-    }
-
-    pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.session.flush().await.map_err(session_error)?;
-        self.renew_csrf_token()?;
-        Ok(())
-    }
+    errors
 }
 
 #[cfg(test)]

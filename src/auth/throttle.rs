@@ -31,9 +31,7 @@
 //! IPv6 addresses count per /64, the block one customer gets: otherwise one machine could use a new
 //! address for every guess.
 
-use crate::error::AppError;
 use crate::store::throttle::{self as lanes, LaneRow, Write};
-use axum::http::StatusCode;
 use sqlx::SqlitePool;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -195,16 +193,6 @@ impl Wait {
             Reason::JoinAddress => format!(
                 "このネットワークからの参加コードの入力間違いが多いため、しばらくお待ちください。あと {t}ほど待ってから、もう一度お試しください。"
             ),
-        }
-    }
-}
-
-impl From<Wait> for AppError {
-    fn from(wait: Wait) -> Self {
-        AppError::RetryLater {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            retry_after_secs: wait.secs(),
-            message: wait.message(),
         }
     }
 }

@@ -3,12 +3,13 @@
 //! hashed a few at a time (`auth::password::Hashing`, 503 when the queue is full), an unknown name and a
 //! wrong password get the same message, and `next` only ever leads back into this site.
 
-use crate::auth::{self, Role, Visitor, password, throttle};
-use crate::error::{AppError, Result};
-use crate::state::AppState;
+use crate::auth::{self, Role, password, throttle};
 use crate::store;
+use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
+use crate::web::visitor::Visitor;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -117,37 +118,6 @@ pub struct SignupForm {
     next: Option<String>,
 }
 
-/// What is wrong with a sign-up form, in Japanese; empty when it is fine.
-pub fn signup_errors(name: &str, display_name: &str, password: &str) -> Vec<String> {
-    let mut errors = Vec::new();
-    let name_ok = (3..=32).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if !name_ok {
-        errors.push(
-            "ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string(),
-        );
-    }
-    let display = display_name.trim();
-    if display.is_empty() || display.chars().count() > 40 || display.chars().any(char::is_control) {
-        errors.push("表示名は 1〜40 文字で入力してください。".to_string());
-    }
-    let len = password.chars().count();
-    if len < password::MIN_LEN {
-        errors.push(format!(
-            "パスワードは {} 文字以上にしてください。",
-            password::MIN_LEN
-        ));
-    } else if len > password::MAX_LEN {
-        errors.push(format!(
-            "パスワードは {} 文字以内にしてください。",
-            password::MAX_LEN
-        ));
-    }
-    errors
-}
-
 async fn signup(
     State(state): State<AppState>,
     layout: Layout,
@@ -169,7 +139,7 @@ async fn signup(
         errors,
     };
     // Checked before anything is hashed: an over-long password is refused here, at no cost.
-    let errors = signup_errors(&name, &display_name, &form.password);
+    let errors = auth::signup_errors(&name, &display_name, &form.password);
     if !errors.is_empty() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors)).into_response());
     }

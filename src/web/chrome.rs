@@ -6,7 +6,7 @@
 //! `AppError`, far from the state — knows the language as well as the handlers do.
 
 use crate::content::Language;
-use crate::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;

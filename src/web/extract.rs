@@ -2,9 +2,9 @@
 //! and the right status (400, 413, 415, 422) as JSON, never axum's English plain text; a form that cannot
 //! be read, or whose CSRF token is wrong ([`CsrfForm`]), gets a Japanese error page.
 
-use crate::auth::Visitor;
-use crate::error::{ApiError, AppError};
-use crate::state::{AppState, Settings};
+use crate::web::error::{ApiError, AppError};
+use crate::web::state::{AppState, Settings};
+use crate::web::visitor::Visitor;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};

@@ -7,10 +7,10 @@
 //!   instructor's class, or none, is a 404 — the class is simply not there for them.
 //! * [`ClassMember`]: that class and one of its members, from `{user_id}`; anyone else is a 404.
 
-use crate::auth::Visitor;
-use crate::error::AppError;
-use crate::state::AppState;
 use crate::store;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+use crate::web::visitor::Visitor;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};

@@ -2,7 +2,7 @@
 //! text) when it does not answer, its file was deleted or replaced, or the disk is full — so a load
 //! balancer stops sending traffic that would be acknowledged and lost.
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 

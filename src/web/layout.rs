@@ -3,9 +3,9 @@
 //! script under `serve --watch`, and the course navigation.
 
 use crate::content::{Course, Language};
-use crate::state::AppState;
 use crate::web::assets;
 use crate::web::chrome::{self, Chrome};
+use crate::web::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for Layout {
         );
         // Only a request that carries a session cookie costs a session lookup.
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {
-            let identity = crate::auth::HeaderIdentity::read(&session).await;
+            let identity = crate::web::visitor::HeaderIdentity::read(&session).await;
             layout.user_name = identity.user_name;
             layout.instructor = identity.instructor;
         }

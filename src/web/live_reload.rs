@@ -11,9 +11,9 @@
 //! the strict CSP's `connect-src 'self'` already allows.
 
 use crate::content::Problem;
-use crate::error::{AppError, Result};
-use crate::state::AppState;
+use crate::web::error::{AppError, Result};
 use crate::web::layout::LiveReloadTag;
+use crate::web::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};

@@ -7,6 +7,7 @@ pub mod assets;
 
 pub mod auth;
 pub mod chrome;
+pub mod error;
 pub mod extract;
 pub mod guards;
 pub mod health;
@@ -19,5 +20,8 @@ pub mod progress;
 pub mod quiz;
 pub mod router;
 pub mod search;
+pub mod state;
 pub mod storage;
+pub mod visitor;
+pub mod watch;
 pub mod widgets;

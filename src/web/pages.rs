@@ -1,10 +1,10 @@
 //! The reading pages: the home page (course map), a topic page per `###` section, and the error page.
 
 use crate::content::{Course, TocEntry, Topic};
-use crate::error::{AppError, Result};
 use crate::quiz::bank::Bank;
-use crate::state::AppState;
+use crate::web::error::{AppError, Result};
 use crate::web::layout::{Layout, LiveReloadTag, NavPart, course_nav};
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
@@ -28,7 +28,7 @@ pub struct HomePage<'a> {
 pub async fn home(
     State(state): State<AppState>,
     layout: Layout,
-    visitor: crate::auth::Visitor,
+    visitor: crate::web::visitor::Visitor,
 ) -> Result<Response> {
     let content = state.content();
     let course = &content.course;

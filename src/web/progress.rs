@@ -3,15 +3,15 @@
 //! and resetting one topic (a confirmation page, then a POST with the CSRF token). A learner's classes are
 //! on `/me` too: joining one with its code, and leaving one.
 
-use crate::error::{AppError, Result};
 use crate::jst;
 use crate::quiz::mastery::{Level, Mastery};
-use crate::state::AppState;
 use crate::store;
 use crate::web::auth::ClientAddress;
+use crate::web::error::{AppError, Result};
 use crate::web::extract::{CsrfForm, KnownTopic};
 use crate::web::guards::SignedInUser;
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;

@@ -4,14 +4,14 @@
 //! in one transaction, then redirects to `GET /attempts/{id}`, the results page that teaches. A form
 //! submitted twice is stored once; a form that names fields the server did not issue is refused.
 
-use crate::auth::Visitor;
-use crate::error::{AppError, Result};
 use crate::quiz::bank::{Kind, Question};
 use crate::quiz::form::AttemptForm;
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::present::{self, Form};
-use crate::state::AppState;
 use crate::store::{self, quiz::NewAnswer, quiz::NewAttempt, quiz::Recorded};
+use crate::web::error::{AppError, Result};
+use crate::web::state::AppState;
+use crate::web::visitor::Visitor;
 
 use crate::web::extract::{CsrfForm, KnownTopic};
 use crate::web::layout::Layout;

@@ -2,7 +2,7 @@
 //! compression, request tracing, a timeout, a body limit, and the storage guard (a database that lost
 //! its file or its room refuses writes with a page that says so).
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 use crate::web::{
     assets, auth, health, instructor, live_reload, pages, progress, quiz, search, storage, widgets,
 };

@@ -1,9 +1,9 @@
 //! `GET /search?q=`: the results page.
 
-use crate::error::Result;
 use crate::search::{self, QueryError, Results};
-use crate::state::AppState;
+use crate::web::error::Result;
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};

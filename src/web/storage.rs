@@ -4,10 +4,10 @@
 //! answer that would be lost. After the response it turns an error with an empty body — the session
 //! layer's, when saving the session fails after the handler — into a page that says what happened.
 
-use crate::error::StorageFailure;
-use crate::state::AppState;
 use crate::storage::Problem;
+use crate::web::error::StorageFailure;
 use crate::web::pages::error_page;
+use crate::web::state::AppState;
 use axum::body::HttpBody;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -34,8 +34,8 @@ async fn a_saved_edit_reloads_the_page_and_a_broken_one_shows_the_overlay() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("mycourse");
     infra_dojo::scaffold::create(&root).expect("scaffold");
-    let watcher = infra_dojo::watch::Watcher::new(root.clone());
-    let settings = infra_dojo::state::Settings {
+    let watcher = infra_dojo::web::watch::Watcher::new(root.clone());
+    let settings = infra_dojo::web::state::Settings {
         watch: true,
         ..Default::default()
     };

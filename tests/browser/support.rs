@@ -34,7 +34,7 @@ pub struct Browser {
 /// The app under test, served on a loopback port until dropped.
 pub struct AppHandle {
     pub base: String,
-    pub state: infra_dojo::state::AppState,
+    pub state: infra_dojo::web::state::AppState,
     _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
@@ -57,7 +57,7 @@ pub async fn serve_app() -> AppHandle {
 /// Serves the app with this content and these settings (e.g. `watch` for `serve --watch`).
 pub async fn serve_content(
     source: &infra_dojo::content::source::ContentSource,
-    settings: infra_dojo::state::Settings,
+    settings: infra_dojo::web::state::Settings,
 ) -> AppHandle {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = infra_dojo::db::open(&dir.path().join("browser.db"))

@@ -20,7 +20,7 @@ pub const PASSWORD: &str = "correct horse battery";
 /// An app with the embedded content and its own database file (removed with the `TempDir`).
 pub struct TestApp {
     pub router: axum::Router,
-    pub state: infra_dojo::state::AppState,
+    pub state: infra_dojo::web::state::AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -34,7 +34,7 @@ pub async fn app_with(source: &ContentSource) -> TestApp {
 
 /// An app served as behind HTTPS (`--secure-cookies`).
 pub async fn secure_app() -> TestApp {
-    let settings = infra_dojo::state::Settings {
+    let settings = infra_dojo::web::state::Settings {
         secure_cookies: true,
         ..Default::default()
     };
@@ -45,7 +45,7 @@ pub async fn secure_app() -> TestApp {
 /// limit, say).
 pub async fn app_with_db(
     source: &ContentSource,
-    settings: infra_dojo::state::Settings,
+    settings: infra_dojo::web::state::Settings,
     adjust: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -172,7 +172,7 @@ impl TestApp {
     }
 
     /// The same app with `change` applied to its state first (say, another password hashing limit).
-    pub fn with_state(self, change: impl FnOnce(&mut infra_dojo::state::AppState)) -> TestApp {
+    pub fn with_state(self, change: impl FnOnce(&mut infra_dojo::web::state::AppState)) -> TestApp {
         let mut state = self.state;
         change(&mut state);
         TestApp {

@@ -7,14 +7,14 @@
 use super::charts::{self, BarChart};
 use super::{analysis_href, class_href, learner_href};
 use crate::classroom::item_stats::{self, Tallies};
-use crate::error::{AppError, Result};
 use crate::quiz::bank::{Kind, Question};
 use crate::quiz::grade::Response as Answered;
 use crate::quiz::mastery::percent;
-use crate::state::AppState;
 use crate::store;
+use crate::web::error::{AppError, Result};
 use crate::web::guards::OwnedClass;
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use crate::widgets::labels;
 use askama::Template;
 use askama_web::WebTemplate;

@@ -4,13 +4,13 @@
 
 use super::{class_href, display};
 use crate::classroom::{self, NAME_MAX_CHARS, join_code};
-use crate::error::{AppError, Result};
 use crate::jst;
-use crate::state::AppState;
 use crate::store;
+use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
 use crate::web::guards::{Instructor, OwnedClass};
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;

@@ -13,9 +13,9 @@
 use super::analysis::readable_response;
 use crate::jst;
 use crate::quiz::mastery::Mastery;
-use crate::state::AppState;
 use crate::store;
 use crate::web::guards::OwnedClass;
+use crate::web::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::header;

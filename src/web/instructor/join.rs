@@ -5,13 +5,13 @@
 use super::display;
 use crate::auth::{Role, throttle};
 use crate::classroom::join_code;
-use crate::error::{AppError, Result};
-use crate::state::AppState;
 use crate::store;
 use crate::web::auth::ClientAddress;
+use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
 use crate::web::guards::SignedInUser;
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};

@@ -5,15 +5,15 @@
 
 use super::charts::{self, TrendChart};
 use super::{analysis_href, class_href, display, question_label, remove_href, topic_title};
-use crate::error::Result;
 use crate::jst::{self, DAY};
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::mastery::{self, Mastery};
 use crate::quiz::present;
-use crate::state::AppState;
 use crate::store::{self, class_stats};
+use crate::web::error::Result;
 use crate::web::guards::ClassMember;
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;

@@ -3,12 +3,12 @@
 //! right; per topic, submissions and answers; over the last 10 minutes or since a given moment.
 
 use super::{question_label, topic_title};
-use crate::error::{ApiError, AppError, Result};
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::percent;
-use crate::state::AppState;
 use crate::store::{self, class_stats};
+use crate::web::error::{ApiError, AppError, Result};
 use crate::web::guards::OwnedClass;
+use crate::web::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;

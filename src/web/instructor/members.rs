@@ -2,13 +2,13 @@
 //! POST). A removed member's answers stay theirs; the class simply stops showing them.
 
 use super::{class_href, display, learner_href, members_href, remove_href};
-use crate::error::Result;
 use crate::jst;
-use crate::state::AppState;
 use crate::store::{self, class_stats};
+use crate::web::error::Result;
 use crate::web::extract::CsrfForm;
 use crate::web::guards::{ClassMember, OwnedClass};
 use crate::web::layout::Layout;
+use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;

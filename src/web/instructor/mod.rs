@@ -27,7 +27,7 @@ pub mod live;
 pub mod members;
 pub mod overview;
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 

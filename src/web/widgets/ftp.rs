@@ -3,9 +3,9 @@
 //! the PORT/PASV port calculator.
 
 use super::{WidgetView, side_label, wire_name};
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::web::error::ApiError;
 use crate::web::extract::QueryPairs;
+use crate::web::state::AppState;
 use crate::widgets::Widget;
 use crate::widgets::ftp::{self, FtpWidget, PortCalc};
 use askama::Template;

@@ -12,11 +12,11 @@ mod forktree;
 mod ftp;
 mod handshake;
 
-use crate::auth::Visitor;
-use crate::error::{ApiError, AppError};
-use crate::state::AppState;
 use crate::store;
+use crate::web::error::{ApiError, AppError};
 use crate::web::extract::{JsonBody, QueryPairs};
+use crate::web::state::AppState;
+use crate::web::visitor::Visitor;
 use crate::widgets::{self, GradedItem, ParamError, Widget, WidgetError};
 use axum::Router;
 use axum::extract::{Path, State};

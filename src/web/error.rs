@@ -198,3 +198,14 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A throttled guess: 429 with how long to wait, in words and in `Retry-After`.
+impl From<crate::auth::throttle::Wait> for AppError {
+    fn from(wait: crate::auth::throttle::Wait) -> Self {
+        AppError::RetryLater {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after_secs: wait.secs(),
+            message: wait.message(),
+        }
+    }
+}

@@ -11,7 +11,7 @@
 
 use crate::content::Problem;
 use crate::content::source::ContentSource;
-use crate::state::AppState;
+use crate::web::state::AppState;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
