@@ -150,7 +150,7 @@ In all: $total_acked acknowledged, $total_lost missing, $total_partial partial; 
 A final SIGTERM stopped the server in ${sigterm_ms} ms (integrity_check: $final_integrity; WAL left: ${wal_after} bytes).
 
 **Slowloris.** $sockets sockets, each sending \`GET / HTTP/1.1\` and then one header line every 3 s, for at
-most 25 s; default limits (header deadline 10 s, 64 connections per client address, total cap from the
+most 25 s; default limits (header deadline 10 s, 256 connections per client address, total cap from the
 open-file limit: 4,096 at most, the limit less 256 below that). /healthz asked from 127.0.0.1 on a new
 connection every 0.5 s; the server's open descriptors counted from \`/proc/PID/fd\` at the same moments.
 At the total cap a newcomer takes the place of a connection idle for 1 s or more; in the first second of a

@@ -22,7 +22,7 @@ trap cleanup EXIT
 db="$work/instructor.db"
 
 seed_start=$(now_ms)
-./target/release/infra-dojo demo-seed --db "$db" --learners "$learners" --attempts "$attempts" > "$work/seed.log"
+RUST_LOG=error ./target/release/infra-dojo demo-seed --db "$db" --learners "$learners" --attempts "$attempts" > "$work/seed.log"
 seed_ms=$(( $(now_ms) - seed_start ))
 class_path=$(grep -o '/instructor/classes/[0-9]*' "$work/seed.log" | head -n 1)
 [ -n "$class_path" ] || { echo "demo-seed printed no class page:" >&2; cat "$work/seed.log" >&2; exit 1; }

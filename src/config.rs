@@ -48,8 +48,9 @@ pub struct ServeConfig {
     /// and files, at most 4096.
     #[arg(long, env = "INFRA_DOJO_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: Option<u32>,
-    /// Connections open at once from one client address (IPv6: one /64).
-    #[arg(long, env = "INFRA_DOJO_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 64,
+    /// Connections open at once from one client address (IPv6: one /64). Generous, because a school
+    /// reaches the server from one NAT address: 30 learners' browsers keep up to 6 connections each.
+    #[arg(long, env = "INFRA_DOJO_MAX_CONNECTIONS_PER_CLIENT", default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS_PER_CLIENT as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections_per_client: u32,
     /// Seconds in-flight requests get to finish after SIGTERM or SIGINT; then the process exits anyway.
