@@ -37,7 +37,9 @@ cat > "$bench_dir/results/quiz.md" <<MD
 
 $(date -u '+%Y-%m-%d %H:%M UTC') on $(machine). Release build; $clients learners signed up over HTTP, each
 submitting the 10-question TCP quiz on its own keep-alive connection for ${seconds} s, each submission
-graded and stored (attempt, answers, Leitner boxes) before its response; the load generator
+graded and stored (attempt, answers, Leitner boxes) before its response. Each submission first fetches
+its quiz page, as a learner must (the form is sealed per attempt); latencies are of the submission, the
+page fetch is not counted in them. The load generator
 (\`examples/quiz_load.rs\`) shares the machine's cores with the server.
 
 | measure | result | target | |
