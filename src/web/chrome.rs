@@ -26,6 +26,19 @@ pub fn current() -> Language {
     LANGUAGE.try_with(|l| *l).unwrap_or_default()
 }
 
+/// A phrase in the language of the request being served, for handlers' messages.
+pub fn pick(ja: &'static str, en: &'static str) -> &'static str {
+    Chrome::of(current()).pick(ja, en)
+}
+
+/// The same for a message with values in it: `pick_with(|| format!(…), || format!(…))`.
+pub fn pick_with(ja: impl FnOnce() -> String, en: impl FnOnce() -> String) -> String {
+    match current() {
+        Language::En => en(),
+        Language::Ja => ja(),
+    }
+}
+
 /// The words of the page frame.
 #[derive(Debug)]
 pub struct Chrome {
@@ -96,6 +109,12 @@ impl Chrome {
             Language::Ja => &JA,
             Language::En => &EN,
         }
+    }
+
+    /// One phrase in the course's language, both written where it is used: `{{ layout.t.pick("採点する",
+    /// "Check answers") }}`. (The frame's phrases, used on every page, are fields above.)
+    pub fn pick(&self, ja: &'static str, en: &'static str) -> &'static str {
+        if self.lang == "en" { en } else { ja }
     }
 
     /// "このトピックのクイズ（N 問）".
