@@ -361,7 +361,12 @@ async fn add_user(
         line.trim_end_matches(['\n', '\r']).to_string()
     };
     let display_name = display_name.unwrap_or_else(|| name.clone());
-    let errors = infra_dojo::auth::signup_errors(&name, &display_name, &password);
+    let errors = infra_dojo::auth::signup_errors(
+        &name,
+        &display_name,
+        &password,
+        infra_dojo::content::Language::Ja,
+    );
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
     let pool = infra_dojo::db::open(&db).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;

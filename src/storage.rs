@@ -36,7 +36,20 @@ pub enum Problem {
 
 impl Problem {
     /// What a visitor is told (no paths: those go to the log).
-    pub fn message(self) -> &'static str {
+    pub fn message(self, language: crate::content::Language) -> &'static str {
+        if language == crate::content::Language::En {
+            return match self {
+                Problem::Missing | Problem::Replaced => {
+                    "The server's database file is missing, so answers and changes cannot be saved. Please tell the administrator."
+                }
+                Problem::Full => {
+                    "The server's disk is full, so your answers and changes could not be saved. Please try again later."
+                }
+                Problem::Unavailable => {
+                    "The server's database does not answer. Please try again later."
+                }
+            };
+        }
         match self {
             Problem::Missing | Problem::Replaced => {
                 "サーバーのデータベースのファイルが見つからないため、回答や変更を保存できません。管理者に連絡してください。"

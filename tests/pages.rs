@@ -433,6 +433,52 @@ async fn english_notes_get_english_chrome() {
         search.texts(".result-count")
     );
 
+    // A learner's pages: the quiz, its results, accounts, progress, review — and the messages of a
+    // refused post.
+    let c = app.client();
+    for path in ["/topics/tcp/quiz", "/login", "/signup"] {
+        let page = c.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let visible = page.texts("header, nav, main, footer").concat();
+        assert!(!japanese(&visible), "{path}: Japanese in {visible}");
+    }
+    let res = c.sign_up_as("reader", "Reader").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let quiz = c.get("/topics/tcp/quiz").await;
+    assert!(
+        !japanese(&quiz.texts("main").concat()),
+        "{:?}",
+        quiz.texts("main")
+    );
+    let mut pairs = common::answer_quiz(&app, &quiz, &["en-tcp-isn"]);
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let done = c.post_form("/topics/tcp/quiz", &refs).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let results = done.header("location").unwrap().to_string();
+    for path in [
+        results.as_str(),
+        "/me",
+        "/me/review",
+        "/me/topics/tcp/reset",
+    ] {
+        let page = c.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let visible = page.texts("header, nav, main, footer").concat();
+        assert!(!japanese(&visible), "{path}: Japanese in {visible}");
+    }
+    pairs.push(("seed".into(), "0".into()));
+    let refs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = c.post_form("/topics/tcp/quiz", &refs).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let message = refused.texts("main").concat();
+    assert!(!japanese(&message) && message.contains("seed"), "{message}");
+
     // The manifest decides over detection: the same notes declared Japanese get Japanese chrome.
     let declared = tempfile::tempdir().unwrap();
     for entry in ["notes.md", "annotations", "supplements"] {

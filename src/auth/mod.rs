@@ -61,33 +61,53 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-/// What is wrong with a sign-up form, in Japanese; empty when it is fine.
-pub fn signup_errors(name: &str, display_name: &str, password: &str) -> Vec<String> {
+/// What is wrong with a sign-up form, in the course's language; empty when it is fine.
+pub fn signup_errors(
+    name: &str,
+    display_name: &str,
+    password: &str,
+    language: crate::content::Language,
+) -> Vec<String> {
+    let en = language == crate::content::Language::En;
     let mut errors = Vec::new();
     let name_ok = (3..=32).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if !name_ok {
-        errors.push(
-            "ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string(),
-        );
+        errors.push(if en {
+            "A user name is 3–32 lower-case letters, digits, - and _.".to_string()
+        } else {
+            "ユーザー名は 3〜32 文字の英小文字・数字・- と _ で入力してください。".to_string()
+        });
     }
     let display = display_name.trim();
     if display.is_empty() || display.chars().count() > 40 || display.chars().any(char::is_control) {
-        errors.push("表示名は 1〜40 文字で入力してください。".to_string());
+        errors.push(if en {
+            "A display name is 1–40 characters.".to_string()
+        } else {
+            "表示名は 1〜40 文字で入力してください。".to_string()
+        });
     }
     let len = password.chars().count();
     if len < password::MIN_LEN {
-        errors.push(format!(
-            "パスワードは {} 文字以上にしてください。",
-            password::MIN_LEN
-        ));
+        errors.push(if en {
+            format!("A password has at least {} characters.", password::MIN_LEN)
+        } else {
+            format!(
+                "パスワードは {} 文字以上にしてください。",
+                password::MIN_LEN
+            )
+        });
     } else if len > password::MAX_LEN {
-        errors.push(format!(
-            "パスワードは {} 文字以内にしてください。",
-            password::MAX_LEN
-        ));
+        errors.push(if en {
+            format!("A password has at most {} characters.", password::MAX_LEN)
+        } else {
+            format!(
+                "パスワードは {} 文字以内にしてください。",
+                password::MAX_LEN
+            )
+        });
     }
     errors
 }

@@ -31,6 +31,7 @@
 //! IPv6 addresses count per /64, the block one customer gets: otherwise one machine could use a new
 //! address for every guess.
 
+use crate::content::Language;
 use crate::store::throttle::{self as lanes, LaneRow, Write};
 use sqlx::SqlitePool;
 use std::net::IpAddr;
@@ -172,7 +173,11 @@ impl Wait {
     }
 
     /// What the visitor is told, in Japanese, with the wait.
-    pub fn message(&self) -> String {
+    /// What the visitor is told, in the course's language.
+    pub fn message(&self, language: Language) -> String {
+        if language == Language::En {
+            return self.message_en();
+        }
         let t = wait_text(self.secs());
         match self.reason {
             Reason::LoginPair => format!(
@@ -194,6 +199,28 @@ impl Wait {
                 "このネットワークからの参加コードの入力間違いが多いため、しばらくお待ちください。あと {t}ほど待ってから、もう一度お試しください。"
             ),
         }
+    }
+
+    fn message_en(&self) -> String {
+        let secs = self.secs();
+        let t = if secs < 60 {
+            format!("{secs} s")
+        } else if secs < 3600 {
+            format!("{} min", secs.div_ceil(60))
+        } else {
+            format!("{} h", secs.div_ceil(3600))
+        };
+        let what = match self.reason {
+            Reason::LoginPair => "Too many failed logins for this user name",
+            Reason::LoginName => {
+                "Too many failed logins for this user name (from where you usually log in, you need not wait)"
+            }
+            Reason::LoginAddress => "Too many failed logins from this network",
+            Reason::Signup => "Too many sign-ups from this network",
+            Reason::JoinUser => "Too many wrong join codes",
+            Reason::JoinAddress => "Too many wrong join codes from this network",
+        };
+        format!("{what}. Please try again in about {t}.")
     }
 }
 
@@ -596,7 +623,11 @@ mod tests {
             ms: 1001,
         };
         assert_eq!(wait.secs(), 2);
-        assert!(wait.message().contains("あと 2 秒"), "{}", wait.message());
+        assert!(
+            wait.message(Language::Ja).contains("あと 2 秒"),
+            "{}",
+            wait.message(Language::Ja)
+        );
         assert_eq!(
             Wait {
                 reason: Reason::Signup,

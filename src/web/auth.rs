@@ -5,6 +5,7 @@
 
 use crate::auth::{self, Role, password, throttle};
 use crate::store;
+use crate::web::chrome::{current, pick, pick_with};
 use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
 use crate::web::layout::Layout;
@@ -139,12 +140,19 @@ async fn signup(
         errors,
     };
     // Checked before anything is hashed: an over-long password is refused here, at no cost.
-    let errors = auth::signup_errors(&name, &display_name, &form.password);
+    let errors = auth::signup_errors(&name, &display_name, &form.password, current());
     if !errors.is_empty() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors)).into_response());
     }
-    let taken =
-        || vec!["このユーザー名はすでに使われています。別の名前にしてください。".to_string()];
+    let taken = || {
+        vec![
+            pick(
+                "このユーザー名はすでに使われています。別の名前にしてください。",
+                "This user name is taken. Choose another.",
+            )
+            .to_string(),
+        ]
+    };
     // A taken name is told before hashing (the insert below still catches a race).
     if store::users::by_name(&state.db, &name).await?.is_some() {
         return Ok((StatusCode::CONFLICT, page(taken())).into_response());
@@ -156,7 +164,7 @@ async fn signup(
             return Ok(retry_later(
                 StatusCode::TOO_MANY_REQUESTS,
                 wait.secs(),
-                page(vec![wait.message()]),
+                page(vec![wait.message(current())]),
             ));
         }
     };
@@ -279,7 +287,7 @@ async fn login(
             return Ok(retry_later(
                 StatusCode::TOO_MANY_REQUESTS,
                 wait.secs(),
-                page(wait.message()),
+                page(wait.message(current())),
             ));
         }
     };
@@ -311,7 +319,13 @@ async fn login(
             drop(reservation);
             Ok((
                 StatusCode::UNAUTHORIZED,
-                page("ユーザー名またはパスワードが違います。".to_string()),
+                page(
+                    pick(
+                        "ユーザー名またはパスワードが違います。",
+                        "Wrong user name or password.",
+                    )
+                    .to_string(),
+                ),
             )
                 .into_response())
         }
@@ -325,17 +339,37 @@ fn retry_later(status: StatusCode, secs: u64, page: impl IntoResponse) -> Respon
 
 /// The message for a password over [`password::MAX_LEN`] characters.
 fn too_long() -> String {
-    format!(
-        "パスワードが長すぎます。パスワードは {} 文字以内で入力してください。",
-        password::MAX_LEN
+    pick_with(
+        || {
+            format!(
+                "パスワードが長すぎます。パスワードは {} 文字以内で入力してください。",
+                password::MAX_LEN
+            )
+        },
+        || {
+            format!(
+                "The password is too long: at most {} characters.",
+                password::MAX_LEN
+            )
+        },
     )
 }
 
 /// The message for a full hashing queue.
 fn busy() -> String {
-    format!(
-        "ただいまログインと登録が混み合っています。{} 秒ほど待ってから、もう一度お試しください。",
-        password::BUSY_RETRY_SECS
+    pick_with(
+        || {
+            format!(
+                "ただいまログインと登録が混み合っています。{} 秒ほど待ってから、もう一度お試しください。",
+                password::BUSY_RETRY_SECS
+            )
+        },
+        || {
+            format!(
+                "Logins and sign-ups are busy right now. Please try again in about {} seconds.",
+                password::BUSY_RETRY_SECS
+            )
+        },
     )
 }
 

@@ -119,7 +119,7 @@ impl AppError {
     pub fn public_message_in(&self, language: crate::content::Language) -> String {
         use crate::content::Language::En;
         if self.is_disk_full() {
-            return crate::storage::Problem::Full.message().to_string();
+            return crate::storage::Problem::Full.message(language).to_string();
         }
         match (self, language) {
             (AppError::Database(_) | AppError::Template(_) | AppError::Other(_), En) => {
@@ -205,7 +205,7 @@ impl From<crate::auth::throttle::Wait> for AppError {
         AppError::RetryLater {
             status: StatusCode::TOO_MANY_REQUESTS,
             retry_after_secs: wait.secs(),
-            message: wait.message(),
+            message: wait.message(crate::web::chrome::current()),
         }
     }
 }

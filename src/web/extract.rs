@@ -2,6 +2,7 @@
 //! and the right status (400, 413, 415, 422) as JSON, never axum's English plain text; a form that cannot
 //! be read, or whose CSRF token is wrong ([`CsrfForm`]), gets a Japanese error page.
 
+use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{ApiError, AppError};
 use crate::web::state::{AppState, Settings};
 use crate::web::visitor::Visitor;
@@ -36,25 +37,40 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     let (status, message) = match &rejection {
         JsonRejection::MissingJsonContentType(_) => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type: application/json で送ってください。".to_string(),
+            pick(
+                "Content-Type: application/json で送ってください。",
+                "Send it with Content-Type: application/json.",
+            )
+            .to_string(),
         ),
         JsonRejection::JsonSyntaxError(_) => (
             StatusCode::BAD_REQUEST,
-            "JSON の形が正しくありません。".to_string(),
+            pick("JSON の形が正しくありません。", "The JSON is malformed.").to_string(),
         ),
         JsonRejection::JsonDataError(e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("JSON の項目が正しくありません: {}", e.body_text()),
+            pick_with(
+                || format!("JSON の項目が正しくありません: {}", e.body_text()),
+                || format!("A JSON field is wrong: {}", e.body_text()),
+            ),
         ),
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "リクエストが大きすぎます（64 KB まで）。".to_string(),
+                pick(
+                    "リクエストが大きすぎます（64 KB まで）。",
+                    "The request is too large (at most 64 KB).",
+                )
+                .to_string(),
             )
         }
         _ => (
             rejection.status(),
-            "リクエストを読めませんでした。".to_string(),
+            pick(
+                "リクエストを読めませんでした。",
+                "The request could not be read.",
+            )
+            .to_string(),
         ),
     };
     AppError::Invalid { status, message }
@@ -70,20 +86,29 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
         let pairs = axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
             .map_err(|_: QueryRejection| {
-                ApiError(AppError::bad_request("クエリ文字列を読めません。"))
+                ApiError(AppError::bad_request(pick(
+                    "クエリ文字列を読めません。",
+                    "The query string cannot be read.",
+                )))
             })?
             .0;
         if pairs.len() > MAX_QUERY_PAIRS {
-            return Err(ApiError(AppError::bad_request(format!(
-                "パラメータが多すぎます（{MAX_QUERY_PAIRS} 個まで）。"
+            return Err(ApiError(AppError::bad_request(pick_with(
+                || format!("パラメータが多すぎます（{MAX_QUERY_PAIRS} 個まで）。"),
+                || format!("Too many parameters (at most {MAX_QUERY_PAIRS})."),
             ))));
         }
         if let Some((key, _)) = pairs
             .iter()
             .find(|(_, v)| v.chars().count() > MAX_QUERY_VALUE)
         {
-            return Err(ApiError(AppError::bad_request(format!(
-                "パラメータ {key} の値が長すぎます（{MAX_QUERY_VALUE} 文字まで）。"
+            return Err(ApiError(AppError::bad_request(pick_with(
+                || format!("パラメータ {key} の値が長すぎます（{MAX_QUERY_VALUE} 文字まで）。"),
+                || {
+                    format!(
+                        "The value of {key} is too long (at most {MAX_QUERY_VALUE} characters)."
+                    )
+                },
             ))));
         }
         Ok(QueryPairs(pairs))
@@ -175,9 +200,17 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
 /// A form that cannot be read, in Japanese, with its status (a client error; anything else is a 400).
 fn form_error(status: StatusCode) -> AppError {
     let message = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "送信された内容が大きすぎます（64 KB まで）。",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "フォームの形式で送信してください。",
-        _ => "フォームの内容を読めませんでした。入力を確かめて、もう一度送信してください。",
+        StatusCode::PAYLOAD_TOO_LARGE => pick(
+            "送信された内容が大きすぎます（64 KB まで）。",
+            "What was sent is too large (at most 64 KB).",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            pick("フォームの形式で送信してください。", "Send it as a form.")
+        }
+        _ => pick(
+            "フォームの内容を読めませんでした。入力を確かめて、もう一度送信してください。",
+            "The form could not be read. Check what you entered and send it again.",
+        ),
     };
     let status = if status.is_client_error() {
         status

@@ -262,7 +262,11 @@ async fn review(
 /// A short label for a question in lists.
 fn question_label(q: &crate::quiz::bank::Question) -> String {
     let text = if q.prompt.is_empty() {
-        "（数値が毎回変わる問題）".to_string()
+        crate::web::chrome::pick(
+            "（数値が毎回変わる問題）",
+            "(a question whose numbers change each time)",
+        )
+        .to_string()
     } else {
         q.prompt.clone()
     };

@@ -9,6 +9,7 @@ use crate::quiz::form::AttemptForm;
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::present::{self, Form};
 use crate::store::{self, quiz::NewAnswer, quiz::NewAttempt, quiz::Recorded};
+use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{AppError, Result};
 use crate::web::state::AppState;
 use crate::web::visitor::Visitor;
@@ -141,7 +142,12 @@ async fn quiz_page(
 }
 
 /// The message for a form the server did not issue, or issued differently.
-const NOT_ISSUED: &str = "このフォームはサーバーが出したものと一致しません。クイズのページを開き直して、もう一度解答してください。";
+fn not_issued() -> &'static str {
+    pick(
+        "このフォームはサーバーが出したものと一致しません。クイズのページを開き直して、もう一度解答してください。",
+        "This form is not the one the server issued. Open the quiz page again and answer once more.",
+    )
+}
 
 /// The posted fields of one attempt, grouped per question, after checking that every field is one the
 /// server's form has: `csrf`, `token`, and `a.<id>` / `o.<id>.<item>` / `t.<id>` for the attempt's
@@ -167,9 +173,19 @@ fn sort_fields<'a>(form: &AttemptForm, pairs: &'a [(String, String)]) -> Result<
         times: HashMap::new(),
     };
     let refused = |name: &str| {
-        AppError::bad_request(format!(
-            "フォームに、このクイズにない項目「{}」があります。クイズのページを開き直してください。",
-            shown(name)
+        AppError::bad_request(pick_with(
+            || {
+                format!(
+                    "フォームに、このクイズにない項目「{}」があります。クイズのページを開き直してください。",
+                    shown(name)
+                )
+            },
+            || {
+                format!(
+                    "The form has a field “{}” this quiz does not. Open the quiz page again.",
+                    shown(name)
+                )
+            },
         ))
     };
     let (mut csrf, mut token) = (0, 0);
@@ -196,7 +212,7 @@ fn sort_fields<'a>(form: &AttemptForm, pairs: &'a [(String, String)]) -> Result<
         }
     }
     if csrf > 1 || token > 1 {
-        return Err(AppError::bad_request(NOT_ISSUED));
+        return Err(AppError::bad_request(not_issued()));
     }
     Ok(posted)
 }
@@ -209,17 +225,32 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
         .cloned()
         .unwrap_or_default();
     if given.iter().any(|v| v.chars().count() > MAX_ANSWER_CHARS) {
-        return Err(AppError::unprocessable(format!(
-            "問題 {} の答えが長すぎます（{MAX_ANSWER_CHARS} 文字まで）。",
-            q.id
+        return Err(AppError::unprocessable(pick_with(
+            || {
+                format!(
+                    "問題 {} の答えが長すぎます（{MAX_ANSWER_CHARS} 文字まで）。",
+                    q.id
+                )
+            },
+            || {
+                format!(
+                    "The answer to {} is too long (at most {MAX_ANSWER_CHARS} characters).",
+                    q.id
+                )
+            },
         )));
     }
     let one_answer = || {
         if given.len() > 1 {
-            Err(AppError::unprocessable(format!(
-                "問題 {} に答えが {} つ送られました。一つだけ答えてください。",
-                q.id,
-                given.len()
+            Err(AppError::unprocessable(pick_with(
+                || {
+                    format!(
+                        "問題 {} に答えが {} つ送られました。一つだけ答えてください。",
+                        q.id,
+                        given.len()
+                    )
+                },
+                || format!("{} answers were sent for {}: send one.", given.len(), q.id),
             )))
         } else {
             Ok(given.first().copied())
@@ -238,15 +269,15 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
                 let index = form
                     .choice_index(&q.id, options.len(), value)
                     .ok_or_else(|| {
-                        AppError::unprocessable(format!(
-                            "問題 {} の選択肢の値が正しくありません。",
-                            q.id
+                        AppError::unprocessable(pick_with(
+                            || format!("問題 {} の選択肢の値が正しくありません。", q.id),
+                            || format!("An option sent for {} is not one of its options.", q.id),
                         ))
                     })?;
                 if indices.contains(&index) {
-                    return Err(AppError::unprocessable(format!(
-                        "問題 {} で同じ選択肢が 2 回送られました。",
-                        q.id
+                    return Err(AppError::unprocessable(pick_with(
+                        || format!("問題 {} で同じ選択肢が 2 回送られました。", q.id),
+                        || format!("The same option was sent twice for {}.", q.id),
                     )));
                 }
                 indices.push(index);
@@ -260,9 +291,14 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
                 .cloned()
                 .unwrap_or_default();
             let incomplete = || {
-                AppError::unprocessable(format!(
-                    "問題 {} の並べ替えで、すべての項目の順番を選んでください。",
-                    q.id
+                AppError::unprocessable(pick_with(
+                    || {
+                        format!(
+                            "問題 {} の並べ替えで、すべての項目の順番を選んでください。",
+                            q.id
+                        )
+                    },
+                    || format!("In {}, give every item its position.", q.id),
                 ))
             };
             if sent.len() != items.len() {
@@ -280,10 +316,21 @@ fn response_for(q: &Question, form: &AttemptForm, posted: &Posted) -> Result<Ans
             let mut seen = vec![false; items.len()];
             for (k, (position, index)) in ranked.iter().enumerate() {
                 if *position != k + 1 || std::mem::replace(&mut seen[*index], true) {
-                    return Err(AppError::unprocessable(format!(
-                        "問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。",
-                        q.id,
-                        items.len()
+                    return Err(AppError::unprocessable(pick_with(
+                        || {
+                            format!(
+                                "問題 {} の並べ替えで、1 から {} の番号を一度ずつ使ってください。",
+                                q.id,
+                                items.len()
+                            )
+                        },
+                        || {
+                            format!(
+                                "In {}, use each position from 1 to {} once.",
+                                q.id,
+                                items.len()
+                            )
+                        },
                     )));
                 }
             }
@@ -311,16 +358,17 @@ async fn submit(
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.as_str())
         .ok_or_else(|| {
-            AppError::bad_request(
+            AppError::bad_request(pick(
                 "フォームの識別子がありません。クイズのページを開き直してください。",
-            )
+                "The form has no token. Open the quiz page again.",
+            ))
         })?;
     let form = state.quiz_forms.open(sealed).map_err(|e| {
         tracing::warn!(quiz.topic = %topic.slug, reason = %e, "quiz form refused");
-        AppError::bad_request(NOT_ISSUED)
+        AppError::bad_request(not_issued())
     })?;
     if form.topic != topic.slug || form.question_ids.is_empty() {
-        return Err(AppError::bad_request(NOT_ISSUED));
+        return Err(AppError::bad_request(not_issued()));
     }
     let posted = sort_fields(&form, &pairs)?;
     let mut questions = Vec::with_capacity(form.question_ids.len());
@@ -330,8 +378,11 @@ async fn submit(
             // The banks changed since the page was served (a new release).
             _ => {
                 return Err(AppError::Conflict(
-                    "クイズの問題が更新されました。クイズのページを開き直してください。"
-                        .to_string(),
+                    pick(
+                        "クイズの問題が更新されました。クイズのページを開き直してください。",
+                        "The quiz's questions have changed. Open the quiz page again.",
+                    )
+                    .to_string(),
                 ));
             }
         }
@@ -384,7 +435,11 @@ async fn submit(
         } if user_id == owner => attempt_id,
         Recorded::Duplicate { .. } => {
             return Err(AppError::Conflict(
-                "このクイズはすでに送信されています。".to_string(),
+                pick(
+                    "このクイズはすでに送信されています。",
+                    "This quiz has already been sent.",
+                )
+                .to_string(),
             ));
         }
     };

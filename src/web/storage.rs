@@ -43,7 +43,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// The 503 page for `problem`, with a hint to come back later.
 pub fn refusal(problem: Problem) -> Response {
-    let mut res = error_page(StatusCode::SERVICE_UNAVAILABLE, problem.message());
+    let mut res = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        problem.message(crate::web::chrome::current()),
+    );
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
     res.extensions_mut().insert(StorageFailure(problem));

@@ -7,6 +7,9 @@ export function mount(form) {
   trackTime(form);
 }
 
+// The page's language is the course's (English notes get English pages).
+const english = document.documentElement.lang === "en";
+
 function enhanceOrder(list) {
   list.classList.add("is-enhanced");
   const sync = () => {
@@ -23,12 +26,14 @@ function enhanceOrder(list) {
     const text = item.querySelector(".order-text")?.textContent ?? "";
     const controls = document.createElement("span");
     controls.className = "order-controls";
-    for (const [dir, label, symbol] of [["up", "上へ", "↑"], ["down", "下へ", "↓"]]) {
+    for (const [dir, label, symbol] of english
+      ? [["up", "up", "↑"], ["down", "down", "↓"]]
+      : [["up", "上へ", "↑"], ["down", "下へ", "↓"]]) {
       const button = document.createElement("button");
       button.type = "button";
       button.dataset.move = dir;
       button.textContent = symbol;
-      button.setAttribute("aria-label", `「${text}」を${label}`);
+      button.setAttribute("aria-label", english ? `Move “${text}” ${label}` : `「${text}」を${label}`);
       button.addEventListener("click", () => {
         const sibling = dir === "up" ? item.previousElementSibling : item.nextElementSibling;
         if (!sibling) return;
@@ -36,7 +41,8 @@ function enhanceOrder(list) {
         else list.insertBefore(sibling, item);
         sync();
         button.disabled ? item.querySelector("button:not(:disabled)")?.focus() : button.focus();
-        announce(list, `「${text}」を ${[...list.children].indexOf(item) + 1} 番目に移動しました`);
+        const position = [...list.children].indexOf(item) + 1;
+        announce(list, english ? `Moved “${text}” to position ${position}` : `「${text}」を ${position} 番目に移動しました`);
       });
       controls.append(button);
     }
