@@ -443,7 +443,13 @@ pub async fn overview(
         })
         .collect();
     let title = |slug: &str| topic_title(&content.course, slug);
-    let (flagged, needs_help_more) = needs_help::assess(&standing, &misses, title, now);
+    let (flagged, needs_help_more) = needs_help::assess_in(
+        crate::web::chrome::current(),
+        &standing,
+        &misses,
+        title,
+        now,
+    );
     let needs_help = flagged
         .into_iter()
         .filter_map(|f| {
