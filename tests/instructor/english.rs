@@ -69,6 +69,17 @@ async fn an_english_course_gets_english_instructor_pages() {
     let members = teacher.get(&format!("{class}/members")).await;
     assert_eq!(members.texts("h1"), ["Members (3)"]);
 
+    // The live panel's JSON, which the script puts on the page as it is.
+    let live = teacher.get(&format!("{class}/live.json")).await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert!(
+        live.body
+            .contains("Last 10 minutes: 1 attempt, 2 answers (50% correct)."),
+        "{}",
+        live.body
+    );
+    assert!(!live.body.chars().any(japanese), "{}", live.body);
+
     // A learner who has not joined sees the join page in English too.
     let dee = app.learner_as("dee", "Dee").await;
     let url = format!("/join/{code}");

@@ -136,7 +136,14 @@ pub(super) async fn live_data(
         let share = percent(correct, answers);
         pick_with(
             || format!("{window}: {attempts} 回の提出、{answers} 問に解答（正答率 {share}%）。"),
-            || format!("{window}: {attempts} attempts, {answers} answers ({share}% correct)."),
+            || {
+                let s = |n: i64| if n == 1 { "" } else { "s" };
+                format!(
+                    "{window}: {attempts} attempt{}, {answers} answer{} ({share}% correct).",
+                    s(attempts),
+                    s(answers)
+                )
+            },
         )
     };
     Ok(LiveData {
