@@ -450,7 +450,7 @@ async fn english_notes_get_english_chrome() {
         "{:?}",
         quiz.texts("main")
     );
-    let mut pairs = common::answer_quiz(&app, &quiz, &["en-tcp-isn"]);
+    let mut pairs = common::answer_quiz(&app, &quiz, &["tcp-first-segment"]);
     let refs: Vec<(&str, &str)> = pairs
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -10,6 +10,7 @@
 //! Learners with more reasons come first, then lower mastery. The store's query already keeps only
 //! topics with many misses (so a large class sends few rows); the rule here is the one that decides.
 
+use crate::content::Language;
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::percent;
 use std::collections::HashMap;
@@ -63,19 +64,33 @@ pub fn assess(
     title: impl Fn(&str) -> String,
     now: i64,
 ) -> (Vec<Flagged>, usize) {
+    assess_in(Language::Ja, learners, misses, title, now)
+}
+
+/// [`assess`] with the reasons in `language`.
+pub fn assess_in(
+    language: Language,
+    learners: &[Learner],
+    misses: &[TopicMisses],
+    title: impl Fn(&str) -> String,
+    now: i64,
+) -> (Vec<Flagged>, usize) {
+    let en = language == Language::En;
     let mut reasons: HashMap<i64, Vec<String>> = HashMap::new();
     for l in learners {
         match l.last_at {
-            None => reasons
-                .entry(l.user_id)
-                .or_default()
-                .push("まだ一度もクイズを解いていません。".into()),
+            None => reasons.entry(l.user_id).or_default().push(if en {
+                "Has not taken any quiz yet.".into()
+            } else {
+                "まだ一度もクイズを解いていません。".into()
+            }),
             Some(t) if now - t >= INACTIVE_DAYS * DAY => {
-                reasons.entry(l.user_id).or_default().push(format!(
-                    "{} 日間 活動がありません（最終: {}）。",
-                    (now - t) / DAY,
-                    jst::date_time(t)
-                ))
+                let (days, last) = ((now - t) / DAY, jst::date_time(t));
+                reasons.entry(l.user_id).or_default().push(if en {
+                    format!("No activity for {days} days (last: {last}).")
+                } else {
+                    format!("{days} 日間 活動がありません（最終: {last}）。")
+                })
             }
             Some(_) => {}
         }
@@ -94,21 +109,27 @@ pub fn assess(
     for same_learner in misses.chunk_by(|a, b| a.user_id == b.user_id) {
         // The worst topics by name; the rest as a count.
         for m in same_learner.iter().take(MISS_TOPICS_NAMED) {
-            reasons.entry(m.user_id).or_default().push(format!(
-                "「{}」で直近 {MISS_WINDOW_DAYS} 日に {} 問まちがえています（正答率 {}%）。",
-                title(&m.topic),
-                m.wrong,
-                percent(m.answered - m.wrong, m.answered)
-            ));
+            let (topic, wrong) = (title(&m.topic), m.wrong);
+            let share = percent(m.answered - m.wrong, m.answered);
+            reasons.entry(m.user_id).or_default().push(if en {
+                format!(
+                    "{wrong} wrong answers in “{topic}” in the last {MISS_WINDOW_DAYS} days ({share}% correct)."
+                )
+            } else {
+                format!(
+                    "「{topic}」で直近 {MISS_WINDOW_DAYS} 日に {wrong} 問まちがえています（正答率 {share}%）。"
+                )
+            });
         }
         if same_learner.len() > MISS_TOPICS_NAMED {
-            reasons
-                .entry(same_learner[0].user_id)
-                .or_default()
-                .push(format!(
-                    "ほかに {} トピックでも、まちがいが正解より多くなっています。",
-                    same_learner.len() - MISS_TOPICS_NAMED
-                ));
+            reasons.entry(same_learner[0].user_id).or_default().push({
+                let more = same_learner.len() - MISS_TOPICS_NAMED;
+                if en {
+                    format!("More wrong than right answers in {more} other topics as well.")
+                } else {
+                    format!("ほかに {more} トピックでも、まちがいが正解より多くなっています。")
+                }
+            });
         }
     }
     let mut started: Vec<&Learner> = learners.iter().filter(|l| l.last_at.is_some()).collect();
@@ -118,10 +139,12 @@ pub fn assess(
         .take(LOWEST_COUNT)
         .filter(|l| l.overall < LOWEST_BELOW_PERCENT)
     {
-        reasons.entry(l.user_id).or_default().push(format!(
-            "全体の習得率が {}% で、クラスの下位 {LOWEST_COUNT} 人に入っています。",
-            l.overall
-        ));
+        let overall = l.overall;
+        reasons.entry(l.user_id).or_default().push(if en {
+            format!("Overall mastery is {overall}%, among the lowest {LOWEST_COUNT} in the class.")
+        } else {
+            format!("全体の習得率が {overall}% で、クラスの下位 {LOWEST_COUNT} 人に入っています。")
+        });
     }
     let mut listed: Vec<(&Learner, Vec<String>)> = learners
         .iter()

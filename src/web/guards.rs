@@ -157,7 +157,10 @@ impl FromRequestParts<AppState> for ClassMember {
         let member = store::classes::member(&state.db, owned.class.class_id, user_id)
             .await?
             .ok_or_else(|| {
-                AppError::not_found_with("この学習者はこのクラスのメンバーではありません。")
+                AppError::not_found_with(crate::web::chrome::pick(
+                    "この学習者はこのクラスのメンバーではありません。",
+                    "This learner is not a member of this class.",
+                ))
             })?;
         Ok(ClassMember { owned, member })
     }

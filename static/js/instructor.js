@@ -1,7 +1,13 @@
-// infra-dojo instructor overview: keeps the "いまの回答状況" panel current by polling live.json every 5 s
+// infra-dojo instructor overview: keeps the live panel ("いまの回答状況", "Live answers") current by polling live.json every 5 s
 // while the tab is visible. Without this script the panel shows the counts at page load and a reload link.
 
 const POLL_MS = 5000;
+// The course's language, as the page says it (the server writes the summaries in it already).
+const english = document.documentElement.lang === "en";
+/** One phrase in the course's language. */
+const pick = (ja, en) => (english ? en : ja);
+/** A count with its Japanese counter word ("3 人"); the bare number in English, as the page has it. */
+const count = (n, counter) => (english ? `${n}` : `${n}${counter}`);
 const panel = document.querySelector("[data-live-url]");
 
 if (panel) {
@@ -34,7 +40,7 @@ if (panel) {
     const qRows = data.questions.map((q) => {
       const tr = document.createElement("tr");
       tr.dataset.question = q.question_id;
-      tr.append(cell(q.topic_title), cell(q.label), cell(`${q.attempted} 人`, "num"), cell(`${q.correct} 人`, "num"));
+      tr.append(cell(q.topic_title), cell(q.label), cell(count(q.attempted, " 人"), "num"), cell(count(q.correct, " 人"), "num"));
       const key = `${q.attempted}/${q.correct}`;
       if (previous.size > 0 && previous.get(q.question_id) !== key) tr.classList.add("is-new");
       seen.set(q.question_id, key);
@@ -46,7 +52,7 @@ if (panel) {
       ...data.topics.map((t) => {
         const tr = document.createElement("tr");
         tr.dataset.topic = t.topic;
-        tr.append(cell(t.title), cell(`${t.learners} 人`, "num"), cell(`${t.attempts} 回`, "num"), cell(`${t.correct} / ${t.answers} 問`, "num"));
+        tr.append(cell(t.title), cell(count(t.learners, " 人"), "num"), cell(count(t.attempts, " 回"), "num"), cell(count(`${t.correct} / ${t.answers}`, " 問"), "num"));
         return tr;
       }),
     );
@@ -58,18 +64,27 @@ if (panel) {
       const response = await fetch(target, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       // An expired session is redirected to the login page, which is not JSON: say so and stop asking.
       if (response.redirected || !(response.headers.get("Content-Type") || "").includes("application/json")) {
-        auto.textContent = "ログインの期限が切れたため、自動更新を止めました。再読み込みしてください。";
+        auto.textContent = pick(
+          "ログインの期限が切れたため、自動更新を止めました。再読み込みしてください。",
+          "Your session expired, so automatic updates stopped. Reload the page.",
+        );
         stop();
         return;
       }
       if (!response.ok) {
-        auto.textContent = `自動更新に失敗しました（${response.status}）。再読み込みしてください。`;
+        auto.textContent = pick(
+          `自動更新に失敗しました（${response.status}）。再読み込みしてください。`,
+          `Automatic update failed (${response.status}). Reload the page.`,
+        );
         return;
       }
       render(await response.json());
-      auto.textContent = "5 秒ごとに自動で更新しています。";
+      auto.textContent = pick("5 秒ごとに自動で更新しています。", "Updating automatically every 5 seconds.");
     } catch {
-      auto.textContent = "サーバーに接続できません。しばらくして再読み込みしてください。";
+      auto.textContent = pick(
+        "サーバーに接続できません。しばらくして再読み込みしてください。",
+        "Cannot reach the server. Reload the page in a moment.",
+      );
     }
   };
 

@@ -435,11 +435,16 @@ impl TestApp {
     /// An instructor shown as "{name} 先生": created as `infra-dojo user add --instructor` does (no one
     /// signs up as an instructor), then logged in through the form.
     pub async fn instructor(&self, name: &str) -> Account<'_> {
+        self.instructor_as(name, &format!("{name} 先生")).await
+    }
+
+    /// An instructor with the display name of our choosing.
+    pub async fn instructor_as(&self, name: &str, display_name: &str) -> Account<'_> {
         let hash = infra_dojo::auth::password::hash(PASSWORD).unwrap();
         let id = store::users::create(
             &self.state.db,
             name,
-            &format!("{name} 先生"),
+            display_name,
             &hash,
             infra_dojo::auth::Role::Instructor,
             store::now(),

@@ -16,6 +16,7 @@ mod common;
 mod access;
 mod classes;
 mod demo;
+mod english;
 mod join;
 mod learner;
 mod overview;

@@ -11,6 +11,7 @@ use crate::quiz::bank::{Kind, Question};
 use crate::quiz::grade::Response as Answered;
 use crate::quiz::mastery::percent;
 use crate::store;
+use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{AppError, Result};
 use crate::web::guards::OwnedClass;
 use crate::web::layout::Layout;
@@ -139,20 +140,38 @@ pub struct AnalysisPage {
 
 fn kind_label(kind: &Kind) -> &'static str {
     match kind {
-        Kind::Single { .. } => "単一選択",
-        Kind::Multiple { .. } => "複数選択",
-        Kind::Order { .. } => "並べ替え",
-        Kind::Numeric { .. } => "数値",
-        Kind::Text { .. } => "記述",
-        Kind::Generated { .. } => "数値（自動生成）",
+        Kind::Single { .. } => pick("単一選択", "Single choice"),
+        Kind::Multiple { .. } => pick("複数選択", "Multiple choice"),
+        Kind::Order { .. } => pick("並べ替え", "Ordering"),
+        Kind::Numeric { .. } => pick("数値", "Numeric"),
+        Kind::Text { .. } => pick("記述", "Text"),
+        Kind::Generated { .. } => pick("数値（自動生成）", "Numeric (generated)"),
     }
+}
+
+/// [`item_stats::discrimination_note`], in the course's language.
+fn discrimination_note(discrimination: Option<f64>) -> &'static str {
+    let ja = item_stats::discrimination_note(discrimination);
+    let en = match discrimination {
+        None => ja,
+        Some(d) if d >= 0.4 => "discriminates well",
+        Some(d) if d >= 0.3 => "good",
+        Some(d) if d >= 0.2 => "could be improved",
+        Some(d) if d >= 0.0 => "does not discriminate (review it)",
+        Some(_) => "reversed (check the question and its answer)",
+    };
+    pick(ja, en)
 }
 
 fn tag_label(tag: &Option<String>, blank: bool) -> String {
     match (tag, blank) {
-        (_, true) => "未回答".to_string(),
+        (_, true) => pick("未回答", "Blank").to_string(),
         (Some(tag), false) => tag.clone(),
-        (None, false) => "タグなし（既知の誤答に当たらない）".to_string(),
+        (None, false) => pick(
+            "タグなし（既知の誤答に当たらない）",
+            "Untagged (not a known wrong answer)",
+        )
+        .to_string(),
     }
 }
 
@@ -170,7 +189,7 @@ pub fn readable_response(question: Option<&Question>, stored: &str) -> String {
             .map(|v| v.join(sep))
     };
     let words = match (question.map(|q| &q.kind), &answered) {
-        (_, Answered::Blank) => Some("（未回答）".to_string()),
+        (_, Answered::Blank) => Some(crate::web::chrome::pick("（未回答）", "(blank)").to_string()),
         (_, Answered::Text(text)) => Some(text.clone()),
         (Some(Kind::Single { options } | Kind::Multiple { options }), Answered::Choice(chosen)) => {
             let texts: Vec<String> = options.iter().map(|o| o.text.clone()).collect();
@@ -278,7 +297,11 @@ pub async fn topic_analysis(
             anchor: format!("q-{}", q.id),
             number: i + 1,
             prompt: if q.prompt.is_empty() {
-                "（自動生成の問題: 受験ごとに数値が変わります）".to_string()
+                pick(
+                    "（自動生成の問題: 受験ごとに数値が変わります）",
+                    "(Generated question: the numbers change with every attempt)",
+                )
+                .to_string()
             } else {
                 q.prompt.clone()
             },
@@ -290,7 +313,7 @@ pub async fn topic_analysis(
             facility: facility.map_or("—".to_string(), |f| format!("{f}%")),
             facility_percent: facility.unwrap_or(0),
             discrimination: discrimination.map_or("—".to_string(), |d| format!("{d:.2}")),
-            discrimination_note: item_stats::discrimination_note(discrimination),
+            discrimination_note: discrimination_note(discrimination),
             options,
             tags: tags
                 .iter()
@@ -318,13 +341,16 @@ pub async fn topic_analysis(
         .iter()
         .map(|q| {
             (
-                format!("問{}", q.number),
+                pick_with(|| format!("問{}", q.number), || format!("Q{}", q.number)),
                 (q.learners > 0).then_some(q.facility_percent),
             )
         })
         .collect();
     let facility_chart = charts::bar_chart(
-        "問題ごとの正答率（初回の回答）。数値は下の表にもあります。",
+        pick(
+            "問題ごとの正答率（初回の回答）。数値は下の表にもあります。",
+            "Facility by question (first answers). The numbers are also in the table below.",
+        ),
         &facility_rows,
     );
     let widget_steps: Vec<WidgetRow> = widget_rows
@@ -333,15 +359,15 @@ pub async fn topic_analysis(
             short: format!(
                 "{} {}",
                 if w.step < 0 {
-                    "最終".to_string()
+                    pick("最終", "Final").to_string()
                 } else {
                     (w.step + 1).to_string()
                 },
                 match w.field.as_str() {
-                    "client_state" => "C状態",
-                    "server_state" => "S状態",
-                    "tree" => "ツリー",
-                    "data" => "データ接続",
+                    "client_state" => pick("C状態", "C state"),
+                    "server_state" => pick("S状態", "S state"),
+                    "tree" => pick("ツリー", "Tree"),
+                    "data" => pick("データ接続", "Data connection"),
                     other => other,
                 }
             ),
@@ -362,7 +388,10 @@ pub async fn topic_analysis(
         .map(|w| (w.short.clone(), Some(w.share)))
         .collect();
     let widget_chart = charts::bar_chart(
-        "ウィジェットの予想の正答率（低い順、上位 12 件）。数値は下の表にもあります。",
+        pick(
+            "ウィジェットの予想の正答率（低い順、上位 12 件）。数値は下の表にもあります。",
+            "Facility of widget predictions (lowest first, top 12). The numbers are also in the table below.",
+        ),
         &widget_bars,
     );
     let topics = content

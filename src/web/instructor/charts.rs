@@ -5,6 +5,7 @@
 //! percentage bars (analysis).
 
 use crate::jst;
+use crate::web::chrome::pick_with;
 use std::collections::HashMap;
 
 /// Days in the attempts-per-day chart, today included.
@@ -83,7 +84,10 @@ pub fn day_chart(counts: &[(i64, i64)], today: i64) -> DayChart {
                 y: baseline - h,
                 width: slot - 4,
                 height: h,
-                label: format!("{}: {n} 回", date(day)),
+                label: pick_with(
+                    || format!("{}: {n} 回", date(day)),
+                    || format!("{}: {n}", date(day)),
+                ),
             }
         })
         .collect();
@@ -108,11 +112,24 @@ pub fn day_chart(counts: &[(i64, i64)], today: i64) -> DayChart {
     let total: i64 = days.iter().map(|d| d.1).sum();
     let busiest = days.iter().max_by_key(|d| (d.1, -d.0)).filter(|d| d.1 > 0);
     let summary = match busiest {
-        Some(&(day, n)) => format!(
-            "過去 {CHART_DAYS} 日の解答回数は合計 {total} 回。最も多かったのは {} の {n} 回です。",
-            date(day)
+        Some(&(day, n)) => pick_with(
+            || {
+                format!(
+                    "過去 {CHART_DAYS} 日の解答回数は合計 {total} 回。最も多かったのは {} の {n} 回です。",
+                    date(day)
+                )
+            },
+            || {
+                format!(
+                    "{total} attempts in the last {CHART_DAYS} days; the busiest day was {} with {n}.",
+                    date(day)
+                )
+            },
         ),
-        None => format!("過去 {CHART_DAYS} 日、このクラスの解答はありません。"),
+        None => pick_with(
+            || format!("過去 {CHART_DAYS} 日、このクラスの解答はありません。"),
+            || format!("No attempts in this class in the last {CHART_DAYS} days."),
+        ),
     };
     DayChart {
         width,
@@ -175,7 +192,13 @@ pub fn trend_chart(values: &[i64], labels: &[String]) -> TrendChart {
                 y,
                 width: 0,
                 height: 0,
-                label: format!("{} 時点: {v}%", labels.get(i).cloned().unwrap_or_default()),
+                label: {
+                    let when = labels.get(i).cloned().unwrap_or_default();
+                    pick_with(
+                        || format!("{when} 時点: {v}%"),
+                        || format!("As of {when}: {v}%"),
+                    )
+                },
             }
         })
         .collect();
@@ -189,10 +212,13 @@ pub fn trend_chart(values: &[i64], labels: &[String]) -> TrendChart {
         })
         .collect();
     let summary = match (values.first(), values.last()) {
-        (Some(first), Some(last)) => format!(
-            "全体の習得率は {} の {first}% から、いま {last}% です。",
-            labels.first().cloned().unwrap_or_default()
-        ),
+        (Some(first), Some(last)) => {
+            let since = labels.first().cloned().unwrap_or_default();
+            pick_with(
+                || format!("全体の習得率は {since} の {first}% から、いま {last}% です。"),
+                || format!("Overall mastery went from {first}% on {since} to {last}% now."),
+            )
+        }
         _ => String::new(),
     };
     TrendChart {

@@ -109,7 +109,7 @@ pub async fn create(
     let name = match classroom::class_name(&form.name) {
         Ok(name) => name,
         Err(e) => {
-            let e = AppError::unprocessable(e.to_string());
+            let e = AppError::unprocessable(super::name_error(&e));
             let typed: String = form.name.chars().take(200).collect();
             let page = index_page(&state, &instructor, layout, typed, Some(e.to_string())).await?;
             return Ok((e.status(), page).into_response());
@@ -160,8 +160,8 @@ pub async fn rename(
     State(state): State<AppState>,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<Response> {
-    let name =
-        classroom::class_name(&form.name).map_err(|e| AppError::unprocessable(e.to_string()))?;
+    let name = classroom::class_name(&form.name)
+        .map_err(|e| AppError::unprocessable(super::name_error(&e)))?;
     store::classes::rename(&state.db, owned.class.class_id, &name).await?;
     Ok(Redirect::to(&settings_href(owned.class.class_id)).into_response())
 }

@@ -7,6 +7,7 @@ use crate::auth::{Role, throttle};
 use crate::classroom::join_code;
 use crate::store;
 use crate::web::auth::ClientAddress;
+use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
 use crate::web::guards::SignedInUser;
@@ -31,9 +32,10 @@ pub async fn join_with_code(
         .await?
         .ok_or(AppError::Unauthorized)?;
     if user.role != Role::Learner {
-        return Err(AppError::forbidden_with(
+        return Err(AppError::forbidden_with(pick(
             "クラスに参加できるのは受講者のアカウントだけです。",
-        ));
+            "Only learner accounts can join a class.",
+        )));
     }
     store::classes::join(&state.db, class.class_id, user_id, store::now()).await?;
     tracing::info!(user.id = user_id, class.id = class.class_id, "joined class");
@@ -49,7 +51,8 @@ async fn find_by_code(
     address: &str,
     raw_code: &str,
 ) -> Result<store::classes::Class> {
-    let code = join_code::parse(raw_code).map_err(|e| AppError::bad_request(e.to_string()))?;
+    let code =
+        join_code::parse(raw_code).map_err(|e| AppError::bad_request(super::code_error(&e)))?;
     let reservation = match throttle::reserve_join(&state.db, user_id, address).await? {
         Ok(reservation) => reservation,
         Err(wait) => {
@@ -63,8 +66,17 @@ async fn find_by_code(
             Ok(class)
         }
         // A wrong code keeps its count.
-        None => Err(AppError::not_found_with(format!(
-            "参加コード「{code}」のクラスは見つかりません。コードを確かめてください（終了したクラスには参加できません）。"
+        None => Err(AppError::not_found_with(pick_with(
+            || {
+                format!(
+                    "参加コード「{code}」のクラスは見つかりません。コードを確かめてください（終了したクラスには参加できません）。"
+                )
+            },
+            || {
+                format!(
+                    "No class has the join code “{code}”. Check the code (archived classes cannot be joined)."
+                )
+            },
         ))),
     }
 }

@@ -10,6 +10,7 @@ use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::mastery::{self, Mastery};
 use crate::quiz::present;
 use crate::store::{self, class_stats};
+use crate::web::chrome::pick_with;
 use crate::web::error::Result;
 use crate::web::guards::ClassMember;
 use crate::web::layout::Layout;
@@ -111,7 +112,15 @@ fn answer_view(
             }
         }
         None => (
-            format!("（問題 {} は現在の問題集にありません）", n.question_id),
+            pick_with(
+                || format!("（問題 {} は現在の問題集にありません）", n.question_id),
+                || {
+                    format!(
+                        "(Question {} is no longer in the question bank)",
+                        n.question_id
+                    )
+                },
+            ),
             n.response.clone(),
             String::new(),
         ),
@@ -123,7 +132,7 @@ fn answer_view(
         expected,
         correct: n.correct,
         misconception: n.misconception.clone(),
-        time: jst::duration(n.time_ms),
+        time: super::duration(n.time_ms),
     }
 }
 
@@ -201,7 +210,7 @@ pub async fn learner(
             topic_title: topic_title(course, &a.topic),
             topic_href: analysis_href(class_id, &a.topic),
             score: format!("{} / {}", a.correct_count, a.question_count),
-            duration: jst::duration(a.duration_ms),
+            duration: super::duration(a.duration_ms),
             answers: grouped.remove(&a.attempt_id).unwrap_or_default(),
         })
         .collect();
@@ -244,11 +253,7 @@ pub async fn learner(
                 topic_title: topic_title(course, &d.topic),
                 label: question_label(q),
                 box_number: d.box_number,
-                due: format!(
-                    "{}（{}）",
-                    jst::date_time(d.due_at),
-                    jst::ago(now, d.due_at)
-                ),
+                due: super::date_ago(now, d.due_at),
                 last_correct: d.last_correct,
             })
         })

@@ -6,6 +6,7 @@ use super::{question_label, topic_title};
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::percent;
 use crate::store::{self, class_stats};
+use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{ApiError, AppError, Result};
 use crate::web::guards::OwnedClass;
 use crate::web::state::AppState;
@@ -121,16 +122,28 @@ pub(super) async fn live_data(
     let answers: i64 = topic_rows.iter().map(|t| t.answers).sum();
     let correct: i64 = topic_rows.iter().map(|t| t.correct).sum();
     let window = if now - since == LIVE_WINDOW_SECS {
-        "直近 10 分".to_string()
+        pick("直近 10 分", "Last 10 minutes").to_string()
     } else {
-        format!("{} から", jst::clock(since))
+        let clock = jst::clock(since);
+        pick_with(|| format!("{clock} から"), || format!("Since {clock}"))
     };
     let summary = if attempts == 0 {
-        format!("{window}: まだ解答はありません。")
+        pick_with(
+            || format!("{window}: まだ解答はありません。"),
+            || format!("{window}: no answers yet."),
+        )
     } else {
-        format!(
-            "{window}: {attempts} 回の提出、{answers} 問に解答（正答率 {}%）。",
-            percent(correct, answers)
+        let share = percent(correct, answers);
+        pick_with(
+            || format!("{window}: {attempts} 回の提出、{answers} 問に解答（正答率 {share}%）。"),
+            || {
+                let s = |n: i64| if n == 1 { "" } else { "s" };
+                format!(
+                    "{window}: {attempts} attempt{}, {answers} answer{} ({share}% correct).",
+                    s(attempts),
+                    s(answers)
+                )
+            },
         )
     };
     Ok(LiveData {
@@ -152,18 +165,26 @@ pub async fn live(
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> std::result::Result<Response, ApiError> {
     let now = store::now();
-    let Query(pairs) = query.map_err(|_| AppError::bad_request("クエリ文字列を読めません。"))?;
+    let Query(pairs) = query.map_err(|_| {
+        AppError::bad_request(pick(
+            "クエリ文字列を読めません。",
+            "The query string cannot be read.",
+        ))
+    })?;
     let since = match pairs.iter().find(|(k, _)| k == "since") {
         None => now - LIVE_WINDOW_SECS,
         Some((_, v)) => {
-            let since: i64 = v
-                .trim()
-                .parse()
-                .map_err(|_| AppError::bad_request("since は unix 秒の整数で指定してください。"))?;
+            let since: i64 = v.trim().parse().map_err(|_| {
+                AppError::bad_request(pick(
+                    "since は unix 秒の整数で指定してください。",
+                    "since must be a whole number of unix seconds.",
+                ))
+            })?;
             if since > now || since < now - LIVE_MAX_BACK_SECS {
-                return Err(AppError::bad_request(
+                return Err(AppError::bad_request(pick(
                     "since は現在から 7 日前までの時刻（unix 秒）で指定してください。",
-                )
+                    "since must be a time (unix seconds) within the last 7 days.",
+                ))
                 .into());
             }
             since

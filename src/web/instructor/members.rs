@@ -59,9 +59,9 @@ pub async fn members(
                 display_name: display(&m.display_name, &m.name),
                 remove_href: remove_href(class_id, m.user_id),
                 joined: jst::date_time(m.joined_at),
-                last_activity: a.and_then(|a| a.last_at).map_or("—".into(), |t| {
-                    format!("{}（{}）", jst::date_time(t), jst::ago(now, t))
-                }),
+                last_activity: a
+                    .and_then(|a| a.last_at)
+                    .map_or("—".into(), |t| super::date_ago(now, t)),
                 attempts: a.map_or(0, |a| a.attempts),
                 name: m.name,
             }

@@ -27,6 +27,8 @@ pub mod live;
 pub mod members;
 pub mod overview;
 
+use crate::jst;
+use crate::web::chrome::pick_with;
 use crate::web::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
@@ -118,7 +120,10 @@ fn display(display_name: &str, name: &str) -> String {
 /// A short label for a question in lists (generated questions have no fixed prompt).
 fn question_label(q: &crate::quiz::bank::Question) -> String {
     if q.prompt.is_empty() {
-        return format!("{}（数値が毎回変わる計算問題）", q.id);
+        return pick_with(
+            || format!("{}（数値が毎回変わる計算問題）", q.id),
+            || format!("{} (a calculation whose numbers change every time)", q.id),
+        );
     }
     let short: String = q.prompt.chars().take(50).collect();
     if short.len() < q.prompt.len() {
@@ -126,6 +131,78 @@ fn question_label(q: &crate::quiz::bank::Question) -> String {
     } else {
         short
     }
+}
+
+/// [`jst::ago`] in the course's language: "12 分前" or "12 min ago".
+fn ago(now: i64, then: i64) -> String {
+    let secs = (now - then).max(0);
+    pick_with(
+        || jst::ago(now, then),
+        || {
+            if secs < 3600 {
+                format!("{} min ago", secs / 60)
+            } else if secs < jst::DAY {
+                format!("{} h ago", secs / 3600)
+            } else {
+                let days = secs / jst::DAY;
+                format!("{days} day{} ago", if days == 1 { "" } else { "s" })
+            }
+        },
+    )
+}
+
+/// A date and how long ago it was: "2025/11/26 17:05（3 日前）".
+fn date_ago(now: i64, then: i64) -> String {
+    let (date, ago) = (jst::date_time(then), ago(now, then));
+    pick_with(|| format!("{date}（{ago}）"), || format!("{date} ({ago})"))
+}
+
+/// [`jst::duration`] in the course's language: "12.3 秒" or "12.3 s".
+fn duration(ms: i64) -> String {
+    let ms = ms.max(0);
+    pick_with(
+        || jst::duration(ms),
+        || {
+            if ms < 60_000 {
+                format!("{:.1} s", ms as f64 / 1000.0)
+            } else {
+                format!("{} min {:02} s", ms / 60_000, ms / 1000 % 60)
+            }
+        },
+    )
+}
+
+/// Why a class name was refused, in the course's language.
+fn name_error(e: &crate::classroom::NameError) -> String {
+    use crate::classroom::{NAME_MAX_CHARS, NameError};
+    pick_with(
+        || e.to_string(),
+        || match e {
+            NameError::Empty => "Enter a class name.".to_string(),
+            NameError::TooLong(n) => {
+                format!(
+                    "A class name can be at most {NAME_MAX_CHARS} characters (this one is {n})."
+                )
+            }
+            NameError::Control => {
+                "A class name cannot contain line breaks or control characters.".to_string()
+            }
+        },
+    )
+}
+
+/// Why a typed join code was refused, in the course's language.
+fn code_error(e: &crate::classroom::join_code::CodeError) -> String {
+    use crate::classroom::join_code::CodeError;
+    pick_with(
+        || e.to_string(),
+        || match e {
+            CodeError::TooLong => {
+                "That join code is too long. Enter the 8-character code.".to_string()
+            }
+            CodeError::Empty => "Enter a join code.".to_string(),
+        },
+    )
 }
 
 /// A topic's title by its slug (the slug itself for a topic the course no longer has).

@@ -11,6 +11,7 @@ use crate::classroom::needs_help::{self, MISS_MIN_WRONG, MISS_WINDOW_DAYS};
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::{Level, Mastery};
 use crate::store::{self, class_stats};
+use crate::web::chrome::pick;
 use crate::web::error::{AppError, Result};
 use crate::web::guards::OwnedClass;
 use crate::web::layout::Layout;
@@ -168,16 +169,22 @@ pub struct OverviewPage {
 fn grid_order(
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<(SortKey, bool)> {
-    let Query(pairs) = query.map_err(|_| AppError::bad_request("クエリ文字列を読めません。"))?;
+    let Query(pairs) = query.map_err(|_| {
+        AppError::bad_request(pick(
+            "クエリ文字列を読めません。",
+            "The query string cannot be read.",
+        ))
+    })?;
     let mut key = SortKey::Name;
     let mut dir: Option<bool> = None;
     for (k, v) in &pairs {
         match k.as_str() {
             "sort" => {
                 key = SortKey::parse(v).ok_or_else(|| {
-                    AppError::bad_request(
+                    AppError::bad_request(pick(
                         "並べ替えの指定（sort）は name、mastery、activity のどれかです。",
-                    )
+                        "sort must be name, mastery or activity.",
+                    ))
                 })?
             }
             "dir" => {
@@ -185,9 +192,10 @@ fn grid_order(
                     "asc" => false,
                     "desc" => true,
                     _ => {
-                        return Err(AppError::bad_request(
+                        return Err(AppError::bad_request(pick(
                             "並べ替えの向き（dir）は asc か desc です。",
-                        ));
+                            "dir must be asc or desc.",
+                        )));
                     }
                 })
             }
@@ -211,17 +219,20 @@ fn query_string(sort: SortKey, desc: bool) -> Option<String> {
 /// "名前の昇順", "最終活動の新しい順"…: the order in words.
 fn sort_label(sort: SortKey, desc: bool) -> String {
     format!(
-        "{}の{}",
+        "{}{}{}",
         match sort {
-            SortKey::Name => "名前",
-            SortKey::Mastery => "全体の習得率",
-            SortKey::Activity => "最終活動",
+            SortKey::Name => pick("名前", "name"),
+            SortKey::Mastery => pick("全体の習得率", "overall mastery"),
+            SortKey::Activity => pick("最終活動", "last activity"),
         },
+        pick("の", ", "),
         match (sort, desc) {
-            (SortKey::Activity, true) => "新しい順",
-            (SortKey::Activity, false) => "古い順",
-            (_, false) => "昇順",
-            (_, true) => "降順",
+            (SortKey::Activity, true) => pick("新しい順", "newest first"),
+            (SortKey::Activity, false) => pick("古い順", "oldest first"),
+            (SortKey::Name, false) => pick("昇順", "A to Z"),
+            (SortKey::Name, true) => pick("降順", "Z to A"),
+            (_, false) => pick("昇順", "lowest first"),
+            (_, true) => pick("降順", "highest first"),
         }
     )
 }
@@ -303,7 +314,7 @@ fn grid_row(
         overall,
         overall_class: Level::of(overall).class(),
         last_at,
-        last_activity: last_at.map_or("—".into(), |t| jst::ago(now, t)),
+        last_activity: last_at.map_or("—".into(), |t| super::ago(now, t)),
         cells: cells
             .iter()
             .zip(&per_topic)
@@ -432,7 +443,13 @@ pub async fn overview(
         })
         .collect();
     let title = |slug: &str| topic_title(&content.course, slug);
-    let (flagged, needs_help_more) = needs_help::assess(&standing, &misses, title, now);
+    let (flagged, needs_help_more) = needs_help::assess_in(
+        crate::web::chrome::current(),
+        &standing,
+        &misses,
+        title,
+        now,
+    );
     let needs_help = flagged
         .into_iter()
         .filter_map(|f| {
