@@ -84,4 +84,29 @@ async fn an_english_course_gets_english_instructor_pages() {
     let dee = app.learner_as("dee", "Dee").await;
     let url = format!("/join/{code}");
     assert_english(&url, &dee.get(&url).await);
+
+    // The CSV exports name their columns in English too (the rows hold what learners typed).
+    let answers = teacher.get(&format!("{class}/export/answers.csv")).await;
+    assert_eq!(answers.status, StatusCode::OK);
+    let head = answers
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap();
+    assert_eq!(
+        head,
+        "Login,Display name,Attempt,Topic,Question,Answer,Correct,Misconception,Time (ms),Answered at"
+    );
+    let grid = teacher.get(&format!("{class}/export/grid.csv")).await;
+    let head = grid
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap();
+    assert!(
+        head.starts_with("Login,Display name,Overall (%)") && head.ends_with("Last active"),
+        "{head}"
+    );
 }

@@ -14,6 +14,7 @@ use super::analysis::readable_response;
 use crate::jst;
 use crate::quiz::mastery::Mastery;
 use crate::store;
+use crate::web::chrome::pick;
 use crate::web::guards::OwnedClass;
 use crate::web::state::AppState;
 use axum::body::{Body, Bytes};
@@ -276,6 +277,13 @@ pub async fn grid_csv(owned: OwnedClass, State(state): State<AppState>) -> Respo
     let class_id = owned.class.class_id;
     let topics = quiz_topics(&state);
     let pool = state.db.clone();
+    // Picked here, in the request: the rows are written by a task of their own.
+    let head = [
+        pick("ログイン名", "Login"),
+        pick("表示名", "Display name"),
+        pick("全体(%)", "Overall (%)"),
+        pick("最終活動", "Last active"),
+    ];
     csv_response(
         format!(
             "class-{class_id}-grid-{}.csv",
@@ -284,11 +292,11 @@ pub async fn grid_csv(owned: OwnedClass, State(state): State<AppState>) -> Respo
         move |mut sink| async move {
             let header = sink
                 .record(|mut header| {
-                    header = header.field("ログイン名").field("表示名").field("全体(%)");
+                    header = header.field(head[0]).field(head[1]).field(head[2]);
                     for (_, title, _) in &topics {
                         header = header.field(&format!("{title}(%)"));
                     }
-                    header.field("最終活動")
+                    header.field(head[3])
                 })
                 .await;
             if !header {
@@ -344,6 +352,19 @@ pub async fn answers_csv(owned: OwnedClass, State(state): State<AppState>) -> Re
         .iter()
         .map(|t| (t.slug.clone(), t.title.clone()))
         .collect();
+    // Picked here, in the request: the rows are written by a task of their own.
+    let head = [
+        pick("ログイン名", "Login"),
+        pick("表示名", "Display name"),
+        pick("受験ID", "Attempt"),
+        pick("トピック", "Topic"),
+        pick("問題ID", "Question"),
+        pick("回答", "Answer"),
+        pick("正誤", "Correct"),
+        pick("誤解タグ", "Misconception"),
+        pick("回答時間(ms)", "Time (ms)"),
+        pick("回答日時", "Answered at"),
+    ];
     csv_response(
         format!(
             "class-{class_id}-answers-{}.csv",
@@ -352,18 +373,7 @@ pub async fn answers_csv(owned: OwnedClass, State(state): State<AppState>) -> Re
         move |mut sink| async move {
             let started = std::time::Instant::now();
             let header = sink
-                .record(|r| {
-                    r.field("ログイン名")
-                        .field("表示名")
-                        .field("受験ID")
-                        .field("トピック")
-                        .field("問題ID")
-                        .field("回答")
-                        .field("正誤")
-                        .field("誤解タグ")
-                        .field("回答時間(ms)")
-                        .field("回答日時")
-                })
+                .record(|r| head.iter().fold(r, |r, name| r.field(name)))
                 .await;
             // The header goes out at once: the download starts before the first row is read.
             if !header || !sink.flush(true).await {
