@@ -32,7 +32,12 @@ enum Command {
     Check(ContentArgs),
     /// Create a content folder to start a course from: notes.md with one topic, course.toml, an
     /// annotation and a question bank. DIR must not exist yet, or be empty.
-    New { dir: std::path::PathBuf },
+    New {
+        dir: std::path::PathBuf,
+        /// The sample's language, and the course's: ja or en.
+        #[arg(long, default_value = "ja", value_parser = parse_language)]
+        language: infra_dojo::content::Language,
+    },
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -77,7 +82,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check(args)) => check(&args),
-        Some(Command::New { dir }) => new_course(&dir),
+        Some(Command::New { dir, language }) => new_course(&dir, language),
         Some(Command::Serve(config)) => run_serve(config),
         Some(Command::User(UserCommand::Add {
             name,
@@ -178,8 +183,14 @@ fn check(args: &ContentArgs) -> ExitCode {
     }
 }
 
-fn new_course(dir: &std::path::Path) -> ExitCode {
-    match infra_dojo::scaffold::create(dir) {
+/// `--language`: "ja" or "en".
+fn parse_language(code: &str) -> Result<infra_dojo::content::Language, String> {
+    infra_dojo::content::Language::from_code(code)
+        .ok_or_else(|| format!("言語は ja か en です: {code}"))
+}
+
+fn new_course(dir: &std::path::Path, language: infra_dojo::content::Language) -> ExitCode {
+    match infra_dojo::scaffold::create(dir, language) {
         Ok(files) => {
             println!("{} にコンテンツを作りました:", dir.display());
             for file in &files {

@@ -26,7 +26,7 @@ const DEADLINE: Duration = Duration::from_secs(15);
 fn scaffolded() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("mycourse");
-    infra_dojo::scaffold::create(&root).expect("scaffold");
+    infra_dojo::scaffold::create(&root, infra_dojo::content::Language::Ja).expect("scaffold");
     (dir, root)
 }
 
@@ -214,6 +214,39 @@ fn new_makes_a_folder_that_check_accepts_and_never_overwrites() {
         .expect("run");
     assert_eq!(refused.status.code(), Some(1));
     assert!(!other.join("notes.md").exists());
+}
+
+/// `new --language en` writes the same course in English, which `check` accepts and serves in English.
+#[test]
+fn new_in_english_makes_an_english_course() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("english");
+    let made = Command::new(BIN)
+        .args(["new", "--language", "en"])
+        .arg(&root)
+        .output()
+        .expect("run");
+    assert!(made.status.success(), "{made:?}");
+    let course = std::fs::read_to_string(root.join("course.toml")).expect("course.toml");
+    assert!(course.contains("language = \"en\""), "{course}");
+    let check = Command::new(BIN)
+        .args(["check", "--content"])
+        .arg(&root)
+        .output()
+        .expect("run");
+    assert!(check.status.success(), "{check:?}");
+    assert!(String::from_utf8_lossy(&check.stdout).contains("topics: 1, questions: 4"));
+    let bad = Command::new(BIN)
+        .args(["new", "--language", "fr"])
+        .arg(dir.path().join("french"))
+        .output()
+        .expect("run");
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "clap refuses an unknown language"
+    );
+    assert!(!dir.path().join("french").exists());
 }
 
 #[test]

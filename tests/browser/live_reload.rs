@@ -33,7 +33,7 @@ async fn mark(b: &Browser) {
 async fn a_saved_edit_reloads_the_page_and_a_broken_one_shows_the_overlay() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("mycourse");
-    infra_dojo::scaffold::create(&root).expect("scaffold");
+    infra_dojo::scaffold::create(&root, infra_dojo::content::Language::Ja).expect("scaffold");
     let watcher = infra_dojo::web::watch::Watcher::new(root.clone());
     let settings = infra_dojo::web::state::Settings {
         watch: true,
