@@ -78,6 +78,11 @@ pub async fn open_with(options: SqliteConnectOptions) -> anyhow::Result<SqlitePo
     store::health::probe_write(&pool)
         .await
         .map_err(|e| open_error(&path, &e))?;
+    // The file exists now. Connections opened later (the pool replacing one, the attempt writer) must not
+    // create it again: after the file is deleted they fail, instead of starting an empty database at the
+    // same path that a restart would then take for the real one.
+    let existing = (*pool.connect_options()).clone().create_if_missing(false);
+    pool.set_connect_options(existing);
     Ok(pool)
 }
 
