@@ -17,16 +17,15 @@
 //! Prints one line of `key=value` pairs: how many answers of each status, the slowest answer, the
 //! wall time, and (race) the status of the right password afterwards.
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
+#[path = "support/http.rs"]
+mod http;
+use http::{Http, enc, send};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
-
-type Http = Client<HttpConnector, Full<Bytes>>;
 
 /// A client whose connections come from `ip`.
 fn http_from(ip: Ipv4Addr) -> Http {
@@ -39,46 +38,6 @@ fn http_from(ip: Ipv4Addr) -> Http {
 /// The n-th address of a block: 127.<block>.<n / 250>.<n % 250 + 1>.
 fn address(block: u8, n: usize) -> Ipv4Addr {
     Ipv4Addr::new(127, block, (n / 250) as u8, (n % 250 + 1) as u8)
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// Sends one request; returns the status, the new session cookie if any, and the body.
-async fn send(
-    http: &Http,
-    method: &str,
-    url: &str,
-    cookie: Option<&str>,
-    body: Option<String>,
-) -> anyhow::Result<(u16, Option<String>, String)> {
-    let mut req = hyper::Request::builder().method(method).uri(url);
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    if body.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-    }
-    let res = http
-        .request(req.body(Full::new(Bytes::from(body.unwrap_or_default())))?)
-        .await?;
-    let status = res.status().as_u16();
-    let set_cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().to_string());
-    let text = String::from_utf8_lossy(&res.into_body().collect().await?.to_bytes()).into_owned();
-    Ok((status, set_cookie, text))
 }
 
 /// A session on `page` (`/login` or `/signup`): its cookie and the form's CSRF token.

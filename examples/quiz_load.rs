@@ -17,8 +17,9 @@
 //!
 //! cargo run --release --example quiz_load -- BASE_URL DB_PATH [CLIENTS] [SECONDS] [RATE]
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
+#[path = "support/http.rs"]
+mod http;
+use http::{Http, enc, send, send_full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -26,8 +27,6 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-type Http = Client<HttpConnector, Full<Bytes>>;
 
 struct Learner {
     cookie: String,
@@ -55,66 +54,6 @@ fn form_fields(page: &str) -> Option<String> {
         at = selected;
     }
     Some(fields.join("&"))
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-async fn send(
-    http: &Http,
-    method: &str,
-    url: &str,
-    cookie: Option<&str>,
-    body: Option<String>,
-) -> anyhow::Result<(u16, Option<String>, String)> {
-    let (status, set_cookie, _, text) = send_full(http, method, url, cookie, body).await?;
-    Ok((status, set_cookie, text))
-}
-
-/// [`send`], with the `Location` header too.
-async fn send_full(
-    http: &Http,
-    method: &str,
-    url: &str,
-    cookie: Option<&str>,
-    body: Option<String>,
-) -> anyhow::Result<(u16, Option<String>, Option<String>, String)> {
-    let mut req = hyper::Request::builder().method(method).uri(url);
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    if body.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-    }
-    let res = http
-        .request(req.body(Full::new(Bytes::from(body.unwrap_or_default())))?)
-        .await?;
-    let status = res.status().as_u16();
-    // Every cookie set (the session and the CSRF cookie), as one `Cookie` header value.
-    let set: Vec<String> = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-        .collect();
-    let set_cookie = (!set.is_empty()).then(|| set.join("; "));
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let text = String::from_utf8_lossy(&res.into_body().collect().await?.to_bytes()).into_owned();
-    Ok((status, set_cookie, location, text))
 }
 
 fn attr(html: &str, selector: &str, name: &str) -> Vec<String> {
