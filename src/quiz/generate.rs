@@ -74,7 +74,11 @@ mod tests {
                 "pasv-port",
                 "port-encode",
                 "fork-loop-count",
-                "fork-tree-count"
+                "fork-tree-count",
+                "snmp-counter-rate",
+                "snmp-wrap-seconds",
+                "snmp-bulk-count",
+                "snmp-walk-requests"
             ]
         );
         assert_eq!(
