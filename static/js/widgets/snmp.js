@@ -34,8 +34,8 @@ const PARAM_LABEL = {
 const DEFAULTS = { interfaces: 2, non_repeaters: 1, max_repetitions: 3, interval: 60, rate_mbps: 100, lost: false, hc: false };
 const MIB_SCENARIOS = new Set(["get", "walk-system", "walk-iftable", "bulk", "set"]);
 
-// Diagram geometry (viewBox units): 320 wide, so 13-unit text stays ≥ 12 px on a 360 px phone.
-const W = 320, XM = 34, XA = 286, MID = (XM + XA) / 2, HEAD = 58, ROW = 62, EVENT = 46;
+// Diagram geometry (viewBox units): 300 wide, so 13-unit text stays ≥ 12 px on a 360 px phone.
+const W = 300, XM = 30, XA = 270, MID = (XM + XA) / 2, HEAD = 58, ROW = 62, EVENT = 46;
 
 /** Text cut to about `max` half-width cells (a Japanese character counts two). */
 function clip(text, max) {
@@ -90,7 +90,7 @@ export function mount(section) {
   const error = h("p", { class: "widget-error sn-error", role: "alert", hidden: true });
   const live = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const ladder = s("svg", { class: "sn-ladder", role: "img", "aria-labelledby": "sn-ladder-title" });
-  const chart = s("svg", { class: "sn-chart", role: "img", "aria-labelledby": "sn-chart-title", viewBox: "0 0 320 150" });
+  const chart = s("svg", { class: "sn-chart", role: "img", "aria-labelledby": "sn-chart-title", viewBox: "0 0 300 150" });
   const chartBox = h("figure", { class: "sn-chart-box", hidden: true }, chart,
     h("figcaption", {}, h("span", { class: "sn-key sn-key-calc" }), " 計算した bits/s　", h("span", { class: "sn-key sn-key-real" }), " 実際の bits/s"));
   const feedbackBox = h("div", { class: "sn-feedback", hidden: true });
@@ -240,7 +240,7 @@ export function mount(section) {
     const x1 = right ? XM : XA, x2full = right ? XA - 2 : XM + 2;
     const lost = x.lost && !pending;
     const x2 = lost ? MID + (right ? 30 : -30) : x2full;
-    const y1 = top + 40, y2 = top + (lost ? 48 : 56);
+    const y1 = top + 44, y2 = top + (lost ? 51 : 58);
     const angle = (Math.atan2(y2 - y1, x2 - x1) * 180) / Math.PI;
     const cls = ["sn-pdu", `sn-from-${x.from}`];
     if (pending) cls.push("sn-pending");
@@ -261,19 +261,19 @@ export function mount(section) {
       s("line", { class: "sn-line", x1, y1, x2, y2 }),
       lost ? s("text", { class: "sn-x", x: x2, y: y2 + 5, "text-anchor": "middle", text: "✗" })
         : s("polygon", { class: "sn-head", points: "0,0 -9,-4.5 -9,4.5", transform: `translate(${x2} ${y2}) rotate(${angle})` }),
-      s("text", { class: "sn-label", x: MID, y: top + 12, "text-anchor": "middle", text: clip(label, 30) }),
-      s("text", { class: "sn-port", x: MID, y: top + 25, "text-anchor": "middle", text: port }),
-      s("text", { class: "sn-sub", x: MID, y: top + 37, "text-anchor": "middle", text: clip(sub, 32) }));
+      s("text", { class: "sn-label", x: MID, y: top + 13, "text-anchor": "middle", text: clip(label, 28) }),
+      s("text", { class: "sn-port", x: MID, y: top + 26, "text-anchor": "middle", text: port }),
+      s("text", { class: "sn-sub", x: MID, y: top + 39, "text-anchor": "middle", text: clip(sub, 30) }));
     return g;
   }
 
   function eventBox(x, top, i, pending) {
     const atAgent = x.from === "agent";
     const cls = ["sn-event", `sn-from-${x.from}`, pending ? "sn-pending" : i === st.step - 1 ? "sn-current" : ""].filter(Boolean);
-    const bw = 204, bx = atAgent ? XA + 12 - bw : XM - 12;
+    const bw = 196, bx = atAgent ? XA + 12 - bw : XM - 12;
     return s("g", { class: cls.join(" "), "data-sn-step": String(i) },
       s("rect", { x: bx, y: top + 6, width: bw, height: EVENT - 12, rx: 6 }),
-      s("text", { class: "sn-ev-text", x: bx + bw / 2, y: top + 27, "text-anchor": "middle", text: pending ? `${WHO[x.from]}で何かが起きる ?` : clip(x.rate ? `計算: ${fmtBps(x.rate.bits_per_second)}` : x.note, 30) }));
+      s("text", { class: "sn-ev-text", x: bx + bw / 2, y: top + 27, "text-anchor": "middle", text: pending ? `${WHO[x.from]}で何かが起きる ?` : clip(x.rate ? `計算: ${fmtBps(x.rate.bits_per_second)}` : x.note, 27) }));
   }
 
   function renderLadder() {
@@ -308,9 +308,9 @@ export function mount(section) {
     if (chartBox.hidden) return;
     const max = Math.max(1, ...shown.flatMap((r) => [r.bits_per_second, r.actual_bits_per_second]));
     const parts = [s("title", { id: "sn-chart-title", text: `ポーリングで計算した bits/s と実際の bits/s（${shown.length} 回分）` }),
-      s("line", { class: "sn-axis", x1: 40, y1: 120, x2: 312, y2: 120 })];
+      s("line", { class: "sn-axis", x1: 30, y1: 120, x2: 292, y2: 120 })];
     shown.forEach((r, k) => {
-      const x0 = 50 + k * 66;
+      const x0 = 40 + k * 64;
       const bar = (v, dx, cls) => {
         const hgt = Math.max(1, (v / max) * 96);
         return s("rect", { class: cls, x: x0 + dx, y: 120 - hgt, width: 24, height: hgt });
@@ -319,7 +319,7 @@ export function mount(section) {
         bar(r.actual_bits_per_second, 26, "sn-bar-real"),
         s("text", { class: "sn-chart-label", x: x0 + 25, y: 138, "text-anchor": "middle", text: `${k + 1} 回目${r.ambiguous ? " ✗" : ""}` }));
     });
-    if (!shown.length) parts.push(s("text", { class: "sn-chart-label", x: 160, y: 70, "text-anchor": "middle", text: "2 回目のポーリングから計算します" }));
+    if (!shown.length) parts.push(s("text", { class: "sn-chart-label", x: 150, y: 70, "text-anchor": "middle", text: "2 回目のポーリングから計算します" }));
     chart.replaceChildren(...parts);
   }
 
