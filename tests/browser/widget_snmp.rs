@@ -48,12 +48,28 @@ async fn keys_walk_the_system_group_inside_the_widget() {
         b.text("#widget-snmp .sn-note").await.contains("sysDescr.0"),
         "the first GetNext of a walk returns sysDescr.0"
     );
-    assert!(b.text("#widget-snmp .sn-source").await.contains("RFC 3416 §4.2.2"));
-    assert!(b.text("#widget-snmp .sn-mib li.sn-here").await.contains("1.3.6.1.2.1.1.1.0"));
+    assert!(
+        b.text("#widget-snmp .sn-source")
+            .await
+            .contains("RFC 3416 §4.2.2")
+    );
+    assert!(
+        b.text("#widget-snmp .sn-mib li.sn-here")
+            .await
+            .contains("1.3.6.1.2.1.1.1.0")
+    );
     b.press(keys::END).await;
     assert_eq!(step(&b).await, "15");
-    assert!(b.text("#widget-snmp .sn-explain").await.contains("snmpwalk(1)"));
-    assert!(b.text("#widget-snmp .sn-outcome").await.contains("GetNextRequest 7 回"));
+    assert!(
+        b.text("#widget-snmp .sn-explain")
+            .await
+            .contains("snmpwalk(1)")
+    );
+    assert!(
+        b.text("#widget-snmp .sn-outcome")
+            .await
+            .contains("GetNextRequest 7 回")
+    );
     b.press(keys::LEFT).await;
     assert_eq!(step(&b).await, "14");
     b.press(keys::HOME).await;
@@ -71,7 +87,13 @@ async fn keys_walk_the_system_group_inside_the_widget() {
     assert_eq!(order, "first,back,play,next,last");
     tap(&b, "#widget-snmp [data-action=next]").await;
     assert_eq!(step(&b).await, "1");
-    assert!(b.eval("return location.hash").await.as_str().unwrap().contains("step=1"));
+    assert!(
+        b.eval("return location.hash")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("step=1")
+    );
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.screenshot("widget-snmp-desktop").await;
     b.quit().await;
@@ -90,14 +112,28 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     assert_eq!(b.count("#widget-snmp .sn-ladder [data-sn-step]").await, 1);
     assert_eq!(b.count("#widget-snmp .sn-ladder .sn-pending").await, 1);
     // Step 1 is the GetNextRequest: its destination port.
-    assert!(b.text("#widget-snmp .sn-q").await.contains("GetNextRequest"));
+    assert!(
+        b.text("#widget-snmp .sn-q")
+            .await
+            .contains("GetNextRequest")
+    );
     type_into(&b, "#widget-snmp input.sn-answer", "161").await;
     b.press(keys::ENTER).await;
-    wait_for(&b, "document.querySelector('#widget-snmp [data-widget-root]').dataset.step === '1'", "step 1").await;
-    assert!(b.text("#widget-snmp .sn-verdict").await.starts_with("✓ 正解"));
+    wait_for(
+        &b,
+        "document.querySelector('#widget-snmp [data-widget-root]').dataset.step === '1'",
+        "step 1",
+    )
+    .await;
+    assert!(
+        b.text("#widget-snmp .sn-verdict")
+            .await
+            .starts_with("✓ 正解")
+    );
     // Step 2 is the Response: the next OID is asked and nowhere in the page yet.
     assert_eq!(
-        b.eval("return document.querySelector('#widget-snmp .sn-pfield').value").await,
+        b.eval("return document.querySelector('#widget-snmp .sn-pfield').value")
+            .await,
         "oid"
     );
     assert!(!in_dom(&b, "ifIndex.1").await);
@@ -106,7 +142,12 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     // The classic slip: thinking a walk reads a row (ifIndex.1, ifDescr.1, …) rather than a column.
     b.press("ifDescr.1").await;
     b.press(keys::ENTER).await;
-    wait_for(&b, "document.querySelector('#widget-snmp [data-widget-root]').dataset.step === '2'", "step 2").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-snmp [data-widget-root]').dataset.step === '2'",
+        "step 2",
+    )
+    .await;
     assert!(b.text("#widget-snmp .sn-verdict").await.contains("不正解"));
     assert_eq!(
         b.text("#widget-snmp [data-sn-expected]").await,
@@ -128,9 +169,17 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fast_poll_with_counter32_is_wrong_and_the_chart_shows_it() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/snmp#w=snmp&scenario=poll&rate_mbps=1000&step=5").await;
+    open_widget(
+        &b,
+        "/topics/snmp#w=snmp&scenario=poll&rate_mbps=1000&step=5",
+    )
+    .await;
     assert_eq!(b.count("#widget-snmp .sn-chart rect.sn-bar-wrong").await, 1);
-    assert!(b.text("#widget-snmp .sn-detail").await.contains("427,337,693 bit/s"));
+    assert!(
+        b.text("#widget-snmp .sn-detail")
+            .await
+            .contains("427,337,693 bit/s")
+    );
     tap(&b, "#widget-snmp .sn-hc").await;
     wait_for(&b, "location.hash.includes('hc=1')", "the HC counter").await;
     tap(&b, "#widget-snmp [data-action=last]").await;
@@ -148,9 +197,20 @@ async fn the_tables_read_without_javascript() {
     })
     .await;
     b.open("/topics/snmp").await;
-    assert_eq!(b.count("#widget-snmp details[data-scenario] table").await, 8);
-    assert_eq!(b.count("#widget-snmp .sn").await, 0, "no diagram without script");
-    assert!(b.text("#widget-snmp details[data-scenario=get] table").await.contains("sysUpTime.0"));
+    assert_eq!(
+        b.count("#widget-snmp details[data-scenario] table").await,
+        8
+    );
+    assert_eq!(
+        b.count("#widget-snmp .sn").await,
+        0,
+        "no diagram without script"
+    );
+    assert!(
+        b.text("#widget-snmp details[data-scenario=get] table")
+            .await
+            .contains("sysUpTime.0")
+    );
     b.quit().await;
 }
 
@@ -176,7 +236,10 @@ async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
                    .flatMap(svg => [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * px(svg))))",
             )
             .await;
-        assert!(smallest.as_f64().unwrap() >= 12.0, "{path}: smallest text {smallest} px");
+        assert!(
+            smallest.as_f64().unwrap() >= 12.0,
+            "{path}: smallest text {smallest} px"
+        );
     }
     b.screenshot("widget-snmp-phone").await;
     assert_eq!(b.console_errors().await, Vec::<String>::new());
