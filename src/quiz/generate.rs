@@ -78,7 +78,11 @@ mod tests {
                 "snmp-counter-rate",
                 "snmp-wrap-seconds",
                 "snmp-bulk-count",
-                "snmp-walk-requests"
+                "snmp-walk-requests",
+                "race-final-value",
+                "race-mutex-value",
+                "race-fork-parent",
+                "race-interleavings"
             ]
         );
         assert_eq!(

@@ -11,6 +11,7 @@
 mod forktree;
 mod ftp;
 mod handshake;
+mod race;
 mod snmp;
 
 use crate::store;
