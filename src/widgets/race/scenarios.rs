@@ -179,7 +179,7 @@ fn memory(scenario: Scenario, s: &State) -> Vec<Memory> {
                 seen_by: vec![1],
             },
             Memory {
-                label: "子のページ（コピー）",
+                label: "子のページ",
                 value: s.vals[1],
                 seen_by: vec![2],
             },
