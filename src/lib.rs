@@ -3,7 +3,7 @@
 //! A tour of the modules, in the direction dependencies point:
 //! - [`content`] cuts `notes.md` into topics, renders them once with annotations (補足) and widgets beside
 //!   the text, and reports every content problem with file and line. No axum.
-//! - [`widgets`] holds one pure, seeded model per interactive widget (TCP handshake, FTP, fork tree), a folder
+//! - [`widgets`] holds one pure, seeded model per interactive widget (TCP handshake, FTP, fork tree, SNMP, thread race), a folder
 //!   each, behind the [`widgets::Widget`] trait and the one [`widgets::registry`] the other layers look up.
 //! - [`search`] (with [`store::search`]) answers queries over the course with SQLite FTS5.
 //! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations; [`storage`] notices when

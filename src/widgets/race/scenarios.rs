@@ -46,13 +46,16 @@ struct State {
     pos: [usize; 2],
 }
 
+/// What the engine reports each event to: the state after it, the actor, the operation, its value.
+type Emit<'a> = dyn FnMut(&State, u8, Op, Option<u64>) + 'a;
+
 /// Runs the program; `emit` sees every event with the state after it. Returns what the first actor
 /// prints and, for fork, what the child prints.
 fn execute(
     scenario: Scenario,
     schedule: &Schedule,
     start: u64,
-    emit: &mut dyn FnMut(&State, u8, Op, Option<u64>),
+    emit: &mut Emit<'_>,
 ) -> (u64, Option<u64>) {
     let mutex = scenario == Scenario::Mutex;
     let fork = scenario == Scenario::Fork;
