@@ -23,7 +23,7 @@ pub const WRITE_COMMUNITY: &str = "private";
 /// One-way delay on the model's network; only the timeline's spacing depends on it.
 pub const ONE_WAY_MS: u64 = 2;
 /// How long the agent waits for the Response to an InformRequest before sending it again (an
-/// example value; the notification originator chooses it, RFC 3413 §3.2).
+/// example value; the notification originator chooses it, RFC 3413 §3.3).
 pub const INFORM_TIMEOUT_MS: u64 = 1_000;
 
 /// The two roles.

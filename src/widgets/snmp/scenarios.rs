@@ -212,7 +212,7 @@ fn get(w: &mut Writer) -> String {
     let mut res = w.response(&req, ErrorStatus::NoError, 0, values);
     res.note = format!("エージェントが Response で値を返す（sysUpTime.0 = {up}）");
     res.explain = format!(
-        "Response は同じ request-id（{}）を付けて、要求の送信元ポートへ返ります。sysUpTime は TimeTicks 型で 1/100 秒単位なので、{up} は {} 秒（ちょうど 1 日と少し）です。値が読めたので error-status は noError、error-index は 0 です。",
+        "Response は同じ request-id（{}）を付けて、要求の送信元ポートへ返ります。sysUpTime は TimeTicks 型で 1/100 秒単位なので、{up} は {} 秒です（エージェントの管理部分が起動してからの時間）。値が読めたので error-status は noError、error-index は 0 です。",
         req.request_id.unwrap_or_default(),
         up / 100
     );
@@ -553,7 +553,7 @@ fn notify(w: &mut Writer, pdu: Pdu, lost: bool) -> String {
             INFORM_TIMEOUT_MS / 1000
         );
         timeout.explain = "InformRequest を送った側は Response を待ち、決めた時間内に来なければ同じ通知をもう一度送ります（待ち時間と回数は送る側の設定で、ここでは例として 1 秒）。Trap にはこの仕組みがありません。".into();
-        timeout.source = "RFC 3413 §3.2; RFC 3416 §4.2.7".into();
+        timeout.source = "RFC 3413 §3.3; RFC 3416 §4.2.7".into();
         w.push(timeout);
         w.refresh_uptime();
         let again = note(w, false, true);
@@ -586,7 +586,7 @@ fn notify(w: &mut Writer, pdu: Pdu, lost: bool) -> String {
     let mut done = blank(Kind::Event, Role::Agent, w.t);
     done.note = "エージェントは確認を受け取り、この通知の再送をやめる".into();
     done.explain = "request-id が一致する Response が届いたので、エージェントは通知が届いたことを知ります。Trap との違いはこの確認の有無です。".into();
-    done.source = "RFC 3416 §4.2.7; RFC 3413 §3.2".into();
+    done.source = "RFC 3416 §4.2.7; RFC 3413 §3.3".into();
     w.push(done);
     if lost {
         "1 回目の InformRequest は失われましたが、Response が来ないので再送され、2 回目で確認されました。".into()
