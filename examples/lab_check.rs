@@ -1,0 +1,72 @@
+//! The lab's judge: reads the captures `scripts/lab` just recorded (`DIR/<widget>/<scenario>.pcap`,
+//! and `close.ss.txt`), holds each against its model with `infra_dojo::captures::compare`, and prints
+//! the report — scenarios run, fields compared, every disagreement — as Markdown. Exit status 1 when
+//! a capture is missing or disagrees, so `scripts/lab` fails.
+//!
+//! Usage: `cargo run --example lab_check -- DIR`
+
+use infra_dojo::captures::compare::{RECORDED, compare, compare_time_wait};
+use infra_dojo::captures::decode::{decode, tcpdump_lines};
+
+fn main() {
+    let Some(dir) = std::env::args().nth(1) else {
+        eprintln!("usage: lab_check DIR");
+        std::process::exit(2);
+    };
+    let dir = std::path::Path::new(&dir);
+    let mut failed = 0;
+    let mut fields = 0;
+    println!("# Lab report\n");
+    println!("| widget | scenario | packets | fields compared | disagreements |");
+    println!("|---|---|---:|---:|---:|");
+    let mut details = String::new();
+    for (widget, scenario) in RECORDED {
+        let path = dir.join(widget).join(format!("{scenario}.pcap"));
+        let packets = match std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| decode(&b).map_err(|e| e.to_string()))
+        {
+            Ok(p) => p,
+            Err(e) => {
+                failed += 1;
+                println!("| {widget} | {scenario} | – | 0 | capture missing: {e} |");
+                continue;
+            }
+        };
+        let mut cmp = compare(widget, scenario, &packets).unwrap_or_default();
+        if (*widget, *scenario) == ("handshake", "close") {
+            let ss =
+                std::fs::read_to_string(dir.join(widget).join("close.ss.txt")).unwrap_or_default();
+            let tw = compare_time_wait(&ss);
+            cmp.fields += tw.fields;
+            cmp.disagreements.extend(tw.disagreements);
+        }
+        fields += cmp.fields;
+        if !cmp.disagreements.is_empty() {
+            failed += 1;
+        }
+        println!(
+            "| {widget} | {scenario} | {} | {} | {} |",
+            packets.len(),
+            cmp.fields,
+            cmp.disagreements.len()
+        );
+        details.push_str(&format!("\n## {widget} / {scenario}\n\n```\n"));
+        for line in tcpdump_lines(&packets) {
+            details.push_str(&line);
+            details.push('\n');
+        }
+        details.push_str("```\n");
+        for d in &cmp.disagreements {
+            details.push_str(&format!("- 不一致: {d}\n"));
+        }
+    }
+    println!(
+        "\n{} scenarios, {fields} fields compared, {failed} with a disagreement.",
+        RECORDED.len()
+    );
+    print!("{details}");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
