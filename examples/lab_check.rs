@@ -61,10 +61,42 @@ fn main() {
             details.push_str(&format!("- 不一致: {d}\n"));
         }
     }
-    println!(
-        "\n{} scenarios, {fields} fields compared, {failed} with a disagreement.",
-        RECORDED.len()
-    );
+    // vsftpd's default behind a NAT without a helper: the model says the PORT is refused with 500
+    // (RFC 2577 §3) before it follows a server that accepts it; the lab ran the default too.
+    let mut scenarios = RECORDED.len();
+    if let Ok(result) = std::fs::read_to_string(dir.join("ftp-default.result")) {
+        scenarios += 1;
+        fields += 2;
+        let params = infra_dojo::widgets::ftp::params_from_scenario_name("active+nat")
+            .expect("a scenario name the model writes");
+        let model = infra_dojo::widgets::ftp::simulate(&params);
+        let says_500 = model
+            .steps
+            .iter()
+            .any(|s| s.explain.contains("500 Illegal PORT"));
+        let refused = result.trim_start().starts_with("FAILED 500");
+        if !(says_500 && refused) {
+            failed += 1;
+        }
+        println!(
+            "| ftp | active+nat (vsftpd の既定) | – | 2 | {} |",
+            usize::from(!says_500) + usize::from(!refused)
+        );
+        details.push_str(&format!(
+            "\n## ftp / active+nat (vsftpd の既定 port_promiscuous=NO)\n\nクライアントの結果: `{}`\n",
+            result.trim()
+        ));
+        if !refused {
+            details.push_str(
+                "- 不一致: vsftpd の既定が NAT 越しの PORT を 500 で拒否しませんでした\n",
+            );
+        }
+        if !says_500 {
+            details
+                .push_str("- 不一致: モデルの説明が vsftpd の 500 Illegal PORT に触れていません\n");
+        }
+    }
+    println!("\n{scenarios} scenarios, {fields} fields compared, {failed} with a disagreement.");
     print!("{details}");
     if failed > 0 {
         std::process::exit(1);

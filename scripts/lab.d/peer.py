@@ -4,6 +4,7 @@ with the timing the model describes (who closes first, how long each side waits)
 
     peer.py listen ADDR PORT [--close-delay S]     accept one connection, read until EOF, wait, close
     peer.py connect ADDR PORT [--wait S] [--send N] [--linger S]
+    peer.py ftp ADDR MODE                          download file.txt in active, passive or epsv mode
 
 Exit status 0 when the exchange happened as planned; a refused connection prints REFUSED and exits 0
 too, since the closed-port scenario expects it."""
@@ -50,7 +51,36 @@ def connect(addr, port, wait, send, linger):
     print("closed")
 
 
+def ftp(addr, mode):
+    """One anonymous download, printing each reply, as the FTP widget's client does it: PORT for
+    active, PASV for passive, EPSV (RFC 2428) for extended passive."""
+    import ftplib
+
+    class Client(ftplib.FTP):
+        def makepasv(self):
+            if mode == "epsv":
+                return ftplib.parse229(self.sendcmd("EPSV"), self.sock.getpeername())
+            return super().makepasv()
+
+    c = Client()
+    c.connect(addr, 21, timeout=15)
+    c.login()
+    c.set_pasv(mode != "active")
+    try:
+        c.retrbinary("RETR file.txt", lambda data: None)
+        print("OK")
+    except ftplib.all_errors as e:
+        print(f"FAILED {e}")
+    try:
+        c.quit()
+    except ftplib.all_errors:
+        c.close()
+
+
 def main(argv):
+    if argv[1] == "ftp":
+        ftp(argv[2], argv[3])
+        return
     opts = {"--close-delay": 0.3, "--wait": 0.0, "--send": 100, "--linger": 0.3}
     cmd, addr, port, rest = argv[1], argv[2], int(argv[3]), argv[4:]
     for i in range(0, len(rest), 2):

@@ -13,6 +13,9 @@ use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
 
+/// Payloads up to this size are kept (a control connection's lines); bigger ones are file data.
+pub const MAX_KEPT_PAYLOAD: usize = 512;
+
 /// Largest capture accepted: the lab's captures are a few KB; anything bigger is not one of them.
 pub const MAX_CAPTURE_BYTES: usize = 256 * 1024;
 
@@ -87,6 +90,9 @@ pub struct Tcp {
     pub len: u32,
     /// The MSS option, if present (SYN segments).
     pub mss: Option<u16>,
+    /// The payload, when it is small enough to be a protocol's text (FTP commands and replies);
+    /// empty otherwise.
+    pub payload: Vec<u8>,
 }
 
 impl Tcp {
@@ -190,6 +196,11 @@ fn packet_of(sliced: &SlicedPacket<'_>, time_us: u64) -> Option<Packet> {
                 Ok(etherparse::TcpOptionElement::MaximumSegmentSize(m)) => Some(m),
                 _ => None,
             }),
+            payload: if t.payload().len() <= MAX_KEPT_PAYLOAD {
+                t.payload().to_vec()
+            } else {
+                Vec::new()
+            },
         }),
         Some(TransportSlice::Udp(u)) => Kind::Udp {
             sport: u.source_port(),
@@ -294,6 +305,12 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
                         let _ = write!(line, "options [mss {mss}], ");
                     }
                     let _ = write!(line, "length {}", t.len);
+                    // tcpdump names FTP's control lines too: the first line of the text.
+                    if (t.sport == 21 || t.dport == 21) && !t.payload.is_empty() {
+                        let text = String::from_utf8_lossy(&t.payload);
+                        let first = text.lines().next().unwrap_or_default();
+                        let _ = write!(line, ": FTP: {first}");
+                    }
                 }
                 Kind::Udp { sport, dport, len } => {
                     let _ = write!(

@@ -7,7 +7,7 @@ use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::captures;
+use crate::captures::{self, compare};
 use crate::web::error::AppError;
 
 /// `GET /captures/{widget}/{file}`: the pcap of one recorded scenario, `application/vnd.tcpdump.pcap`
@@ -60,15 +60,22 @@ pub fn block(name: &str) -> String {
     let Some(widget) = crate::widgets::find(name) else {
         return String::new();
     };
-    let captures: Vec<CaptureView> = captures::names()
+    // The widget's own scenarios first, in its picker's order; then the variants the lab also
+    // recorded (FTP behind a NAT, through a firewall), in the lab's order.
+    let mut order: Vec<&'static str> = widget.scenarios().into_iter().map(|s| s.name).collect();
+    for (w, scenario) in compare::RECORDED {
+        if *w == name && !order.contains(scenario) {
+            order.push(scenario);
+        }
+    }
+    let captures: Vec<CaptureView> = order
         .into_iter()
-        .filter(|(w, _)| *w == name)
-        .filter_map(|(w, scenario)| {
-            let c = captures::find(w, scenario)?;
+        .filter_map(|scenario| {
+            let c = captures::find(name, scenario)?;
             Some(CaptureView {
                 scenario,
                 label: widget.scenario_label(scenario),
-                href: format!("/captures/{w}/{scenario}.pcap"),
+                href: format!("/captures/{name}/{scenario}.pcap"),
                 lines: &c.lines,
                 ss: c.ss,
             })

@@ -1,56 +1,16 @@
-//! A real capture held against a widget's model: the same segments, in the same order, from the same
-//! side, with the same flags, relative numbers and lengths — and, where Linux and the RFC differ, the
-//! Linux timing the model states beside the RFC's. A disagreement is a bug in the model (or in the
-//! lab), so every field compared is counted and every difference is written out in Japanese.
+//! The handshake stepper's scenarios against their captures: the same segments, in the same order,
+//! from the same side, with the same flags, relative numbers and lengths, and Linux's timers where the
+//! model states them beside the RFC's.
 
 use std::net::IpAddr;
 
-use super::decode::{Kind, Packet, relative_numbers};
+use super::Comparison;
+use crate::captures::decode::{Kind, Packet, relative_numbers};
 use crate::widgets::handshake::{self, Flag, Scenario, Side, linux_syn_rto_ms};
 
 /// How far a measured retransmission gap may be from the stated one: timers fire on jiffies and
 /// the lab's namespaces share a busy machine.
 pub const TIMER_SLACK_MS: u64 = 300;
-
-/// The outcome of comparing one capture with one scenario.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Comparison {
-    /// How many fields were compared (flags, seq, ack, length, sender, timing…).
-    pub fields: usize,
-    /// Each difference found, in Japanese; empty when the capture agrees with the model.
-    pub disagreements: Vec<String>,
-}
-
-impl Comparison {
-    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
-        self.fields += 1;
-        if !ok {
-            self.disagreements.push(what());
-        }
-    }
-}
-
-/// The scenarios the lab records, as (widget, scenario): those a real kernel can be made to do.
-/// Simultaneous open is left out: two kernels cannot be made to send their SYNs at the same instant
-/// reliably, which the issue allows.
-pub const RECORDED: &[(&str, &str)] = &[
-    ("handshake", "normal"),
-    ("handshake", "lost-syn"),
-    ("handshake", "lost-ack"),
-    ("handshake", "closed-port"),
-    ("handshake", "close"),
-];
-
-/// Compares a capture with the named scenario's model. `None` when the lab has no comparison for it.
-pub fn compare(widget: &str, scenario: &str, packets: &[Packet]) -> Option<Comparison> {
-    match widget {
-        "handshake" => {
-            let scenario = Scenario::ALL.into_iter().find(|s| s.name() == scenario)?;
-            Some(compare_handshake(scenario, packets))
-        }
-        _ => None,
-    }
-}
 
 /// A model segment reduced to what a capture shows.
 struct Expected {
@@ -79,7 +39,8 @@ fn flags_of(flags: &[Flag]) -> String {
     s
 }
 
-fn compare_handshake(scenario: Scenario, packets: &[Packet]) -> Comparison {
+/// Compares a capture with the handshake scenario `scenario`.
+pub fn compare(scenario: Scenario, packets: &[Packet]) -> Comparison {
     let model = handshake::simulate_with_isns(scenario, 0, 0, true);
     let expected: Vec<Expected> = model
         .steps
