@@ -147,15 +147,13 @@ fn control_lines(packets: &[Packet]) -> Vec<(bool, String)> {
             && (t.sport == 21 || t.dport == 21)
             && !t.payload.is_empty()
         {
-            {
-                let text = String::from_utf8_lossy(&t.payload);
-                for line in text.lines() {
-                    // A multi-line reply's continuation lines ("230-…") are one reply.
-                    if t.dport != 21 && line.len() > 3 && line.as_bytes()[3] == b'-' {
-                        continue;
-                    }
-                    out.push((t.dport == 21, line.trim_end().to_owned()));
+            let text = String::from_utf8_lossy(&t.payload);
+            for line in text.lines() {
+                // A multi-line reply's continuation lines ("230-…") are one reply.
+                if t.dport != 21 && line.len() > 3 && line.as_bytes()[3] == b'-' {
+                    continue;
                 }
+                out.push((t.dport == 21, line.trim_end().to_owned()));
             }
         }
     }
