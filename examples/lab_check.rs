@@ -5,6 +5,7 @@
 //!
 //! Usage: `cargo run --example lab_check -- DIR`
 
+use infra_dojo::captures::compare::forktree::{EXPERIMENTS, compare as compare_forktree};
 use infra_dojo::captures::compare::{RECORDED, compare, compare_time_wait};
 use infra_dojo::captures::decode::{decode, tcpdump_lines};
 
@@ -15,6 +16,7 @@ fn main() {
     };
     let dir = std::path::Path::new(&dir);
     let mut failed = 0;
+    let mut scenarios = RECORDED.len();
     let mut fields = 0;
     println!("# Lab report\n");
     println!("| widget | scenario | packets | fields compared | disagreements |");
@@ -61,9 +63,38 @@ fn main() {
             details.push_str(&format!("- 不一致: {d}\n"));
         }
     }
+    // The fork-tree's scenarios against real processes.
+    for experiment in EXPERIMENTS {
+        let path = dir.join("forktree").join(format!("{experiment}.json"));
+        let seen: Option<serde_json::Value> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let Some(cmp) = seen.as_ref().and_then(|v| compare_forktree(experiment, v)) else {
+            failed += 1;
+            println!("| forktree | {experiment} | – | 0 | observation missing |");
+            continue;
+        };
+        scenarios += 1;
+        fields += cmp.fields;
+        if !cmp.disagreements.is_empty() {
+            failed += 1;
+        }
+        println!(
+            "| forktree | {experiment} | – | {} | {} |",
+            cmp.fields,
+            cmp.disagreements.len()
+        );
+        details.push_str(&format!(
+            "\n## forktree / {experiment}\n\n```\n{}\n```\n",
+            seen.unwrap_or_default()
+        ));
+        for d in &cmp.disagreements {
+            details.push_str(&format!("- 不一致: {d}\n"));
+        }
+    }
+
     // vsftpd's default behind a NAT without a helper: the model says the PORT is refused with 500
     // (RFC 2577 §3) before it follows a server that accepts it; the lab ran the default too.
-    let mut scenarios = RECORDED.len();
     if let Ok(result) = std::fs::read_to_string(dir.join("ftp-default.result")) {
         scenarios += 1;
         fields += 2;

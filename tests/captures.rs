@@ -212,3 +212,32 @@ async fn learners_download_each_capture_and_read_it_beside_the_steps() {
     assert!(text.contains("FTP: PORT 192,0,2,2,"), "{text}");
     assert!(text.contains("FTP: 425 "), "{text}");
 }
+
+#[test]
+fn the_process_experiments_agree_with_the_fork_tree_model() {
+    use compare::forktree::{EXPERIMENTS, compare};
+    for experiment in EXPERIMENTS {
+        let seen = captures::observation("forktree", experiment)
+            .unwrap_or_else(|| panic!("content/captures/forktree/{experiment}.json is missing"));
+        let cmp = compare(experiment, &seen).expect("a comparison");
+        assert!(
+            cmp.disagreements.is_empty(),
+            "{experiment}: {:?}",
+            cmp.disagreements
+        );
+        assert!(cmp.fields >= 2, "{experiment}");
+    }
+    // And they can disagree: three forks are not two, and init is not a subreaper.
+    let three = captures::observation("forktree", "fork-loop-3").unwrap();
+    assert_eq!(
+        compare("fork-loop-2", &three).unwrap().disagreements.len(),
+        2
+    );
+    let orphan = captures::observation("forktree", "orphan").unwrap();
+    let cmp = compare("orphan-subreaper", &orphan).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("引き取る")),
+        "{:?}",
+        cmp.disagreements
+    );
+}

@@ -76,6 +76,13 @@ pub fn find(widget: &str, scenario: &str) -> Option<&'static Capture> {
     all().get(&(widget.to_owned(), scenario.to_owned()))
 }
 
+/// A process experiment's observation as the lab recorded it (`content/captures/<widget>/<name>.json`),
+/// for the OS widgets, whose "capture" is what the kernel reported rather than packets.
+pub fn observation(widget: &str, name: &str) -> Option<serde_json::Value> {
+    let file = CAPTURES.get_file(format!("{widget}/{name}.json"))?;
+    serde_json::from_slice(file.contents()).ok()
+}
+
 /// Every (widget, scenario) with a capture, in order.
 pub fn names() -> Vec<(&'static str, &'static str)> {
     all()
