@@ -28,6 +28,7 @@
 //! directly.
 
 pub mod auth;
+pub mod captures;
 pub mod classroom;
 pub mod config;
 pub mod content;

@@ -8,6 +8,7 @@
 //! ([`for_each_widget`](crate::for_each_widget)). The routes are shared: `GET /api/widgets/{name}` and
 //! `POST /api/widgets/{name}/check` ask the registry, so no handler knows a widget by name.
 
+pub mod captures;
 mod forktree;
 mod ftp;
 mod handshake;
@@ -108,7 +109,8 @@ pub fn router() -> Router<AppState> {
     VIEWS.iter().fold(
         Router::new()
             .route("/api/widgets/{name}", get(scenario))
-            .route("/api/widgets/{name}/check", post(check)),
+            .route("/api/widgets/{name}/check", post(check))
+            .route("/captures/{widget}/{file}", get(captures::pcap)),
         |router, view| router.merge(view.routes()),
     )
 }

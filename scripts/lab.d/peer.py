@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The lab's TCP peers: a listener and a client that do exactly what a handshake scenario needs,
+with the timing the model describes (who closes first, how long each side waits).
+
+    peer.py listen ADDR PORT [--close-delay S]     accept one connection, read until EOF, wait, close
+    peer.py connect ADDR PORT [--wait S] [--send N] [--linger S]
+    peer.py ftp ADDR MODE                          download file.txt in active, passive or epsv mode
+
+Exit status 0 when the exchange happened as planned; a refused connection prints REFUSED and exits 0
+too, since the closed-port scenario expects it."""
+import socket
+import sys
+import time
+
+
+def listen(addr, port, close_delay):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(1)
+    s.settimeout(30)
+    conn, _ = s.accept()
+    conn.settimeout(30)
+    total = 0
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        total += len(data)
+    # The client closed first (its FIN arrived): wait, so our ACK of its FIN and our own FIN
+    # leave as two segments, as in RFC 9293 Fig. 12.
+    time.sleep(close_delay)
+    conn.close()
+    s.close()
+    print(f"received {total}")
+
+
+def connect(addr, port, wait, send, linger):
+    s = socket.socket()
+    s.settimeout(30)
+    try:
+        s.connect((addr, port))
+    except ConnectionRefusedError:
+        print("REFUSED")
+        return
+    time.sleep(wait)
+    if send:
+        s.sendall(b"x" * send)
+    time.sleep(linger)
+    s.close()
+    print("closed")
+
+
+def ftp(addr, mode):
+    """One anonymous download, printing each reply, as the FTP widget's client does it: PORT for
+    active, PASV for passive, EPSV (RFC 2428) for extended passive."""
+    import ftplib
+
+    class Client(ftplib.FTP):
+        def makepasv(self):
+            if mode == "epsv":
+                return ftplib.parse229(self.sendcmd("EPSV"), self.sock.getpeername())
+            return super().makepasv()
+
+    c = Client()
+    c.connect(addr, 21, timeout=15)
+    c.login()
+    c.set_pasv(mode != "active")
+    try:
+        c.retrbinary("RETR file.txt", lambda data: None)
+        print("OK")
+    except ftplib.all_errors as e:
+        print(f"FAILED {e}")
+    try:
+        c.quit()
+    except ftplib.all_errors:
+        c.close()
+
+
+def main(argv):
+    if argv[1] == "ftp":
+        ftp(argv[2], argv[3])
+        return
+    opts = {"--close-delay": 0.3, "--wait": 0.0, "--send": 100, "--linger": 0.3}
+    cmd, addr, port, rest = argv[1], argv[2], int(argv[3]), argv[4:]
+    for i in range(0, len(rest), 2):
+        opts[rest[i]] = float(rest[i + 1])
+    if cmd == "listen":
+        listen(addr, port, opts["--close-delay"])
+    elif cmd == "connect":
+        connect(addr, port, opts["--wait"], int(opts["--send"]), opts["--linger"])
+    else:
+        sys.exit(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

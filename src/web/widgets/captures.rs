@@ -1,0 +1,93 @@
+//! The lab's real captures on the widget pages: `GET /captures/{widget}/{scenario}.pcap` serves the
+//! recorded file for Wireshark, and [`block`] renders, inside a widget's frame, every recorded
+//! scenario's packets in tcpdump's words beside the model's steps, with the download link.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::captures::{self, compare};
+use crate::web::error::AppError;
+
+/// `GET /captures/{widget}/{file}`: the pcap of one recorded scenario, `application/vnd.tcpdump.pcap`
+/// (RFC 8551 registers the name), as a download. Anything but a recorded `<scenario>.pcap` is a 404.
+pub(super) async fn pcap(
+    Path((widget, file)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let capture = file
+        .strip_suffix(".pcap")
+        .and_then(|scenario| captures::find(&widget, scenario))
+        .ok_or_else(|| {
+            AppError::not_found_with(
+                "そのキャプチャはありません（記録されたシナリオの .pcap だけを配信します）",
+            )
+        })?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.tcpdump.pcap".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                // widget and scenario are names the lab wrote: ASCII letters, digits and '-'.
+                format!("attachment; filename=\"infra-dojo-{widget}-{file}\""),
+            ),
+        ],
+        capture.pcap,
+    )
+        .into_response())
+}
+
+struct CaptureView {
+    scenario: &'static str,
+    label: String,
+    href: String,
+    lines: &'static [String],
+    ss: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "widgets/captures.html")]
+struct Block {
+    name: &'static str,
+    captures: Vec<CaptureView>,
+}
+
+/// The captures section of widget `name`'s frame; empty when the lab recorded none for it.
+pub fn block(name: &str) -> String {
+    let Some(widget) = crate::widgets::find(name) else {
+        return String::new();
+    };
+    // The widget's own scenarios first, in its picker's order; then the variants the lab also
+    // recorded (FTP behind a NAT, through a firewall), in the lab's order.
+    let mut order: Vec<&'static str> = widget.scenarios().into_iter().map(|s| s.name).collect();
+    for (w, scenario) in compare::RECORDED {
+        if *w == name && !order.contains(scenario) {
+            order.push(scenario);
+        }
+    }
+    let captures: Vec<CaptureView> = order
+        .into_iter()
+        .filter_map(|scenario| {
+            let c = captures::find(name, scenario)?;
+            Some(CaptureView {
+                scenario,
+                label: widget.scenario_label(scenario),
+                href: format!("/captures/{name}/{scenario}.pcap"),
+                lines: &c.lines,
+                ss: c.ss,
+            })
+        })
+        .collect();
+    if captures.is_empty() {
+        return String::new();
+    }
+    Block {
+        name: widget.name(),
+        captures,
+    }
+    .render()
+    .unwrap_or_default()
+}
