@@ -4,6 +4,7 @@
 
 mod support;
 
+mod accessibility;
 mod instructor;
 mod live_reload;
 mod no_js;

@@ -408,3 +408,118 @@ impl WebDriverCompatibleCommand for BrowserLog {
         )
     }
 }
+
+/// axe-core's script (`scripts/install-axe` puts it under `tests/browser/axe/node_modules`), read once.
+/// A missing file is installed here, so `cargo test --test browser` works on its own; if that fails the
+/// test fails: accessibility checks are never skipped.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = root.join("tests/browser/axe/node_modules/axe-core/axe.min.js");
+        if !file.exists() {
+            let status = Command::new(root.join("scripts/install-axe"))
+                .status()
+                .expect("run scripts/install-axe");
+            assert!(
+                status.success(),
+                "scripts/install-axe failed: axe-core (npm) is needed for the accessibility checks"
+            );
+        }
+        std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    })
+}
+
+/// One axe-core finding, as the failure message lists it.
+fn describe_violation(v: &Value) -> String {
+    let targets: Vec<String> = v["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .take(6)
+                .map(|n| {
+                    let target = n["target"].to_string();
+                    let why = n["failureSummary"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .lines()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    format!("      {target} {why}")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "  {} ({}, {} element(s)): {}\n{}",
+        v["id"].as_str().unwrap_or("?"),
+        v["impact"].as_str().unwrap_or("?"),
+        v["nodes"].as_array().map_or(0, Vec::len),
+        v["help"].as_str().unwrap_or_default(),
+        targets.join("\n")
+    )
+}
+
+/// The serious and critical axe-core violations on the page as it is now, in the theme it shows.
+pub async fn axe_violations(b: &Browser) -> Vec<String> {
+    // Injected over WebDriver, not by the page: the app's CSP stays as strict as it is.
+    b.client
+        .execute(
+            &format!("if (!window.axe) {{ {} }} return !!window.axe", axe_source()),
+            vec![],
+        )
+        .await
+        .expect("inject axe-core");
+    let result = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(r => done(r.violations), e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    result
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+                .map(describe_violation)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fails unless axe-core finds no serious or critical violation on the page as it is now, in the light
+/// theme and in the dark one (switched the way the theme button does, then put back). `what` names the
+/// page's state in the message, e.g. `"/topics/tcp after stepping"`. One line per check, for every test.
+pub async fn assert_accessible(b: &Browser, what: &str) {
+    let before = b
+        .eval("return document.documentElement.dataset.theme || null")
+        .await;
+    let mut failures = Vec::new();
+    for theme in ["light", "dark"] {
+        b.eval(&format!(
+            "document.documentElement.dataset.theme = '{theme}'; return 1"
+        ))
+        .await;
+        let found = axe_violations(b).await;
+        if !found.is_empty() {
+            failures.push(format!("{what} ({theme}):\n{}", found.join("\n")));
+        }
+    }
+    b.eval(&format!(
+        "const t = {before}; if (t) document.documentElement.dataset.theme = t; else delete document.documentElement.dataset.theme; return 1"
+    ))
+    .await;
+    assert!(
+        failures.is_empty(),
+        "axe-core: serious or critical violations\n{}",
+        failures.join("\n")
+    );
+}
