@@ -20,6 +20,8 @@ pub struct HomePage<'a> {
     pub question_count: usize,
     pub title: &'a str,
     pub nav: Vec<NavPart<'a>>,
+    /// The map shows the reader's mastery of each topic.
+    pub signed_in: bool,
     pub topic_count: usize,
     pub annotation_count: usize,
 }
@@ -32,18 +34,22 @@ pub async fn home(
 ) -> Result<Response> {
     let content = state.content();
     let course = &content.course;
-    let due = match &visitor.signed_in {
-        Some(user) => {
-            Some(crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?)
-        }
-        None => None,
+    let (due, progress) = match &visitor.signed_in {
+        Some(user) => (
+            Some(
+                crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?,
+            ),
+            Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
+        ),
+        None => (None, None),
     };
     Ok(HomePage {
         layout,
         due,
         question_count: content.quizzes.len(),
         title: &course.title,
-        nav: course_nav(course, None),
+        nav: course_nav(course, None, progress.as_ref()),
+        signed_in: progress.is_some(),
         topic_count: course.topics.len(),
         annotation_count: course.topics.iter().map(|t| t.annotation_count).sum(),
     }
@@ -79,6 +85,7 @@ pub async fn topic(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     layout: Layout,
+    visitor: crate::web::visitor::Visitor,
 ) -> Result<Response> {
     let content = state.content();
     let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
@@ -97,7 +104,18 @@ pub async fn topic(
         )
             .into_response());
     }
-    Ok(topic_page(&content.course, &content.quizzes, topic, layout).into_response())
+    let progress = match &visitor.signed_in {
+        Some(user) => Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
+        None => None,
+    };
+    Ok(topic_page(
+        &content.course,
+        &content.quizzes,
+        topic,
+        layout,
+        progress.as_ref(),
+    )
+    .into_response())
 }
 
 fn topic_page<'a>(
@@ -105,6 +123,7 @@ fn topic_page<'a>(
     quizzes: &Bank,
     topic: &'a Topic,
     layout: Layout,
+    progress: Option<&std::collections::HashMap<String, crate::web::layout::NavProgress>>,
 ) -> TopicPage<'a> {
     let neighbour = |i: usize| {
         course.topics.get(i).map(|t| Neighbour {
@@ -117,7 +136,7 @@ fn topic_page<'a>(
         course_title: &course.title,
         topic,
         toc: &topic.toc,
-        nav: course_nav(course, Some(&topic.slug)),
+        nav: course_nav(course, Some(&topic.slug), progress),
         prev: topic.index.checked_sub(1).and_then(neighbour),
         next: neighbour(topic.index + 1),
         quiz_count: quizzes.topic(&topic.slug).len(),
@@ -161,7 +180,9 @@ impl RenderedPages {
                 let mut layout = Layout::new(None, course.language);
                 layout.theme = *theme;
                 layout.live_reload = live_reload.cloned();
-                pages[i] = topic_page(course, quizzes, topic, layout).render()?.into();
+                pages[i] = topic_page(course, quizzes, topic, layout, None)
+                    .render()?
+                    .into();
             }
             topics.insert(topic.slug.clone(), pages);
         }

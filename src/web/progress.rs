@@ -159,6 +159,38 @@ async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -
     .into_response())
 }
 
+/// A signed-in reader's progress per topic with a quiz, for the course navigation (the course map and
+/// the topic pages' sidebar): the same mastery rule and colour step as `/me`.
+pub async fn nav_progress(
+    state: &AppState,
+    user_id: i64,
+) -> Result<HashMap<String, crate::web::layout::NavProgress>> {
+    let content = state.content();
+    let stats: HashMap<String, store::quiz::TopicStats> =
+        store::quiz::topic_stats(&state.db, user_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.topic.clone(), s))
+            .collect();
+    Ok(content
+        .course
+        .topics
+        .iter()
+        .filter_map(|t| {
+            let questions = content.quizzes.topic(&t.slug).len() as i64;
+            if questions == 0 {
+                return None;
+            }
+            let s = stats.get(&t.slug).cloned().unwrap_or_default();
+            let progress = crate::web::layout::NavProgress::new(
+                Mastery::of(s.mastered, questions),
+                s.seen > 0,
+            );
+            Some((t.slug.clone(), progress))
+        })
+        .collect())
+}
+
 /// The join form on `/me`.
 #[derive(Deserialize)]
 pub struct JoinForm {

@@ -84,18 +84,24 @@ async fn reading_pages_and_widgets_pass_axe() {
     sweep.check(&b, "/topics/tcp after two steps").await;
     tap(&b, "#widget-handshake [data-action=last]").await;
     sweep.check(&b, "/topics/tcp at the last step").await;
+    tap(&b, "#widget-handshake .hs-predict-toggle").await;
+    sweep.check(&b, "/topics/tcp in 予想モード").await;
 
     // FTP: stepped to the end in passive mode.
     sweep.page(&b, "/topics/ftp").await;
     tap(&b, "#widget-ftp button[data-mode=passive]").await;
     tap(&b, "#widget-ftp button[data-action=last]").await;
     sweep.check(&b, "/topics/ftp passive, last step").await;
+    tap(&b, "#widget-ftp .ftp-predict-toggle").await;
+    sweep.check(&b, "/topics/ftp in 予想モード").await;
 
     // The process tree: stepped, then building a tree by clicking.
     sweep.page(&b, "/topics/process-tree").await;
     tap(&b, "#widget-forktree [data-action=next]").await;
     tap(&b, "#widget-forktree [data-action=next]").await;
-    sweep.check(&b, "/topics/process-tree after two steps").await;
+    sweep
+        .check(&b, "/topics/process-tree after two steps")
+        .await;
     tap(&b, "#widget-forktree .ft-mode[data-mode='build']").await;
     sweep.check(&b, "/topics/process-tree building").await;
 
@@ -107,10 +113,10 @@ async fn reading_pages_and_widgets_pass_axe() {
         })
         .await;
     sweep.page(&phone, "/topics/tcp").await;
-    if phone.count("[data-nav-toggle]").await > 0 {
-        tap(&phone, "[data-nav-toggle]").await;
-        sweep.check(&phone, "/topics/tcp on a phone, menu open").await;
-    }
+    tap(&phone, "button[data-nav-toggle]").await;
+    sweep
+        .check(&phone, "/topics/tcp on a phone, menu open")
+        .await;
     phone.quit().await;
     b.quit().await;
     sweep.finish();

@@ -178,8 +178,9 @@ export function mount(section) {
     el("span", {}, [el("label", { for: "ft-scenario", text: "シナリオ " }), scenarioSel]),
     el("span", { class: "ft-modes", role: "group", "aria-label": "問題の形式" }, modeBtns),
   ]);
+  // The step controls sit above the diagram, as in every widget (handshake, ftp); the step list below.
   root.append(head, el("div", { class: "ft-params" }, [pN, pRandom, pSub]), error, problem, code,
-    treeBox, pair, legend, info, controls.el, buildBar, result, choices, feedback, bNextQ, stepList, liveLine);
+    controls.el, buildBar, treeBox, pair, legend, info, result, choices, feedback, bNextQ, stepList, liveLine);
   const main = new TreeView(treeBox, "プロセスツリー", (pid) => buildClick(pid));
   const vBefore = new TreeView(before, "操作の前のツリー");
   const vAfter = new TreeView(after, "操作の後のツリー");

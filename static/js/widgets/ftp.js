@@ -43,9 +43,16 @@ const STEP_MS = 2600;
 
 // Diagram geometry (viewBox units): the client on top, the server at the bottom, the middleboxes as bars
 // between them; the control connection runs down one lane, the data connection down the other.
-const W = 372;
+// Wide, the diagram is 372 units, scaled up to its box. In a narrower box (a phone, or the column beside
+// the transcript) it is as wide as the box, one unit a pixel, so its 12 px text stays 12 px: the lanes
+// move left and a few labels take a shorter form or another place.
+const WIDE_W = 372;
 const H = 448;
-const LANE = { control: 190, data: 300 };
+const geometry = (px) => {
+  if (!(px > 0) || px >= WIDE_W) return { W: WIDE_W, LANE: { control: 190, data: 300 }, narrow: false };
+  const W = Math.max(300, Math.floor(px));
+  return { W, LANE: { control: 164, data: W - 48 }, narrow: true };
+};
 const CLIENT_BOX = [8, 78];
 const SERVER_BOX = [370, 440];
 const BAR = { cfw: [104, 146], nat: [160, 202], sfw: [302, 344] };
@@ -136,7 +143,7 @@ export function mount(section) {
   const feedback = el("div", { class: "ftp-feedback", "aria-live": "polite", tabindex: "-1" });
   const predictBox = el("div", { class: "ftp-predict", hidden: true }, pQ, askForm, feedback);
 
-  const svg = sv("svg", { class: "ftp-svg", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "ftp-svg-title" });
+  const svg = sv("svg", { class: "ftp-svg", viewBox: `0 0 ${WIDE_W} ${H}`, role: "img", "aria-labelledby": "ftp-svg-title" });
   const figure = el("figure", { class: "ftp-figure" }, svg);
 
   const transcript = el("ol", { class: "ftp-transcript", "aria-label": "コマンドと応答" });
@@ -321,10 +328,11 @@ export function mount(section) {
           { "data-step": line.step, "data-from": line.from, "data-line": i },
           el("span", { class: "ftp-who", text: line.from === "client" ? "クライアント →" : "← サーバー" }),
           " ",
-          el("code", { text: line.text }),
+          el("code", { id: `ftp-line-${i}`, text: line.text }),
         );
         if (/^(227|229|PORT)\b/.test(line.text)) {
-          const b = el("button", { type: "button", class: "ftp-to-calc", text: "計算", "aria-label": `「${line.text}」を計算機で読む` });
+          // Named by its visible word; the line it reads is its description.
+          const b = el("button", { type: "button", class: "ftp-to-calc", text: "計算", title: "この行を計算機で読む", "aria-describedby": `ftp-line-${i}` });
           b.addEventListener("click", () => {
             replyForm.elements.reply.value = line.text;
             runCalc("reply");
@@ -535,6 +543,12 @@ export function mount(section) {
   });
 
   // ------------------------------------------------------------------ the diagram
+  // The geometry follows the diagram's width (see geometry): drawn again when that changes.
+  let drawnWidth = 0;
+  new ResizeObserver(() => {
+    if (state.data && geometry(svg.getBoundingClientRect().width).W !== drawnWidth) draw(false);
+  }).observe(svg);
+
   function draw(animate) {
     const d = state.data;
     const step = state.step;
@@ -543,6 +557,9 @@ export function mount(section) {
     const cfw = d.client_fw;
     const helper = cfw === "helper";
     const announced = announceStep();
+    const { W, LANE, narrow } = geometry(svg.getBoundingClientRect().width);
+    drawnWidth = W;
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const g = [];
 
     const defs = sv("defs");
@@ -556,9 +573,9 @@ export function mount(section) {
     const text = (x, y, s, cls, anchor) => sv("text", { x, y, class: cls, "text-anchor": anchor }, s);
     const tag = (x, y, s, cls, anchor = "start") => {
       const grp = sv("g", { class: `ftp-tag ${cls}` });
-      const w = Math.max(28, [...s].reduce((n, ch) => n + (ch.charCodeAt(0) > 0xff ? 10 : 6), 0) + 10);
+      const w = Math.max(30, [...s].reduce((n, ch) => n + (ch.charCodeAt(0) > 0xff ? 12 : 7.3), 0) + 10);
       const x0 = anchor === "end" ? x - w : x;
-      grp.append(sv("rect", { x: x0, y: y - 11, width: w, height: 15, rx: 4 }), text(x0 + w / 2, y, s, "ftp-tag-text", "middle"));
+      grp.append(sv("rect", { x: x0, y: y - 13, width: w, height: 17, rx: 4 }), text(x0 + w / 2, y, s, "ftp-tag-text", "middle"));
       return grp;
     };
 
@@ -583,7 +600,7 @@ export function mount(section) {
       return grp;
     };
     g.push(bar(BAR.cfw, cfw === "none" ? "クライアント側 FW なし" : "クライアント側 FW", CLIENT_FW_SHORT[cfw], cfw !== "none", "cfw"));
-    g.push(bar(BAR.nat, nat ? "NAT" : "NAT なし", nat ? "公開アドレス 203.0.113.5" : null, nat, "nat"));
+    g.push(bar(BAR.nat, nat ? "NAT" : "NAT なし", nat ? `${narrow ? "公開" : "公開アドレス"} 203.0.113.5` : null, nat, "nat"));
     g.push(bar(BAR.sfw, "サーバー側 FW", SERVER_FW_SHORT[d.server_fw], true, "sfw"));
     g.push(text(18, INTERNET_Y, "インターネット", "ftp-sub ftp-internet"));
     // Lane names with who opens each connection.
@@ -607,7 +624,11 @@ export function mount(section) {
       } else {
         g.push(tag(LANE.data - 8, BAR.cfw[0] + 35, `:${data.to_port} を予期`, `ftp-tag-helper${now}`, "end"));
       }
-      if (nat && d.mode === "active") g.push(tag(LANE.control + 8, BAR.nat[0] + 17, "PORT を書き換え", `ftp-tag-helper${now}`));
+      if (nat && d.mode === "active") {
+        // Narrow, right of the control lane there is no room: the tag goes left of it, beside "NAT".
+        const [x, anchor] = narrow ? [LANE.control - 8, "end"] : [LANE.control + 8, "start"];
+        g.push(tag(x, BAR.nat[0] + 17, "PORT を書き換え", `ftp-tag-helper${now}`, anchor));
+      }
     }
 
     // Connections.
