@@ -483,13 +483,29 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 n => problems.add(&insert_files[k], insert_lines[k], format!("anchor \"{anchor}\" がトピック \"{}\" の {n} か所に一致します（一か所だけに一致させてください）", raw.heading)),
             }
         }
-        toc.extend(rendered.headings.iter().map(|h| TocEntry {
-            id: h.id.clone(),
-            label: h.text.clone(),
-            kind: "heading",
-        }));
-        toc.extend(annotation_toc);
-        toc.extend(widget_toc);
+        // The table of contents lists headings, annotations and widgets in the order the page shows them:
+        // an annotation sits after the block it is anchored to, wherever its file lists it. Trailing
+        // widgets (no anchor) come after the notes.
+        let mut placed: Vec<(usize, TocEntry)> = rendered
+            .headings
+            .iter()
+            .map(|h| TocEntry {
+                id: h.id.clone(),
+                label: h.text.clone(),
+                kind: "heading",
+            })
+            .chain(annotation_toc)
+            .chain(widget_toc)
+            .map(|entry| {
+                let at = rendered
+                    .html
+                    .find(&format!("id=\"{}\"", entry.id))
+                    .unwrap_or(rendered.html.len() + trailing_widgets.find(&format!("id=\"{}\"", entry.id)).unwrap_or(0));
+                (at, entry)
+            })
+            .collect();
+        placed.sort_by_key(|(at, _)| *at);
+        toc.extend(placed.into_iter().map(|(_, entry)| entry));
         for block in &rendered.blocks {
             search_docs.push(SearchDoc {
                 slug: slug.clone(),

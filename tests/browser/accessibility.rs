@@ -5,7 +5,7 @@
 //! the instructor's list, class grid, live panel, members, analysis and learner pages, and the 403 and 404
 //! pages. Every page is checked even when one fails, so a run lists all of them.
 
-use crate::support::{Browser, Options, PHONE, axe_violations, tap, type_into, wait_for};
+use crate::support::{Browser, Options, PHONE, axe_violations, keys, tap, type_into, wait_for};
 use fantoccini::Locator;
 
 /// Collects every page's violations (both themes) and fails once at the end, listing them all.
@@ -216,4 +216,52 @@ async fn learner_and_instructor_pages_pass_axe() {
     sweep.check(&b, "a learner's page, an attempt open").await;
     b.quit().await;
     sweep.finish();
+}
+
+/// Tabs through the whole page from the top and lists every stop a sighted keyboard user cannot see (no
+/// size, or clipped to a pixel), as "tag.class (n-th stop)".
+async fn invisible_tab_stops(b: &Browser) -> Vec<String> {
+    b.eval("document.activeElement?.blur(); window.scrollTo(0, 0); return 1")
+        .await;
+    let mut hidden = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for n in 1..400 {
+        b.press(keys::TAB).await;
+        let stop = b
+            .eval(
+                "const e = document.activeElement;
+                 if (!e || e === document.body) return null;
+                 const r = e.getBoundingClientRect();
+                 const id = e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '') + '#' + [...document.querySelectorAll('*')].indexOf(e);
+                 const clipped = getComputedStyle(e).clip === 'rect(0px, 0px, 0px, 0px)';
+                 return { id, visible: r.width > 2 && r.height > 2 && !clipped && e.checkVisibility() };",
+            )
+            .await;
+        if stop.is_null() {
+            break;
+        }
+        let id = stop["id"].as_str().unwrap_or_default().to_string();
+        if !seen.insert(id.clone()) {
+            break; // Wrapped around to the start.
+        }
+        if stop["visible"] != true {
+            hidden.push(format!("{id} (stop {n})"));
+        }
+    }
+    hidden
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_tab_stop_is_visible() {
+    let b = Browser::start().await;
+    let mut hidden = Vec::new();
+    for path in ["/topics/tcp/quiz", "/topics/process-tree/quiz", "/topics/tcp"] {
+        b.open(path).await;
+        wait_for(&b, "document.readyState === 'complete'", "the page").await;
+        for stop in invisible_tab_stops(&b).await {
+            hidden.push(format!("{path}: {stop}"));
+        }
+    }
+    assert!(hidden.is_empty(), "invisible tab stops:\n{}", hidden.join("\n"));
+    b.quit().await;
 }
