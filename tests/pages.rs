@@ -553,14 +553,20 @@ async fn a_signed_in_reader_sees_mastery_on_the_course_map_and_sidebar() {
     let app = common::app().await;
     // Nobody signed in: no mastery anywhere.
     assert!(app.get("/").await.texts(".nav-mastery").is_empty());
-    assert!(app.get("/topics/ftp").await.texts(".nav-mastery").is_empty());
+    assert!(
+        app.get("/topics/ftp")
+            .await
+            .texts(".nav-mastery")
+            .is_empty()
+    );
 
     let aki = app.learner("aki").await;
     let day = 86_400;
     let start = infra_dojo::store::now() - 60 * day;
     // Right every time, weeks apart: every TCP question reaches the mastered box.
     for k in 0..4 {
-        app.answer_topic(aki.id, "tcp", &[], start + k * 15 * day).await;
+        app.answer_topic(aki.id, "tcp", &[], start + k * 15 * day)
+            .await;
     }
     // ICMP answered once, all wrong: started, 0%.
     app.answer_topic(aki.id, "icmp", &(0..20).collect::<Vec<_>>(), start)
@@ -573,9 +579,17 @@ async fn a_signed_in_reader_sees_mastery_on_the_course_map_and_sidebar() {
         .count();
     for page in ["/", "/topics/ftp"] {
         let res = aki.client.get(page).await;
-        let scope = if page == "/" { ".course-map" } else { ".sidebar" };
+        let scope = if page == "/" {
+            ".course-map"
+        } else {
+            ".sidebar"
+        };
         let marks = res.texts(&format!("{scope} .nav-mastery"));
-        assert_eq!(marks.len(), with_quiz, "{page}: one mark per topic with a quiz");
+        assert_eq!(
+            marks.len(),
+            with_quiz,
+            "{page}: one mark per topic with a quiz"
+        );
         let mark = |slug: &str| {
             let html = res.html();
             let sel = scraper::Selector::parse(&format!(

@@ -500,7 +500,12 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 let at = rendered
                     .html
                     .find(&format!("id=\"{}\"", entry.id))
-                    .unwrap_or(rendered.html.len() + trailing_widgets.find(&format!("id=\"{}\"", entry.id)).unwrap_or(0));
+                    .unwrap_or(
+                        rendered.html.len()
+                            + trailing_widgets
+                                .find(&format!("id=\"{}\"", entry.id))
+                                .unwrap_or(0),
+                    );
                 (at, entry)
             })
             .collect();

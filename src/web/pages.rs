@@ -204,9 +204,67 @@ struct ErrorPage {
     message: String,
 }
 
-/// The error page for `status`, with `message` (already safe to show).
+/// What an error page said, kept on its response so [`error_page_for_visitor`] can draw it again in
+/// the visitor's frame.
+#[derive(Debug, Clone)]
+struct ErrorPageInfo {
+    status: StatusCode,
+    message: String,
+}
+
+/// The error page for `status`, with `message` (already safe to show). It is drawn in a visitor's frame
+/// (no name, default theme); [`error_page_for_visitor`] redraws it for whoever asked.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let layout = Layout::new(None, crate::web::chrome::current());
+    let mut response = render_error_page(
+        Layout::new(None, crate::web::chrome::current()),
+        status,
+        message,
+    );
+    response.extensions_mut().insert(ErrorPageInfo {
+        status,
+        message: message.to_string(),
+    });
+    response
+}
+
+/// Layer inside the session layer: an error page (403, 404, …) goes out in the requester's frame — their
+/// theme, and who is signed in with their links — not a stranger's 「ログイン / 登録」. The session is
+/// read only when an error page is sent.
+pub async fn error_page_for_visitor(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let session = request
+        .extensions()
+        .get::<tower_sessions::Session>()
+        .cloned();
+    let cookies = request
+        .headers()
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorPageInfo>().cloned() else {
+        return response;
+    };
+    let mut layout = Layout::new(cookies.as_deref(), crate::web::chrome::current());
+    if let Some(session) = &session {
+        let identity = crate::web::visitor::HeaderIdentity::read(session).await;
+        layout.user_name = identity.user_name;
+        layout.instructor = identity.instructor;
+    }
+    if layout.user_name.is_none() && layout.theme.is_none() {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let redrawn = render_error_page(layout, info.status, &info.message);
+    let (_, body) = redrawn.into_parts();
+    // Same status and headers (Retry-After, the session's cookie), the visitor's page.
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, body)
+}
+
+fn render_error_page(layout: Layout, status: StatusCode, message: &str) -> Response {
     let heading = layout.t.error_heading(status);
     let page = ErrorPage {
         layout,

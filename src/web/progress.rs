@@ -293,12 +293,12 @@ async fn review(
 
 /// A short label for a question in lists.
 fn question_label(q: &crate::quiz::bank::Question) -> String {
-    let text = if q.prompt.is_empty() {
-        crate::web::chrome::pick(
-            "（数値が毎回変わる問題）",
-            "(a question whose numbers change each time)",
+    let text = if matches!(q.kind, crate::quiz::bank::Kind::Generated { .. }) {
+        // Its numbers change with every attempt: an example shows what it asks.
+        crate::web::chrome::pick_with(
+            || format!("（計算問題）例: {}", q.example_prompt()),
+            || format!("(calculation) e.g. {}", q.example_prompt()),
         )
-        .to_string()
     } else {
         q.prompt.clone()
     };

@@ -255,13 +255,21 @@ async fn invisible_tab_stops(b: &Browser) -> Vec<String> {
 async fn every_tab_stop_is_visible() {
     let b = Browser::start().await;
     let mut hidden = Vec::new();
-    for path in ["/topics/tcp/quiz", "/topics/process-tree/quiz", "/topics/tcp"] {
+    for path in [
+        "/topics/tcp/quiz",
+        "/topics/process-tree/quiz",
+        "/topics/tcp",
+    ] {
         b.open(path).await;
         wait_for(&b, "document.readyState === 'complete'", "the page").await;
         for stop in invisible_tab_stops(&b).await {
             hidden.push(format!("{path}: {stop}"));
         }
     }
-    assert!(hidden.is_empty(), "invisible tab stops:\n{}", hidden.join("\n"));
+    assert!(
+        hidden.is_empty(),
+        "invisible tab stops:\n{}",
+        hidden.join("\n")
+    );
     b.quit().await;
 }
