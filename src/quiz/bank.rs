@@ -116,6 +116,26 @@ impl Bank {
         self.by_id.is_empty()
     }
 
+    /// What search finds of the quizzes: each question's prompt, under its topic — never its options,
+    /// answers or explanation. Generated questions have no fixed prompt and are left out.
+    pub fn search_docs(&self) -> Vec<crate::content::SearchDoc> {
+        let mut docs: Vec<crate::content::SearchDoc> = self
+            .by_topic
+            .values()
+            .flatten()
+            .filter(|q| !q.prompt.is_empty())
+            .map(|q| crate::content::SearchDoc {
+                slug: q.topic.clone(),
+                anchor: q.id.clone(),
+                kind: crate::content::DocKind::Question,
+                text: q.prompt.clone(),
+            })
+            .collect();
+        // The same index for the same banks, whatever order the map gives.
+        docs.sort_by(|a, b| a.anchor.cmp(&b.anchor));
+        docs
+    }
+
     /// A misconception tag as people read it: its label from the banks' `[tags]` (every tag a question
     /// uses has one: checked at load), or the tag itself for one no bank has any more (an old answer).
     pub fn tag_label<'a>(&'a self, tag: &'a str) -> &'a str {
