@@ -12,9 +12,9 @@ import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
 const MODES = [
-  ["active", "アクティブ (PORT)"],
-  ["passive", "パッシブ (PASV)"],
-  ["epsv", "拡張パッシブ (EPSV)"],
+  ["active", "アクティブ（PORT）"],
+  ["passive", "パッシブ（PASV）"],
+  ["epsv", "拡張パッシブ（EPSV）"],
 ];
 const CLIENT_FW = [
   ["none", "なし"],
@@ -31,9 +31,9 @@ const CLIENT_FW_SHORT = { stateless: "ステートレス", stateful: "ステー�
 const SERVER_FW_SHORT = { only21: "開: 21 番だけ", "passive-range": "開: 21 番 + パッシブ範囲" };
 // What each client firewall does (facts.md §9), shown under the controls.
 const CLIENT_FW_NOTE = {
-  stateless: "ステートレス（静的フィルタ）: 外向きは許可、内向きは ACK ビットの立ったパケットだけ許可。外から来る新しい接続の SYN は通らない。",
-  stateful: "ステートフル: conntrack が流れを記録し、記録した流れの戻り（ESTABLISHED）だけを通す。制御接続の中身（PORT/PASV）は読まない。",
-  helper: "FTP ヘルパー付き: ヘルパーが制御接続の PORT/PASV/EPRT/EPSV を読み、そこで知らされたデータ接続を RELATED として通す（Linux 4.7 以降は ct helper set などで明示的に付ける）。",
+  stateless: "ステートレス（静的フィルタ）: 外向きは許可、内向きは ACK ビットの立ったパケットだけを許可します。外から来る新しい接続の SYN は通りません。",
+  stateful: "ステートフル: conntrack が流れを記録し、記録した流れの戻り（ESTABLISHED）だけを通します。制御接続の中身（PORT/PASV）は読みません。",
+  helper: "FTP ヘルパー付き: ヘルパーが制御接続の PORT/PASV/EPRT/EPSV を読み、そこで知らされたデータ接続を RELATED として通します（Linux 4.7 以降は ct helper set などで明示的に付ける）。",
 };
 const DEFAULTS = { mode: "active", client_nat: "false", client_fw: "none", server_fw: "passive-range" };
 const KEYS = ["mode", "client_nat", "client_fw", "server_fw"];
@@ -197,7 +197,7 @@ export function mount(section) {
     "section",
     { class: "ftp-calc", "aria-labelledby": "ftp-calc-title" },
     el("h3", { id: "ftp-calc-title", text: "ポート番号の計算（PORT / 227 / 229）" }),
-    el("p", { class: "ftp-calc-hint", text: "ポート = p1 × 256 + p2。p1 = ⌊ポート ÷ 256⌋、p2 = ポート mod 256。" }),
+    el("p", { class: "ftp-calc-hint", text: "ポート = p1 × 256 + p2 です。p1 = ⌊ポート ÷ 256⌋、p2 = ポート mod 256 です。" }),
     portForm, pForm, replyForm, calcOut, calcError,
   );
 
@@ -700,7 +700,7 @@ export function mount(section) {
     calcOut.replaceChildren();
     if (error) return;
     const row = (label, value) => el("div", { class: "ftp-calc-row" }, el("span", { text: label }), el("strong", { class: "ftp-mono", text: value }));
-    if (body.addr) calcOut.append(row("アドレス (h1.h2.h3.h4)", body.addr));
+    if (body.addr) calcOut.append(row("アドレス（h1.h2.h3.h4）", body.addr));
     calcOut.append(row("ポート", String(body.port)), row("p1,p2", `${body.p1},${body.p2}`), el("p", { class: "ftp-arith", text: body.arithmetic }));
     if (kind === "port") {
       pForm.elements.p1.value = String(body.p1);

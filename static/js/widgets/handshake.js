@@ -19,7 +19,7 @@ const STATES = [
 const FIELD_LABEL = { seq: "seq", ack: "ack", client_state: "クライアントの状態", server_state: "サーバーの状態" };
 const FALLBACK_SCENARIOS = [
   ["normal", "通常の接続とデータ送信"], ["lost-syn", "SYN が失われる"], ["lost-ack", "最後の ACK が失われる"],
-  ["closed-port", "閉じたポート (RST)"], ["simultaneous-open", "同時オープン"], ["close", "切断 (FIN と TIME-WAIT)"],
+  ["closed-port", "閉じたポート（RST）"], ["simultaneous-open", "同時オープン"], ["close", "切断（FIN と TIME-WAIT）"],
 ];
 
 // Ladder geometry (viewBox units). Wide: 400 units, scaled to the box. Narrower than that (a phone, or the
@@ -401,8 +401,8 @@ export function mount(section) {
     ladder.setAttribute("viewBox", `0 0 ${W} ${height}`);
     const parts = [
       s("title", { id: "hs-ladder-title", text: `シーケンス図: ${scenarioSel.selectedOptions[0]?.textContent || st.scenario}、${st.step} / ${d.steps.length} ステップ` }),
-      s("text", { class: "hs-col hs-col-client", x: XC, y: 16, "text-anchor": "middle", text: "クライアント (A)" }),
-      s("text", { class: "hs-col hs-col-server", x: XS, y: 16, "text-anchor": "middle", text: "サーバー (B)" }),
+      s("text", { class: "hs-col hs-col-client", x: XC, y: 16, "text-anchor": "middle", text: "クライアント（A）" }),
+      s("text", { class: "hs-col hs-col-server", x: XS, y: 16, "text-anchor": "middle", text: "サーバー（B）" }),
       s("line", { class: "hs-axis", x1: XC, y1: 49, x2: XC, y2: height }),
       s("line", { class: "hs-axis", x1: XS, y1: 49, x2: XS, y2: height }),
       pill(XC, 38, d.initial.client_state, "client", false, false),
@@ -608,7 +608,7 @@ export function mount(section) {
     if (st.step !== k) return;
     st.feedback = { step: k, field, answer, correct: j.correct, expected: j.expected, explain: j.explain };
     go(k + 1);
-    announce(j.correct ? "正解。" : `不正解。正しくは ${j.expected}。`);
+    announce(j.correct ? "正解です。" : `不正解です。正しくは ${j.expected} です。`);
   }
 
   // ---- events
