@@ -614,10 +614,20 @@ async fn a_signed_in_reader_sees_mastery_on_the_course_map_and_sidebar() {
         );
         assert_eq!(
             mark("ftp"),
-            ("nav-mastery none".to_string(), "未挑戦—".to_string()),
+            ("nav-mastery none".to_string(), "未着手—".to_string()),
             "{page}: not started is not 0%"
         );
     }
+    // /me says the same: a topic not started is 未着手, one started and not mastered 0%.
+    let me = aki.client.get("/me").await;
+    let row = |title: &str| {
+        me.rows(".progress-table tbody tr")
+            .into_iter()
+            .find(|r| r[0].starts_with(title))
+            .unwrap()
+    };
+    assert_eq!(row("FTP")[1], "未着手");
+    assert!(row("ICMP")[1].ends_with("（0%）"), "{:?}", row("ICMP"));
     // The topic page for a signed-in reader is not the shared anonymous copy.
     let anonymous = app.get("/topics/ftp").await;
     assert!(anonymous.texts(".sidebar .nav-mastery").is_empty());

@@ -120,7 +120,7 @@ pub struct NavProgress {
     pub class: &'static str,
     /// What is drawn: "40%", or "—" before the first answer.
     pub text: String,
-    /// What a screen reader hears and the tooltip says: 「習得 40%」 or 「未挑戦」.
+    /// What a screen reader hears and the tooltip says: 「習得 40%」 or 「未着手」.
     pub label: String,
 }
 
@@ -143,7 +143,7 @@ impl NavProgress {
             NavProgress {
                 class: level.class(),
                 text: "—".to_string(),
-                label: crate::web::chrome::pick("未挑戦", "Not started").to_string(),
+                label: crate::web::chrome::pick("未着手", "Not started").to_string(),
             }
         }
     }

@@ -58,14 +58,14 @@ async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
         tcp_row.contains("8 / 10") && tcp_row.contains("80%"),
         "{tcp_row}"
     );
-    // A topic never answered is 「未挑戦」, not 0 / 10 (0%), and has no colour step.
+    // A topic never answered is 「未着手」, not 0 / 10 (0%), and has no colour step.
     let icmp_row = page
         .texts(".learner-topics tbody tr")
         .into_iter()
         .find(|r| r.starts_with("ICMP"))
         .unwrap();
     assert!(
-        icmp_row.contains("未挑戦") && !icmp_row.contains('%'),
+        icmp_row.contains("未着手") && !icmp_row.contains('%'),
         "{icmp_row}"
     );
     assert_eq!(page.texts(".learner-topics td.none").len(), 15);

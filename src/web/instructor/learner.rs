@@ -52,7 +52,7 @@ pub struct LearnerTopic {
     pub href: String,
     pub mastered: i64,
     pub questions: i64,
-    /// "40%", or 「未挑戦」 for a topic not started: not attempted is not 0%.
+    /// "40%", or 「未着手」 for a topic not started: not attempted is not 0%.
     pub share: String,
     pub class: &'static str,
 }
@@ -183,7 +183,7 @@ pub async fn learner(
                 share: if started {
                     format!("{}%", m.percent())
                 } else {
-                    crate::web::chrome::pick("未挑戦", "Not started").to_string()
+                    crate::web::chrome::pick("未着手", "Not started").to_string()
                 },
                 class: m.level(started).class(),
             };
