@@ -34,6 +34,46 @@ pub const PASSWORD: &str = "demo-password";
 /// The demo class's name.
 pub const CLASS_NAME: &str = "デモクラス（デモデータ）";
 
+/// The log-in page of a server listening on `bind`, as a browser on the same machine reaches it: an
+/// unspecified address (0.0.0.0, ::) is reached through loopback.
+pub fn login_url(bind: std::net::SocketAddr) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let ip = match bind.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!(
+        "http://{}/login",
+        std::net::SocketAddr::new(ip, bind.port())
+    )
+}
+
+/// The command that serves this database (and content) on `bind`, from a checkout as the README runs
+/// it: only what differs from the defaults is written.
+pub fn serve_command(
+    db: &std::path::Path,
+    content: Option<&std::path::Path>,
+    bind: std::net::SocketAddr,
+) -> String {
+    let mut flags = Vec::new();
+    if db != std::path::Path::new("data/infra-dojo.db") {
+        flags.push(format!("--db {}", db.display()));
+    }
+    if let Some(dir) = content {
+        flags.push(format!("--content {}", dir.display()));
+    }
+    if bind.to_string() != "127.0.0.1:3000" {
+        flags.push(format!("--bind {bind}"));
+    }
+    let mut command = "cargo run --release -- serve".to_string();
+    for flag in flags {
+        command.push(' ');
+        command.push_str(&flag);
+    }
+    command
+}
+
 /// Learners written per batch of attempts (bounded memory for large classes).
 const LEARNERS_PER_BATCH: usize = 200;
 
@@ -508,6 +548,31 @@ fn handshake_predictions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_printed_address_is_where_serve_listens() {
+        let at = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+        assert_eq!(
+            login_url(at("127.0.0.1:3000")),
+            "http://127.0.0.1:3000/login"
+        );
+        assert_eq!(login_url(at("0.0.0.0:8080")), "http://127.0.0.1:8080/login");
+        assert_eq!(login_url(at("[::]:8080")), "http://[::1]:8080/login");
+        assert_eq!(login_url(at("192.0.2.7:80")), "http://192.0.2.7:80/login");
+        let default_db = std::path::Path::new("data/infra-dojo.db");
+        assert_eq!(
+            serve_command(default_db, None, at("127.0.0.1:3000")),
+            "cargo run --release -- serve"
+        );
+        assert_eq!(
+            serve_command(
+                std::path::Path::new("/tmp/d.db"),
+                Some(std::path::Path::new("notes")),
+                at("0.0.0.0:8080")
+            ),
+            "cargo run --release -- serve --db /tmp/d.db --content notes --bind 0.0.0.0:8080"
+        );
+    }
 
     #[test]
     fn names_are_padded_to_the_class_size() {

@@ -66,9 +66,11 @@ pub struct Content {
 /// Loads and checks the content from `source`: the notes with the widgets this build knows, then the
 /// question banks against the course's topics. Every problem is returned, with file and line.
 pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
-    let course = content::load(source, &web::widgets::render_for_page)?;
+    let mut course = content::load(source, &web::widgets::render_for_page)?;
     let slugs: Vec<String> = course.topics.iter().map(|t| t.slug.clone()).collect();
     let quizzes = quiz::bank::load(source, &slugs)?;
+    // Search finds the quizzes' questions too (their prompts only).
+    course.search_docs.extend(quizzes.search_docs());
     Ok(Content { course, quizzes })
 }
 

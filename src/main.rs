@@ -52,6 +52,10 @@ enum Command {
         /// Attempts per learner, spread over the last four weeks.
         #[arg(long, default_value_t = 20)]
         attempts: usize,
+        /// The address `serve` will listen on (the same flag and variable), for the log-in address this
+        /// prints.
+        #[arg(long, env = "INFRA_DOJO_BIND", default_value = "127.0.0.1:3000")]
+        bind: std::net::SocketAddr,
         #[command(flatten)]
         content: ContentArgs,
     },
@@ -94,8 +98,9 @@ fn main() -> ExitCode {
             db,
             learners,
             attempts,
+            bind,
             content,
-        }) => run(demo_seed(db, learners, attempts, content)),
+        }) => run(demo_seed(db, learners, attempts, bind, content)),
         None => run_serve(cli.serve),
     }
 }
@@ -104,6 +109,7 @@ async fn demo_seed(
     db: std::path::PathBuf,
     learners: usize,
     attempts: usize,
+    bind: std::net::SocketAddr,
     content: ContentArgs,
 ) -> anyhow::Result<()> {
     use infra_dojo::demo;
@@ -144,14 +150,15 @@ async fn demo_seed(
         }
     }
     println!();
-    let serve = if db == std::path::Path::new("data/infra-dojo.db") {
-        String::new()
-    } else {
-        format!(" -- --db {}", db.display())
-    };
-    println!("ログインのしかた: `cargo run --release{serve}` でサーバーを起動し、");
+    // The command and address `serve` will use: the same --db, --content and --bind as this run (flags
+    // or INFRA_DOJO_* variables).
     println!(
-        "  http://127.0.0.1:3000/login で ユーザー名 {} / パスワード {} でログインしてください。",
+        "ログインのしかた: `{}` でサーバーを起動し、",
+        demo::serve_command(&db, content.content.as_deref(), bind)
+    );
+    println!(
+        "  {} で ユーザー名 {} / パスワード {} でログインしてください。",
+        demo::login_url(bind),
         demo::TEACHER_NAME,
         demo::PASSWORD
     );

@@ -152,10 +152,15 @@ pub async fn run(
             k if k == DocKind::Title.as_str() => words.heading_kind,
             k if k == DocKind::Annotation.as_str() => words.annotation,
             k if k == DocKind::Supplement.as_str() => words.supplement_kind,
+            k if k == DocKind::Widget.as_str() => words.widget_kind,
+            k if k == DocKind::Question.as_str() => words.question_kind,
             _ => words.notes,
         };
         results.items.push(ResultItem {
-            href: if hit.anchor.is_empty() {
+            href: if hit.kind == DocKind::Question.as_str() {
+                // The quiz with just this question (as a retry of it).
+                format!("/topics/{}/quiz?only={}", topic.slug, hit.anchor)
+            } else if hit.anchor.is_empty() {
                 format!("/topics/{}", topic.slug)
             } else {
                 format!("/topics/{}#{}", topic.slug, hit.anchor)

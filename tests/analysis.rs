@@ -326,11 +326,32 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     assert_eq!(options.len(), 4);
     assert!(options[0].0.starts_with("A. RST") && options[0].0.contains("正解"));
     assert_eq!(options[0].1, vec!["4", "57%", "4"]);
-    assert_eq!(options[1].1, vec!["2", "28%", "2", "closed-port-silent"]);
-    assert_eq!(options[2].1, vec!["1", "14%", "1", "tcp-closed-port-icmp"]);
+    assert_eq!(
+        options[1].1,
+        vec![
+            "2",
+            "28%",
+            "2",
+            "閉じたポートへの SYN に TCP は何も返さないと思う"
+        ]
+    );
+    assert_eq!(
+        options[2].1,
+        vec![
+            "1",
+            "14%",
+            "1",
+            "閉じたポートへの TCP の SYN に ICMP Port Unreachable が返ると思う"
+        ]
+    );
     assert_eq!(
         options[3].1,
-        vec!["0", "0%", "0", "syn-always-accepted"],
+        vec![
+            "0",
+            "0%",
+            "0",
+            "閉じたポートへの SYN にも SYN+ACK が返ると思う"
+        ],
         "the outsider's SYN+ACK does not count"
     );
     let who = |q: &str| {
@@ -362,7 +383,10 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
 
     // Misconception grouping per question, and over the topic.
     let tags = page.rows(&format!("#q-{Q3} table.tags tbody tr"));
-    assert_eq!(tags[0], vec!["state-wrong-side", "3", "3"]);
+    assert_eq!(
+        tags[0],
+        vec!["クライアントとサーバーの TCP の状態を取り違える", "3", "3"]
+    );
     assert!(tags.contains(&vec!["未回答".to_string(), "1".into(), "1".into()]));
     assert!(
         tags.iter()
@@ -372,23 +396,43 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
     assert_eq!(
         q1_tags,
         vec![
-            vec!["closed-port-silent", "2", "2"],
-            vec!["tcp-closed-port-icmp", "1", "1"]
+            vec!["閉じたポートへの SYN に TCP は何も返さないと思う", "2", "2"],
+            vec![
+                "閉じたポートへの TCP の SYN に ICMP Port Unreachable が返ると思う",
+                "1",
+                "1"
+            ]
         ]
     );
     let topic_tags = page.rows("table.topic-tags tbody tr");
-    assert_eq!(topic_tags[0], vec!["state-wrong-side", "3", "3"]);
-    assert!(topic_tags.contains(&vec!["single-isn".to_string(), "2".into(), "2".into()]));
+    assert_eq!(
+        topic_tags[0],
+        vec!["クライアントとサーバーの TCP の状態を取り違える", "3", "3"]
+    );
+    assert!(topic_tags.contains(&vec![
+        "ISN はクライアントが両方向の分を決めると思う".to_string(),
+        "2".into(),
+        "2".into()
+    ]));
     assert!(
         !topic_tags
             .iter()
-            .any(|t| t[0] == "syn-always-accepted" || t[0] == "seq-random-each-segment"),
+            .any(|t| t[0] == "閉じたポートへの SYN にも SYN+ACK が返ると思う"
+                || t[0] == "シーケンス番号はセグメントごとにランダムだと思う"),
         "the outsider's misses do not count"
     );
 
     // Most common wrong responses of the text question, decoded.
     let wrong = page.rows(&format!("#q-{Q3} table.wrong-responses tbody tr"));
-    assert_eq!(wrong[0], vec!["SYN-RECEIVED", "2", "2", "state-wrong-side"]);
+    assert_eq!(
+        wrong[0],
+        vec![
+            "SYN-RECEIVED",
+            "2",
+            "2",
+            "クライアントとサーバーの TCP の状態を取り違える"
+        ]
+    );
     assert!(wrong.iter().any(|w| w[0] == TRICKY_RESPONSE));
     assert!(
         wrong
@@ -555,13 +599,14 @@ async fn answers_csv_has_a_bom_a_header_every_member_answer_and_quotes_right() {
             "回答",
             "正誤",
             "誤解タグ",
+            "誤解",
             "回答時間(ms)",
             "回答日時"
         ]
     );
     // 6 members × 3 first answers + 3 retried answers; the outsider's 3 are not there.
     assert_eq!(records.len() - 1, 21);
-    assert!(records.iter().all(|r| r.len() == 10));
+    assert!(records.iter().all(|r| r.len() == 11));
     assert!(!records.iter().any(|r| r[0] == "outsider"));
     // The Japanese display name with a comma and quotes survives, as does the typed answer with a newline.
     assert_eq!(records.iter().filter(|r| r[1] == TRICKY_NAME).count(), 3);
@@ -585,10 +630,20 @@ async fn answers_csv_has_a_bom_a_header_every_member_answer_and_quotes_right() {
     assert_eq!(l4_q1[3], "TCP");
     assert_eq!(l4_q1[5], "何も返さない");
     assert_eq!(
-        (l4_q1[6].as_str(), l4_q1[7].as_str(), l4_q1[8].as_str()),
-        ("0", "closed-port-silent", "1500")
+        (
+            l4_q1[6].as_str(),
+            l4_q1[7].as_str(),
+            l4_q1[8].as_str(),
+            l4_q1[9].as_str()
+        ),
+        (
+            "0",
+            "closed-port-silent",
+            "閉じたポートへの SYN に TCP は何も返さないと思う",
+            "1500"
+        )
     );
-    assert_eq!(l4_q1[9], "2025-11-25T01:00:40+09:00");
+    assert_eq!(l4_q1[10], "2025-11-25T01:00:40+09:00");
     let blank = records
         .iter()
         .find(|r| r[0] == "learner6" && r[4] == Q3 && r[6] == "0" && r[7].is_empty())
@@ -664,7 +719,10 @@ async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
         "the last attempt, nine days after the first"
     );
     let l1 = records.iter().find(|r| r[1] == TRICKY_NAME).unwrap();
-    assert_eq!(l1[tcp_column], "0");
+    assert_eq!(l1[tcp_column], "0", "answered, nothing mastered: 0");
+    // A topic nobody in the class answered is an empty cell, as "—" on the grid: not 0.
+    let icmp_column = header.iter().position(|h| h == "ICMP(%)").unwrap();
+    assert!(records[1..].iter().all(|r| r[icmp_column].is_empty()));
     assert!(reply.body.contains("\"山田, \"\"太郎\"\"\""));
 }
 
@@ -774,4 +832,88 @@ async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
             "{display_name:?} came out as {cell:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn instructors_read_misconceptions_and_generated_questions_in_words() {
+    let app = common::app().await;
+    let teacher = app.instructor("teacher").await;
+    let (class_id, code) = teacher.create_class("1年C組").await;
+    let aki = app.learner("aki").await;
+    assert_eq!(aki.join_class(&code).await.status, StatusCode::SEE_OTHER);
+    let content = app.state.content();
+    let now = store::now();
+    // Every TCP question wrong, generated ones included: every tag the bank can record shows up.
+    let all: Vec<usize> = (0..content.quizzes.topic("tcp").len()).collect();
+    let graded = app.answer_topic(aki.id, "tcp", &all, now).await;
+    let tags: Vec<&str> = graded
+        .iter()
+        .filter_map(|g| g.misconception.as_deref())
+        .collect();
+    assert!(tags.len() >= 3, "{tags:?}");
+
+    let class = format!("/instructor/classes/{class_id}");
+    let page = teacher.get(&format!("{class}/topics/tcp")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let main = page.texts("main").join(" ");
+    // Every element's own text: a tag shown as a slug would be one of them (question ids contain tags
+    // too, so the whole text is not searched).
+    let elements = page.texts("main *");
+    for tag in &tags {
+        let label = content.quizzes.tag_label(tag);
+        assert!(main.contains(label), "{tag}: its label is on the page");
+        assert!(
+            !elements.iter().any(|t| t.trim() == *tag),
+            "{tag}: never as a slug"
+        );
+    }
+    // Options' tags too, answered or not.
+    for label in page.texts("table.options .misconception") {
+        assert!(
+            !label.is_ascii(),
+            "{label}: an option's misconception in words"
+        );
+    }
+    // Generated questions: an example of what they ask, not their id.
+    let generated = "tcp-gen-synack-ack";
+    let heading = page.texts(&format!("#q-{generated} h2")).join("");
+    assert!(
+        heading.contains("例:") && heading.contains("SYN+ACK の ack 番号"),
+        "{heading}"
+    );
+    assert!(!heading.contains(generated), "{heading}");
+
+    // The live panel names it the same way.
+    let live: serde_json::Value =
+        serde_json::from_str(&teacher.get(&format!("{class}/live.json")).await.body).unwrap();
+    let row = live["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["question_id"] == generated)
+        .expect("the generated question is live");
+    let label = row["label"].as_str().unwrap();
+    assert!(
+        label.contains("例:") && !label.contains(generated),
+        "{label}"
+    );
+
+    // The learner's page: the prompt they were given, and each misconception in words.
+    let learner = teacher.get(&format!("{class}/learners/{}", aki.id)).await;
+    let rows = learner.texts(".answer-table tbody tr").join("\n");
+    assert!(rows.contains("SYN+ACK の ack 番号"), "{rows}");
+    assert!(!rows.contains(generated), "{rows}");
+    for tag in &tags {
+        assert!(
+            !learner
+                .texts(".answer-table td")
+                .iter()
+                .any(|t| t.trim() == *tag),
+            "{tag} in\n{rows}"
+        );
+    }
+    assert_eq!(
+        learner.texts(".answer-table .misconception").len(),
+        tags.len()
+    );
 }

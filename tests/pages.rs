@@ -517,3 +517,118 @@ fn regex_free_japanese(text: &str) -> bool {
     text.chars()
         .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
 }
+
+#[tokio::test]
+async fn the_page_contents_list_follows_the_page_order() {
+    let app = common::app().await;
+    for slug in SLUGS {
+        let res = app.get(&format!("/topics/{slug}")).await;
+        let targets = res.attrs(".page-toc a", "href");
+        if targets.is_empty() {
+            continue;
+        }
+        // Where each target's element starts in the page, in the order the list names them.
+        let at: Vec<usize> = targets
+            .iter()
+            .map(|href| {
+                let id = href.trim_start_matches('#');
+                res.body
+                    .find(&format!("id=\"{id}\""))
+                    .unwrap_or_else(|| panic!("{slug}: no element #{id}"))
+            })
+            .collect();
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "{slug}: the list {targets:?} is not in page order {at:?}"
+        );
+    }
+    // TCP's first annotation in the page is the one anchored in the first list, not the file's first.
+    let tcp = app.get("/topics/tcp").await;
+    let labels = tcp.texts(".page-toc a");
+    assert_eq!(labels[1], "補足: SYN+ACK は1つのセグメント", "{labels:?}");
+}
+
+#[tokio::test]
+async fn a_signed_in_reader_sees_mastery_on_the_course_map_and_sidebar() {
+    let app = common::app().await;
+    // Nobody signed in: no mastery anywhere.
+    assert!(app.get("/").await.texts(".nav-mastery").is_empty());
+    assert!(
+        app.get("/topics/ftp")
+            .await
+            .texts(".nav-mastery")
+            .is_empty()
+    );
+
+    let aki = app.learner("aki").await;
+    let day = 86_400;
+    let start = infra_dojo::store::now() - 60 * day;
+    // Right every time, weeks apart: every TCP question reaches the mastered box.
+    for k in 0..4 {
+        app.answer_topic(aki.id, "tcp", &[], start + k * 15 * day)
+            .await;
+    }
+    // ICMP answered once, all wrong: started, 0%.
+    app.answer_topic(aki.id, "icmp", &(0..20).collect::<Vec<_>>(), start)
+        .await;
+
+    let content = app.state.content();
+    let with_quiz = SLUGS
+        .iter()
+        .filter(|s| !content.quizzes.topic(s).is_empty())
+        .count();
+    for page in ["/", "/topics/ftp"] {
+        let res = aki.client.get(page).await;
+        let scope = if page == "/" {
+            ".course-map"
+        } else {
+            ".sidebar"
+        };
+        let marks = res.texts(&format!("{scope} .nav-mastery"));
+        assert_eq!(
+            marks.len(),
+            with_quiz,
+            "{page}: one mark per topic with a quiz"
+        );
+        let mark = |slug: &str| {
+            let html = res.html();
+            let sel = scraper::Selector::parse(&format!(
+                "{scope} a[href='/topics/{slug}'] + .nav-mastery"
+            ))
+            .unwrap();
+            let el = html.select(&sel).next().expect("a mark");
+            (
+                el.value().attr("class").unwrap().to_string(),
+                el.text().collect::<String>(),
+            )
+        };
+        assert_eq!(
+            mark("tcp"),
+            ("nav-mastery m4".to_string(), "習得 100%100%".to_string()),
+            "{page}"
+        );
+        assert_eq!(
+            mark("icmp"),
+            ("nav-mastery m0".to_string(), "習得 0%0%".to_string()),
+            "{page}: started, nothing mastered"
+        );
+        assert_eq!(
+            mark("ftp"),
+            ("nav-mastery none".to_string(), "未着手—".to_string()),
+            "{page}: not started is not 0%"
+        );
+    }
+    // /me says the same: a topic not started is 未着手, one started and not mastered 0%.
+    let me = aki.client.get("/me").await;
+    let row = |title: &str| {
+        me.rows(".progress-table tbody tr")
+            .into_iter()
+            .find(|r| r[0].starts_with(title))
+            .unwrap()
+    };
+    assert_eq!(row("FTP")[1], "未着手");
+    assert!(row("ICMP")[1].ends_with("（0%）"), "{:?}", row("ICMP"));
+    // The topic page for a signed-in reader is not the shared anonymous copy.
+    let anonymous = app.get("/topics/ftp").await;
+    assert!(anonymous.texts(".sidebar .nav-mastery").is_empty());
+}

@@ -713,7 +713,8 @@ async fn resetting_a_topic_clears_its_progress_but_keeps_history() {
         .into_iter()
         .find(|r| r.starts_with("スレッド"))
         .unwrap();
-    assert!(row.contains("0 / ") && row.contains("—"), "{row}");
+    // Back to not started: 未着手, not 0 / N (0%).
+    assert!(row.contains("未着手") && row.contains("—"), "{row}");
     assert_eq!(me.attrs(".history a", "href").len(), 1);
 }
 

@@ -200,3 +200,95 @@ async fn any_query_string_gets_a_page_not_an_error() {
         assert!(!res.status.is_server_error(), "{raw}: {}", res.status);
     }
 }
+
+/// The results of a query as (kind badge, href) pairs.
+async fn results(app: &common::TestApp, q: &str) -> Vec<(String, String)> {
+    let res = app.get(&format!("/search?q={}", encode(q))).await;
+    assert_eq!(res.status, StatusCode::OK);
+    res.texts(".result .badge")
+        .into_iter()
+        .zip(res.attrs(".result-title", "href"))
+        .collect()
+}
+
+#[tokio::test]
+async fn search_finds_widgets_and_quiz_questions_but_never_answers() {
+    let app = common::app().await;
+    // A widget's introduction and its scenarios' names lead to the widget.
+    let found = results(&app, "同時オープン").await;
+    assert!(
+        found.contains(&("図解".into(), "/topics/tcp#widget-handshake".into())),
+        "{found:?}"
+    );
+    let found = results(&app, "データ用を").await;
+    assert!(
+        found.contains(&("図解".into(), "/topics/ftp#widget-ftp".into())),
+        "{found:?}"
+    );
+    // A question's prompt leads to the quiz with just that question, which opens.
+    let found = results(&app, "既定の動作で使うもの").await;
+    assert_eq!(
+        found,
+        [(
+            "クイズの問題".to_string(),
+            "/topics/icmp/quiz?only=icmp-traceroute-uses".to_string()
+        )]
+    );
+    let quiz = app.get(&found[0].1).await;
+    assert_eq!(quiz.status, StatusCode::OK);
+    assert_eq!(
+        quiz.attrs("[data-question]", "data-question"),
+        ["icmp-traceroute-uses"]
+    );
+    // Nothing a question keeps for after answering is searchable: options, the answer, the explanation,
+    // why a choice is wrong.
+    let content = app.state.content();
+    for slug in ["tcp", "ftp", "icmp", "process-tree"] {
+        for q in content.quizzes.topic(slug) {
+            let mut secret: Vec<String> = vec![q.explanation.clone()];
+            match &q.kind {
+                infra_dojo::quiz::bank::Kind::Single { options }
+                | infra_dojo::quiz::bank::Kind::Multiple { options } => {
+                    for o in options {
+                        secret.push(o.text.clone());
+                        secret.extend(o.why.clone());
+                    }
+                }
+                infra_dojo::quiz::bank::Kind::Text { answers, .. } => {
+                    secret.extend(answers.iter().cloned())
+                }
+                _ => {}
+            }
+            for s in secret {
+                // A distinctive stretch of it, as a reader would paste.
+                let probe: String = s.chars().take(14).collect();
+                if probe.chars().count() < 6 || q.prompt.contains(&probe) {
+                    continue;
+                }
+                // A question found (the glossary can lead a probe to one) shows its prompt, and only that.
+                let res = app.get(&format!("/search?q={}", encode(&probe))).await;
+                let hrefs = res.attrs(".result-title", "href");
+                let snippets = res.texts(".result-snippet");
+                for (href, snippet) in hrefs.iter().zip(&snippets) {
+                    let Some(id) = href.split("only=").nth(1) else {
+                        continue;
+                    };
+                    // The index holds text in NFKC (？ becomes ?).
+                    use unicode_normalization::UnicodeNormalization;
+                    let prompt: String = content
+                        .quizzes
+                        .question(id)
+                        .expect("a question")
+                        .prompt
+                        .nfkc()
+                        .collect();
+                    let shown = snippet.trim_matches('…');
+                    assert!(
+                        prompt.contains(shown),
+                        "{probe:?}: the result for {id} shows {shown:?}, not its prompt"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -75,6 +75,9 @@ pub struct Words {
     /// What a search result is: a topic heading, or a block of a supplement.
     pub heading_kind: &'static str,
     pub supplement_kind: &'static str,
+    /// … an interactive widget (its description and scenarios), or a quiz question (its prompt only).
+    pub widget_kind: &'static str,
+    pub question_kind: &'static str,
     /// The course title when neither the notes nor the manifest give one.
     pub untitled: &'static str,
     /// Read by screen readers after a link that leaves the site.
@@ -98,6 +101,8 @@ static JA: Words = Words {
     supplement: "infra-dojo の補足資料",
     heading_kind: "見出し",
     supplement_kind: "補足資料",
+    widget_kind: "図解",
+    question_kind: "クイズの問題",
     untitled: "ノート",
     external_site: "（外部サイト）",
     no_description: "（説明なし）",
@@ -116,6 +121,8 @@ static EN: Words = Words {
     supplement: "infra-dojo supplement",
     heading_kind: "Heading",
     supplement_kind: "Supplement",
+    widget_kind: "Diagram",
+    question_kind: "Quiz question",
     untitled: "Notes",
     external_site: " (external site)",
     no_description: "(no description)",

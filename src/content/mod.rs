@@ -86,6 +86,10 @@ pub enum DocKind {
     Notes,
     Annotation,
     Supplement,
+    /// A widget's name, introduction and scenario names; the anchor is its section (`widget-<name>`).
+    Widget,
+    /// A quiz question's prompt — never its options, answer or explanation; the anchor is its id.
+    Question,
 }
 
 impl DocKind {
@@ -95,6 +99,8 @@ impl DocKind {
             DocKind::Notes => "notes",
             DocKind::Annotation => "annotation",
             DocKind::Supplement => "supplement",
+            DocKind::Widget => "widget",
+            DocKind::Question => "question",
         }
     }
 }
@@ -444,6 +450,12 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                     format!("ウィジェット \"{name}\" はありません"),
                 ),
                 Some((label, html)) => {
+                    search_docs.push(SearchDoc {
+                        slug: slug.clone(),
+                        anchor: format!("widget-{name}"),
+                        kind: DocKind::Widget,
+                        text: widget_search_text(&label, &html),
+                    });
                     widget_toc.push(TocEntry {
                         id: format!("widget-{name}"),
                         label: format!("{}{label}", words.widget),
@@ -483,13 +495,34 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 n => problems.add(&insert_files[k], insert_lines[k], format!("anchor \"{anchor}\" がトピック \"{}\" の {n} か所に一致します（一か所だけに一致させてください）", raw.heading)),
             }
         }
-        toc.extend(rendered.headings.iter().map(|h| TocEntry {
-            id: h.id.clone(),
-            label: h.text.clone(),
-            kind: "heading",
-        }));
-        toc.extend(annotation_toc);
-        toc.extend(widget_toc);
+        // The table of contents lists headings, annotations and widgets in the order the page shows them:
+        // an annotation sits after the block it is anchored to, wherever its file lists it. Trailing
+        // widgets (no anchor) come after the notes.
+        let mut placed: Vec<(usize, TocEntry)> = rendered
+            .headings
+            .iter()
+            .map(|h| TocEntry {
+                id: h.id.clone(),
+                label: h.text.clone(),
+                kind: "heading",
+            })
+            .chain(annotation_toc)
+            .chain(widget_toc)
+            .map(|entry| {
+                let at = rendered
+                    .html
+                    .find(&format!("id=\"{}\"", entry.id))
+                    .unwrap_or(
+                        rendered.html.len()
+                            + trailing_widgets
+                                .find(&format!("id=\"{}\"", entry.id))
+                                .unwrap_or(0),
+                    );
+                (at, entry)
+            })
+            .collect();
+        placed.sort_by_key(|(at, _)| *at);
+        toc.extend(placed.into_iter().map(|(_, entry)| entry));
         for block in &rendered.blocks {
             search_docs.push(SearchDoc {
                 slug: slug.clone(),
@@ -550,6 +583,53 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
         search_docs,
         by_slug,
     })
+}
+
+/// What search finds of a widget: its name, its introduction and its scenarios' names, as plain text
+/// taken from the widget's rendered block (`templates/widgets/frame.html`: the `widget-intro` paragraph
+/// and each scenario's `<summary>`). The tables' steps stay out: they are the widget's answers.
+fn widget_search_text(label: &str, html: &str) -> String {
+    fn between<'a>(html: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+        let mut found = Vec::new();
+        let mut rest = html;
+        while let Some(at) = rest.find(open) {
+            let after = &rest[at + open.len()..];
+            let Some(end) = after.find(close) else { break };
+            found.push(&after[..end]);
+            rest = &after[end + close.len()..];
+        }
+        found
+    }
+    fn plain(fragment: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in fragment.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#x27;", "'")
+            .replace("&amp;", "&")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    std::iter::once(label.to_string())
+        .chain(
+            between(html, "class=\"widget-intro\">", "</p>")
+                .into_iter()
+                .chain(between(html, "<summary>", "</summary>"))
+                .map(plain),
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn file_stem(rel: &str) -> String {

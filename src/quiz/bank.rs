@@ -1,5 +1,7 @@
 //! Question banks (`content/quizzes/<slug>.toml`, format in docs/QUIZ_FORMAT.md): parsed into typed
-//! questions and checked at load, every problem with its file and line.
+//! questions and checked at load, every problem with its file and line. Each file also labels the
+//! misconception tags its questions use (`[tags]`), so instructors read 「ack に受け取った seq をそのまま
+//! 入れる」, never `ack-equals-seq`.
 
 use crate::content::Problem;
 use crate::content::manifest::line_at;
@@ -91,6 +93,8 @@ pub struct Bank {
     by_topic: HashMap<String, Vec<Question>>,
     /// id → (topic, index).
     by_id: HashMap<String, (String, usize)>,
+    /// Misconception tag → its label, from every file's `[tags]`.
+    tags: HashMap<String, String>,
 }
 
 impl Bank {
@@ -111,11 +115,67 @@ impl Bank {
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
     }
+
+    /// What search finds of the quizzes: each question's prompt, under its topic — never its options,
+    /// answers or explanation. Generated questions have no fixed prompt and are left out.
+    pub fn search_docs(&self) -> Vec<crate::content::SearchDoc> {
+        let mut docs: Vec<crate::content::SearchDoc> = self
+            .by_topic
+            .values()
+            .flatten()
+            .filter(|q| !q.prompt.is_empty())
+            .map(|q| crate::content::SearchDoc {
+                slug: q.topic.clone(),
+                anchor: q.id.clone(),
+                kind: crate::content::DocKind::Question,
+                text: q.prompt.clone(),
+            })
+            .collect();
+        // The same index for the same banks, whatever order the map gives.
+        docs.sort_by(|a, b| a.anchor.cmp(&b.anchor));
+        docs
+    }
+
+    /// A misconception tag as people read it: its label from the banks' `[tags]` (every tag a question
+    /// uses has one: checked at load), or the tag itself for one no bank has any more (an old answer).
+    pub fn tag_label<'a>(&'a self, tag: &'a str) -> &'a str {
+        self.tags.get(tag).map_or(tag, String::as_str)
+    }
+}
+
+impl Question {
+    /// Every misconception tag this question can record.
+    pub fn tags(&self) -> Vec<&str> {
+        match &self.kind {
+            Kind::Single { options } | Kind::Multiple { options } => options
+                .iter()
+                .filter_map(|o| o.misconception.as_deref())
+                .collect(),
+            Kind::Order { misconception, .. } => vec![misconception.as_str()],
+            Kind::Numeric { wrong, .. } | Kind::Text { wrong, .. } => {
+                wrong.iter().map(|w| w.misconception.as_str()).collect()
+            }
+            Kind::Generated { .. } => Vec::new(),
+        }
+    }
+
+    /// The question's text as a list shows it: its prompt, or for a generated question (whose numbers
+    /// change with every attempt) the prompt its generator writes for one example seed. The caller says
+    /// it is an example (`web::instructor::question_label`).
+    pub fn example_prompt(&self) -> std::borrow::Cow<'_, str> {
+        match &self.kind {
+            Kind::Generated { generator } => generator.instance(0).prompt.into(),
+            _ => self.prompt.as_str().into(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
+    /// Misconception tag → the label instructors read.
+    #[serde(default)]
+    tags: std::collections::BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     question: Vec<RawQuestion>,
 }
@@ -216,6 +276,29 @@ pub fn load(source: &ContentSource, slugs: &[String]) -> Result<Bank, Vec<Proble
                 continue;
             }
         };
+        // Labels first: one tag, one meaning across every file.
+        for (tag, label) in &file.tags {
+            let line = line_at(&text, label.span().start);
+            let value = label.get_ref().trim();
+            if value.is_empty() || value.contains('\n') {
+                add(
+                    line,
+                    format!("[tags] の \"{tag}\" のラベルは空でない 1 行で書きます"),
+                );
+                continue;
+            }
+            match bank.tags.get(tag) {
+                Some(other) if other != value => add(
+                    line,
+                    format!(
+                        "[tags] の \"{tag}\" のラベルがほかの問題ファイルと違います（「{other}」）。一つのタグには一つの意味を付けてください"
+                    ),
+                ),
+                _ => {
+                    bank.tags.insert(tag.clone(), value.to_string());
+                }
+            }
+        }
         for raw in file.question {
             let line = line_at(&text, raw.id.span().start);
             let id = raw.id.get_ref().clone();
@@ -229,6 +312,17 @@ pub fn load(source: &ContentSource, slugs: &[String]) -> Result<Bank, Vec<Proble
             first_seen.insert(id.clone(), format!("{path}:{line}"));
             match convert(raw, &slug) {
                 Ok(question) => {
+                    // Every tag the question can record is labelled in this file.
+                    for tag in question.tags() {
+                        if !file.tags.contains_key(tag) {
+                            add(
+                                line,
+                                format!(
+                                    "問題 \"{id}\": misconception \"{tag}\" のラベルが [tags] にありません（例: {tag} = \"…と思う\"）"
+                                ),
+                            );
+                        }
+                    }
                     let list = bank.by_topic.entry(slug.clone()).or_default();
                     bank.by_id.insert(id, (slug.clone(), list.len()));
                     list.push(question);
@@ -335,12 +429,17 @@ fn convert(raw: RawQuestion, topic: &str) -> Result<Question, Vec<String>> {
             if raw.items.len() < 3 || distinct.len() != raw.items.len() {
                 errors.push("order は互いに異なる items が 3 つ以上必要です".to_string());
             }
+            if raw
+                .misconception
+                .as_deref()
+                .is_none_or(|m| m.trim().is_empty())
+            {
+                errors
+                    .push("order は misconception（並べ間違えたときのタグ）が必要です".to_string());
+            }
             Kind::Order {
                 items: raw.items.clone(),
-                misconception: raw
-                    .misconception
-                    .clone()
-                    .unwrap_or_else(|| "wrong-order".to_string()),
+                misconception: raw.misconception.clone().unwrap_or_default(),
             }
         }
         "numeric" => match raw.answer {
@@ -421,6 +520,10 @@ mod tests {
     }
 
     const GOOD: &str = r#"
+[tags]
+m = "m と思う"
+o = "順序を取り違える"
+
 [[question]]
 id = "tcp-a"
 type = "single"
@@ -436,6 +539,7 @@ prompt = "p"
 explanation = "e"
 source = "s"
 items = ["SYN", "SYN+ACK", "ACK"]
+misconception = "o"
 "#;
 
     #[test]
@@ -445,6 +549,70 @@ items = ["SYN", "SYN+ACK", "ACK"]
         assert_eq!(bank.len(), 2);
         assert_eq!(bank.topic("tcp")[1].kind.name(), "order");
         assert_eq!(bank.question("tcp-a").unwrap().topic, "tcp");
+    }
+
+    #[test]
+    fn every_misconception_tag_needs_one_label() {
+        let unlabelled = r#"
+[tags]
+m = "m と思う"
+
+[[question]]
+id = "ftp-a"
+type = "numeric"
+prompt = "p"
+explanation = "e"
+source = "s"
+answer = 1
+wrong = [{ value = 2, why = "w", misconception = "nolabel" }]
+
+[[question]]
+id = "ftp-b"
+type = "order"
+prompt = "p"
+explanation = "e"
+source = "s"
+items = ["a", "b", "c"]
+"#;
+        let clash = r#"
+[tags]
+m = "別の意味"
+"#;
+        let dir = dir_with(&[
+            ("tcp.toml", GOOD),
+            ("ftp.toml", unlabelled),
+            ("icmp.toml", clash),
+        ]);
+        let problems = load(
+            &ContentSource::Dir(dir.path().into()),
+            &["tcp".into(), "ftp".into(), "icmp".into()],
+        )
+        .unwrap_err();
+        let found = |file: &str, line: usize, words: &[&str]| {
+            problems.iter().any(|p| {
+                p.file.ends_with(file)
+                    && p.line == line
+                    && words.iter().all(|w| p.message.contains(w))
+            })
+        };
+        assert!(
+            found("ftp.toml", 6, &["ftp-a", "nolabel", "[tags]"]),
+            "a tag without a label names its question and tag: {problems:?}"
+        );
+        assert!(
+            found("ftp.toml", 15, &["order", "misconception"]),
+            "an order question needs its tag: {problems:?}"
+        );
+        assert!(
+            found("icmp.toml", 3, &["\"m\"", "m と思う"]),
+            "one tag, one label across files: {problems:?}"
+        );
+        // The labels are what people read.
+        let dir = dir_with(&[("tcp.toml", GOOD)]);
+        let bank = load(&ContentSource::Dir(dir.path().into()), &["tcp".into()]).unwrap();
+        assert_eq!(bank.tag_label("m"), "m と思う");
+        assert_eq!(bank.tag_label("gone"), "gone", "an old answer's tag");
+        assert_eq!(bank.question("tcp-a").unwrap().tags(), vec!["m"]);
     }
 
     #[test]
@@ -498,7 +666,7 @@ source = "s"
         assert!(
             problems
                 .iter()
-                .any(|p| p.line == 3 && p.message.contains("tcp-a") && p.message.contains("重複")),
+                .any(|p| p.line == 7 && p.message.contains("tcp-a") && p.message.contains("重複")),
             "duplicate id across files"
         );
         assert!(

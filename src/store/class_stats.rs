@@ -178,7 +178,8 @@ pub struct LiveQuestion {
     pub correct: i64,
 }
 
-/// Per question answered at or after `since`: how many members answered it, and how many got it right.
+/// Per question answered at or after `since` (and after the member joined), how many members answered
+/// it, and how many got it right.
 /// The window is short, so the scan starts from the time index (`cross join` fixes the join order, which
 /// SQLite otherwise picks badly here: starting from every answer ever given, or every member's history).
 pub async fn live_questions(
@@ -190,7 +191,8 @@ pub async fn live_questions(
         "select n.question_id, a.topic, count(distinct a.user_id) as attempted,
                 count(distinct case when n.correct then a.user_id end) as correct
          from attempt a cross join class_member m cross join answer n
-         where a.created_at >= ?2 and m.user_id = a.user_id and m.class_id = ?1 and n.attempt_id = a.attempt_id
+         where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
+               and n.attempt_id = a.attempt_id
          group by n.question_id, a.topic",
     )
     .bind(class_id)
@@ -210,7 +212,8 @@ pub struct LiveTopic {
     pub correct: i64,
 }
 
-/// Per topic, the class's attempts at or after `since`.
+/// Per topic, the class's attempts at or after `since` (and after each member joined: what a learner did
+/// before joining is not the class's activity).
 pub async fn live_topics(
     pool: &SqlitePool,
     class_id: i64,
@@ -220,7 +223,7 @@ pub async fn live_topics(
         "select a.topic, count(distinct a.user_id) as learners, count(*) as attempts,
                 sum(a.question_count) as answers, sum(a.correct_count) as correct
          from attempt a cross join class_member m
-         where a.created_at >= ?2 and m.user_id = a.user_id and m.class_id = ?1
+         where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
          group by a.topic",
     )
     .bind(class_id)

@@ -256,6 +256,21 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// Where an instructor lands after logging in without a page to go back to: their class's dashboard
+/// when they run one class, else the list of their classes.
+async fn instructor_landing(state: &AppState, user_id: i64) -> Result<String> {
+    let active: Vec<i64> = store::classes::owned_by(&state.db, user_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.archived_at.is_none())
+        .map(|c| c.class_id)
+        .collect();
+    Ok(match active.as_slice() {
+        [only] => format!("/instructor/classes/{only}"),
+        _ => "/instructor".to_string(),
+    })
+}
+
 async fn login(
     State(state): State<AppState>,
     layout: Layout,
@@ -312,6 +327,11 @@ async fn login(
             throttle::login_succeeded(&state.db, reservation, &name, &address).await?;
             visitor.sign_in(&state, &user).await?;
             tracing::info!(user.id = user.user_id, "logged in");
+            let next = if user.is_instructor() && next == "/" {
+                instructor_landing(&state, user.user_id).await?
+            } else {
+                next
+            };
             Ok(Redirect::to(&next).into_response())
         }
         None => {

@@ -73,6 +73,10 @@ pub struct Chrome {
     pub previous: &'static str,
     pub next: &'static str,
     pub course_contents: &'static str,
+    /// The phone's menu button, which opens the course navigation.
+    pub menu: &'static str,
+    /// Its close button, inside the opened navigation.
+    pub menu_close: &'static str,
     // The course map.
     pub course_map: &'static str,
     pub badge_widget_title: &'static str,
@@ -179,7 +183,7 @@ static JA: Chrome = Chrome {
     my_page_suffix: " のページ",
     log_in: "ログイン",
     sign_up: "登録",
-    theme_toggle: "テーマ切替",
+    theme_toggle: "テーマを切り替える",
     footer: "infra-dojo — 学習ノートから生成されたページです。ノート本文は著者のメモのまま表示し、訂正と補足は「補足」として出典つきで横に添えています。",
     breadcrumb: "パンくずリスト",
     on_this_page: "このページの内容",
@@ -197,6 +201,8 @@ static JA: Chrome = Chrome {
     previous: "← 前",
     next: "次 →",
     course_contents: "コース目次",
+    menu: "目次",
+    menu_close: "閉じる",
     course_map: "コースマップ",
     badge_widget_title: "図解あり",
     badge_widget: "図解",
@@ -252,6 +258,8 @@ static EN: Chrome = Chrome {
     previous: "← Previous",
     next: "Next →",
     course_contents: "Course contents",
+    menu: "Contents",
+    menu_close: "Close",
     course_map: "Course map",
     badge_widget_title: "Has a diagram",
     badge_widget: "Diagram",

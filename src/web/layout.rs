@@ -109,6 +109,44 @@ pub struct NavItem<'a> {
     pub annotations: usize,
     pub has_widget: bool,
     pub empty: bool,
+    /// The signed-in reader's mastery of the topic (topics with a quiz only).
+    pub progress: Option<NavProgress>,
+}
+
+/// A topic's mastery beside its link, for a signed-in reader: the same colour step and number as `/me`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NavProgress {
+    /// The colour step's CSS class (`quiz::mastery::Level::class`).
+    pub class: &'static str,
+    /// What is drawn: "40%", or "—" before the first answer.
+    pub text: String,
+    /// What a screen reader hears and the tooltip says: 「習得 40%」 or 「未着手」.
+    pub label: String,
+}
+
+impl NavProgress {
+    /// The progress of a learner who has `started` the topic and mastered `mastery` of it.
+    pub fn new(mastery: crate::quiz::mastery::Mastery, started: bool) -> NavProgress {
+        use crate::web::chrome::pick_with;
+        let level = mastery.level(started);
+        if started {
+            let percent = mastery.percent();
+            NavProgress {
+                class: level.class(),
+                text: format!("{percent}%"),
+                label: pick_with(
+                    || format!("習得 {percent}%"),
+                    || format!("{percent}% mastered"),
+                ),
+            }
+        } else {
+            NavProgress {
+                class: level.class(),
+                text: "—".to_string(),
+                label: crate::web::chrome::pick("未着手", "Not started").to_string(),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -123,8 +161,12 @@ pub struct NavPart<'a> {
     pub chapters: Vec<NavChapter<'a>>,
 }
 
-/// The course map, with `current` marked.
-pub fn course_nav<'a>(course: &'a Course, current: Option<&str>) -> Vec<NavPart<'a>> {
+/// The course map, with `current` marked and, for a signed-in reader, each topic's progress (by slug).
+pub fn course_nav<'a>(
+    course: &'a Course,
+    current: Option<&str>,
+    progress: Option<&std::collections::HashMap<String, NavProgress>>,
+) -> Vec<NavPart<'a>> {
     course
         .parts
         .iter()
@@ -147,6 +189,7 @@ pub fn course_nav<'a>(course: &'a Course, current: Option<&str>) -> Vec<NavPart<
                                 annotations: t.annotation_count,
                                 has_widget: !t.widgets.is_empty(),
                                 empty: t.notes_empty,
+                                progress: progress.and_then(|p| p.get(&t.slug).cloned()),
                             }
                         })
                         .collect(),

@@ -20,6 +20,8 @@ pub struct HomePage<'a> {
     pub question_count: usize,
     pub title: &'a str,
     pub nav: Vec<NavPart<'a>>,
+    /// The map shows the reader's mastery of each topic.
+    pub signed_in: bool,
     pub topic_count: usize,
     pub annotation_count: usize,
 }
@@ -32,18 +34,22 @@ pub async fn home(
 ) -> Result<Response> {
     let content = state.content();
     let course = &content.course;
-    let due = match &visitor.signed_in {
-        Some(user) => {
-            Some(crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?)
-        }
-        None => None,
+    let (due, progress) = match &visitor.signed_in {
+        Some(user) => (
+            Some(
+                crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?,
+            ),
+            Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
+        ),
+        None => (None, None),
     };
     Ok(HomePage {
         layout,
         due,
         question_count: content.quizzes.len(),
         title: &course.title,
-        nav: course_nav(course, None),
+        nav: course_nav(course, None, progress.as_ref()),
+        signed_in: progress.is_some(),
         topic_count: course.topics.len(),
         annotation_count: course.topics.iter().map(|t| t.annotation_count).sum(),
     }
@@ -79,6 +85,7 @@ pub async fn topic(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     layout: Layout,
+    visitor: crate::web::visitor::Visitor,
 ) -> Result<Response> {
     let content = state.content();
     let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
@@ -97,7 +104,18 @@ pub async fn topic(
         )
             .into_response());
     }
-    Ok(topic_page(&content.course, &content.quizzes, topic, layout).into_response())
+    let progress = match &visitor.signed_in {
+        Some(user) => Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
+        None => None,
+    };
+    Ok(topic_page(
+        &content.course,
+        &content.quizzes,
+        topic,
+        layout,
+        progress.as_ref(),
+    )
+    .into_response())
 }
 
 fn topic_page<'a>(
@@ -105,6 +123,7 @@ fn topic_page<'a>(
     quizzes: &Bank,
     topic: &'a Topic,
     layout: Layout,
+    progress: Option<&std::collections::HashMap<String, crate::web::layout::NavProgress>>,
 ) -> TopicPage<'a> {
     let neighbour = |i: usize| {
         course.topics.get(i).map(|t| Neighbour {
@@ -117,7 +136,7 @@ fn topic_page<'a>(
         course_title: &course.title,
         topic,
         toc: &topic.toc,
-        nav: course_nav(course, Some(&topic.slug)),
+        nav: course_nav(course, Some(&topic.slug), progress),
         prev: topic.index.checked_sub(1).and_then(neighbour),
         next: neighbour(topic.index + 1),
         quiz_count: quizzes.topic(&topic.slug).len(),
@@ -161,7 +180,9 @@ impl RenderedPages {
                 let mut layout = Layout::new(None, course.language);
                 layout.theme = *theme;
                 layout.live_reload = live_reload.cloned();
-                pages[i] = topic_page(course, quizzes, topic, layout).render()?.into();
+                pages[i] = topic_page(course, quizzes, topic, layout, None)
+                    .render()?
+                    .into();
             }
             topics.insert(topic.slug.clone(), pages);
         }
@@ -183,9 +204,67 @@ struct ErrorPage {
     message: String,
 }
 
-/// The error page for `status`, with `message` (already safe to show).
+/// What an error page said, kept on its response so [`error_page_for_visitor`] can draw it again in
+/// the visitor's frame.
+#[derive(Debug, Clone)]
+struct ErrorPageInfo {
+    status: StatusCode,
+    message: String,
+}
+
+/// The error page for `status`, with `message` (already safe to show). It is drawn in a visitor's frame
+/// (no name, default theme); [`error_page_for_visitor`] redraws it for whoever asked.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
-    let layout = Layout::new(None, crate::web::chrome::current());
+    let mut response = render_error_page(
+        Layout::new(None, crate::web::chrome::current()),
+        status,
+        message,
+    );
+    response.extensions_mut().insert(ErrorPageInfo {
+        status,
+        message: message.to_string(),
+    });
+    response
+}
+
+/// Layer inside the session layer: an error page (403, 404, …) goes out in the requester's frame — their
+/// theme, and who is signed in with their links — not a stranger's 「ログイン / 登録」. The session is
+/// read only when an error page is sent.
+pub async fn error_page_for_visitor(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let session = request
+        .extensions()
+        .get::<tower_sessions::Session>()
+        .cloned();
+    let cookies = request
+        .headers()
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let response = next.run(request).await;
+    let Some(info) = response.extensions().get::<ErrorPageInfo>().cloned() else {
+        return response;
+    };
+    let mut layout = Layout::new(cookies.as_deref(), crate::web::chrome::current());
+    if let Some(session) = &session {
+        let identity = crate::web::visitor::HeaderIdentity::read(session).await;
+        layout.user_name = identity.user_name;
+        layout.instructor = identity.instructor;
+    }
+    if layout.user_name.is_none() && layout.theme.is_none() {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let redrawn = render_error_page(layout, info.status, &info.message);
+    let (_, body) = redrawn.into_parts();
+    // Same status and headers (Retry-After, the session's cookie), the visitor's page.
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, body)
+}
+
+fn render_error_page(layout: Layout, status: StatusCode, message: &str) -> Response {
     let heading = layout.t.error_heading(status);
     let page = ErrorPage {
         layout,

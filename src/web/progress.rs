@@ -159,6 +159,38 @@ async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -
     .into_response())
 }
 
+/// A signed-in reader's progress per topic with a quiz, for the course navigation (the course map and
+/// the topic pages' sidebar): the same mastery rule and colour step as `/me`.
+pub async fn nav_progress(
+    state: &AppState,
+    user_id: i64,
+) -> Result<HashMap<String, crate::web::layout::NavProgress>> {
+    let content = state.content();
+    let stats: HashMap<String, store::quiz::TopicStats> =
+        store::quiz::topic_stats(&state.db, user_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.topic.clone(), s))
+            .collect();
+    Ok(content
+        .course
+        .topics
+        .iter()
+        .filter_map(|t| {
+            let questions = content.quizzes.topic(&t.slug).len() as i64;
+            if questions == 0 {
+                return None;
+            }
+            let s = stats.get(&t.slug).cloned().unwrap_or_default();
+            let progress = crate::web::layout::NavProgress::new(
+                Mastery::of(s.mastered, questions),
+                s.seen > 0,
+            );
+            Some((t.slug.clone(), progress))
+        })
+        .collect())
+}
+
 /// The join form on `/me`.
 #[derive(Deserialize)]
 pub struct JoinForm {
@@ -261,12 +293,12 @@ async fn review(
 
 /// A short label for a question in lists.
 fn question_label(q: &crate::quiz::bank::Question) -> String {
-    let text = if q.prompt.is_empty() {
-        crate::web::chrome::pick(
-            "（数値が毎回変わる問題）",
-            "(a question whose numbers change each time)",
+    let text = if matches!(q.kind, crate::quiz::bank::Kind::Generated { .. }) {
+        // Its numbers change with every attempt: an example shows what it asks.
+        crate::web::chrome::pick_with(
+            || format!("（計算問題）例: {}", q.example_prompt()),
+            || format!("(calculation) e.g. {}", q.example_prompt()),
         )
-        .to_string()
     } else {
         q.prompt.clone()
     };

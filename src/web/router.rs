@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         // Responses are personal unless their handler says otherwise (static assets, pages every
         // anonymous reader shares): nothing about a learner is kept by a browser or a shared cache.
         .layer(header(header::CACHE_CONTROL, "no-store"))
+        // Inside the session layer: error pages are redrawn with the visitor's name and theme.
+        .layer(axum::middleware::from_fn(pages::error_page_for_visitor))
         .layer(sessions)
         // Outside the session layer, so a session that fails to save is explained, and a refused
         // write does not touch the session store at all.

@@ -19,7 +19,7 @@ pub fn scenario_label(widget: &str, scenario: &str) -> String {
 }
 
 /// The step as the widget shows it — its number and what happens, from the model's default run
-/// (「2. サーバが SYN,ACK を返す（…）」) — or 「ステップ N」 when nothing better is known.
+/// (「2. サーバーが SYN,ACK を返す（…）」) — or 「ステップ N」 when nothing better is known.
 pub fn step_label(widget: &str, scenario: &str, step: i64) -> String {
     match find(widget) {
         Some(w) => w.step_label(scenario, step),
@@ -66,14 +66,14 @@ mod tests {
             scenario_label("forktree", "random"),
             "ランダムな fork と exit"
         );
-        assert_eq!(scenario_label("ftp", "passive"), "パッシブモード (PASV)");
+        assert_eq!(scenario_label("ftp", "passive"), "パッシブモード（PASV）");
         assert_eq!(
             scenario_label("ftp", "active+nat"),
-            "アクティブモード (PORT)・クライアントが NAT の内側"
+            "アクティブモード（PORT）・クライアントが NAT の内側"
         );
         assert_eq!(
             scenario_label("ftp", "passive+stateful+only21"),
-            "パッシブモード (PASV)・クライアント側 FW: ステートフル (conntrack)・サーバー側 FW: 21 番だけ開ける"
+            "パッシブモード（PASV）・クライアント側 FW: ステートフル（conntrack）・サーバー側 FW: 21 番だけ開ける"
         );
         // Unknown scenarios, non-canonical FTP names and unknown widgets stay as stored.
         assert_eq!(scenario_label("handshake", "nope"), "nope");
@@ -86,7 +86,7 @@ mod tests {
     fn handshake_steps_are_the_default_runs_notes() {
         assert_eq!(
             step_label("handshake", "normal", 1),
-            "2. サーバが SYN,ACK を返す（seq=2718281828, ack=3141592654）"
+            "2. サーバーが SYN,ACK を返す（seq=2718281828, ack=3141592654）"
         );
         assert_eq!(
             step_label("handshake", "normal", 0),

@@ -38,18 +38,16 @@ if (toggle) {
   const root = document.documentElement;
   const effective = () =>
     root.dataset.theme || (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
-  // The page's language is the course's (English notes get English chrome).
+  // The page's language is the course's (English notes get English chrome). The button says what it does
+  // in visible text only, so its accessible name is what a reader sees.
   const english = root.lang === "en";
+  const text = toggle.querySelector(".theme-toggle-text");
+  const icon = toggle.querySelector(".theme-toggle-icon");
   const label = () => {
     const dark = effective() === "dark";
-    if (english) {
-      toggle.textContent = dark ? "Light theme" : "Dark theme";
-      toggle.setAttribute("aria-label", dark ? "Switch to the light theme" : "Switch to the dark theme");
-    } else {
-      const next = dark ? "ライト" : "ダーク";
-      toggle.textContent = `${next}テーマ`;
-      toggle.setAttribute("aria-label", `${next}テーマに切り替える`);
-    }
+    if (english) text.textContent = dark ? "Light theme" : "Dark theme";
+    else text.textContent = `${dark ? "ライト" : "ダーク"}テーマにする`;
+    icon.textContent = dark ? "☀" : "☾";
   };
   toggle.hidden = false;
   label();
@@ -58,6 +56,52 @@ if (toggle) {
     root.dataset.theme = next;
     document.cookie = `theme=${next}; path=/; max-age=31536000; SameSite=Lax`;
     label();
+  });
+}
+
+// Phone menu: the link that jumps to the course navigation (after the page) becomes a button that opens
+// it as a drawer over the page. While it is open the rest of the page is inert, Esc or the close button
+// shuts it, and focus goes back to the button.
+const navLink = document.querySelector("a[data-nav-toggle]");
+const nav = document.getElementById("course-nav");
+if (navLink && nav) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = navLink.className;
+  button.dataset.navToggle = "";
+  button.textContent = navLink.textContent;
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", nav.id);
+  navLink.replaceWith(button);
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "nav-close";
+  close.textContent = navLink.dataset.closeLabel || "閉じる";
+  nav.prepend(close);
+  const outside = () => [...document.body.children].filter((el) => el !== nav && !el.contains(nav) && el.tagName !== "SCRIPT");
+  const behind = () => [...outside(), ...[...nav.parentElement.children].filter((el) => el !== nav)];
+  const setOpen = (open) => {
+    button.setAttribute("aria-expanded", String(open));
+    document.documentElement.classList.toggle("nav-open", open);
+    for (const el of behind()) el.inert = open;
+    if (open) (nav.querySelector("a[aria-current]") || nav.querySelector("a"))?.focus();
+    else button.focus();
+  };
+  button.addEventListener("click", () => setOpen(button.getAttribute("aria-expanded") !== "true"));
+  close.addEventListener("click", () => setOpen(false));
+  // A tap on the dimmed page beside the drawer (inert, so the event lands on the document) closes it.
+  document.addEventListener("click", (event) => {
+    if (button.getAttribute("aria-expanded") === "true" && !nav.contains(event.target) && event.target !== button) setOpen(false);
+  });
+  nav.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      event.preventDefault();
+      setOpen(false);
+    }
+  });
+  // Wider than a phone the navigation is beside the page: a drawer left open closes.
+  window.matchMedia("(min-width: 960px)").addEventListener("change", (e) => {
+    if (e.matches && button.getAttribute("aria-expanded") === "true") setOpen(false);
   });
 }
 

@@ -1,5 +1,5 @@
 // Quiz page enhancement. Without it the page works: ordering questions use a "n 番目" select per item.
-// With it, each ordering list gets ↑/↓ buttons (keyboard-usable; the selects follow the visible order),
+// With it, each ordering list gets ↑/↓ buttons (keyboard-usable; the hidden selects follow the visible order),
 // and the time spent on each question is measured from focus and input, sent in the hidden t.<id> field.
 
 export function mount(form) {
@@ -24,6 +24,13 @@ function enhanceOrder(list) {
   };
   for (const item of list.children) {
     const text = item.querySelector(".order-text")?.textContent ?? "";
+    // The select still carries the answer, but it is hidden now: out of the tab order and the
+    // accessibility tree, so the buttons are the only stops.
+    const select = item.querySelector("select");
+    if (select) {
+      select.tabIndex = -1;
+      select.setAttribute("aria-hidden", "true");
+    }
     const controls = document.createElement("span");
     controls.className = "order-controls";
     for (const [dir, label, symbol] of english

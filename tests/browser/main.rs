@@ -4,12 +4,15 @@
 
 mod support;
 
+mod accessibility;
 mod captures;
 mod instructor;
 mod live_reload;
 mod no_js;
+mod phone;
 mod quiz;
 mod reading;
+mod tour;
 mod widget_forktree;
 mod widget_ftp;
 mod widget_handshake;

@@ -302,6 +302,33 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
+    /// A PNG of one element (scrolled into view), under `target/screenshots/` like [`Browser::screenshot`].
+    pub async fn screenshot_of(&self, css: &str, name: &str) {
+        self.eval(&format!(
+            "document.querySelector({css:?}).scrollIntoView({{block: 'start'}}); return 1"
+        ))
+        .await;
+        let png = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .screenshot()
+            .await
+            .expect("element screenshot");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// Shows the page in `theme` ("light" or "dark"), as the theme button does.
+    pub async fn set_theme(&self, theme: &str) {
+        self.eval(&format!(
+            "document.documentElement.dataset.theme = '{theme}'; return 1"
+        ))
+        .await;
+    }
+
     /// Ends the session and stops chromedriver.
     pub async fn quit(mut self) {
         let _ = self.client.clone().close().await;
@@ -407,4 +434,187 @@ impl WebDriverCompatibleCommand for BrowserLog {
             Some(json!({ "type": "browser" }).to_string()),
         )
     }
+}
+
+/// axe-core's script (`scripts/install-axe` puts it under `tests/browser/axe/node_modules`), read once.
+/// A missing file is installed here, so `cargo test --test browser` works on its own; if that fails the
+/// test fails: accessibility checks are never skipped.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let file = root.join("tests/browser/axe/node_modules/axe-core/axe.min.js");
+        if !file.exists() {
+            let status = Command::new(root.join("scripts/install-axe"))
+                .status()
+                .expect("run scripts/install-axe");
+            assert!(
+                status.success(),
+                "scripts/install-axe failed: axe-core (npm) is needed for the accessibility checks"
+            );
+        }
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    })
+}
+
+/// One axe-core finding, as the failure message lists it.
+fn describe_violation(v: &Value) -> String {
+    let targets: Vec<String> = v["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .take(6)
+                .map(|n| {
+                    let target = n["target"].to_string();
+                    let why = n["failureSummary"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .lines()
+                        .nth(1)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    format!("      {target} {why}")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "  {} ({}, {} element(s)): {}\n{}",
+        v["id"].as_str().unwrap_or("?"),
+        v["impact"].as_str().unwrap_or("?"),
+        v["nodes"].as_array().map_or(0, Vec::len),
+        v["help"].as_str().unwrap_or_default(),
+        targets.join("\n")
+    )
+}
+
+/// The serious and critical axe-core violations on the page as it is now, in the theme it shows.
+pub async fn axe_violations(b: &Browser) -> Vec<String> {
+    // Injected over WebDriver, not by the page: the app's CSP stays as strict as it is.
+    b.client
+        .execute(
+            &format!(
+                "if (!window.axe) {{ {} }} return !!window.axe",
+                axe_source()
+            ),
+            vec![],
+        )
+        .await
+        .expect("inject axe-core");
+    let result = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then(r => done(r.violations), e => done([{ id: 'axe-error', impact: 'critical', help: String(e), nodes: [] }]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    result
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+                .map(describe_violation)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fails unless axe-core finds no serious or critical violation on the page as it is now, in the light
+/// theme and in the dark one (switched the way the theme button does, then put back). `what` names the
+/// page's state in the message, e.g. `"/topics/tcp after stepping"`. One line per check, for every test.
+pub async fn assert_accessible(b: &Browser, what: &str) {
+    let before = b
+        .eval("return document.documentElement.dataset.theme || null")
+        .await;
+    let mut failures = Vec::new();
+    for theme in ["light", "dark"] {
+        b.eval(&format!(
+            "document.documentElement.dataset.theme = '{theme}'; return 1"
+        ))
+        .await;
+        let found = axe_violations(b).await;
+        if !found.is_empty() {
+            failures.push(format!("{what} ({theme}):\n{}", found.join("\n")));
+        }
+    }
+    b.eval(&format!(
+        "const t = {before}; if (t) document.documentElement.dataset.theme = t; else delete document.documentElement.dataset.theme; return 1"
+    ))
+    .await;
+    assert!(
+        failures.is_empty(),
+        "axe-core: serious or critical violations\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Lays the page out for `media` (`"print"`, or `""` for the screen again), through chromedriver's
+/// DevTools bridge: what a printout shows, without a printer.
+pub async fn emulate_media(b: &Browser, media: &str) {
+    b.client
+        .issue_cmd(Cdp {
+            cmd: "Emulation.setEmulatedMedia",
+            params: json!({ "media": media }),
+        })
+        .await
+        .expect("emulate media");
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one Chrome DevTools Protocol command.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// Diagram text drawn smaller than `min_px` CSS pixels inside `css` (an SVG or what holds one): each as
+/// "text (size px)". Sizes are the font size times the SVG's scale on screen, so a viewBox shrunk to a
+/// phone counts.
+pub async fn small_diagram_text(b: &Browser, css: &str, min_px: f64) -> Vec<String> {
+    let found = b
+        .eval(&format!(
+            "const out = [];
+             for (const t of document.querySelectorAll({css:?} + ' svg text')) {{
+               if (!t.textContent.trim() || !t.checkVisibility() || t.getBBox().width === 0) continue;
+               const m = t.getScreenCTM();
+               if (!m) continue;
+               const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+               if (px < {min_px} - 0.05) out.push(`${{t.textContent.trim().slice(0, 30)}} (${{px.toFixed(1)}} px, .${{t.getAttribute('class') || t.parentNode.getAttribute('class')}})`);
+             }}
+             return out;"
+        ))
+        .await;
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -196,7 +196,7 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
     assert!(
         b.text("#widget-forktree .ft-desc")
             .await
-            .contains("A′ と A″ の 2 つに分かれるのではない"),
+            .contains("A′ と A″ の 2 つに分かれるのではありません"),
         "the step corrects the notes' picture"
     );
 

@@ -135,3 +135,59 @@ async fn every_route_checks_who_is_asking() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_instructor_lands_on_the_class_and_a_403_says_who_is_signed_in() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    // Logging in from the header (no page to go back to): the one class's dashboard.
+    let again = app.client();
+    let reply = again.log_in("teacher", common::PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/instructor/classes/{}", f.class_id).as_str())
+    );
+    // With a page to go back to, that page.
+    let csrf = again.csrf("/login").await;
+    let back = again
+        .post_form(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("name", "teacher"),
+                ("password", common::PASSWORD),
+                ("next", "/topics/tcp"),
+            ],
+        )
+        .await;
+    assert_eq!(back.header("location"), Some("/topics/tcp"));
+    // Two classes: the list of them.
+    f.teacher.create_class("2年B組").await;
+    let reply = app.client().log_in("teacher", common::PASSWORD).await;
+    assert_eq!(reply.header("location"), Some("/instructor"));
+    // A learner still lands where they were going.
+    let reply = app.client().log_in("aki", common::PASSWORD).await;
+    assert_eq!(reply.header("location"), Some("/"));
+
+    // A learner who opens an instructor page: 403, in their own frame (their name, no log-in links), in
+    // their theme.
+    let refused = app
+        .request(
+            axum::http::Request::get("/instructor")
+                .header(
+                    "cookie",
+                    format!("{}; theme=dark", f.aki.cookie_header().unwrap()),
+                )
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.texts(".account a"), ["aki さん のページ"]);
+    assert_eq!(refused.attrs("html", "data-theme"), ["dark"]);
+    // A visitor's 404 keeps the visitor's links.
+    let missing = app.get("/topics/nope").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.texts(".account a"), ["ログイン", "登録"]);
+}

@@ -36,6 +36,7 @@ async fn an_english_course_gets_english_instructor_pages() {
         assert_eq!(l.join_class(&code).await.status, StatusCode::SEE_OTHER);
     }
     let now = store::now();
+    crate::backdate_joins(&app, class_id, now - 30 * DAY).await;
     // aki: a wrong answer two days ago and another a minute ago (the live panel, the analysis tables,
     // the review queue); ben: nothing yet; cho: all right, but nine days ago (inactive).
     app.answer_topic(aki.id, "tcp", &[0, 1], now - 2 * DAY)
@@ -96,7 +97,7 @@ async fn an_english_course_gets_english_instructor_pages() {
         .unwrap();
     assert_eq!(
         head,
-        "Login,Display name,Attempt,Topic,Question,Answer,Correct,Misconception,Time (ms),Answered at"
+        "Login,Display name,Attempt,Topic,Question,Answer,Correct,Misconception tag,Misconception,Time (ms),Answered at"
     );
     let grid = teacher.get(&format!("{class}/export/grid.csv")).await;
     let head = grid

@@ -226,3 +226,26 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn what_the_instructor_sees_is_said_before_joining() {
+    let app = crate::common::app().await;
+    let teacher = app.instructor("teacher").await;
+    let (_, code) = teacher.create_class("1年A組").await;
+    let aki = app.learner("aki").await;
+    // On /me, in no class yet: the form says it next to the code field, before any joining.
+    let me = aki.get("/me").await;
+    let notice = me.texts("form.join-form #join-notice").join("");
+    assert!(
+        notice.contains("講師") && notice.contains("見られる"),
+        "{notice}"
+    );
+    assert_eq!(me.attrs("#join-code", "aria-describedby"), ["join-notice"]);
+    // The join link's page says it above its button.
+    let page = aki.get(&format!("/join/{code}")).await;
+    assert!(
+        page.texts("main p")
+            .iter()
+            .any(|p| p.contains("見られるようになります"))
+    );
+}

@@ -33,8 +33,12 @@ async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
         assert!(row.contains("× 不正解"), "{row}");
         assert!(row.contains(&g.given), "{row} / {}", g.given);
         assert!(row.contains(&g.expected), "{row} / {}", g.expected);
+        // The misconception in words (the bank's label), never its tag.
         if let Some(tag) = &g.misconception {
-            assert!(row.contains(tag.as_str()), "{row} / {tag}");
+            let label = content.quizzes.tag_label(tag);
+            assert_ne!(label, tag.as_str(), "{tag} has a label");
+            assert!(row.contains(label), "{row} / {label}");
+            assert!(!row.contains(tag.as_str()), "{row} / {tag}");
         }
     }
     assert!(
@@ -54,13 +58,24 @@ async fn the_drill_down_shows_every_answer_the_review_queue_and_the_trend() {
         tcp_row.contains("8 / 10") && tcp_row.contains("80%"),
         "{tcp_row}"
     );
-    // Over time: TCP at 0% a week ago, 80% now (the last snapshot).
-    let trend = page.texts(".trend-table tbody tr");
-    assert_eq!(trend.len(), 1, "{trend:?}");
+    // A topic never answered is 「未着手」, not 0 / 10 (0%), and has no colour step.
+    let icmp_row = page
+        .texts(".learner-topics tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("ICMP"))
+        .unwrap();
     assert!(
-        trend[0].starts_with("TCP") && trend[0].ends_with("80%"),
-        "{trend:?}"
+        icmp_row.contains("未着手") && !icmp_row.contains('%'),
+        "{icmp_row}"
     );
+    assert_eq!(page.texts(".learner-topics td.none").len(), 15);
+    // Over time: TCP not started a week ago (aki began three days ago), 80% now (the last snapshot).
+    let trend = page.rows(".trend-table tbody tr");
+    assert_eq!(trend.len(), 1, "{trend:?}");
+    let tcp = &trend[0];
+    assert_eq!(tcp[0], "TCP");
+    assert_eq!(tcp.last().unwrap(), "80%", "{tcp:?}");
+    assert_eq!(tcp[tcp.len() - 2], "—", "before the first answer: {tcp:?}");
     assert_eq!(page.texts(".trend-chart circle.trend-dot").len(), 8);
 }
 

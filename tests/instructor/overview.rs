@@ -330,3 +330,30 @@ async fn live_json_counts_before_and_after_a_member_submits() {
     let again: serde_json::Value = serde_json::from_str(&f.teacher.get(&url).await.body).unwrap();
     assert_eq!(q0(&again).unwrap()["attempted"], 2);
 }
+
+#[tokio::test]
+async fn the_live_panel_counts_only_what_members_did_after_joining() {
+    let app = common::app().await;
+    let teacher = app.instructor("teacher").await;
+    let (class_id, code) = teacher.create_class("1年B組").await;
+    let url = format!("/instructor/classes/{class_id}/live.json");
+    // fumi answers TCP a few minutes before joining: her own practice, not the class's.
+    let fumi = app.learner("fumi").await;
+    app.answer_topic(fumi.id, "tcp", &[], store::now() - 120)
+        .await;
+    assert_eq!(fumi.join_class(&code).await.status, StatusCode::SEE_OTHER);
+    let live: serde_json::Value = serde_json::from_str(&teacher.get(&url).await.body).unwrap();
+    assert_eq!(live["questions"], serde_json::json!([]), "{live}");
+    assert_eq!(live["topics"], serde_json::json!([]), "{live}");
+    // After joining she takes the ICMP quiz: that counts.
+    app.answer_topic(fumi.id, "icmp", &[0], store::now() + 1)
+        .await;
+    let live: serde_json::Value = serde_json::from_str(&teacher.get(&url).await.body).unwrap();
+    let topics: Vec<&str> = live["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["icmp"], "{live}");
+}

@@ -48,7 +48,10 @@ pub struct OptionRow {
     pub letter: char,
     pub text: String,
     pub correct: bool,
+    /// The misconception's label, in words (empty for the right option).
     pub misconception: String,
+    /// The tag as the bank and the CSV write it.
+    pub misconception_tag: String,
     pub why: String,
     pub times: i64,
     pub learners: i64,
@@ -71,7 +74,10 @@ pub struct TagRow {
 /// A common wrong response.
 pub struct WrongRow {
     pub response: String,
+    /// The misconception's label, in words.
     pub misconception: String,
+    /// The tag as the bank and the CSV write it.
+    pub misconception_tag: String,
     pub times: i64,
     pub learners: i64,
 }
@@ -163,10 +169,11 @@ fn discrimination_note(discrimination: Option<f64>) -> &'static str {
     pick(ja, en)
 }
 
-fn tag_label(tag: &Option<String>, blank: bool) -> String {
+/// A row of wrong answers grouped by tag, named in words: the tag's label from the bank.
+fn tag_label(bank: &crate::quiz::bank::Bank, tag: &Option<String>, blank: bool) -> String {
     match (tag, blank) {
         (_, true) => pick("未回答", "Blank").to_string(),
-        (Some(tag), false) => tag.clone(),
+        (Some(tag), false) => bank.tag_label(tag).to_string(),
         (None, false) => pick(
             "タグなし（既知の誤答に当たらない）",
             "Untagged (not a known wrong answer)",
@@ -280,7 +287,12 @@ pub async fn topic_analysis(
                         letter: char::from(b'A' + (n % 26) as u8),
                         text: o.text.clone(),
                         correct: o.correct,
-                        misconception: o.misconception.clone().unwrap_or_default(),
+                        misconception: o
+                            .misconception
+                            .as_deref()
+                            .map(|m| content.quizzes.tag_label(m).to_string())
+                            .unwrap_or_default(),
+                        misconception_tag: o.misconception.clone().unwrap_or_default(),
                         why: o.why.clone().unwrap_or_default(),
                         times: chosen.map_or(0, |c| c.times),
                         learners,
@@ -296,15 +308,7 @@ pub async fn topic_analysis(
             id: q.id.clone(),
             anchor: format!("q-{}", q.id),
             number: i + 1,
-            prompt: if q.prompt.is_empty() {
-                pick(
-                    "（自動生成の問題: 受験ごとに数値が変わります）",
-                    "(Generated question: the numbers change with every attempt)",
-                )
-                .to_string()
-            } else {
-                q.prompt.clone()
-            },
+            prompt: super::question_text(q),
             kind: kind_label(&q.kind),
             is_choice: matches!(q.kind, Kind::Single { .. } | Kind::Multiple { .. }),
             attempts: s.attempts,
@@ -319,7 +323,7 @@ pub async fn topic_analysis(
                 .iter()
                 .filter(|t| t.question_id.as_deref() == Some(q.id.as_str()))
                 .map(|t| TagRow {
-                    label: tag_label(&t.tag, t.blank),
+                    label: tag_label(&content.quizzes, &t.tag, t.blank),
                     tag: t.tag.clone().unwrap_or_default(),
                     times: t.times,
                     learners: t.learners,
@@ -330,7 +334,12 @@ pub async fn topic_analysis(
                 .filter(|w| w.question_id == q.id)
                 .map(|w| WrongRow {
                     response: readable_response(Some(q), &w.response),
-                    misconception: w.misconception.clone().unwrap_or_default(),
+                    misconception: w
+                        .misconception
+                        .as_deref()
+                        .map(|m| content.quizzes.tag_label(m).to_string())
+                        .unwrap_or_default(),
+                    misconception_tag: w.misconception.clone().unwrap_or_default(),
                     times: w.times,
                     learners: w.learners,
                 })
@@ -423,7 +432,7 @@ pub async fn topic_analysis(
             .iter()
             .filter(|t| t.question_id.is_none())
             .map(|t| TagRow {
-                label: tag_label(&t.tag, t.blank),
+                label: tag_label(&content.quizzes, &t.tag, t.blank),
                 tag: t.tag.clone().unwrap_or_default(),
                 times: t.times,
                 learners: t.learners,

@@ -272,7 +272,7 @@ fn quiz_topics(state: &AppState) -> Vec<(String, String, i64)> {
 }
 
 /// `GET …/export/grid.csv`: one row per member — login name, display name, overall mastery, mastery per
-/// topic (as on `/me` and the grid), last attempt.
+/// topic (as on `/me` and the grid; empty for a topic never answered, which is not 0%), last attempt.
 pub async fn grid_csv(owned: OwnedClass, State(state): State<AppState>) -> Response {
     let class_id = owned.class.class_id;
     let topics = quiz_topics(&state);
@@ -305,20 +305,28 @@ pub async fn grid_csv(owned: OwnedClass, State(state): State<AppState>) -> Respo
             let mut rows = store::analysis::grid(&pool, class_id);
             let mut count = 0u64;
             while let Some(row) = sink.next(&mut rows).await {
-                let per_topic: Vec<Mastery> = topics
+                // A topic the member never answered is an empty cell, as "—" on the grid: not 0%.
+                let per_topic: Vec<Option<Mastery>> = topics
                     .iter()
-                    .map(|(slug, _, n)| {
-                        Mastery::of(row.mastered.get(slug).copied().unwrap_or(0), *n)
-                    })
+                    .map(|(slug, _, n)| row.mastered.get(slug).map(|&m| Mastery::of(m, *n)))
                     .collect();
+                let overall = Mastery::sum(
+                    topics
+                        .iter()
+                        .zip(&per_topic)
+                        .map(|((_, _, n), m)| m.unwrap_or_else(|| Mastery::of(0, *n))),
+                );
                 let sent = sink
                     .record(|mut record| {
                         record = record
                             .text(&row.name)
                             .text(&row.display_name)
-                            .int(Mastery::sum(per_topic.iter().copied()).percent());
+                            .int(overall.percent());
                         for m in &per_topic {
-                            record = record.int(m.percent());
+                            record = match m {
+                                Some(m) => record.int(m.percent()),
+                                None => record.empty(),
+                            };
                         }
                         match row.last_at {
                             Some(t) => record.field(&jst::iso(t)),
@@ -361,7 +369,8 @@ pub async fn answers_csv(owned: OwnedClass, State(state): State<AppState>) -> Re
         pick("問題ID", "Question"),
         pick("回答", "Answer"),
         pick("正誤", "Correct"),
-        pick("誤解タグ", "Misconception"),
+        pick("誤解タグ", "Misconception tag"),
+        pick("誤解", "Misconception"),
         pick("回答時間(ms)", "Time (ms)"),
         pick("回答日時", "Answered at"),
     ];
@@ -396,6 +405,11 @@ pub async fn answers_csv(owned: OwnedClass, State(state): State<AppState>) -> Re
                                 ))
                                 .int(i64::from(a.correct))
                                 .field(a.misconception.as_deref().unwrap_or_default())
+                                .text(
+                                    a.misconception
+                                        .as_deref()
+                                        .map_or("", |tag| content.quizzes.tag_label(tag)),
+                                )
                                 .int(a.time_ms)
                                 .field(&jst::iso(a.created_at))
                         })

@@ -19,7 +19,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Mastery snapshots on the learner page, one per week ending now.
 const TREND_WEEKS: i64 = 8;
@@ -31,6 +31,7 @@ pub struct AnswerView {
     pub given: String,
     pub expected: String,
     pub correct: bool,
+    /// The misconception the answer revealed, in words (the bank's label for its tag).
     pub misconception: Option<String>,
     pub time: String,
 }
@@ -51,7 +52,8 @@ pub struct LearnerTopic {
     pub href: String,
     pub mastered: i64,
     pub questions: i64,
-    pub percent: i64,
+    /// "40%", or 「未着手」 for a topic not started: not attempted is not 0%.
+    pub share: String,
     pub class: &'static str,
 }
 
@@ -67,7 +69,8 @@ pub struct DueRow {
 /// A topic's mastery at each weekly snapshot.
 pub struct TrendRow {
     pub title: String,
-    pub cells: Vec<i64>,
+    /// "40%" per week, "—" for the weeks before the topic's first answer.
+    pub cells: Vec<String>,
 }
 
 /// `GET /instructor/classes/{class_id}/learners/{user_id}`.
@@ -131,7 +134,10 @@ fn answer_view(
         given,
         expected,
         correct: n.correct,
-        misconception: n.misconception.clone(),
+        misconception: n
+            .misconception
+            .as_deref()
+            .map(|tag| state.content().quizzes.tag_label(tag).to_string()),
         time: super::duration(n.time_ms),
     }
 }
@@ -174,7 +180,11 @@ pub async fn learner(
                 href: analysis_href(class_id, &t.slug),
                 mastered: m.mastered,
                 questions: m.questions,
-                percent: m.percent(),
+                share: if started {
+                    format!("{}%", m.percent())
+                } else {
+                    crate::web::chrome::pick("未着手", "Not started").to_string()
+                },
                 class: m.level(started).class(),
             };
             (topic, m)
@@ -231,14 +241,31 @@ pub async fn learner(
         Mastery::of(snapshot.get(slug).copied().unwrap_or(0), questions(slug))
     };
     let week_labels: Vec<String> = snapshots.iter().map(|&t| jst::month_day(t)).collect();
-    let touched: HashSet<&str> = replay.iter().map(|r| r.topic).collect();
+    // A topic's first answer: before it, the week's cell says "not started", not 0%.
+    let mut first: HashMap<&str, i64> = HashMap::new();
+    for r in &replay {
+        first
+            .entry(r.topic)
+            .and_modify(|t| *t = (*t).min(r.at))
+            .or_insert(r.at);
+    }
     let trend: Vec<TrendRow> = course
         .topics
         .iter()
-        .filter(|t| touched.contains(t.slug.as_str()))
-        .map(|t| TrendRow {
+        .filter_map(|t| Some((t, *first.get(t.slug.as_str())?)))
+        .map(|(t, started)| TrendRow {
             title: t.title.clone(),
-            cells: series.iter().map(|s| at(s, &t.slug).percent()).collect(),
+            cells: series
+                .iter()
+                .zip(&snapshots)
+                .map(|(s, &when)| {
+                    if when < started {
+                        "—".to_string()
+                    } else {
+                        format!("{}%", at(s, &t.slug).percent())
+                    }
+                })
+                .collect(),
         })
         .collect();
     let overall_series: Vec<i64> = series

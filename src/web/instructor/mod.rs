@@ -117,16 +117,25 @@ fn display(display_name: &str, name: &str) -> String {
     }
 }
 
-/// A short label for a question in lists (generated questions have no fixed prompt).
-fn question_label(q: &crate::quiz::bank::Question) -> String {
-    if q.prompt.is_empty() {
-        return pick_with(
-            || format!("{}（数値が毎回変わる計算問題）", q.id),
-            || format!("{} (a calculation whose numbers change every time)", q.id),
-        );
+/// A question's text as the instructor's pages show it: its prompt, or for a generated question (no
+/// fixed prompt) its generator's prompt for an example seed, marked as an example.
+pub(crate) fn question_text(q: &crate::quiz::bank::Question) -> String {
+    let text = q.example_prompt();
+    if matches!(q.kind, crate::quiz::bank::Kind::Generated { .. }) {
+        pick_with(
+            || format!("（計算問題: 数値は受験ごとに変わります）例: {text}"),
+            || format!("(calculation: the numbers change with every attempt) e.g. {text}"),
+        )
+    } else {
+        text.into_owned()
     }
-    let short: String = q.prompt.chars().take(50).collect();
-    if short.len() < q.prompt.len() {
+}
+
+/// A short label for a question in lists: [`question_text`], cut at 50 characters.
+fn question_label(q: &crate::quiz::bank::Question) -> String {
+    let text = question_text(q);
+    let short: String = text.chars().take(50).collect();
+    if short.len() < text.len() {
         format!("{short}…")
     } else {
         short

@@ -55,7 +55,7 @@ struct Page {
 fn state_label(state: &str) -> &'static str {
     match state {
         "running" => "実行中",
-        "zombie" => "ゾンビ (Z)",
+        "zombie" => "ゾンビ（Z）",
         _ => "消滅",
     }
 }

@@ -137,13 +137,13 @@ pub struct ForkTree {
 }
 
 impl ForkTree {
-    /// Each step as the call alone — who calls what, e.g. 「a (PID 100) が fork()（子は b, PID 101）」 —
+    /// Each step as the call alone — who calls what, e.g. 「a（PID 100） が fork()（子は b（PID 101））」 —
     /// with none of the narration of `description` (what the call did to the tree, what it
     /// returned, who reaps whom). Quiz prompts list these, so they ask without answering.
     pub fn calls(&self) -> Vec<String> {
         let name = |pid: u32| -> String {
             if pid == INIT_PID {
-                return "init (PID 1)".to_owned();
+                return "init（PID 1）".to_owned();
             }
             self.steps
                 .iter()
@@ -152,7 +152,7 @@ impl ForkTree {
                 .find(|p| p.pid == pid)
                 .map_or_else(
                     || format!("PID {pid}"),
-                    |p| format!("{} (PID {pid})", p.program),
+                    |p| format!("{}（PID {pid}）", p.program),
                 )
         };
         self.steps

@@ -66,7 +66,7 @@ fn fork_tree_count(seed: u64) -> GeneratedQuestion {
         .join(" ");
     GeneratedQuestion {
         prompt: format!(
-            "プロセス a (PID 100) から始めて、次の呼び出しが順に起きました。{listing} 最後にプロセステーブルに残っているプロセス（ゾンビを含み、init を除く）はいくつですか？"
+            "プロセス a（PID 100）から始めて、次の呼び出しが順に起きました。{listing} 最後にプロセステーブルに残っているプロセス（ゾンビを含み、init を除く）はいくつですか？"
         ),
         answer,
         values: vec![("actions", listing), ("answer", answer.to_string())],
@@ -111,7 +111,7 @@ mod tests {
             let q = fork_tree_count(seed);
             let (head, rest) = q.prompt.split_once("起きました。").unwrap();
             assert!(
-                head.starts_with("プロセス a (PID 100) から"),
+                head.starts_with("プロセス a（PID 100）から"),
                 "{}",
                 q.prompt
             );
@@ -139,7 +139,7 @@ mod tests {
         let q = fork_tree_count(7);
         assert!(
             q.prompt
-                .contains("1. a (PID 100) が fork()（子は b (PID 101)）"),
+                .contains("1. a（PID 100） が fork()（子は b（PID 101））"),
             "{}",
             q.prompt
         );

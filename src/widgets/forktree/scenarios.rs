@@ -66,8 +66,8 @@ impl Sim {
 
     fn name(&self, pid: u32) -> String {
         match self.procs.iter().find(|p| p.pid == pid) {
-            Some(p) => format!("{} (PID {pid})", p.program),
-            None if pid == INIT_PID => "init (PID 1)".to_owned(),
+            Some(p) => format!("{}（PID {pid}）", p.program),
+            None if pid == INIT_PID => "init（PID 1）".to_owned(),
             None => format!("PID {pid}"),
         }
     }
@@ -141,7 +141,7 @@ impl Sim {
     /// SIGCHLD from `child` to its parent `pid`.
     fn sigchld(&mut self, pid: u32, child: u32, extra: &str) {
         let text = format!(
-            "子 PID {child} が終了したので、カーネルが親の {} に SIGCHLD を送る。既定の動作 (SIG_DFL) は無視で、wait() で眠っている親を起こすのはこのシグナルではなく子の終了そのもの。明示的に SIG_IGN にした場合は違い、子はゾンビにならずに消え、wait() は ECHILD で失敗する (wait(2))。{extra}",
+            "子 PID {child} が終了したので、カーネルが親の {} に SIGCHLD を送ります。既定の動作（SIG_DFL）は無視で、wait() で眠っている親を起こすのはこのシグナルではなく子の終了そのものです。明示的に SIG_IGN にした場合は違い、子はゾンビにならずに消え、wait() は ECHILD で失敗する (wait(2))。{extra}",
             self.name(pid)
         );
         self.push_raw(StepKind::Signal, pid, Some(child), None, text, vec![]);
@@ -181,7 +181,7 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
             .find(|p| p.pid == pid)
             .map_or_else(|| "?".to_owned(), |p| p.program.clone())
     };
-    let who = |pid: u32| format!("{} (PID {pid})", prog(pid));
+    let who = |pid: u32| format!("{}（PID {pid}）", prog(pid));
     match (action, effect) {
         (Action::Fork { parent }, Effect::Forked { child }) => (
             StepKind::Fork,
@@ -189,7 +189,7 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
             Some(*child),
             None,
             format!(
-                "{} が fork() し、新しいプロセスがちょうど 1 つ、子 PID {child} としてできる。子は親のコピーで同じ {} を実行している（メモリはコピーオンライトで、書き込まれたページだけが複製される）。fork() は親に子の PID {child} を、子に 0 を返す。",
+                "{} が fork() し、新しいプロセスがちょうど 1 つ、子 PID {child} としてできます。子は親のコピーで同じ {} を実行しています（メモリはコピーオンライトで、書き込まれたページだけが複製される）。fork() は親に子の PID {child} を、子に 0 を返します。",
                 who(*parent),
                 prog(*parent)
             ),
@@ -210,7 +210,7 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
             None,
             Some(program.clone()),
             format!(
-                "PID {pid} が execve() で {old} のプログラムを {program} に丸ごと置き換える。新しいプロセスは作られず、PID は {pid} のまま。開いているファイル記述子も (close-on-exec を除き) そのまま残る。成功した execve() は戻らない。"
+                "PID {pid} が execve() で {old} のプログラムを {program} に丸ごと置き換えます。新しいプロセスは作られず、PID は {pid} のままです。開いているファイル記述子も（close-on-exec を除き）そのまま残ります。成功した execve() は戻りません。"
             ),
             vec![],
         ),
@@ -223,34 +223,34 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
                 init_reaped,
             },
         ) => {
-            let mut text = format!("{} が終了する。", who(*pid));
+            let mut text = format!("{} が終了します。", who(*pid));
             if *reaped_by_init {
                 text.push_str(
-                    "親は init (PID 1) なので、すぐに wait して回収し、ゾンビは残らない。",
+                    "親は init（PID 1）なので、すぐに wait して回収し、ゾンビは残りません。",
                 );
             } else {
                 let ppid = before.iter().find(|p| p.pid == *pid).map_or(0, |p| p.ppid);
                 text.push_str(&format!(
-                    "親の {} が wait() で回収するまで、終了ステータスを持ったゾンビ (ps の Z, <defunct>) として残る。",
+                    "親の {} が wait() で回収するまで、終了ステータスを持ったゾンビ（ps の Z, <defunct>）として残ります。",
                     who(ppid)
                 ));
             }
             if !adopted.is_empty() {
                 let adopter = if *new_parent == INIT_PID {
-                    "init (PID 1)".to_owned()
+                    "init（PID 1）".to_owned()
                 } else {
                     format!(
-                        "子サブリーパー (prctl PR_SET_CHILD_SUBREAPER) の {}",
+                        "子サブリーパー（prctl PR_SET_CHILD_SUBREAPER）の {}",
                         who(*new_parent)
                     )
                 };
                 text.push_str(&format!(
-                    "残された子 {} は孤児になり、{adopter} に引き取られる (親が付け替わる)。",
+                    "残された子 {} は孤児になり、{adopter} に引き取られます（親が付け替わる）。",
                     pid_list(adopted)
                 ));
                 if !init_reaped.is_empty() {
                     text.push_str(&format!(
-                        "そのうちゾンビだった {} は init がすぐに回収する。",
+                        "そのうちゾンビだった {} は init がすぐに回収します。",
                         pid_list(init_reaped)
                     ));
                 }
@@ -263,7 +263,7 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
             Some(*child),
             None,
             format!(
-                "{} の wait() がゾンビの子 PID {child} を回収し、子の PID {child} を返す。PID {child} はここで本当に消える。",
+                "{} の wait() がゾンビの子 PID {child} を回収し、子の PID {child} を返します。PID {child} はここで本当に消えます。",
                 who(*pid)
             ),
             vec![Return {
@@ -277,7 +277,7 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
             None,
             None,
             format!(
-                "{} が wait() を呼ぶ。回収できるゾンビの子はまだ無いので、子 ({}) のどれかが終了するまで眠って待つ (ブロックする)。",
+                "{} が wait() を呼びます。回収できるゾンビの子はまだ無いので、子（{}）のどれかが終了するまで眠って待ちます（ブロックする）。",
                 who(*pid),
                 pid_list(children)
             ),
@@ -289,7 +289,7 @@ pub(super) fn describe(before: &[Process], action: &Action, effect: &Effect) -> 
             None,
             None,
             format!(
-                "{} が wait() を呼ぶが、子が 1 つも無いので回収するものは無く、すぐに -1 (ECHILD) が返る。",
+                "{} が wait() を呼びますが、子が 1 つも無いので回収するものは無く、すぐに -1（ECHILD）が返ります。",
                 who(*pid)
             ),
             vec![Return {
@@ -312,7 +312,7 @@ fn bash_ls(subreaper: Option<u32>) -> ForkTree {
     let child = bash + 1;
     s.act(
         Action::Fork { parent: bash },
-        "ノートの図のように bash が A′ と A″ の 2 つに分かれるのではない。親は bash (PID 100、ノートの A) のまま残り、作られるコピーは子の 1 つだけ。",
+        "ノートの図のように bash が A′ と A″ の 2 つに分かれるのではありません。親は bash（PID 100、ノートの A）のまま残り、作られるコピーは子の 1 つだけです。",
         None,
         None,
     );
@@ -321,13 +321,13 @@ fn bash_ls(subreaper: Option<u32>) -> ForkTree {
             pid: child,
             program: "ls".to_owned(),
         },
-        "子が実行するのは /usr/bin/ls（cd と違い ls は外部コマンドなのでプロセスが要る）。",
+        "子が実行するのは /usr/bin/ls（cd と違い ls は外部コマンドなのでプロセスが要ります）。",
         None,
         None,
     );
     s.act(
         Action::Wait { pid: bash },
-        "bash は wait4() でフォアグラウンドのコマンドの終了を待つ。",
+        "bash は wait4() でフォアグラウンドのコマンドの終了を待ちます。",
         None,
         None,
     );
@@ -336,14 +336,14 @@ fn bash_ls(subreaper: Option<u32>) -> ForkTree {
             pid: child,
             subreaper,
         },
-        "ls は一覧を表示し終えて exit する。",
+        "ls は一覧を表示し終えて exit します。",
         None,
         None,
     );
     s.sigchld(bash, child, "");
     s.act(
         Action::Wait { pid: bash },
-        "眠っていた wait4() が戻り、bash は次のプロンプトを出す。この間に同時に存在したプロセスは最大 2 つ (bash と子)、新しく作られたのは 1 つだけ。",
+        "眠っていた wait4() が戻り、bash は次のプロンプトを出します。この間に同時に存在したプロセスは最大 2 つ（bash と子）、新しく作られたのは 1 つだけです。",
         None,
         None,
     );
@@ -366,7 +366,7 @@ fn fork_loop(n: u32) -> ForkTree {
         let count = alive.len();
         for pid in alive {
             let extra = format!(
-                "i = {i} の反復: この時点で生きている {count} 個のプロセスがそれぞれ fork() する (PID 順に表示)。子は fork() から戻ると i++ に進むので、次の反復 i = {} から加わる。",
+                "i = {i} の反復: この時点で生きている {count} 個のプロセスがそれぞれ fork() します（PID 順に表示）。子は fork() から戻ると i++ に進むので、次の反復 i = {} から加わります。",
                 i + 1
             );
             s.act(
@@ -380,7 +380,7 @@ fn fork_loop(n: u32) -> ForkTree {
     let total = s.procs.len();
     if let Some(last) = s.steps.last_mut() {
         last.description.push_str(&format!(
-            "ループが終わると、元の a.out を含めて 2^{n} = {total} 個のプロセスがあり、元のプロセスの子は {n} 個。"
+            "ループが終わると、元の a.out を含めて 2^{n} = {total} 個のプロセスがあり、元のプロセスの子は {n} 個です。"
         ));
     }
     s.finish()
@@ -399,7 +399,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
         bash,
         None,
         None,
-        "bash (PID 100) が pipe() を呼び、読み口 fd 3 と書き口 fd 4 を持つパイプを作る。パイプはカーネル内の一方向のバッファ (既定 65,536 バイト) で、cat と grep のプロセス間通信に使う。".to_owned(),
+        "bash（PID 100）が pipe() を呼び、読み口 fd 3 と書き口 fd 4 を持つパイプを作ります。パイプはカーネル内の一方向のバッファ（既定 65,536 バイト）で、cat と grep のプロセス間通信に使います。".to_owned(),
         vec![Return {
             pid: bash,
             value: 0,
@@ -407,7 +407,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
     );
     s.act(
         Action::Fork { parent: bash },
-        "子は親の fd 3 と fd 4 も引き継ぐ。",
+        "子は親の fd 3 と fd 4 も引き継ぎます。",
         None,
         None,
     );
@@ -416,7 +416,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
         cat,
         None,
         None,
-        "子 PID 101 が dup2(4, 1) で標準出力 (fd 1) をパイプの書き口につなぎ、もう使わない fd 3 と fd 4 を閉じる。".to_owned(),
+        "子 PID 101 が dup2(4, 1) で標準出力（fd 1）をパイプの書き口につなぎ、もう使わない fd 3 と fd 4 を閉じます。".to_owned(),
         vec![Return {
             pid: cat,
             value: 1,
@@ -427,13 +427,13 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
             pid: cat,
             program: "cat".to_owned(),
         },
-        "fd は exec を越えて残るので、cat の標準出力はパイプのまま。",
+        "fd は exec を越えて残るので、cat の標準出力はパイプのままです。",
         None,
         None,
     );
     s.act(
         Action::Fork { parent: bash },
-        "2 つ目の子も fd 3 と fd 4 を引き継ぐ。",
+        "2 つ目の子も fd 3 と fd 4 を引き継ぎます。",
         None,
         None,
     );
@@ -442,7 +442,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
         grep,
         None,
         None,
-        "子 PID 102 が dup2(3, 0) で標準入力 (fd 0) をパイプの読み口につなぎ、fd 3 と fd 4 を閉じる。".to_owned(),
+        "子 PID 102 が dup2(3, 0) で標準入力（fd 0）をパイプの読み口につなぎ、fd 3 と fd 4 を閉じます。".to_owned(),
         vec![Return {
             pid: grep,
             value: 0,
@@ -453,7 +453,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
             pid: grep,
             program: "grep".to_owned(),
         },
-        "cat と grep は同時に動く。パイプが満杯になると cat の write はブロックし、空なら grep の read がブロックする。",
+        "cat と grep は同時に動きます。パイプが満杯になると cat の write はブロックし、空なら grep の read がブロックします。",
         None,
         None,
     );
@@ -462,7 +462,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
         bash,
         None,
         None,
-        "bash が自分の fd 3 と fd 4 を閉じる。書き口が 1 つでも開いていると grep はいつまでも EOF を受け取れないので、親も閉じる必要がある。".to_owned(),
+        "bash が自分の fd 3 と fd 4 を閉じます。書き口が 1 つでも開いていると grep はいつまでも EOF を受け取れないので、親も閉じる必要があります。".to_owned(),
         vec![
             Return {
                 pid: bash,
@@ -479,7 +479,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
             pid: cat,
             subreaper,
         },
-        "cat がファイルを書き終えて終了する。これで書き口がすべて閉じたので、grep は残りを読み切った後に EOF を受け取る (grep が先に終わっていたら、cat は書き込みで SIGPIPE を受けていた)。",
+        "cat がファイルを書き終えて終了します。これで書き口がすべて閉じたので、grep は残りを読み切った後に EOF を受け取ります（grep が先に終わっていたら、cat は書き込みで SIGPIPE を受けていた）。",
         None,
         None,
     );
@@ -489,7 +489,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
             pid: grep,
             subreaper,
         },
-        "grep は EOF で終了する。パイプライン全体の終了ステータスは grep のもの (bash で pipefail を設定していない場合)。",
+        "grep は EOF で終了します。パイプライン全体の終了ステータスは grep のものです（bash で pipefail を設定していない場合）。",
         None,
         None,
     );
@@ -497,7 +497,7 @@ fn pipeline(subreaper: Option<u32>) -> ForkTree {
     s.act(Action::Wait { pid: bash }, "", None, None);
     s.act(
         Action::Wait { pid: bash },
-        "bash は 2 つの子を両方待ってから次のプロンプトを出す。",
+        "bash は 2 つの子を両方待ってから次のプロンプトを出します。",
         None,
         None,
     );
@@ -513,7 +513,7 @@ fn orphan(subreaper: Option<u32>) -> ForkTree {
     let bash = FIRST_PID;
     let (sh, sleep) = (bash + 1, bash + 2);
     let first = if subreaper.is_some() {
-        "bash はあらかじめ prctl(PR_SET_CHILD_SUBREAPER) で子サブリーパーになっている。"
+        "bash はあらかじめ prctl(PR_SET_CHILD_SUBREAPER) で子サブリーパーになっています。"
     } else {
         ""
     };
@@ -529,7 +529,7 @@ fn orphan(subreaper: Option<u32>) -> ForkTree {
     );
     s.act(
         Action::Fork { parent: sh },
-        "& を付けたコマンドなので、sh はこの子を待たない。",
+        "& を付けたコマンドなので、sh はこの子を待ちません。",
         None,
         None,
     );
@@ -544,7 +544,7 @@ fn orphan(subreaper: Option<u32>) -> ForkTree {
     );
     s.act(
         Action::Exit { pid: sh, subreaper },
-        "sh はバックグラウンドの sleep を残したまま先に終了する。",
+        "sh はバックグラウンドの sleep を残したまま先に終了します。",
         None,
         None,
     );
@@ -560,7 +560,7 @@ fn orphan(subreaper: Option<u32>) -> ForkTree {
             pid: sleep,
             subreaper,
         },
-        "孤児だった sleep も 100 秒後に終了する。",
+        "孤児だった sleep も 100 秒後に終了します。",
         None,
         None,
     );
@@ -568,11 +568,11 @@ fn orphan(subreaper: Option<u32>) -> ForkTree {
         s.sigchld(
             adopter,
             sleep,
-            "引き取った子サブリーパーが親なので、SIGCHLD も bash に届く。",
+            "引き取った子サブリーパーが親なので、SIGCHLD も bash に届きます。",
         );
         s.act(
             Action::Wait { pid: adopter },
-            "子サブリーパーは引き取った子を自分で回収しなければならない。回収しなければゾンビが残る。",
+            "子サブリーパーは引き取った子を自分で回収しなければなりません。回収しなければゾンビが残ります。",
             None,
             None,
         );
@@ -637,7 +637,7 @@ fn random(seed: u64, actions: u32, fork_share: u32, subreaper: Option<u32>) -> F
                         p.program = name.clone();
                     }
                     step.description = format!(
-                        "{parent_name} が fork() し、{name} (PID {child}) ができる。fork() は親に {child}、子に 0 を返す。（fork.py と同じく、プロセスを作られた順に a, b, c … と名付けている）"
+                        "{parent_name} が fork() し、{name}（PID {child}）ができます。fork() は親に {child}、子に 0 を返します。（fork.py と同じく、プロセスを作られた順に a, b, c … と名付けている）"
                     );
                 }
             }
@@ -653,7 +653,7 @@ fn random(seed: u64, actions: u32, fork_share: u32, subreaper: Option<u32>) -> F
                     pid: leaf,
                     subreaper,
                 },
-                "親には SIGCHLD が届く。",
+                "親には SIGCHLD が届きます。",
                 None,
                 None,
             );

@@ -38,9 +38,9 @@ impl Mode {
     /// The Japanese label for the picker.
     pub fn label(self) -> &'static str {
         match self {
-            Mode::Active => "アクティブモード (PORT)",
-            Mode::Passive => "パッシブモード (PASV)",
-            Mode::Epsv => "拡張パッシブモード (EPSV)",
+            Mode::Active => "アクティブモード（PORT）",
+            Mode::Passive => "パッシブモード（PASV）",
+            Mode::Epsv => "拡張パッシブモード（EPSV）",
         }
     }
 }
@@ -90,8 +90,8 @@ impl ClientFw {
     pub fn label(self) -> &'static str {
         match self {
             ClientFw::None => "なし",
-            ClientFw::Stateless => "ステートレス (静的フィルタ)",
-            ClientFw::Stateful => "ステートフル (conntrack)",
+            ClientFw::Stateless => "ステートレス（静的フィルタ）",
+            ClientFw::Stateful => "ステートフル（conntrack）",
             ClientFw::StatefulHelper => "ステートフル + FTP ヘルパー",
         }
     }

@@ -116,25 +116,25 @@ pub fn predict_check(
 
     let announced = match s.mode {
         Mode::Active => format!(
-            "アクティブモードでは、クライアントが PORT で知らせたポート {ACTIVE_DATA_PORT} へ、サーバーが送信元ポート {ACTIVE_SERVER_PORT} から自分でデータ接続を開く (RFC 959 §3.2, §4.1.2)。"
+            "アクティブモードでは、クライアントが PORT で知らせたポート {ACTIVE_DATA_PORT} へ、サーバーが送信元ポート {ACTIVE_SERVER_PORT} から自分でデータ接続を開きます（RFC 959 §3.2, §4.1.2）。"
         ),
         Mode::Passive => format!(
-            "パッシブモードでは、サーバーが 227 応答で知らせたポート {PASSIVE_PORT}（195×256 + 80）へ、クライアントが自分の一時ポートからデータ接続を開く (RFC 959 §4.1.2)。"
+            "パッシブモードでは、サーバーが 227 応答で知らせたポート {PASSIVE_PORT}（195×256 + 80）へ、クライアントが自分の一時ポートからデータ接続を開きます（RFC 959 §4.1.2）。"
         ),
         Mode::Epsv => format!(
-            "拡張パッシブモードでは、サーバーが 229 応答で知らせたポート {PASSIVE_PORT} へ、クライアントが制御接続と同じ相手に自分の一時ポートからデータ接続を開く (RFC 2428 §3)。"
+            "拡張パッシブモードでは、サーバーが 229 応答で知らせたポート {PASSIVE_PORT} へ、クライアントが制御接続と同じ相手に自分の一時ポートからデータ接続を開きます（RFC 2428 §3）。"
         ),
     };
     let mut explain = announced;
     // The classic slip (facts.md §7): "FTP uses 20 and 21".
     if !port_correct {
         match given_port {
-            CONTROL_PORT => explain.push_str("21 番は制御接続のポートで、データ接続には使わない。"),
+            CONTROL_PORT => explain.push_str("21 番は制御接続のポートで、データ接続には使いません。"),
             ACTIVE_SERVER_PORT if s.mode == Mode::Active => explain.push_str(
-                "20 番はサーバー側の送信元ポートで、接続先ではない。",
+                "20 番はサーバー側の送信元ポートで、接続先ではありません。",
             ),
             ACTIVE_SERVER_PORT => explain.push_str(
-                "20 番が出てくるのはアクティブモードのサーバー側の送信元ポートとしてだけで、パッシブモードのデータ接続はサーバーの一時ポートへ向かう。",
+                "20 番が出てくるのはアクティブモードのサーバー側の送信元ポートとしてだけで、パッシブモードのデータ接続はサーバーの一時ポートへ向かいます。",
             ),
             _ => {}
         }
@@ -148,14 +148,14 @@ pub fn predict_check(
                 Mode::Epsv => "229 応答",
             };
             explain.push_str(&format!(
-                "クライアント側の FTP ヘルパーが制御接続の {read}を読んで予期していた接続なので、conntrack が RELATED として通し、届く。"
+                "クライアント側の FTP ヘルパーが制御接続の {read}を読んで予期していた接続なので、conntrack が RELATED として通し、届きます。"
             ));
         }
         None if data.opener == Side::Server => explain.push_str(
-            "クライアントから見ると外から入ってくる新しい接続だが、この設定では止めるものが無いので届く。",
+            "クライアントから見ると外から入ってくる新しい接続ですが、この設定では止めるものが無いので届きます。",
         ),
         None => explain.push_str(
-            "クライアントから見ると外向きの接続なので、クライアント側の NAT やファイアウォールは通す。サーバー側もパッシブ用ポート範囲を開けているので届く。",
+            "クライアントから見ると外向きの接続なので、クライアント側の NAT やファイアウォールは通します。サーバー側もパッシブ用ポート範囲を開けているので届きます。",
         ),
     }
 

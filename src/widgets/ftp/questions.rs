@@ -47,7 +47,7 @@ fn port_encode(seed: u64) -> GeneratedQuestion {
     let (p1, _) = encode_port(port);
     GeneratedQuestion {
         prompt: format!(
-            "ポート {port} を PORT コマンドや 227 応答の形 (h1,h2,h3,h4,p1,p2) で表すとき、p1 はいくつ？"
+            "ポート {port} を PORT コマンドや 227 応答の形（h1,h2,h3,h4,p1,p2）で表すとき、p1 はいくつ？"
         ),
         answer: u64::from(p1),
         values: vec![("port", port.to_string()), ("answer", p1.to_string())],

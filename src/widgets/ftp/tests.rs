@@ -519,7 +519,7 @@ fn scenario_names_round_trip_and_read_in_japanese() {
     assert_eq!(scenario_name(&p), "passive+nat+stateful+only21");
     assert_eq!(
         scenario_label(&p),
-        "パッシブモード (PASV)・クライアントが NAT の内側・クライアント側 FW: ステートフル (conntrack)・サーバー側 FW: 21 番だけ開ける"
+        "パッシブモード（PASV）・クライアントが NAT の内側・クライアント側 FW: ステートフル（conntrack）・サーバー側 FW: 21 番だけ開ける"
     );
     for bad in [
         "",

@@ -59,7 +59,7 @@ impl Widget for HandshakeWidget {
         predict::check(body)
     }
 
-    /// The step's note in the default run (seed 0): 「2. サーバが SYN,ACK を返す（…）」.
+    /// The step's note in the default run (seed 0): 「2. サーバーが SYN,ACK を返す（…）」.
     fn step_label(&self, scenario: &str, step: i64) -> String {
         let note = Scenario::from_name(scenario).and_then(|s| {
             let run = simulate(&Params {

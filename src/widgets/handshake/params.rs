@@ -57,9 +57,9 @@ impl Scenario {
             Scenario::Normal => "通常の接続とデータ送信",
             Scenario::LostSyn => "SYN が失われる",
             Scenario::LostAck => "最後の ACK が失われる",
-            Scenario::ClosedPort => "閉じたポート (RST)",
+            Scenario::ClosedPort => "閉じたポート（RST）",
             Scenario::SimultaneousOpen => "同時オープン",
-            Scenario::Close => "切断 (FIN と TIME-WAIT)",
+            Scenario::Close => "切断（FIN と TIME-WAIT）",
         }
     }
 }

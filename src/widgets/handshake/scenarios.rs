@@ -131,7 +131,7 @@ impl Writer {
     /// A sentence reminding the reader what relative numbering means, empty otherwise.
     fn relative_hint(&self) -> &'static str {
         if self.relative {
-            "（相対表示: 各側の ISN を 0 として数えている。実際の値は client_isn / server_isn を足したもの）"
+            "（相対表示: 各側の ISN を 0 として数えています。実際の値は client_isn / server_isn を足したもの）"
         } else {
             ""
         }
@@ -178,24 +178,24 @@ impl Writer {
         };
         let mut explain = if retry == 0 {
             format!(
-                "クライアントは自分の ISN a を選び seq = {} として送る。ISN はでたらめな乱数ではなく、4 µs ごとに進むクロックに 4 タプルの鍵付きハッシュを足して選ぶ (RFC 9293 §3.4.1)。ACK ビットが無いので ack は空。SYN は番号を 1 つ消費する。送ったクライアントは SYN-SENT になる。",
+                "クライアントは自分の ISN a を選び seq = {} として送ります。ISN はでたらめな乱数ではなく、4 µs ごとに進むクロックに 4 タプルの鍵付きハッシュを足して選びます（RFC 9293 §3.4.1）。ACK ビットが無いので ack は空です。SYN は番号を 1 つ消費します。送ったクライアントは SYN-SENT になります。",
                 self.cs(0)
             )
         } else {
             format!(
-                "再送でも ISN は変えず、同じ seq = {} を送る。クライアントは SYN-SENT のまま。",
+                "再送でも ISN は変えず、同じ seq = {} を送ります。クライアントは SYN-SENT のままです。",
                 self.cs(0)
             )
         };
         if lost {
             let rto = INITIAL_RTO_MS << retry;
             explain.push_str(&format!(
-                "SYN が届かないのでサーバの状態は変わらない。応答が無いまま再送タイマー (RTO) が切れると再送する。RFC 6298 では RTO の初期値は 1 秒 (§2.1) で、切れるたびに倍にする (§5.5) ので、次の再送は {} 秒後。失われ続ければ 1, 3, 7, 15, 31, 63 秒の時点で再送する (この図解の時刻はこの倍々の規則による)。Linux（6.5 以降）では tcp_syn_linear_timeouts (既定 4) により最初の 4 回は 1 秒間隔のまま再送してから倍々に移るので、次の再送は {} 秒後。1, 2, 3, 4, 5, 7, 11, 19, 35, 67 秒の時点で再送し、約 131 秒で ETIMEDOUT になる (カーネルの ip-sysctl 文書。Linux 6.4 までは tcp_syn_retries = 6 で 1, 3, 7, 15, 31, 63 秒に再送し約 127 秒で、tcp(7) はまだこちらを書いている)。",
+                "SYN が届かないのでサーバーの状態は変わりません。応答が無いまま再送タイマー（RTO）が切れると再送します。RFC 6298 では RTO の初期値は 1 秒（§2.1）で、切れるたびに倍にする（§5.5）ので、次の再送は {} 秒後です。失われ続ければ 1, 3, 7, 15, 31, 63 秒の時点で再送します（この図解の時刻はこの倍々の規則による）。Linux（6.5 以降）では tcp_syn_linear_timeouts（既定 4）により最初の 4 回は 1 秒間隔のまま再送してから倍々に移るので、次の再送は {} 秒後です。1, 2, 3, 4, 5, 7, 11, 19, 35, 67 秒の時点で再送し、約 131 秒で ETIMEDOUT になります（カーネルの ip-sysctl 文書。Linux 6.4 までは tcp_syn_retries = 6 で 1, 3, 7, 15, 31, 63 秒に再送し約 127 秒で、tcp(7) はまだこちらを書いています）。",
                 rto / 1000,
                 linux_syn_rto_ms(retry) / 1000
             ));
         } else {
-            explain.push_str("受け取ったサーバは SYN-RECEIVED になる。");
+            explain.push_str("受け取ったサーバーは SYN-RECEIVED になります。");
         }
         explain.push_str(self.relative_hint());
         seg.explain = explain;
@@ -214,24 +214,24 @@ impl Writer {
         seg.ack = Some(self.c(1));
         if resend {
             seg.note = format!(
-                "ACK が来ないのでサーバが SYN,ACK を再送する（seq={}, ack={}）",
+                "ACK が来ないのでサーバーが SYN,ACK を再送する（seq={}, ack={}）",
                 self.s(0),
                 self.c(1)
             );
             seg.explain = format!(
-                "サーバは自分の SYN への ACK を受け取っていないので SYN-RECEIVED のまま。RTO (初期値 1 秒, RFC 6298) が切れ、同じ seq = {}, ack = {} で SYN,ACK を再送する。すでに ESTABLISHED のクライアントにとってこれは重複なので、状態は変わらず、すぐに ACK を返し直す (RFC 9293 §3.10.7.4)。{}",
+                "サーバーは自分の SYN への ACK を受け取っていないので SYN-RECEIVED のままです。RTO（初期値 1 秒, RFC 6298）が切れ、同じ seq = {}, ack = {} で SYN,ACK を再送します。すでに ESTABLISHED のクライアントにとってこれは重複なので、状態は変わらず、すぐに ACK を返し直します（RFC 9293 §3.10.7.4）。{}",
                 self.ss(0),
                 self.cs(1),
                 self.relative_hint()
             );
         } else {
             seg.note = format!(
-                "サーバが SYN,ACK を返す（seq={}, ack={}）",
+                "サーバーが SYN,ACK を返す（seq={}, ack={}）",
                 self.s(0),
                 self.c(1)
             );
             seg.explain = format!(
-                "サーバも自分の ISN b を選び seq = {} とする。クライアントの SYN が番号を 1 つ消費したので、次に欲しい番号は ack = {}（+1 は SYN の分）。ACK ビットが立つので ack が意味を持つ。受け取ったクライアントは自分の SYN が確認されたので ESTABLISHED、サーバは最後の ACK を待つ間 SYN-RECEIVED のまま。{}",
+                "サーバーも自分の ISN b を選び seq = {} とします。クライアントの SYN が番号を 1 つ消費したので、次に欲しい番号は ack = {} です（+1 は SYN の分）。ACK ビットが立つので ack が意味を持ちます。受け取ったクライアントは自分の SYN が確認されたので ESTABLISHED、サーバーは最後の ACK を待つ間 SYN-RECEIVED のままです。{}",
                 self.ss(0),
                 self.cs(1),
                 self.relative_hint()
@@ -260,15 +260,17 @@ impl Writer {
             )
         };
         let mut explain = format!(
-            "SYN,ACK の SYN も番号を 1 つ消費するので ack = {}。seq は SYN の次の {}。純粋な ACK は番号を消費しないので、この後のデータも {} から始まる。",
+            "SYN,ACK の SYN も番号を 1 つ消費するので ack = {} です。seq は SYN の次の {} です。純粋な ACK は番号を消費しないので、この後のデータも {} から始まります。",
             self.ss(1),
             self.cs(1),
             self.cs(1)
         );
         if lost {
-            explain.push_str("ACK が届かないのでサーバは SYN-RECEIVED のまま。クライアントは SYN,ACK を受け取った時点で ESTABLISHED なので、失われたことに気づかない。クライアントがすぐデータを送るなら、ACK ビット付きのそのデータセグメントが同じ役目を果たす。ここではクライアントにまだ送るデータが無い (たとえばサーバが先に話すプロトコル) とする。");
+            explain.push_str("ACK が届かないのでサーバーは SYN-RECEIVED のままです。クライアントは SYN,ACK を受け取った時点で ESTABLISHED なので、失われたことに気づきません。クライアントがすぐデータを送るなら、ACK ビット付きのそのデータセグメントが同じ役目を果たします。ここではクライアントにまだ送るデータが無い（たとえばサーバーが先に話すプロトコル）とします。");
         } else {
-            explain.push_str("受け取ったサーバも ESTABLISHED になり、3-way handshake が完了する。");
+            explain.push_str(
+                "受け取ったサーバーも ESTABLISHED になり、3-way handshake が完了します。",
+            );
         }
         explain.push_str(self.relative_hint());
         seg.explain = explain;
@@ -292,7 +294,7 @@ impl Writer {
             self.s(1)
         );
         seg.explain = format!(
-            "再送された SYN,ACK の seq = {} は、クライアントが次に欲しい番号 (RCV.NXT) {} より前なので、受け入れられないセグメントとして捨てられる。受け入れられないセグメントを受け取ったら、すぐに <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> の ACK を返す (RFC 9293 §3.10.7.4)。遅延 ACK にもデータへの相乗りにもせず、その場で送る。この ACK で自分の SYN が確認されたサーバは ESTABLISHED になる。{}",
+            "再送された SYN,ACK の seq = {} は、クライアントが次に欲しい番号（RCV.NXT）{} より前なので、受け入れられないセグメントとして捨てられます。受け入れられないセグメントを受け取ったら、すぐに <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> の ACK を返します（RFC 9293 §3.10.7.4）。遅延 ACK にもデータへの相乗りにもせず、その場で送ります。この ACK で自分の SYN が確認されたサーバーは ESTABLISHED になります。{}",
             self.ss(0),
             self.ss(1),
             self.relative_hint()
@@ -312,7 +314,7 @@ impl Writer {
             self.s(1)
         );
         let mut explain = format!(
-            "データは ACK と同じ seq = {} から始まる（純粋な ACK は番号を使わない）。このセグメントは {} から {} までの {DATA_LEN} バイトを運ぶ。確立後は全セグメントに ACK ビットが立つ (RFC 9293 §3.1) ので ack = {} も付く。PSH は受信側にすぐアプリへ渡すよう促す。",
+            "データは ACK と同じ seq = {} から始まります（純粋な ACK は番号を使わない）。このセグメントは {} から {} までの {DATA_LEN} バイトを運びます。確立後は全セグメントに ACK ビットが立つ（RFC 9293 §3.1）ので ack = {} も付きます。PSH は受信側にすぐアプリへ渡すよう促します。",
             self.cs(1),
             self.cs(1),
             self.cs(DATA_LEN),
@@ -329,12 +331,12 @@ impl Writer {
         seg.seq = Some(self.s(1));
         seg.ack = Some(self.c(1 + DATA_LEN));
         seg.note = format!(
-            "サーバがデータを確認する ACK を返す（seq={}, ack={}）",
+            "サーバーがデータを確認する ACK を返す（seq={}, ack={}）",
             self.s(1),
             self.c(1 + DATA_LEN)
         );
         seg.explain = format!(
-            "ACK は累積で、次に欲しいバイトの番号を示す。{} から {DATA_LEN} バイト受け取ったので ack = {}。サーバはまだデータを送っていないので seq = {} のまま。実際の受信側は ACK を遅らせてよい (0.5 秒未満、フルサイズ 2 セグメントに 1 回以上: RFC 9293 §3.8.6.3)。{}",
+            "ACK は累積で、次に欲しいバイトの番号を示します。{} から {DATA_LEN} バイト受け取ったので ack = {} です。サーバーはまだデータを送っていないので seq = {} のままです。実際の受信側は ACK を遅らせてもかまいません（0.5 秒未満、フルサイズ 2 セグメントに 1 回以上: RFC 9293 §3.8.6.3）。{}",
             self.cs(1),
             self.cs(1 + DATA_LEN),
             self.ss(1),
@@ -407,7 +409,7 @@ fn closed_port(w: &mut Writer) {
     syn.seq = Some(w.c(0));
     syn.note = format!("クライアントが SYN を送る（seq={}）", w.c(0));
     syn.explain = format!(
-        "クライアントは ISN a を選び seq = {} で SYN を送り、SYN-SENT になる。サーバのこのポートには待ち受けているソケットが無い (LISTEN ではなく CLOSED) ので、接続は作られない。{}",
+        "クライアントは ISN a を選び seq = {} で SYN を送り、SYN-SENT になります。サーバーのこのポートには待ち受けているソケットが無い（LISTEN ではなく CLOSED）ので、接続は作られません。{}",
         w.cs(0),
         w.relative_hint()
     );
@@ -418,9 +420,12 @@ fn closed_port(w: &mut Writer) {
     // both displays (Wireshark's relative view shows 0 too).
     rst.seq = Some(0);
     rst.ack = Some(w.c(1));
-    rst.note = format!("サーバ側の TCP が RST,ACK を返す（seq=0, ack={}）", w.c(1));
+    rst.note = format!(
+        "サーバー側の TCP が RST,ACK を返す（seq=0, ack={}）",
+        w.c(1)
+    );
     rst.explain = format!(
-        "CLOSED のポートに届いた SYN には <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> を返す (RFC 9293 §3.10.7.1)。届いた SYN に ACK ビットが無いので SEQ = 0、SYN が番号を 1 つ消費するので ACK = {}。サーバは ISN を選ばず、状態も CLOSED のまま。RST を受け取ったクライアントは CLOSED に戻り、connect() は ECONNREFUSED (Connection refused) で失敗する。{}",
+        "CLOSED のポートに届いた SYN には <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> を返します（RFC 9293 §3.10.7.1）。届いた SYN に ACK ビットが無いので SEQ = 0、SYN が番号を 1 つ消費するので ACK = {} です。サーバーは ISN を選ばず、状態も CLOSED のままです。RST を受け取ったクライアントは CLOSED に戻り、connect() は ECONNREFUSED（Connection refused）で失敗します。{}",
         w.cs(1),
         w.relative_hint()
     );
@@ -432,7 +437,7 @@ fn simultaneous_open(w: &mut Writer) {
     syn_a.seq = Some(w.c(0));
     syn_a.note = format!("A（クライアント）が SYN を送る（seq={}）", w.c(0));
     syn_a.explain = format!(
-        "A は CLOSED から能動オープンし、ISN a = {} の SYN を送って SYN-SENT になる。この SYN はまだ途中にある (RFC 9293 Fig. 7 の 2 行目)。{}",
+        "A は CLOSED から能動オープンし、ISN a = {} の SYN を送って SYN-SENT になります。この SYN はまだ途中にあります（RFC 9293 Fig. 7 の 2 行目）。{}",
         w.c(0),
         w.relative_hint()
     );
@@ -441,11 +446,11 @@ fn simultaneous_open(w: &mut Writer) {
     let mut syn_b = Seg::new(Side::Server, &[Flag::Syn], 0);
     syn_b.seq = Some(w.s(0));
     syn_b.note = format!(
-        "B（サーバ）も同時に SYN を送る（seq={}）。2 つの SYN がすれ違う",
+        "B（サーバー）も同時に SYN を送る（seq={}）。2 つの SYN がすれ違う",
         w.s(0)
     );
     syn_b.explain = format!(
-        "B も LISTEN ではなく CLOSED から能動オープンし、ISN b = {} の SYN を送って SYN-SENT になる。A の SYN はまだ届いていないので、どちらも SYN-SENT のまま 2 つの SYN がすれ違う。{}",
+        "B も LISTEN ではなく CLOSED から能動オープンし、ISN b = {} の SYN を送って SYN-SENT になります。A の SYN はまだ届いていないので、どちらも SYN-SENT のまま 2 つの SYN がすれ違います。{}",
         w.s(0),
         w.relative_hint()
     );
@@ -460,7 +465,7 @@ fn simultaneous_open(w: &mut Writer) {
         w.s(1)
     );
     syn_ack_a.explain = format!(
-        "SYN-SENT で相手の SYN (ACK なし) を受け取ると SYN-RECEIVED に移り、自分の SYN を ACK 付きで送り直す。seq は自分の ISN {} のまま（自分の SYN はまだ確認されていない）、B の SYN が 1 つ消費したので ack = {}。同じ時刻に B も A の SYN を受け取り SYN-RECEIVED になる (Fig. 7 の 3〜4 行目)。{}",
+        "SYN-SENT で相手の SYN（ACK なし）を受け取ると SYN-RECEIVED に移り、自分の SYN を ACK 付きで送り直します。seq は自分の ISN {} のまま（自分の SYN はまだ確認されていない）、B の SYN が 1 つ消費したので ack = {} です。同じ時刻に B も A の SYN を受け取り SYN-RECEIVED になります（Fig. 7 の 3〜4 行目）。{}",
         w.cs(0),
         w.ss(1),
         w.relative_hint()
@@ -476,7 +481,7 @@ fn simultaneous_open(w: &mut Writer) {
         w.c(1)
     );
     syn_ack_b.explain = format!(
-        "B は seq = {}, ack = {} の SYN,ACK を送る。それぞれの SYN,ACK が届くと、ACK が自分の SYN を確認するので、両側とも SYN-RECEIVED から ESTABLISHED になる (Fig. 7 の 5〜7 行目)。通常の 3 つではなく 4 つのセグメントで 1 本の接続ができる。{}",
+        "B は seq = {}, ack = {} の SYN,ACK を送ります。それぞれの SYN,ACK が届くと、ACK が自分の SYN を確認するので、両側とも SYN-RECEIVED から ESTABLISHED になります（Fig. 7 の 5〜7 行目）。通常の 3 つではなく 4 つのセグメントで 1 本の接続ができます。{}",
         w.ss(0),
         w.cs(1),
         w.relative_hint()
@@ -499,7 +504,7 @@ fn close(w: &mut Writer) {
         w.s(v)
     );
     fin_a.explain = format!(
-        "通常シナリオの 100 バイトの後なので u = {}、B からはまだデータが無いので v = {}。確立後なので ACK ビットも立つ。FIN も SYN と同じく番号を 1 つ消費する。送った A は FIN-WAIT-1、受け取った B は CLOSE-WAIT（アプリが close() するのを待つ）になる (RFC 9293 Fig. 12)。{hint}",
+        "通常シナリオの 100 バイトの後なので u = {}、B からはまだデータが無いので v = {} です。確立後なので ACK ビットも立ちます。FIN も SYN と同じく番号を 1 つ消費します。送った A は FIN-WAIT-1、受け取った B は CLOSE-WAIT（アプリが close() するのを待つ）になります（RFC 9293 Fig. 12）。{hint}",
         w.cs(u),
         w.ss(v)
     );
@@ -514,7 +519,7 @@ fn close(w: &mut Writer) {
         w.c(u + 1)
     );
     ack_b.explain = format!(
-        "FIN が番号を 1 つ消費したので ack = u+1 = {}。自分の FIN が確認された A は FIN-WAIT-2 になり、B の FIN を待つ。B はアプリがまだ送れるので CLOSE-WAIT のまま（この ACK と次の FIN を 1 つのセグメントにまとめてもよい）。{hint}",
+        "FIN が番号を 1 つ消費したので ack = u+1 = {} です。自分の FIN が確認された A は FIN-WAIT-2 になり、B の FIN を待ちます。B はアプリがまだ送れるので CLOSE-WAIT のままです（この ACK と次の FIN を 1 つのセグメントにまとめてもよい）。{hint}",
         w.c(u + 1)
     );
     w.push(ack_b, TcpState::FinWait2, TcpState::CloseWait);
@@ -529,7 +534,7 @@ fn close(w: &mut Writer) {
         w.c(u + 1)
     );
     fin_b.explain = format!(
-        "B は seq = v = {} の FIN を送り LAST-ACK になる。FIN-WAIT-2 の A はこの FIN を受け取った時点で TIME-WAIT に入る (Fig. 12 の 4 行目)。両側が同時に FIN を送った場合は FIN-WAIT-1 から CLOSING を通る (Fig. 13)。{hint}",
+        "B は seq = v = {} の FIN を送り LAST-ACK になります。FIN-WAIT-2 の A はこの FIN を受け取った時点で TIME-WAIT に入ります（Fig. 12 の 4 行目）。両側が同時に FIN を送った場合は FIN-WAIT-1 から CLOSING を通ります（Fig. 13）。{hint}",
         w.ss(v)
     );
     w.push(fin_b, TcpState::TimeWait, TcpState::LastAck);
@@ -544,15 +549,15 @@ fn close(w: &mut Writer) {
         w.s(v + 1)
     );
     ack_a.explain = format!(
-        "B の FIN も番号を 1 つ消費するので ack = v+1 = {}。これを受け取った B は CLOSED になり接続を忘れる。A は TIME-WAIT のまま 2×MSL 待つ。RFC では MSL を 2 分とする (RFC 9293 §3.4.2) ので 4 分 (この図解の時刻はこちら)。Linux は 2MSL ではなく固定の 60 秒 (TCP_TIMEWAIT_LEN) で、ss -tan で TIME-WAIT が見えるのはその間。この ACK が失われて B が FIN を再送しても答えられるように、また古い重複セグメントが次の同じ接続に紛れ込まないように待つ。TIME-WAIT で待つのは先に閉じた側 (能動クローズ側) だけ。{hint}",
+        "B の FIN も番号を 1 つ消費するので ack = v+1 = {} です。これを受け取った B は CLOSED になり接続を忘れます。A は TIME-WAIT のまま 2×MSL 待ちます。RFC では MSL を 2 分とする（RFC 9293 §3.4.2）ので 4 分です（この図解の時刻はこちら）。Linux は 2MSL ではなく固定の 60 秒（TCP_TIMEWAIT_LEN）で、ss -tan で TIME-WAIT が見えるのはその間です。この ACK が失われて B が FIN を再送しても答えられるように、また古い重複セグメントが次の同じ接続に紛れ込まないように待ちます。TIME-WAIT で待つのは先に閉じた側（能動クローズ側）だけです。{hint}",
         w.ss(v + 1)
     );
     w.push(ack_a, TcpState::TimeWait, TcpState::Closed);
 
     let mut expire = Seg::new(Side::Client, &[], t_last + 2 * MSL_MS);
     expire.note =
-        "A の TIME-WAIT タイマー (RFC の 2MSL = 4 分。Linux なら 60 秒) が切れ、A も CLOSED になる（セグメントは送らない）"
+        "A の TIME-WAIT タイマー（RFC の 2MSL = 4 分。Linux なら 60 秒）が切れ、A も CLOSED になる（セグメントは送らない）"
             .to_owned();
-    expire.explain = "TIME-WAIT は 2×MSL で終わる (RFC 9293 §3.6.1。Linux では固定の 60 秒)。送るものは何も無く、A は接続の記録 (TCB) を消して CLOSED になる。".to_owned();
+    expire.explain = "TIME-WAIT は 2×MSL で終わります（RFC 9293 §3.6.1。Linux では固定の 60 秒）。送るものは何も無く、A は接続の記録（TCB）を消して CLOSED になります。".to_owned();
     w.push(expire, TcpState::Closed, TcpState::Closed);
 }

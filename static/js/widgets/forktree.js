@@ -133,7 +133,7 @@ export function mount(section) {
   const treeBox = el("div", { class: "ft-treebox" });
   const legend = el("p", { class: "ft-legend" }, [
     el("span", { class: "ft-key ft-key-run", text: "R" }), " 実行中　",
-    el("span", { class: "ft-key ft-key-z", text: "Z" }), " ゾンビ（終了したが親がまだ wait していない）　回収されたプロセスは消える。",
+    el("span", { class: "ft-key ft-key-z", text: "Z" }), " ゾンビ（終了したが親がまだ wait していない）　回収されたプロセスは消えます。",
   ]);
   const info = el("div", { class: "ft-info" });
   const infoHead = el("p", { class: "ft-info-head" });
@@ -178,8 +178,9 @@ export function mount(section) {
     el("span", {}, [el("label", { for: "ft-scenario", text: "シナリオ " }), scenarioSel]),
     el("span", { class: "ft-modes", role: "group", "aria-label": "問題の形式" }, modeBtns),
   ]);
+  // The step controls sit above the diagram, as in every widget (handshake, ftp); the step list below.
   root.append(head, el("div", { class: "ft-params" }, [pN, pRandom, pSub]), error, problem, code,
-    treeBox, pair, legend, info, controls.el, buildBar, result, choices, feedback, bNextQ, stepList, liveLine);
+    controls.el, buildBar, treeBox, pair, legend, info, result, choices, feedback, bNextQ, stepList, liveLine);
   const main = new TreeView(treeBox, "プロセスツリー", (pid) => buildClick(pid));
   const vBefore = new TreeView(before, "操作の前のツリー");
   const vAfter = new TreeView(after, "操作の後のツリー");
@@ -335,7 +336,7 @@ export function mount(section) {
     );
     const text = s
       ? s.description
-      : `最初の状態: ${live(now).map((p) => `${p.program} (PID ${p.pid})`).join("、")} が動いている。親は init (PID 1)。`;
+      : `最初の状態: ${live(now).map((p) => `${p.program}（PID ${p.pid}）`).join("、")} が動いています。親は init（PID 1）です。`;
     desc.textContent = text;
     rets.textContent = s?.returns.length
       ? `戻り値: ${s.returns.map((r) => `PID ${r.pid} では ${r.value}`).join("、")}`
@@ -388,13 +389,13 @@ export function mount(section) {
       const pidNew = build.next++;
       const program = st.scenario === "random" ? letter(pidNew - 100) : parent.program;
       build.procs.push({ pid: pidNew, ppid: pid, program, state: "running" });
-      liveLine.textContent = `PID ${pid} が fork() し、子 PID ${pidNew} ができた。`;
+      liveLine.textContent = `PID ${pid} が fork() し、子 PID ${pidNew} ができました。`;
     } else {
       // Every node here descends from PID 100 (init is not clickable), so a subreaper bash adopts all.
       const adopter = st.scenario === "orphan" && st.subreaper && pid !== 100 ? 100 : 1;
       for (const c of build.procs) if (c.ppid === pid) c.ppid = adopter;
       build.procs = build.procs.filter((p) => p.pid !== pid);
-      liveLine.textContent = `PID ${pid} が終了して回収された。`;
+      liveLine.textContent = `PID ${pid} が終了して回収されました。`;
     }
     build.result = null;
     render(true);
@@ -439,7 +440,7 @@ export function mount(section) {
     result.replaceChildren();
     if (!r) {
       result.removeAttribute("data-correct");
-      result.append(el("p", { class: "ft-hint", text: `いま init を除き ${build.procs.length} 個。次の PID は ${build.next}。` }));
+      result.append(el("p", { class: "ft-hint", text: `いま init を除き ${build.procs.length} 個です。次の PID は ${build.next} です。` }));
       return;
     }
     result.setAttribute("data-correct", String(r.correct));
@@ -537,7 +538,7 @@ export function mount(section) {
       const ok = same(s, answered);
       feedback.setAttribute("data-correct", String(ok));
       feedback.append(
-        el("p", { class: ok ? "ft-ok" : "ft-bad", text: ok ? `正解: ${stepTitle(s)}` : `ちがいます。正しくは「${stepTitle(s)}」（ステップ ${k}）。` }),
+        el("p", { class: ok ? "ft-ok" : "ft-bad", text: ok ? `正解: ${stepTitle(s)}` : `ちがいます。正しくは「${stepTitle(s)}」です（ステップ ${k}）。` }),
         el("p", { text: s.description }),
       );
     } else feedback.removeAttribute("data-correct");

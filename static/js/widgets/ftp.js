@@ -12,9 +12,9 @@ import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
 const MODES = [
-  ["active", "アクティブ (PORT)"],
-  ["passive", "パッシブ (PASV)"],
-  ["epsv", "拡張パッシブ (EPSV)"],
+  ["active", "アクティブ（PORT）"],
+  ["passive", "パッシブ（PASV）"],
+  ["epsv", "拡張パッシブ（EPSV）"],
 ];
 const CLIENT_FW = [
   ["none", "なし"],
@@ -31,9 +31,9 @@ const CLIENT_FW_SHORT = { stateless: "ステートレス", stateful: "ステー�
 const SERVER_FW_SHORT = { only21: "開: 21 番だけ", "passive-range": "開: 21 番 + パッシブ範囲" };
 // What each client firewall does (facts.md §9), shown under the controls.
 const CLIENT_FW_NOTE = {
-  stateless: "ステートレス（静的フィルタ）: 外向きは許可、内向きは ACK ビットの立ったパケットだけ許可。外から来る新しい接続の SYN は通らない。",
-  stateful: "ステートフル: conntrack が流れを記録し、記録した流れの戻り（ESTABLISHED）だけを通す。制御接続の中身（PORT/PASV）は読まない。",
-  helper: "FTP ヘルパー付き: ヘルパーが制御接続の PORT/PASV/EPRT/EPSV を読み、そこで知らされたデータ接続を RELATED として通す（Linux 4.7 以降は ct helper set などで明示的に付ける）。",
+  stateless: "ステートレス（静的フィルタ）: 外向きは許可、内向きは ACK ビットの立ったパケットだけを許可します。外から来る新しい接続の SYN は通りません。",
+  stateful: "ステートフル: conntrack が流れを記録し、記録した流れの戻り（ESTABLISHED）だけを通します。制御接続の中身（PORT/PASV）は読みません。",
+  helper: "FTP ヘルパー付き: ヘルパーが制御接続の PORT/PASV/EPRT/EPSV を読み、そこで知らされたデータ接続を RELATED として通します（Linux 4.7 以降は ct helper set などで明示的に付ける）。",
 };
 const DEFAULTS = { mode: "active", client_nat: "false", client_fw: "none", server_fw: "passive-range" };
 const KEYS = ["mode", "client_nat", "client_fw", "server_fw"];
@@ -43,9 +43,16 @@ const STEP_MS = 2600;
 
 // Diagram geometry (viewBox units): the client on top, the server at the bottom, the middleboxes as bars
 // between them; the control connection runs down one lane, the data connection down the other.
-const W = 372;
+// Wide, the diagram is 372 units, scaled up to its box. In a narrower box (a phone, or the column beside
+// the transcript) it is as wide as the box, one unit a pixel, so its 12 px text stays 12 px: the lanes
+// move left and a few labels take a shorter form or another place.
+const WIDE_W = 372;
 const H = 448;
-const LANE = { control: 190, data: 300 };
+const geometry = (px) => {
+  if (!(px > 0) || px >= WIDE_W) return { W: WIDE_W, LANE: { control: 190, data: 300 }, narrow: false };
+  const W = Math.max(300, Math.floor(px));
+  return { W, LANE: { control: 164, data: W - 48 }, narrow: true };
+};
 const CLIENT_BOX = [8, 78];
 const SERVER_BOX = [370, 440];
 const BAR = { cfw: [104, 146], nat: [160, 202], sfw: [302, 344] };
@@ -136,7 +143,7 @@ export function mount(section) {
   const feedback = el("div", { class: "ftp-feedback", "aria-live": "polite", tabindex: "-1" });
   const predictBox = el("div", { class: "ftp-predict", hidden: true }, pQ, askForm, feedback);
 
-  const svg = sv("svg", { class: "ftp-svg", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "ftp-svg-title" });
+  const svg = sv("svg", { class: "ftp-svg", viewBox: `0 0 ${WIDE_W} ${H}`, role: "img", "aria-labelledby": "ftp-svg-title" });
   const figure = el("figure", { class: "ftp-figure" }, svg);
 
   const transcript = el("ol", { class: "ftp-transcript", "aria-label": "コマンドと応答" });
@@ -190,7 +197,7 @@ export function mount(section) {
     "section",
     { class: "ftp-calc", "aria-labelledby": "ftp-calc-title" },
     el("h3", { id: "ftp-calc-title", text: "ポート番号の計算（PORT / 227 / 229）" }),
-    el("p", { class: "ftp-calc-hint", text: "ポート = p1 × 256 + p2。p1 = ⌊ポート ÷ 256⌋、p2 = ポート mod 256。" }),
+    el("p", { class: "ftp-calc-hint", text: "ポート = p1 × 256 + p2 です。p1 = ⌊ポート ÷ 256⌋、p2 = ポート mod 256 です。" }),
     portForm, pForm, replyForm, calcOut, calcError,
   );
 
@@ -321,10 +328,11 @@ export function mount(section) {
           { "data-step": line.step, "data-from": line.from, "data-line": i },
           el("span", { class: "ftp-who", text: line.from === "client" ? "クライアント →" : "← サーバー" }),
           " ",
-          el("code", { text: line.text }),
+          el("code", { id: `ftp-line-${i}`, text: line.text }),
         );
         if (/^(227|229|PORT)\b/.test(line.text)) {
-          const b = el("button", { type: "button", class: "ftp-to-calc", text: "計算", "aria-label": `「${line.text}」を計算機で読む` });
+          // Named by its visible word; the line it reads is its description.
+          const b = el("button", { type: "button", class: "ftp-to-calc", text: "計算", title: "この行を計算機で読む", "aria-describedby": `ftp-line-${i}` });
           b.addEventListener("click", () => {
             replyForm.elements.reply.value = line.text;
             runCalc("reply");
@@ -535,6 +543,12 @@ export function mount(section) {
   });
 
   // ------------------------------------------------------------------ the diagram
+  // The geometry follows the diagram's width (see geometry): drawn again when that changes.
+  let drawnWidth = 0;
+  new ResizeObserver(() => {
+    if (state.data && geometry(svg.getBoundingClientRect().width).W !== drawnWidth) draw(false);
+  }).observe(svg);
+
   function draw(animate) {
     const d = state.data;
     const step = state.step;
@@ -543,6 +557,9 @@ export function mount(section) {
     const cfw = d.client_fw;
     const helper = cfw === "helper";
     const announced = announceStep();
+    const { W, LANE, narrow } = geometry(svg.getBoundingClientRect().width);
+    drawnWidth = W;
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const g = [];
 
     const defs = sv("defs");
@@ -556,9 +573,9 @@ export function mount(section) {
     const text = (x, y, s, cls, anchor) => sv("text", { x, y, class: cls, "text-anchor": anchor }, s);
     const tag = (x, y, s, cls, anchor = "start") => {
       const grp = sv("g", { class: `ftp-tag ${cls}` });
-      const w = Math.max(28, [...s].reduce((n, ch) => n + (ch.charCodeAt(0) > 0xff ? 10 : 6), 0) + 10);
+      const w = Math.max(30, [...s].reduce((n, ch) => n + (ch.charCodeAt(0) > 0xff ? 12 : 7.3), 0) + 10);
       const x0 = anchor === "end" ? x - w : x;
-      grp.append(sv("rect", { x: x0, y: y - 11, width: w, height: 15, rx: 4 }), text(x0 + w / 2, y, s, "ftp-tag-text", "middle"));
+      grp.append(sv("rect", { x: x0, y: y - 13, width: w, height: 17, rx: 4 }), text(x0 + w / 2, y, s, "ftp-tag-text", "middle"));
       return grp;
     };
 
@@ -583,7 +600,7 @@ export function mount(section) {
       return grp;
     };
     g.push(bar(BAR.cfw, cfw === "none" ? "クライアント側 FW なし" : "クライアント側 FW", CLIENT_FW_SHORT[cfw], cfw !== "none", "cfw"));
-    g.push(bar(BAR.nat, nat ? "NAT" : "NAT なし", nat ? "公開アドレス 203.0.113.5" : null, nat, "nat"));
+    g.push(bar(BAR.nat, nat ? "NAT" : "NAT なし", nat ? `${narrow ? "公開" : "公開アドレス"} 203.0.113.5` : null, nat, "nat"));
     g.push(bar(BAR.sfw, "サーバー側 FW", SERVER_FW_SHORT[d.server_fw], true, "sfw"));
     g.push(text(18, INTERNET_Y, "インターネット", "ftp-sub ftp-internet"));
     // Lane names with who opens each connection.
@@ -607,7 +624,11 @@ export function mount(section) {
       } else {
         g.push(tag(LANE.data - 8, BAR.cfw[0] + 35, `:${data.to_port} を予期`, `ftp-tag-helper${now}`, "end"));
       }
-      if (nat && d.mode === "active") g.push(tag(LANE.control + 8, BAR.nat[0] + 17, "PORT を書き換え", `ftp-tag-helper${now}`));
+      if (nat && d.mode === "active") {
+        // Narrow, right of the control lane there is no room: the tag goes left of it, beside "NAT".
+        const [x, anchor] = narrow ? [LANE.control - 8, "end"] : [LANE.control + 8, "start"];
+        g.push(tag(x, BAR.nat[0] + 17, "PORT を書き換え", `ftp-tag-helper${now}`, anchor));
+      }
     }
 
     // Connections.
@@ -679,7 +700,7 @@ export function mount(section) {
     calcOut.replaceChildren();
     if (error) return;
     const row = (label, value) => el("div", { class: "ftp-calc-row" }, el("span", { text: label }), el("strong", { class: "ftp-mono", text: value }));
-    if (body.addr) calcOut.append(row("アドレス (h1.h2.h3.h4)", body.addr));
+    if (body.addr) calcOut.append(row("アドレス（h1.h2.h3.h4）", body.addr));
     calcOut.append(row("ポート", String(body.port)), row("p1,p2", `${body.p1},${body.p2}`), el("p", { class: "ftp-arith", text: body.arithmetic }));
     if (kind === "port") {
       pForm.elements.p1.value = String(body.p1);

@@ -19,12 +19,23 @@ const STATES = [
 const FIELD_LABEL = { seq: "seq", ack: "ack", client_state: "クライアントの状態", server_state: "サーバーの状態" };
 const FALLBACK_SCENARIOS = [
   ["normal", "通常の接続とデータ送信"], ["lost-syn", "SYN が失われる"], ["lost-ack", "最後の ACK が失われる"],
-  ["closed-port", "閉じたポート (RST)"], ["simultaneous-open", "同時オープン"], ["close", "切断 (FIN と TIME-WAIT)"],
+  ["closed-port", "閉じたポート（RST）"], ["simultaneous-open", "同時オープン"], ["close", "切断（FIN と TIME-WAIT）"],
 ];
 
-// Ladder geometry (viewBox units).
-const W = 400, XC = 72, XS = 328, MID = (XC + XS) / 2, HEAD = 56, DY = 24, LABEL = 30, PILLZ = 34;
+// Ladder geometry (viewBox units). Wide: 400 units, scaled to the box. Narrower than that (a phone, or the
+// desktop column) the ladder is as wide as its box, one unit a pixel, so its 12 px text stays 12 px: the
+// ends move closer and, when they are too close for both numbers, seq and ack take a line each.
+const HEAD = 56, DY = 24, PILLZ = 34;
 const PILL_W = 100;
+const WIDE = { W: 400, XC: 72, XS: 328, LABEL: 30, split: false };
+const ladderGeometry = (px) => {
+  if (!(px > 0) || px >= WIDE.W) return { ...WIDE, MID: (WIDE.XC + WIDE.XS) / 2 };
+  const W = Math.max(280, Math.floor(px));
+  // "seq=… ack=…" with two 10-digit numbers needs about 240 px between the ends.
+  const split = W - 120 < 250;
+  return { W, XC: 60, XS: W - 60, MID: W / 2, LABEL: split ? 43 : 30, split };
+};
+let G = ladderGeometry(0);
 
 const fmtTime = (ms) => {
   if (ms < 1000) return `${ms} ms`;
@@ -59,12 +70,12 @@ function layout(steps) {
         st.time_ms === p.time_ms && st.from !== p.from) {
       prev.kind = "cross";
       prev.steps.push(i);
-      y += LABEL;
-      prev.h += LABEL;
+      y += G.LABEL;
+      prev.h += G.LABEL;
       return;
     }
     const kind = st.flags.length ? "single" : "timer";
-    const hgt = kind === "single" ? LABEL + DY + PILLZ : 44 + PILLZ;
+    const hgt = kind === "single" ? G.LABEL + DY + PILLZ : 44 + PILLZ;
     rows.push({ kind, steps: [i], top: y, h: hgt });
     y += hgt;
   });
@@ -97,7 +108,7 @@ const SD = {
   ESTABLISHED: [158, 144], "FIN-WAIT-1": [60, 186], "CLOSE-WAIT": [256, 186], "FIN-WAIT-2": [60, 228],
   CLOSING: [158, 228], "LAST-ACK": [256, 228], "TIME-WAIT": [60, 270],
 };
-const SD_W = 96, SD_H = 22;
+const SD_W = 100, SD_H = 24;
 const SD_EDGES = [
   ["CLOSED", "LISTEN"], ["CLOSED", "SYN-SENT"], ["LISTEN", "SYN-RECEIVED"], ["SYN-SENT", "SYN-RECEIVED"],
   ["SYN-SENT", "ESTABLISHED"], ["SYN-RECEIVED", "ESTABLISHED"], ["ESTABLISHED", "FIN-WAIT-1"],
@@ -106,8 +117,8 @@ const SD_EDGES = [
 ];
 // Edges drawn along the margins (back to CLOSED), as polylines.
 const SD_ROUTES = {
-  "TIME-WAIT>CLOSED": [[12, 270], [5, 270], [5, 18], [110, 18]],
-  "LAST-ACK>CLOSED": [[304, 228], [311, 228], [311, 18], [206, 18]],
+  "TIME-WAIT>CLOSED": [[10, 270], [5, 270], [5, 18], [108, 18]],
+  "LAST-ACK>CLOSED": [[306, 228], [311, 228], [311, 18], [208, 18]],
   "SYN-SENT>CLOSED": [[230, 49], [200, 29]],
 };
 
@@ -325,6 +336,7 @@ export function mount(section) {
   /** One segment as an arrow with its flags and numbers; labels above (or below for the second of a crossing pair). */
   function segment(i, y0, labelPos, pending) {
     const x = st.data.steps[i];
+    const { XC, XS, MID } = G;
     const x1 = x.from === "client" ? XC : XS;
     const x2full = x.from === "client" ? XS - 1 : XC + 1;
     const lost = x.lost && !pending;
@@ -344,15 +356,18 @@ export function mount(section) {
     if (x.len) line1 += `  ${x.len} バイト`;
     const tags = [resend && "再送", lost && "消失"].filter(Boolean);
     if (tags.length) line1 += `（${tags.join("・")}）`;
-    let line2 = pending ? "seq=?  ack=?" : `seq=${num(x.seq)}${x.ack !== null ? `  ack=${x.ack}` : ""}`;
+    const seq = pending ? "seq=?" : `seq=${num(x.seq)}`;
+    const ack = pending ? "ack=?" : x.ack !== null ? `ack=${x.ack}` : "";
+    // Narrow: seq and ack on lines of their own.
+    const nums = G.split ? [seq, ack].filter(Boolean) : [ack ? `${seq}  ${ack}` : seq];
     if (pending) line1 = `${line1} ?`;
     let anchor = "middle", lx = MID, ly;
     if (labelPos === "above-left") { anchor = "start"; lx = XC + 8; }
     if (labelPos === "below-right") { anchor = "end"; lx = XS - 8; }
-    ly = labelPos === "below-right" ? y0 + DY + 14 : y0 - 16;
+    ly = labelPos === "below-right" ? y0 + DY + 14 : y0 - 16 - (G.split ? 13 : 0);
     g.append(
       s("text", { class: "hs-flags", x: lx, y: ly, "text-anchor": anchor, text: line1 }),
-      s("text", { class: "hs-nums", x: lx, y: ly + 13, "text-anchor": anchor, text: line2 }),
+      ...nums.map((t, k) => s("text", { class: "hs-nums", x: lx, y: ly + 13 * (k + 1), "text-anchor": anchor, text: t })),
       s("text", { class: "hs-time", x: 2, y: y0 + 4, text: `t=${fmtTime(x.time_ms)}` }),
     );
     return g;
@@ -361,6 +376,7 @@ export function mount(section) {
   function timerMark(i, top, pending) {
     const x = st.data.steps[i];
     const cls = `hs-timer${pending ? " hs-pending" : i === st.step - 1 ? " hs-current" : ""}`;
+    const { XC, XS } = G;
     const side = x.from === "server" ? XS : XC;
     const tx = x.from === "server" ? XS - 10 : XC + 10;
     const anchor = x.from === "server" ? "end" : "start";
@@ -379,12 +395,14 @@ export function mount(section) {
   function renderLadder() {
     cancelAnimationFrame(st.frame);
     const d = st.data;
+    G = ladderGeometry(ladder.getBoundingClientRect().width - 2);
+    const { W, XC, XS, LABEL } = G;
     const { rows, height } = layout(d.steps);
     ladder.setAttribute("viewBox", `0 0 ${W} ${height}`);
     const parts = [
       s("title", { id: "hs-ladder-title", text: `シーケンス図: ${scenarioSel.selectedOptions[0]?.textContent || st.scenario}、${st.step} / ${d.steps.length} ステップ` }),
-      s("text", { class: "hs-col hs-col-client", x: XC, y: 16, "text-anchor": "middle", text: "クライアント (A)" }),
-      s("text", { class: "hs-col hs-col-server", x: XS, y: 16, "text-anchor": "middle", text: "サーバー (B)" }),
+      s("text", { class: "hs-col hs-col-client", x: XC, y: 16, "text-anchor": "middle", text: "クライアント（A）" }),
+      s("text", { class: "hs-col hs-col-server", x: XS, y: 16, "text-anchor": "middle", text: "サーバー（B）" }),
       s("line", { class: "hs-axis", x1: XC, y1: 49, x2: XC, y2: height }),
       s("line", { class: "hs-axis", x1: XS, y1: 49, x2: XS, y2: height }),
       pill(XC, 38, d.initial.client_state, "client", false, false),
@@ -475,11 +493,11 @@ export function mount(section) {
       if (sv) cls.push("hs-sd-server");
       const g = s("g", { class: cls.join(" "), "data-hs-sd": name },
         s("rect", { x: cx - SD_W / 2, y: cy - SD_H / 2, width: SD_W, height: SD_H, rx: 4 }),
-        s("text", { x: cx, y: cy + 3.8, "text-anchor": "middle", text: name }));
-      if (c) g.append(s("circle", { class: "hs-sd-tag-client", cx: cx - SD_W / 2, cy: cy - SD_H / 2, r: 7 }),
-        s("text", { class: "hs-sd-tag", x: cx - SD_W / 2, y: cy - SD_H / 2 + 3.3, "text-anchor": "middle", text: "C" }));
-      if (sv) g.append(s("circle", { class: "hs-sd-tag-server", cx: cx + SD_W / 2, cy: cy - SD_H / 2, r: 7 }),
-        s("text", { class: "hs-sd-tag", x: cx + SD_W / 2, y: cy - SD_H / 2 + 3.3, "text-anchor": "middle", text: "S" }));
+        s("text", { x: cx, y: cy + 4.5, "text-anchor": "middle", text: name }));
+      if (c) g.append(s("circle", { class: "hs-sd-tag-client", cx: cx - SD_W / 2, cy: cy - SD_H / 2, r: 8.5 }),
+        s("text", { class: "hs-sd-tag", x: cx - SD_W / 2, y: cy - SD_H / 2 + 4.5, "text-anchor": "middle", text: "C" }));
+      if (sv) g.append(s("circle", { class: "hs-sd-tag-server", cx: cx + SD_W / 2, cy: cy - SD_H / 2, r: 8.5 }),
+        s("text", { class: "hs-sd-tag", x: cx + SD_W / 2, y: cy - SD_H / 2 + 4.5, "text-anchor": "middle", text: "S" }));
       parts.push(g);
     }
     sd.replaceChildren(...parts);
@@ -590,7 +608,7 @@ export function mount(section) {
     if (st.step !== k) return;
     st.feedback = { step: k, field, answer, correct: j.correct, expected: j.expected, explain: j.explain };
     go(k + 1);
-    announce(j.correct ? "正解。" : `不正解。正しくは ${j.expected}。`);
+    announce(j.correct ? "正解です。" : `不正解です。正しくは ${j.expected} です。`);
   }
 
   // ---- events
@@ -626,6 +644,10 @@ export function mount(section) {
     writeHash();
   });
   onMotionChange(() => render());
+  // The ladder's geometry follows its width (see ladderGeometry): a rotated phone draws it again.
+  new ResizeObserver(() => {
+    if (st.data && ladderGeometry(ladder.getBoundingClientRect().width - 2).W !== G.W) renderLadder();
+  }).observe(ladderBox);
   // A link to another widget state on this same page changes only the hash.
   on(window, "hashchange", async () => {
     if (!readHash()) return;

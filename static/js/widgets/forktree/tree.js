@@ -70,7 +70,8 @@ export function plan(lists, avail) {
   const td = ext("td");
   const lr = ext("lr");
   const sTd = avail / td.w;
-  if (sTd >= 0.8 || sTd >= avail / lr.w) return { orient: "td", ...td };
+  // Trees are drawn at their own size (see TreeView.size): top-down when it fits, else the narrower way.
+  if (sTd >= 1 || td.w <= lr.w) return { orient: "td", ...td };
   return { orient: "lr", ...lr };
 }
 
@@ -80,7 +81,7 @@ export const withInit = (procs, ghosts = []) => [
   ...ghosts.map((g) => ({ ...g, program: "?", state: "ghost", ghost: true })),
 ];
 
-const textWidth = (s) => [...s].reduce((a, c) => a + (c.charCodeAt(0) > 255 ? 10 : 6.1), 8);
+const textWidth = (s) => [...s].reduce((a, c) => a + (c.charCodeAt(0) > 255 ? 12 : 7.3), 10);
 
 // One SVG process tree. Nodes are kept per PID so a step can move them smoothly.
 export class TreeView {
@@ -97,13 +98,11 @@ export class TreeView {
   }
 
   size(frame) {
-    const avail = Math.max(this.wrap.clientWidth, 200);
-    // Fit down to 70 %; smaller text is unreadable, so scroll at 80 %.
-    let s = Math.min(1, avail / frame.w);
-    if (s < 0.7) s = 0.8;
+    // Drawn at its own size: the smallest text is 12 px (the page's minimum for diagrams), so a tree wider
+    // than its box scrolls inside it rather than shrinking.
     this.svg.setAttribute("viewBox", `0 0 ${frame.w} ${frame.h}`);
-    this.svg.setAttribute("width", Math.round(frame.w * s));
-    this.svg.setAttribute("height", Math.round(frame.h * s));
+    this.svg.setAttribute("width", Math.round(frame.w));
+    this.svg.setAttribute("height", Math.round(frame.h));
   }
 
   node(key, p, fade) {
@@ -117,8 +116,11 @@ export class TreeView {
     n.st = sv("text", { class: "ft-st", x: W / 2 - 7, y: 13, "text-anchor": "end" }, g);
     n.tag = sv("text", { class: "ft-tag", x: -W / 2 + 2, y: -H / 2 - 4 }, g);
     n.pill = sv("g", { class: "ft-pill" }, g);
-    n.pillBox = sv("rect", { y: H / 2 + 1, height: 15, rx: 7 }, n.pill);
-    n.pillText = sv("text", { y: H / 2 + 12, "text-anchor": "middle" }, n.pill);
+    n.pillBox = sv("rect", { y: H / 2 + 1, height: 17, rx: 8 }, n.pill);
+    n.pillText = sv("text", { y: H / 2 + 14, "text-anchor": "middle" }, n.pill);
+    // The clickable part: a transparent box over the node, named by its aria-label. The node's own text
+    // stays a picture, so the button's name does not have to repeat the drawn words in their order.
+    n.hit = sv("rect", { class: "ft-hit", x: -W / 2, y: -H / 2, width: W, height: H, rx: 6 }, g);
     const act = (e) => {
       if (!this.clickable || p.pid === 1 || p.ghost) return;
       if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
@@ -260,9 +262,14 @@ export class TreeView {
     const what = p.ghost ? "足りない" : p.state === "zombie" ? "ゾンビ" : "実行中";
     const state = `PID ${p.pid} ${n.prog.textContent}、親 PID ${p.ppid}、${what}${mark === "extra" ? "、余分" : ""}`;
     const click = o.clickable && !init && !p.ghost;
-    g.setAttribute("role", click ? "button" : "img");
-    g.setAttribute("aria-label", click ? `${state}: ${o.clickable}` : state);
-    if (click) g.setAttribute("tabindex", "0");
-    else g.removeAttribute("tabindex");
+    g.setAttribute("role", click ? "group" : "img");
+    g.setAttribute("aria-label", state);
+    if (click) {
+      n.hit.setAttribute("role", "button");
+      n.hit.setAttribute("aria-label", `${state}: ${o.clickable}`);
+      n.hit.setAttribute("tabindex", "0");
+    } else {
+      for (const a of ["role", "aria-label", "tabindex"]) n.hit.removeAttribute(a);
+    }
   }
 }

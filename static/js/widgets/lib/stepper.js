@@ -6,13 +6,16 @@
 
 import { h } from "./dom.js";
 
+// [action, glyph, word, glyph after the word?, the key (title and aria-keyshortcuts)]. The word is the
+// button's whole accessible name (the glyphs are hidden from screen readers), so it matches what is seen.
 const BUTTONS = [
-  ["first", "|◀ 最初", "最初のステップへ (Home)"],
-  ["back", "◀ 戻る", "前のステップへ (←)"],
-  ["play", "", "再生 / 一時停止 (Space)"],
-  ["next", "次へ ▶", "次のステップへ (→)"],
-  ["last", "最後 ▶|", "最後のステップへ (End)"],
+  ["first", "|◀", "最初", false, "Home"],
+  ["back", "◀", "戻る", false, "ArrowLeft"],
+  ["play", "▶", "再生", false, "Space"],
+  ["next", "▶", "次へ", true, "ArrowRight"],
+  ["last", "▶|", "最後", true, "End"],
 ];
+const KEY_NAMES = { Home: "Home", ArrowLeft: "←", Space: "Space", ArrowRight: "→", End: "End" };
 const SPEEDS = [
   ["0.5", "0.5×"],
   ["1", "1×"],
@@ -42,11 +45,16 @@ export function stepper(section, o) {
   let timer = 0;
   let speed = 1;
 
+  const label = (button, glyph, word, after) => {
+    const g = h("span", { "aria-hidden": "true", text: glyph });
+    button.replaceChildren(...(after ? [word, " ", g] : [g, " ", word]));
+  };
   const buttons = Object.fromEntries(
-    BUTTONS.map(([action, text, label]) => [
-      action,
-      h("button", { type: "button", "data-action": action, "aria-label": label, title: label, text }),
-    ]),
+    BUTTONS.map(([action, glyph, word, after, key]) => {
+      const b = h("button", { type: "button", "data-action": action, title: `${word} (${KEY_NAMES[key]})`, "aria-keyshortcuts": key === "Space" ? "Space" : key });
+      label(b, glyph, word, after);
+      return [action, b];
+    }),
   );
   buttons.play.setAttribute("aria-pressed", "false");
   const speedSelect = h(
@@ -121,7 +129,7 @@ export function stepper(section, o) {
     ]) {
       b.setAttribute("aria-disabled", String(off));
     }
-    buttons.play.textContent = playing ? "⏸ 一時停止" : "▶ 再生";
+    label(buttons.play, playing ? "⏸" : "▶", playing ? "一時停止" : "再生", false);
     buttons.play.setAttribute("aria-pressed", String(playing));
     if (counter) counter.textContent = pos ? o.counter(pos) : "";
   }
