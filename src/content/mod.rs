@@ -489,7 +489,12 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             kind: "heading",
         }));
         toc.extend(annotation_toc);
-        toc.extend(widget_toc);
+        // A topic whose notes are empty shows infra-dojo's supplement instead; a widget placed at
+        // the end (no `after`) then follows the supplement it illustrates, not the empty notes.
+        let after_supplement = !rendered.has_content && supplements.contains_key(slug);
+        if !after_supplement {
+            toc.append(&mut widget_toc);
+        }
         for block in &rendered.blocks {
             search_docs.push(SearchDoc {
                 slug: slug.clone(),
@@ -517,6 +522,12 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 kind: "supplement",
             });
         }
+        toc.append(&mut widget_toc);
+        let (notes_tail, supplement_html) = if after_supplement {
+            (String::new(), supplement_html.map(|html| html + &trailing_widgets))
+        } else {
+            (trailing_widgets, supplement_html)
+        };
         topics.push(Topic {
             slug: slug.clone(),
             title: raw.heading.clone(),
@@ -524,7 +535,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             chapter: raw.chapter.clone(),
             index,
             notes_empty: !rendered.has_content,
-            notes_html: rendered.html + &trailing_widgets,
+            notes_html: rendered.html + &notes_tail,
             supplement_html,
             toc,
             annotation_count: ann_list.len(),

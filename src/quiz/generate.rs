@@ -74,7 +74,11 @@ mod tests {
                 "pasv-port",
                 "port-encode",
                 "fork-loop-count",
-                "fork-tree-count"
+                "fork-tree-count",
+                "sessions-connections",
+                "sessions-tls-full",
+                "sessions-h2-stream",
+                "sessions-lost-at"
             ]
         );
         assert_eq!(
