@@ -627,3 +627,339 @@ async fn bad_ftp_predictions_get_a_japanese_error_and_store_nothing() {
         "nothing stored for bad input"
     );
 }
+
+// ---------------------------------------------------------------------------------------------------
+// sessions: connections, TLS, requests and a login session on one timeline (facts.md W10)
+
+#[tokio::test]
+async fn the_sessions_timeline_follows_the_supplement_of_its_empty_topic() {
+    let app = common::app().await;
+    let page = app.get("/topics/connection-vs-session").await;
+    assert_eq!(
+        page.attrs("section[data-widget]", "data-widget"),
+        vec!["sessions"]
+    );
+    // The notes are empty: the widget comes after the supplement, outside it, and so does its
+    // table-of-contents entry.
+    let supplement = page.body.find("id=\"supplement\"").unwrap();
+    let widget = page.body.find("id=\"widget-sessions\"").unwrap();
+    assert!(supplement < widget);
+    assert!(page.attrs("#supplement section[data-widget]", "id").is_empty());
+    assert!(page.attrs("#notes section[data-widget]", "id").is_empty());
+    let toc = page.attrs(".page-toc a", "href");
+    assert_eq!(toc, ["#notes", "#supplement", "#widget-sessions"]);
+    // Every id on the page is unique.
+    let ids = page.attrs("[id]", "id");
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+
+    // Every scenario is there as a table with its counts; W10's facts in words.
+    assert_eq!(
+        page.attrs("#widget-sessions details[data-scenario]", "data-scenario"),
+        ["keepalive", "http2-resume", "l4-memory", "l4-sticky", "l7-memory", "l7-sticky"]
+    );
+    let keepalive = "#widget-sessions details[data-scenario=keepalive]";
+    assert_eq!(
+        page.texts(&format!("{keepalive} [data-count=connections]")),
+        ["2 本"]
+    );
+    assert_eq!(
+        page.texts(&format!("{keepalive} [data-count=sessions]")),
+        ["1 個"]
+    );
+    assert_eq!(page.texts(&format!("{keepalive} tbody tr")).len(), 10);
+    let l7 = "#widget-sessions details[data-scenario=l7-memory]";
+    assert_eq!(page.texts(&format!("{l7} [data-count=survives]")), ["失われる"]);
+    assert_eq!(page.texts(&format!("{l7} tr.lost")).len(), 2);
+    assert!(page.texts(&format!("{l7} .ss-outcome"))[0].contains("リクエスト 2 でログインが失われます"));
+    let h2 = page.texts("#widget-sessions details[data-scenario=http2-resume] tr.ss-tls-resumed");
+    assert!(h2[0].contains("RFC 8446 §2.2"), "{h2:?}");
+    // Each step cites its sources.
+    let sources = page.texts("#widget-sessions .ss-table .source");
+    assert!(sources.len() > 40 && sources.iter().all(|s| s.starts_with("出典: RFC ")));
+    assert!(page.body.contains("css/widgets/sessions.css"));
+}
+
+#[tokio::test]
+async fn the_sessions_api_serves_setups_and_names_bad_parameters() {
+    let app = common::app().await;
+    let (status, v) = json_get(&app, "/api/widgets/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["scenario"], "keepalive");
+    assert_eq!(v["counts"]["connections"], 2);
+    assert_eq!(v["survives"], true);
+    let (_, v) = json_get(
+        &app,
+        "/api/widgets/sessions?scenario=l4-memory&pause=30",
+    )
+    .await;
+    assert_eq!(v["scenario"], "h1+l4+memory+resume+3+2+30");
+    assert_eq!(v["counts"]["connections"], 1);
+    assert_eq!(v["survives"], true, "one connection: L4 keeps it on A");
+    let (_, v) = json_get(&app, "/api/widgets/sessions?scenario=l7-memory").await;
+    assert_eq!(v["lost_at"], 2);
+    for (query, param) in [
+        ("scenario=nope", "scenario"),
+        ("http=h3", "http"),
+        ("balancer=l3", "balancer"),
+        ("store=disk", "store"),
+        ("sticky=perhaps", "sticky"),
+        ("resume=2", "resume"),
+        ("before=0", "before"),
+        ("after=7", "after"),
+        ("pause=601", "pause"),
+        ("pause=-1", "pause"),
+        ("pause=%EF%BC%91", "pause"),
+    ] {
+        let (status, v) = json_get(&app, &format!("/api/widgets/sessions?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        let message = v["error"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("パラメータ {param}")),
+            "{query}: {message}"
+        );
+    }
+}
+
+fn sessions_body(extra: Value) -> Value {
+    let mut body = json!({
+        "scenario": "l7-memory",
+        "connections": 2, "tls_full": 2, "requests": 5, "sessions": 1, "survives": false
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    body
+}
+
+#[tokio::test]
+async fn sessions_predictions_are_graded_and_kept_only_for_learners() {
+    let app = common::app().await;
+    let url = "/api/widgets/sessions/check";
+    let (status, right) =
+        json_post(&app, url, &sessions_body(json!({})).to_string(), "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{right}");
+    assert_eq!(right["correct"], true);
+    assert!(right["explain"].as_str().unwrap().contains("リクエスト 2"));
+    // "One session per connection" is the slip the widget is about.
+    let (_, wrong) = json_post(
+        &app,
+        url,
+        &sessions_body(json!({"sessions": 2, "survives": true})).to_string(),
+        "application/json",
+    )
+    .await;
+    assert_eq!(wrong["correct"], false);
+    let verdicts = wrong["verdicts"].as_array().unwrap();
+    let fields: Vec<(&str, bool, &str)> = verdicts
+        .iter()
+        .map(|v| {
+            (
+                v["field"].as_str().unwrap(),
+                v["correct"].as_bool().unwrap(),
+                v["expected"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("connections", true, "2"),
+            ("tls_full", true, "2"),
+            ("requests", true, "5"),
+            ("sessions", false, "1"),
+            ("survives", false, "失われる")
+        ]
+    );
+    assert!(widget_answers(&app).await.is_empty(), "visitors are not kept");
+
+    let c = app.client();
+    c.sign_up("session-learner").await;
+    let res = c
+        .post_json(url, &sessions_body(json!({"store": "shared", "survives": true})))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("\"correct\":true"), "{}", res.body);
+    assert_eq!(
+        widget_answers(&app).await,
+        [(
+            "sessions".into(),
+            // l7-memory with a shared store is exactly the keepalive scenario: stored by its name.
+            "keepalive".into(),
+            -1,
+            "counts".into(),
+            "connections=2 tls_full=2 requests=5 sessions=1 survives=yes".into(),
+            true
+        )]
+    );
+    // The instructor's analysis reads them in Japanese.
+    use infra_dojo::widgets::labels;
+    assert_eq!(
+        labels::scenario_label("sessions", "l7-memory"),
+        "L7 バランサー・セッションはメモリ"
+    );
+    assert_eq!(
+        labels::step_label("sessions", "l7-memory", -1),
+        "タイムライン全体（数と結末）"
+    );
+    assert!(labels::field_label("sessions", "counts").contains("ログインが続くか"));
+}
+
+#[tokio::test]
+async fn bad_sessions_predictions_get_a_japanese_error_and_store_nothing() {
+    let app = common::app().await;
+    let c = app.client();
+    c.sign_up("session-typo").await;
+    let url = "/api/widgets/sessions/check";
+    let ok = sessions_body(json!({}));
+    let cases = [
+        ("{not json".to_string(), StatusCode::BAD_REQUEST, None),
+        (
+            sessions_body(json!({"seed": 3})).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            sessions_body(json!({"connections": -1})).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            sessions_body(json!({"survives": "yes"})).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            {
+                let mut b = ok.clone();
+                b.as_object_mut().unwrap().remove("requests");
+                b.to_string()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+        ),
+        (
+            sessions_body(json!({"scenario": "nope"})).to_string(),
+            StatusCode::BAD_REQUEST,
+            Some("scenario"),
+        ),
+        (
+            sessions_body(json!({"scenario": ""})).to_string(),
+            StatusCode::BAD_REQUEST,
+            Some("scenario"),
+        ),
+        (
+            sessions_body(json!({"balancer": "l3"})).to_string(),
+            StatusCode::BAD_REQUEST,
+            Some("balancer"),
+        ),
+        (
+            sessions_body(json!({"pause": 601})).to_string(),
+            StatusCode::BAD_REQUEST,
+            Some("pause"),
+        ),
+        (
+            sessions_body(json!({"after": 0})).to_string(),
+            StatusCode::BAD_REQUEST,
+            Some("after"),
+        ),
+        (
+            sessions_body(json!({"tls_full": 100})).to_string(),
+            StatusCode::BAD_REQUEST,
+            Some("tls_full"),
+        ),
+    ];
+    for (body, expected, param) in cases {
+        let req = Request::post(url)
+            .header("content-type", "application/json")
+            .body(Body::from(body.clone()))
+            .unwrap();
+        let res = c.send(req).await;
+        assert_eq!(res.status, expected, "{body}: {}", res.body);
+        let v: Value = serde_json::from_str(&res.body).unwrap_or(Value::Null);
+        let message = v["error"].as_str().unwrap_or_default();
+        assert!(
+            message
+                .chars()
+                .any(|ch| ('\u{3040}'..='\u{30ff}').contains(&ch)),
+            "{body}: not Japanese: {message}"
+        );
+        if let Some(param) = param {
+            assert!(message.contains(param), "{body}: {message}");
+        }
+    }
+    let res = c
+        .post_form(url, &[("scenario", "keepalive"), ("connections", "2")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(widget_answers(&app).await.is_empty(), "nothing stored for bad input");
+}
+
+/// Issue 11's budget for a page with one of its widgets: under 100 KB transferred (brotli) with every
+/// stylesheet and module it loads, and the widget's script under 40 KB.
+async fn assert_widget_page_budget(app: &common::TestApp, slug: &str, widget: &str) {
+    let page = app.get(&format!("/topics/{slug}")).await;
+    let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
+    urls.extend(page.attrs("script[src]", "src"));
+    let modules = page.attrs("link[rel=modulepreload]", "href");
+    assert!(
+        modules.iter().any(|m| m.ends_with(&format!("/js/widgets/{widget}.js"))),
+        "{slug} preloads {widget}.js: {modules:?}"
+    );
+    urls.extend(modules);
+    let script = urls
+        .iter()
+        .find(|u| u.ends_with(&format!("/js/widgets/{widget}.js")))
+        .unwrap()
+        .clone();
+    let raw = app.get(&script).await.body.len();
+    assert!(raw < 40 * 1024, "{widget}.js is {raw} bytes");
+    let mut total = 0;
+    for url in std::iter::once(format!("/topics/{slug}")).chain(urls) {
+        let req = Request::get(&url)
+            .header("accept-encoding", "br")
+            .body(Body::empty())
+            .unwrap();
+        let res = app.request(req).await;
+        assert_eq!(res.status, StatusCode::OK, "{url}");
+        total += res.bytes;
+    }
+    println!("{slug} with {widget}: {total} bytes transferred (brotli), script {raw} bytes");
+    assert!(total < 100 * 1024, "{slug}: {total} bytes transferred");
+}
+
+#[tokio::test]
+async fn the_sessions_page_stays_within_issue_11s_budget() {
+    let app = common::app().await;
+    assert_widget_page_budget(&app, "connection-vs-session", "sessions").await;
+}
+
+#[tokio::test]
+async fn the_course_map_marks_every_topic_with_a_widget() {
+    let app = common::app().await;
+    let content = app.state.content();
+    let with_widget: Vec<String> = content
+        .course
+        .topics
+        .iter()
+        .filter(|t| !t.widgets.is_empty())
+        .map(|t| format!("/topics/{}", t.slug))
+        .collect();
+    assert!(with_widget.contains(&"/topics/connection-vs-session".to_string()));
+    let home = app.get("/").await;
+    let html = home.html();
+    let item = scraper::Selector::parse(".course-map li").unwrap();
+    let link = scraper::Selector::parse("a").unwrap();
+    let badge = scraper::Selector::parse(".badge-widget").unwrap();
+    let mut marked = Vec::new();
+    for li in html.select(&item) {
+        let href = li.select(&link).next().unwrap().value().attr("href").unwrap();
+        if let Some(b) = li.select(&badge).next() {
+            // Text a screen reader reads, not an icon alone.
+            assert_eq!(b.text().collect::<String>(), "図解");
+            assert_eq!(b.value().attr("title"), Some("図解あり"));
+            marked.push(href.to_string());
+        }
+    }
+    assert_eq!(marked, with_widget);
+}

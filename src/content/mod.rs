@@ -58,6 +58,8 @@ pub struct Topic {
     pub notes_empty: bool,
     /// infra-dojo's own supplement, shown marked as such.
     pub supplement_html: Option<String>,
+    /// Widgets shown after the supplement: those placed at the end of a topic whose notes are empty.
+    pub end_html: String,
     pub toc: Vec<TocEntry>,
     pub annotation_count: usize,
     /// Names of the widgets on the page.
@@ -523,10 +525,10 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             });
         }
         toc.append(&mut widget_toc);
-        let (notes_tail, supplement_html) = if after_supplement {
-            (String::new(), supplement_html.map(|html| html + &trailing_widgets))
+        let (notes_tail, end_html) = if after_supplement {
+            (String::new(), trailing_widgets)
         } else {
-            (trailing_widgets, supplement_html)
+            (trailing_widgets, String::new())
         };
         topics.push(Topic {
             slug: slug.clone(),
@@ -537,6 +539,7 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             notes_empty: !rendered.has_content,
             notes_html: rendered.html + &notes_tail,
             supplement_html,
+            end_html,
             toc,
             annotation_count: ann_list.len(),
             widgets: widget_names,

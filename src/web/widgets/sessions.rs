@@ -70,21 +70,6 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// The settings in one line: 「HTTP/1.1・L7 バランサー・共有セッションストア・スティッキーなし・TLS 再開なし」.
-fn setup(p: &sessions::Params) -> String {
-    format!(
-        "{}・{}・{}・スティッキー{}・TLS 再開{}・リクエスト {} 件 → {} 秒休止 → {} 件",
-        p.http.label(),
-        p.balancer.label(),
-        p.store.label(),
-        if p.sticky { "あり" } else { "なし" },
-        if p.resume { "あり" } else { "なし" },
-        p.before,
-        p.pause_s,
-        p.after
-    )
-}
-
 impl Page {
     fn new(widget: &dyn Widget) -> Self {
         let scenarios = sessions::Scenario::ALL
@@ -95,7 +80,7 @@ impl Page {
                 ScenarioView {
                     name: s.name(),
                     label: s.label(),
-                    setup: setup(&p),
+                    setup: t.setup.clone(),
                     counts: t.counts,
                     survives: t.survives,
                     outcome: t.outcome.clone(),

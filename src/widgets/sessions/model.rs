@@ -131,8 +131,10 @@ pub struct Counts {
 pub struct Timeline {
     /// The canonical name of the setup ([`super::scenario_name`]).
     pub scenario: String,
-    /// The setup in Japanese.
+    /// The setup in Japanese: the scenario's label, or every setting.
     pub label: String,
+    /// Every setting in one line ([`super::describe`]).
+    pub setup: String,
     pub params: Params,
     /// The idle timeout the model's balancer applies, in seconds.
     pub idle_timeout_s: u64,

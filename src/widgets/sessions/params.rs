@@ -310,3 +310,19 @@ pub fn scenario_label(p: &Params) -> String {
         p.pause_s
     )
 }
+
+/// Every setting in one line, as the learner needs it to predict: 「HTTP/1.1・L7 バランサー・共有
+/// セッションストア・スティッキーなし・TLS 再開なし・リクエスト 3 件 → 120 秒休止 → 2 件」.
+pub fn describe(p: &Params) -> String {
+    format!(
+        "{}・{}・{}・スティッキー{}・TLS 再開{}・リクエスト {} 件 → {} 秒休止 → {} 件",
+        p.http.label(),
+        p.balancer.label(),
+        p.store.label(),
+        if p.sticky { "あり" } else { "なし" },
+        if p.resume { "あり" } else { "なし" },
+        p.before,
+        p.pause_s,
+        p.after
+    )
+}

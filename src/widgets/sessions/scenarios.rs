@@ -4,7 +4,7 @@
 //! answers, and whether that backend finds the login session all follow from the settings.
 
 use super::model::*;
-use super::{Balancer, Http, IDLE_TIMEOUT_S, Params, Store, scenario_label, scenario_name};
+use super::{Balancer, Http, IDLE_TIMEOUT_S, Params, Store, describe, scenario_label, scenario_name};
 
 /// One round trip between the browser and the balancer, in ms: a TCP or TLS 1.3 handshake takes one.
 const RTT_MS: u64 = 40;
@@ -68,6 +68,7 @@ pub fn simulate(p: &Params) -> Timeline {
     Timeline {
         scenario: scenario_name(p),
         label: scenario_label(p),
+        setup: describe(p),
         params: *p,
         idle_timeout_s: IDLE_TIMEOUT_S,
         tls_end: match p.balancer {
