@@ -78,7 +78,13 @@ mod tests {
                 "sessions-connections",
                 "sessions-tls-full",
                 "sessions-h2-stream",
-                "sessions-lost-at"
+                "sessions-lost-at",
+                "lb-lowest-layer",
+                "lb-layer-count",
+                "lb-l7-rules",
+                "lb-l7-fields",
+                "lb-custom-layer-count",
+                "lb-custom-l7-rules"
             ]
         );
         assert_eq!(

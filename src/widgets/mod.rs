@@ -18,6 +18,7 @@ pub mod forktree;
 pub mod ftp;
 pub mod handshake;
 pub mod labels;
+pub mod lb_layers;
 mod query;
 pub mod rng;
 pub mod sessions;
@@ -196,7 +197,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, sessions)
+        $then!(handshake, ftp, forktree, sessions, lb_layers)
     };
 }
 

@@ -11,6 +11,7 @@
 mod forktree;
 mod ftp;
 mod handshake;
+mod lb_layers;
 mod sessions;
 
 use crate::store;
