@@ -12,4 +12,5 @@ mod reading;
 mod widget_forktree;
 mod widget_ftp;
 mod widget_handshake;
+mod widget_lb_layers;
 mod widget_sessions;

@@ -126,8 +126,11 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
     for (id, v) in [("connections", "2"), ("tls_full", "2"), ("requests", "5"), ("sessions", "2")] {
         type_into(&b, &format!("#ss-p-{id}"), v).await;
     }
-    click(&b, "#widget-sessions input[name=survives][value=false]").await;
-    click(&b, "#widget-sessions form.ss-pform button[type=submit]").await;
+    // From the keyboard: Space picks the radio button, Enter sends the form.
+    b.eval("document.querySelector('#widget-sessions input[name=survives][value=false]').focus(); return 1")
+        .await;
+    b.press(keys::SPACE).await;
+    b.press(keys::ENTER).await;
     wait_for(&b, "document.querySelector('#widget-sessions .ss-verdicts')", "the verdict").await;
     assert!(b.text("#widget-sessions .ss-feedback").await.contains("違うところがあります"));
     assert!(b.text("#widget-sessions [data-ss-verdict=sessions]").await.contains("正しくは「1」"));
