@@ -21,11 +21,13 @@ async fn open_widget(b: &Browser, path: &str) {
 }
 
 async fn step(b: &Browser) -> String {
-    b.eval(&format!("return document.querySelector('{ROOT}').dataset.step"))
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    b.eval(&format!(
+        "return document.querySelector('{ROOT}').dataset.step"
+    ))
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
 }
 
 async fn focus_widget(b: &Browser) {
@@ -38,24 +40,56 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
     let b = Browser::start().await;
     open_widget(&b, "/topics/load-balancer").await;
     assert_eq!(step(&b).await, "0");
-    assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 0, "no verdict before L3");
-    assert!(b.text("#widget-lb-layers [data-lb-packet]").await.contains("GET /api/items"));
+    assert_eq!(
+        b.count("#widget-lb-layers .lb-chip").await,
+        0,
+        "no verdict before L3"
+    );
+    assert!(
+        b.text("#widget-lb-layers [data-lb-packet]")
+            .await
+            .contains("GET /api/items")
+    );
 
     focus_widget(&b).await;
     b.press(keys::RIGHT).await;
     assert_eq!(step(&b).await, "1");
-    assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 1, "only L3's verdict");
-    assert!(b.text("#widget-lb-layers [data-lb-verdict]").await.contains("使えない"));
+    assert_eq!(
+        b.count("#widget-lb-layers .lb-chip").await,
+        1,
+        "only L3's verdict"
+    );
+    assert!(
+        b.text("#widget-lb-layers [data-lb-verdict]")
+            .await
+            .contains("使えない")
+    );
     // L3 reads the IP header only: three fields framed.
     assert_eq!(b.count("#widget-lb-layers .lb-f.lb-seen").await, 3);
     b.press(keys::RIGHT).await;
     assert_eq!(b.count("#widget-lb-layers .lb-f.lb-seen").await, 6);
-    assert!(b.text("#widget-lb-layers [data-lb-verdict]").await.contains("使えない"));
+    assert!(
+        b.text("#widget-lb-layers [data-lb-verdict]")
+            .await
+            .contains("使えない")
+    );
     b.press(keys::END).await;
     assert_eq!(step(&b).await, "3");
-    assert!(b.text("#widget-lb-layers [data-lb-verdict]").await.contains("使える — プール B へ"));
-    assert_eq!(b.count("#widget-lb-layers .lb-f.lb-key[data-lb-field=path]").await, 1);
-    assert!(b.text("#widget-lb-layers [data-lb-outcome]").await.contains("L7"));
+    assert!(
+        b.text("#widget-lb-layers [data-lb-verdict]")
+            .await
+            .contains("使える — プール B へ")
+    );
+    assert_eq!(
+        b.count("#widget-lb-layers .lb-f.lb-key[data-lb-field=path]")
+            .await,
+        1
+    );
+    assert!(
+        b.text("#widget-lb-layers [data-lb-outcome]")
+            .await
+            .contains("L7")
+    );
     b.press(keys::LEFT).await;
     assert_eq!(step(&b).await, "2");
 
@@ -64,12 +98,29 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
     b.eval("const s = document.getElementById('lb-tls'); s.value = 'tls'; s.dispatchEvent(new Event('change')); return 1").await;
     wait_for(&b, "location.hash.includes('tls=tls')", "TLS on").await;
     click(&b, "#lb-terminate").await;
-    wait_for(&b, "location.hash.includes('terminate=false')", "termination off").await;
-    assert!(b.text("#widget-lb-layers [data-lb-packet]").await.contains("宛先ポート 443"));
+    wait_for(
+        &b,
+        "location.hash.includes('terminate=false')",
+        "termination off",
+    )
+    .await;
+    assert!(
+        b.text("#widget-lb-layers [data-lb-packet]")
+            .await
+            .contains("宛先ポート 443")
+    );
     focus_widget(&b).await;
     b.press(keys::END).await;
-    assert!(b.text("#widget-lb-layers [data-lb-verdict]").await.contains("使えない"));
-    assert!(b.text("#widget-lb-layers .lb-explain").await.contains("SNI"));
+    assert!(
+        b.text("#widget-lb-layers [data-lb-verdict]")
+            .await
+            .contains("使えない")
+    );
+    assert!(
+        b.text("#widget-lb-layers .lb-explain")
+            .await
+            .contains("SNI")
+    );
     assert_eq!(b.count("#widget-lb-layers .lb-f.lb-enc").await, 4);
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
@@ -80,7 +131,12 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
     let b = Browser::start().await;
     open_widget(&b, "/topics/custom-protocols#w=lb-layers&scenario=port-db").await;
     click(&b, "#widget-lb-layers .lb-predict-toggle").await;
-    wait_for(&b, "document.querySelector('#widget-lb-layers form.lb-pform')", "the predict form").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-lb-layers form.lb-pform')",
+        "the predict form",
+    )
+    .await;
     for css in [
         "#widget-lb-layers .lb-chip",
         "#widget-lb-layers [data-lb-verdict]",
@@ -89,17 +145,30 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
         "#widget-lb-layers [data-widget-static]",
         "#widget-lb-layers .lb-devices",
     ] {
-        assert_eq!(b.count(css).await, 0, "{css} while the prediction is pending");
+        assert_eq!(
+            b.count(css).await,
+            0,
+            "{css} while the prediction is pending"
+        );
     }
-    let text = b.eval("return document.getElementById('widget-lb-layers').textContent").await;
+    let text = b
+        .eval("return document.getElementById('widget-lb-layers').textContent")
+        .await;
     let text = text.as_str().unwrap();
     assert!(
-        !text.contains("使えない") && !text.contains('✓') && !text.contains('✗') && !text.contains("へ（"),
+        !text.contains("使えない")
+            && !text.contains('✓')
+            && !text.contains('✗')
+            && !text.contains("へ（"),
         "no verdict words: {text}"
     );
     focus_widget(&b).await;
     b.press(keys::END).await;
-    assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 0, "keys do not step");
+    assert_eq!(
+        b.count("#widget-lb-layers .lb-chip").await,
+        0,
+        "keys do not step"
+    );
 
     // "Only L4" forgets that the L7 device uses the lower layers too.
     // Ticked from the keyboard: focus the box, Space.
@@ -112,10 +181,27 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
         "L4 ticked"
     );
     b.press(keys::ENTER).await;
-    wait_for(&b, "document.querySelector('#widget-lb-layers .lb-verdicts')", "the verdict").await;
-    assert!(b.text("#widget-lb-layers .lb-feedback").await.contains("使えるのは L4・L7"));
-    assert!(b.text("#widget-lb-layers [data-lb-check='7']").await.starts_with("✗"));
-    assert!(b.text("#widget-lb-layers [data-lb-check='4']").await.starts_with("✓"));
+    wait_for(
+        &b,
+        "document.querySelector('#widget-lb-layers .lb-verdicts')",
+        "the verdict",
+    )
+    .await;
+    assert!(
+        b.text("#widget-lb-layers .lb-feedback")
+            .await
+            .contains("使えるのは L4・L7")
+    );
+    assert!(
+        b.text("#widget-lb-layers [data-lb-check='7']")
+            .await
+            .starts_with("✗")
+    );
+    assert!(
+        b.text("#widget-lb-layers [data-lb-check='4']")
+            .await
+            .starts_with("✓")
+    );
     assert_eq!(step(&b).await, "3");
     assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 3);
     assert_eq!(b.count("#widget-lb-layers [data-widget-static]").await, 1);
@@ -130,7 +216,11 @@ async fn a_phone_fits_the_packet_with_legible_text() {
         ..Options::default()
     })
     .await;
-    open_widget(&b, "/topics/load-balancer#w=lb-layers&scenario=host-ech&step=3").await;
+    open_widget(
+        &b,
+        "/topics/load-balancer#w=lb-layers&scenario=host-ech&step=3",
+    )
+    .await;
     assert_eq!(step(&b).await, "3");
     let overflow = b
         .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -170,8 +260,15 @@ async fn without_javascript_every_layer_scenario_is_a_table() {
     })
     .await;
     b.open("/topics/custom-protocols").await;
-    assert_eq!(b.count("#widget-lb-layers details[data-scenario]").await, 10);
+    assert_eq!(
+        b.count("#widget-lb-layers details[data-scenario]").await,
+        10
+    );
     assert_eq!(b.count("#widget-lb-layers .lb-devices").await, 10);
-    assert!(b.text("#widget-lb-layers details[data-scenario=path-http] .lb-devices").await.contains("使えない"));
+    assert!(
+        b.text("#widget-lb-layers details[data-scenario=path-http] .lb-devices")
+            .await
+            .contains("使えない")
+    );
     b.quit().await;
 }

@@ -70,9 +70,8 @@ impl Widget for LbLayersWidget {
         if step < 0 {
             return "3 つの層すべて（どの装置が使えるか）".to_owned();
         }
-        let what = params_from_scenario_name(scenario).and_then(|p| {
-            step_at(&evaluate(&p).devices, step).map(|d| d.label.to_owned())
-        });
+        let what = params_from_scenario_name(scenario)
+            .and_then(|p| step_at(&evaluate(&p).devices, step).map(|d| d.label.to_owned()));
         numbered_step(step, what)
     }
 

@@ -326,7 +326,13 @@ fn pick(
 /// port takes that payload's usual port. Bad values are a [`ParamError`] naming their parameter;
 /// TLS on a payload that is not HTTP is refused (PostgreSQL starts TLS inside its own protocol).
 pub fn params_from_query(pairs: &[(String, String)]) -> Result<Params, ParamError> {
-    let scenario = query_choice(pairs, "scenario", Scenario::PathHttp, &Scenario::ALL, Scenario::name)?;
+    let scenario = query_choice(
+        pairs,
+        "scenario",
+        Scenario::PathHttp,
+        &Scenario::ALL,
+        Scenario::name,
+    )?;
     let s = scenario.params();
     let payload = query_choice(pairs, "payload", s.payload, &Payload::ALL, Payload::name)?;
     let tls_default = if payload.is_http() { s.tls } else { Tls::None };
@@ -381,7 +387,9 @@ pub fn params_from_scenario_name(name: &str) -> Option<Params> {
         return Some(s.params());
     }
     let mut parts: Vec<&str> = name.split('+').collect();
-    let rule = Rule::ALL.into_iter().find(|r| Some(&r.name()) == parts.last())?;
+    let rule = Rule::ALL
+        .into_iter()
+        .find(|r| Some(&r.name()) == parts.last())?;
     parts.pop();
     let cookie = parts.last() == Some(&"cookie");
     if cookie {

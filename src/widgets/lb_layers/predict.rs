@@ -37,7 +37,11 @@ pub fn layers_text(layers: &[u8]) -> String {
     if layers.is_empty() {
         "なし".to_owned()
     } else {
-        layers.iter().map(|l| format!("L{l}")).collect::<Vec<_>>().join("・")
+        layers
+            .iter()
+            .map(|l| format!("L{l}"))
+            .collect::<Vec<_>>()
+            .join("・")
     }
 }
 
@@ -56,7 +60,12 @@ pub fn predict_check(e: &Evaluation, given: &[u8]) -> PredictResult {
             }
         })
         .collect();
-    let can: Vec<u8> = e.devices.iter().filter(|d| d.can_apply).map(|d| d.layer).collect();
+    let can: Vec<u8> = e
+        .devices
+        .iter()
+        .filter(|d| d.can_apply)
+        .map(|d| d.layer)
+        .collect();
     PredictResult {
         correct: layers.iter().all(|l| l.correct),
         layers,

@@ -35,7 +35,8 @@ pub static GENERATORS: [QuestionGenerator; 6] = [
     },
 ];
 
-const DEVICES: &str = "L3 スイッチ（ルーター）、L4 ロードバランサー、L7 ロードバランサー（HTTP のリバースプロキシ）";
+const DEVICES: &str =
+    "L3 スイッチ（ルーター）、L4 ロードバランサー、L7 ロードバランサー（HTTP のリバースプロキシ）";
 
 fn one_of<T: Copy>(rng: &mut Rng, all: &[T]) -> T {
     all[rng.below(all.len() as u64) as usize]
@@ -44,8 +45,16 @@ fn one_of<T: Copy>(rng: &mut Rng, all: &[T]) -> T {
 /// A random packet whose payload is one of `payloads`, and a random rule.
 fn packet(rng: &mut Rng, payloads: &[Payload]) -> Params {
     let payload = one_of(rng, payloads);
-    let tls = if payload.is_http() { one_of(rng, &Tls::ALL) } else { Tls::None };
-    let port = if rng.below(4) == 0 { 5432 } else { default_port(payload, tls) };
+    let tls = if payload.is_http() {
+        one_of(rng, &Tls::ALL)
+    } else {
+        Tls::None
+    };
+    let port = if rng.below(4) == 0 {
+        5432
+    } else {
+        default_port(payload, tls)
+    };
     Params {
         payload,
         tls,
@@ -64,7 +73,16 @@ fn values(p: &Params, answer: u64) -> Vec<(&'static str, String)> {
     vec![
         ("packet", describe(p)),
         ("rule", p.rule.label().to_owned()),
-        ("layers", super::layers_text(&e.devices.iter().filter(|d| d.can_apply).map(|d| d.layer).collect::<Vec<_>>())),
+        (
+            "layers",
+            super::layers_text(
+                &e.devices
+                    .iter()
+                    .filter(|d| d.can_apply)
+                    .map(|d| d.layer)
+                    .collect::<Vec<_>>(),
+            ),
+        ),
         ("answer", answer.to_string()),
     ]
 }
@@ -116,7 +134,10 @@ fn rules_at_l7(p: &Params) -> u64 {
 
 fn rules_question(p: &Params) -> GeneratedQuestion {
     let answer = rules_at_l7(p);
-    let list: Vec<String> = Rule::ALL.iter().map(|r| format!("「{}」", r.label())).collect();
+    let list: Vec<String> = Rule::ALL
+        .iter()
+        .map(|r| format!("「{}」", r.label()))
+        .collect();
     GeneratedQuestion {
         prompt: format!(
             "パケット: {}。L7 ロードバランサー（HTTP のリバースプロキシ）に次の 5 つのルールを設定しました: {}。このパケットに適用できる（判断に使う情報が読める）ルールはいくつですか？",
@@ -139,7 +160,10 @@ fn l7_fields(seed: u64) -> GeneratedQuestion {
     let p = packet(&mut Rng::new(seed), &[Payload::Http]);
     let e = evaluate(&p);
     const KEYS: [&str; 5] = ["dst_ip", "dst_port", "host", "path", "cookie"];
-    let answer = KEYS.iter().filter(|k| e.devices[2].sees.contains(k)).count() as u64;
+    let answer = KEYS
+        .iter()
+        .filter(|k| e.devices[2].sees.contains(k))
+        .count() as u64;
     GeneratedQuestion {
         prompt: format!(
             "パケット: {}。L7 ロードバランサー（HTTP のリバースプロキシ）は、次の 5 つのうちいくつを読めますか？ 宛先 IP アドレス、宛先ポート番号、HTTP の Host ヘッダー、URL のパス、Cookie ヘッダー（TLS の SNI は Host ヘッダーに数えません）",
@@ -184,12 +208,17 @@ mod tests {
             assert!((2..=5).contains(&q.answer), "{}", q.prompt);
             let q = custom_l7_rules(seed);
             assert!((2..=5).contains(&q.answer));
-            if q.prompt.contains("TCP の上の独自プロトコル") || q.prompt.contains("PostgreSQL") {
+            if q.prompt.contains("TCP の上の独自プロトコル") || q.prompt.contains("PostgreSQL")
+            {
                 // Not HTTP: only the L3/L4 rules.
                 assert_eq!(q.answer, 2, "{}", q.prompt);
             }
             assert!(custom_layer_count(seed).answer <= 3);
         }
-        assert_eq!(seen.len(), 4, "every answer of the lowest layer occurs: {seen:?}");
+        assert_eq!(
+            seen.len(),
+            4,
+            "every answer of the lowest layer occurs: {seen:?}"
+        );
     }
 }

@@ -4,12 +4,18 @@
 //! the outer SNI. A device that reads a layer also reads the layers below it.
 
 use super::model::*;
-use super::{CLIENT_IP, CLIENT_PORT, ECH_PUBLIC_NAME, Params, Payload, Rule, Tls, VIP, describe, scenario_label, scenario_name};
+use super::{
+    CLIENT_IP, CLIENT_PORT, ECH_PUBLIC_NAME, Params, Payload, Rule, Tls, VIP, describe,
+    scenario_label, scenario_name,
+};
 
 /// Computes the evaluation of `p`.
 pub fn evaluate(p: &Params) -> Evaluation {
     let fields = fields(p);
-    let devices: Vec<Device> = [3u8, 4, 7].into_iter().map(|layer| device(p, &fields, layer)).collect();
+    let devices: Vec<Device> = [3u8, 4, 7]
+        .into_iter()
+        .map(|layer| device(p, &fields, layer))
+        .collect();
     let lowest = devices.iter().find(|d| d.can_apply).map_or(0, |d| d.layer);
     let outcome = outcome(p, &devices, lowest);
     Evaluation {
@@ -26,7 +32,13 @@ pub fn evaluate(p: &Params) -> Evaluation {
     }
 }
 
-fn field(key: &'static str, part: Part, label: &'static str, value: impl Into<String>, encrypted: bool) -> Field {
+fn field(
+    key: &'static str,
+    part: Part,
+    label: &'static str,
+    value: impl Into<String>,
+    encrypted: bool,
+) -> Field {
     Field {
         key,
         part,
@@ -42,8 +54,20 @@ fn fields(p: &Params) -> Vec<Field> {
         field("src_ip", Part::Ip, "送信元 IP", CLIENT_IP, false),
         field("dst_ip", Part::Ip, "宛先 IP", VIP, false),
         field("protocol", Part::Ip, "プロトコル", "TCP (6)", false),
-        field("src_port", Part::Tcp, "送信元ポート", CLIENT_PORT.to_string(), false),
-        field("dst_port", Part::Tcp, "宛先ポート", p.port.to_string(), false),
+        field(
+            "src_port",
+            Part::Tcp,
+            "送信元ポート",
+            CLIENT_PORT.to_string(),
+            false,
+        ),
+        field(
+            "dst_port",
+            Part::Tcp,
+            "宛先ポート",
+            p.port.to_string(),
+            false,
+        ),
         field("tcp_flags", Part::Tcp, "TCP フラグ", "ACK, PSH", false),
     ];
     let hidden = p.tls != Tls::None;
@@ -51,7 +75,13 @@ fn fields(p: &Params) -> Vec<Field> {
         Tls::None => {}
         Tls::Tls => f.push(field("sni", Part::Tls, "SNI", p.host, false)),
         Tls::Ech => {
-            f.push(field("sni", Part::Tls, "外側の SNI", ECH_PUBLIC_NAME, false));
+            f.push(field(
+                "sni",
+                Part::Tls,
+                "外側の SNI",
+                ECH_PUBLIC_NAME,
+                false,
+            ));
             f.push(field("inner_sni", Part::Tls, "内側の SNI", p.host, true));
         }
     }
@@ -60,13 +90,37 @@ fn fields(p: &Params) -> Vec<Field> {
             f.push(field("method", Part::App, "メソッド", p.method, hidden));
             f.push(field("path", Part::App, "パス", p.path, hidden));
             f.push(field("host", Part::App, "Host", p.host, hidden));
-            f.push(field("cookie", Part::App, "Cookie", if p.cookie { "lb=b" } else { "（なし）" }, hidden));
+            f.push(field(
+                "cookie",
+                Part::App,
+                "Cookie",
+                if p.cookie { "lb=b" } else { "（なし）" },
+                hidden,
+            ));
             if p.payload == Payload::CustomHttp {
-                f.push(field("body", Part::App, "本文", r#"{"jsonrpc":"2.0","method":"getScore"}"#, hidden));
+                f.push(field(
+                    "body",
+                    Part::App,
+                    "本文",
+                    r#"{"jsonrpc":"2.0","method":"getScore"}"#,
+                    hidden,
+                ));
             }
         }
-        Payload::Postgres => f.push(field("body", Part::App, "メッセージ", "Query: SELECT * FROM items", false)),
-        Payload::CustomTcp => f.push(field("body", Part::App, "データ", "独自のバイナリフレーム", false)),
+        Payload::Postgres => f.push(field(
+            "body",
+            Part::App,
+            "メッセージ",
+            "Query: SELECT * FROM items",
+            false,
+        )),
+        Payload::CustomTcp => f.push(field(
+            "body",
+            Part::App,
+            "データ",
+            "独自のバイナリフレーム",
+            false,
+        )),
     }
     f
 }
@@ -141,18 +195,35 @@ fn device(p: &Params, fields: &[Field], layer: u8) -> Device {
 /// Why a device can or cannot apply the rule.
 fn explain(p: &Params, layer: u8, uses: Option<&'static str>, matches: bool) -> (String, String) {
     let rule = p.rule;
-    let verdict = |s: &str| format!("{s}{}", if matches { "このパケットはルールに一致します。" } else { "このパケットはルールに一致しないので、既定のプールへ送ります。" });
+    let verdict = |s: &str| {
+        format!(
+            "{s}{}",
+            if matches {
+                "このパケットはルールに一致します。"
+            } else {
+                "このパケットはルールに一致しないので、既定のプールへ送ります。"
+            }
+        )
+    };
     match layer {
         3 => {
             let base = "L3 の装置が読むのは IP ヘッダー（送信元・宛先の IP アドレスとプロトコル）だけです。";
             if uses.is_some() {
                 (
-                    format!("{base}{}", verdict("宛先アドレスで転送先を決めるのはルーターの基本の働き（経路表の最長一致）なので、このルールを使えます。")),
+                    format!(
+                        "{base}{}",
+                        verdict(
+                            "宛先アドレスで転送先を決めるのはルーターの基本の働き（経路表の最長一致）なので、このルールを使えます。"
+                        )
+                    ),
                     "RFC 791 §3.1; RFC 1812 §5.2.4.3".to_owned(),
                 )
             } else {
                 (
-                    format!("{base}このルールに要る{}は IP ヘッダーに無いので、L3 の装置では使えません。", need(rule)),
+                    format!(
+                        "{base}このルールに要る{}は IP ヘッダーに無いので、L3 の装置では使えません。",
+                        need(rule)
+                    ),
                     "RFC 791 §3.1".to_owned(),
                 )
             }
@@ -161,12 +232,20 @@ fn explain(p: &Params, layer: u8, uses: Option<&'static str>, matches: bool) -> 
             let base = "L4 の装置は IP ヘッダーに加えて、TCP のポート番号とフラグ（いわゆる 5-tuple）を読みます。ペイロードの中身は見ません。";
             if uses.is_some() {
                 (
-                    format!("{base}{}", verdict("このルールに要る情報はその範囲にあるので、接続ごとに振り分けられます。")),
+                    format!(
+                        "{base}{}",
+                        verdict(
+                            "このルールに要る情報はその範囲にあるので、接続ごとに振り分けられます。"
+                        )
+                    ),
                     "RFC 9293 §3.1; RFC 1122 §1.1.3".to_owned(),
                 )
             } else {
                 (
-                    format!("{base}このルールに要る{}はペイロードの中（アプリケーション層）にあるので、L4 の装置では使えません。", need(rule)),
+                    format!(
+                        "{base}このルールに要る{}はペイロードの中（アプリケーション層）にあるので、L4 の装置では使えません。",
+                        need(rule)
+                    ),
                     "RFC 9293 §3.1; RFC 1122 §1.1.3".to_owned(),
                 )
             }
@@ -187,7 +266,9 @@ fn need(rule: Rule) -> &'static str {
 }
 
 fn l7_explain(p: &Params, uses: Option<&'static str>, matches: bool) -> (String, String) {
-    let mut text = String::from("L7 の装置は L3・L4 の情報に加えて、HTTP のメソッド、Host、パス、ヘッダー、Cookie まで読めます（「以下」のとおり、下の層の情報も使います）。");
+    let mut text = String::from(
+        "L7 の装置は L3・L4 の情報に加えて、HTTP のメソッド、Host、パス、ヘッダー、Cookie まで読めます（「以下」のとおり、下の層の情報も使います）。",
+    );
     let mut source = vec!["RFC 9110 §3.7"];
     match (p.payload, p.tls, p.terminate) {
         (Payload::Postgres | Payload::CustomTcp, _, _) => {
@@ -202,7 +283,9 @@ fn l7_explain(p: &Params, uses: Option<&'static str>, matches: bool) -> (String,
                 text.push_str("独自のプロトコルも層の番号は増えず、アプリケーション層のものです（第 8 層はありません）。");
             }
         }
-        (_, Tls::None, _) => text.push_str("このリクエストは平文なので、HTTP の中身がそのまま読めます。"),
+        (_, Tls::None, _) => {
+            text.push_str("このリクエストは平文なので、HTTP の中身がそのまま読めます。")
+        }
         (_, _, true) => {
             text.push_str("バランサー自身が TLS を終端（復号）するので、HTTP の中身が読めます。");
             source.push("RFC 8446 §2");
@@ -225,16 +308,31 @@ fn l7_explain(p: &Params, uses: Option<&'static str>, matches: bool) -> (String,
     match uses {
         Some("sni") => text.push_str(&format!(
             "Host のルールは、SNI のホスト名で代わりに判断できます。{}",
-            if matches { "SNI は api.example なので一致します。" } else { "SNI は api.example ではないので一致しません。" }
+            if matches {
+                "SNI は api.example なので一致します。"
+            } else {
+                "SNI は api.example ではないので一致しません。"
+            }
         )),
-        Some(_) => text.push_str(if matches { "このルールを使えて、パケットはルールに一致します。" } else { "このルールを使えますが、このパケットは一致しないので既定のプールへ送ります。" }),
-        None => text.push_str(&format!("このルールに要る{}が読めないので、このパケットには使えません。", need(p.rule))),
+        Some(_) => text.push_str(if matches {
+            "このルールを使えて、パケットはルールに一致します。"
+        } else {
+            "このルールを使えますが、このパケットは一致しないので既定のプールへ送ります。"
+        }),
+        None => text.push_str(&format!(
+            "このルールに要る{}が読めないので、このパケットには使えません。",
+            need(p.rule)
+        )),
     }
     (text, source.join("; "))
 }
 
 fn outcome(p: &Params, devices: &[Device], lowest: u8) -> String {
-    let can: Vec<String> = devices.iter().filter(|d| d.can_apply).map(|d| format!("L{}", d.layer)).collect();
+    let can: Vec<String> = devices
+        .iter()
+        .filter(|d| d.can_apply)
+        .map(|d| format!("L{}", d.layer))
+        .collect();
     if can.is_empty() {
         format!(
             "ルール「{}」を使える装置はありません。{}",

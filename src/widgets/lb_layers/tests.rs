@@ -42,8 +42,17 @@ fn every_scenario_matches_the_fact_sheet() {
     ] {
         assert_eq!(can(s), layers, "{}", s.name());
         let e = evaluate(&s.params());
-        assert_eq!(e.lowest, layers.first().copied().unwrap_or(0), "{}", s.name());
-        assert!(e.devices.iter().all(|d| !d.source.is_empty() && d.explain.ends_with('。')));
+        assert_eq!(
+            e.lowest,
+            layers.first().copied().unwrap_or(0),
+            "{}",
+            s.name()
+        );
+        assert!(
+            e.devices
+                .iter()
+                .all(|d| !d.source.is_empty() && d.explain.ends_with('。'))
+        );
     }
 }
 
@@ -53,22 +62,42 @@ fn each_layer_reads_its_headers_and_those_below() {
     assert_eq!(e.devices[0].sees, ["src_ip", "dst_ip", "protocol"]);
     assert_eq!(
         e.devices[1].sees,
-        ["src_ip", "dst_ip", "protocol", "src_port", "dst_port", "tcp_flags"]
+        [
+            "src_ip",
+            "dst_ip",
+            "protocol",
+            "src_port",
+            "dst_port",
+            "tcp_flags"
+        ]
     );
-    assert!(e.devices[2].sees.ends_with(&["method", "path", "host", "cookie"]));
+    assert!(
+        e.devices[2]
+            .sees
+            .ends_with(&["method", "path", "host", "cookie"])
+    );
 
     // TLS without termination: the L7 device reads the SNI and nothing of the request.
     let e = evaluate(&Scenario::PathPassthrough.params());
     let l7 = &e.devices[2];
     assert!(l7.sees.contains(&"sni") && !l7.sees.contains(&"path"));
-    assert!(e.fields.iter().filter(|f| f.part == Part::App).all(|f| f.encrypted));
+    assert!(
+        e.fields
+            .iter()
+            .filter(|f| f.part == Part::App)
+            .all(|f| f.encrypted)
+    );
     assert!(l7.explain.contains("SNI") && l7.source.contains("RFC 6066 §3"));
 
     // ECH: the outer SNI is the public name; the real host is encrypted inside.
     let e = evaluate(&Scenario::HostEch.params());
     let outer = e.fields.iter().find(|f| f.key == "sni").unwrap();
     assert_eq!(outer.value, ECH_PUBLIC_NAME);
-    assert!(e.fields.iter().any(|f| f.key == "inner_sni" && f.encrypted && f.value == "api.example"));
+    assert!(
+        e.fields
+            .iter()
+            .any(|f| f.key == "inner_sni" && f.encrypted && f.value == "api.example")
+    );
     assert!(!e.devices[2].sees.contains(&"inner_sni"));
 
     // A Host rule without termination decides on the SNI, and says so.
@@ -90,7 +119,10 @@ fn a_readable_rule_that_does_not_match_goes_to_the_default_pool() {
     let e = evaluate(&p);
     assert!(e.devices[2].can_apply);
     assert_eq!(e.devices[2].matches, Some(false));
-    assert_eq!(e.devices[2].decision.as_deref(), Some("一致しないので既定のプール A へ"));
+    assert_eq!(
+        e.devices[2].decision.as_deref(),
+        Some("一致しないので既定のプール A へ")
+    );
     assert_eq!(e.devices[0].decision, None);
 }
 
@@ -119,7 +151,10 @@ fn the_query_builds_packets_and_names_bad_parameters() {
         (vec![("rule", "l8")], "rule"),
     ] {
         let err = params_from_query(&q(&pairs)).unwrap_err();
-        assert!(err.0.contains(&format!("パラメータ {key}")), "{pairs:?}: {err}");
+        assert!(
+            err.0.contains(&format!("パラメータ {key}")),
+            "{pairs:?}: {err}"
+        );
     }
 }
 
@@ -137,16 +172,36 @@ fn names_round_trip_and_read_in_japanese() {
     ]))
     .unwrap();
     let name = scenario_name(&p);
-    assert_eq!(name, "http+ech+terminate+8443+GET+api.example+/api/items+cookie+host-api");
+    assert_eq!(
+        name,
+        "http+ech+terminate+8443+GET+api.example+/api/items+cookie+host-api"
+    );
     assert_eq!(params_from_scenario_name(&name), Some(p));
     let label = LbLayersWidget.scenario_label(&name);
-    assert!(label.contains("TLS + ECH") && label.contains("Host が api.example"), "{label}");
-    for bad in ["", "http+tls", "http+tls+0+GET+shop.example+/+path-api", "http+none+80+GET+shop.example+/+cookie+cookie+path-api"] {
+    assert!(
+        label.contains("TLS + ECH") && label.contains("Host が api.example"),
+        "{label}"
+    );
+    for bad in [
+        "",
+        "http+tls",
+        "http+tls+0+GET+shop.example+/+path-api",
+        "http+none+80+GET+shop.example+/+cookie+cookie+path-api",
+    ] {
         assert_eq!(params_from_scenario_name(bad), None, "{bad}");
     }
-    assert_eq!(LbLayersWidget.step_label("path-http", 2), "3. L7 ロードバランサー（HTTP のリバースプロキシ）");
-    assert_eq!(LbLayersWidget.step_label("path-http", -1), "3 つの層すべて（どの装置が使えるか）");
-    assert_eq!(LbLayersWidget.field_label(LAYERS_FIELD), Some("ルールを適用できる層"));
+    assert_eq!(
+        LbLayersWidget.step_label("path-http", 2),
+        "3. L7 ロードバランサー（HTTP のリバースプロキシ）"
+    );
+    assert_eq!(
+        LbLayersWidget.step_label("path-http", -1),
+        "3 つの層すべて（どの装置が使えるか）"
+    );
+    assert_eq!(
+        LbLayersWidget.field_label(LAYERS_FIELD),
+        Some("ルールを適用できる層")
+    );
 }
 
 fn body(extra: serde_json::Value) -> serde_json::Value {
@@ -161,9 +216,14 @@ fn body(extra: serde_json::Value) -> serde_json::Value {
 fn predictions_are_graded_layer_by_layer() {
     let g = LbLayersWidget.check(&body(serde_json::json!({}))).unwrap();
     assert!(g.item.correct);
-    assert_eq!((g.item.step, g.item.field, g.item.answer.as_str()), (-1, LAYERS_FIELD, "L4・L7"));
+    assert_eq!(
+        (g.item.step, g.item.field, g.item.answer.as_str()),
+        (-1, LAYERS_FIELD, "L4・L7")
+    );
     // "L4 only" forgets that L7 works on the lower layers too.
-    let g = LbLayersWidget.check(&body(serde_json::json!({"layers": [4]}))).unwrap();
+    let g = LbLayersWidget
+        .check(&body(serde_json::json!({"layers": [4]})))
+        .unwrap();
     assert!(!g.item.correct);
     let v: serde_json::Value = serde_json::from_str(g.reply.get()).unwrap();
     assert_eq!(v["expected"], "L4・L7");
@@ -175,7 +235,9 @@ fn predictions_are_graded_layer_by_layer() {
     assert!(g.item.correct);
     assert_eq!(g.item.answer, "なし");
     let g = LbLayersWidget
-        .check(&serde_json::json!({"scenario": "path-passthrough", "terminate": true, "layers": [7]}))
+        .check(
+            &serde_json::json!({"scenario": "path-passthrough", "terminate": true, "layers": [7]}),
+        )
         .unwrap();
     assert!(g.item.correct);
     assert_eq!(g.item.scenario, "path-https");

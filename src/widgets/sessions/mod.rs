@@ -78,9 +78,8 @@ impl Widget for SessionsWidget {
     }
 
     fn field_label(&self, field: &str) -> Option<&'static str> {
-        (field == COUNTS_FIELD).then_some(
-            "接続・証明書つき TLS・リクエスト・セッションの数と、ログインが続くか",
-        )
+        (field == COUNTS_FIELD)
+            .then_some("接続・証明書つき TLS・リクエスト・セッションの数と、ログインが続くか")
     }
 
     fn generators(&self) -> &'static [QuestionGenerator] {

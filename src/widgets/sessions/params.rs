@@ -230,7 +230,13 @@ pub fn params_from_query(pairs: &[(String, String)]) -> Result<Params, ParamErro
     let p = scenario.params();
     Ok(Params {
         http: query_choice(pairs, "http", p.http, &Http::ALL, Http::name)?,
-        balancer: query_choice(pairs, "balancer", p.balancer, &Balancer::ALL, Balancer::name)?,
+        balancer: query_choice(
+            pairs,
+            "balancer",
+            p.balancer,
+            &Balancer::ALL,
+            Balancer::name,
+        )?,
         store: query_choice(pairs, "store", p.store, &Store::ALL, Store::name)?,
         sticky: query_bool(pairs, "sticky", p.sticky)?,
         resume: query_bool(pairs, "resume", p.resume)?,
@@ -254,13 +260,7 @@ pub fn scenario_name(p: &Params) -> String {
     if p.resume {
         parts.push("resume");
     }
-    format!(
-        "{}+{}+{}+{}",
-        parts.join("+"),
-        p.before,
-        p.after,
-        p.pause_s
-    )
+    format!("{}+{}+{}+{}", parts.join("+"), p.before, p.after, p.pause_s)
 }
 
 /// The settings [`scenario_name`] wrote, or `None` for a name it cannot have written.
@@ -281,8 +281,14 @@ pub fn params_from_scenario_name(name: &str) -> Option<Params> {
         store: Store::ALL.into_iter().find(|v| v.name() == *store)?,
         sticky: flags.contains(&"sticky"),
         resume: flags.contains(&"resume"),
-        before: before.parse().ok().filter(|n| (1..=MAX_REQUESTS).contains(n))?,
-        after: after.parse().ok().filter(|n| (1..=MAX_REQUESTS).contains(n))?,
+        before: before
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_REQUESTS).contains(n))?,
+        after: after
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_REQUESTS).contains(n))?,
         pause_s: pause.parse().ok().filter(|n| *n <= MAX_PAUSE_S)?,
     };
     // Only the canonical spelling, so two names never label the same setup.

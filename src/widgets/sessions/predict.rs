@@ -62,10 +62,30 @@ pub fn predict_check(run: &Timeline, guess: &Prediction) -> PredictResult {
         expected: expected.to_string(),
     };
     let verdicts = vec![
-        number("connections", "TCP コネクション（本）", guess.connections, c.connections),
-        number("tls_full", "証明書を送る TLS ハンドシェイク（回）", guess.tls_full, c.tls_full),
-        number("requests", "HTTP リクエスト（件）", guess.requests, c.requests),
-        number("sessions", "ログインセッション（個）", guess.sessions, c.sessions),
+        number(
+            "connections",
+            "TCP コネクション（本）",
+            guess.connections,
+            c.connections,
+        ),
+        number(
+            "tls_full",
+            "証明書を送る TLS ハンドシェイク（回）",
+            guess.tls_full,
+            c.tls_full,
+        ),
+        number(
+            "requests",
+            "HTTP リクエスト（件）",
+            guess.requests,
+            c.requests,
+        ),
+        number(
+            "sessions",
+            "ログインセッション（個）",
+            guess.sessions,
+            c.sessions,
+        ),
         Verdict {
             field: "survives",
             label: "ログインは最後まで",
@@ -138,7 +158,11 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
             pairs.push((key.to_owned(), v.to_string()));
         }
     }
-    for (key, value) in [("before", body.before), ("after", body.after), ("pause", body.pause)] {
+    for (key, value) in [
+        ("before", body.before),
+        ("after", body.after),
+        ("pause", body.pause),
+    ] {
         if let Some(v) = value {
             pairs.push((key.to_owned(), v.to_string()));
         }

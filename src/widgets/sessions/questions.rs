@@ -68,7 +68,11 @@ fn values(p: &Params, answer: u64) -> Vec<(&'static str, String)> {
 fn connections(seed: u64) -> GeneratedQuestion {
     let mut rng = Rng::new(seed);
     let p = Params {
-        http: if rng.below(2) == 0 { Http::H1 } else { Http::H2 },
+        http: if rng.below(2) == 0 {
+            Http::H1
+        } else {
+            Http::H2
+        },
         before: between(&mut rng, 1, 6),
         after: between(&mut rng, 1, 6),
         pause_s: pause(&mut rng),
@@ -90,7 +94,11 @@ fn connections(seed: u64) -> GeneratedQuestion {
 /// unless an L4 balancer sends it to the other backend, whose ticket key differs.
 fn tls_full(seed: u64) -> GeneratedQuestion {
     let mut rng = Rng::new(seed);
-    let balancer = if rng.below(2) == 0 { Balancer::L4 } else { Balancer::L7 };
+    let balancer = if rng.below(2) == 0 {
+        Balancer::L4
+    } else {
+        Balancer::L7
+    };
     let p = Params {
         balancer,
         sticky: rng.below(2) == 0,
@@ -102,10 +110,17 @@ fn tls_full(seed: u64) -> GeneratedQuestion {
     };
     let answer = u64::from(simulate(&p).counts.tls_full);
     let setup = match (balancer, p.sticky) {
-        (Balancer::L7, _) => "サイトの前には TLS を終端する L7 バランサーがあり、TLS 1.3 のチケットを発行します。".to_owned(),
+        (Balancer::L7, _) => {
+            "サイトの前には TLS を終端する L7 バランサーがあり、TLS 1.3 のチケットを発行します。"
+                .to_owned()
+        }
         (Balancer::L4, sticky) => format!(
             "サイトの前には L4 バランサーがあり、TLS はバックエンド A と B がそれぞれ終端します。バランサーは接続ごとに{}振り分け、A と B はチケットの鍵を共有していません（チケットは発行したバックエンドでしか使えません）。",
-            if sticky { "送信元 IP アドレスで同じバックエンドに固定して" } else { "A, B, A… の順に" }
+            if sticky {
+                "送信元 IP アドレスで同じバックエンドに固定して"
+            } else {
+                "A, B, A… の順に"
+            }
         ),
     };
     GeneratedQuestion {
@@ -151,7 +166,11 @@ fn last_stream(run: &Timeline) -> u64 {
 /// "At which request is the login first lost?" — sessions in one backend's memory, no persistence.
 fn lost_at(seed: u64) -> GeneratedQuestion {
     let mut rng = Rng::new(seed);
-    let balancer = if rng.below(2) == 0 { Balancer::L4 } else { Balancer::L7 };
+    let balancer = if rng.below(2) == 0 {
+        Balancer::L4
+    } else {
+        Balancer::L7
+    };
     let p = Params {
         balancer,
         store: Store::Memory,
@@ -184,13 +203,22 @@ mod tests {
         for seed in 0..300 {
             let q = connections(seed);
             let pause: u64 = q.values[2].1.parse().unwrap();
-            assert_eq!(q.answer, if pause >= IDLE_TIMEOUT_S { 2 } else { 1 }, "{}", q.prompt);
+            assert_eq!(
+                q.answer,
+                if pause >= IDLE_TIMEOUT_S { 2 } else { 1 },
+                "{}",
+                q.prompt
+            );
 
             let q = h2_stream(seed);
             let before: u64 = q.values[0].1.parse().unwrap();
             let after: u64 = q.values[1].1.parse().unwrap();
             let pause: u64 = q.values[2].1.parse().unwrap();
-            let on_last_conn = if pause >= IDLE_TIMEOUT_S { after } else { before + after };
+            let on_last_conn = if pause >= IDLE_TIMEOUT_S {
+                after
+            } else {
+                before + after
+            };
             assert_eq!(q.answer, 2 * on_last_conn - 1, "{}", q.prompt);
 
             let q = tls_full(seed);

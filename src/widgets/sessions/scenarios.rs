@@ -4,7 +4,9 @@
 //! answers, and whether that backend finds the login session all follow from the settings.
 
 use super::model::*;
-use super::{Balancer, Http, IDLE_TIMEOUT_S, Params, Store, describe, scenario_label, scenario_name};
+use super::{
+    Balancer, Http, IDLE_TIMEOUT_S, Params, Store, describe, scenario_label, scenario_name,
+};
 
 /// One round trip between the browser and the balancer, in ms: a TCP or TLS 1.3 handshake takes one.
 const RTT_MS: u64 = 40;
@@ -108,7 +110,15 @@ impl Writer {
         self.p.balancer == Balancer::L4
     }
 
-    fn step(&mut self, t_ms: u64, lane: Lane, kind: Kind, title: String, explain: String, source: &str) -> &mut Step {
+    fn step(
+        &mut self,
+        t_ms: u64,
+        lane: Lane,
+        kind: Kind,
+        title: String,
+        explain: String,
+        source: &str,
+    ) -> &mut Step {
         self.steps.push(Step {
             t_ms,
             lane,
@@ -162,10 +172,14 @@ impl Writer {
             )
         } else {
             explain.push_str("L7 バランサーはプロキシとしてこの接続を自分で受けます。バックエンドとの間には別の TCP コネクションを持つので、ここで数えるのはブラウザー側の接続だけです。");
-            (format!("接続 {n} を開く（ブラウザー ↔ バランサー）"), "RFC 9293 §3.5; RFC 9110 §3.7")
+            (
+                format!("接続 {n} を開く（ブラウザー ↔ バランサー）"),
+                "RFC 9293 §3.5; RFC 9110 §3.7",
+            )
         };
         let backend = self.l4().then_some(self.conn_backend);
-        self.step(t, Lane::Tcp, Kind::Open, title, explain, source).backend = backend;
+        self.step(t, Lane::Tcp, Kind::Open, title, explain, source)
+            .backend = backend;
     }
 
     /// The TLS handshake on the connection just opened: full, or resumed from the ticket.
@@ -220,7 +234,8 @@ impl Writer {
         if self.first_tls_end.is_none() {
             self.first_tls_end = Some(end);
         }
-        self.step(t, Lane::Tls, kind, title, explain, source).backend = end;
+        self.step(t, Lane::Tls, kind, title, explain, source)
+            .backend = end;
     }
 
     /// The backend a request goes to.
@@ -259,23 +274,37 @@ impl Writer {
             self.stream
         });
         let carrier = match stream {
-            Some(id) => format!("接続 {n} のストリーム {id} で送ります。HTTP/2 では 1 本の接続に多数のストリームが並行して流れ、ブラウザーが開くストリームの番号は 1, 3, 5… と奇数です（接続ごとに 1 から）。"),
+            Some(id) => format!(
+                "接続 {n} のストリーム {id} で送ります。HTTP/2 では 1 本の接続に多数のストリームが並行して流れ、ブラウザーが開くストリームの番号は 1, 3, 5… と奇数です（接続ごとに 1 から）。"
+            ),
             None if k == 1 || self.steps.last().is_some_and(|s| s.lane != Lane::Http) => {
                 format!("接続 {n} で送ります。")
             }
-            None => format!("前のリクエストと同じ接続 {n} で送ります。HTTP/1.1 の接続は既定で持続的（keep-alive）で、1 本の接続がリクエストを順番に 1 つずつ運びます。"),
+            None => format!(
+                "前のリクエストと同じ接続 {n} で送ります。HTTP/1.1 の接続は既定で持続的（keep-alive）で、1 本の接続がリクエストを順番に 1 つずつ運びます。"
+            ),
         };
         let decide = match self.p.balancer {
-            Balancer::L4 => format!("L4 バランサーは接続ごとに決めたとおり、この接続の中身をすべてバックエンド {b} に送ります。"),
-            Balancer::L7 if self.p.sticky && k > 1 => format!("L7 バランサーはリクエストごとに決めますが、Cookie の lb={} を読んで同じバックエンド {b} に送ります（スティッキーセッション）。", Backend::A.name()),
-            Balancer::L7 => format!("L7 バランサーは TLS を終端して HTTP を読み、リクエストごとに振り分けます（ラウンドロビン）。このリクエストはバックエンド {b} へ。"),
+            Balancer::L4 => format!(
+                "L4 バランサーは接続ごとに決めたとおり、この接続の中身をすべてバックエンド {b} に送ります。"
+            ),
+            Balancer::L7 if self.p.sticky && k > 1 => format!(
+                "L7 バランサーはリクエストごとに決めますが、Cookie の lb={} を読んで同じバックエンド {b} に送ります（スティッキーセッション）。",
+                Backend::A.name()
+            ),
+            Balancer::L7 => format!(
+                "L7 バランサーは TLS を終端して HTTP を読み、リクエストごとに振り分けます（ラウンドロビン）。このリクエストはバックエンド {b} へ。"
+            ),
         };
         let (state, what, source) = if k == 1 {
             self.login_backend = backend;
             self.counts.sessions += 1;
             let kept = match self.p.store {
                 Store::Memory => format!("セッションはバックエンド {b} のメモリに保存されます。"),
-                Store::Shared => "セッションは共有セッションストアに保存され、どのバックエンドからも読めます。".to_owned(),
+                Store::Shared => {
+                    "セッションは共有セッションストアに保存され、どのバックエンドからも読めます。"
+                        .to_owned()
+                }
             };
             let lb = if self.p.balancer == Balancer::L7 && self.p.sticky {
                 "バランサーも応答に Set-Cookie: lb=A を足して、以後このブラウザーを A に固定します。"
@@ -284,7 +313,9 @@ impl Writer {
             };
             (
                 SessionState::Created,
-                format!("ログインに成功し、{b} は Set-Cookie: sid=… を返します。{kept}{lb}Cookie に入るのはセッションの ID だけで、中身はサーバー側にあります。"),
+                format!(
+                    "ログインに成功し、{b} は Set-Cookie: sid=… を返します。{kept}{lb}Cookie に入るのはセッションの ID だけで、中身はサーバー側にあります。"
+                ),
                 "RFC 6265 §4.1",
             )
         } else if self.p.store == Store::Shared || backend == self.login_backend {
@@ -294,7 +325,9 @@ impl Writer {
             };
             (
                 SessionState::Found,
-                format!("ブラウザーは Cookie: sid=… を付けて送ります。{b} は{where_}でこの ID のセッションを見つけるので、ログインしたままです。"),
+                format!(
+                    "ブラウザーは Cookie: sid=… を付けて送ります。{b} は{where_}でこの ID のセッションを見つけるので、ログインしたままです。"
+                ),
                 "RFC 6265 §5.4",
             )
         } else {
@@ -302,7 +335,9 @@ impl Writer {
             let login = self.login_backend.name();
             (
                 SessionState::Lost,
-                format!("Cookie: sid=… はちゃんと届きますが、セッションはバックエンド {login} のメモリにあり、{b} にはありません。{b} は未ログインとして扱い、ログイン画面へリダイレクトします。ログインが失われました。"),
+                format!(
+                    "Cookie: sid=… はちゃんと届きますが、セッションはバックエンド {login} のメモリにあり、{b} にはありません。{b} は未ログインとして扱い、ログイン画面へリダイレクトします。ログインが失われました。"
+                ),
                 "RFC 6265 §5.4, §3",
             )
         };
@@ -334,14 +369,24 @@ impl Writer {
         };
         let (how, source) = match self.p.http {
             Http::H1 => ("FIN を送って", "RFC 9112 §9.5; RFC 9293 §3.6"),
-            Http::H2 => ("GOAWAY フレームで知らせてから FIN を送って", "RFC 9113 §6.8; RFC 9293 §3.6"),
+            Http::H2 => (
+                "GOAWAY フレームで知らせてから FIN を送って",
+                "RFC 9113 §6.8; RFC 9293 §3.6",
+            ),
         };
         let explain = format!(
             "{IDLE_TIMEOUT_S} 秒間リクエストが無かったので、{who}がアイドルタイムアウトで{how}接続 {n} を閉じます（タイムアウトの長さは製品ごとの設定値で、このモデルでは {IDLE_TIMEOUT_S} 秒）。閉じたのは TCP のコネクションだけで、ログインセッションは終わりません。Cookie はブラウザーに、セッションはサーバー側に残っています。"
         );
         let backend = self.l4().then_some(self.conn_backend);
-        self.step(t, Lane::Tcp, Kind::Close, format!("接続 {n} をアイドルタイムアウトで閉じる"), explain, source)
-            .backend = backend;
+        self.step(
+            t,
+            Lane::Tcp,
+            Kind::Close,
+            format!("接続 {n} をアイドルタイムアウトで閉じる"),
+            explain,
+            source,
+        )
+        .backend = backend;
     }
 }
 

@@ -36,7 +36,9 @@ fn keepalive_one_session_over_two_connections() {
     use Kind::*;
     assert_eq!(
         kinds(&t),
-        [Open, TlsFull, Request, Request, Request, Close, Open, TlsFull, Request, Request]
+        [
+            Open, TlsFull, Request, Request, Request, Close, Open, TlsFull, Request, Request
+        ]
     );
     let conns: Vec<u32> = t.steps.iter().map(|s| s.conn).collect();
     assert_eq!(conns, [1, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
@@ -96,10 +98,19 @@ fn l4_balances_per_connection_and_loses_a_memory_session_on_the_new_one() {
     assert!(!t.survives);
     // TLS ends at the backend: B cannot use A's ticket, so both handshakes are full.
     assert_eq!((t.counts.tls_full, t.counts.tls_resumed), (2, 0));
-    let second_tls = t.steps.iter().filter(|s| s.lane == Lane::Tls).nth(1).unwrap();
+    let second_tls = t
+        .steps
+        .iter()
+        .filter(|s| s.lane == Lane::Tls)
+        .nth(1)
+        .unwrap();
     assert_eq!(second_tls.backend, Some(Backend::B));
     assert!(second_tls.explain.contains("PSK を受け入れられず"));
-    let lost = t.steps.iter().find(|s| s.session == Some(SessionState::Lost)).unwrap();
+    let lost = t
+        .steps
+        .iter()
+        .find(|s| s.session == Some(SessionState::Lost))
+        .unwrap();
     assert_eq!(lost.request, Some(4));
     assert!(t.outcome.contains("リクエスト 4 でログインが失われます"));
 
@@ -190,18 +201,36 @@ fn names_round_trip_and_read_in_japanese() {
         SessionsWidget.scenario_label(&name),
         "HTTP/2・L4 バランサー・セッションは各バックエンドのメモリ・スティッキー・TLS 再開あり・前 2 件／後 5 件・休止 30 秒"
     );
-    for bad in ["", "h3+l4+memory+1+1+1", "h1+l4+memory+7+1+1", "h1+l4+memory+resume+sticky+1+1+1", "nope"] {
+    for bad in [
+        "",
+        "h3+l4+memory+1+1+1",
+        "h1+l4+memory+7+1+1",
+        "h1+l4+memory+resume+sticky+1+1+1",
+        "nope",
+    ] {
         assert_eq!(params_from_scenario_name(bad), None, "{bad}");
     }
-    assert_eq!(SessionsWidget.step_label("keepalive", -1), "タイムライン全体（数と結末）");
-    assert!(SessionsWidget.step_label("keepalive", 5).starts_with("6. 接続 1 をアイドルタイムアウトで閉じる"));
+    assert_eq!(
+        SessionsWidget.step_label("keepalive", -1),
+        "タイムライン全体（数と結末）"
+    );
+    assert!(
+        SessionsWidget
+            .step_label("keepalive", 5)
+            .starts_with("6. 接続 1 をアイドルタイムアウトで閉じる")
+    );
     assert_eq!(SessionsWidget.step_label("nope", 2), "ステップ 3");
     assert!(SessionsWidget.field_label(COUNTS_FIELD).is_some());
 }
 
 #[test]
 fn query_overrides_the_scenario_and_bad_values_name_their_parameter() {
-    let p = params_from_query(&q(&[("scenario", "l7-memory"), ("store", "shared"), ("pause", "10")])).unwrap();
+    let p = params_from_query(&q(&[
+        ("scenario", "l7-memory"),
+        ("store", "shared"),
+        ("pause", "10"),
+    ]))
+    .unwrap();
     assert_eq!(p.store, Store::Shared);
     assert_eq!(p.pause_s, 10);
     assert_eq!(p.balancer, Balancer::L7);
@@ -219,7 +248,10 @@ fn query_overrides_the_scenario_and_bad_values_name_their_parameter() {
         ("pause", "1e3"),
     ] {
         let err = params_from_query(&q(&[(key, value)])).unwrap_err();
-        assert!(err.0.contains(&format!("パラメータ {key}")), "{key}={value}: {err}");
+        assert!(
+            err.0.contains(&format!("パラメータ {key}")),
+            "{key}={value}: {err}"
+        );
     }
 }
 
@@ -240,7 +272,10 @@ fn predictions_are_graded_field_by_field() {
     assert!(g.item.correct);
     assert_eq!(g.item.scenario, "l4-memory");
     assert_eq!((g.item.step, g.item.field), (-1, COUNTS_FIELD));
-    assert_eq!(g.item.answer, "connections=2 tls_full=2 requests=5 sessions=1 survives=no");
+    assert_eq!(
+        g.item.answer,
+        "connections=2 tls_full=2 requests=5 sessions=1 survives=no"
+    );
 
     // One session per login, not per connection: the classic slip.
     let g = SessionsWidget
@@ -260,7 +295,9 @@ fn predictions_are_graded_field_by_field() {
 
     // Overrides go through the same parser: a short pause keeps one connection and the login.
     let g = SessionsWidget
-        .check(&body(serde_json::json!({"pause": 10, "connections": 1, "tls_full": 1, "survives": true})))
+        .check(&body(
+            serde_json::json!({"pause": 10, "connections": 1, "tls_full": 1, "survives": true}),
+        ))
         .unwrap();
     assert!(g.item.correct, "{}", g.reply.get());
     assert_eq!(g.item.scenario, "h1+l4+memory+resume+3+2+10");
@@ -292,12 +329,17 @@ fn bad_check_bodies_are_refused_before_grading() {
     }
     let mut missing = body(serde_json::json!({}));
     missing.as_object_mut().unwrap().remove("survives");
-    assert!(matches!(SessionsWidget.check(&missing), Err(WidgetError::Shape(_))));
+    assert!(matches!(
+        SessionsWidget.check(&missing),
+        Err(WidgetError::Shape(_))
+    ));
 }
 
 #[test]
 fn the_json_has_every_lane_and_the_counts() {
-    let json = SessionsWidget.scenario_json(&q(&[("scenario", "http2-resume")])).unwrap();
+    let json = SessionsWidget
+        .scenario_json(&q(&[("scenario", "http2-resume")]))
+        .unwrap();
     let v: serde_json::Value = serde_json::from_str(json.get()).unwrap();
     assert_eq!(v["scenario"], "http2-resume");
     assert_eq!(v["params"]["http"], "h2");

@@ -76,7 +76,7 @@ export function mount(section) {
   const chips = h("ol", { class: "lb-chips", "aria-label": "各層の判断" });
   const svg = s("svg", { class: "lb-packet", role: "img", "aria-labelledby": "lb-packet-title", preserveAspectRatio: "xMidYMin meet" });
   const figure = h("figure", { class: "lb-figure" }, svg,
-    h("figcaption", { text: "太い枠がいまの装置の読める項目、★ がルールの判断に使う項目、「暗号:」の灰色の項目は TLS で暗号化されていて、鍵が無いと読めません。" }));
+    h("figcaption", { text: "太い枠がいまの装置の読める項目、★ がルールの判断に使う項目、「暗号:」の灰色の項目は TLS で暗号化されていて鍵が無いと読めず、「復号:」は TLS を終端した装置が復号して読める項目です。" }));
   const detail = h("div", { class: "lb-detail" });
   const stage = h("div", { class: "lb-stage" }, figure, h("div", { class: "lb-panel" }, feedback, chips, detail));
   root.replaceChildren(h("div", { class: "lb" }, toolbar, builder, packetLine, error, live, predictBox, controls.el, stage));
@@ -181,12 +181,15 @@ export function mount(section) {
       list.forEach((f, i) => {
         const fy = y + TITLE + LINE * i;
         const cls = ["lb-f"];
-        if (f.encrypted) cls.push("lb-enc");
-        if (dev && seen.has(f.key)) cls.push("lb-seen");
+        const read = dev && seen.has(f.key);
+        // Inside TLS: unreadable, unless this device terminates TLS and so reads it decrypted.
+        const lock = f.encrypted ? (read ? "復号: " : "暗号: ") : "";
+        if (f.encrypted && !read) cls.push("lb-enc");
+        if (read) cls.push("lb-seen");
         if (dev && dev.uses === f.key) cls.push("lb-key");
         out.push(s("g", { class: cls.join(" "), "data-lb-field": f.key },
           s("rect", { x: PAD + 4, y: fy, width: W - 2 * PAD - 8, height: LINE - 3, rx: 3 }),
-          s("text", { class: "lb-f-label", x: PAD + 10, y: fy + 13.5, text: `${dev && dev.uses === f.key ? "★ " : ""}${f.encrypted ? "暗号: " : ""}${f.label}` }),
+          s("text", { class: "lb-f-label", x: PAD + 10, y: fy + 13.5, text: `${dev && dev.uses === f.key ? "★ " : ""}${lock}${f.label}` }),
           s("text", { class: "lb-f-value", x: W - PAD - 10, y: fy + 13.5, "text-anchor": "end", text: short(f.value) })));
       });
       y += hgt + GAP;
