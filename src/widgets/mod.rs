@@ -2,7 +2,8 @@
 //! trait and [`registry`] every other layer looks them up in.
 //!
 //! Each widget is a folder — the TCP handshake stepper (W1, [`handshake`]), FTP active vs passive
-//! (W2, [`ftp`]) and the fork/exec process tree (W3, [`forktree`]) — holding its model, its
+//! (W2, [`ftp`]), the fork/exec process tree (W3, [`forktree`]), what an L3/L4/L7 device decides on
+//! (W6, [`lb_layers`]) and connection vs session on one timeline (W10, [`sessions`]) — holding its model, its
 //! parameters, its scenarios, the grading of predictions and the quiz questions it generates, and
 //! one unit struct implementing [`Widget`]. Every model is a pure function of its parameters and a
 //! seed (see [`rng`]), so the server can render a scenario as HTML, serve the same scenario as

@@ -92,6 +92,13 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
     );
     b.press(keys::LEFT).await;
     assert_eq!(step(&b).await, "2");
+    let panel = b.text("#widget-lb-layers .lb-detail").await;
+    assert!(
+        !["false", "undefined", "null"]
+            .iter()
+            .any(|w| panel.contains(w)),
+        "{panel}"
+    );
 
     // HTTPS through a balancer that does not terminate TLS: the path is out of reach at every layer.
     click(&b, "#widget-lb-layers .lb-builder summary").await;

@@ -67,6 +67,13 @@ async fn keys_step_through_one_session_over_two_connections() {
     );
     b.press(keys::LEFT).await;
     assert_eq!(step(&b).await, "1");
+    let panel = b.text("#widget-sessions .ss-detail").await;
+    assert!(
+        !["false", "undefined", "null"]
+            .iter()
+            .any(|w| panel.contains(w)),
+        "{panel}"
+    );
     assert!(
         b.text("#widget-sessions [data-ss-title]")
             .await

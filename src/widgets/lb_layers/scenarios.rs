@@ -221,7 +221,7 @@ fn explain(p: &Params, layer: u8, uses: Option<&'static str>, matches: bool) -> 
             } else {
                 (
                     format!(
-                        "{base}このルールに要る{}は IP ヘッダーに無いので、L3 の装置では使えません。",
+                        "{base}このルールに要る「{}」は IP ヘッダーに無いので、L3 の装置では使えません。",
                         need(rule)
                     ),
                     "RFC 791 §3.1".to_owned(),
@@ -243,7 +243,7 @@ fn explain(p: &Params, layer: u8, uses: Option<&'static str>, matches: bool) -> 
             } else {
                 (
                     format!(
-                        "{base}このルールに要る{}はペイロードの中（アプリケーション層）にあるので、L4 の装置では使えません。",
+                        "{base}このルールに要る「{}」はペイロードの中（アプリケーション層）にあるので、L4 の装置では使えません。",
                         need(rule)
                     ),
                     "RFC 9293 §3.1; RFC 1122 §1.1.3".to_owned(),
@@ -273,7 +273,7 @@ fn l7_explain(p: &Params, uses: Option<&'static str>, matches: bool) -> (String,
     match (p.payload, p.tls, p.terminate) {
         (Payload::Postgres | Payload::CustomTcp, _, _) => {
             text.push_str(&format!(
-                "ただしこのパケットが運ぶのは HTTP ではなく{}です。HTTP を読む L7 バランサーには中身を解釈できず、使えるのは L3・L4 の情報だけです（中身で振り分けるには、そのプロトコル専用のプロキシが要ります）。",
+                "ただしこのパケットが運ぶのは HTTP ではなく、{}です。HTTP を読む L7 バランサーには中身を解釈できず、使えるのは L3・L4 の情報だけです（中身で振り分けるには、そのプロトコル専用のプロキシが要ります）。",
                 p.payload.label()
             ));
             source.push("RFC 1122 §1.1.3");
@@ -320,7 +320,7 @@ fn l7_explain(p: &Params, uses: Option<&'static str>, matches: bool) -> (String,
             "このルールを使えますが、このパケットは一致しないので既定のプールへ送ります。"
         }),
         None => text.push_str(&format!(
-            "このルールに要る{}が読めないので、このパケットには使えません。",
+            "このルールに要る「{}」が読めないので、このパケットには使えません。",
             need(p.rule)
         )),
     }

@@ -185,8 +185,9 @@ impl Writer {
     /// The TLS handshake on the connection just opened: full, or resumed from the ticket.
     fn tls(&mut self, t: u64) {
         let end = self.l4().then_some(self.conn_backend);
+        // Before a particle: 「バックエンド A が」 (a space after the Latin letter), 「バランサーが」.
         let end_name = match end {
-            Some(b) => format!("バックエンド {}", b.name()),
+            Some(b) => format!("バックエンド {} ", b.name()),
             None => "バランサー".to_owned(),
         };
         let n = self.conn;
@@ -211,7 +212,8 @@ impl Writer {
             kind = Kind::TlsFull;
             title = format!("TLS 1.3 フルハンドシェイク（接続 {n}、証明書あり）");
             explain = format!(
-                "ClientHello から Finished まで、{end_name}が証明書を送る完全なハンドシェイクです（TLS を終端するのは{end_name}）。"
+                "ClientHello から Finished まで、{end_name}が証明書を送る完全なハンドシェイクです（TLS を終端するのは{}）。",
+                end_name.trim_end()
             );
             source = if n == 1 || !self.p.resume {
                 "RFC 8446 §2, §4.4.2"
@@ -364,7 +366,7 @@ impl Writer {
     fn close(&mut self, t: u64) {
         let n = self.conn;
         let who = match self.p.balancer {
-            Balancer::L4 => format!("バックエンド {}", self.conn_backend.name()),
+            Balancer::L4 => format!("バックエンド {} ", self.conn_backend.name()),
             Balancer::L7 => "バランサー".to_owned(),
         };
         let (how, source) = match self.p.http {
@@ -375,7 +377,7 @@ impl Writer {
             ),
         };
         let explain = format!(
-            "{IDLE_TIMEOUT_S} 秒間リクエストが無かったので、{who}がアイドルタイムアウトで{how}接続 {n} を閉じます（タイムアウトの長さは製品ごとの設定値で、このモデルでは {IDLE_TIMEOUT_S} 秒）。閉じたのは TCP のコネクションだけで、ログインセッションは終わりません。Cookie はブラウザーに、セッションはサーバー側に残っています。"
+            "{IDLE_TIMEOUT_S} 秒間リクエストが無かったので、{who}がアイドルタイムアウトで、{how}接続 {n} を閉じます（タイムアウトの長さは製品ごとの設定値で、このモデルでは {IDLE_TIMEOUT_S} 秒）。閉じたのは TCP のコネクションだけで、ログインセッションは終わりません。Cookie はブラウザーに、セッションはサーバー側に残っています。"
         );
         let backend = self.l4().then_some(self.conn_backend);
         self.step(

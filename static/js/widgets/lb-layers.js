@@ -223,7 +223,7 @@ export function mount(section) {
       h("p", { class: `lb-verdict ${dev.can_apply ? "lb-yes" : "lb-no"}`, "data-lb-verdict": "", text: dev.can_apply ? `✓ 使える — ${dev.decision}` : "✗ このルールは使えない" }),
       h("p", { class: "lb-explain", text: dev.explain }),
       h("p", { class: "lb-source" }, h("span", { text: "出典: " }), h("cite", { text: dev.source })),
-      last && h("p", { class: "lb-outcome", "data-lb-outcome": "", text: st.data.outcome }));
+      last ? h("p", { class: "lb-outcome", "data-lb-outcome": "", text: st.data.outcome }) : "");
   }
 
   // ---- predict mode

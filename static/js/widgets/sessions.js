@@ -289,7 +289,7 @@ export function mount(section) {
       h("p", { class: "ss-explain", text: x.explain }),
       h("p", { class: "ss-source" }, h("span", { text: "出典: " }), h("cite", { text: x.source })),
       so,
-      end && h("p", { class: `ss-outcome ${d.survives ? "ss-good" : "ss-bad"}`, "data-ss-outcome": "", text: d.outcome }),
+      end ? h("p", { class: `ss-outcome ${d.survives ? "ss-good" : "ss-bad"}`, "data-ss-outcome": "", text: d.outcome }) : "",
     );
   }
 
