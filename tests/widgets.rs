@@ -5,36 +5,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::widget_api::{json_get, json_post, widget_answers};
 use serde_json::{Value, json};
-
-async fn json_get(app: &common::TestApp, uri: &str) -> (StatusCode, Value) {
-    let res = app.get(uri).await;
-    assert!(
-        res.header("content-type")
-            .unwrap_or_default()
-            .starts_with("application/json"),
-        "{uri}: {}",
-        res.body
-    );
-    (res.status, serde_json::from_str(&res.body).expect("json"))
-}
-
-async fn json_post(
-    app: &common::TestApp,
-    uri: &str,
-    body: &str,
-    content_type: &str,
-) -> (StatusCode, Value) {
-    let req = Request::post(uri)
-        .header("content-type", content_type)
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let res = app.request(req).await;
-    (
-        res.status,
-        serde_json::from_str(&res.body).unwrap_or(Value::Null),
-    )
-}
 
 #[tokio::test]
 async fn each_widget_renders_without_javascript_on_its_topic_page() {
@@ -418,15 +390,6 @@ fn ftp_answer(mode: &str, extra: Value) -> Value {
         body[k] = v.clone();
     }
     body
-}
-
-async fn widget_answers(app: &common::TestApp) -> Vec<(String, String, i64, String, String, bool)> {
-    sqlx::query_as(
-        "select widget, scenario, step, field, answer, correct from widget_answer order by widget_answer_id",
-    )
-    .fetch_all(&app.state.db)
-    .await
-    .unwrap()
 }
 
 #[tokio::test]

@@ -58,6 +58,8 @@ pub struct Topic {
     pub notes_empty: bool,
     /// infra-dojo's own supplement, shown marked as such.
     pub supplement_html: Option<String>,
+    /// Widgets shown after the supplement: those placed at the end of a topic whose notes are empty.
+    pub end_html: String,
     pub toc: Vec<TocEntry>,
     pub annotation_count: usize,
     /// Names of the widgets on the page.
@@ -495,6 +497,14 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 n => problems.add(&insert_files[k], insert_lines[k], format!("anchor \"{anchor}\" がトピック \"{}\" の {n} か所に一致します（一か所だけに一致させてください）", raw.heading)),
             }
         }
+        // A topic whose notes are empty shows infra-dojo's supplement instead; a widget placed at
+        // the end (no `after`) then follows the supplement it illustrates, not the empty notes.
+        let after_supplement = !rendered.has_content && supplements.contains_key(slug);
+        let mut late_widgets = if after_supplement {
+            std::mem::take(&mut widget_toc)
+        } else {
+            Vec::new()
+        };
         // The table of contents lists headings, annotations and widgets in the order the page shows them:
         // an annotation sits after the block it is anchored to, wherever its file lists it. Trailing
         // widgets (no anchor) come after the notes.
@@ -550,6 +560,12 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
                 kind: "supplement",
             });
         }
+        toc.append(&mut late_widgets);
+        let (notes_tail, end_html) = if after_supplement {
+            (String::new(), trailing_widgets)
+        } else {
+            (trailing_widgets, String::new())
+        };
         topics.push(Topic {
             slug: slug.clone(),
             title: raw.heading.clone(),
@@ -557,8 +573,9 @@ pub fn load(source: &ContentSource, widgets: WidgetRenderer<'_>) -> Result<Cours
             chapter: raw.chapter.clone(),
             index,
             notes_empty: !rendered.has_content,
-            notes_html: rendered.html + &trailing_widgets,
+            notes_html: rendered.html + &notes_tail,
             supplement_html,
+            end_html,
             toc,
             annotation_count: ann_list.len(),
             widgets: widget_names,

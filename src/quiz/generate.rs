@@ -82,7 +82,17 @@ mod tests {
                 "race-final-value",
                 "race-mutex-value",
                 "race-fork-parent",
-                "race-interleavings"
+                "race-interleavings",
+                "sessions-connections",
+                "sessions-tls-full",
+                "sessions-h2-stream",
+                "sessions-lost-at",
+                "lb-lowest-layer",
+                "lb-layer-count",
+                "lb-l7-rules",
+                "lb-l7-fields",
+                "lb-custom-layer-count",
+                "lb-custom-l7-rules"
             ]
         );
         assert_eq!(

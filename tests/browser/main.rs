@@ -18,3 +18,5 @@ mod widget_ftp;
 mod widget_handshake;
 mod widget_race;
 mod widget_snmp;
+mod widget_lb_layers;
+mod widget_sessions;

@@ -14,6 +14,8 @@ use infra_dojo::store::{self, quiz::NewAnswer};
 use sqlx::sqlite::SqliteConnectOptions;
 use tower::ServiceExt;
 
+pub mod widget_api;
+
 /// Every test account's password.
 pub const PASSWORD: &str = "correct horse battery";
 

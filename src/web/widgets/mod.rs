@@ -12,7 +12,9 @@ pub mod captures;
 mod forktree;
 mod ftp;
 mod handshake;
+mod lb_layers;
 mod race;
+mod sessions;
 mod snmp;
 
 use crate::store;
