@@ -85,10 +85,11 @@ async fn snmp_renders_without_javascript_beside_its_supplement() {
         page.texts("#widget-snmp [data-mib] td code")
             .contains(&"1.3.6.1.2.1.1.3.0".to_string())
     );
-    // The widget sits beside the supplement (the notes are empty), listed in the page's contents.
+    // The notes are empty: the widget follows the supplement it illustrates, listed in the page's
+    // contents.
     let widget = page.body.find("id=\"widget-snmp\"").unwrap();
     let supplement = page.body.find("id=\"supplement\"").unwrap();
-    assert!(widget < supplement);
+    assert!(widget > supplement);
     assert!(
         page.texts(".page-toc .toc-widget a")
             .contains(&"図解: SNMP のマネージャーとエージェント".to_string())
