@@ -20,6 +20,7 @@ pub mod handshake;
 pub mod labels;
 mod query;
 pub mod rng;
+pub mod sched;
 
 pub(crate) use query::echo;
 pub use query::{ParamError, query_bool, query_choice, query_u64, query_value};
@@ -195,7 +196,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree)
+        $then!(handshake, ftp, forktree, sched)
     };
 }
 
