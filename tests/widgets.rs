@@ -627,3 +627,244 @@ async fn bad_ftp_predictions_get_a_japanese_error_and_store_nothing() {
         "nothing stored for bad input"
     );
 }
+
+// ---- sched (W7: process states on a multicore machine)
+
+#[tokio::test]
+async fn sched_is_on_both_topic_pages_with_its_tables() {
+    let app = common::app().await;
+    for slug in ["process", "run-queue"] {
+        let page = app.get(&format!("/topics/{slug}")).await;
+        assert_eq!(
+            page.attrs("section[data-widget]", "data-widget"),
+            vec!["sched"],
+            "{slug}"
+        );
+        // One section, one id: the anchor the table of contents links to is unique on the page.
+        assert_eq!(page.body.matches("id=\"widget-sched\"").count(), 1);
+        assert_eq!(
+            page.attrs(".page-toc .toc-widget a", "href"),
+            vec!["#widget-sched"]
+        );
+        assert_eq!(
+            page.attrs("#widget-sched details", "data-scenario"),
+            vec!["lifecycle", "balance", "load"]
+        );
+        // Lifecycle on 2 CPUs, step 6: grep waits for the disk; R 2 + D 1 = 3.
+        let row = page.texts("#widget-sched details[data-scenario=lifecycle] tr[data-step='6'] td");
+        assert!(row.iter().any(|t| t.contains("103 D grep")), "{row:?}");
+        assert!(row.contains(&"2 + 1 = 3".to_string()), "{row:?}");
+        assert!(page.body.contains("css/widgets/sched.css"));
+    }
+}
+
+#[tokio::test]
+async fn the_sched_api_computes_every_scenario_and_names_bad_parameters() {
+    let app = common::app().await;
+    for cpus in 1..=4u64 {
+        for scenario in ["lifecycle", "balance&tasks=8", "load"] {
+            let (status, v) = json_get(
+                &app,
+                &format!("/api/widgets/sched?scenario={scenario}&cpus={cpus}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{scenario}");
+            assert_eq!(v["cpus"], cpus);
+            for step in v["steps"].as_array().unwrap() {
+                assert!(step["running"].as_u64().unwrap() <= cpus);
+                assert_eq!(step["cpus"].as_array().unwrap().len() as u64, cpus);
+                for key in ["event", "explain", "source", "tasks", "load", "pulls"] {
+                    assert!(step.get(key).is_some(), "{scenario}: step lacks {key}");
+                }
+            }
+        }
+    }
+    let (_, v) = json_get(&app, "/api/widgets/sched?scenario=balance&cpus=3&tasks=5").await;
+    assert_eq!(
+        v["steps"][1]["pulls"],
+        json!([{"pid": 102, "from": 0, "to": 1}])
+    );
+    assert_eq!(v["steps"][4]["cpus"][0]["queue"], json!([104, 105]));
+
+    for (uri, name) in [
+        ("/api/widgets/sched?scenario=nope", "scenario"),
+        ("/api/widgets/sched?cpus=0", "cpus"),
+        ("/api/widgets/sched?cpus=5", "cpus"),
+        ("/api/widgets/sched?cpus=two", "cpus"),
+        ("/api/widgets/sched?tasks=9", "tasks"),
+        ("/api/widgets/sched?tasks=-1", "tasks"),
+    ] {
+        let (status, v) = json_get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        let message = v["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("パラメータ {name}")),
+            "{uri}: {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sched_predictions_are_graded_and_stored_for_learners_only() {
+    let app = common::app().await;
+    let url = "/api/widgets/sched/check";
+    let stat = |answer: &str| json!({"scenario": "lifecycle", "cpus": 2, "step": 2, "field": "stat", "pid": 103, "answer": answer});
+    let (status, right) = json_post(&app, url, &stat("S").to_string(), "application/json").await;
+    assert_eq!(status, StatusCode::OK, "{right}");
+    assert_eq!(right["correct"], true);
+    assert!(right["source"].as_str().unwrap().contains("pipe(7)"));
+    assert!(
+        widget_answers(&app).await.is_empty(),
+        "a visitor's answer is not kept"
+    );
+
+    let c = app.client();
+    c.sign_up("sched-learner").await;
+    assert!(
+        c.post_json(url, &stat("R"))
+            .await
+            .body
+            .contains("\"correct\":false")
+    );
+    let load = json!({"scenario": "load", "cpus": 2, "step": 10, "field": "load", "answer": "2"});
+    let res = c.post_json(url, &load).await;
+    assert!(res.body.contains("\"correct\":true"), "{}", res.body);
+    assert_eq!(
+        widget_answers(&app).await,
+        [
+            (
+                "sched".into(),
+                "lifecycle/2cpu".into(),
+                2,
+                "stat".into(),
+                "103:R".into(),
+                false
+            ),
+            (
+                "sched".into(),
+                "load/2cpu".into(),
+                10,
+                "load".into(),
+                "2".into(),
+                true
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_sched_predictions_get_a_japanese_error_and_store_nothing() {
+    let app = common::app().await;
+    let c = app.client();
+    c.sign_up("sched-typo").await;
+    let url = "/api/widgets/sched/check";
+    let cases = [
+        ("{not json", StatusCode::BAD_REQUEST, ""),
+        (
+            r#"{"scenario":"load","step":0,"field":"load"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+        (
+            r#"{"scenario":"load","step":0,"field":"load","answer":"1","seed":1}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+        (
+            r#"{"scenario":"load","step":"0","field":"load","answer":"1"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+        (
+            r#"{"scenario":"nope","step":0,"field":"load","answer":"1"}"#,
+            StatusCode::BAD_REQUEST,
+            "scenario",
+        ),
+        (
+            r#"{"scenario":"load","cpus":9,"step":0,"field":"load","answer":"1"}"#,
+            StatusCode::BAD_REQUEST,
+            "cpus",
+        ),
+        (
+            r#"{"scenario":"load","step":99,"field":"load","answer":"1"}"#,
+            StatusCode::BAD_REQUEST,
+            "step",
+        ),
+        (
+            r#"{"scenario":"load","step":0,"field":"x","answer":"1"}"#,
+            StatusCode::BAD_REQUEST,
+            "field",
+        ),
+        (
+            r#"{"scenario":"load","step":0,"field":"stat","pid":7,"answer":"R"}"#,
+            StatusCode::BAD_REQUEST,
+            "pid",
+        ),
+        (
+            r#"{"scenario":"load","step":0,"field":"stat","pid":101,"answer":"W"}"#,
+            StatusCode::BAD_REQUEST,
+            "answer",
+        ),
+        (
+            r#"{"scenario":"load","step":0,"field":"running","answer":"100"}"#,
+            StatusCode::BAD_REQUEST,
+            "answer",
+        ),
+    ];
+    for (body, expected, name) in cases {
+        let req = Request::post(url)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let res = c.send(req).await;
+        assert_eq!(res.status, expected, "{body}: {}", res.body);
+        let v: Value = serde_json::from_str(&res.body).unwrap_or(Value::Null);
+        let message = v["error"].as_str().unwrap_or_default();
+        assert!(
+            message
+                .chars()
+                .any(|ch| ('\u{3040}'..='\u{30ff}').contains(&ch)),
+            "{body}: not Japanese: {message}"
+        );
+        assert!(message.contains(name), "{body}: {message}");
+    }
+    assert!(
+        widget_answers(&app).await.is_empty(),
+        "nothing stored for bad input"
+    );
+}
+
+#[tokio::test]
+async fn the_sched_pages_stay_within_the_issue_budget() {
+    // Issue 12: a widget page under 100 KB compressed in total (HTML, CSS, the script and its modules),
+    // the script under 40 KB.
+    let app = common::app().await;
+    for slug in ["process", "run-queue"] {
+        let page = app.get(&format!("/topics/{slug}")).await;
+        let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
+        urls.extend(page.attrs("script[src]", "src"));
+        urls.extend(page.attrs("link[rel=modulepreload]", "href"));
+        let script = urls
+            .iter()
+            .find(|u| u.ends_with("/js/widgets/sched.js"))
+            .cloned();
+        let raw = app
+            .get(&script.expect("the page preloads sched.js"))
+            .await
+            .body
+            .len();
+        assert!(raw < 40 * 1024, "sched.js is {raw} bytes");
+        let mut total = 0;
+        for url in std::iter::once(format!("/topics/{slug}")).chain(urls) {
+            let req = Request::get(&url)
+                .header("accept-encoding", "br")
+                .body(Body::empty())
+                .unwrap();
+            let res = app.request(req).await;
+            assert_eq!(res.status, StatusCode::OK, "{url}");
+            total += res.bytes;
+        }
+        println!("{slug}: {total} bytes transferred (brotli), sched.js {raw} bytes");
+        assert!(total < 100 * 1024, "{slug}: {total} bytes");
+    }
+}

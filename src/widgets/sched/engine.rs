@@ -117,8 +117,10 @@ impl Machine {
     }
 
     fn name(&self, pid: u32) -> String {
-        self.task(pid)
-            .map_or_else(|| format!("PID {pid}"), |t| format!("{} (PID {pid})", t.comm))
+        self.task(pid).map_or_else(
+            || format!("PID {pid}"),
+            |t| format!("{} (PID {pid})", t.comm),
+        )
     }
 
     fn set(&mut self, pid: u32, stat: Stat, waiting: Option<&str>) {
@@ -237,7 +239,9 @@ impl Machine {
                 (
                     EventKind::Fork,
                     pid,
-                    format!("fork で生まれたタスクは実行可能（R）になり、CPU {cpu} の実行待ちキューに入ります。"),
+                    format!(
+                        "fork で生まれたタスクは実行可能（R）になり、CPU {cpu} の実行待ちキューに入ります。"
+                    ),
                     "fork(2), sched(7)",
                 )
             }
@@ -249,9 +253,13 @@ impl Machine {
                     Some(cur) if !c.queue.is_empty() => {
                         c.current = None;
                         c.queue.push(cur);
-                        format!("CPU {cpu} は今のタスクをキューの最後に戻し、キューの先頭のタスクに切り替えます。戻されたタスクも実行可能なので R のままです。")
+                        format!(
+                            "CPU {cpu} は今のタスクをキューの最後に戻し、キューの先頭のタスクに切り替えます。戻されたタスクも実行可能なので R のままです。"
+                        )
                     }
-                    Some(_) => format!("CPU {cpu} のキューにはほかに待つタスクがないので、同じタスクが実行を続けます。"),
+                    Some(_) => format!(
+                        "CPU {cpu} のキューにはほかに待つタスクがないので、同じタスクが実行を続けます。"
+                    ),
                     None => format!("CPU {cpu} は何も実行していません。"),
                 };
                 (EventKind::Slice, pid, text, "sched(7)")
@@ -272,7 +280,9 @@ impl Machine {
                 (
                     EventKind::PipeData,
                     p,
-                    format!("待っていたデータが来たので、タスクは起こされて実行可能（R）になり、CPU {cpu} のキューに戻ります。"),
+                    format!(
+                        "待っていたデータが来たので、タスクは起こされて実行可能（R）になり、CPU {cpu} のキューに戻ります。"
+                    ),
                     "pipe(7), ps(1)",
                 )
             }
@@ -292,7 +302,9 @@ impl Machine {
                 (
                     EventKind::DiskDone,
                     p,
-                    format!("I/O が終わるとタスクは起こされて実行可能（R）になり、CPU {cpu} のキューに戻ります。"),
+                    format!(
+                        "I/O が終わるとタスクは起こされて実行可能（R）になり、CPU {cpu} のキューに戻ります。"
+                    ),
                     "ps(1), proc(5)",
                 )
             }
@@ -307,7 +319,9 @@ impl Machine {
                 (
                     EventKind::Stop,
                     pid,
-                    format!("{sig}でタスクは停止（T）し、キューから外れます。SIGCONT が来るまで実行されず、ロードアベレージにも数えられません。"),
+                    format!(
+                        "{sig}でタスクは停止（T）し、キューから外れます。SIGCONT が来るまで実行されず、ロードアベレージにも数えられません。"
+                    ),
                     "signal(7), ps(1)",
                 )
             }
@@ -317,7 +331,9 @@ impl Machine {
                 (
                     EventKind::Cont,
                     p,
-                    format!("SIGCONT で停止が解け、タスクは実行可能（R）になって CPU {cpu} のキューに戻ります。"),
+                    format!(
+                        "SIGCONT で停止が解け、タスクは実行可能（R）になって CPU {cpu} のキューに戻ります。"
+                    ),
                     "signal(7), ps(1)",
                 )
             }
@@ -340,7 +356,9 @@ impl Machine {
                 (
                     EventKind::Wait,
                     pid,
-                    format!("{who} は一瞬起きて wait() でゾンビを回収し、また入力待ちで眠ります（S）。回収されたタスクはプロセステーブルから消え、ps に出なくなります。"),
+                    format!(
+                        "{who} は一瞬起きて wait() でゾンビを回収し、また入力待ちで眠ります（S）。回収されたタスクはプロセステーブルから消え、ps に出なくなります。"
+                    ),
                     "wait(2)",
                 )
             }

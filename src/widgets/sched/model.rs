@@ -67,9 +67,9 @@ impl Stat {
         let letter: String = a
             .chars()
             .map(|c| match c {
-                'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c).to_ascii_uppercase()
-                }
+                'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0)
+                    .unwrap_or(c)
+                    .to_ascii_uppercase(),
                 c => c.to_ascii_uppercase(),
             })
             .collect();

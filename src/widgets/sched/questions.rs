@@ -55,7 +55,11 @@ fn running(seed: u64) -> GeneratedQuestion {
     let (cpus, tasks, step) = compute_setup(seed);
     let answer = step.running as u64;
     GeneratedQuestion {
-        prompt: compute_prompt(cpus, tasks, "同じ瞬間に CPU の上で実行中のタスクはいくつですか？"),
+        prompt: compute_prompt(
+            cpus,
+            tasks,
+            "同じ瞬間に CPU の上で実行中のタスクはいくつですか？",
+        ),
         answer,
         values: vec![
             ("cpus", cpus.to_string()),
@@ -137,7 +141,10 @@ pub fn random_story(seed: u64) -> (usize, Vec<String>, Step) {
     let events = steps.iter().map(|st| st.event.clone()).collect();
     let last = match steps.pop() {
         Some(step) => step,
-        None => Script::new(cpus).machine().clone().apply(&Event::Slice { cpu: 0 }),
+        None => Script::new(cpus)
+            .machine()
+            .clone()
+            .apply(&Event::Slice { cpu: 0 }),
     };
     (cpus, events, last)
 }
@@ -217,10 +224,13 @@ mod tests {
             let tasks: u64 = r.values[1].1.parse().unwrap();
             assert_eq!(r.answer, cpus.min(tasks), "seed {seed}");
             assert_eq!(w.answer, tasks - cpus.min(tasks), "seed {seed}");
-            assert_eq!(r.prompt, w.prompt.replace(
-                "そのうち、CPU ごとの実行待ちキューで順番を待っているタスクはいくつですか？",
-                "同じ瞬間に CPU の上で実行中のタスクはいくつですか？",
-            ));
+            assert_eq!(
+                r.prompt,
+                w.prompt.replace(
+                    "そのうち、CPU ごとの実行待ちキューで順番を待っているタスクはいくつですか？",
+                    "同じ瞬間に CPU の上で実行中のタスクはいくつですか？",
+                )
+            );
         }
     }
 
@@ -230,17 +240,35 @@ mod tests {
     fn story_questions_count_by_the_rule_and_prompts_hold_events_only() {
         for seed in 0..300 {
             let (_, events, last) = random_story(seed);
-            let by_rule = last.tasks.iter().filter(|t| t.stat.counts_in_load()).count();
+            let by_rule = last
+                .tasks
+                .iter()
+                .filter(|t| t.stat.counts_in_load())
+                .count();
             let q = load(seed);
             assert_eq!(q.answer as usize, by_rule, "seed {seed}");
             for e in &events {
-                for give_away in ["（R）", "（S）", "（D）", "（T）", "（Z）", "ゾンビ", "眠", "停止", "回収"] {
+                for give_away in [
+                    "（R）",
+                    "（S）",
+                    "（D）",
+                    "（T）",
+                    "（Z）",
+                    "ゾンビ",
+                    "眠",
+                    "停止",
+                    "回収",
+                ] {
                     assert!(!e.contains(give_away), "seed {seed}: {e}");
                 }
             }
             let s = stat_count(seed);
             let letter = &s.values[1].1;
-            let counted = last.tasks.iter().filter(|t| t.stat.letter() == letter).count();
+            let counted = last
+                .tasks
+                .iter()
+                .filter(|t| t.stat.letter() == letter)
+                .count();
             assert_eq!(s.answer as usize, counted);
             assert!(s.prompt.chars().count() < 1200, "{}", s.prompt);
         }

@@ -71,12 +71,9 @@ pub fn simulate(p: &Params) -> Sched {
         Scenario::Lifecycle => {
             // One compute task per CPU, so the new task has to wait its turn.
             for c in 0..cpus {
-                script.machine.add(
-                    SHELL_PID + 1 + c as u32,
-                    CALC_NAMES[c],
-                    Some(c),
-                    None,
-                );
+                script
+                    .machine
+                    .add(SHELL_PID + 1 + c as u32, CALC_NAMES[c], Some(c), None);
             }
         }
         Scenario::Balance => tasks = p.tasks.clamp(1, 8),

@@ -22,7 +22,11 @@ fn every_run() -> Vec<Sched> {
     let mut runs = Vec::new();
     for cpus in 1..=4 {
         for scenario in Scenario::ALL {
-            let tasks_range = if scenario == Scenario::Balance { 1..=8 } else { 5..=5 };
+            let tasks_range = if scenario == Scenario::Balance {
+                1..=8
+            } else {
+                5..=5
+            };
             for tasks in tasks_range {
                 runs.push(run(scenario, cpus, tasks));
             }
@@ -70,13 +74,20 @@ fn the_lifecycle_follows_w7() {
         assert!(r.steps.iter().all(|s| s.running == cpus));
         // The D step counts the waiting grep: cpus compute tasks + 1.
         let disk = r.steps.iter().find(|s| s.kind == DiskRead).unwrap();
-        assert_eq!((disk.runnable, disk.uninterruptible, disk.load), (cpus, 1, cpus + 1));
+        assert_eq!(
+            (disk.runnable, disk.uninterruptible, disk.load),
+            (cpus, 1, cpus + 1)
+        );
         // T and Z are not counted.
         for kind in [Stop, Exit] {
             let s = r.steps.iter().find(|s| s.kind == kind).unwrap();
             assert_eq!(s.load, cpus, "{kind:?}");
         }
-        assert!(r.steps.iter().all(|s| !s.source.is_empty() && !s.explain.is_empty()));
+        assert!(
+            r.steps
+                .iter()
+                .all(|s| !s.source.is_empty() && !s.explain.is_empty())
+        );
     }
 }
 
@@ -91,8 +102,12 @@ fn at_most_one_task_runs_per_cpu_and_the_load_is_r_plus_d() {
             // Exactly the R tasks are on a CPU or in one queue, each once.
             let mut placed = [on_cpu.clone(), queued.clone()].concat();
             placed.sort();
-            let mut r_tasks: Vec<u32> =
-                s.tasks.iter().filter(|t| t.stat == Stat::R).map(|t| t.pid).collect();
+            let mut r_tasks: Vec<u32> = s
+                .tasks
+                .iter()
+                .filter(|t| t.stat == Stat::R)
+                .map(|t| t.pid)
+                .collect();
             r_tasks.sort();
             assert_eq!(placed, r_tasks, "{:?} step {}", r.scenario, s.event);
             let count = |st: Stat| s.tasks.iter().filter(|t| t.stat == st).count();
@@ -112,14 +127,32 @@ fn at_most_one_task_runs_per_cpu_and_the_load_is_r_plus_d() {
 fn idle_cpus_pull_work_from_the_busy_queue() {
     // 3 CPUs, 5 compute tasks woken on CPU 0: CPUs 1 and 2 pull the 2nd and 3rd; two wait.
     let r = run(Scenario::Balance, 3, 5);
-    assert_eq!(r.steps[1].pulls, [model::Pull { pid: 102, from: 0, to: 1 }]);
-    assert_eq!(r.steps[2].pulls, [model::Pull { pid: 103, from: 0, to: 2 }]);
+    assert_eq!(
+        r.steps[1].pulls,
+        [model::Pull {
+            pid: 102,
+            from: 0,
+            to: 1
+        }]
+    );
+    assert_eq!(
+        r.steps[2].pulls,
+        [model::Pull {
+            pid: 103,
+            from: 0,
+            to: 2
+        }]
+    );
     let after_forks = &r.steps[4];
     assert_eq!((after_forks.running, after_forks.runnable), (3, 5));
     assert_eq!(after_forks.cpus[0].queue, [104, 105]);
     assert!(after_forks.cpus[1].queue.is_empty());
     // The task on CPU 2 exits; CPU 2 pulls the last waiting task from CPU 0.
-    let exit = r.steps.iter().find(|s| s.kind == model::EventKind::Exit).unwrap();
+    let exit = r
+        .steps
+        .iter()
+        .find(|s| s.kind == model::EventKind::Exit)
+        .unwrap();
     assert_eq!(exit.pid, 103);
     assert_eq!(exit.pulls.len(), 1);
     assert_eq!((exit.pulls[0].from, exit.pulls[0].to), (0, 2));
@@ -128,7 +161,11 @@ fn idle_cpus_pull_work_from_the_busy_queue() {
     assert!(exit.source.contains("sched(7)"));
     // One CPU: nothing to balance, one runs and the rest wait.
     let one = run(Scenario::Balance, 1, 4);
-    assert!(one.steps.iter().all(|s| s.pulls.is_empty() && s.running <= 1));
+    assert!(
+        one.steps
+            .iter()
+            .all(|s| s.pulls.is_empty() && s.running <= 1)
+    );
     assert_eq!(one.steps[3].cpus[0].queue.len(), 3);
 }
 
@@ -137,8 +174,11 @@ fn the_load_scenario_counts_r_and_d_only() {
     for cpus in 1..=4 {
         let r = run(Scenario::Load, cpus, 5);
         let last = r.steps.last().unwrap();
-        let stats: Vec<(&str, Stat)> =
-            last.tasks.iter().map(|t| (t.comm.as_str(), t.stat)).collect();
+        let stats: Vec<(&str, Stat)> = last
+            .tasks
+            .iter()
+            .map(|t| (t.comm.as_str(), t.stat))
+            .collect();
         assert_eq!(
             stats,
             [
@@ -194,8 +234,14 @@ fn predictions_are_graded_against_the_run() {
     assert_eq!(reply(&wrong)["correct"], false);
     // 4 CPUs, 8 compute tasks: after the last fork 4 run; the count is 8.
     let body = |field: &str, answer: &str| json!({"scenario": "balance", "cpus": 4, "tasks": 8, "step": 7, "field": field, "answer": answer});
-    assert_eq!(reply(&grade(body("running", "4")).unwrap())["correct"], true);
-    assert_eq!(reply(&grade(body("running", "8")).unwrap())["correct"], false);
+    assert_eq!(
+        reply(&grade(body("running", "4")).unwrap())["correct"],
+        true
+    );
+    assert_eq!(
+        reply(&grade(body("running", "8")).unwrap())["correct"],
+        false
+    );
     let load = grade(body("load", "８")).unwrap();
     assert_eq!(reply(&load)["correct"], true);
     assert_eq!(load.item.scenario, "balance/4cpu/8tasks");
@@ -205,16 +251,46 @@ fn predictions_are_graded_against_the_run() {
 #[test]
 fn bad_bodies_are_refused_naming_the_parameter() {
     for (body, name) in [
-        (json!({"scenario": "nope", "step": 0, "field": "load", "answer": "1"}), "scenario"),
-        (json!({"scenario": "balance", "cpus": 5, "step": 0, "field": "load", "answer": "1"}), "cpus"),
-        (json!({"scenario": "balance", "tasks": 0, "step": 0, "field": "load", "answer": "1"}), "tasks"),
-        (json!({"scenario": "load", "step": 99, "field": "load", "answer": "1"}), "step"),
-        (json!({"scenario": "load", "step": 0, "field": "color", "answer": "1"}), "field"),
-        (json!({"scenario": "load", "step": 0, "field": "stat", "answer": "R"}), "pid"),
-        (json!({"scenario": "load", "step": 0, "field": "stat", "pid": 999, "answer": "R"}), "pid"),
-        (json!({"scenario": "load", "step": 0, "field": "stat", "pid": 101, "answer": "Q"}), "answer"),
-        (json!({"scenario": "load", "step": 0, "field": "load", "answer": "-1"}), "answer"),
-        (json!({"scenario": "load", "step": 0, "field": "load", "answer": "x".repeat(100)}), "answer"),
+        (
+            json!({"scenario": "nope", "step": 0, "field": "load", "answer": "1"}),
+            "scenario",
+        ),
+        (
+            json!({"scenario": "balance", "cpus": 5, "step": 0, "field": "load", "answer": "1"}),
+            "cpus",
+        ),
+        (
+            json!({"scenario": "balance", "tasks": 0, "step": 0, "field": "load", "answer": "1"}),
+            "tasks",
+        ),
+        (
+            json!({"scenario": "load", "step": 99, "field": "load", "answer": "1"}),
+            "step",
+        ),
+        (
+            json!({"scenario": "load", "step": 0, "field": "color", "answer": "1"}),
+            "field",
+        ),
+        (
+            json!({"scenario": "load", "step": 0, "field": "stat", "answer": "R"}),
+            "pid",
+        ),
+        (
+            json!({"scenario": "load", "step": 0, "field": "stat", "pid": 999, "answer": "R"}),
+            "pid",
+        ),
+        (
+            json!({"scenario": "load", "step": 0, "field": "stat", "pid": 101, "answer": "Q"}),
+            "answer",
+        ),
+        (
+            json!({"scenario": "load", "step": 0, "field": "load", "answer": "-1"}),
+            "answer",
+        ),
+        (
+            json!({"scenario": "load", "step": 0, "field": "load", "answer": "x".repeat(100)}),
+            "answer",
+        ),
     ] {
         match grade(body.clone()) {
             Err(WidgetError::Param(e)) => assert!(e.0.contains(name), "{body}: {e}"),
@@ -233,10 +309,19 @@ fn bad_bodies_are_refused_naming_the_parameter() {
 #[test]
 fn params_are_range_checked_by_name() {
     let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     };
     assert_eq!(params_from_query(&q(&[])).unwrap(), Params::default());
-    for (k, v) in [("cpus", "0"), ("cpus", "5"), ("tasks", "9"), ("scenario", "x"), ("cpus", "two")] {
+    for (k, v) in [
+        ("cpus", "0"),
+        ("cpus", "5"),
+        ("tasks", "9"),
+        ("scenario", "x"),
+        ("cpus", "two"),
+    ] {
         let err = params_from_query(&q(&[(k, v)])).unwrap_err();
         assert!(err.0.contains(&format!("パラメータ {k}")), "{err}");
     }
@@ -249,14 +334,31 @@ fn analysis_labels_name_the_stored_run() {
         w.scenario_label("balance/3cpu/5tasks"),
         "CPU ごとのキューとロードバランシング（CPU 3 個・タスク 5 個）"
     );
-    assert_eq!(w.scenario_label("lifecycle/1cpu"), "1 つのタスクの一生（R・S・D・T・Z）（CPU 1 個）");
+    assert_eq!(
+        w.scenario_label("lifecycle/1cpu"),
+        "1 つのタスクの一生（R・S・D・T・Z）（CPU 1 個）"
+    );
     assert_eq!(w.scenario_label("lifecycle/9cpu"), "lifecycle/9cpu");
-    assert_eq!(w.step_label("lifecycle/2cpu", 2), "3. grep (PID 103) が空のパイプから read() する");
+    assert_eq!(
+        w.step_label("lifecycle/2cpu", 2),
+        "3. grep (PID 103) が空のパイプから read() する"
+    );
     assert_eq!(w.step_label("nope", 2), "ステップ 3");
-    assert_eq!(w.field_label("load"), Some("ロードアベレージが数えるタスク数（R + D）"));
+    assert_eq!(
+        w.field_label("load"),
+        Some("ロードアベレージが数えるタスク数（R + D）")
+    );
     for p in [
-        Params { scenario: Scenario::Balance, cpus: 4, tasks: 8 },
-        Params { scenario: Scenario::Load, cpus: 1, tasks: 5 },
+        Params {
+            scenario: Scenario::Balance,
+            cpus: 4,
+            tasks: 8,
+        },
+        Params {
+            scenario: Scenario::Load,
+            cpus: 1,
+            tasks: 5,
+        },
     ] {
         assert_eq!(Params::from_stored(&p.stored_name()), Some(p));
     }
@@ -268,7 +370,11 @@ fn generators_agree_with_the_model() {
         for seed in 0..50 {
             let q = (g.make)(seed);
             assert_eq!(q, (g.make)(seed), "{} is reproducible", g.id);
-            assert!(q.values.iter().any(|(k, v)| *k == "answer" && *v == q.answer.to_string()));
+            assert!(
+                q.values
+                    .iter()
+                    .any(|(k, v)| *k == "answer" && *v == q.answer.to_string())
+            );
         }
     }
 }
