@@ -21,6 +21,7 @@ pub mod labels;
 mod query;
 pub mod rng;
 pub mod sched;
+pub mod signals;
 
 pub(crate) use query::echo;
 pub use query::{ParamError, query_bool, query_choice, query_u64, query_value};
@@ -196,7 +197,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, sched)
+        $then!(handshake, ftp, forktree, sched, signals)
     };
 }
 

@@ -12,6 +12,7 @@ mod forktree;
 mod ftp;
 mod handshake;
 mod sched;
+mod signals;
 
 use crate::store;
 use crate::web::error::{ApiError, AppError};
