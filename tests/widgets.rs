@@ -868,3 +868,193 @@ async fn the_sched_pages_stay_within_the_issue_budget() {
         assert!(total < 100 * 1024, "{slug}: {total} bytes");
     }
 }
+
+// ---- signals (W5: who gets a signal and what happens)
+
+#[tokio::test]
+async fn signals_page_has_the_table_and_every_run() {
+    let app = common::app().await;
+    let page = app.get("/topics/signals").await;
+    assert_eq!(
+        page.attrs("section[data-widget]", "data-widget"),
+        vec!["signals"]
+    );
+    let rows = page.rows("#widget-signals [data-signal-table] tbody tr");
+    let tstp = rows
+        .iter()
+        .find(|r| r[0] == "SIGTSTP")
+        .expect("SIGTSTP row");
+    assert_eq!(
+        &tstp[1..6],
+        ["20", "18", "24", "25", "アーキテクチャで違う"]
+    );
+    let int = rows.iter().find(|r| r[0] == "SIGINT").expect("SIGINT row");
+    assert_eq!(&int[1..6], ["2", "2", "2", "2", "どこでも同じ"]);
+    let kill = rows.iter().find(|r| r[0] == "SIGKILL").unwrap();
+    assert_eq!(kill[7], "できない");
+    let runs = page.attrs("#widget-signals details", "data-scenario");
+    for key in [
+        "ctrl-c",
+        "ctrl-z",
+        "ctrl-backslash",
+        "kill",
+        "stop-cont",
+        "ctrl-c+block",
+        "kill+catch",
+    ] {
+        assert!(runs.contains(&key.to_string()), "{key}: {runs:?}");
+    }
+    let block = page.texts(
+        "#widget-signals details[data-scenario='ctrl-c+block'] tr[data-step='1'] .sig-fates span",
+    );
+    assert!(
+        block.contains(&"grep(202): ブロック中で保留（pending）になる".to_string()),
+        "{block:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_signals_api_and_its_bad_parameters() {
+    let app = common::app().await;
+    for scenario in ["ctrl-c", "ctrl-z", "ctrl-backslash", "kill", "stop-cont"] {
+        for handler in ["default", "catch", "ignore", "block"] {
+            let (status, v) = json_get(
+                &app,
+                &format!("/api/widgets/signals?scenario={scenario}&handler={handler}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{scenario} {handler}");
+            assert_eq!(v["table"].as_array().unwrap().len(), 9);
+            for step in v["steps"].as_array().unwrap() {
+                for key in [
+                    "action",
+                    "signal",
+                    "signo",
+                    "targets",
+                    "deliveries",
+                    "explain",
+                    "source",
+                    "processes",
+                ] {
+                    assert!(step.get(key).is_some(), "{scenario}: step lacks {key}");
+                }
+            }
+        }
+    }
+    let (_, v) = json_get(&app, "/api/widgets/signals?scenario=ctrl-c").await;
+    assert_eq!(v["steps"][0]["targets"], json!([201, 202]));
+    assert_eq!(v["steps"][0]["signo"], 2);
+    for (uri, name) in [
+        ("/api/widgets/signals?scenario=ctrl-x", "scenario"),
+        ("/api/widgets/signals?handler=trap", "handler"),
+    ] {
+        let (status, v) = json_get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("パラメータ {name}")),
+            "{v}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn signals_predictions_are_stored_for_learners_only_and_bad_ones_never() {
+    let app = common::app().await;
+    let url = "/api/widgets/signals/check";
+    let body = json!({"scenario": "kill", "handler": "ignore", "step": 0, "field": "fate", "pid": 301, "answer": "ignored"});
+    let (status, v) = json_post(&app, url, &body.to_string(), "application/json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["correct"], true);
+    assert!(widget_answers(&app).await.is_empty());
+    let c = app.client();
+    c.sign_up("signals-learner").await;
+    for bad in [
+        json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 301}),
+        json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 301, "answer": "ignored", "seed": 4}),
+        json!({"scenario": "kill", "handler": "x", "step": 0, "field": "fate", "pid": 301, "answer": "ignored"}),
+        json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 999, "answer": "ignored"}),
+        json!({"scenario": "kill", "step": 0, "field": "signo", "answer": "0"}),
+    ] {
+        let res = c.post_json(url, &bad).await;
+        assert!(
+            res.status == StatusCode::BAD_REQUEST || res.status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            res.status
+        );
+        assert!(
+            res.body
+                .chars()
+                .any(|ch| ('\u{3040}'..='\u{30ff}').contains(&ch)),
+            "{}",
+            res.body
+        );
+    }
+    assert!(
+        widget_answers(&app).await.is_empty(),
+        "nothing stored for bad input"
+    );
+    let res = c.post_json(url, &body).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = c
+        .post_json(
+            url,
+            &json!({"scenario": "ctrl-z", "step": 0, "field": "signo", "answer": "19"}),
+        )
+        .await;
+    assert!(res.body.contains("\"correct\":false"), "{}", res.body);
+    assert_eq!(
+        widget_answers(&app).await,
+        [
+            (
+                "signals".into(),
+                "kill+ignore".into(),
+                0,
+                "fate".into(),
+                "301:ignored".into(),
+                true
+            ),
+            (
+                "signals".into(),
+                "ctrl-z+default".into(),
+                0,
+                "signo".into(),
+                "19".into(),
+                false
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_signals_page_stays_within_the_issue_budget() {
+    let app = common::app().await;
+    let page = app.get("/topics/signals").await;
+    let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
+    urls.extend(page.attrs("script[src]", "src"));
+    urls.extend(page.attrs("link[rel=modulepreload]", "href"));
+    let script = urls
+        .iter()
+        .find(|u| u.ends_with("/js/widgets/signals.js"))
+        .cloned();
+    let raw = app
+        .get(&script.expect("the page preloads signals.js"))
+        .await
+        .body
+        .len();
+    assert!(raw < 40 * 1024, "signals.js is {raw} bytes");
+    let mut total = 0;
+    for url in std::iter::once("/topics/signals".to_string()).chain(urls) {
+        let req = Request::get(&url)
+            .header("accept-encoding", "br")
+            .body(Body::empty())
+            .unwrap();
+        let res = app.request(req).await;
+        assert_eq!(res.status, StatusCode::OK, "{url}");
+        total += res.bytes;
+    }
+    println!("signals: {total} bytes transferred (brotli), signals.js {raw} bytes");
+    assert!(total < 100 * 1024, "signals: {total} bytes");
+}

@@ -93,8 +93,10 @@ impl World {
     }
 
     fn name(&self, pid: u32) -> String {
-        self.get(pid)
-            .map_or_else(|| format!("PID {pid}"), |p| format!("{} (PID {pid})", p.comm))
+        self.get(pid).map_or_else(
+            || format!("PID {pid}"),
+            |p| format!("{} (PID {pid})", p.comm),
+        )
     }
 
     /// What `sig` does to `pid`, applied; and the sentence saying so.
@@ -114,39 +116,75 @@ impl World {
         let (fate, text) = if !sig.catchable() {
             if sig == Sig::Kill {
                 end(p, "SIGKILL で終了".to_owned());
-                (Fate::Terminated, format!("{who}: {name} は捕捉も無視もブロックもできないので、必ず終了します。"))
+                (
+                    Fate::Terminated,
+                    format!("{who}: {name} は捕捉も無視もブロックもできないので、必ず終了します。"),
+                )
             } else {
                 p.life = Life::Stopped;
-                (Fate::Stopped, format!("{who}: {name} は捕捉も無視もブロックもできないので、必ず停止します（T）。"))
+                (
+                    Fate::Stopped,
+                    format!(
+                        "{who}: {name} は捕捉も無視もブロックもできないので、必ず停止します（T）。"
+                    ),
+                )
             }
         } else if p.blocked.contains(&sig) {
             if !p.pending.contains(&sig) {
                 p.pending.push(sig);
             }
-            (Fate::Pending, format!("{who}: {name} をブロックしているので、届いたシグナルは保留（pending）になり、処理は続きます。ブロックを解いた時点で配送されます。"))
+            (
+                Fate::Pending,
+                format!(
+                    "{who}: {name} をブロックしているので、届いたシグナルは保留（pending）になり、処理は続きます。ブロックを解いた時点で配送されます。"
+                ),
+            )
         } else if p.ignored.contains(&sig) {
-            (Fate::Ignored, format!("{who}: {name} を無視（SIG_IGN）に設定しているので、何も起きません。"))
+            (
+                Fate::Ignored,
+                format!("{who}: {name} を無視（SIG_IGN）に設定しているので、何も起きません。"),
+            )
         } else if p.caught.contains(&sig) {
-            (Fate::Handled, format!("{who}: {name} をハンドラで捕捉しているので、ハンドラが動き、終わると元の処理に戻ります。"))
+            (
+                Fate::Handled,
+                format!(
+                    "{who}: {name} をハンドラで捕捉しているので、ハンドラが動き、終わると元の処理に戻ります。"
+                ),
+            )
         } else {
             match sig.default_action() {
                 Action::Term => {
                     end(p, format!("{name} で終了"));
-                    (Fate::Terminated, format!("{who}: 何も設定していないので、既定の動作 Term で終了します。"))
+                    (
+                        Fate::Terminated,
+                        format!("{who}: 何も設定していないので、既定の動作 Term で終了します。"),
+                    )
                 }
                 Action::Core => {
                     end(p, format!("{name} で終了（コアダンプ）"));
-                    (Fate::Core, format!("{who}: 既定の動作 Core で、コアダンプして終了します。"))
+                    (
+                        Fate::Core,
+                        format!("{who}: 既定の動作 Core で、コアダンプして終了します。"),
+                    )
                 }
                 Action::Stop => {
                     p.life = Life::Stopped;
-                    (Fate::Stopped, format!("{who}: 既定の動作 Stop で停止します（ps の T）。"))
+                    (
+                        Fate::Stopped,
+                        format!("{who}: 既定の動作 Stop で停止します（ps の T）。"),
+                    )
                 }
                 Action::Cont if p.life == Life::Stopped => {
                     p.life = Life::Running;
-                    (Fate::Continued, format!("{who}: 停止していたので再開します。"))
+                    (
+                        Fate::Continued,
+                        format!("{who}: 停止していたので再開します。"),
+                    )
                 }
-                Action::Cont | Action::Ign => (Fate::Ignored, format!("{who}: 既定の動作は何もしないことです。")),
+                Action::Cont | Action::Ign => (
+                    Fate::Ignored,
+                    format!("{who}: 既定の動作は何もしないことです。"),
+                ),
             }
         };
         if matches!(fate, Fate::Terminated | Fate::Core | Fate::Stopped) && pid != SHELL {
@@ -253,7 +291,10 @@ impl World {
             targets: if was_pending { vec![pid] } else { Vec::new() },
             deliveries: Vec::new(),
             foreground: 0,
-            explain: format!("ブロックを解くと、保留されていた {} がすぐに配送されます。{text}", sig.name()),
+            explain: format!(
+                "ブロックを解くと、保留されていた {} がすぐに配送されます。{text}",
+                sig.name()
+            ),
             source: "sigprocmask(2), signal(7)".to_owned(),
             processes: Vec::new(),
         };

@@ -121,7 +121,12 @@ pub fn predict_check(
                     ))
                 })?;
             let name = s.signal.map_or("", |g| g.name());
-            (given == n, n.to_string(), format!("{name}（{n} 番）"), given.to_string())
+            (
+                given == n,
+                n.to_string(),
+                format!("{name}（{n} 番）"),
+                given.to_string(),
+            )
         }
     };
     Ok((

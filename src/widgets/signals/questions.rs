@@ -40,7 +40,15 @@ fn number(seed: u64) -> GeneratedQuestion {
         answer,
         values: vec![
             ("signal", sig.name().to_owned()),
-            ("varies", if sig.varies() { "アーキテクチャによって違います" } else { "どのアーキテクチャでも同じです" }.to_owned()),
+            (
+                "varies",
+                if sig.varies() {
+                    "アーキテクチャによって違います"
+                } else {
+                    "どのアーキテクチャでも同じです"
+                }
+                .to_owned(),
+            ),
             ("answer", answer.to_string()),
         ],
     }
@@ -80,7 +88,10 @@ fn setup(seed: u64) -> (Params, String) {
     let handler = Handler::ALL[rng.below(Handler::ALL.len() as u64) as usize];
     let p = Params { scenario, handler };
     let run = simulate(&p);
-    let action = run.steps.first().map_or_else(String::new, |s| s.action.clone());
+    let action = run
+        .steps
+        .first()
+        .map_or_else(String::new, |s| s.action.clone());
     let world = match scenario {
         Scenario::Kill | Scenario::StopCont => format!(
             "bash (PID 100) のプロンプトが出ていて、バックグラウンドで ./server（PID 301）と sleep 600（PID 401）が動いています。server の SIGTERM の扱いは「{}」です。",
@@ -103,7 +114,10 @@ fn receivers(seed: u64) -> GeneratedQuestion {
         prompt: format!("{story}このシグナルを受け取るプロセスはいくつですか？"),
         answer,
         values: vec![
-            ("signal", run.steps[0].signal.map_or("", |s| s.name()).to_owned()),
+            (
+                "signal",
+                run.steps[0].signal.map_or("", |s| s.name()).to_owned(),
+            ),
             ("answer", answer.to_string()),
         ],
     }
@@ -125,7 +139,10 @@ fn survivors(seed: u64) -> GeneratedQuestion {
         ),
         answer,
         values: vec![
-            ("signal", run.steps[0].signal.map_or("", |s| s.name()).to_owned()),
+            (
+                "signal",
+                run.steps[0].signal.map_or("", |s| s.name()).to_owned(),
+            ),
             ("answer", answer.to_string()),
         ],
     }
@@ -139,10 +156,17 @@ mod tests {
     fn numbers_come_from_the_table() {
         for seed in 0..100 {
             let q = number(seed);
-            let sig = Sig::ALL.iter().find(|s| q.prompt.contains(s.name())).unwrap();
+            let sig = Sig::ALL
+                .iter()
+                .find(|s| q.prompt.contains(s.name()))
+                .unwrap();
             assert_eq!(q.answer, u64::from(sig.x86()));
             let a = number_arch(seed);
-            assert!(["SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP"].iter().any(|s| a.prompt.contains(s)));
+            assert!(
+                ["SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP"]
+                    .iter()
+                    .any(|s| a.prompt.contains(s))
+            );
         }
         // facts.md W5: SIGTSTP is 18 on Alpha/SPARC, 24 on MIPS, 25 on PA-RISC.
         assert_eq!(Sig::Tstp.numbers(), [20, 18, 24, 25]);
@@ -152,8 +176,13 @@ mod tests {
     fn prompts_name_the_action_but_not_its_outcome() {
         for seed in 0..200 {
             for q in [receivers(seed), survivors(seed)] {
-                for word in ["終了します", "停止します", "保留", "回収", "ハンドラが動"] {
-                    assert!(!q.prompt.contains(word), "seed {seed}: {word} in {}", q.prompt);
+                for word in ["終了します", "停止します", "保留", "回収", "ハンドラが動"]
+                {
+                    assert!(
+                        !q.prompt.contains(word),
+                        "seed {seed}: {word} in {}",
+                        q.prompt
+                    );
                 }
                 assert!(q.prompt.contains("「"), "{}", q.prompt);
             }

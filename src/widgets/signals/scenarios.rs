@@ -67,9 +67,20 @@ fn keyboard(w: &mut World, key: &str, sig: Sig) {
         sig.name(),
         sig.x86(),
         names.join(" と "),
-        if fg == SHELL { "バックグラウンドのジョブ" } else { "bash とバックグラウンドのジョブ" }
+        if fg == SHELL {
+            "バックグラウンドのジョブ"
+        } else {
+            "bash とバックグラウンドのジョブ"
+        }
     );
-    w.signal(&format!("{key} を押す"), sig, "端末ドライバ", &targets, &intro, KEYBOARD);
+    w.signal(
+        &format!("{key} を押す"),
+        sig,
+        "端末ドライバ",
+        &targets,
+        &intro,
+        KEYBOARD,
+    );
 }
 
 /// Runs the scenario in `p`.

@@ -57,7 +57,11 @@ fn ctrl_c_reaches_the_foreground_group_and_each_disposition_decides() {
         let first = &r.steps[0];
         assert_eq!(first.signal, Some(Sig::Int));
         assert_eq!(first.signo, Some(2));
-        assert_eq!(first.targets, [CAT, GREP], "the whole pipeline, not bash or the server");
+        assert_eq!(
+            first.targets,
+            [CAT, GREP],
+            "the whole pipeline, not bash or the server"
+        );
         assert_eq!(fate(first, CAT), Fate::Terminated);
         assert_eq!(fate(first, GREP), grep_fate, "{handler:?}");
         assert_eq!(fate(first, engine::SHELL), Fate::Unaffected);
@@ -72,13 +76,26 @@ fn ctrl_c_reaches_the_foreground_group_and_each_disposition_decides() {
         assert_eq!(life(last, SERVER), Life::Running);
         assert_eq!(last.foreground, engine::SHELL);
         if handler == Handler::Block {
-            assert!(first.processes.iter().any(|p| p.pid == GREP && p.pending == [Sig::Int]));
-            assert_eq!(fate(&r.steps[2], GREP), Fate::Terminated, "delivered on unblock");
+            assert!(
+                first
+                    .processes
+                    .iter()
+                    .any(|p| p.pid == GREP && p.pending == [Sig::Int])
+            );
+            assert_eq!(
+                fate(&r.steps[2], GREP),
+                Fate::Terminated,
+                "delivered on unblock"
+            );
         }
         if matches!(handler, Handler::Catch | Handler::Ignore) {
             assert_eq!(fate(&r.steps[2], GREP), Fate::Exited, "EOF from the pipe");
         }
-        assert!(r.steps.iter().all(|s| !s.source.is_empty() && !s.explain.is_empty()));
+        assert!(
+            r.steps
+                .iter()
+                .all(|s| !s.source.is_empty() && !s.explain.is_empty())
+        );
     }
 }
 
@@ -86,21 +103,36 @@ fn ctrl_c_reaches_the_foreground_group_and_each_disposition_decides() {
 fn ctrl_z_stops_the_job_and_ctrl_c_then_reaches_only_bash() {
     let r = run(Scenario::CtrlZ, Handler::Catch);
     assert_eq!(r.steps[0].signo, Some(20));
-    assert_eq!((fate(&r.steps[0], CAT), fate(&r.steps[0], GREP)), (Fate::Stopped, Fate::Stopped));
-    assert_eq!(r.steps[1].foreground, engine::SHELL, "bash takes the terminal back");
+    assert_eq!(
+        (fate(&r.steps[0], CAT), fate(&r.steps[0], GREP)),
+        (Fate::Stopped, Fate::Stopped)
+    );
+    assert_eq!(
+        r.steps[1].foreground,
+        engine::SHELL,
+        "bash takes the terminal back"
+    );
     assert_eq!(r.steps[2].signal, Some(Sig::Cont));
     assert_eq!(fate(&r.steps[2], GREP), Fate::Continued);
     let ctrl_c = &r.steps[3];
     assert_eq!(ctrl_c.targets, [engine::SHELL]);
     assert_eq!(fate(ctrl_c, engine::SHELL), Fate::Handled);
-    assert_eq!(fate(ctrl_c, GREP), Fate::Unaffected, "a background job gets no keyboard signal");
+    assert_eq!(
+        fate(ctrl_c, GREP),
+        Fate::Unaffected,
+        "a background job gets no keyboard signal"
+    );
 }
 
 #[test]
 fn ctrl_backslash_dumps_core() {
     let r = run(Scenario::CtrlBackslash, Handler::Ignore);
     assert_eq!(r.steps[0].signo, Some(3));
-    assert_eq!(fate(&r.steps[0], GREP), Fate::Core, "ignoring SIGINT does not touch SIGQUIT");
+    assert_eq!(
+        fate(&r.steps[0], GREP),
+        Fate::Core,
+        "ignoring SIGINT does not touch SIGQUIT"
+    );
     assert_eq!(fate(&r.steps[1], GREP), Fate::Reaped);
 }
 
@@ -108,9 +140,21 @@ fn ctrl_backslash_dumps_core() {
 fn kill_sends_sigterm_to_one_pid_and_kill_9_always_works() {
     for (handler, first, second) in [
         (Handler::Default, Fate::Terminated, None),
-        (Handler::Catch, Fate::Handled, Some((Sig::Kill, Fate::Terminated))),
-        (Handler::Ignore, Fate::Ignored, Some((Sig::Kill, Fate::Terminated))),
-        (Handler::Block, Fate::Pending, Some((Sig::Term, Fate::Terminated))),
+        (
+            Handler::Catch,
+            Fate::Handled,
+            Some((Sig::Kill, Fate::Terminated)),
+        ),
+        (
+            Handler::Ignore,
+            Fate::Ignored,
+            Some((Sig::Kill, Fate::Terminated)),
+        ),
+        (
+            Handler::Block,
+            Fate::Pending,
+            Some((Sig::Term, Fate::Terminated)),
+        ),
     ] {
         let r = run(Scenario::Kill, handler);
         assert_eq!(r.steps[0].signo, Some(15));
@@ -162,8 +206,12 @@ fn predictions_are_graded_and_stored_in_one_form() {
     );
     let wrong = grade(json!({"scenario": "ctrl-c", "step": 0, "field": "fate", "pid": 301, "answer": "terminated"})).unwrap();
     let reply: serde_json::Value = serde_json::from_str(wrong.reply.get()).unwrap();
-    assert_eq!((reply["correct"].as_bool(), reply["expected"].as_str()), (Some(false), Some("unaffected")));
-    let signo = grade(json!({"scenario": "ctrl-z", "step": 0, "field": "signo", "answer": "20"})).unwrap();
+    assert_eq!(
+        (reply["correct"].as_bool(), reply["expected"].as_str()),
+        (Some(false), Some("unaffected"))
+    );
+    let signo =
+        grade(json!({"scenario": "ctrl-z", "step": 0, "field": "signo", "answer": "20"})).unwrap();
     assert!(signo.item.correct);
     assert_eq!(signo.item.scenario, "ctrl-z+default");
 }
@@ -171,15 +219,42 @@ fn predictions_are_graded_and_stored_in_one_form() {
 #[test]
 fn bad_bodies_name_the_parameter() {
     for (body, name) in [
-        (json!({"scenario": "nope", "step": 0, "field": "signo", "answer": "2"}), "scenario"),
-        (json!({"scenario": "kill", "handler": "trap", "step": 0, "field": "signo", "answer": "2"}), "handler"),
-        (json!({"scenario": "kill", "step": 9, "field": "signo", "answer": "2"}), "step"),
-        (json!({"scenario": "kill", "step": 0, "field": "colour", "answer": "2"}), "field"),
-        (json!({"scenario": "kill", "step": 0, "field": "fate", "answer": "reaped"}), "pid"),
-        (json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 5, "answer": "reaped"}), "pid"),
-        (json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 301, "answer": "vanished"}), "answer"),
-        (json!({"scenario": "kill", "step": 0, "field": "signo", "answer": "99"}), "answer"),
-        (json!({"scenario": "ctrl-c", "handler": "catch", "step": 2, "field": "signo", "answer": "2"}), "field"),
+        (
+            json!({"scenario": "nope", "step": 0, "field": "signo", "answer": "2"}),
+            "scenario",
+        ),
+        (
+            json!({"scenario": "kill", "handler": "trap", "step": 0, "field": "signo", "answer": "2"}),
+            "handler",
+        ),
+        (
+            json!({"scenario": "kill", "step": 9, "field": "signo", "answer": "2"}),
+            "step",
+        ),
+        (
+            json!({"scenario": "kill", "step": 0, "field": "colour", "answer": "2"}),
+            "field",
+        ),
+        (
+            json!({"scenario": "kill", "step": 0, "field": "fate", "answer": "reaped"}),
+            "pid",
+        ),
+        (
+            json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 5, "answer": "reaped"}),
+            "pid",
+        ),
+        (
+            json!({"scenario": "kill", "step": 0, "field": "fate", "pid": 301, "answer": "vanished"}),
+            "answer",
+        ),
+        (
+            json!({"scenario": "kill", "step": 0, "field": "signo", "answer": "99"}),
+            "answer",
+        ),
+        (
+            json!({"scenario": "ctrl-c", "handler": "catch", "step": 2, "field": "signo", "answer": "2"}),
+            "field",
+        ),
     ] {
         match grade(body.clone()) {
             Err(WidgetError::Param(e)) => assert!(e.0.contains(name), "{body}: {e}"),
@@ -202,7 +277,10 @@ fn analysis_labels_read_the_stored_run() {
     assert_eq!(w.scenario_label("kill"), "kill と kill -9");
     assert_eq!(w.scenario_label("kill+x"), "kill+x");
     assert_eq!(w.step_label("kill+catch", 1), "2. kill -9 301 と入力する");
-    assert_eq!(w.step_label("kill+block", 1), "2. server (PID 301) が sigprocmask で SIGTERM のブロックを解く");
+    assert_eq!(
+        w.step_label("kill+block", 1),
+        "2. server (PID 301) が sigprocmask で SIGTERM のブロックを解く"
+    );
     assert_eq!(w.field_label("fate"), Some("プロセスの運命"));
 }
 
@@ -212,7 +290,11 @@ fn generators_agree_with_the_model() {
         for seed in 0..100 {
             let q = (g.make)(seed);
             assert_eq!(q, (g.make)(seed));
-            assert!(q.values.iter().any(|(k, v)| *k == "answer" && *v == q.answer.to_string()));
+            assert!(
+                q.values
+                    .iter()
+                    .any(|(k, v)| *k == "answer" && *v == q.answer.to_string())
+            );
         }
     }
 }
