@@ -84,8 +84,9 @@ export function mount(section) {
   const error = h("p", { class: "widget-error", role: "alert", hidden: true });
   const list = h("ol", { class: "sig-steps-list", start: "0" });
   const listBox = h("details", { class: "sig-list-box" }, h("summary", { text: "操作の一覧（クリックでその段へ）" }), list);
-  const main = h("div", { class: "sig-main" }, figure, h("div", { class: "sig-side" }, feedbackBox, predictBox, detail, tableBox));
-  root.replaceChildren(h("div", { class: "sig" }, toolbar, error, controls.el, main, live, listBox));
+  const main = h("div", { class: "sig-main" }, figure, h("div", { class: "sig-side" }, feedbackBox, predictBox, detail));
+  // The table needs the full width: nine columns.
+  root.replaceChildren(h("div", { class: "sig" }, toolbar, error, controls.el, main, tableBox, live, listBox));
   root.dataset.state = "loading";
 
   const staticBox = section.querySelector("[data-widget-static]");
@@ -235,7 +236,7 @@ export function mount(section) {
         h("td", { text: ACTIONS[r.default_action] || r.default_action }),
         h("td", { text: r.catchable ? "できる" : "できない" })));
     tableBox.replaceChildren(h("table", { class: "sig-disp-table" },
-      h("caption", { text: "signal(7) の番号と既定の動作（番号の列は左から x86・ARM、Alpha・SPARC、MIPS、PA-RISC）" }),
+      h("caption", { text: "signal(7) の番号と既定の動作（今のステップのシグナルの行に色）" }),
       h("thead", {}, h("tr", {}, ...["シグナル", ...ARCH, "番号", "既定", "捕捉など"].map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, rows)));
   }
