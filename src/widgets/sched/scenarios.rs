@@ -70,10 +70,10 @@ pub fn simulate(p: &Params) -> Sched {
     match p.scenario {
         Scenario::Lifecycle => {
             // One compute task per CPU, so the new task has to wait its turn.
-            for c in 0..cpus {
+            for (c, comm) in CALC_NAMES.iter().enumerate().take(cpus) {
                 script
                     .machine
-                    .add(SHELL_PID + 1 + c as u32, CALC_NAMES[c], Some(c), None);
+                    .add(SHELL_PID + 1 + c as u32, comm, Some(c), None);
             }
         }
         Scenario::Balance => tasks = p.tasks.clamp(1, 8),
