@@ -74,7 +74,15 @@ mod tests {
                 "pasv-port",
                 "port-encode",
                 "fork-loop-count",
-                "fork-tree-count"
+                "fork-tree-count",
+                "sched-running",
+                "sched-waiting",
+                "sched-load",
+                "sched-stat-count",
+                "signal-number",
+                "signal-number-arch",
+                "signal-receivers",
+                "signal-survivors"
             ]
         );
         assert_eq!(
