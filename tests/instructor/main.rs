@@ -55,17 +55,18 @@ pub async fn fixture(app: &TestApp) -> Fixture<'_> {
     let (a, b, d) = (aki.id, others[0], others[2]);
     assert_eq!(app.state.content().quizzes.topic("tcp").len(), 10);
     assert_eq!(app.state.content().quizzes.topic("icmp").len(), 10);
-    assert_eq!(app.state.content().quizzes.topic("signals").len(), 10);
-    // aki: TCP all right, then all right but the first two → 8 questions in box 3 → TCP 80%, overall 8/130 = 6%.
+    assert_eq!(app.state.content().quizzes.topic("signals").len(), 14);
+    // aki: TCP all right, then all right but the first two → 8 questions in box 3 → TCP 80%, overall 8/138 = 5%
+    // (rounded down).
     app.answer_topic(a, "tcp", &[], now - 3 * DAY).await;
     app.answer_topic(a, "tcp", &[0, 1], now - DAY).await;
-    // ben: TCP all right once (box 2: seen, not mastered → 0%); ICMP right twice → 100%; overall 10/130 = 7%
+    // ben: TCP all right once (box 2: seen, not mastered → 0%); ICMP right twice → 100%; overall 10/138 = 7%
     // (rounded down). Last seen 8 days ago.
     app.answer_topic(b, "tcp", &[], now - 10 * DAY).await;
     app.answer_topic(b, "icmp", &[], now - 10 * DAY + 60).await;
     app.answer_topic(b, "icmp", &[], now - 8 * DAY).await;
-    // dan: シグナル with 6 wrong a minute ago → 0% mastered, 6 misses at 40% accuracy.
-    app.answer_topic(d, "signals", &[0, 1, 2, 3, 4, 5], now - 60)
+    // dan: シグナル with 9 of 14 wrong a minute ago → 0% mastered, 9 misses at 5/14 = 35% accuracy.
+    app.answer_topic(d, "signals", &[0, 1, 2, 3, 4, 5, 6, 7, 8], now - 60)
         .await;
     // chie: nothing.
     Fixture {
