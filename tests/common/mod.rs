@@ -604,3 +604,46 @@ pub fn answer_quiz(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, 
     }
     pairs
 }
+
+// ---- the widget API, as the router tests call it
+
+/// GET `uri`, which must answer JSON: the status and the parsed body.
+pub async fn json_get(app: &TestApp, uri: &str) -> (StatusCode, serde_json::Value) {
+    let res = app.get(uri).await;
+    assert!(
+        res.header("content-type")
+            .unwrap_or_default()
+            .starts_with("application/json"),
+        "{uri}: {}",
+        res.body
+    );
+    (res.status, serde_json::from_str(&res.body).expect("json"))
+}
+
+/// POST `body` with `content_type`: the status and the body parsed as JSON (`null` when it is not).
+pub async fn json_post(
+    app: &TestApp,
+    uri: &str,
+    body: &str,
+    content_type: &str,
+) -> (StatusCode, serde_json::Value) {
+    let req = Request::post(uri)
+        .header("content-type", content_type)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let res = app.request(req).await;
+    (
+        res.status,
+        serde_json::from_str(&res.body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// The stored widget answers, oldest first: (widget, scenario, step, field, answer, correct).
+pub async fn widget_answers(app: &TestApp) -> Vec<(String, String, i64, String, String, bool)> {
+    sqlx::query_as(
+        "select widget, scenario, step, field, answer, correct from widget_answer order by widget_answer_id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap()
+}
