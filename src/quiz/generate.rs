@@ -92,7 +92,15 @@ mod tests {
                 "lb-l7-rules",
                 "lb-l7-fields",
                 "lb-custom-layer-count",
-                "lb-custom-l7-rules"
+                "lb-custom-l7-rules",
+                "sched-running",
+                "sched-waiting",
+                "sched-load",
+                "sched-stat-count",
+                "signal-number",
+                "signal-number-arch",
+                "signal-receivers",
+                "signal-survivors"
             ]
         );
         assert_eq!(

@@ -4,7 +4,8 @@
 //! Each widget is a folder — the TCP handshake stepper (W1, [`handshake`]), FTP active vs passive
 //! (W2, [`ftp`]), the fork/exec process tree (W3, [`forktree`]), what an L3/L4/L7 device decides on
 //! (W6, [`lb_layers`]), connection vs session on one timeline (W10, [`sessions`]), the SNMP manager and
-//! agent (W11, [`snmp`]) and the thread race (W12, [`race`]) — holding its model, its
+//! agent (W11, [`snmp`]), process states on several CPUs (W7, [`sched`]), who gets a signal (W5,
+//! [`signals`]) and the thread race (W12, [`race`]) — holding its model, its
 //! parameters, its scenarios, the grading of predictions and the quiz questions it generates, and
 //! one unit struct implementing [`Widget`]. Every model is a pure function of its parameters and a
 //! seed (see [`rng`]), so the server can render a scenario as HTML, serve the same scenario as
@@ -24,7 +25,9 @@ pub mod lb_layers;
 mod query;
 pub mod race;
 pub mod rng;
+pub mod sched;
 pub mod sessions;
+pub mod signals;
 pub mod snmp;
 
 pub(crate) use query::echo;
@@ -201,7 +204,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, lb_layers, sessions, snmp, race)
+        $then!(handshake, ftp, forktree, lb_layers, sessions, snmp, sched, signals, race)
     };
 }
 

@@ -606,3 +606,4 @@ pub fn answer_quiz(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, 
     }
     pairs
 }
+

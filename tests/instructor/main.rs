@@ -66,8 +66,8 @@ pub async fn fixture(app: &TestApp) -> Fixture<'_> {
     app.answer_topic(b, "tcp", &[], now - 10 * DAY).await;
     app.answer_topic(b, "icmp", &[], now - 10 * DAY + 60).await;
     app.answer_topic(b, "icmp", &[], now - 8 * DAY).await;
-    // dan: シグナル with 6 wrong a minute ago → 0% mastered, 6 misses at 40% accuracy.
-    app.answer_topic(d, "signals", &[0, 1, 2, 3, 4, 5], now - 60)
+    // dan: シグナル with 9 of 14 wrong a minute ago → 0% mastered, 9 misses at 5/14 = 35% accuracy.
+    app.answer_topic(d, "signals", &[0, 1, 2, 3, 4, 5, 6, 7, 8], now - 60)
         .await;
     // chie: nothing.
     Fixture {

@@ -162,7 +162,7 @@ async fn needs_help_says_why_for_each_learner() {
             .cloned()
             .unwrap_or_default()
     };
-    // chie never started; ben has been away 8 days; dan missed 6 of 10 on シグナル a minute ago.
+    // chie never started; ben has been away 8 days; dan missed 9 of 14 on シグナル a minute ago.
     assert!(
         find("chie さん").contains("まだ一度もクイズを解いていません"),
         "{items:?}"
@@ -172,7 +172,7 @@ async fn needs_help_says_why_for_each_learner() {
         "{items:?}"
     );
     assert!(
-        find("dan さん").contains("「シグナル」で直近 14 日に 6 問まちがえています（正答率 40%）"),
+        find("dan さん").contains("「シグナル」で直近 14 日に 9 問まちがえています（正答率 35%）"),
         "{items:?}"
     );
     // Of those who started, all three are under 50% overall and in the lowest five.
@@ -249,13 +249,13 @@ async fn live_json_counts_before_and_after_a_member_submits() {
             .find(|q| q["question_id"] == signals[0].id.as_str())
             .cloned()
     };
-    // Only dan answered in the last 10 minutes: every シグナル question by one member, right on 4 of 10.
-    assert_eq!(before["questions"].as_array().unwrap().len(), 10);
+    // Only dan answered in the last 10 minutes: every シグナル question by one member, right on 5 of 14.
+    assert_eq!(before["questions"].as_array().unwrap().len(), 14);
     assert_eq!(q0(&before).unwrap()["attempted"], 1);
     assert_eq!(q0(&before).unwrap()["correct"], 0);
     assert_eq!(before["topics"][0]["topic"], "signals");
-    assert_eq!(before["topics"][0]["answers"], 10);
-    assert_eq!(before["topics"][0]["correct"], 4);
+    assert_eq!(before["topics"][0]["answers"], 14);
+    assert_eq!(before["topics"][0]["correct"], 5);
     let server_time = before["server_time"].as_i64().unwrap();
     assert!((server_time - store::now()).abs() <= 2);
     // Nothing since now.
@@ -284,7 +284,7 @@ async fn live_json_counts_before_and_after_a_member_submits() {
     assert_eq!(q0(&after).unwrap()["correct"], 1);
     assert_eq!(after["topics"][0]["learners"], 2);
     assert_eq!(after["topics"][0]["attempts"], 2);
-    assert_eq!(after["topics"][0]["correct"], 14);
+    assert_eq!(after["topics"][0]["correct"], 19);
     let since: serde_json::Value = serde_json::from_str(
         &f.teacher
             .get(&format!("{url}?since={server_time}"))
@@ -305,11 +305,11 @@ async fn live_json_counts_before_and_after_a_member_submits() {
         .get(&format!("/instructor/classes/{}", f.class_id))
         .await;
     assert!(
-        page.texts("[data-live-summary]")[0].contains("2 回の提出、20 問に解答"),
+        page.texts("[data-live-summary]")[0].contains("2 回の提出、28 問に解答"),
         "{:?}",
         page.texts("[data-live-summary]")
     );
-    assert_eq!(page.texts("[data-live-questions] tr").len(), 10);
+    assert_eq!(page.texts("[data-live-questions] tr").len(), 14);
     assert_eq!(
         page.attrs("[data-live-reload]", "href"),
         [format!("/instructor/classes/{}#live", f.class_id)]

@@ -14,7 +14,9 @@ mod ftp;
 mod handshake;
 mod lb_layers;
 mod race;
+mod sched;
 mod sessions;
+mod signals;
 mod snmp;
 
 use crate::store;
