@@ -18,6 +18,7 @@ pub mod forktree;
 pub mod ftp;
 pub mod handshake;
 pub mod labels;
+pub mod pipe;
 mod query;
 pub mod rng;
 
@@ -195,7 +196,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree)
+        $then!(handshake, ftp, forktree, pipe)
     };
 }
 
