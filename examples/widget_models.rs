@@ -7,7 +7,7 @@
 //! A widget whose scenarios are not chosen with `scenario=` (FTP takes `mode=` and settings) is timed
 //! on the request each name would make, which it reads as its default setup; the row says so.
 
-use infra_dojo::widgets::{self, pipe};
+use infra_dojo::widgets::{self, pipe, procmem};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -65,6 +65,17 @@ fn main() {
                 us
             );
         }
+    }
+    for s in procmem::Scenario::ALL {
+        let p = procmem::Params {
+            scenario: s,
+            ..Default::default()
+        };
+        let us = time(n, || {
+            black_box(procmem::simulate(black_box(&p)));
+        });
+        worst = worst.max(us);
+        println!("{:<12} {:<22} {:>10.1}", "procmem", s.name(), us);
     }
     println!("\nslowest: {worst:.1} µs (budget 1000 µs)");
 }

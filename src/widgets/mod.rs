@@ -19,6 +19,7 @@ pub mod ftp;
 pub mod handshake;
 pub mod labels;
 pub mod pipe;
+pub mod procmem;
 mod query;
 pub mod rng;
 
@@ -196,7 +197,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, pipe)
+        $then!(handshake, ftp, forktree, pipe, procmem)
     };
 }
 

@@ -13,3 +13,4 @@ mod widget_forktree;
 mod widget_ftp;
 mod widget_handshake;
 mod widget_pipe;
+mod widget_procmem;

@@ -12,6 +12,7 @@ mod forktree;
 mod ftp;
 mod handshake;
 mod pipe;
+mod procmem;
 
 use crate::store;
 use crate::web::error::{ApiError, AppError};
