@@ -149,6 +149,9 @@ async fn predict_mode_shows_no_later_step_until_the_server_grades() {
         !text.contains("dup2(") && !text.contains("終わらない") && !text.contains("close(3)"),
         "{text}"
     );
+    b.eval("document.querySelector('#widget-pipe .pp-predict').scrollIntoView({block: 'center'}); return 1")
+        .await;
+    b.screenshot("widget-pipe-predict").await;
     // Next is held at the question.
     click(&b, "#widget-pipe [data-action=next]").await;
     assert_eq!(step(&b).await, "0");

@@ -109,6 +109,9 @@ async fn predict_mode_hides_the_outcome_until_the_server_grades() {
     );
     click(&b, "#widget-procmem [data-action=next]").await;
     assert_eq!(step(&b).await, "0", "held at the question");
+    b.eval("document.querySelector('#widget-procmem .pm-predict').scrollIntoView({block: 'start'}); return 1")
+        .await;
+    b.screenshot("widget-procmem-predict").await;
 
     // Every component right but SIGINT (the slip: a caught handler does not survive execve).
     b.eval(
@@ -139,6 +142,9 @@ async fn predict_mode_hides_the_outcome_until_the_server_grades() {
     );
     assert_eq!(step(&b).await, "1");
     assert_eq!(b.count("#widget-procmem [data-pm-fate]").await, 12);
+    b.eval("document.querySelector('#widget-procmem .pm-feedback').scrollIntoView({block: 'start'}); return 1")
+        .await;
+    b.screenshot("widget-procmem-graded").await;
     click(&b, "#widget-procmem .pm-predict-toggle").await;
     assert_eq!(b.count("#widget-procmem [data-widget-static]").await, 1);
     assert_eq!(b.console_errors().await, Vec::<String>::new());

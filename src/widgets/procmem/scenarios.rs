@@ -241,7 +241,7 @@ fn exec(p: &Proc) -> Vec<Step> {
     vec![
         op,
         look(
-            &[after.clone()],
+            std::slice::from_ref(&after),
             &format!("cat /proc/{}/maps", p.pid),
             "text",
             "新しい /proc/PID/maps: 中身はすべて python3 のもの",

@@ -197,7 +197,7 @@ export function mount(section) {
       : { 100: [(W - bw) / 2, top], 101: [6, top + bh + 30], 102: [W - bw - 6, top + bh + 30] };
     const pipeY = wide ? top + bh + 40 + bh / 2 : top + 2 * bh + 70;
     const pipe = wide ? { x1: 8 + bw + 40, x2: W - bw - 8 - 40, y: pipeY } : { x1: 40, x2: W - 40, y: pipeY };
-    return { W, H: Math.max(pipeY + 44, boxes[101][1] + bh + 10), bw, bh, rows, head, boxes, pipe, wide };
+    return { W, H: Math.max(pipeY + 58, boxes[101][1] + bh + 10), bw, bh, rows, head, boxes, pipe, wide };
   }
 
   function renderDiagram() {
@@ -253,9 +253,9 @@ export function mount(section) {
       parts.push(s("g", { class: `pp-pipe${pipe.bytes >= pipe.capacity ? " pp-full" : ""}`, "data-pp-pipe": String(pipe.bytes) },
         s("rect", { class: "pp-tube", x: g.pipe.x1, y: g.pipe.y - 12, width: len, height: 24, rx: 12 }),
         s("rect", { class: "pp-fill", x: g.pipe.x1, y: g.pipe.y - 12, width: Math.max(0, len * full), height: 24, rx: full > 0.05 ? 12 : 2 }),
-        s("text", { class: "pp-end", x: g.pipe.x1, y: g.pipe.y - 18, "text-anchor": "start", text: `書き口 ×${pipe.writers}` }),
-        s("text", { class: "pp-end", x: g.pipe.x2, y: g.pipe.y - 18, "text-anchor": "end", text: `読み口 ×${pipe.readers}` }),
-        s("text", { class: "pp-bytes", x: (g.pipe.x1 + g.pipe.x2) / 2, y: g.pipe.y + 30, "text-anchor": "middle", text: `${fmt(pipe.bytes)} / ${fmt(pipe.capacity)} バイト` }),
+        s("text", { class: "pp-end", x: g.pipe.x1, y: g.pipe.y + 30, "text-anchor": "start", text: `書き口 ×${pipe.writers}` }),
+        s("text", { class: "pp-end", x: g.pipe.x2, y: g.pipe.y + 30, "text-anchor": "end", text: `読み口 ×${pipe.readers}` }),
+        s("text", { class: "pp-bytes", x: (g.pipe.x1 + g.pipe.x2) / 2, y: g.pipe.y + 48, "text-anchor": "middle", text: `${fmt(pipe.bytes)} / ${fmt(pipe.capacity)} バイト` }),
         s("text", { class: "pp-dir", x: (g.pipe.x1 + g.pipe.x2) / 2, y: g.pipe.y + 5, "text-anchor": "middle", text: "→ パイプ →" })));
     }
     if (cur && (cur.kind === "signal" || cur.kind === "hang")) {
@@ -304,7 +304,7 @@ export function mount(section) {
       read = () => sels.map((sel) => sel.value).join(",");
       const who = x.kind === "fork" ? `新しくできる子 ${x.subject}` : `PID ${x.subject}`;
       predictBox.replaceChildren(h("p", { class: "pp-q" }, h("strong", { text: `予想 ステップ ${k + 1}: ` }),
-        `${x.pid} が `, h("code", { text: x.call }), ` を呼びます。呼んだ後の${who}のファイル記述子 0〜4 は？`), form, msg);
+        `${x.pid} が `, h("code", { text: x.call }), ` を呼びます。呼んだ後の ${who} のファイル記述子 0〜4 は？`), form, msg);
     } else if (x.ask === "outcome") {
       const radios = OUTCOMES.map(([v, t]) => h("label", { class: "pp-radio" }, h("input", { type: "radio", name: "pp-outcome", value: v }), ` ${t}`));
       form = h("form", { class: "pp-pform" }, h("fieldset", {}, h("legend", { text: "この後どうなりますか？" }), ...radios));
