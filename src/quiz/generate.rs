@@ -74,7 +74,15 @@ mod tests {
                 "pasv-port",
                 "port-encode",
                 "fork-loop-count",
-                "fork-tree-count"
+                "fork-tree-count",
+                "pipe-write-fd",
+                "pipe-unwritten",
+                "pipe-status",
+                "pipe-writers-left",
+                "procmem-fds-after-exec",
+                "procmem-default-after-exec",
+                "procmem-child-ppid",
+                "procmem-fork-threads"
             ]
         );
         assert_eq!(
