@@ -65,7 +65,6 @@ export function mount(section) {
   const controls = stepper(section, {
     position: () => st.data && { step: st.step, first: 0, last: st.data.steps.length },
     go: (k) => go(k),
-    touch: () => {},
     interval: 1800,
     canPlay: () => !st.predict,
     counter: (pos) => (st.predict ? `ステップ ${pos.step}` : `ステップ ${pos.step} / ${pos.last}`),
