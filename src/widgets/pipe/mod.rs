@@ -6,10 +6,12 @@
 //! when it is full; EOF once the last write end closes; SIGPIPE when grep quits first; hangs when a
 //! close is forgotten; and the pipeline's `$?` with and without `pipefail` (bash(1)).
 //!
-//! [`model`] holds the types, [`params`] what a run is asked for, [`scenarios`] the stories,
+//! [`model`] holds the types, [`params`] what a run is asked for, [`scenarios`] the stories (their
+//! data phase in `flow`),
 //! [`predict`] the grading of 予想モード and [`questions`] the quiz questions; [`PipeWidget`] is the
 //! widget as the [registry](crate::widgets::registry) lists it.
 
+mod flow;
 pub mod model;
 pub mod params;
 pub mod predict;
@@ -18,10 +20,11 @@ pub mod scenarios;
 #[cfg(test)]
 mod tests;
 
+pub use flow::pipeline_status;
 pub use model::*;
 pub use params::*;
 pub use predict::*;
-pub use scenarios::{bytes, pipeline_status, simulate};
+pub use scenarios::{bytes, simulate};
 
 use crate::widgets::{
     Graded, Json, QuestionGenerator, ScenarioInfo, Widget, WidgetError, numbered_step, step_at,
