@@ -2,6 +2,9 @@
 //! the JSON API serves every scenario from the model, and bad parameters or bodies get a Japanese 4xx.
 
 mod common;
+/// The OS widgets' router tests (pipe, procmem), in `tests/widgets/os.rs`.
+#[path = "widgets/os.rs"]
+mod os;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

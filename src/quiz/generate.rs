@@ -100,7 +100,15 @@ mod tests {
                 "signal-number",
                 "signal-number-arch",
                 "signal-receivers",
-                "signal-survivors"
+                "signal-survivors",
+                "pipe-write-fd",
+                "pipe-unwritten",
+                "pipe-status",
+                "pipe-writers-left",
+                "procmem-fds-after-exec",
+                "procmem-default-after-exec",
+                "procmem-child-ppid",
+                "procmem-fork-threads"
             ]
         );
         assert_eq!(

@@ -5,7 +5,8 @@
 //! (W2, [`ftp`]), the fork/exec process tree (W3, [`forktree`]), what an L3/L4/L7 device decides on
 //! (W6, [`lb_layers`]), connection vs session on one timeline (W10, [`sessions`]), the SNMP manager and
 //! agent (W11, [`snmp`]), process states on several CPUs (W7, [`sched`]), who gets a signal (W5,
-//! [`signals`]) and the thread race (W12, [`race`]) — holding its model, its
+//! [`signals`]), a pipe's descriptors (W8, [`pipe`]), the thread race (W12, [`race`]) and what a
+//! process is made of (W13, [`procmem`]) — holding its model, its
 //! parameters, its scenarios, the grading of predictions and the quiz questions it generates, and
 //! one unit struct implementing [`Widget`]. Every model is a pure function of its parameters and a
 //! seed (see [`rng`]), so the server can render a scenario as HTML, serve the same scenario as
@@ -22,6 +23,8 @@ pub mod ftp;
 pub mod handshake;
 pub mod labels;
 pub mod lb_layers;
+pub mod pipe;
+pub mod procmem;
 mod query;
 pub mod race;
 pub mod rng;
@@ -204,7 +207,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, lb_layers, sessions, snmp, sched, signals, race)
+        $then!(handshake, ftp, forktree, lb_layers, sessions, snmp, sched, signals, pipe, race, procmem)
     };
 }
 

@@ -17,6 +17,8 @@ mod widget_forktree;
 mod widget_ftp;
 mod widget_handshake;
 mod widget_lb_layers;
+mod widget_pipe;
+mod widget_procmem;
 mod widget_race;
 mod widget_sched;
 mod widget_sessions;

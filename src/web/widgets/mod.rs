@@ -13,6 +13,8 @@ mod forktree;
 mod ftp;
 mod handshake;
 mod lb_layers;
+mod pipe;
+mod procmem;
 mod race;
 mod sched;
 mod sessions;
