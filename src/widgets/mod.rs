@@ -207,7 +207,10 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, lb_layers, sessions, snmp, sched, signals, pipe, race, procmem)
+        $then!(
+            handshake, ftp, forktree, lb_layers, sessions, snmp, sched, signals, pipe, race,
+            procmem
+        )
     };
 }
 

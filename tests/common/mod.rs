@@ -606,4 +606,3 @@ pub fn answer_quiz(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, 
     }
     pairs
 }
-
