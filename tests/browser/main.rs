@@ -12,3 +12,4 @@ mod reading;
 mod widget_forktree;
 mod widget_ftp;
 mod widget_handshake;
+mod widget_pmtud;

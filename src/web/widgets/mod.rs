@@ -11,6 +11,7 @@
 mod forktree;
 mod ftp;
 mod handshake;
+mod pmtud;
 
 use crate::store;
 use crate::web::error::{ApiError, AppError};
