@@ -2,8 +2,8 @@
 //! trait and [`registry`] every other layer looks them up in.
 //!
 //! Each widget is a folder — the TCP handshake stepper (W1, [`handshake`]), FTP active vs passive
-//! (W2, [`ftp`]), the fork/exec process tree (W3, [`forktree`]) and path MTU discovery (W4,
-//! [`pmtud`]) — holding its model, its
+//! (W2, [`ftp`]), the fork/exec process tree (W3, [`forktree`]), path MTU discovery (W4,
+//! [`pmtud`]) and static vs stateful filtering (W9, [`conntrack`]) — holding its model, its
 //! parameters, its scenarios, the grading of predictions and the quiz questions it generates, and
 //! one unit struct implementing [`Widget`]. Every model is a pure function of its parameters and a
 //! seed (see [`rng`]), so the server can render a scenario as HTML, serve the same scenario as
@@ -15,6 +15,7 @@
 //! [`for_each_widget`](crate::for_each_widget), the list [`REGISTRY`] is made from; nothing outside the
 //! registry matches on widget names.
 
+pub mod conntrack;
 pub mod forktree;
 pub mod ftp;
 pub mod handshake;
@@ -197,7 +198,7 @@ pub trait Widget: Sync {
 #[macro_export]
 macro_rules! for_each_widget {
     ($then:ident) => {
-        $then!(handshake, ftp, forktree, pmtud)
+        $then!(handshake, ftp, forktree, pmtud, conntrack)
     };
 }
 

@@ -9,6 +9,7 @@ mod live_reload;
 mod no_js;
 mod quiz;
 mod reading;
+mod widget_conntrack;
 mod widget_forktree;
 mod widget_ftp;
 mod widget_handshake;

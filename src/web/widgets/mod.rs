@@ -8,6 +8,7 @@
 //! ([`for_each_widget`](crate::for_each_widget)). The routes are shared: `GET /api/widgets/{name}` and
 //! `POST /api/widgets/{name}/check` ask the registry, so no handler knows a widget by name.
 
+mod conntrack;
 mod forktree;
 mod ftp;
 mod handshake;
