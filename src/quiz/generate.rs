@@ -74,7 +74,15 @@ mod tests {
                 "pasv-port",
                 "port-encode",
                 "fork-loop-count",
-                "fork-tree-count"
+                "fork-tree-count",
+                "pmtud-mss-after-icmp",
+                "pmtud-ipv6-mss",
+                "pmtud-first-fragment",
+                "pmtud-clamped-mss",
+                "conntrack-reply-dport",
+                "conntrack-expect-port",
+                "conntrack-handshake-timeout",
+                "conntrack-entries-left"
             ]
         );
         assert_eq!(
