@@ -130,11 +130,11 @@ const fn preset(
 }
 
 /// The named scenarios, in picker order (facts.md W4: 1 normal, 2 black hole, 3 echo only,
-/// 4 fixes and variants).
+/// 4 fixes and variants). Labels name the settings, never the outcome, which 予想モード asks for.
 pub static PRESETS: [Preset; 8] = [
     preset(
         "normal",
-        "PMTUD が働く",
+        "ICMP を落とさない",
         Filter::None,
         false,
         false,
@@ -143,7 +143,7 @@ pub static PRESETS: [Preset; 8] = [
     ),
     preset(
         "black-hole",
-        "ICMP type 3 を落とす（ブラックホール）",
+        "ICMP type 3 を落とす",
         Filter::Type3,
         false,
         false,
@@ -161,7 +161,7 @@ pub static PRESETS: [Preset; 8] = [
     ),
     preset(
         "mss-clamp",
-        "ブラックホール + R1 で MSS クランプ",
+        "ICMP type 3 を落とす + R1 で MSS クランプ",
         Filter::Type3,
         false,
         true,
@@ -170,7 +170,7 @@ pub static PRESETS: [Preset; 8] = [
     ),
     preset(
         "plpmtud",
-        "ブラックホール + PLPMTUD",
+        "ICMP type 3 を落とす + PLPMTUD",
         Filter::Type3,
         false,
         false,
@@ -179,7 +179,7 @@ pub static PRESETS: [Preset; 8] = [
     ),
     preset(
         "ipv6",
-        "IPv6（Packet Too Big が届く）",
+        "IPv6（ICMP を落とさない）",
         Filter::None,
         true,
         false,
@@ -197,7 +197,7 @@ pub static PRESETS: [Preset; 8] = [
     ),
     preset(
         "df-off",
-        "IPv4 で DF を立てない（R1 が分割）",
+        "IPv4 で DF を立てない",
         Filter::None,
         false,
         false,

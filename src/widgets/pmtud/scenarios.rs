@@ -365,9 +365,9 @@ fn after_drop(w: &mut Writer) -> bool {
         w.mss = mtu - oh;
         let mss = w.mss;
         let linux = if w.p.ipv6 {
-            "Linux は学んだ値を経路の例外として覚え、route/mtu_expires（既定 600 秒）で忘れます。"
+            "RFC では、経路 MTU が大きくなったかを試すのは Packet Too Big から最短 5 分後、推奨 10 分後です（RFC 8201 §4）。Linux では、学んだ値を経路の例外として覚え、route/mtu_expires（既定 600 秒）で忘れます。"
         } else {
-            "RFC 1191 は学んだ値を 10 分ほどで見直すよう勧め（§6.3）、Linux は経路の例外として覚えて route/mtu_expires（既定 600 秒）で忘れます。"
+            "RFC では、学んだ値を 10 分ほどで見直すよう勧めています（RFC 1191 §6.3）。Linux では、経路の例外として覚え、route/mtu_expires（既定 600 秒）で忘れます。"
         };
         w.push(Draft {
             kind: Kind::TooBig,
@@ -480,7 +480,7 @@ fn after_drop(w: &mut Writer) -> bool {
         label: "ETIMEDOUT".to_owned(),
         note: format!("再送が tcp_retries2 = {LINUX_TCP_RETRIES2} 回に達し、A は接続を諦める（転送は完了しない）"),
         explain: format!(
-            "RFC 9293 は再送を諦めるまでの上限 R2 を少なくとも 100 秒とし（§3.8.3）、Linux の既定 tcp_retries2 = {LINUX_TCP_RETRIES2} は RTO しだいで 13〜30 分ほどにあたります（tcp(7)）。そのあいだ転送は止まったままで、最後は ETIMEDOUT で終わります。直すには ICMP type 3 code 4 を通すか、MSS クランプや PLPMTUD を使います。"
+            "RFC では、再送を諦めるまでの上限 R2 を少なくとも 100 秒とします（RFC 9293 §3.8.3）。Linux では、既定の tcp_retries2 = {LINUX_TCP_RETRIES2} 回が RTO しだいで 13〜30 分ほどにあたります（tcp(7)）。そのあいだ転送は止まったままで、最後は ETIMEDOUT で終わります。直すには ICMP type 3 code 4 を通すか、MSS クランプや PLPMTUD を使います。"
         ),
         source: "RFC 9293 §3.8.3, tcp(7)".to_owned(),
     });
@@ -576,7 +576,7 @@ fn plpmtud(w: &mut Writer, size: u16) {
         label: format!("ACK {oh} B"),
         note: format!("探索を終え、A は {found} バイト（MSS {mss}）で送り続ける — 転送は完了する"),
         explain: format!(
-            "探索範囲が tcp_probe_threshold = {LINUX_PROBE_THRESHOLD} バイトより狭くなったので探索を終えます。トンネルの MTU {mtu} との差は {} バイトです。RFC 4821 では見つけた値を IP 層で他の接続と共有してもよいとしていますが、Linux はこの値を接続の MSS として持つだけで、経路 MTU（ip route get の mtu）は {LINK_MTU} のままです。",
+            "探索範囲が tcp_probe_threshold = {LINUX_PROBE_THRESHOLD} バイトより狭くなったので探索を終えます。トンネルの MTU {mtu} との差は {} バイトです。RFC では、見つけた値を IP 層で他の接続と共有してもよいとしています（RFC 4821）。Linux では、この値を接続の MSS として持つだけで、経路 MTU（ip route get の mtu）は {LINK_MTU} のままです。",
             mtu - found
         ),
         source: "RFC 4821, tcp(7)".to_owned(),

@@ -89,7 +89,14 @@ fn the_handshake_and_small_request_pass_and_the_big_segment_meets_r1() {
         (retry.kind, retry.size, retry.fate),
         (Kind::Timeout, 1500, Fate::TooBig)
     );
-    assert!(run.steps.iter().any(|s| s.kind == Kind::GiveUp));
+    let give_up = run
+        .steps
+        .iter()
+        .find(|s| s.kind == Kind::GiveUp)
+        .expect("A gives up");
+    // Where the RFC and Linux differ, both are said, labelled.
+    assert!(give_up.explain.contains("RFC では") && give_up.explain.contains("Linux では"));
+    assert!(give_up.source.contains("RFC 9293 §3.8.3") && give_up.source.contains("tcp(7)"));
     assert!(run.steps.iter().all(|s| s.pmtu == 1500));
 }
 
