@@ -92,9 +92,9 @@ async fn each_widget_renders_without_javascript_on_its_topic_page() {
     );
 
     // Pages without widgets have none, and link no widget stylesheet.
-    let icmp = app.get("/topics/icmp").await;
-    assert!(icmp.attrs("section[data-widget]", "data-widget").is_empty());
-    assert!(!icmp.body.contains("css/widgets/"));
+    let snmp = app.get("/topics/snmp").await;
+    assert!(snmp.attrs("section[data-widget]", "data-widget").is_empty());
+    assert!(!snmp.body.contains("css/widgets/"));
     assert!(tcp.body.contains("css/widgets/handshake.css"));
 }
 

@@ -4,7 +4,8 @@
 //! Each widget is a folder — the TCP handshake stepper (W1, [`handshake`]), FTP active vs passive
 //! (W2, [`ftp`]), the fork/exec process tree (W3, [`forktree`]), what an L3/L4/L7 device decides on
 //! (W6, [`lb_layers`]), connection vs session on one timeline (W10, [`sessions`]), the SNMP manager and
-//! agent (W11, [`snmp`]), process states on several CPUs (W7, [`sched`]), who gets a signal (W5,
+//! agent (W11, [`snmp`]), path MTU discovery (W4, [`pmtud`]), static vs stateful filtering (W9,
+//! [`conntrack`]), process states on several CPUs (W7, [`sched`]), who gets a signal (W5,
 //! [`signals`]), a pipe's descriptors (W8, [`pipe`]), the thread race (W12, [`race`]) and what a
 //! process is made of (W13, [`procmem`]) — holding its model, its
 //! parameters, its scenarios, the grading of predictions and the quiz questions it generates, and
@@ -18,12 +19,14 @@
 //! [`for_each_widget`](crate::for_each_widget), the list [`REGISTRY`] is made from; nothing outside the
 //! registry matches on widget names.
 
+pub mod conntrack;
 pub mod forktree;
 pub mod ftp;
 pub mod handshake;
 pub mod labels;
 pub mod lb_layers;
 pub mod pipe;
+pub mod pmtud;
 pub mod procmem;
 mod query;
 pub mod race;
@@ -208,8 +211,8 @@ pub trait Widget: Sync {
 macro_rules! for_each_widget {
     ($then:ident) => {
         $then!(
-            handshake, ftp, forktree, lb_layers, sessions, snmp, sched, signals, pipe, race,
-            procmem
+            handshake, ftp, forktree, lb_layers, sessions, snmp, pmtud, conntrack, sched, signals,
+            pipe, race, procmem
         )
     };
 }

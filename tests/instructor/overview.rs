@@ -35,7 +35,7 @@ async fn the_grid_shows_the_numbers_worked_out_by_hand() {
             rows[0][tcp].as_str(),
             rows[0][icmp].as_str()
         ),
-        ("5%", "80%", "—")
+        ("4%", "80%", "—")
     );
     assert_eq!(rows[0][2], "1 日前");
     // ben
@@ -45,7 +45,7 @@ async fn the_grid_shows_the_numbers_worked_out_by_hand() {
             rows[1][tcp].as_str(),
             rows[1][icmp].as_str()
         ),
-        ("7%", "0%", "100%")
+        ("8%", "0%", "100%")
     );
     // chie: nothing at all
     assert_eq!(rows[2][1], "0%");

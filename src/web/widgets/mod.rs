@@ -9,11 +9,13 @@
 //! `POST /api/widgets/{name}/check` ask the registry, so no handler knows a widget by name.
 
 pub mod captures;
+mod conntrack;
 mod forktree;
 mod ftp;
 mod handshake;
 mod lb_layers;
 mod pipe;
+mod pmtud;
 mod procmem;
 mod race;
 mod sched;
