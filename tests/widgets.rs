@@ -91,10 +91,10 @@ async fn each_widget_renders_without_javascript_on_its_topic_page() {
             .any(|t| t.contains("ls"))
     );
 
-    // Pages without widgets have none, and link no widget stylesheet.
-    let snmp = app.get("/topics/snmp").await;
-    assert!(snmp.attrs("section[data-widget]", "data-widget").is_empty());
-    assert!(!snmp.body.contains("css/widgets/"));
+    // A page without a widget (the tribute to Jon Postel) has none, and links no widget stylesheet.
+    let postel = app.get("/topics/jon-postel").await;
+    assert!(postel.attrs("section[data-widget]", "data-widget").is_empty());
+    assert!(!postel.body.contains("css/widgets/"));
     assert!(tcp.body.contains("css/widgets/handshake.css"));
 }
 
