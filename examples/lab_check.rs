@@ -6,6 +6,7 @@
 //! Usage: `cargo run --example lab_check -- DIR`
 
 use infra_dojo::captures::compare::forktree::{EXPERIMENTS, compare as compare_forktree};
+use infra_dojo::captures::compare::pmtud::{RECORDED as PMTUD, compare as compare_pmtud};
 use infra_dojo::captures::compare::{RECORDED, compare, compare_time_wait};
 use infra_dojo::captures::decode::{decode, tcpdump_lines};
 
@@ -63,6 +64,44 @@ fn main() {
             details.push_str(&format!("- 不一致: {d}\n"));
         }
     }
+    // PMTUD through the router's 1400-byte link.
+    for scenario in PMTUD {
+        let dir = dir.join("pmtud");
+        let packets = std::fs::read(dir.join(format!("{scenario}.pcap")))
+            .ok()
+            .and_then(|b| decode(&b).ok());
+        let seen: Option<serde_json::Value> =
+            std::fs::read_to_string(dir.join(format!("{scenario}.json")))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+        let (Some(packets), Some(seen)) = (packets, seen) else {
+            failed += 1;
+            println!("| pmtud | {scenario} | – | 0 | capture missing |");
+            continue;
+        };
+        let cmp = compare_pmtud(scenario, &packets, &seen).unwrap_or_default();
+        scenarios += 1;
+        fields += cmp.fields;
+        if !cmp.disagreements.is_empty() {
+            failed += 1;
+        }
+        println!(
+            "| pmtud | {scenario} | {} | {} | {} |",
+            packets.len(),
+            cmp.fields,
+            cmp.disagreements.len()
+        );
+        details.push_str(&format!("\n## pmtud / {scenario}\n\n{seen}\n\n```\n"));
+        for line in tcpdump_lines(&packets) {
+            details.push_str(&line);
+            details.push('\n');
+        }
+        details.push_str("```\n");
+        for d in &cmp.disagreements {
+            details.push_str(&format!("- 不一致: {d}\n"));
+        }
+    }
+
     // The fork-tree's scenarios against real processes.
     for experiment in EXPERIMENTS {
         let path = dir.join("forktree").join(format!("{experiment}.json"));

@@ -241,3 +241,30 @@ fn the_process_experiments_agree_with_the_fork_tree_model() {
         cmp.disagreements
     );
 }
+
+#[test]
+fn the_pmtud_captures_agree_with_the_model_and_can_disagree() {
+    use compare::pmtud::{RECORDED, compare};
+    for scenario in RECORDED {
+        let capture = captures::find("pmtud", scenario)
+            .unwrap_or_else(|| panic!("content/captures/pmtud/{scenario}.pcap is missing"));
+        let seen = captures::observation("pmtud", scenario).expect("what the lab measured");
+        let cmp = compare(scenario, &capture.packets, &seen).expect("a comparison");
+        assert!(
+            cmp.disagreements.is_empty(),
+            "{scenario}: {:?}",
+            cmp.disagreements
+        );
+        assert!(cmp.fields >= 6, "{scenario}");
+    }
+    // The black hole's capture is not PMTUD working: no completed transfer, no learned MTU.
+    let hole = captures::find("pmtud", "black-hole").unwrap();
+    let seen = captures::observation("pmtud", "black-hole").unwrap();
+    let cmp = compare("normal", &hole.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("完了")),
+        "{:?}",
+        cmp.disagreements
+    );
+    assert!(cmp.disagreements.iter().any(|d| d.contains("経路 MTU")));
+}

@@ -93,7 +93,11 @@ async fn each_widget_renders_without_javascript_on_its_topic_page() {
 
     // A page without a widget (the tribute to Jon Postel) has none, and links no widget stylesheet.
     let postel = app.get("/topics/jon-postel").await;
-    assert!(postel.attrs("section[data-widget]", "data-widget").is_empty());
+    assert!(
+        postel
+            .attrs("section[data-widget]", "data-widget")
+            .is_empty()
+    );
     assert!(!postel.body.contains("css/widgets/"));
     assert!(tcp.body.contains("css/widgets/handshake.css"));
 }

@@ -2,7 +2,9 @@
 """The lab's TCP peers: a listener and a client that do exactly what a handshake scenario needs,
 with the timing the model describes (who closes first, how long each side waits).
 
-    peer.py listen ADDR PORT [--close-delay S]     accept one connection, read until EOF, wait, close
+    peer.py listen ADDR PORT [--close-delay S] [--timeout S]
+                                                   accept one connection, read until EOF (or until S
+                                                   seconds pass without data), wait, close
     peer.py connect ADDR PORT [--wait S] [--send N] [--linger S]
     peer.py ftp ADDR MODE                          download file.txt in active, passive or epsv mode
 
@@ -13,17 +15,20 @@ import sys
 import time
 
 
-def listen(addr, port, close_delay):
+def listen(addr, port, close_delay, timeout):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(1)
     s.settimeout(30)
     conn, _ = s.accept()
-    conn.settimeout(30)
+    conn.settimeout(timeout)
     total = 0
     while True:
-        data = conn.recv(65536)
+        try:
+            data = conn.recv(65536)
+        except socket.timeout:
+            break  # a black hole: the rest never comes
         if not data:
             break
         total += len(data)
@@ -81,12 +86,12 @@ def main(argv):
     if argv[1] == "ftp":
         ftp(argv[2], argv[3])
         return
-    opts = {"--close-delay": 0.3, "--wait": 0.0, "--send": 100, "--linger": 0.3}
+    opts = {"--close-delay": 0.3, "--wait": 0.0, "--send": 100, "--linger": 0.3, "--timeout": 30.0}
     cmd, addr, port, rest = argv[1], argv[2], int(argv[3]), argv[4:]
     for i in range(0, len(rest), 2):
         opts[rest[i]] = float(rest[i + 1])
     if cmd == "listen":
-        listen(addr, port, opts["--close-delay"])
+        listen(addr, port, opts["--close-delay"], opts["--timeout"])
     elif cmd == "connect":
         connect(addr, port, opts["--wait"], int(opts["--send"]), opts["--linger"])
     else:

@@ -60,6 +60,9 @@ pub enum Kind {
         code: u8,
         /// The next-hop MTU an ICMPv4 "fragmentation needed" or ICMPv6 "packet too big" carries.
         mtu: Option<u32>,
+        /// The ports of the TCP or UDP packet an ICMPv4 error quotes (RFC 792: its IP header and
+        /// first 8 bytes), so an error can be matched to its connection.
+        quoted_ports: Option<(u16, u16)>,
     },
     /// Anything else on IP (the protocol number).
     Other(u8),
@@ -212,11 +215,23 @@ fn packet_of(sliced: &SlicedPacket<'_>, time_us: u64) -> Option<Packet> {
             // RFC 1191 §4: type 3 code 4 carries the next-hop MTU in the low 16 bits.
             let mtu = (i.type_u8() == 3 && i.code_u8() == 4)
                 .then(|| u32::from(u16::from_be_bytes([rest[2], rest[3]])));
+            // An error quotes the offending packet's IPv4 header; its first 4 bytes after that are
+            // the source and destination ports.
+            let quoted_ports = etherparse::Ipv4HeaderSlice::from_slice(i.payload())
+                .ok()
+                .and_then(|h| i.payload().get(h.slice().len()..h.slice().len() + 4))
+                .map(|p| {
+                    (
+                        u16::from_be_bytes([p[0], p[1]]),
+                        u16::from_be_bytes([p[2], p[3]]),
+                    )
+                });
             Kind::Icmp {
                 v6: false,
                 icmp_type: i.type_u8(),
                 code: i.code_u8(),
                 mtu,
+                quoted_ports,
             }
         }
         Some(TransportSlice::Icmpv6(i)) => {
@@ -227,6 +242,7 @@ fn packet_of(sliced: &SlicedPacket<'_>, time_us: u64) -> Option<Packet> {
                 icmp_type: i.type_u8(),
                 code: i.code_u8(),
                 mtu,
+                quoted_ports: None,
             }
         }
         _ => Kind::Other(proto),
@@ -324,6 +340,7 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
                     icmp_type,
                     code,
                     mtu,
+                    ..
                 } => {
                     let what = match (v6, icmp_type, code) {
                         (false, 3, 4) => format!(

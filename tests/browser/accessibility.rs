@@ -60,6 +60,39 @@ async fn sign_up(b: &Browser, name: &str) {
     b.wait_for_path("/me").await;
 }
 
+/// The widgets of issues 11 and 12, each on its topic page as loaded and after one step.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_network_and_os_widgets_pass_axe() {
+    let b = Browser::start().await;
+    let mut sweep = Sweep::default();
+    for (topic, widget) in [
+        ("load-balancer", "lb-layers"),
+        ("connection-vs-session", "sessions"),
+        ("snmp", "snmp"),
+        ("icmp", "pmtud"),
+        ("firewall", "conntrack"),
+        ("run-queue", "sched"),
+        ("signals", "signals"),
+        ("ipc", "pipe"),
+        ("thread", "race"),
+        ("process-components", "procmem"),
+    ] {
+        let path = format!("/topics/{topic}");
+        sweep.page(&b, &path).await;
+        let next = format!("#widget-{widget} [data-action=next]");
+        let has_next = b
+            .eval(&format!("return !!document.querySelector('{next}')"))
+            .await
+            .as_bool()
+            .unwrap_or(false);
+        assert!(has_next, "{widget}: the shared stepper's next button");
+        tap(&b, &next).await;
+        sweep.check(&b, &format!("{path} after a step")).await;
+    }
+    b.quit().await;
+    sweep.finish();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn reading_pages_and_widgets_pass_axe() {
     let b = Browser::start().await;

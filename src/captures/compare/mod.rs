@@ -4,6 +4,7 @@
 pub mod forktree;
 pub mod ftp;
 pub mod handshake;
+pub mod pmtud;
 
 use super::decode::Packet;
 

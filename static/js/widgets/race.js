@@ -57,7 +57,8 @@ export function mount(section) {
   const error = h("p", { class: "widget-error", role: "alert", hidden: true });
   const live = h("p", { class: "visually-hidden", "aria-live": "polite" });
   const svg = s("svg", { class: "rc-diagram", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": "rc-title" });
-  const code = h("pre", { class: "rc-code code" });
+  // It may scroll sideways, so it takes focus: keyboard users can scroll it too (axe: scrollable-region-focusable).
+  const code = h("pre", { class: "rc-code code", tabindex: "0", "aria-label": "プログラム" });
   const feedbackBox = h("div", { class: "rc-feedback", hidden: true });
   const predictBox = h("div", { class: "rc-predict", hidden: true });
   const detail = h("div", { class: "rc-detail" });
@@ -287,7 +288,7 @@ export function mount(section) {
       if (o.schedule === d.schedule) b.setAttribute("aria-current", "true");
       return h("tr", { class: o.lost ? "lost" : "" }, h("td", {}, b), h("td", { text: String(o.final_value) }), h("td", { text: o.lost ? "はい" : "いいえ" }));
     });
-    ordersBox.replaceChildren(ordersBox.firstChild, h("div", { class: "table-scroll" }, h("table", { class: "rc-orders" },
+    ordersBox.replaceChildren(ordersBox.firstChild, h("div", { class: "table-scroll", tabindex: "0", "aria-label": "20 通りの順番と結果" }, h("table", { class: "rc-orders" },
       h("caption", { text: `加算が失われる順番: ${d.lost_orders} / ${d.orders.length}` }),
       h("thead", {}, h("tr", {}, ["順番", "最後の値", "失われる"].map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, rows))));

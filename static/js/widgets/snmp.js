@@ -97,7 +97,8 @@ export function mount(section) {
   const predictBox = h("div", { class: "sn-predict", hidden: true });
   const detail = h("div", { class: "sn-detail" });
   const outcome = h("p", { class: "sn-outcome outcome", hidden: true });
-  const mibList = h("ol", { class: "sn-mib" });
+  // It scrolls on its own, so it takes focus: keyboard users can scroll it too (axe: scrollable-region-focusable).
+  const mibList = h("ol", { class: "sn-mib", tabindex: "0", "aria-label": "エージェントの MIB" });
   const mibBox = h("details", { class: "sn-mib-box", open: true }, h("summary", { text: "エージェントの MIB（OID の辞書順）" }), mibList);
   const stepList = h("ol", { class: "sn-steps", start: "0" });
   const stepBox = h("details", { class: "sn-steps-box" }, h("summary", { text: "ステップの一覧" }), stepList);
