@@ -388,6 +388,7 @@ pub async fn seed(
                         position: position as i64,
                         response: serde_json::to_string(&response)?,
                         correct: graded.correct,
+                        credit: graded.credit,
                         misconception: graded.misconception,
                         time_ms,
                     });
@@ -401,6 +402,7 @@ pub async fn seed(
                     duration_ms: answers.iter().map(|a| a.time_ms).sum(),
                     now: at,
                     answers,
+                    review: false,
                 });
             }
             widgets.extend(handshake_predictions(

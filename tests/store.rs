@@ -16,6 +16,7 @@ fn answers(correct: &[bool]) -> Vec<NewAnswer> {
             position: i as i64,
             response: "{\"type\":\"blank\"}".into(),
             correct: c,
+            credit: if c { 100 } else { 0 },
             misconception: (!c).then(|| "ack-equals-seq".to_string()),
             time_ms: 1000,
         })
@@ -39,6 +40,7 @@ fn attempt(token: &str, user_id: i64, correct: &[bool]) -> NewAttempt {
         duration_ms: 5000,
         answers: answers(correct),
         now: 1_000_000,
+        review: false,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod class_stats;
 pub mod classes;
 pub mod health;
+pub mod learning;
 pub mod quiz;
 
 pub mod search;

@@ -496,6 +496,7 @@ impl TestApp {
                 position: i as i64,
                 response: serde_json::to_string(&r).unwrap(),
                 correct: g.correct,
+                credit: g.credit,
                 misconception: g.misconception.clone(),
                 time_ms: 1000 * (i as i64 + 1),
             });
