@@ -18,6 +18,7 @@ pub mod live_reload;
 pub mod pages;
 pub mod progress;
 pub mod quiz;
+pub mod review;
 pub mod router;
 pub mod search;
 pub mod state;

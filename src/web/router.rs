@@ -4,7 +4,8 @@
 
 use crate::web::state::AppState;
 use crate::web::{
-    assets, auth, health, instructor, live_reload, pages, progress, quiz, search, storage, widgets,
+    assets, auth, health, instructor, live_reload, pages, progress, quiz, review, search, storage,
+    widgets,
 };
 
 use axum::Router;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(quiz::router())
         .merge(progress::router())
+        .merge(review::router())
         .merge(instructor::router());
     // Only `serve --watch` has the live-reload endpoint; elsewhere the path is an ordinary 404.
     if state.live_reload.is_some() {
