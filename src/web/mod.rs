@@ -3,6 +3,7 @@
 //! needs an account takes ([`guards`]), the extractors with Japanese rejections and the CSRF-checked form
 //! ([`extract`]), static assets, and the layout every page shares.
 
+pub mod account;
 pub mod assets;
 
 pub mod auth;

@@ -4,8 +4,8 @@
 
 use crate::web::state::AppState;
 use crate::web::{
-    assets, auth, health, instructor, live_reload, pages, progress, quiz, review, search, storage,
-    widgets,
+    account, assets, auth, health, instructor, live_reload, pages, progress, quiz, review, search,
+    storage, widgets,
 };
 
 use axum::Router;
@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(quiz::router())
         .merge(progress::router())
         .merge(review::router())
+        .merge(account::router())
         .merge(instructor::router());
     // Only `serve --watch` has the live-reload endpoint; elsewhere the path is an ordinary 404.
     if state.live_reload.is_some() {

@@ -204,6 +204,18 @@ impl Visitor {
             .await
             .map_err(session_error)?;
 
+        // Saved now so its id is known: the account remembers its sessions, and deleting it ends them.
+        self.session.save().await.map_err(session_error)?;
+        if let Some(id) = self.session.id() {
+            store::account::remember_session(
+                &state.db,
+                &id.to_string(),
+                user.user_id,
+                store::now(),
+            )
+            .await?;
+        }
+
         // A fresh token for the new identity.
         self.renew_csrf_token()?;
         Ok(())
