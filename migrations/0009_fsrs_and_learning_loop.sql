@@ -1,5 +1,5 @@
--- The learning loop: FSRS review states, partial credit, the quiz's per-question check, review attempts,
--- and the sessions of each account (so deleting an account ends them all). Additive only.
+-- The learning loop: FSRS review states, partial credit, the quiz's per-question check and review
+-- attempts. Additive only.
 
 -- FSRS memory state per learner and question (src/quiz/schedule.rs): stability in days (recall falls to
 -- 90% after that long) and difficulty (1–10). 0 = no state yet: the next answer schedules it as new.
@@ -49,10 +49,3 @@ create table attempt_check (
 ) without rowid;
 create index attempt_check_created on attempt_check (created_at);
 
--- The sessions an account signed in with (tower-sessions' ids), so deleting the account can delete them.
-create table user_session (
-    session_id text primary key,
-    user_id integer not null references user (user_id) on delete cascade,
-    created_at integer not null
-) without rowid;
-create index user_session_user on user_session (user_id);

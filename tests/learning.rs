@@ -359,7 +359,11 @@ async fn the_review_loop_asks_one_question_at_a_time_with_feedback_and_a_forecas
     // Answer it right: feedback at once, the next question, one fewer due.
     let token = review.attrs("form[data-review] input[name=token]", "value")[0].clone();
     let csrf = review.attrs("form[data-review] input[name=csrf]", "value")[0].clone();
-    let form = app.state.quiz_forms.open(&token).unwrap();
+    let form = app
+        .state
+        .quiz_forms
+        .open(infra_dojo::quiz::form::Purpose::Review, &token)
+        .unwrap();
     let q = app
         .state
         .content()
@@ -540,6 +544,14 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
+    let sessions = || async {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from tower_sessions")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+        n
+    };
+    let before = sessions().await;
     let done = c
         .post_form(
             "/me/delete",
@@ -552,13 +564,7 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.header("location"), Some("/me/deleted"));
-    for table in [
-        "attempt",
-        "answer",
-        "question_progress",
-        "class_member",
-        "user_session",
-    ] {
+    for table in ["attempt", "answer", "question_progress", "class_member"] {
         let (n,): (i64,) = sqlx::query_as(&format!(
             "select count(*) from {table} where {}",
             match table {
@@ -576,7 +582,13 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
         .await
         .unwrap();
     assert_eq!(users, 0);
-    // Both sessions are over; the class no longer shows them; the teacher's own data is untouched.
+    // Both sessions are over — the phone's row is gone before the phone asks anything; the class no
+    // longer shows them; the teacher's own data is untouched.
+    assert_eq!(
+        sessions().await,
+        before - 2,
+        "this device's and the phone's"
+    );
     assert_ne!(c.get("/me").await.status, StatusCode::OK);
     assert_ne!(phone.get("/me").await.status, StatusCode::OK);
     assert!(!teacher.get(&members).await.body.contains("ivy"));

@@ -93,8 +93,9 @@ pub struct Export {
     pub topic_resets: Vec<ResetRow>,
     pub widget_answers: Vec<WidgetAnswerRow>,
     pub classes: Vec<ClassRow>,
-    /// How many signed-in sessions are open (their ids are secrets and are not exported).
-    pub open_sessions: i64,
+    /// How many signed-in sessions are open (their ids are secrets and are not exported). Sessions are
+    /// the session store's records: the web layer counts them (`web::visitor::sessions_of`).
+    pub open_sessions: usize,
 }
 
 /// Everything kept about `user_id`; `None` for no such account.
@@ -152,13 +153,6 @@ pub async fn export(pool: &SqlitePool, user_id: i64) -> Result<Option<Export>, s
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    let (open_sessions,): (i64,) = sqlx::query_as(
-        "select count(*) from user_session s join tower_sessions t on t.id = s.session_id
-         where s.user_id = ?",
-    )
-    .bind(user_id)
-    .fetch_one(pool)
-    .await?;
     Ok(Some(Export {
         account,
         attempts,
@@ -167,44 +161,45 @@ pub async fn export(pool: &SqlitePool, user_id: i64) -> Result<Option<Export>, s
         topic_resets,
         widget_answers,
         classes,
-        open_sessions,
+        open_sessions: 0,
     }))
 }
 
-/// Remembers that `session_id` is signed in as `user_id`, so deleting the account can end it.
-pub async fn remember_session(
+/// The ids of the stored sessions (tower-sessions' table) whose data holds the key `key` anywhere: the
+/// candidates for a user's sessions, each then read back through the session store.
+pub async fn session_ids_with_key(
     pool: &SqlitePool,
-    session_id: &str,
-    user_id: i64,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "insert into user_session (session_id, user_id, created_at) values (?, ?, ?)
-         on conflict (session_id) do update set user_id = excluded.user_id, created_at = excluded.created_at",
-    )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
+    key: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("select id from tower_sessions where instr(data, cast(? as blob)) > 0")
+            .bind(key)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Deletes the account and everything kept about it, in one transaction: its signed-in sessions,
-/// attempts and their answers, review states, topic resets, widget answers, class memberships, the
-/// classes it owns (an instructor's, with their memberships), and the row itself. The instructor views
-/// read classes through `class_member`, so the learner is gone from them at once.
+/// Deletes these stored sessions (their cookies then name nothing).
+pub async fn delete_sessions(pool: &SqlitePool, ids: &[String]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for id in ids {
+        sqlx::query("delete from tower_sessions where id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
+
+/// Deletes the account and everything kept about it, in one transaction: attempts and their answers,
+/// review states, topic resets, widget answers, class memberships, the classes it owns (an
+/// instructor's, with their memberships), and the row itself. The instructor views read classes through
+/// `class_member`, so the learner is gone from them at once. Its sessions are the session store's:
+/// `web::visitor::end_sessions_of` ends them, and no request is signed in as an account that is gone.
 pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "delete from tower_sessions where id in (select session_id from user_session where user_id = ?)",
-    )
-    .bind(user_id)
-    .execute(&mut *tx)
-    .await?;
     delete_derived(&mut tx, user_id).await?;
     for sql in [
-        "delete from user_session where user_id = ?",
         "delete from answer where attempt_id in (select attempt_id from attempt where user_id = ?)",
         "delete from attempt where user_id = ?",
         "delete from question_progress where user_id = ?",

@@ -30,6 +30,15 @@ pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx
         .await
 }
 
+/// Whether the account `user_id` exists (a session may outlive it).
+pub async fn exists(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as("select 1 from user where user_id = ?")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(&format!("select {COLUMNS} from user where name = ?"))
         .bind(name)

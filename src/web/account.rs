@@ -3,8 +3,10 @@
 //! the account and everything kept about it, after a confirmation that asks for the password again
 //! (`store::account::delete_account`, which also ends every session it signed in with).
 
+use crate::auth::{password, throttle};
 use crate::store::{self, account::Export};
 use crate::web::auth::ClientAddress;
+use crate::web::chrome;
 use crate::web::chrome::pick;
 use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
@@ -12,6 +14,7 @@ use crate::web::guards::SignedInUser;
 use crate::web::instructor::export::Sheet;
 use crate::web::layout::Layout;
 use crate::web::state::AppState;
+use crate::web::visitor;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -56,9 +59,10 @@ async fn data_page(
     State(state): State<AppState>,
     layout: Layout,
 ) -> Result<Response> {
-    let export = store::account::export(&state.db, user.user_id)
+    let mut export = store::account::export(&state.db, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    export.open_sessions = visitor::sessions_of(&state, user.user_id).await?.len();
     let english = layout.t.lang == "en";
     Ok(DataPage {
         layout,
@@ -94,9 +98,10 @@ async fn download(
     if file != "export.json" && !CSV_FILES.iter().any(|(f, _, _)| *f == file) {
         return Err(AppError::NotFound);
     }
-    let data = store::account::export(&state.db, user.user_id)
+    let mut data = store::account::export(&state.db, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    data.open_sessions = visitor::sessions_of(&state, user.user_id).await?.len();
     if file == "export.json" {
         let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Other(e.into()))?;
         return Ok(attachment(body, "application/json", &file));
@@ -342,20 +347,43 @@ async fn delete(
             layout,
         ));
     }
-    let ok = state
+    // A guess here is a guess at the password: it is counted in the login lanes of this name before it
+    // is checked, so a stolen session gets no more guesses than the login form gives.
+    let name = account.name.clone().unwrap_or_default();
+    let reservation = match throttle::reserve_login(&state.db, &name, &address).await? {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tracing::warn!(user.id = user.user_id, address = %address, wait_ms = wait.ms, "account deletion throttled");
+            return Err(AppError::RetryLater {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after_secs: wait.secs(),
+                message: wait.message(chrome::current()),
+            });
+        }
+    };
+    let ok = match state
         .hashing
         .verify(form.password, account.password_hash.clone())
         .await
-        .map_err(|_| AppError::RetryLater {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            retry_after_secs: 2,
-            message: pick(
-                "混み合っています。少し待ってからもう一度お試しください。",
-                "The server is busy. Wait a moment and try again.",
-            )
-            .to_string(),
-        })?;
+    {
+        Ok(ok) => ok,
+        Err(password::Busy) => {
+            // Nothing was checked: the attempt does not count.
+            reservation.release(&state.db).await?;
+            return Err(AppError::RetryLater {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                retry_after_secs: password::BUSY_RETRY_SECS,
+                message: pick(
+                    "混み合っています。少し待ってからもう一度お試しください。",
+                    "The server is busy. Wait a moment and try again.",
+                )
+                .to_string(),
+            });
+        }
+    };
     if !ok {
+        // A wrong password keeps its count.
+        drop(reservation);
         tracing::warn!(user.id = user.user_id, address = %address, "account deletion refused: wrong password");
         return Ok(refuse(
             pick("パスワードが違います。", "The password is wrong."),
@@ -363,9 +391,12 @@ async fn delete(
             layout,
         ));
     }
+    reservation.release(&state.db).await?;
     store::account::delete_account(&state.db, user.user_id).await?;
+    let ended = visitor::end_sessions_of(&state, user.user_id).await?;
+    throttle::forget_account(&state.db, &name, user.user_id).await?;
     user.visitor.sign_out().await?;
-    tracing::info!(user.id = user.user_id, "account deleted");
+    tracing::info!(user.id = user.user_id, sessions = ended, "account deleted");
     Ok(axum::response::Redirect::to("/me/deleted").into_response())
 }
 

@@ -5,7 +5,7 @@
 //! its feedback above the next question. Works without JavaScript: it is plain forms and redirects.
 
 use crate::jst;
-use crate::quiz::bank::Question;
+use crate::quiz::form::Purpose;
 use crate::quiz::grade::Response as Answered;
 use crate::quiz::schedule::{self, Memory};
 use crate::store::{self, quiz::NewAttempt};
@@ -14,8 +14,8 @@ use crate::web::error::{AppError, Result};
 use crate::web::extract::CsrfForm;
 use crate::web::guards::SignedInUser;
 use crate::web::layout::Layout;
-use crate::web::quiz::posted::{response_for, sort_fields};
-use crate::web::quiz::{self as quiz, QuestionView, ResultView};
+use crate::web::quiz::posted::{not_issued, open_sealed, response_for, sort_fields};
+use crate::web::quiz::{self as quiz, QuestionView, ResultView, question_label};
 use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -36,9 +36,9 @@ pub fn router() -> Router<AppState> {
 pub struct ForecastDay {
     pub label: String,
     pub count: usize,
-    /// Bar height in the chart's units (0–60).
+    /// Bar height in the chart's units (0–56).
     pub height: i64,
-    /// The bar's top (the chart is 80 high, bars stand on y = 70).
+    /// The bar's top (bars stand on y = 76; the tallest leaves room for its number above it).
     pub top: i64,
     /// Its left edge.
     pub x: i64,
@@ -84,18 +84,6 @@ pub struct ReviewParams {
     done: Option<String>,
 }
 
-/// A short label for a question in lists: its prompt, and for a generated question the prompt of an
-/// example instance (its numbers change each time it is asked).
-pub fn question_label(q: &Question) -> String {
-    let text = crate::quiz::present::present(q, 1, 0).prompt;
-    let short: String = text.chars().take(60).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
 /// `GET /me/review`.
 async fn review(
     user: SignedInUser,
@@ -129,12 +117,12 @@ async fn review(
         .iter()
         .enumerate()
         .map(|(k, &count)| {
-            let height = count as i64 * 60 / peak;
+            let height = count as i64 * 56 / peak;
             ForecastDay {
                 label: jst::month_day(jst::day_start(today + 1 + k as i64)),
                 count,
                 height,
-                top: 70 - height,
+                top: 76 - height,
                 x: k as i64 * 40 + 8,
             }
         })
@@ -155,15 +143,18 @@ async fn review(
                 .ok_or(AppError::NotFound)?;
             let form = state
                 .quiz_forms
-                .issue(&q.topic, &[q.id.as_str()], quiz::now_ms())
+                .issue(Purpose::Review, &q.topic, &[q.id.as_str()], quiz::now_ms())
                 .map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
             let topic = content.course.topic(&q.topic);
             let memory = Memory {
                 stability: d.stability,
                 difficulty: d.difficulty,
             };
+            let mut question = quiz::view(q, 1, &form);
+            // One question at a time: no number.
+            question.number = 0;
             Some(Current {
-                question: quiz::view(q, 1, &form),
+                question,
                 topic_title: topic.map_or(q.topic.clone(), |t| t.title.clone()),
                 topic_href: format!("/topics/{}", q.topic),
                 level: d.box_number,
@@ -244,17 +235,11 @@ async fn answer(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     let content = state.content();
-    let sealed = pairs
-        .iter()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    let form = state
-        .quiz_forms
-        .open(sealed)
-        .map_err(|_| AppError::bad_request(crate::web::quiz::posted::not_issued()))?;
+    // Only a form `/me/review` issued: a quiz's one-question form would store a review the learner was
+    // never asked for (and the other way round, see `quiz::form::Purpose`).
+    let form = open_sealed(&state, Purpose::Review, &pairs)?;
     if form.question_ids.len() != 1 || content.course.topic(&form.topic).is_none() {
-        return Err(AppError::bad_request(crate::web::quiz::posted::not_issued()));
+        return Err(AppError::bad_request(not_issued()));
     }
     let posted = sort_fields(&form, &pairs, &[])?;
     let questions = quiz::form_questions(&content, &form, Some(&form.topic))?;

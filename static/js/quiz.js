@@ -9,7 +9,16 @@
 // - the time spent on each question is measured from focus and input, sent in the hidden t.<id> field.
 
 export function mount(form) {
-  for (const list of form.querySelectorAll("[data-order]")) enhanceOrder(list);
+  const lists = form.querySelectorAll("[data-order]");
+  for (const list of lists) enhanceOrder(list);
+  // The page's instructions name the selects, which are out of sight now.
+  const hint = document.querySelector("[data-order-hint]");
+  if (hint && lists.length) {
+    hint.textContent = t(
+      "並べ替えは、項目を ↑↓ で動かすと回答になります。最初の順番のままでよければ「この順番で答える」を押してください。",
+      "An ordering counts as answered once you move an item with ↑↓, or press “Answer with this order” to keep the order shown.",
+    );
+  }
   for (const q of form.querySelectorAll("[data-question]")) addCheck(form, q);
   oneAtATime(form);
   confirmUnanswered(form);
@@ -20,6 +29,9 @@ export function mount(form) {
 const english = document.documentElement.lang === "en";
 const t = (ja, en) => (english ? en : ja);
 
+// Children as given, without the empty values a `cond ? node : null` leaves (append would print "null").
+const kids = (list) => list.filter((c) => c !== null && c !== undefined && c !== false);
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -27,13 +39,23 @@ function el(tag, attrs = {}, ...children) {
     if (k === "text") node.textContent = v;
     else node.setAttribute(k, v === true ? "" : String(v));
   }
-  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  node.append(...kids(children));
   return node;
 }
+
+const fill = (node, ...children) => node.replaceChildren(...kids(children));
 
 function enhanceOrder(list) {
   list.classList.add("is-enhanced");
   const selects = () => [...list.querySelectorAll("select")];
+  // The selects stay in the form (they are what is posted) but out of sight: the buttons set them, so
+  // Tab skips them and screen readers hear the item and its buttons instead.
+  for (const s of selects()) {
+    s.tabIndex = -1;
+    s.setAttribute("aria-hidden", "true");
+  }
+  const how = list.closest("fieldset")?.querySelector("[data-order-how]");
+  if (how) how.textContent = t("（正しい順に並べる）", "(put them in the right order)");
   // A form sent back for confirmation may carry positions already: show them in that order.
   const given = selects().map((s) => Number(s.value) || 0);
   const complete = given.every((p) => p > 0) && new Set(given).size === given.length;
@@ -182,7 +204,7 @@ function showFeedback(q, box, j) {
   }
   dl.append(el("dt", { text: t("解説", "Explanation") }), el("dd", { text: j.explanation }, " ", el("span", { class: "source", text: t("出典: ", "Source: ") + j.source })));
   box.className = `check-feedback result-item ${state}`;
-  box.replaceChildren(
+  fill(box,
     el("p", { class: "result-head" }, el("strong", { class: "mark", text: verdict })),
     j.note ? el("p", { class: "notice", text: j.note }) : null,
     dl,
@@ -242,6 +264,8 @@ function confirmUnanswered(form) {
       el("a", { href: `#${q.id}`, text: `${t("問 ", "Q")}${q.dataset.number}` }),
     ]);
     const all = missing.length === questions.length;
+    // The review loop asks one question: nothing to list, only to answer.
+    const single = questions.length === 1;
     const back = el("button", { type: "button", "data-unanswered": "back" });
     back.textContent = t("戻って答える", "Go back and answer");
     back.addEventListener("click", () => {
@@ -257,11 +281,11 @@ function confirmUnanswered(form) {
       if (!form.querySelector("input[name=confirm_blank]")) form.append(el("input", { type: "hidden", name: "confirm_blank", value: "1" }));
       form.requestSubmit();
     });
-    box.replaceChildren(
-      el("h2", { id: "unanswered-js-title", text: all ? t("まだ 1 問も答えていません", "Nothing is answered yet") : t("未回答の問題があります", "Some questions are unanswered") }),
-      el("p", {}, t(`${questions.length} 問中 ${missing.length} 問に答えがありません: `, `${missing.length} of ${questions.length} questions have no answer: `), ...links),
+    fill(box,
+      el("h2", { id: "unanswered-js-title", text: single ? t("まだ答えていません", "Not answered yet") : all ? t("まだ 1 問も答えていません", "Nothing is answered yet") : t("未回答の問題があります", "Some questions are unanswered") }),
+      single ? null : el("p", {}, t(`${questions.length} 問中 ${missing.length} 問に答えがありません: `, `${missing.length} of ${questions.length} questions have no answer: `), ...links),
       all
-        ? el("p", { text: t("答えてから採点してください。", "Answer something, then check.") })
+        ? el("p", { text: single ? t("答えを選ぶか入力してから、もう一度押してください。", "Choose or type an answer, then press the button again.") : t("答えてから採点してください。", "Answer something, then check.") })
         : el("p", { text: t("未回答の問題は 0 点になります。", "An unanswered question earns 0.") }),
       el("p", { class: "actions" }, back, all ? null : " ", all ? null : anyway),
     );

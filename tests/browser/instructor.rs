@@ -197,7 +197,10 @@ async fn an_instructor_follows_the_demo_class_live() {
             .as_str()
             .expect("token")
             .to_string();
-        let form = state.quiz_forms.open(&sealed).expect("the page's form");
+        let form = state
+            .quiz_forms
+            .open(infra_dojo::quiz::form::Purpose::Quiz, &sealed)
+            .expect("the page's form");
         learner
             .click(&format!(
                 "[data-question='{}'] input[value='{}']",

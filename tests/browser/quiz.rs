@@ -42,7 +42,7 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
         .app()
         .state
         .quiz_forms
-        .open(&sealed)
+        .open(infra_dojo::quiz::form::Purpose::Quiz, &sealed)
         .expect("the page's form");
     let seed = form.seed();
     let ids: Vec<String> = b

@@ -518,7 +518,7 @@ pub fn quiz_form(app: &TestApp, page: &Reply) -> infra_dojo::quiz::form::Attempt
         .expect("a quiz form");
     app.state
         .quiz_forms
-        .open(&sealed)
+        .open(infra_dojo::quiz::form::Purpose::Quiz, &sealed)
         .expect("the page's form opens")
 }
 

@@ -122,21 +122,8 @@ fn display(display_name: &str, name: &str) -> String {
     }
 }
 
-/// A short label for a question in lists (generated questions have no fixed prompt).
-fn question_label(q: &crate::quiz::bank::Question) -> String {
-    if q.prompt.is_empty() {
-        return pick_with(
-            || format!("{}（数値が毎回変わる計算問題）", q.id),
-            || format!("{} (a calculation whose numbers change every time)", q.id),
-        );
-    }
-    let short: String = q.prompt.chars().take(50).collect();
-    if short.len() < q.prompt.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
+/// A short label for a question in lists: the one the learner's pages use.
+use crate::web::quiz::question_label;
 
 /// [`jst::ago`] in the course's language: "12 分前" or "12 min ago".
 fn ago(now: i64, then: i64) -> String {

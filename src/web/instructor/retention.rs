@@ -9,7 +9,7 @@ use crate::store;
 use crate::web::error::Result;
 use crate::web::guards::OwnedClass;
 use crate::web::layout::Layout;
-use crate::web::review::question_label;
+use crate::web::quiz::question_label;
 use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;

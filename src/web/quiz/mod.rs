@@ -14,7 +14,7 @@ pub mod check;
 pub(crate) mod posted;
 
 use crate::quiz::bank::Question;
-use crate::quiz::form::AttemptForm;
+use crate::quiz::form::{AttemptForm, Purpose};
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::present::{self, Form};
 use crate::store::{self, quiz::NewAnswer, quiz::NewAttempt, quiz::Recorded};
@@ -215,7 +215,7 @@ async fn quiz_page(
     let ids: Vec<&str> = chosen.iter().map(|q| q.id.as_str()).collect();
     let form = state
         .quiz_forms
-        .issue(&topic.slug, &ids, now_ms())
+        .issue(Purpose::Quiz, &topic.slug, &ids, now_ms())
         .map_err(|e| AppError::Other(anyhow::anyhow!("no randomness: {e}")))?;
     Ok(QuizPage {
         layout,
@@ -253,6 +253,23 @@ pub(crate) fn graded_answer(
         misconception: graded.misconception,
         time_ms,
     })
+}
+
+/// A short label for a question in lists: its prompt, and for a generated question the prompt of an
+/// example instance, marked as one (its numbers change each time it is asked).
+pub(crate) fn question_label(q: &Question) -> String {
+    let text = crate::quiz::present::present(q, 1, 0).prompt;
+    let short: String = text.chars().take(60).collect();
+    let short = if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    };
+    if matches!(q.kind, crate::quiz::bank::Kind::Generated { .. }) {
+        format!("{short}{}", pick("（数値は一例）", " (example numbers)"))
+    } else {
+        short
+    }
 }
 
 /// The message for a post with nothing answered: nothing is stored.

@@ -3,7 +3,7 @@
 //! tokens back to bank terms. Shared by the whole-quiz submit, the per-question check and the review loop.
 
 use crate::quiz::bank::{Kind, Question};
-use crate::quiz::form::AttemptForm;
+use crate::quiz::form::{AttemptForm, Purpose};
 use crate::quiz::grade::Response as Answered;
 use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{AppError, Result};
@@ -43,10 +43,24 @@ impl Posted<'_> {
     }
 }
 
-/// The sealed form named by the post's `token` field, opened and checked to be this topic's.
+/// The sealed quiz form named by the post's `token` field, opened and checked to be this topic's.
 pub(crate) fn open_form(
     state: &AppState,
     slug: &str,
+    pairs: &[(String, String)],
+) -> Result<AttemptForm> {
+    let form = open_sealed(state, Purpose::Quiz, pairs)?;
+    if form.topic != slug {
+        return Err(AppError::bad_request(not_issued()));
+    }
+    Ok(form)
+}
+
+/// The sealed form named by the post's `token` field, opened for `purpose` (a form issued for another
+/// purpose is refused like a forged one).
+pub(crate) fn open_sealed(
+    state: &AppState,
+    purpose: Purpose,
     pairs: &[(String, String)],
 ) -> Result<AttemptForm> {
     let sealed = pairs
@@ -59,11 +73,11 @@ pub(crate) fn open_form(
                 "The form has no token. Open the quiz page again.",
             ))
         })?;
-    let form = state.quiz_forms.open(sealed).map_err(|e| {
-        tracing::warn!(quiz.topic = %slug, reason = %e, "quiz form refused");
+    let form = state.quiz_forms.open(purpose, sealed).map_err(|e| {
+        tracing::warn!(form.purpose = ?purpose, reason = %e, "quiz form refused");
         AppError::bad_request(not_issued())
     })?;
-    if form.topic != slug || form.question_ids.is_empty() {
+    if form.question_ids.is_empty() {
         return Err(AppError::bad_request(not_issued()));
     }
     Ok(form)

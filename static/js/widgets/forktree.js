@@ -450,7 +450,11 @@ export function mount(section) {
     } else {
       const target = buildTarget();
       problem.append(
-        el("p", { text: target ? `次の ${target} つの操作が終わった時点（まだ最後までは進んでいない）のプロセスツリーを作りましょう。` : "次の操作がすべて終わったときのプロセスツリーを作りましょう。" }),
+        el("p", {
+          text: target
+            ? "次の操作が終わった時点のプロセスツリーを作りましょう（シナリオの最後ではなく、プロセスがいちばん多い時点です）。"
+            : "次の操作がすべて終わったときのプロセスツリーを作りましょう。",
+        }),
         actionList(target ?? undefined),
       );
     }

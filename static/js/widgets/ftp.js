@@ -106,7 +106,8 @@ export function mount(section) {
       state.touched = true;
     },
     interval: STEP_MS,
-    counter: (pos) => `ステップ ${pos.step + 1} / ${pos.last + 1}`,
+    // While a prediction is pending the total stays out: a blocked data connection ends the session sooner.
+    counter: (pos) => (gate() === Infinity ? `ステップ ${pos.step + 1} / ${pos.last + 1}` : `ステップ ${pos.step + 1}`),
     onSpeed: (speed) => section.style.setProperty("--ftp-dur", `${Math.round(700 / speed)}ms`),
   });
   const live = el("p", { class: "visually-hidden", "aria-live": "polite" });
