@@ -5,6 +5,7 @@
 mod support;
 
 mod instructor;
+mod learning;
 mod live_reload;
 mod no_js;
 mod quiz;

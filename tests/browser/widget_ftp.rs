@@ -598,7 +598,7 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     for _ in 0..5 {
         click(&b, "button[data-action=next]").await;
     }
-    assert_eq!(step_counter(&b).await, "ステップ 3 / 5");
+    assert_eq!(step_counter(&b).await, "ステップ 3");
     wait_for(&b, ASKING, "the question").await;
     assert!(
         b.text(".ftp-pmsg")
@@ -621,7 +621,7 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     // The mode is part of the link: a reload asks the same question again.
     b.client.refresh().await.expect("reload");
     wait_for(&b, ASKING, "the question after a reload").await;
-    assert_eq!(step_counter(&b).await, "ステップ 3 / 5");
+    assert_eq!(step_counter(&b).await, "ステップ 3");
     assert_eq!(
         b.eval("return document.querySelector('.ftp-predict-toggle').getAttribute('aria-pressed')")
             .await,
@@ -665,7 +665,7 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     click_and_reload(&b, "button[data-mode=passive]").await;
     click_and_reload(&b, "input[name=client_nat]").await;
     wait_for(&b, ASKING, "the second question").await;
-    assert_eq!(step_counter(&b).await, "ステップ 2 / 5");
+    assert_eq!(step_counter(&b).await, "ステップ 2");
     assert_eq!(b.count(".ftp-pform fieldset.ftp-pq[hidden]").await, 0);
     assert_eq!(b.count(".ftp-pverdict").await, 0, "the old verdict is gone");
     click(&b, "input[name=ftp-opener][value=client]").await;
@@ -732,7 +732,7 @@ async fn predict_mode_works_with_the_keyboard_on_a_phone() {
     for _ in 0..3 {
         b.press(keys::RIGHT).await;
     }
-    assert_eq!(step_counter(&b).await, "ステップ 2 / 4");
+    assert_eq!(step_counter(&b).await, "ステップ 2");
     wait_for(&b, ASKING, "the question").await;
     // Keyboard only: Space picks a radio, Tab moves on, → moves within a radio group, Enter submits.
     b.eval("document.querySelector('input[name=ftp-opener][value=client]').focus(); return 1")
@@ -785,5 +785,81 @@ async fn predict_mode_works_with_the_keyboard_on_a_phone() {
     show_predict(&b).await;
     b.screenshot("widget-ftp-predict-phone-answered").await;
     assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}
+
+/// The FTP widget as the DOM holds it: its text and every attribute value, hidden or not.
+async fn everything_in_widget(b: &Browser) -> String {
+    b.eval(
+        "const w = document.getElementById('widget-ftp');
+         return w.textContent + ' ' + [...w.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.value)).join(' ')",
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn predict_mode_leaves_no_later_step_reply_or_outcome_in_the_page() {
+    // Issue 15: asking who opens the data connection, the page showed the step buttons "4. サーバが
+    // データ接続を開く / 5. データ接続が開けない" and a dimmed "425 Can't open data connection.".
+    let b = Browser::start().await;
+    open_widget(
+        &b,
+        "#w=ftp&mode=active&client_nat=false&client_fw=stateful&server_fw=passive-range&step=0",
+    )
+    .await;
+    click(&b, ".ftp-predict-toggle").await;
+    // Stepping on stops at the question (RETR, step 3).
+    for _ in 0..5 {
+        click(&b, "button[data-action=next]").await;
+    }
+    wait_for(&b, ASKING, "the question").await;
+    let dom = everything_in_widget(&b).await;
+    for ahead in [
+        "サーバがデータ接続を開く",
+        "データ接続が開けない",
+        "425",
+        "Can't open data connection",
+        "失敗:",
+        "ステップ 3 / 5",
+    ] {
+        assert!(!dom.contains(ahead), "{ahead:?} is ahead of the question");
+    }
+    // The steps shown so far, and nothing more: 0–2 (control, PORT, RETR).
+    assert_eq!(b.count("#widget-ftp .ftp-steplist li").await, 3);
+    assert_eq!(b.count("#widget-ftp .ftp-transcript li").await, 4);
+    assert_eq!(
+        b.count("#widget-ftp .ftp-conns li[data-purpose=data]")
+            .await,
+        0
+    );
+    assert_eq!(
+        b.count("#widget-ftp [data-widget-static]").await,
+        0,
+        "no tables"
+    );
+    assert_eq!(
+        step_counter(&b).await,
+        "ステップ 3",
+        "not even how many steps follow"
+    );
+    show_predict(&b).await;
+    b.screenshot("widget-ftp-predict-no-future").await;
+
+    // "答えを見る": the rest comes in, the failure included, and the tables are back.
+    click(&b, ".ftp-skip").await;
+    click(&b, "button[data-action=next]").await;
+    assert_eq!(step_counter(&b).await, "ステップ 5 / 5");
+    assert_eq!(b.count("#widget-ftp .ftp-steplist li").await, 5);
+    let dom = everything_in_widget(&b).await;
+    assert!(dom.contains("425 Can't open data connection."));
+    assert!(b.text("#widget-ftp .ftp-outcome").await.starts_with("失敗"));
+    assert_eq!(b.count("#widget-ftp [data-widget-static]").await, 1);
+    assert_eq!(
+        only_unexpected(b.console_errors().await),
+        Vec::<String>::new()
+    );
     b.quit().await;
 }

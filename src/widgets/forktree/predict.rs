@@ -99,44 +99,75 @@ pub fn tree_check_with(
             expected.len()
         )
     } else {
-        let mut why = Vec::new();
-        let (mut lacking, mut surplus) = (0, 0);
-        for e in &extra {
-            if expected.iter().any(|p| p.pid == e.pid) {
-                continue;
-            }
-            surplus += 1;
+        // One sentence per kind of mistake, naming its PIDs: a reap forgotten, a zombie taken away, a
+        // fork too many or too few, a wrong parent, an exec left out.
+        let pids = |list: &[u32]| {
+            list.iter()
+                .map(|p| format!("PID {p}"))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let (mut reaped, mut unborn, mut zombies, mut unforked, mut moved) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for e in extra
+            .iter()
+            .filter(|e| !expected.iter().any(|p| p.pid == e.pid))
+        {
             if history.iter().any(|p| p.pid == e.pid) {
-                why.push(format!(
-                    "PID {} はもう終了（exit）して親に回収（wait）されたので、ツリーに残りません。",
-                    e.pid
-                ));
+                reaped.push(e.pid);
             } else {
-                why.push(format!(
-                    "PID {} はこの時点では作られていません（fork の回数を数え直してください）。",
-                    e.pid
-                ));
+                unborn.push(e.pid);
             }
         }
         for m in &missing {
             if given.iter().any(|g| g.pid == m.pid) {
-                why.push(format!(
-                    "PID {} の親は PID {} です（親が先に終了した子は init か subreaper に引き取られます）。",
-                    m.pid, m.ppid
-                ));
+                moved.push(*m);
+            } else if processes
+                .iter()
+                .any(|p| p.pid == m.pid && p.state == ProcState::Zombie)
+            {
+                zombies.push(m.pid);
             } else {
-                lacking += 1;
-                why.push(format!(
-                    "PID {} がありません: fork は呼んだプロセスの子を 1 つだけ作り、終了しても親が wait するまではゾンビ（Z）として残ります。",
-                    m.pid
-                ));
+                unforked.push(m.pid);
             }
+        }
+        let mut why = Vec::new();
+        if !reaped.is_empty() {
+            why.push(format!(
+                "{} はもう終了（exit）して親に回収（wait）されたので、ツリーに残りません。",
+                pids(&reaped)
+            ));
+        }
+        if !zombies.is_empty() {
+            why.push(format!(
+                "{} は終了していますが、親がまだ wait していないのでゾンビ（Z）としてツリーに残ります。",
+                pids(&zombies)
+            ));
+        }
+        if !unforked.is_empty() {
+            why.push(format!(
+                "{} がありません: この時点までに fork で作られたプロセスです（fork は呼んだプロセスの子を 1 つ作ります）。",
+                pids(&unforked)
+            ));
+        }
+        if !unborn.is_empty() {
+            why.push(format!(
+                "{} はこの時点ではまだ作られていません（fork の回数を数え直してください）。",
+                pids(&unborn)
+            ));
+        }
+        for m in &moved {
+            why.push(format!(
+                "PID {} の親は PID {} です（親が先に終了した子は init か subreaper に引き取られます）。",
+                m.pid, m.ppid
+            ));
         }
         for (pid, program) in &wrong_program {
             why.push(format!(
                 "PID {pid} は {program} を実行しています: exec は PID を変えずにプログラムだけを置き換えます。"
             ));
         }
+        let (lacking, surplus) = (zombies.len() + unforked.len(), reaped.len() + unborn.len());
         let counts = if lacking + surplus > 0 {
             format!("{lacking} 個のプロセスが足りず、{surplus} 個が余分です。")
         } else {
@@ -293,6 +324,32 @@ mod tests {
                 .unwrap()
                 .contains("PID 103 の親は PID 101 です")
         );
+    }
+
+    #[test]
+    fn mistakes_are_named_once_per_kind_with_their_pids() {
+        // bash-ls after SIGCHLD (step 4): ls (101) has exited, bash has not reaped it yet.
+        let zombie = grade(json!({"scenario": "bash-ls", "step": 4,
+            "processes": [{"pid": 100, "ppid": 1}]}))
+        .unwrap();
+        let explain = reply(&zombie)["explain"].as_str().unwrap().to_string();
+        assert!(
+            explain.contains("PID 101 は終了していますが、親がまだ wait していない"),
+            "{explain}"
+        );
+        // The fork loop with N = 2 left untouched: three forks missing, said once.
+        let untouched = grade(json!({"scenario": "fork-loop", "n": 2,
+            "processes": [{"pid": 100, "ppid": 1}]}))
+        .unwrap();
+        let explain = reply(&untouched)["explain"].as_str().unwrap().to_string();
+        assert!(
+            explain.starts_with(
+                "3 個のプロセスが足りず、0 個が余分です。PID 101、PID 102、PID 103 がありません"
+            ),
+            "{explain}"
+        );
+        assert_eq!(explain.matches("がありません").count(), 1, "{explain}");
+        assert!(!explain.contains("ゾンビ"), "no zombie here: {explain}");
     }
 
     #[test]

@@ -431,7 +431,7 @@ export function mount(section) {
 
     draw(animate);
 
-    let say = `ステップ ${step + 1} / ${d.steps.length}: ${cur.title}`;
+    let say = `ステップ ${step + 1}${pending ? "" : ` / ${d.steps.length}`}: ${cur.title}`;
     if (cur.connection !== null && cur.connection !== undefined) {
       const c = d.connections[cur.connection];
       say += `。${PURPOSE[c.purpose]} ${hostPort(c, "from")} → ${hostPort(c, "to")} は${c.blocked ? "遮断" : "通過"}`;
