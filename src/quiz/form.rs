@@ -242,7 +242,7 @@ fn encode_hex(bytes: &[u8]) -> String {
 
 /// Lower-case hex only, so every value has exactly one spelling.
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0
+    if !text.len().is_multiple_of(2)
         || !text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))

@@ -9,6 +9,7 @@
 //!   1/(wrong options) away, never below 0 — so choosing everything earns nothing;
 //! - ordering: the share of adjacent pairs in the learner's order that are also adjacent, in that order,
 //!   in the right one (Moodle's "relative to the next item, excluding the last").
+//!
 //! An answer is *correct* only with full credit.
 
 use crate::quiz::bank::{Kind, KnownWrong, Question};

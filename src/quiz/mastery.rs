@@ -1,8 +1,8 @@
 //! Mastery: the one rule behind every mastery figure — the learner's `/me`, the instructor's grid and
 //! weakest topics, "needs help", the learner drill-down with its weekly trend, and the grid CSV.
 //!
-//! * A question is **mastered** when its Leitner box ([`schedule`]) is at least
-//!   [`schedule::MASTERED_BOX`]: right twice in a row with the review interval between. The database
+//! * A question is **mastered** when its level (段, the `box` column, [`schedule`]) is at least
+//!   [`schedule::MASTERED_BOX`]: right twice in a row with a review between. The database
 //!   counts it with the same box (`store::MASTERED`, over `question_progress`).
 //! * A topic's mastery is its mastered questions over the questions its bank has now. Mastered questions
 //!   count at most up to that number ([`Mastery::of`]), so a question since dropped from the bank never

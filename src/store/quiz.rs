@@ -159,7 +159,7 @@ fn rows_args<'q, T>(
 }
 
 /// Writes attempts, in the order given, inside a transaction the caller owns: every attempt and answer,
-/// and each question's Leitner box moved on answer by answer (so one learner answering the same question
+/// and each question's level and FSRS state moved on answer by answer (so one learner answering the same question
 /// twice in a batch climbs, or falls, twice). A token already used — before, or earlier in `attempts` —
 /// writes nothing and gives [`Recorded::Duplicate`].
 ///
