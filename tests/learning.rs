@@ -351,7 +351,9 @@ async fn the_review_loop_asks_one_question_at_a_time_with_feedback_and_a_forecas
         1,
         "one question at a time"
     );
-    assert_eq!(review.texts("[data-forecast]").len(), 7);
+    // All due now, nothing later: the forecast says so instead of drawing seven empty days.
+    assert_eq!(review.texts("[data-forecast]").len(), 0);
+    assert_eq!(review.texts("[data-forecast-empty]").len(), 1);
     assert!(review.body.contains("FSRS"));
     // Generated questions are listed with their text, not a placeholder.
     assert!(!review.body.contains("数値が毎回変わる問題"));
@@ -385,6 +387,14 @@ async fn the_review_loop_asks_one_question_at_a_time_with_feedback_and_a_forecas
         next.texts("[data-due-now]"),
         vec![(all.len() - 1).to_string()]
     );
+    // The question answered right is now in the coming days' forecast, once.
+    let days: Vec<i64> = next
+        .texts("[data-forecast]")
+        .iter()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days.iter().sum::<i64>(), 1, "{days:?}");
     let (kind, stability, due_at, now): (String, f64, i64, i64) = sqlx::query_as(
         "select a.kind, p.stability, p.due_at, cast(strftime('%s','now') as integer) from attempt a
          join question_progress p on p.user_id = a.user_id and p.question_id = ?

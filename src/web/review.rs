@@ -70,6 +70,8 @@ pub struct ReviewPage {
     pub due_now: usize,
     pub due_today: usize,
     pub forecast: Vec<ForecastDay>,
+    /// Nothing is due in the forecast's days: a sentence instead of an empty chart.
+    pub forecast_empty: bool,
     pub current: Option<Current>,
     pub upcoming: Vec<Upcoming>,
     /// The answer just given, graded.
@@ -113,7 +115,7 @@ async fn review(
         .map(|k| later.iter().filter(|t| jst::day(**t) == today + k).count())
         .collect();
     let peak = counts.iter().copied().max().unwrap_or(0).max(1) as i64;
-    let forecast = counts
+    let forecast: Vec<ForecastDay> = counts
         .iter()
         .enumerate()
         .map(|(k, &count)| {
@@ -193,6 +195,7 @@ async fn review(
         layout,
         due_now,
         due_today: queue.len(),
+        forecast_empty: forecast.iter().all(|d| d.count == 0),
         forecast,
         current,
         upcoming,

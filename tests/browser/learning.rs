@@ -269,7 +269,8 @@ async fn the_review_loop_asks_one_question_at_a_time_on_a_phone_in_the_dark() {
     .await;
     dark(&b).await;
     sign_up(&b, "mio").await;
-    // One quiz, all left unanswered but one: everything is due now.
+    // One quiz, all left unanswered but one single choice answered right: everything else is due now,
+    // that one in the coming days.
     b.open("/topics/tcp/quiz").await;
     wait_for(
         &b,
@@ -278,7 +279,38 @@ async fn the_review_loop_asks_one_question_at_a_time_on_a_phone_in_the_dark() {
     )
     .await;
     let single = first_of(&b, "single").await;
-    tap(&b, &format!("{single} input[type=radio]")).await;
+    let id = b
+        .eval(&format!(
+            "return document.querySelector(\"{single}\").dataset.question"
+        ))
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sealed = b
+        .eval("return document.querySelector('form[data-quiz] input[name=token]').value")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = b
+        .app()
+        .state
+        .quiz_forms
+        .open(infra_dojo::quiz::form::Purpose::Quiz, &sealed)
+        .unwrap();
+    let content = b.app().state.content();
+    let infra_dojo::quiz::bank::Kind::Single { options } =
+        &content.quizzes.question(&id).unwrap().kind
+    else {
+        panic!("a single choice")
+    };
+    let right = options.iter().position(|o| o.correct).unwrap();
+    tap(
+        &b,
+        &format!("{single} input[value='{}']", form.choice_token(&id, right)),
+    )
+    .await;
     tap(&b, ".quiz-submit button[type=submit]").await;
     tap(&b, ".unanswered-summary [data-unanswered=submit]").await;
     wait_for(
@@ -290,10 +322,13 @@ async fn the_review_loop_asks_one_question_at_a_time_on_a_phone_in_the_dark() {
     let total = b.count(".result-item").await;
 
     b.open("/me/review").await;
-    // Every question is due now, but the one answered (if it was right).
-    let due: usize = b.text("[data-due-now]").await.parse().unwrap();
-    assert!(due == total || due == total - 1, "{due} of {total}");
-    assert_eq!(b.count("[data-forecast]").await, 7);
+    assert_eq!(b.text("[data-due-now]").await, (total - 1).to_string());
+    let days = b
+        .eval("return [...document.querySelectorAll('[data-forecast]')].reduce((n, d) => n + Number(d.dataset.forecast), 0)")
+        .await
+        .as_i64()
+        .unwrap();
+    assert_eq!(days, 1, "the right one is in the 7-day forecast");
     assert!(b.text(".review-about").await.contains("FSRS"));
     assert_eq!(
         b.count("form[data-review] [data-question]").await,
