@@ -87,6 +87,8 @@ function enhanceOrder(list) {
   accept.addEventListener("click", () => {
     list.dataset.answered = "1";
     sync();
+    // The button goes away: focus stays in the list, on its first move button.
+    list.querySelector("[data-move]:not(:disabled)")?.focus();
     list.dispatchEvent(new Event("input", { bubbles: true }));
   });
   for (const item of list.children) {
@@ -243,6 +245,11 @@ function oneAtATime(form) {
     toggle.setAttribute("aria-pressed", String(toggle.getAttribute("aria-pressed") !== "true"));
     show(true);
   });
+  // Another part of the page (the unanswered summary) asks for a question: show that one.
+  form.addEventListener("quiz:show", (event) => {
+    const i = questions.indexOf(event.detail);
+    if (i >= 0) (at = i), show(false);
+  });
   prev.addEventListener("click", () => ((at = Math.max(0, at - 1)), show(true)));
   next.addEventListener("click", () => ((at = Math.min(questions.length - 1, at + 1)), show(true)));
   show(false);
@@ -259,10 +266,13 @@ function confirmUnanswered(form) {
     for (const q of questions) q.classList.toggle("is-unanswered", missing.includes(q));
     if (!missing.length) return;
     event.preventDefault();
-    const links = missing.flatMap((q, i) => [
-      i ? t("、", ", ") : "",
-      el("a", { href: `#${q.id}`, text: `${t("問 ", "Q")}${q.dataset.number}` }),
-    ]);
+    // A question hidden by "1 問ずつ" is brought on screen before the link scrolls to it.
+    const reveal = (q) => form.dispatchEvent(new CustomEvent("quiz:show", { detail: q }));
+    const links = missing.flatMap((q, i) => {
+      const a = el("a", { href: `#${q.id}`, text: `${t("問 ", "Q")}${q.dataset.number}` });
+      a.addEventListener("click", () => reveal(q));
+      return [i ? t("、", ", ") : "", a];
+    });
     const all = missing.length === questions.length;
     // The review loop asks one question: nothing to list, only to answer.
     const single = questions.length === 1;
@@ -271,8 +281,8 @@ function confirmUnanswered(form) {
     back.addEventListener("click", () => {
       box.hidden = true;
       const first = missing[0];
-      first.classList.add("is-current");
-      first.querySelector("input, select, button")?.focus();
+      reveal(first);
+      first.querySelector("input:not([type=hidden]):not(:disabled), select:not([tabindex='-1']), button:not(:disabled):not([hidden])")?.focus();
     });
     const anyway = el("button", { type: "button", class: "primary", "data-unanswered": "submit" });
     anyway.textContent = t("未回答のまま採点する", "Grade it as it is");

@@ -171,9 +171,9 @@ async fn quiz_check_one_at_a_time_and_the_unanswered_summary() {
     );
     assert_eq!(b.eval(visible).await, json!(1));
     b.screenshot("learning-quiz-one-at-a-time").await;
-    tap(&b, ".one-toggle").await;
 
-    // The rest unanswered: listed, then graded as it is on request.
+    // The rest unanswered: listed, then graded as it is on request. (Still one at a time: a link in the
+    // summary brings its question on screen.)
     tap(&b, ".quiz-submit button[type=submit]").await;
     wait_for(
         &b,
@@ -188,6 +188,17 @@ async fn quiz_check_one_at_a_time_and_the_unanswered_summary() {
     );
     assert_eq!(b.count(".unanswered-summary a").await, total - 2);
     assert_eq!(b.count(".question.is-unanswered").await, total - 2);
+    let last = b
+        .eval("const a = [...document.querySelectorAll('.unanswered-summary a')].pop(); a.click(); return a.getAttribute('href')")
+        .await;
+    let shown = b
+        .eval("return [...document.querySelectorAll('[data-question]')].filter(q => q.offsetParent).map(q => '#' + q.id)")
+        .await;
+    assert_eq!(
+        shown,
+        json!([last]),
+        "the linked question is the one on screen"
+    );
     show(&b, ".unanswered-summary").await;
     b.screenshot("learning-quiz-unanswered").await;
     tap(&b, ".unanswered-summary [data-unanswered=submit]").await;
