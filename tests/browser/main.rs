@@ -12,4 +12,5 @@ mod quiz;
 mod reading;
 mod widget_forktree;
 mod widget_ftp;
+mod widget_ftp_predict;
 mod widget_handshake;
