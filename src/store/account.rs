@@ -93,9 +93,6 @@ pub struct Export {
     pub topic_resets: Vec<ResetRow>,
     pub widget_answers: Vec<WidgetAnswerRow>,
     pub classes: Vec<ClassRow>,
-    /// How many signed-in sessions are open (their ids are secrets and are not exported). Sessions are
-    /// the session store's records: the web layer counts them (`web::visitor::sessions_of`).
-    pub open_sessions: usize,
 }
 
 /// Everything kept about `user_id`; `None` for no such account.
@@ -161,7 +158,6 @@ pub async fn export(pool: &SqlitePool, user_id: i64) -> Result<Option<Export>, s
         topic_resets,
         widget_answers,
         classes,
-        open_sessions: 0,
     }))
 }
 

@@ -59,10 +59,9 @@ async fn data_page(
     State(state): State<AppState>,
     layout: Layout,
 ) -> Result<Response> {
-    let mut export = store::account::export(&state.db, user.user_id)
+    let export = store::account::export(&state.db, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    export.open_sessions = visitor::sessions_of(&state, user.user_id).await?.len();
     let english = layout.t.lang == "en";
     Ok(DataPage {
         layout,
@@ -98,10 +97,9 @@ async fn download(
     if file != "export.json" && !CSV_FILES.iter().any(|(f, _, _)| *f == file) {
         return Err(AppError::NotFound);
     }
-    let mut data = store::account::export(&state.db, user.user_id)
+    let data = store::account::export(&state.db, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    data.open_sessions = visitor::sessions_of(&state, user.user_id).await?.len();
     if file == "export.json" {
         let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Other(e.into()))?;
         return Ok(attachment(body, "application/json", &file));

@@ -266,8 +266,9 @@ impl Visitor {
 
 /// The ids of every stored session signed in as `user_id`, on any device. Sessions are records of the
 /// session store, not rows of ours: the ones that could be signed in (their data names the user key) are
-/// read back through the store itself, so this follows its encoding whatever it is.
-pub async fn sessions_of(state: &AppState, user_id: i64) -> Result<Vec<String>, AppError> {
+/// read back through the store itself, so this follows its encoding whatever it is. One read per
+/// signed-in session of anyone: fine for deleting an account, too much for a page.
+async fn sessions_of(state: &AppState, user_id: i64) -> Result<Vec<String>, AppError> {
     let sessions = SqliteStore::new(state.db.clone());
     let mut ids = Vec::new();
     for id in store::account::session_ids_with_key(&state.db, USER_ID).await? {
