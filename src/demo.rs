@@ -5,8 +5,8 @@
 //! chance of a right answer grows with ability, ease and practice. A wrong answer picks a real wrong option
 //! (or a known wrong value), and every response goes through the real presenter and grader, so the stored
 //! answers, misconception tags and scores are what the quiz itself would have stored. The attempts go
-//! through the quiz's own writer (`store::quiz::write_attempts`), so the Leitner boxes are what learners
-//! answering in that order would have; thousands of learners load in seconds, in one transaction (all
+//! through the quiz's own writer (`store::quiz::write_attempts`), so the review states and levels are what
+//! learners answering in that order would have; thousands of learners load in seconds, in one transaction (all
 //! or nothing). Seeding is idempotent: a second run finds the demo class
 //! and writes nothing.
 
@@ -428,6 +428,7 @@ pub async fn seed(
                         position: position as i64,
                         response: serde_json::to_string(&response)?,
                         correct: graded.correct,
+                        credit: graded.credit,
                         misconception: graded.misconception,
                         time_ms,
                     });
@@ -441,6 +442,7 @@ pub async fn seed(
                     duration_ms: answers.iter().map(|a| a.time_ms).sum(),
                     now: at,
                     answers,
+                    review: false,
                 });
             }
             widgets.extend(handshake_predictions(
@@ -452,7 +454,7 @@ pub async fn seed(
         }
         attempt_total += attempts.len();
         widget_total += widgets.len();
-        // Through the same writer as a submitted quiz: the Leitner boxes follow the attempts in order.
+        // Through the same writer as a submitted quiz: the review states follow the attempts in order.
         let attempts: Vec<&NewAttempt> = attempts.iter().collect();
         store::quiz::write_attempts(&mut tx, &attempts).await?;
         bulk::insert_widget_answers(&mut tx, &widgets).await?;

@@ -22,6 +22,7 @@ fn choice(question: &str, option: usize, correct: bool, misconception: Option<&s
         position: 0,
         response: format!(r#"{{"type":"choice","value":[{option}]}}"#),
         correct,
+        credit: if correct { 100 } else { 0 },
         misconception: misconception.map(str::to_string),
         time_ms: 1500,
     }
@@ -41,6 +42,7 @@ fn text(
             None => r#"{"type":"blank"}"#.to_string(),
         },
         correct,
+        credit: if correct { 100 } else { 0 },
         misconception: misconception.map(str::to_string),
         time_ms: 2500,
     }

@@ -52,7 +52,7 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
     assert_eq!(results.status, StatusCode::OK);
     assert_eq!(
         results.texts(".score strong"),
-        vec![format!("{} / {n} 問正解", n - 1)]
+        vec![format!("{} / {n} 点", n - 1)]
     );
     assert_eq!(results.texts(".result-item.is-wrong").len(), 1);
     // Every question shows its explanation and source after grading; the wrong one says why.
@@ -100,7 +100,8 @@ async fn sign_up_take_the_tcp_quiz_see_results_and_progress() {
     assert_eq!(me.attrs(".history a", "href"), vec![results_url.clone()]);
     // The missed question is due for review at once.
     let review = c.get("/me/review").await;
-    assert_eq!(review.texts(".review-group h2"), vec!["TCP"]);
+    assert_eq!(review.texts("[data-due-now]"), vec!["1"]);
+    assert_eq!(review.texts("form[data-review] .question").len(), 1);
     assert!(
         c.get("/")
             .await

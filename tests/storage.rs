@@ -249,6 +249,7 @@ async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error(
             position: i,
             response: "x".repeat(2000),
             correct: false,
+            credit: 0,
             misconception: None,
             time_ms: 0,
         })
@@ -264,6 +265,7 @@ async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error(
             duration_ms: 0,
             answers,
             now: 0,
+            review: false,
         })
         .await
         .unwrap_err();

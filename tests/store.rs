@@ -16,6 +16,7 @@ fn answers(correct: &[bool]) -> Vec<NewAnswer> {
             position: i as i64,
             response: "{\"type\":\"blank\"}".into(),
             correct: c,
+            credit: if c { 100 } else { 0 },
             misconception: (!c).then(|| "ack-equals-seq".to_string()),
             time_ms: 1000,
         })
@@ -39,6 +40,7 @@ fn attempt(token: &str, user_id: i64, correct: &[bool]) -> NewAttempt {
         duration_ms: 5000,
         answers: answers(correct),
         now: 1_000_000,
+        review: false,
     }
 }
 
@@ -241,10 +243,32 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
         .bind(q)
         .fetch_one(db)
     };
-    // tcp-q0: wrong at 100 (box 1), right at 1,000 (box 2), right at 2,000 (box 3, due 3 days later).
+    // tcp-q0: wrong at 100 (level 1), right at 1,000 (level 2), right at 2,000 (level 3), due when FSRS
+    // says after those three answers one after another.
+    use infra_dojo::quiz::schedule::{self, Progress};
+    let after = |s: schedule::Scheduled, at: i64| Progress {
+        box_number: s.box_number,
+        memory: Some(s.memory),
+        last_at: at,
+    };
+    let s1 = schedule::next(None, 0, 100);
+    let s2 = schedule::next(Some(after(s1, 100)), 100, 1_000);
+    let s3 = schedule::next(Some(after(s2, 1_000)), 100, 2_000);
+    assert!(s3.due_at >= 2_000 + 86_400, "a day at least");
     assert_eq!(
         row("tcp-q0").await.unwrap(),
-        (3, 2_000 + 3 * 86_400, 3, 2, true, 2_000)
+        (3, s3.due_at, 3, 2, true, 2_000)
+    );
+    let (stability,): (f64,) = sqlx::query_as(
+        "select stability from question_progress where user_id = ? and question_id = 'tcp-q0'",
+    )
+    .bind(kim)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert!(
+        (stability - s3.memory.stability).abs() < 1e-9,
+        "{stability}"
     );
     // tcp-q1: right at 1,000 (box 2), wrong at 2,000: back to box 1, due at once.
     assert_eq!(row("tcp-q1").await.unwrap(), (1, 2_000, 2, 1, false, 2_000));

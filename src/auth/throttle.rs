@@ -506,6 +506,20 @@ async fn reserve(
     }))
 }
 
+/// After an account is deleted: its name's lanes (they hold the name and the addresses it came from) and
+/// its join-code lane go with it, and a newcomer taking the name starts with none.
+pub async fn forget_account(db: &SqlitePool, name: &str, user_id: i64) -> Result<(), sqlx::Error> {
+    lanes::forget(
+        db,
+        &[KIND_LOGIN_NAME],
+        name,
+        &[KIND_LOGIN_PAIR, KIND_LOGIN_KNOWN],
+        name,
+    )
+    .await?;
+    lanes::forget(db, &[KIND_JOIN_USER], &user_id.to_string(), &[], "").await
+}
+
 /// When this process last swept old lanes (unix ms).
 static LAST_SWEEP: AtomicI64 = AtomicI64::new(0);
 

@@ -9,6 +9,7 @@
 pub mod item_stats;
 pub mod join_code;
 pub mod needs_help;
+pub mod retention;
 pub mod rows;
 
 /// Longest class name, in characters.

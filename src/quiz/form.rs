@@ -21,8 +21,28 @@ type HmacSha256 = Hmac<Sha256>;
 const MAC_BYTES: usize = 16;
 /// Bytes of an option token (48 bits: unguessable for the few options of one question of one attempt).
 const CHOICE_BYTES: usize = 6;
-/// What a sealed form's MAC covers besides the payload, so a MAC made for one purpose never fits another.
-const SEAL_CONTEXT: &[u8] = b"infra-dojo quiz form v1\0";
+/// What a form is for. Each purpose seals with a context of its own, so a form issued for one is refused
+/// by the other: a review question (stored as a review, moving only the schedule) cannot be posted to a
+/// topic's quiz, nor a one-question quiz form to the review loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A topic's quiz, `/topics/{slug}/quiz` (and its per-question check).
+    Quiz,
+    /// One question of the review loop, `/me/review`.
+    Review,
+}
+
+impl Purpose {
+    /// What a sealed form's MAC covers besides the payload, so a MAC made for one purpose never fits
+    /// another. (The quiz's is the context forms had before there were purposes: forms in flight stay
+    /// valid.)
+    fn context(self) -> &'static [u8] {
+        match self {
+            Purpose::Quiz => b"infra-dojo quiz form v1\0",
+            Purpose::Review => b"infra-dojo review form v1\0",
+        }
+    }
+}
 
 /// The server's key for attempt forms: 32 random bytes, generated once per deployment and kept in the
 /// database (`store::secrets`), so every instance on that database shares it.
@@ -63,9 +83,11 @@ impl FormKey {
         mac
     }
 
-    /// A new form for `topic` with these questions (repeats dropped, order kept), issued at `issued_ms`.
+    /// A new form for `purpose` on `topic` with these questions (repeats dropped, order kept), issued at
+    /// `issued_ms`.
     pub fn issue(
         &self,
+        purpose: Purpose,
         topic: &str,
         question_ids: &[&str],
         issued_ms: i64,
@@ -80,6 +102,7 @@ impl FormKey {
         }
         Ok(AttemptForm {
             key: self.clone(),
+            purpose,
             nonce,
             topic: topic.to_string(),
             question_ids: ids,
@@ -87,14 +110,15 @@ impl FormKey {
         })
     }
 
-    /// Opens a sealed form as posted back: checks its shape and its MAC.
-    pub fn open(&self, sealed: &str) -> Result<AttemptForm, FormError> {
+    /// Opens a sealed form as posted back: checks its shape and its MAC, which only fits a form issued
+    /// for `purpose`.
+    pub fn open(&self, purpose: Purpose, sealed: &str) -> Result<AttemptForm, FormError> {
         let (payload, mac_hex) = sealed.rsplit_once('.').ok_or(FormError::Malformed)?;
         let given = decode_hex(mac_hex).ok_or(FormError::Malformed)?;
         if given.len() != MAC_BYTES {
             return Err(FormError::Malformed);
         }
-        self.mac(&[SEAL_CONTEXT, payload.as_bytes()])
+        self.mac(&[purpose.context(), payload.as_bytes()])
             .verify_truncated_left(&given)
             .map_err(|_| FormError::Forged)?;
         // Authentic from here on: the server wrote this payload, so it parses; still, never panic on it.
@@ -114,6 +138,7 @@ impl FormKey {
         let issued_ms = issued.parse().map_err(|_| FormError::Malformed)?;
         Ok(AttemptForm {
             key: self.clone(),
+            purpose,
             nonce,
             topic: topic.to_string(),
             question_ids: ids
@@ -130,6 +155,8 @@ impl FormKey {
 #[derive(Debug, Clone)]
 pub struct AttemptForm {
     key: FormKey,
+    /// What it was issued for; its seal fits nothing else.
+    pub purpose: Purpose,
     nonce: [u8; 16],
     /// The topic whose quiz this is.
     pub topic: String,
@@ -158,7 +185,7 @@ impl AttemptForm {
         );
         let mac = self
             .key
-            .mac(&[SEAL_CONTEXT, payload.as_bytes()])
+            .mac(&[self.purpose.context(), payload.as_bytes()])
             .finalize()
             .into_bytes();
         format!("{payload}.{}", encode_hex(&mac[..MAC_BYTES]))
@@ -239,9 +266,11 @@ mod tests {
     #[test]
     fn a_sealed_form_opens_to_what_was_issued() {
         let k = key(1);
-        let form = k.issue("tcp", &["a", "b-2", "a", "c"], 1234).unwrap();
+        let form = k
+            .issue(Purpose::Quiz, "tcp", &["a", "b-2", "a", "c"], 1234)
+            .unwrap();
         assert_eq!(form.question_ids, ["a", "b-2", "c"], "repeats dropped");
-        let opened = k.open(&form.sealed()).unwrap();
+        let opened = k.open(Purpose::Quiz, &form.sealed()).unwrap();
         assert_eq!(opened.topic, "tcp");
         assert_eq!(opened.question_ids, form.question_ids);
         assert_eq!(opened.issued_ms, 1234);
@@ -253,7 +282,10 @@ mod tests {
     #[test]
     fn any_change_to_a_sealed_form_is_refused() {
         let k = key(1);
-        let sealed = k.issue("tcp", &["a", "b"], 1234).unwrap().sealed();
+        let sealed = k
+            .issue(Purpose::Quiz, "tcp", &["a", "b"], 1234)
+            .unwrap()
+            .sealed();
         let (payload, mac) = sealed.rsplit_once('.').unwrap();
         for forged in [
             payload.replace(".tcp.", ".ftp."),
@@ -262,12 +294,13 @@ mod tests {
             payload.replace(".1234.", ".0."),
         ] {
             assert_eq!(
-                k.open(&format!("{forged}.{mac}")).unwrap_err(),
+                k.open(Purpose::Quiz, &format!("{forged}.{mac}"))
+                    .unwrap_err(),
                 FormError::Forged
             );
         }
         assert_eq!(
-            key(2).open(&sealed).unwrap_err(),
+            key(2).open(Purpose::Quiz, &sealed).unwrap_err(),
             FormError::Forged,
             "another key"
         );
@@ -278,15 +311,15 @@ mod tests {
             &format!("{payload}.{}", &mac[..10]),
             &sealed.to_uppercase(),
         ] {
-            assert!(k.open(malformed).is_err(), "{malformed:?}");
+            assert!(k.open(Purpose::Quiz, malformed).is_err(), "{malformed:?}");
         }
     }
 
     #[test]
     fn seeds_and_tokens_differ_per_attempt_and_map_back() {
         let k = key(7);
-        let a = k.issue("tcp", &["q"], 0).unwrap();
-        let b = k.issue("tcp", &["q"], 0).unwrap();
+        let a = k.issue(Purpose::Quiz, "tcp", &["q"], 0).unwrap();
+        let b = k.issue(Purpose::Quiz, "tcp", &["q"], 0).unwrap();
         assert_ne!(a.seed(), b.seed());
         assert_ne!(a.choice_token("q", 0), b.choice_token("q", 0));
         let tokens: Vec<String> = (0..6).map(|i| a.choice_token("q", i)).collect();
@@ -301,6 +334,26 @@ mod tests {
             "per question"
         );
         assert_eq!(a.choice_index("q", 6, "0"), None);
+    }
+
+    #[test]
+    fn a_form_opens_only_for_the_purpose_it_was_issued_for() {
+        let k = key(3);
+        let review = k.issue(Purpose::Review, "tcp", &["q"], 0).unwrap();
+        let quiz = k.issue(Purpose::Quiz, "tcp", &["q"], 0).unwrap();
+        assert_eq!(
+            k.open(Purpose::Quiz, &review.sealed()).unwrap_err(),
+            FormError::Forged,
+            "a review question is not a quiz"
+        );
+        assert_eq!(
+            k.open(Purpose::Review, &quiz.sealed()).unwrap_err(),
+            FormError::Forged,
+            "a one-question quiz is not a review"
+        );
+        let opened = k.open(Purpose::Review, &review.sealed()).unwrap();
+        assert_eq!(opened.purpose, Purpose::Review);
+        assert_eq!(opened.seed(), review.seed());
     }
 
     #[test]

@@ -1,6 +1,16 @@
 //! Grading, on the server only. A response is checked against the bank (or, for a generated question,
 //! against the model with the attempt's seed), and the result carries everything the results page
 //! teaches with: what was chosen, the right answer, why a wrong choice is wrong, and its misconception tag.
+//!
+//! Credit is a percent of the question's point (0–100, rounded down). Questions with one answer earn all
+//! or nothing; two kinds earn part of it, as Moodle's do ([`credit_rule`] says how, beside the question
+//! and on the results page):
+//! - several answers: each right option chosen earns 1/(right options), each wrong option chosen takes
+//!   1/(wrong options) away, never below 0 — so choosing everything earns nothing;
+//! - ordering: the share of adjacent pairs in the learner's order that are also adjacent, in that order,
+//!   in the right one (Moodle's "relative to the next item, excluding the last").
+//!
+//! An answer is *correct* only with full credit.
 
 use crate::quiz::bank::{Kind, KnownWrong, Question};
 use crate::quiz::generate;
@@ -30,7 +40,10 @@ pub struct GradeError(pub String);
 /// The outcome for one question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Graded {
+    /// Full credit.
     pub correct: bool,
+    /// Percent of the point earned, 0–100.
+    pub credit: i64,
     /// The learner's answer in words.
     pub given: String,
     /// The right answer in words.
@@ -72,6 +85,7 @@ pub fn grade(
 ) -> Result<Graded, GradeError> {
     let mut g = Graded {
         correct: false,
+        credit: 0,
         given: String::new(),
         expected: String::new(),
         why_wrong: Vec::new(),
@@ -105,6 +119,13 @@ pub fn grade(
             chosen.dedup();
             let right: Vec<usize> = (0..options.len()).filter(|&i| options[i].correct).collect();
             g.correct = chosen == right;
+            g.credit = if g.correct {
+                100
+            } else if matches!(question.kind, Kind::Multiple { .. }) {
+                multiple_credit(&chosen, &right, options.len())
+            } else {
+                0
+            };
             g.given = chosen
                 .iter()
                 .map(|&i| options[i].text.clone())
@@ -155,6 +176,7 @@ pub fn grade(
                     .collect::<Vec<_>>()
                     .join(" → ");
                 g.correct = order.iter().enumerate().all(|(pos, &i)| pos == i);
+                g.credit = order_credit(order);
             }
             if !g.correct && !blank {
                 g.why_wrong
@@ -227,7 +249,71 @@ pub fn grade(
     if blank {
         g.given = "（未回答）".to_string();
     }
+    if g.correct {
+        g.credit = 100;
+    }
     Ok(g)
+}
+
+/// Several answers: +1/right for each right option chosen, −1/wrong for each wrong one, floored at 0.
+fn multiple_credit(chosen: &[usize], right: &[usize], options: usize) -> i64 {
+    let right_total = right.len() as i64;
+    let wrong_total = options as i64 - right_total;
+    let hits = chosen.iter().filter(|i| right.contains(i)).count() as i64;
+    let misses = chosen.len() as i64 - hits;
+    if right_total == 0 {
+        return 0;
+    }
+    // In hundredths, over a common denominator, rounded down once.
+    let numerator = if wrong_total > 0 {
+        hits * wrong_total - misses * right_total
+    } else {
+        hits
+    };
+    let denominator = right_total * wrong_total.max(1);
+    (numerator.max(0) * 100 / denominator).clamp(0, 100)
+}
+
+/// Ordering: the share of the learner's adjacent pairs that stand next to each other, in that order, in
+/// the right order (items are indexed in the right order, so a right pair is `i` then `i + 1`).
+fn order_credit(order: &[usize]) -> i64 {
+    if order.len() < 2 {
+        return 100;
+    }
+    let pairs = order.len() as i64 - 1;
+    let right = order.windows(2).filter(|w| w[1] == w[0] + 1).count() as i64;
+    right * 100 / pairs
+}
+
+/// How a question of this kind earns part of its point, in the page's words; `None` when it is all or
+/// nothing.
+pub fn credit_rule(kind: &Kind, english: bool) -> Option<&'static str> {
+    match (kind, english) {
+        (Kind::Multiple { .. }, false) => Some(
+            "部分点あり: 正しい選択肢を 1 つ選ぶごとに「1 ÷ 正しい選択肢の数」点、誤った選択肢を 1 つ選ぶごとに「1 ÷ 誤った選択肢の数」点を引きます（0 点未満にはなりません。全部選ぶと 0 点です）。",
+        ),
+        (Kind::Multiple { .. }, true) => Some(
+            "Partial credit: each right option you choose earns 1 ÷ (number of right options), each wrong one takes 1 ÷ (number of wrong options) away (never below 0; choosing everything earns 0).",
+        ),
+        (Kind::Order { .. }, false) => Some(
+            "部分点あり: 隣り合う 2 項目の組（n 項目なら n − 1 組）のうち、正しい順でも隣り合って同じ順に並ぶ組の割合が得点です。",
+        ),
+        (Kind::Order { .. }, true) => Some(
+            "Partial credit: of the n − 1 pairs of neighbouring items in your order, the share that are also neighbours, in that order, in the right one.",
+        ),
+        _ => None,
+    }
+}
+
+/// Hundredths of a point written as a number: 750 → "7.5", 1000 → "10", 33 → "0.33".
+pub fn points_text(hundredths: i64) -> String {
+    let whole = hundredths / 100;
+    let part = hundredths.rem_euclid(100);
+    match part {
+        0 => whole.to_string(),
+        p if p % 10 == 0 => format!("{whole}.{}", p / 10),
+        p => format!("{whole}.{p:02}"),
+    }
 }
 
 fn format_number(n: f64) -> String {
@@ -400,6 +486,71 @@ mod tests {
                 .correct
                 || instance.answer == synack_ack().instance(question_seed(78, "t-q")).answer
         );
+    }
+
+    #[test]
+    fn several_answers_earn_partial_credit_by_moodle_s_rule() {
+        // Four options, two right (1 and 3), two wrong (0 and 2).
+        let mut options = choices();
+        options.push(Choice {
+            text: "1002".into(),
+            correct: true,
+            why: None,
+            misconception: None,
+        });
+        let q = question(Kind::Multiple { options });
+        let credit = |chosen: Vec<usize>| grade(&q, 0, &Response::Choice(chosen)).unwrap().credit;
+        assert_eq!(credit(vec![1, 3]), 100);
+        assert_eq!(credit(vec![1]), 50, "one of two right");
+        assert_eq!(credit(vec![1, 0]), 0, "one right, one wrong: 1/2 − 1/2");
+        assert_eq!(credit(vec![1, 3, 0]), 50, "both right, one wrong: 1 − 1/2");
+        assert_eq!(credit(vec![0, 1, 2, 3]), 0, "everything earns nothing");
+        assert_eq!(credit(vec![0]), 0, "never below 0");
+        assert_eq!(credit(vec![]), 0);
+        let partial = grade(&q, 0, &Response::Choice(vec![1])).unwrap();
+        assert!(!partial.correct, "partial credit is not correct");
+    }
+
+    #[test]
+    fn ordering_earns_the_share_of_right_neighbours() {
+        let q = question(Kind::Order {
+            items: vec!["a".into(), "b".into(), "c".into(), "d".into(), "e".into()],
+            misconception: "m".into(),
+        });
+        let credit = |order: Vec<usize>| grade(&q, 0, &Response::Order(order)).unwrap().credit;
+        assert_eq!(credit(vec![0, 1, 2, 3, 4]), 100);
+        assert_eq!(credit(vec![4, 3, 2, 1, 0]), 0, "reversed");
+        assert_eq!(
+            credit(vec![1, 2, 3, 4, 0]),
+            75,
+            "a rotated order keeps 3 of 4 pairs"
+        );
+        assert_eq!(
+            credit(vec![0, 1, 3, 2, 4]),
+            25,
+            "one swap in the middle keeps 1 of 4"
+        );
+        assert_eq!(grade(&q, 0, &Response::Blank).unwrap().credit, 0);
+    }
+
+    #[test]
+    fn all_or_nothing_kinds_and_points_text() {
+        let q = question(Kind::Single { options: choices() });
+        assert_eq!(
+            grade(&q, 0, &Response::Choice(vec![1])).unwrap().credit,
+            100
+        );
+        assert_eq!(grade(&q, 0, &Response::Choice(vec![0])).unwrap().credit, 0);
+        assert!(credit_rule(&q.kind, false).is_none());
+        assert!(
+            credit_rule(&Kind::Multiple { options: choices() }, false)
+                .unwrap()
+                .contains("部分点")
+        );
+        assert_eq!(points_text(750), "7.5");
+        assert_eq!(points_text(1000), "10");
+        assert_eq!(points_text(33), "0.33");
+        assert_eq!(points_text(0), "0");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Mastery: the one rule behind every mastery figure — the learner's `/me`, the instructor's grid and
 //! weakest topics, "needs help", the learner drill-down with its weekly trend, and the grid CSV.
 //!
-//! * A question is **mastered** when its Leitner box ([`schedule`]) is at least
-//!   [`schedule::MASTERED_BOX`]: right twice in a row with the review interval between. The database
+//! * A question is **mastered** when its level (段, the `box` column, [`schedule`]) is at least
+//!   [`schedule::MASTERED_BOX`]: right twice in a row with a review between. The database
 //!   counts it with the same box (`store::MASTERED`, over `question_progress`).
 //! * A topic's mastery is its mastered questions over the questions its bank has now. Mastered questions
 //!   count at most up to that number ([`Mastery::of`]), so a question since dropped from the bank never
@@ -147,7 +147,7 @@ pub struct Answered<'a> {
     pub correct: bool,
 }
 
-/// A learner's reset of a topic, for [`replay`]: the topic's boxes empty at that moment.
+/// A learner's reset of a topic, for [`replay`]: the topic's levels empty at that moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reset<'a> {
     pub topic: &'a str,
@@ -155,7 +155,7 @@ pub struct Reset<'a> {
 }
 
 /// Mastered questions per topic at each of `snapshots` (ascending unix times), rebuilt by replaying the
-/// answers through the Leitner schedule as they happened — the boxes are not kept over time. A reset
+/// answers through the mastery levels as they happened — the boxes are not kept over time. A reset
 /// empties its topic at its time, as it did live; a reset and an answer in the same second: the reset
 /// first.
 pub fn replay(
@@ -178,14 +178,14 @@ pub fn replay(
     let mut out = Vec::with_capacity(snapshots.len());
     let mut next = events.iter().peekable();
     for &at in snapshots {
-        while let Some((t, _, event)) = next.next_if(|e| e.0 <= at) {
+        while let Some((_, _, event)) = next.next_if(|e| e.0 <= at) {
             match event {
                 Event::Reset(topic) => boxes.retain(|_, (_, tp)| tp != topic),
                 Event::Answer(a) => {
                     let current = boxes.get(a.question).map(|b| b.0);
                     boxes.insert(
                         a.question,
-                        (schedule::next(current, a.correct, *t).0, a.topic),
+                        (schedule::next_box(current, a.correct), a.topic),
                     );
                 }
             }

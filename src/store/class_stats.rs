@@ -246,7 +246,7 @@ pub async fn learner_answers(
     user_id: i64,
 ) -> Result<Vec<LearnerAnswer>, sqlx::Error> {
     sqlx::query_as(
-        "select n.attempt_id, n.question_id, n.position, n.response, n.correct, n.misconception, n.time_ms
+        "select n.attempt_id, n.question_id, n.position, n.response, n.correct, n.misconception, n.time_ms, n.credit
          from attempt a join answer n on n.attempt_id = a.attempt_id
          where a.user_id = ?
          order by a.created_at, a.attempt_id, n.position",

@@ -1,10 +1,12 @@
 //! SQL, and only SQL: every query the application runs lives under this module, written as lowercase raw
 //! strings with `query_as` + `FromRow` (no compile-time database needed). No axum here.
 
+pub mod account;
 pub mod analysis;
 pub mod class_stats;
 pub mod classes;
 pub mod health;
+pub mod learning;
 pub mod quiz;
 
 pub mod search;

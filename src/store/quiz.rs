@@ -1,5 +1,8 @@
 //! Attempts, answers and progress. Recording an attempt is one transaction: the attempt, every answer, and
-//! the Leitner box of every question answered — or nothing.
+//! the review state (mastery level and FSRS memory, `quiz::schedule`) of every question answered — or
+//! nothing. Credit is kept in hundredths of a question: an answer's `credit` is 0–100 (percent of its
+//! point, `quiz::grade`), an attempt's `credit` the sum of its answers', so its score in percent is
+//! `credit / question_count`; `correct` and `correct_count` still count answers with full credit.
 
 use crate::quiz::schedule;
 use sqlx::sqlite::SqliteArguments;
@@ -14,7 +17,11 @@ pub struct NewAnswer {
     pub position: i64,
     /// The response as JSON.
     pub response: String,
+    /// Full credit.
     pub correct: bool,
+    /// Percent of the question's point earned (0–100): partial credit for several-answer and ordering
+    /// questions.
+    pub credit: i64,
     pub misconception: Option<String>,
     pub time_ms: i64,
 }
@@ -49,6 +56,7 @@ pub async fn record_attempt(
         duration_ms,
         answers: answers.to_vec(),
         now,
+        review: false,
     };
     let mut conn = pool.acquire().await?;
     Ok(write_transaction(&mut conn, &[&attempt]).await?[0])
@@ -66,6 +74,9 @@ pub struct NewAttempt {
     pub answers: Vec<NewAnswer>,
     /// When it was submitted (seconds): the attempt's time and its answers' place in the schedule.
     pub now: i64,
+    /// Answered in the review loop (one question of `/me/review`), not the topic's quiz: kept apart from
+    /// the quiz's scores.
+    pub review: bool,
 }
 
 /// Rows per multi-row statement. Each statement is written for exactly this many rows, the unused ones
@@ -82,10 +93,10 @@ fn values_list(width: usize) -> String {
 
 static INSERT_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at)
+        "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind)
          select * from (values {}) where column1 is not null
          on conflict (token) do nothing returning token, attempt_id",
-        values_list(8)
+        values_list(10)
     )
 });
 static STORED_TOKENS: LazyLock<String> = LazyLock::new(|| {
@@ -96,27 +107,29 @@ static STORED_TOKENS: LazyLock<String> = LazyLock::new(|| {
 });
 static INSERT_ANSWERS: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms)
+        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms, credit)
          select * from (values {}) where column1 is not null",
-        values_list(7)
+        values_list(8)
     )
 });
-// One row carrying every box found: sqlx hands rows over one at a time, which cost more than the query.
+// One row carrying every state found: sqlx hands rows over one at a time, which cost more than the query.
 static CURRENT_BOXES: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "select json_group_array(json_array(p.user_id, p.question_id, p.box)) from (values {}) v
+        "select json_group_array(json_array(p.user_id, p.question_id, p.box, p.stability, p.difficulty, p.last_at))
+         from (values {}) v
          join question_progress p on p.user_id = v.column1 and p.question_id = v.column2",
         values_list(2)
     )
 });
 static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at)
+        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty)
          select * from (values {}) where column1 is not null
          on conflict (user_id, question_id) do update set box = excluded.box, due_at = excluded.due_at,
            seen = question_progress.seen + excluded.seen, correct = question_progress.correct + excluded.correct,
-           last_correct = excluded.last_correct, last_at = excluded.last_at",
-        values_list(9)
+           last_correct = excluded.last_correct, last_at = excluded.last_at,
+           stability = excluded.stability, difficulty = excluded.difficulty",
+        values_list(11)
     )
 });
 
@@ -146,7 +159,7 @@ fn rows_args<'q, T>(
 }
 
 /// Writes attempts, in the order given, inside a transaction the caller owns: every attempt and answer,
-/// and each question's Leitner box moved on answer by answer (so one learner answering the same question
+/// and each question's level and FSRS state moved on answer by answer (so one learner answering the same question
 /// twice in a batch climbs, or falls, twice). A token already used — before, or earlier in `attempts` —
 /// writes nothing and gives [`Recorded::Duplicate`].
 ///
@@ -170,7 +183,7 @@ pub async fn write_attempts(
     // RETURNING gives no order: the ids come back keyed by their (unique) tokens.
     let mut inserted: HashMap<String, i64> = HashMap::new();
     for chunk in fresh.chunks(ROWS) {
-        let args = rows_args(chunk, 8, |args, a| {
+        let args = rows_args(chunk, 10, |args, a| {
             bind(args, a.token.as_str())?;
             bind(args, a.user_id)?;
             bind(args, a.topic.as_str())?;
@@ -178,7 +191,15 @@ pub async fn write_attempts(
             bind(args, a.answers.len() as i64)?;
             bind(args, a.answers.iter().filter(|n| n.correct).count() as i64)?;
             bind(args, a.duration_ms)?;
-            bind(args, a.now)
+            bind(args, a.now)?;
+            bind(
+                args,
+                a.answers
+                    .iter()
+                    .map(|n| n.credit.clamp(0, 100))
+                    .sum::<i64>(),
+            )?;
+            bind(args, if a.review { "review" } else { "quiz" })
         })?;
         let rows: Vec<(String, i64)> = sqlx::query_as_with(&INSERT_ATTEMPTS, args)
             .fetch_all(&mut *conn)
@@ -228,21 +249,22 @@ pub async fn write_attempts(
         .flat_map(|(id, a)| a.answers.iter().map(move |n| (*id, n)))
         .collect();
     for chunk in answers.chunks(ROWS) {
-        let args = rows_args(chunk, 7, |args, (id, n)| {
+        let args = rows_args(chunk, 8, |args, (id, n)| {
             bind(args, *id)?;
             bind(args, n.question_id.as_str())?;
             bind(args, n.position)?;
             bind(args, n.response.as_str())?;
             bind(args, n.correct)?;
             bind(args, n.misconception.as_deref())?;
-            bind(args, n.time_ms)
+            bind(args, n.time_ms)?;
+            bind(args, n.credit.clamp(0, 100))
         })?;
         sqlx::query_with(&INSERT_ANSWERS, args)
             .execute(&mut *conn)
             .await?;
     }
 
-    // Each learner's question moves box by box, in answer order, from the box it is in now.
+    // Each learner's question moves answer by answer, in answer order, from the state it is in now.
     let mut pairs: Vec<(i64, &str)> = new_attempts
         .iter()
         .flat_map(|(_, a)| {
@@ -253,7 +275,7 @@ pub async fn write_attempts(
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    let mut boxes: HashMap<(i64, String), i64> = HashMap::new();
+    let mut boxes: HashMap<(i64, String), schedule::Progress> = HashMap::new();
     for chunk in pairs.chunks(ROWS) {
         let args = rows_args(chunk, 2, |args, (user, question)| {
             bind(args, *user)?;
@@ -262,13 +284,22 @@ pub async fn write_attempts(
         let (found,): (String,) = sqlx::query_as_with(&CURRENT_BOXES, args)
             .fetch_one(&mut *conn)
             .await?;
-        let found: Vec<(i64, String, i64)> =
+        let found: Vec<(i64, String, i64, f64, f64, i64)> =
             serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(e.into()))?;
-        boxes.extend(
-            found
-                .into_iter()
-                .map(|(user, question, box_number)| ((user, question), box_number)),
-        );
+        boxes.extend(found.into_iter().map(
+            |(user, question, box_number, stability, difficulty, last_at)| {
+                let progress = schedule::Progress {
+                    box_number,
+                    // A row without a memory state (stability 0) is scheduled as new.
+                    memory: (stability > 0.0).then_some(schedule::Memory {
+                        stability,
+                        difficulty,
+                    }),
+                    last_at,
+                };
+                ((user, question), progress)
+            },
+        ));
     }
 
     /// What this batch does to one learner's question.
@@ -276,7 +307,7 @@ pub async fn write_attempts(
         user_id: i64,
         question_id: &'a str,
         topic: &'a str,
-        box_number: Option<i64>,
+        progress: Option<schedule::Progress>,
         due_at: i64,
         seen: i64,
         correct: i64,
@@ -294,7 +325,7 @@ pub async fn write_attempts(
                         user_id: a.user_id,
                         question_id: &n.question_id,
                         topic: &a.topic,
-                        box_number: boxes.get(&(a.user_id, n.question_id.clone())).copied(),
+                        progress: boxes.get(&(a.user_id, n.question_id.clone())).copied(),
                         due_at: 0,
                         seen: 0,
                         correct: 0,
@@ -304,9 +335,13 @@ pub async fn write_attempts(
                     steps.len() - 1
                 });
             let step = &mut steps[k];
-            let (box_number, due_at) = schedule::next(step.box_number, n.correct, a.now);
-            step.box_number = Some(box_number);
-            step.due_at = due_at;
+            let scheduled = schedule::next(step.progress, n.credit, a.now);
+            step.progress = Some(schedule::Progress {
+                box_number: scheduled.box_number,
+                memory: Some(scheduled.memory),
+                last_at: a.now,
+            });
+            step.due_at = scheduled.due_at;
             step.seen += 1;
             step.correct += i64::from(n.correct);
             step.last_correct = n.correct;
@@ -314,16 +349,19 @@ pub async fn write_attempts(
         }
     }
     for chunk in steps.chunks(ROWS) {
-        let args = rows_args(chunk, 9, |args, s| {
+        let args = rows_args(chunk, 11, |args, s| {
+            let memory = s.progress.and_then(|p| p.memory);
             bind(args, s.user_id)?;
             bind(args, s.question_id)?;
             bind(args, s.topic)?;
-            bind(args, s.box_number)?;
+            bind(args, s.progress.map(|p| p.box_number))?;
             bind(args, s.due_at)?;
             bind(args, s.seen)?;
             bind(args, s.correct)?;
             bind(args, s.last_correct)?;
-            bind(args, s.last_at)
+            bind(args, s.last_at)?;
+            bind(args, memory.map(|m| m.stability))?;
+            bind(args, memory.map(|m| m.difficulty))
         })?;
         sqlx::query_with(&UPSERT_PROGRESS, args)
             .execute(&mut *conn)
@@ -454,6 +492,26 @@ pub struct Attempt {
     pub correct_count: i64,
     pub duration_ms: i64,
     pub created_at: i64,
+    /// Hundredths of a question earned (see the module doc).
+    pub credit: i64,
+    /// `quiz` or `review`.
+    pub kind: String,
+}
+
+impl Attempt {
+    /// The score in whole percent, rounded down (`quiz::mastery::percent`), partial credit counted.
+    pub fn percent(&self) -> i64 {
+        crate::quiz::mastery::percent(self.credit, self.question_count * 100)
+    }
+
+    /// The score as "points / questions", partial credit as decimals ("7.5 / 10").
+    pub fn points(&self) -> String {
+        format!(
+            "{} / {}",
+            crate::quiz::grade::points_text(self.credit),
+            self.question_count
+        )
+    }
 }
 
 /// A row of `answer`.
@@ -465,10 +523,11 @@ pub struct Answer {
     pub correct: bool,
     pub misconception: Option<String>,
     pub time_ms: i64,
+    /// 0–100.
+    pub credit: i64,
 }
 
-const ATTEMPT_COLUMNS: &str =
-    "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at";
+const ATTEMPT_COLUMNS: &str = "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind";
 
 pub async fn attempt(pool: &SqlitePool, attempt_id: i64) -> Result<Option<Attempt>, sqlx::Error> {
     sqlx::query_as(&format!(
@@ -480,7 +539,7 @@ pub async fn attempt(pool: &SqlitePool, attempt_id: i64) -> Result<Option<Attemp
 }
 
 pub async fn answers(pool: &SqlitePool, attempt_id: i64) -> Result<Vec<Answer>, sqlx::Error> {
-    sqlx::query_as("select question_id, position, response, correct, misconception, time_ms from answer where attempt_id = ? order by position")
+    sqlx::query_as("select question_id, position, response, correct, misconception, time_ms, credit from answer where attempt_id = ? order by position")
         .bind(attempt_id)
         .fetch_all(pool)
         .await
@@ -513,14 +572,16 @@ pub struct TopicStats {
 }
 
 /// [`topic_stats`]' query, with the mastery rule written in ([`super::MASTERED`]). A score is a whole
-/// percent rounded down, as every percentage is (`quiz::mastery::percent`).
+/// percent rounded down, as every percentage is (`quiz::mastery::percent`), partial credit counted; the
+/// review loop's one-question attempts move mastery but are not quiz scores.
 static TOPIC_STATS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "with scored as (
              select a.topic, a.created_at, a.attempt_id,
-                    a.correct_count * 100 / max(a.question_count, 1) as score
+                    a.credit / max(a.question_count, 1) as score
              from attempt a left join topic_reset r on r.user_id = a.user_id and r.topic = a.topic
-             where a.user_id = ?1 and (r.after_attempt_id is null or a.attempt_id > r.after_attempt_id)
+             where a.user_id = ?1 and a.kind = 'quiz'
+               and (r.after_attempt_id is null or a.attempt_id > r.after_attempt_id)
          ),
          progress as (
              select topic, count(*) as seen, sum({mastered}) as mastered

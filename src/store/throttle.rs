@@ -82,3 +82,33 @@ pub async fn sweep(pool: &SqlitePool, kind: &str, before: i64) -> Result<u64, sq
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Deletes the lanes of `kinds` whose key is `key`, and those of `paired` whose key is an address key
+/// followed by a space and `name` (address keys hold no space).
+pub async fn forget(
+    pool: &SqlitePool,
+    kinds: &[&str],
+    key: &str,
+    paired: &[&str],
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for kind in kinds {
+        sqlx::query("delete from throttle where kind = ? and key = ?")
+            .bind(kind)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for kind in paired {
+        sqlx::query(
+            "delete from throttle where kind = ? and instr(key, ' ') > 0
+             and substr(key, instr(key, ' ') + 1) = ?",
+        )
+        .bind(kind)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

@@ -30,6 +30,15 @@ pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx
         .await
 }
 
+/// Whether the account `user_id` exists (a session may outlive it).
+pub async fn exists(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<(i64,)> = sqlx::query_as("select 1 from user where user_id = ?")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(&format!("select {COLUMNS} from user where name = ?"))
         .bind(name)
@@ -94,7 +103,7 @@ pub async fn upgrade_guest(
 }
 
 /// Moves a guest's attempts, progress and widget answers to `user_id` and deletes the guest, in one
-/// transaction. Where both have progress on a question, the counts add up and the later answer's box wins.
+/// transaction. Where both have progress on a question, the counts add up and the later answer's level and FSRS state win.
 pub async fn merge_guest(
     pool: &SqlitePool,
     guest_id: i64,
@@ -119,12 +128,14 @@ pub async fn merge_guest(
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at)
-         select ?, question_id, topic, box, due_at, seen, correct, last_correct, last_at from question_progress where user_id = ? and true
+        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty)
+         select ?, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty from question_progress where user_id = ? and true
          on conflict (user_id, question_id) do update set
              seen = question_progress.seen + excluded.seen,
              correct = question_progress.correct + excluded.correct,
              box = case when excluded.last_at > question_progress.last_at then excluded.box else question_progress.box end,
+             stability = case when excluded.last_at > question_progress.last_at then excluded.stability else question_progress.stability end,
+             difficulty = case when excluded.last_at > question_progress.last_at then excluded.difficulty else question_progress.difficulty end,
              due_at = case when excluded.last_at > question_progress.last_at then excluded.due_at else question_progress.due_at end,
              last_correct = case when excluded.last_at > question_progress.last_at then excluded.last_correct else question_progress.last_correct end,
              last_at = max(question_progress.last_at, excluded.last_at)",

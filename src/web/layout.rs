@@ -87,7 +87,8 @@ impl FromRequestParts<AppState> for Layout {
         );
         // Only a request that carries a session cookie costs a session lookup.
         if let Ok(session) = tower_sessions::Session::from_request_parts(parts, state).await {
-            let identity = crate::web::visitor::HeaderIdentity::read(&session).await;
+            let identity =
+                crate::web::visitor::HeaderIdentity::read(parts, &session, &state.db).await;
             layout.user_name = identity.user_name;
             layout.instructor = identity.instructor;
         }

@@ -3,6 +3,7 @@
 //! needs an account takes ([`guards`]), the extractors with Japanese rejections and the CSRF-checked form
 //! ([`extract`]), static assets, and the layout every page shares.
 
+pub mod account;
 pub mod assets;
 
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod live_reload;
 pub mod pages;
 pub mod progress;
 pub mod quiz;
+pub mod review;
 pub mod router;
 pub mod search;
 pub mod state;

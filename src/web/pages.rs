@@ -231,6 +231,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Response {
 /// theme, and who is signed in with their links — not a stranger's 「ログイン / 登録」. The session is
 /// read only when an error page is sent.
 pub async fn error_page_for_visitor(
+    State(state): State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -249,7 +250,11 @@ pub async fn error_page_for_visitor(
     };
     let mut layout = Layout::new(cookies.as_deref(), crate::web::chrome::current());
     if let Some(session) = &session {
-        let identity = crate::web::visitor::HeaderIdentity::read(session).await;
+        // The request's own parts went to the handler; the identity check (is the account still
+        // there?) needs only somewhere to cache its answer.
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        let identity =
+            crate::web::visitor::HeaderIdentity::read(&mut parts, session, &state.db).await;
         layout.user_name = identity.user_name;
         layout.instructor = identity.instructor;
     }

@@ -1,5 +1,5 @@
 //! A learner's progress: `/me` (per topic: seen, mastered, best and latest score, last activity, as a
-//! course map coloured by mastery; overall bar; history), `/me/review` (the Leitner queue of what is due),
+//! course map coloured by mastery; overall bar; history; the review loop is `web::review`),
 //! and resetting one topic (a confirmation page, then a POST with the CSRF token). A learner's classes are
 //! on `/me` too: joining one with its code, and leaving one.
 
@@ -24,7 +24,6 @@ use std::collections::HashMap;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
-        .route("/me/review", get(review))
         .route("/me/topics/{slug}/reset", get(reset_page).post(reset))
         .route("/me/classes/join", axum::routing::post(join_class))
         .route(
@@ -129,7 +128,7 @@ async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -
             topic_title: course
                 .topic(&a.topic)
                 .map_or(a.topic.clone(), |t| t.title.clone()),
-            score: format!("{} / {}", a.correct_count, a.question_count),
+            score: a.points(),
             when: jst::date_time(a.created_at),
         })
         .collect();
@@ -226,88 +225,6 @@ async fn leave_class(
     store::classes::leave(&state.db, class_id, user_id).await?;
     tracing::info!(user.id = user_id, class.id = class_id, "left class");
     Ok(Redirect::to("/me#classes").into_response())
-}
-
-pub struct ReviewGroup {
-    pub title: String,
-    pub href: String,
-    pub quiz_href: String,
-    pub questions: Vec<(String, i64, bool)>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "progress/review.html")]
-pub struct ReviewPage {
-    pub layout: Layout,
-    pub groups: Vec<ReviewGroup>,
-    pub total: usize,
-}
-
-/// `GET /me/review`: the questions due now, by topic, with a quiz of just those.
-async fn review(
-    user: SignedInUser,
-    State(state): State<AppState>,
-    layout: Layout,
-) -> Result<Response> {
-    let content = state.content();
-    let due = store::quiz::due(&state.db, user.user_id, store::now()).await?;
-    let mut groups: Vec<ReviewGroup> = Vec::new();
-    for t in &content.course.topics {
-        let here: Vec<&store::quiz::Due> = due
-            .iter()
-            .filter(|d| d.topic == t.slug && content.quizzes.question(&d.question_id).is_some())
-            .collect();
-        if here.is_empty() {
-            continue;
-        }
-        groups.push(ReviewGroup {
-            title: t.title.clone(),
-            href: format!("/topics/{}", t.slug),
-            quiz_href: format!(
-                "/topics/{}/quiz?only={}",
-                t.slug,
-                here.iter()
-                    .map(|d| d.question_id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            questions: here
-                .iter()
-                .filter_map(|d| {
-                    content
-                        .quizzes
-                        .question(&d.question_id)
-                        .map(|q| (question_label(q), d.box_number, d.last_correct))
-                })
-                .collect(),
-        });
-    }
-    let total = groups.iter().map(|g| g.questions.len()).sum();
-    Ok(ReviewPage {
-        layout,
-        groups,
-        total,
-    }
-    .into_response())
-}
-
-/// A short label for a question in lists.
-fn question_label(q: &crate::quiz::bank::Question) -> String {
-    let text = if matches!(q.kind, crate::quiz::bank::Kind::Generated { .. }) {
-        // Its numbers change with every attempt: an example shows what it asks.
-        crate::web::chrome::pick_with(
-            || format!("（計算問題）例: {}", q.example_prompt()),
-            || format!("(calculation) e.g. {}", q.example_prompt()),
-        )
-    } else {
-        q.prompt.clone()
-    };
-    let short: String = text.chars().take(60).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -4,7 +4,8 @@
 
 use crate::web::state::AppState;
 use crate::web::{
-    assets, auth, health, instructor, live_reload, pages, progress, quiz, search, storage, widgets,
+    account, assets, auth, health, instructor, live_reload, pages, progress, quiz, review, search,
+    storage, widgets,
 };
 
 use axum::Router;
@@ -51,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(quiz::router())
         .merge(progress::router())
+        .merge(review::router())
+        .merge(account::router())
         .merge(instructor::router());
     // Only `serve --watch` has the live-reload endpoint; elsewhere the path is an ordinary 404.
     if state.live_reload.is_some() {
@@ -69,7 +72,10 @@ pub fn router(state: AppState) -> Router {
         // anonymous reader shares): nothing about a learner is kept by a browser or a shared cache.
         .layer(header(header::CACHE_CONTROL, "no-store"))
         // Inside the session layer: error pages are redrawn with the visitor's name and theme.
-        .layer(axum::middleware::from_fn(pages::error_page_for_visitor))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_page_for_visitor,
+        ))
         .layer(sessions)
         // Outside the session layer, so a session that fails to save is explained, and a refused
         // write does not touch the session store at all.

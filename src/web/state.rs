@@ -72,6 +72,13 @@ pub struct Settings {
     pub watch: bool,
 }
 
+/// The visitor checks the session's account against the database.
+impl axum::extract::FromRef<AppState> for SqlitePool {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
 /// Extractors that need only the settings (the `Visitor`'s cookie flags) take them from the state.
 impl axum::extract::FromRef<AppState> for Settings {
     fn from_ref(state: &AppState) -> Self {

@@ -8,6 +8,11 @@
 //! nothing. The CSRF token every state-changing form must echo lives in a cookie of its own (the
 //! double-submit pattern): HttpOnly, SameSite=Lax, `__Host-` and Secure behind HTTPS, renewed at sign-in
 //! and sign-out.
+//!
+//! A session names its user by id, and the account may be gone (deleted on another device, or by an
+//! administrator): the user row is looked up once per request that reads the session, and a session
+//! whose account no longer exists is emptied and treated as signed out — never a 500 on a foreign key.
+//! Deleting an account also ends every session signed in as it ([`end_sessions_of`]).
 
 use crate::auth::{CSRF_COOKIE, constant_time_eq, cookie_name, is_token, random_token};
 use crate::store;
@@ -15,8 +20,12 @@ use crate::web::error::AppError;
 use crate::web::state::AppState;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use sqlx::SqlitePool;
 use tower_cookies::{Cookie, Cookies};
 use tower_sessions::Session;
+use tower_sessions::session::Id;
+use tower_sessions::session_store::SessionStore;
+use tower_sessions_sqlx_store::SqliteStore;
 
 const USER_ID: &str = "user_id";
 const USER_NAME: &str = "user_name";
@@ -42,10 +51,49 @@ pub struct Visitor {
     secure: bool,
 }
 
+/// The session's signed-in user as checked against the database, kept in the request's extensions so the
+/// header and the handler's [`Visitor`] look the account up once between them.
+#[derive(Clone)]
+struct CheckedUser(Option<SignedIn>);
+
+/// The signed-in user the session names, if their account still exists. A session naming a deleted
+/// account is flushed (its row deleted, its cookie cleared): from here on it is a visitor's.
+async fn checked_user(
+    parts: &mut Parts,
+    session: &Session,
+    db: &SqlitePool,
+) -> Result<Option<SignedIn>, AppError> {
+    if let Some(CheckedUser(user)) = parts.extensions.get::<CheckedUser>() {
+        return Ok(user.clone());
+    }
+    let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
+    let user = match user_id {
+        Some(user_id) if store::users::exists(db, user_id).await? => {
+            let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
+            Some(SignedIn {
+                user_id,
+                name: name.unwrap_or_default(),
+            })
+        }
+        Some(user_id) => {
+            tracing::info!(
+                user.id = user_id,
+                "session of a deleted account: signed out"
+            );
+            session.flush().await.map_err(session_error)?;
+            None
+        }
+        None => None,
+    };
+    parts.extensions.insert(CheckedUser(user.clone()));
+    Ok(user)
+}
+
 impl<S> FromRequestParts<S> for Visitor
 where
     S: Send + Sync,
     crate::web::state::Settings: FromRef<S>,
+    SqlitePool: FromRef<S>,
 {
     type Rejection = AppError;
 
@@ -59,12 +107,7 @@ where
             ))
         })?;
         let secure = crate::web::state::Settings::from_ref(state).secure_cookies;
-        let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
-        let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
-        let signed_in = user_id.map(|user_id| SignedIn {
-            user_id,
-            name: name.unwrap_or_default(),
-        });
+        let signed_in = checked_user(parts, &session, &SqlitePool::from_ref(state)).await?;
         Ok(Visitor {
             session,
             signed_in,
@@ -74,7 +117,8 @@ where
     }
 }
 
-/// What the page header shows about the visitor, read from the session alone (no database lookup).
+/// What the page header shows about the visitor: the session's name and role flag, for an account that
+/// still exists.
 #[derive(Debug, Clone, Default)]
 pub struct HeaderIdentity {
     /// The signed-in user's name.
@@ -84,10 +128,14 @@ pub struct HeaderIdentity {
 }
 
 impl HeaderIdentity {
-    /// Reads the session's name and instructor flag; an unreadable session shows a visitor's header.
-    pub async fn read(session: &Session) -> HeaderIdentity {
+    /// Reads the session's name and instructor flag; an unreadable session, or one whose account is
+    /// gone, shows a visitor's header.
+    pub async fn read(parts: &mut Parts, session: &Session, db: &SqlitePool) -> HeaderIdentity {
+        let Ok(Some(user)) = checked_user(parts, session, db).await else {
+            return HeaderIdentity::default();
+        };
         HeaderIdentity {
-            user_name: session.get::<String>(USER_NAME).await.ok().flatten(),
+            user_name: Some(user.name).filter(|n| !n.is_empty()),
             instructor: session
                 .get::<bool>(INSTRUCTOR)
                 .await
@@ -214,4 +262,37 @@ impl Visitor {
         self.renew_csrf_token()?;
         Ok(())
     }
+}
+
+/// The ids of every stored session signed in as `user_id`, on any device. Sessions are records of the
+/// session store, not rows of ours: the ones that could be signed in (their data names the user key) are
+/// read back through the store itself, so this follows its encoding whatever it is. One read per
+/// signed-in session of anyone: fine for deleting an account, too much for a page.
+async fn sessions_of(state: &AppState, user_id: i64) -> Result<Vec<String>, AppError> {
+    let sessions = SqliteStore::new(state.db.clone());
+    let mut ids = Vec::new();
+    for id in store::account::session_ids_with_key(&state.db, USER_ID).await? {
+        let Ok(parsed) = id.parse::<Id>() else {
+            continue;
+        };
+        let record = sessions
+            .load(&parsed)
+            .await
+            .map_err(|e| AppError::Other(anyhow::anyhow!("session store: {e}")))?;
+        let named = record
+            .and_then(|r| r.data.get(USER_ID).and_then(serde_json::Value::as_i64))
+            .is_some_and(|id| id == user_id);
+        if named {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// Ends every session signed in as `user_id` (after the account is deleted: a session that a request in
+/// flight saves again is still signed out by the account check above).
+pub async fn end_sessions_of(state: &AppState, user_id: i64) -> Result<usize, AppError> {
+    let ids = sessions_of(state, user_id).await?;
+    store::account::delete_sessions(&state.db, &ids).await?;
+    Ok(ids.len())
 }

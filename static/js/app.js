@@ -124,8 +124,8 @@ for (const el of document.querySelectorAll("[data-widget]")) {
     });
 }
 
-// The quiz page's own enhancements.
-const quiz = document.querySelector("form[data-quiz]");
+// The quiz page's and the review loop's own enhancements.
+const quiz = document.querySelector("form[data-quiz], form[data-review]");
 if (quiz) {
   import("./quiz.js").then((mod) => mod.mount(quiz)).catch((error) => console.error("quiz script failed", error));
 }

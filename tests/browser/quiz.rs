@@ -42,7 +42,7 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
         .app()
         .state
         .quiz_forms
-        .open(&sealed)
+        .open(infra_dojo::quiz::form::Purpose::Quiz, &sealed)
         .expect("the page's form");
     let seed = form.seed();
     let ids: Vec<String> = b
@@ -98,7 +98,16 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
                         live.contains("番目に移動しました"),
                         "moves are announced: {live}"
                     );
+                } else {
+                    // Already right as shown: it is an answer only once the learner says so.
+                    b.click(&format!("{scope} [data-order-accept]")).await;
                 }
+                assert!(
+                    b.text(&format!("{scope} .order-status"))
+                        .await
+                        .starts_with("回答済み"),
+                    "the ordering counts as answered"
+                );
             }
             Kind::Numeric { answer, .. } => type_into(&b, &field, &answer.to_string()).await,
             Kind::Text { answers, .. } => type_into(&b, &field, &answers[0]).await,
@@ -117,7 +126,14 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     assert!(b.path().await.starts_with("/attempts/"));
     assert_eq!(
         b.text(".score strong").await,
-        format!("{0} / {0} 問正解", ids.len())
+        format!("{0} / {0} 点", ids.len())
+    );
+    assert!(
+        b.text(".score")
+            .await
+            .contains(&format!("完全正解 {} 問", ids.len())),
+        "{}",
+        b.text(".score").await
     );
     assert_eq!(b.count(".result-item.is-correct").await, ids.len());
     let times: i64 = sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0")

@@ -498,3 +498,161 @@ async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }
+
+/// The whole widget's text, hidden parts and the SVG included.
+async fn widget_dom_text(b: &Browser) -> String {
+    text_of(b, "#widget-forktree").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn step_zero_headers_name_the_initial_state_and_never_null() {
+    // Issue 15: a literal "null" stood in the step-0 header (no action at step 0, and the header was
+    // built with replaceChildren, which prints null; lib/dom.js `fill` now leaves empty values out).
+    let b = Browser::start().await;
+    for (scenario, steps) in [
+        ("bash-ls", 6),
+        ("fork-loop", 3),
+        ("pipeline", 14),
+        ("orphan", 8),
+        ("random", 10),
+    ] {
+        // From a later step back to the first, as a reader does.
+        open_widget(&b, &format!("{PAGE}#w=forktree&scenario={scenario}&step=2")).await;
+        tap(&b, "#widget-forktree [data-action=first]").await;
+        let head = text_of(&b, "#widget-forktree .ft-info-head").await;
+        assert_eq!(
+            head,
+            format!("ステップ 0 / {steps}最初の状態プロセス 1 個（init を除く）"),
+            "{scenario}"
+        );
+        assert_eq!(
+            b.count("#widget-forktree .ft-info-head .ft-act").await,
+            0,
+            "no action at step 0"
+        );
+        let all = widget_dom_text(&b).await;
+        assert!(
+            !all.contains("null") && !all.contains("undefined"),
+            "{scenario}: {all}"
+        );
+    }
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn questions_show_no_step_or_table_and_bash_ls_is_built_with_exec() {
+    let b = Browser::start_with(Options {
+        size: PHONE,
+        ..Options::default()
+    })
+    .await;
+    // Dark theme, as a reader on a phone at night.
+    b.open("/").await;
+    if b.eval("return getComputedStyle(document.documentElement).colorScheme")
+        .await
+        != "dark"
+    {
+        b.click("[data-theme-toggle]").await;
+    }
+    open_widget(
+        &b,
+        &format!("{PAGE}#w=forktree&scenario=bash-ls&mode=build"),
+    )
+    .await;
+    // A question: no step list (each step's title is an answer) and no tables, in the DOM at all.
+    assert_eq!(b.count("#widget-forktree .ft-steps li").await, 0);
+    assert_eq!(b.count("#widget-forktree [data-widget-static]").await, 0);
+    let dom = widget_dom_text(&b).await;
+    assert!(
+        !dom.contains("を回収"),
+        "the reap is not written out: {dom}"
+    );
+    // The scenario ends where it began (ls exits and is reaped): the puzzle asks for the fullest tree on
+    // the way, so the starting tree checked unchanged is not already right…
+    assert!(
+        b.text("#widget-forktree .ft-problem")
+            .await
+            .contains("プロセスがいちばん多い時点")
+    );
+    tap(&b, "#widget-forktree .ft-check").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-forktree .ft-result').dataset.correct",
+        "the grade",
+    )
+    .await;
+    let verdict = b.text("#widget-forktree .ft-result").await;
+    assert!(verdict.starts_with("不正解"), "{verdict}");
+    // …and the feedback names the real mistake (a zombie still in the table), not fork.
+    assert!(
+        verdict.contains("PID 101 は終了していますが、親がまだ wait していない"),
+        "{verdict}"
+    );
+    assert!(
+        !verdict.contains("fork は呼んだプロセスの子を 1 つだけ"),
+        "{verdict}"
+    );
+
+    // Fork, then exec ls in the child: right.
+    click_node(&b, 100).await;
+    tap(&b, "#widget-forktree .ft-tool[data-tool=exec]").await;
+    assert_eq!(
+        b.eval("return document.querySelector('#widget-forktree .ft-exec-program').value")
+            .await,
+        "ls"
+    );
+    click_node(&b, 101).await;
+    assert_eq!(
+        node_attr(&b, 101, "data-program").await.as_deref(),
+        Some("ls")
+    );
+    assert_eq!(
+        node_attr(&b, 101, "data-ppid").await.as_deref(),
+        Some("100"),
+        "same PID, same parent"
+    );
+    tap(&b, "#widget-forktree .ft-check").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-forktree .ft-result').dataset.correct === 'true'",
+        "a right tree",
+    )
+    .await;
+    b.screenshot("widget-forktree-build-exec-phone-dark").await;
+
+    // The fork loop left untouched: three forks missing, drawn as dotted places (two levels deep).
+    open_widget(
+        &b,
+        &format!("{PAGE}#w=forktree&scenario=fork-loop&n=2&mode=build"),
+    )
+    .await;
+    tap(&b, "#widget-forktree .ft-check").await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-forktree .ft-result').dataset.correct === 'false'",
+        "the grade",
+    )
+    .await;
+    let verdict = b.text("#widget-forktree .ft-result").await;
+    assert!(
+        verdict.contains("PID 101、PID 102、PID 103 がありません"),
+        "{verdict}"
+    );
+    assert_eq!(
+        b.count("#widget-forktree .ft-treebox .ft-node.ft-ghost")
+            .await,
+        3,
+        "the missing processes, grandchild included"
+    );
+
+    // "Which action happened?" is a question too.
+    tap(&b, "#widget-forktree .ft-mode[data-mode='which']").await;
+    assert_eq!(b.count("#widget-forktree .ft-steps li").await, 0);
+    assert_eq!(b.count("#widget-forktree [data-widget-static]").await, 0);
+    // Back to stepping: the steps and the tables return.
+    tap(&b, "#widget-forktree .ft-mode[data-mode='step']").await;
+    assert!(b.count("#widget-forktree .ft-steps li").await > 0);
+    assert_eq!(b.count("#widget-forktree [data-widget-static]").await, 1);
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}

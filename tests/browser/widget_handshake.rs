@@ -545,3 +545,75 @@ async fn click_theme_dark(b: &Browser) {
         b.click("[data-theme-toggle]").await;
     }
 }
+
+/// The largest step number among `css` elements' `attr` in the handshake widget (−1 for none).
+async fn highest(b: &Browser, css: &str, attr: &str) -> i64 {
+    b.eval(&format!(
+        "return Math.max(-1, ...[...document.querySelectorAll('#widget-handshake {css}')].map(e => Number(e.getAttribute('{attr}'))))"
+    ))
+    .await
+    .as_i64()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn predict_mode_leaves_no_later_segment_in_the_page() {
+    // Issue 15: a predict mode may show no future step, reply or outcome — hidden or dimmed still tells.
+    let b = Browser::start().await;
+    click_theme_dark(&b).await;
+    open_widget(
+        &b,
+        "/topics/tcp#w=handshake&scenario=lost-ack&seed=0&step=0&predict=1",
+    )
+    .await;
+    for k in 0..3i64 {
+        wait_for(
+            &b,
+            &format!("document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '{k}'"),
+            "the step",
+        )
+        .await;
+        // Asked about segment k (0-based): the step list holds the k segments shown, the ladder draws
+        // them and the one asked about (as "?"), and the tables that write every step out are gone.
+        assert_eq!(highest(&b, ".hs-steps li[data-step]", "data-step").await, k);
+        assert_eq!(
+            highest(&b, ".hs-ladder [data-hs-seg]", "data-hs-seg").await,
+            k
+        );
+        assert_eq!(b.count("#widget-handshake .hs-tables").await, 0);
+        assert_eq!(b.count("#widget-handshake [data-widget-static]").await, 0);
+        // In the DOM at all, hidden or not.
+        let dom = b
+            .eval("return document.getElementById('widget-handshake').textContent")
+            .await
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(!dom.contains("再送"), "the retransmission is ahead: {dom}");
+        if k == 1 {
+            b.eval("document.querySelector('#widget-handshake .hs-predict').scrollIntoView({block: 'end'}); return 1")
+                .await;
+            b.screenshot("widget-handshake-predict-pending-dark").await;
+        }
+        // Skip to the next question.
+        click(&b, "#widget-handshake .hs-skip").await;
+    }
+    // Through to the end: everything is back, tables included.
+    b.eval("location.hash = '#w=handshake&scenario=lost-ack&seed=0&step=7&predict=1'; return 1")
+        .await;
+    wait_for(
+        &b,
+        "document.querySelector('#widget-handshake [data-widget-root]').dataset.step === '7'",
+        "the last step",
+    )
+    .await;
+    assert_eq!(highest(&b, ".hs-steps li[data-step]", "data-step").await, 7);
+    assert_eq!(b.count("#widget-handshake .hs-tables").await, 1);
+    assert!(
+        b.text("#widget-handshake .hs-ladder")
+            .await
+            .contains("再送")
+    );
+    assert_eq!(b.console_errors().await, Vec::<String>::new());
+    b.quit().await;
+}

@@ -498,6 +498,7 @@ impl TestApp {
                 position: i as i64,
                 response: serde_json::to_string(&r).unwrap(),
                 correct: g.correct,
+                credit: g.credit,
                 misconception: g.misconception.clone(),
                 time_ms: 1000 * (i as i64 + 1),
             });
@@ -519,7 +520,7 @@ pub fn quiz_form(app: &TestApp, page: &Reply) -> infra_dojo::quiz::form::Attempt
         .expect("a quiz form");
     app.state
         .quiz_forms
-        .open(&sealed)
+        .open(infra_dojo::quiz::form::Purpose::Quiz, &sealed)
         .expect("the page's form opens")
 }
 

@@ -88,6 +88,11 @@ impl Sheet {
         }
     }
 
+    /// The whole sheet, for a file small enough to build in memory (one learner's own data).
+    pub fn finish(mut self) -> std::io::Result<Vec<u8>> {
+        self.take()
+    }
+
     /// Bytes written so far and not yet taken.
     fn len(&mut self) -> std::io::Result<usize> {
         // The writer keeps a small buffer of its own; what matters is what reached ours.

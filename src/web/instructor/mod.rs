@@ -26,6 +26,7 @@ pub mod learner;
 pub mod live;
 pub mod members;
 pub mod overview;
+pub mod retention;
 
 use crate::jst;
 use crate::web::chrome::pick_with;
@@ -79,6 +80,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/instructor/classes/{class_id}/export/answers.csv",
             get(export::answers_csv),
+        )
+        .route(
+            "/instructor/classes/{class_id}/retention",
+            get(retention::retention),
         )
         .route("/join/{code}", get(join::join_page).post(join::join))
 }

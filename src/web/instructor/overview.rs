@@ -150,6 +150,8 @@ pub struct OverviewPage {
     pub archived: Option<String>,
     pub member_count: usize,
     pub members_href: String,
+    /// The retention view.
+    pub retention_href: String,
     pub self_href: String,
     pub topics: Vec<TopicHead>,
     pub rows: Vec<GridRow>,
@@ -475,6 +477,7 @@ pub async fn overview(
         archived: class.archived_at.map(jst::date_time),
         member_count: members.len(),
         members_href: members_href(class_id),
+        retention_href: format!("/instructor/classes/{class_id}/retention"),
         self_href: match query_string(sort, desc) {
             Some(q) => format!("{}?{q}", class_href(class_id)),
             None => class_href(class_id),

@@ -34,9 +34,30 @@ pub struct TreeCheck {
     pub explain: String,
 }
 
+/// A program the learner says a process runs (build mode's exec tool).
+#[derive(Debug, Deserialize, Serialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PidProgram {
+    pub pid: u32,
+    pub program: String,
+}
+
 /// Compares the learner's live processes with the model's `processes` (exited ones do not count;
 /// order and repeats in `given` do not matter).
 pub fn tree_check(processes: &[Process], given: &[PidPair]) -> TreeCheck {
+    tree_check_with(processes, given, &[], processes)
+}
+
+/// [`tree_check`] with the programs the learner gave (exec keeps the PID and replaces the program) and
+/// every process the scenario ever had (`history`), so the explanation can name the kind of mistake — a
+/// process that should have exited and been reaped, one never forked, one under the wrong parent, a
+/// program not exec'd — instead of always blaming fork.
+pub fn tree_check_with(
+    processes: &[Process],
+    given: &[PidPair],
+    programs: &[PidProgram],
+    history: &[Process],
+) -> TreeCheck {
     let mut expected: Vec<PidPair> = processes
         .iter()
         .filter(|p| p.state != ProcState::Exited)
@@ -59,18 +80,100 @@ pub fn tree_check(processes: &[Process], given: &[PidPair]) -> TreeCheck {
         .filter(|p| !expected.contains(p))
         .copied()
         .collect();
-    let correct = missing.is_empty() && extra.is_empty();
+    let alive = |pid: u32| {
+        processes
+            .iter()
+            .find(|p| p.pid == pid && p.state != ProcState::Exited)
+    };
+    let wrong_program: Vec<(u32, &str)> = programs
+        .iter()
+        .filter_map(|g| {
+            let p = alive(g.pid)?;
+            (p.program != g.program).then_some((g.pid, p.program.as_str()))
+        })
+        .collect();
+    let correct = missing.is_empty() && extra.is_empty() && wrong_program.is_empty();
     let explain = if correct {
         format!(
             "正解です。プロセスは {} 個（init を除く）です。",
             expected.len()
         )
     } else {
-        format!(
-            "{} 個のプロセスが足りず、{} 個が余分です。fork は呼んだプロセスの子を 1 つだけ作ります。",
-            missing.len(),
-            extra.len()
-        )
+        // One sentence per kind of mistake, naming its PIDs: a reap forgotten, a zombie taken away, a
+        // fork too many or too few, a wrong parent, an exec left out.
+        let pids = |list: &[u32]| {
+            list.iter()
+                .map(|p| format!("PID {p}"))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let (mut reaped, mut unborn, mut zombies, mut unforked, mut moved) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for e in extra
+            .iter()
+            .filter(|e| !expected.iter().any(|p| p.pid == e.pid))
+        {
+            if history.iter().any(|p| p.pid == e.pid) {
+                reaped.push(e.pid);
+            } else {
+                unborn.push(e.pid);
+            }
+        }
+        for m in &missing {
+            if given.iter().any(|g| g.pid == m.pid) {
+                moved.push(*m);
+            } else if processes
+                .iter()
+                .any(|p| p.pid == m.pid && p.state == ProcState::Zombie)
+            {
+                zombies.push(m.pid);
+            } else {
+                unforked.push(m.pid);
+            }
+        }
+        let mut why = Vec::new();
+        if !reaped.is_empty() {
+            why.push(format!(
+                "{} はもう終了（exit）して親に回収（wait）されたので、ツリーに残りません。",
+                pids(&reaped)
+            ));
+        }
+        if !zombies.is_empty() {
+            why.push(format!(
+                "{} は終了していますが、親がまだ wait していないのでゾンビ（Z）としてツリーに残ります。",
+                pids(&zombies)
+            ));
+        }
+        if !unforked.is_empty() {
+            why.push(format!(
+                "{} がありません: この時点までに fork で作られたプロセスです（fork は呼んだプロセスの子を 1 つ作ります）。",
+                pids(&unforked)
+            ));
+        }
+        if !unborn.is_empty() {
+            why.push(format!(
+                "{} はこの時点ではまだ作られていません（fork の回数を数え直してください）。",
+                pids(&unborn)
+            ));
+        }
+        for m in &moved {
+            why.push(format!(
+                "PID {} の親は PID {} です（親が先に終了した子は init か subreaper に引き取られます）。",
+                m.pid, m.ppid
+            ));
+        }
+        for (pid, program) in &wrong_program {
+            why.push(format!(
+                "PID {pid} は {program} を実行しています: exec は PID を変えずにプログラムだけを置き換えます。"
+            ));
+        }
+        let (lacking, surplus) = (zombies.len() + unforked.len(), reaped.len() + unborn.len());
+        let counts = if lacking + surplus > 0 {
+            format!("{lacking} 個のプロセスが足りず、{surplus} 個が余分です。")
+        } else {
+            String::new()
+        };
+        format!("{counts}{}", why.join(""))
     };
     TreeCheck {
         correct,
@@ -101,13 +204,16 @@ struct CheckBody {
     step: Option<usize>,
     /// The learner's tree: live processes as (pid, ppid).
     processes: Vec<PidPair>,
+    /// The programs of the learner's processes, when the puzzle has exec in it.
+    #[serde(default)]
+    programs: Vec<PidProgram>,
 }
 
 /// Grades a check body with [`tree_check`]. Stored as one item: field [`TREE_FIELD`], step −1 for
 /// the final tree, the answer as `pid<ppid` pairs.
 pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
     let body: CheckBody = parse_body(body)?;
-    if body.processes.len() > MAX_PROCESSES {
+    if body.processes.len() > MAX_PROCESSES || body.programs.len() > MAX_PROCESSES {
         return Err(ParamError(format!("processes が多すぎます（{MAX_PROCESSES} 個まで）")).into());
     }
     // The same parser as the scenario query, so both accept and reject the same values.
@@ -141,7 +247,13 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
                 .processes
         }
     };
-    let verdict = tree_check(processes, &body.processes);
+    let history: Vec<Process> = tree
+        .steps
+        .iter()
+        .flat_map(|s| s.processes.iter().cloned())
+        .chain(tree.initial.iter().cloned())
+        .collect();
+    let verdict = tree_check_with(processes, &body.processes, &body.programs, &history);
     let mut given = body.processes;
     given.sort();
     given.dedup();
@@ -210,7 +322,67 @@ mod tests {
             r["explain"]
                 .as_str()
                 .unwrap()
-                .contains("1 個のプロセスが足りず")
+                .contains("PID 103 の親は PID 101 です")
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named_once_per_kind_with_their_pids() {
+        // bash-ls after SIGCHLD (step 4): ls (101) has exited, bash has not reaped it yet.
+        let zombie = grade(json!({"scenario": "bash-ls", "step": 4,
+            "processes": [{"pid": 100, "ppid": 1}]}))
+        .unwrap();
+        let explain = reply(&zombie)["explain"].as_str().unwrap().to_string();
+        assert!(
+            explain.contains("PID 101 は終了していますが、親がまだ wait していない"),
+            "{explain}"
+        );
+        // The fork loop with N = 2 left untouched: three forks missing, said once.
+        let untouched = grade(json!({"scenario": "fork-loop", "n": 2,
+            "processes": [{"pid": 100, "ppid": 1}]}))
+        .unwrap();
+        let explain = reply(&untouched)["explain"].as_str().unwrap().to_string();
+        assert!(
+            explain.starts_with(
+                "3 個のプロセスが足りず、0 個が余分です。PID 101、PID 102、PID 103 がありません"
+            ),
+            "{explain}"
+        );
+        assert_eq!(explain.matches("がありません").count(), 1, "{explain}");
+        assert!(!explain.contains("ゾンビ"), "no zombie here: {explain}");
+    }
+
+    #[test]
+    fn a_missing_reap_is_not_blamed_on_fork_and_exec_is_checked() {
+        // bash-ls after its exec step (1): bash 100 and ls 101. Drawing bash alone misses 101;
+        // drawing 101 as "bash" is a missing exec.
+        let g = grade(json!({"scenario": "bash-ls", "step": 1,
+            "processes": [{"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}],
+            "programs": [{"pid": 100, "program": "bash"}, {"pid": 101, "program": "bash"}]}))
+        .unwrap();
+        let r = reply(&g);
+        assert_eq!(r["correct"], false);
+        assert!(
+            r["explain"]
+                .as_str()
+                .unwrap()
+                .contains("exec は PID を変えずに"),
+            "{r}"
+        );
+        let right = grade(json!({"scenario": "bash-ls", "step": 1,
+            "processes": [{"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}],
+            "programs": [{"pid": 100, "program": "bash"}, {"pid": 101, "program": "ls"}]}))
+        .unwrap();
+        assert_eq!(reply(&right)["correct"], true);
+        // The final tree of bash-ls: ls has exited and bash reaped it. Keeping 101 is a missing reap.
+        let kept = grade(json!({"scenario": "bash-ls",
+            "processes": [{"pid": 100, "ppid": 1}, {"pid": 101, "ppid": 100}]}))
+        .unwrap();
+        let explain = reply(&kept)["explain"].as_str().unwrap().to_string();
+        assert!(explain.contains("回収（wait）されたので"), "{explain}");
+        assert!(
+            !explain.contains("fork は呼んだ"),
+            "not blamed on fork: {explain}"
         );
     }
 

@@ -3,7 +3,7 @@
 // /api/widgets/forktree, draws the tree of each step, and offers four ways to use it: step through,
 // the final tree only, build the tree yourself (checked on the server), and "which action happened?".
 
-import { fill, foldStatic, h as el } from "./lib/dom.js";
+import { fill, foldStatic, h as el, staticWhilePredicting } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
@@ -156,12 +156,14 @@ export function mount(section) {
   // build mode
   const toolFork = btn("ft-tool", "fork（子を足す）", { "data-tool": "fork" });
   const toolExit = btn("ft-tool", "exit（回収して消す）", { "data-tool": "exit" });
+  const toolExec = btn("ft-tool", "exec（プログラムを置き換える）", { "data-tool": "exec" });
+  const execProgram = el("select", { class: "ft-exec-program", "aria-label": "exec するプログラム" });
   const bUndo = btn("ft-undo", "元に戻す");
   const bClear = btn("ft-clear", "やり直す");
   const bCheck = btn("ft-check primary", "確認");
   const result = el("div", { class: "ft-result", "aria-live": "polite" });
   const buildBar = el("div", { class: "widget-controls ft-buildbar" }, [
-    el("span", { class: "ft-tools", role: "group", "aria-label": "クリックしたときの操作" }, [toolFork, toolExit]),
+    el("span", { class: "ft-tools", role: "group", "aria-label": "クリックしたときの操作" }, [toolFork, toolExit, toolExec, execProgram]),
     bUndo, bClear, bCheck,
   ]);
 
@@ -185,7 +187,8 @@ export function mount(section) {
   const vBefore = new TreeView(before, "操作の前のツリー");
   const vAfter = new TreeView(after, "操作の後のツリー");
 
-  foldStatic(stat, "ft-table", "表で見る");
+  // The tables write out every step and the final tree: out of the page while a question is open.
+  const hideStatic = staticWhilePredicting(foldStatic(stat, "ft-table", "表で見る"));
 
   const query = () => {
     const q = new URLSearchParams({ scenario: st.scenario });
@@ -299,6 +302,10 @@ export function mount(section) {
     syncControls();
     if (!data) return;
     const m = st.mode;
+    // Build and "which" are questions: no step list (each step's title is an answer) and no tables.
+    hideStatic(m === "build" || m === "which");
+    if (m !== "step") stepList.replaceChildren();
+    else if (!stepList.children.length) fillSteps();
     controls.el.hidden = stepList.hidden = m !== "step";
     info.hidden = m !== "step" && m !== "final";
     treeBox.hidden = m === "which";
@@ -371,6 +378,21 @@ export function mount(section) {
   }
 
   // ---- build the tree
+  // The tree to build: the final one, unless the scenario ends where it started (bash-ls: ls exits and
+  // bash reaps it) — then the fullest tree on the way, the last step with the most processes, so that
+  // checking the starting tree unchanged is not already right.
+  function buildTarget() {
+    if (treeKey(data.processes) !== treeKey(data.initial)) return null;
+    let best = 0;
+    data.snaps.forEach((snap, k) => {
+      if (k && live(snap).length >= live(data.snaps[best]).length) best = k;
+    });
+    return best || null;
+  }
+
+  // The programs the scenario execs, for the exec tool.
+  const execPrograms = () => [...new Set(data.steps.filter((s) => s.action === "exec").map((s) => s.program))];
+
   function resetBuild() {
     const procs = data.initial.map((p) => ({ ...p }));
     build = { procs, next: Math.max(...procs.map((p) => p.pid)) + 1, history: [], result: null };
@@ -380,6 +402,16 @@ export function mount(section) {
     if (st.mode !== "build" || !build) return;
     const parent = build.procs.find((p) => p.pid === pid);
     if (!parent) return;
+    if (tool === "exec") {
+      const program = execProgram.value;
+      if (!program || parent.program === program) return;
+      build.history.push({ procs: build.procs.map((p) => ({ ...p })), next: build.next });
+      parent.program = program;
+      liveLine.textContent = `PID ${pid} が execve(${program}) した。PID は ${pid} のまま。`;
+      build.result = null;
+      render(true);
+      return;
+    }
     if (tool === "fork" && build.procs.length >= 64) {
       result.replaceChildren(el("p", { class: "ft-bad", text: "プロセスは 64 個までにしてください。" }));
       return;
@@ -401,10 +433,10 @@ export function mount(section) {
     render(true);
   }
 
-  function actionList() {
+  function actionList(upTo) {
     const ol = el("ol", { class: "ft-actions" });
     let prev = data.initial;
-    for (const s of data.steps) {
+    for (const s of data.steps.slice(0, upTo ?? data.steps.length)) {
       if (treeKey(prev) !== treeKey(s.processes)) ol.append(el("li", { text: stepTitle(s).replace(/ → .*/, s.action === "wait" ? " で回収" : "") }));
       prev = s.processes;
     }
@@ -417,9 +449,22 @@ export function mount(section) {
     if (st.scenario === "fork-loop") {
       problem.append(el("p", { text: `N = ${st.n} のこのプログラムが最後まで動いたときのプロセスツリーを作りましょう。` }));
     } else {
-      problem.append(el("p", { text: "次の操作がすべて終わったときのプロセスツリーを作りましょう。" }), actionList());
+      const target = buildTarget();
+      problem.append(
+        el("p", {
+          text: target
+            ? "次の操作が終わった時点のプロセスツリーを作りましょう（シナリオの最後ではなく、プロセスがいちばん多い時点です）。"
+            : "次の操作がすべて終わったときのプロセスツリーを作りましょう。",
+        }),
+        actionList(target ?? undefined),
+      );
     }
-    problem.append(el("p", { class: "ft-hint", text: "ノードをクリック（Tab で選んで Enter でも可）すると fork して子ができます（PID は自動）。exit に切り替えると、クリックしたプロセスが終了して回収されます。" }));
+    const programs = execPrograms();
+    toolExec.hidden = execProgram.hidden = !programs.length;
+    if (programs.length && execProgram.options.length !== programs.length) {
+      execProgram.replaceChildren(...programs.map((p) => el("option", { value: p, text: p })));
+    }
+    problem.append(el("p", { class: "ft-hint", text: `ノードをクリック（Tab で選んで Enter でも可）すると fork して子ができます（PID は自動）。exit に切り替えると、クリックしたプロセスが終了して回収されます。${programs.length ? "exec では、クリックしたプロセスのプログラムが選んだものに置き換わります（PID はそのまま）。" : ""}` }));
     showCode();
     const r = build.result;
     const marks = new Map();
@@ -435,6 +480,7 @@ export function mount(section) {
     });
     toolFork.setAttribute("aria-pressed", String(tool === "fork"));
     toolExit.setAttribute("aria-pressed", String(tool === "exit"));
+    toolExec.setAttribute("aria-pressed", String(tool === "exec"));
     bUndo.disabled = !build.history.length;
     bClear.disabled = !build.history.length;
     result.replaceChildren();
@@ -459,6 +505,9 @@ export function mount(section) {
       subreaper: st.scenario === "orphan" && st.subreaper,
       processes: build.procs.map((p) => ({ pid: p.pid, ppid: p.ppid })),
     };
+    const target = buildTarget();
+    if (target) body.step = target - 1;
+    if (execPrograms().length) body.programs = build.procs.map((p) => ({ pid: p.pid, program: p.program }));
     if (st.scenario === "fork-loop") body.n = st.n;
     if (st.scenario === "random") Object.assign(body, { seed: st.seed, actions: st.actions, fork_share: st.share });
     bCheck.disabled = true;
@@ -580,7 +629,7 @@ export function mount(section) {
   shareInput.addEventListener("input", () => (shareOut.textContent = `${shareInput.value}%`));
   shareInput.addEventListener("change", () => change(() => (st.share = Number(shareInput.value))));
   subBox.addEventListener("change", () => change(() => (st.subreaper = subBox.checked)));
-  for (const t of [toolFork, toolExit])
+  for (const t of [toolFork, toolExit, toolExec])
     on(t, () => {
       tool = t.dataset.tool;
       render();

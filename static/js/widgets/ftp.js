@@ -5,7 +5,7 @@
 // stops before the data connection appears and asks who opens it, to which port (and, when a NAT or firewall
 // could stop it, whether it arrives); POST /api/widgets/ftp/check grades that on the server.
 
-import { foldStatic, h as el, predictToggle, s as sv, setPressed } from "./lib/dom.js";
+import { fill, foldStatic, h as el, predictToggle, s as sv, setPressed, staticWhilePredicting } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -113,7 +113,8 @@ export function mount(section) {
       state.touched = true;
     },
     interval: STEP_MS,
-    counter: (pos) => `ステップ ${pos.step + 1} / ${pos.last + 1}`,
+    // While a prediction is pending the total stays out: a blocked data connection ends the session sooner.
+    counter: (pos) => (gate() === Infinity ? `ステップ ${pos.step + 1} / ${pos.last + 1}` : `ステップ ${pos.step + 1}`),
     onSpeed: (speed) => section.style.setProperty("--ftp-dur", `${Math.round(700 / speed)}ms`),
   });
   const live = el("p", { class: "visually-hidden", "aria-live": "polite" });
@@ -204,7 +205,10 @@ export function mount(section) {
   root.replaceChildren(toggles, fwNote, errorBox, controls.el, live, predictBox, stage, conns, outcome, helperNote, stepList, calc);
 
   // The server-rendered tables stay in the page (no-JS and print view), folded away.
-  foldStatic(staticPart, "ftp-tables", "表で見る");
+  const hideStatic = staticWhilePredicting(foldStatic(staticPart, "ftp-tables", "表で見る"));
+  // Built once per session, put in the page only up to the last step the learner may see.
+  let lines = [];
+  let stepItems = [];
 
   // ------------------------------------------------------------------ state → URL
   function writeHash() {
@@ -321,8 +325,7 @@ export function mount(section) {
   function buildForData() {
     const d = state.data;
     syncToggles();
-    transcript.replaceChildren(
-      ...d.transcript.map((line, i) => {
+    lines = d.transcript.map((line, i) => {
         const li = el(
           "li",
           { "data-step": line.step, "data-from": line.from, "data-line": i },
@@ -341,15 +344,12 @@ export function mount(section) {
           li.append(" ", b);
         }
         return li;
-      }),
-    );
-    stepList.replaceChildren(
-      ...d.steps.map((s, i) => {
-        const b = el("button", { type: "button", class: "ftp-steplink", "data-step": i }, `${i + 1}. ${s.title}`);
-        b.addEventListener("click", () => manual(i));
-        return el("li", {}, b);
-      }),
-    );
+      });
+    stepItems = d.steps.map((s, i) => {
+      const b = el("button", { type: "button", class: "ftp-steplink", "data-step": i }, `${i + 1}. ${s.title}`);
+      b.addEventListener("click", () => manual(i));
+      return el("li", {}, b);
+    });
     const helper = d.client_fw === "helper";
     helperNote.hidden = !helper;
     if (helper) {
@@ -383,6 +383,13 @@ export function mount(section) {
     const asking = state.predict && !state.answered && step === gate();
     nowText.textContent = asking ? "（このステップの説明は、予想に答えたあとに表示します）" : cur.explain;
     renderPredict(asking);
+    // While a prediction is pending, nothing after the gate is in the page at all: not the later steps,
+    // their replies (425…), the connections they open, nor the outcome. Dimmed would still tell.
+    const pending = gate() !== Infinity;
+    const limit = pending ? gate() : last;
+    hideStatic(pending);
+    transcript.replaceChildren(...lines.filter((li) => Number(li.dataset.step) <= limit));
+    stepList.replaceChildren(...stepItems.filter((_, i) => i <= limit));
 
     for (const li of transcript.children) {
       const s = Number(li.dataset.step);
@@ -397,10 +404,11 @@ export function mount(section) {
     }
 
     // The connection list: what is open so far, who opened it, from which port to which, and the verdict.
-    conns.replaceChildren(
+    fill(conns,
       ...d.connections.map((c, i) => {
         const at = firstStepOf(i);
         const shown = at !== -1 && at <= step;
+        if (!shown && pending) return null;
         const li = el("li", { "data-purpose": c.purpose, "data-opener": c.opener, "data-shown": String(shown) });
         li.classList.toggle("is-blocked", shown && c.blocked);
         li.classList.toggle("is-current", cur.connection === i);
@@ -425,13 +433,13 @@ export function mount(section) {
 
     const failed = d.connections.some((c) => c.blocked);
     outcome.hidden = step !== last;
-    outcome.textContent = d.outcome;
+    outcome.textContent = step === last ? d.outcome : "";
     outcome.classList.toggle("bad", failed);
     outcome.classList.toggle("ok", !failed);
 
     draw(animate);
 
-    let say = `ステップ ${step + 1} / ${d.steps.length}: ${cur.title}`;
+    let say = `ステップ ${step + 1}${pending ? "" : ` / ${d.steps.length}`}: ${cur.title}`;
     if (cur.connection !== null && cur.connection !== undefined) {
       const c = d.connections[cur.connection];
       say += `。${PURPOSE[c.purpose]} ${hostPort(c, "from")} → ${hostPort(c, "to")} は${c.blocked ? "遮断" : "通過"}`;
@@ -621,7 +629,8 @@ export function mount(section) {
       g.push(tag(LANE.control + 8, BAR.cfw[0] + 17, `${cmd} を読む`, `ftp-tag-helper${now}`));
       if (dataShown && data.related) {
         g.push(tag(LANE.data - 8, BAR.cfw[0] + 35, "RELATED", "ftp-tag-related", "end"));
-      } else {
+      } else if (gate() === Infinity) {
+        // (Not while the port is the open question.)
         g.push(tag(LANE.data - 8, BAR.cfw[0] + 35, `:${data.to_port} を予期`, `ftp-tag-helper${now}`, "end"));
       }
       if (nat && d.mode === "active") {

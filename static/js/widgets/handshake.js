@@ -4,7 +4,7 @@
 // Nothing from the model goes through innerHTML; the page's CSP forbids inline styles, so only classes,
 // SVG attributes and CSSOM properties are used.
 
-import { foldStatic, h, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
+import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
 import { onMotionChange, reducedMotion } from "./lib/motion.js";
@@ -192,7 +192,9 @@ export function mount(section) {
   root.dataset.state = "loading";
 
   // The static tables stay in the page (no-JS and print view), folded away.
-  foldStatic(staticBox, "hs-tables", "表で見る（ISN は例の値 a, b）");
+  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "hs-tables", "表で見る（ISN は例の値 a, b）"));
+  // The step list, built once per scenario; in predict mode only the steps shown so far are in the page.
+  let listItems = [];
 
   // ---- state <-> URL hash
   function readHash() {
@@ -303,6 +305,11 @@ export function mount(section) {
     renderDetail();
     renderPredict();
     renderFeedback();
+    // Predict mode asks about the next segment: no later step (flags, loss, retransmission) may be in the
+    // page, nor the tables below that write every step out.
+    const pending = st.predict && st.step < st.data.steps.length;
+    hideStatic(pending);
+    list.replaceChildren(...listItems.filter((li) => !pending || Number(li.dataset.step) <= st.step));
     for (const li of list.children) {
       const k = Number(li.dataset.step);
       const b = li.firstChild;
@@ -320,6 +327,7 @@ export function mount(section) {
       const label = `${dir} ${flagsText(x)}${x.lost ? " ✗ 消失" : ""}（t=${fmtTime(x.time_ms)}）`;
       items.push(h("li", { "data-step": String(i + 1) }, h("button", { type: "button", text: label })));
     });
+    listItems = items;
     list.replaceChildren(...items);
   }
 

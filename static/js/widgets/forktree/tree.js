@@ -34,7 +34,8 @@ function layout(list, orient) {
   const walk = (p, d) => {
     seen.add(p);
     deep = Math.max(deep, d);
-    const c = (p.ghost ? [] : kids.get(p.pid) || []).filter((k) => !seen.has(k));
+    // A missing (ghost) process can have missing children too: the fork loop's grandchildren.
+    const c = (kids.get(p.pid) || []).filter((k) => !seen.has(k));
     let b;
     if (!c.length) b = slot++;
     else {
@@ -78,7 +79,8 @@ export function plan(lists, avail) {
 export const withInit = (procs, ghosts = []) => [
   INIT,
   ...live(procs),
-  ...ghosts.map((g) => ({ ...g, program: "?", state: "ghost", ghost: true })),
+  // By PID, so a missing parent is placed before its missing children.
+  ...[...ghosts].sort((a, b) => a.pid - b.pid).map((g) => ({ ...g, program: "?", state: "ghost", ghost: true })),
 ];
 
 const textWidth = (s) => [...s].reduce((a, c) => a + (c.charCodeAt(0) > 255 ? 12 : 7.3), 10);

@@ -62,3 +62,17 @@ export function foldStatic(staticBox, cls, summary) {
   });
   return fold;
 }
+
+/**
+ * Takes the server-rendered scenarios (`foldStatic`'s <details>: every step of every scenario, written out)
+ * out of the DOM while a prediction is pending, and puts them back after: hidden or folded is not enough,
+ * the answer would still be in the page. Returns `(pending) => void`.
+ */
+export function staticWhilePredicting(fold) {
+  const mark = document.createComment(" scenarios: back after the prediction ");
+  return (pending) => {
+    if (!fold) return;
+    if (pending && fold.isConnected) fold.replaceWith(mark);
+    else if (!pending && !fold.isConnected && mark.isConnected) mark.replaceWith(fold);
+  };
+}
