@@ -55,6 +55,12 @@ pub fn app(state: AppState) -> axum::Router {
     web::router::router(state)
 }
 
+/// What `serve` runs: [`app`] behind `web::fast`, which answers requests for the bytes every anonymous
+/// reader shares (topic pages, the home page, static files) before routing.
+pub fn service(state: AppState) -> web::fast::FastPath<axum::Router> {
+    web::fast::FastPath::new(state.clone(), app(state))
+}
+
 /// Everything loaded from a content folder.
 #[derive(Debug)]
 pub struct Content {
