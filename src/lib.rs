@@ -87,6 +87,14 @@ pub async fn build_state(
     tower_sessions_sqlx_store::SqliteStore::new(db.clone())
         .migrate()
         .await?;
+    // A database from before the class aggregates gets them from its history, once, before serving.
+    let started = std::time::Instant::now();
+    if store::aggregates::rebuild_if_needed(&db).await? {
+        tracing::info!(
+            duration_ms = started.elapsed().as_millis() as u64,
+            "class aggregates built from the history"
+        );
+    }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);

@@ -1,8 +1,10 @@
 //! SQL, and only SQL: every query the application runs lives under this module, written as lowercase raw
 //! strings with `query_as` + `FromRow` (no compile-time database needed). No axum here.
 
+pub mod aggregates;
 pub mod analysis;
 pub mod class_stats;
+pub mod class_view;
 pub mod classes;
 pub mod health;
 pub mod quiz;

@@ -1,5 +1,6 @@
-//! Attempts, answers and progress. Recording an attempt is one transaction: the attempt, every answer, and
-//! the Leitner box of every question answered — or nothing.
+//! Attempts, answers and progress. Recording an attempt is one transaction: the attempt, every answer, the
+//! Leitner box of every question answered, and the aggregates they change (`store::aggregates`) — or
+//! nothing.
 
 use crate::quiz::schedule;
 use sqlx::sqlite::SqliteArguments;
@@ -72,10 +73,10 @@ pub struct NewAttempt {
 /// bound as NULL and skipped, so it has one SQL text — prepared once, kept in sqlx's statement cache —
 /// whatever the size of the batch; bigger inputs take several statements. (The first version sent the
 /// rows as JSON through `json_each`: unpacking every row again cost about as much as the inserts.)
-const ROWS: usize = 128;
+pub(crate) const ROWS: usize = 128;
 
 /// `(?, …), …`: room for [`ROWS`] rows of `width` values.
-fn values_list(width: usize) -> String {
+pub(crate) fn values_list(width: usize) -> String {
     let row = format!("({})", vec!["?"; width].join(", "));
     vec![row; ROWS].join(", ")
 }
@@ -121,7 +122,7 @@ static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Binds one value.
-fn bind<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), sqlx::Error>
+pub(crate) fn bind<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), sqlx::Error>
 where
     T: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + 'q,
 {
@@ -130,7 +131,7 @@ where
 
 /// The arguments for one [`ROWS`]-row statement: `row` binds each item's `width` values, NULLs fill the
 /// rest.
-fn rows_args<'q, T>(
+pub(crate) fn rows_args<'q, T>(
     items: &[T],
     width: usize,
     mut row: impl FnMut(&mut SqliteArguments<'q>, &T) -> Result<(), sqlx::Error>,
@@ -329,6 +330,22 @@ pub async fn write_attempts(
             .execute(&mut *conn)
             .await?;
     }
+
+    // The aggregates the instructor's views read, in the same transaction (`store::aggregates`).
+    let mastered = |b: Option<i64>| b.is_some_and(|b| b >= schedule::MASTERED_BOX);
+    let moves: Vec<super::aggregates::MasteryMove> = steps
+        .iter()
+        .filter_map(|s| {
+            let was = mastered(boxes.get(&(s.user_id, s.question_id.to_string())).copied());
+            let is = mastered(s.box_number);
+            (was != is).then_some(super::aggregates::MasteryMove {
+                user_id: s.user_id,
+                topic: s.topic,
+                change: if is { 1 } else { -1 },
+            })
+        })
+        .collect();
+    super::aggregates::record(conn, &new_attempts, &moves).await?;
     Ok(recorded)
 }
 
@@ -601,6 +618,7 @@ pub async fn reset_topic(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    super::aggregates::reset_topic(&mut tx, user_id, topic).await?;
     tx.commit().await
 }
 
