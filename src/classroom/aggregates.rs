@@ -127,7 +127,12 @@ pub struct AnswerFact<'a> {
 
 /// Counts one answer (answers of one learner and topic come oldest first). `bit` is the question's bit
 /// position in the topic, `None` past [`MAX_BITS`].
-pub fn apply_answer(topic: &mut TopicAgg, question: &mut QuestionAgg, bit: Option<i64>, a: &AnswerFact) {
+pub fn apply_answer(
+    topic: &mut TopicAgg,
+    question: &mut QuestionAgg,
+    bit: Option<i64>,
+    a: &AnswerFact,
+) {
     let first = question.answers == 0;
     question.answers += 1;
     question.correct += i64::from(a.correct);
@@ -156,7 +161,10 @@ pub fn apply_answer(topic: &mut TopicAgg, question: &mut QuestionAgg, bit: Optio
     *question.tags.entry(key.clone()).or_default() += 1;
     *topic.tags.entry(key).or_default() += 1;
     if shape == Shape::Typed {
-        *question.responses.entry(a.response.to_string()).or_default() += 1;
+        *question
+            .responses
+            .entry(a.response.to_string())
+            .or_default() += 1;
         if let Some(tag) = a.misconception {
             *question
                 .response_tags
@@ -221,7 +229,14 @@ pub fn question_contributions(
     }
     let scope = question_scope(topic, question_id);
     push(out, "q", &scope, String::new(), q.answers, q.correct);
-    push(out, "qrank", &scope, score.to_string(), 1, i64::from(q.first_correct));
+    push(
+        out,
+        "qrank",
+        &scope,
+        score.to_string(),
+        1,
+        i64::from(q.first_correct),
+    );
     for (option, &times) in &q.options {
         push(out, "option", &scope, option.to_string(), times, 0);
     }
@@ -312,7 +327,12 @@ pub fn misses_on_sql(today: &str) -> String {
 mod tests {
     use super::*;
 
-    fn answer<'a>(q: &'a str, response: &'a str, correct: bool, tag: Option<&'a str>) -> AnswerFact<'a> {
+    fn answer<'a>(
+        q: &'a str,
+        response: &'a str,
+        correct: bool,
+        tag: Option<&'a str>,
+    ) -> AnswerFact<'a> {
         AnswerFact {
             question_id: q,
             response,
@@ -328,7 +348,12 @@ mod tests {
         let mut q2 = QuestionAgg::default();
         let right = r#"{"type":"choice","value":[0]}"#;
         let wrong = r#"{"type":"choice","value":[1,1]}"#;
-        apply_answer(&mut t, &mut q1, Some(0), &answer("q1", wrong, false, Some("m")));
+        apply_answer(
+            &mut t,
+            &mut q1,
+            Some(0),
+            &answer("q1", wrong, false, Some("m")),
+        );
         apply_answer(&mut t, &mut q2, Some(1), &answer("q2", right, true, None));
         apply_answer(&mut t, &mut q1, Some(0), &answer("q1", right, true, None));
         assert_eq!((t.score, t.answered_first, t.right_first), (1, 0b11, 0b10));
@@ -345,8 +370,18 @@ mod tests {
         let mut t = TopicAgg::default();
         let mut q = QuestionAgg::default();
         let typed = r#"{"type":"text","value":"LISTEN"}"#;
-        apply_answer(&mut t, &mut q, Some(70), &answer("q", typed, false, Some("listen")));
-        apply_answer(&mut t, &mut q, None, &answer("q", r#"{"type":"blank"}"#, false, None));
+        apply_answer(
+            &mut t,
+            &mut q,
+            Some(70),
+            &answer("q", typed, false, Some("listen")),
+        );
+        apply_answer(
+            &mut t,
+            &mut q,
+            None,
+            &answer("q", r#"{"type":"blank"}"#, false, None),
+        );
         assert_eq!(q.responses[typed], 1);
         assert_eq!(q.response_tags[&response_tag_key(typed, "listen")], 1);
         assert_eq!(q.tags[&tag_key(true, None)], 1);
@@ -363,7 +398,10 @@ mod tests {
             n,
             m,
         };
-        let d = difference(&[c("topic", 2, 0), c("mastered", 0, 0)], &[c("topic", 3, 0), c("mastered", 1, 0)]);
+        let d = difference(
+            &[c("topic", 2, 0), c("mastered", 0, 0)],
+            &[c("topic", 3, 0), c("mastered", 1, 0)],
+        );
         assert_eq!(
             d,
             vec![
@@ -391,6 +429,9 @@ mod tests {
         assert_eq!(misses_on(110, packed, 109), 0);
         // Day 100 alone: a miss until day 113.
         let early = miss_counts(100, &days[..1]);
-        assert_eq!((misses_on(100, early, 113), misses_on(100, early, 114)), (1, 0));
+        assert_eq!(
+            (misses_on(100, early, 113), misses_on(100, early, 114)),
+            (1, 0)
+        );
     }
 }

@@ -72,7 +72,10 @@ pub fn is_inactive(last_at: Option<i64>, now: i64) -> bool {
 /// by this count; `store::class_view` counts the same in SQL.
 pub fn reason_count(inactive: bool, miss_topics: i64, lowest: bool) -> i64 {
     let named = MISS_TOPICS_NAMED as i64;
-    i64::from(inactive) + miss_topics.min(named) + i64::from(miss_topics > named) + i64::from(lowest)
+    i64::from(inactive)
+        + miss_topics.min(named)
+        + i64::from(miss_topics > named)
+        + i64::from(lowest)
 }
 
 /// The learners to list, most reasons first, at most [`SHOWN`] of them, and how many more there are.
@@ -111,7 +114,8 @@ pub fn assess_in(
     let mut listed: Vec<(&Learner, Vec<String>)> = learners
         .iter()
         .map(|l| {
-            let mine: Vec<&TopicMisses> = misses.iter().filter(|m| m.user_id == l.user_id).collect();
+            let mine: Vec<&TopicMisses> =
+                misses.iter().filter(|m| m.user_id == l.user_id).collect();
             let why = reasons(language, l, &mine, lowest.contains(&l.user_id), &title, now);
             (l, why)
         })

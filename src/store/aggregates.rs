@@ -130,7 +130,8 @@ async fn load(
     let topics: Vec<TopicRow> = serde_json::from_str(&topics).map_err(decode)?;
     let questions: Vec<QuestionRow> = serde_json::from_str(&questions).map_err(decode)?;
     let mut out: HashMap<i64, LearnerAggs> = HashMap::new();
-    for (user, topic, attempts, last_at, last_id, mastered, score, answered, right, extra) in topics {
+    for (user, topic, attempts, last_at, last_id, mastered, score, answered, right, extra) in topics
+    {
         out.entry(user).or_default().topics.insert(
             topic,
             TopicAgg {
@@ -327,7 +328,8 @@ pub async fn record(
         let key = (a.user_id, a.topic.clone());
         let LearnerAggs { topics, questions } = after.entry(a.user_id).or_default();
         let t = topics.entry(a.topic.clone()).or_default();
-        if replay.contains(&key) || (t.attempts > 0 && (a.now, id) < (t.last_at, t.last_attempt_id)) {
+        if replay.contains(&key) || (t.attempts > 0 && (a.now, id) < (t.last_at, t.last_attempt_id))
+        {
             replay.insert(key);
             continue;
         }
@@ -431,7 +433,8 @@ async fn apply_to_classes(
             .topics
             .iter()
             .map(|t| {
-                now.topics.get(t).map_or(0, |a| a.mastered) - was.topics.get(t).map_or(0, |a| a.mastered)
+                now.topics.get(t).map_or(0, |a| a.mastered)
+                    - was.topics.get(t).map_or(0, |a| a.mastered)
             })
             .sum();
         let (old_options, new_options) = (was.options(only), now.options(only));
@@ -440,13 +443,32 @@ async fn apply_to_classes(
                 add(&mut delta, *class_id, kind, scope, key, (*n, *m, *l));
             }
             for &at in &change.new_attempts {
-                add(&mut delta, *class_id, "day", "", &jst::day(at).to_string(), (1, 0, 0));
+                add(
+                    &mut delta,
+                    *class_id,
+                    "day",
+                    "",
+                    &jst::day(at).to_string(),
+                    (1, 0, 0),
+                );
             }
             for (scope, option) in new_options.difference(&old_options) {
-                added_options.push((*class_id, scope.clone(), *option, name.clone(), change.user_id));
+                added_options.push((
+                    *class_id,
+                    scope.clone(),
+                    *option,
+                    name.clone(),
+                    change.user_id,
+                ));
             }
             for (scope, option) in old_options.difference(&new_options) {
-                removed_options.push((*class_id, scope.clone(), *option, name.clone(), change.user_id));
+                removed_options.push((
+                    *class_id,
+                    scope.clone(),
+                    *option,
+                    name.clone(),
+                    change.user_id,
+                ));
             }
             learners.push(ClassLearnerChange {
                 class_id: *class_id,
@@ -462,7 +484,14 @@ async fn apply_to_classes(
     save_class_learners(conn, &learners).await
 }
 
-fn add(delta: &mut ClassDelta, class_id: i64, kind: &'static str, scope: &str, key: &str, d: (i64, i64, i64)) {
+fn add(
+    delta: &mut ClassDelta,
+    class_id: i64,
+    kind: &'static str,
+    scope: &str,
+    key: &str,
+    d: (i64, i64, i64),
+) {
     let e = delta
         .entry((class_id, kind, scope.to_string(), key.to_string()))
         .or_default();
@@ -564,15 +593,19 @@ async fn save_delta(conn: &mut SqliteConnection, delta: ClassDelta) -> Result<()
     let mut rows: Vec<_> = delta.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
     rows.sort();
     for chunk in rows.chunks(ROWS) {
-        let args = rows_args(chunk, 7, |args, ((class_id, kind, scope, key), (n, m, l))| {
-            bind(args, *class_id)?;
-            bind(args, *kind)?;
-            bind(args, scope.clone())?;
-            bind(args, key.clone())?;
-            bind(args, *n)?;
-            bind(args, *m)?;
-            bind(args, *l)
-        })?;
+        let args = rows_args(
+            chunk,
+            7,
+            |args, ((class_id, kind, scope, key), (n, m, l))| {
+                bind(args, *class_id)?;
+                bind(args, *kind)?;
+                bind(args, scope.clone())?;
+                bind(args, key.clone())?;
+                bind(args, *n)?;
+                bind(args, *m)?;
+                bind(args, *l)
+            },
+        )?;
         sqlx::query_with(&UPSERT_CLASS_STAT, args)
             .execute(&mut *conn)
             .await?;
@@ -715,9 +748,23 @@ pub async fn add_members(
         let recent = recent(conn, chunk).await?;
         let empty = LearnerAggs::default();
         let mut delta = ClassDelta::new();
-        add(&mut delta, class_id, "members", "", "", (sign * chunk.len() as i64, 0, sign * chunk.len() as i64));
+        add(
+            &mut delta,
+            class_id,
+            "members",
+            "",
+            "",
+            (sign * chunk.len() as i64, 0, sign * chunk.len() as i64),
+        );
         for (day, count) in days {
-            add(&mut delta, class_id, "day", "", &day.to_string(), (sign * count, 0, 0));
+            add(
+                &mut delta,
+                class_id,
+                "day",
+                "",
+                &day.to_string(),
+                (sign * count, 0, 0),
+            );
         }
         let mut options: Vec<OptionRow> = Vec::new();
         let mut rows: Vec<(i64, String, i64, Option<i64>, i64, i64, i64)> = Vec::new();
@@ -736,7 +783,11 @@ pub async fn add_members(
                 options.push((class_id, scope, option, listed.clone(), *user));
             }
             let r = recent.get(user);
-            let shown = if display_name.is_empty() { name } else { display_name };
+            let shown = if display_name.is_empty() {
+                name
+            } else {
+                display_name
+            };
             rows.push((
                 *user,
                 shown.to_lowercase(),
@@ -802,7 +853,15 @@ async fn replay_history(
     .bind(topic)
     .fetch_all(&mut *conn)
     .await?;
-    type Packed = (i64, String, i64, Option<String>, Option<String>, Option<i64>, Option<String>);
+    type Packed = (
+        i64,
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    );
     let mut out: HashMap<i64, LearnerAggs> = HashMap::new();
     let mut seen_topics: BTreeSet<String> = BTreeSet::new();
     let mut parsed: Vec<(i64, Vec<Packed>)> = Vec::new();
@@ -823,14 +882,18 @@ async fn replay_history(
     }
     for (user, answers) in parsed {
         let LearnerAggs { topics, questions } = out.entry(user).or_default();
-        for (attempt_id, topic, created_at, question_id, response, correct, misconception) in answers {
+        for (attempt_id, topic, created_at, question_id, response, correct, misconception) in
+            answers
+        {
             let t = topics.entry(topic.clone()).or_default();
             if (created_at, attempt_id) != (t.last_at, t.last_attempt_id) || t.attempts == 0 {
                 t.attempts += 1;
                 t.last_at = created_at;
                 t.last_attempt_id = attempt_id;
             }
-            let (Some(question_id), Some(response), Some(correct)) = (question_id, response, correct) else {
+            let (Some(question_id), Some(response), Some(correct)) =
+                (question_id, response, correct)
+            else {
                 continue;
             };
             let bit = bits.get(&topic, &question_id);

@@ -92,9 +92,9 @@ pub async fn capped(
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.iter().any(|(topic, most)| {
-        most.unwrap_or(0) > questions.get(topic).copied().unwrap_or(0)
-    }))
+    Ok(rows
+        .iter()
+        .any(|(topic, most)| most.unwrap_or(0) > questions.get(topic).copied().unwrap_or(0)))
 }
 
 /// How the grid is ordered: by name, overall mastery or last activity; `desc` reverses the key (names
@@ -333,7 +333,11 @@ pub async fn breakdown(
             "tag" | "topic_tag" if learners > 0 => {
                 if let Some((blank, tag)) = agg::parse_tag_key(&key) {
                     tags.push(MisconceptionCount {
-                        question_id: if kind == "tag" { question(&scope) } else { None },
+                        question_id: if kind == "tag" {
+                            question(&scope)
+                        } else {
+                            None
+                        },
                         tag,
                         blank,
                         times: n,
@@ -342,7 +346,9 @@ pub async fn breakdown(
                 }
             }
             "response_tag" if n > 0 => {
-                if let (Some((response, tag)), Some(q)) = (agg::parse_response_tag_key(&key), question(&scope)) {
+                if let (Some((response, tag)), Some(q)) =
+                    (agg::parse_response_tag_key(&key), question(&scope))
+                {
                     let kept = response_tags.entry((q, response)).or_default();
                     if tag > *kept {
                         *kept = tag;
@@ -399,7 +405,11 @@ pub async fn breakdown(
             learners: listed,
         });
     }
-    choices.sort_by(|a, b| a.question_id.cmp(&b.question_id).then(a.option.cmp(&b.option)));
+    choices.sort_by(|a, b| {
+        a.question_id
+            .cmp(&b.question_id)
+            .then(a.option.cmp(&b.option))
+    });
     tags.sort_by(|a, b| {
         a.question_id
             .cmp(&b.question_id)
@@ -479,7 +489,11 @@ impl Groups {
             } else {
                 buckets.iter().map(|(s, n)| (*s, *n)).collect()
             };
-            let group = if upper { &mut groups.upper } else { &mut groups.lower };
+            let group = if upper {
+                &mut groups.upper
+            } else {
+                &mut groups.lower
+            };
             let mut taken = 0;
             for (score, size) in scores {
                 if taken >= k {

@@ -110,10 +110,11 @@ pub async fn merge_guest(
     }
     // The account's classes count it without the guest's answers: take it out of their aggregates, and
     // put it back, rebuilt from the merged history, at the end.
-    let classes: Vec<(i64,)> = sqlx::query_as("select class_id from class_member where user_id = ?")
-        .bind(user_id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let classes: Vec<(i64,)> =
+        sqlx::query_as("select class_id from class_member where user_id = ?")
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?;
     for &(class_id,) in &classes {
         super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
     }

@@ -240,14 +240,9 @@ pub async fn topic_analysis(
     };
     // The class's sums (`store::class_view`); a topic too large for them is counted from the history.
     let answers = async {
-        if let Some(breakdown) = store::class_view::breakdown(
-            db,
-            class_id,
-            slug,
-            WRONG_RESPONSES_SHOWN,
-            NAMES_SHOWN,
-        )
-        .await?
+        if let Some(breakdown) =
+            store::class_view::breakdown(db, class_id, slug, WRONG_RESPONSES_SHOWN, NAMES_SHOWN)
+                .await?
         {
             return Ok(breakdown);
         }

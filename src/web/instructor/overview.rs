@@ -401,7 +401,11 @@ pub async fn overview(
         .collect();
     let names = store::class_view::names(
         db,
-        &figures.flagged.iter().map(|f| f.user_id).collect::<Vec<_>>(),
+        &figures
+            .flagged
+            .iter()
+            .map(|f| f.user_id)
+            .collect::<Vec<_>>(),
     )
     .await?;
     let needs_help = figures

@@ -6,7 +6,9 @@
 //! `tests/aggregates.rs` compares the first with. The rules themselves are `quiz::mastery` and
 //! `classroom::needs_help`.
 
-use crate::classroom::needs_help::{self, Flagged, LOWEST_COUNT, MISS_MIN_WRONG, SHOWN, TopicMisses};
+use crate::classroom::needs_help::{
+    self, Flagged, LOWEST_COUNT, MISS_MIN_WRONG, SHOWN, TopicMisses,
+};
 use crate::content::Language;
 use crate::jst;
 use crate::quiz::mastery::Mastery;
@@ -141,8 +143,10 @@ pub async fn from_aggregates(
     ask: &Ask,
     title: impl Fn(&str) -> String,
 ) -> Result<Option<Standing>, sqlx::Error> {
-    let per_topic: HashMap<String, i64> =
-        topics.iter().map(|t| (t.slug.clone(), t.questions)).collect();
+    let per_topic: HashMap<String, i64> = topics
+        .iter()
+        .map(|t| (t.slug.clone(), t.questions))
+        .collect();
     if class_view::capped(db, &per_topic).await? {
         return Ok(None);
     }
@@ -188,17 +192,21 @@ pub async fn from_aggregates(
                 overall: f.overall,
                 last_at: f.last_at,
             };
-            let mine: Vec<&TopicMisses> = misses.iter().filter(|m| m.user_id == f.user_id).collect();
+            let mine: Vec<&TopicMisses> =
+                misses.iter().filter(|m| m.user_id == f.user_id).collect();
+            let reasons = needs_help::reasons(
+                ask.language,
+                &learner,
+                &mine,
+                lowest.contains(&f.user_id),
+                &title,
+                ask.now,
+            );
+            // The words come from the history, the count that ordered them from the aggregates.
+            debug_assert_eq!(reasons.len() as i64, f.reasons, "{reasons:?}");
             Flagged {
                 user_id: f.user_id,
-                reasons: needs_help::reasons(
-                    ask.language,
-                    &learner,
-                    &mine,
-                    lowest.contains(&f.user_id),
-                    &title,
-                    ask.now,
-                ),
+                reasons,
             }
         })
         .collect();
@@ -302,7 +310,8 @@ pub async fn from_history(
             last_at: r.last_at,
         })
         .collect();
-    let (flagged, flagged_more) = needs_help::assess_in(ask.language, &standing, &misses, title, ask.now);
+    let (flagged, flagged_more) =
+        needs_help::assess_in(ask.language, &standing, &misses, title, ask.now);
     let weakest = weakest(topics, |slug| {
         let Some(&i) = column.get(slug) else {
             return (0, 0);
@@ -310,7 +319,10 @@ pub async fn from_history(
         rows.iter()
             .filter(|r| r.cells[i].0)
             .fold((0, 0), |(n, m), r| {
-                (n + 1, m + Mastery::of(r.cells[i].1, topics[i].questions).mastered)
+                (
+                    n + 1,
+                    m + Mastery::of(r.cells[i].1, topics[i].questions).mastered,
+                )
             })
     });
     sort(&mut rows, ask.order, ask.desc);
