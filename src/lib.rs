@@ -125,7 +125,8 @@ pub async fn snapshot(
     live_reload: Option<&web::live_reload::LiveReload>,
 ) -> anyhow::Result<state::Snapshot> {
     let tag = live_reload.map(|live| live.tag(generation));
-    // Rendering every topic page three times is CPU work: keep it off the threads that serve requests.
+    // Rendering every page three times is CPU work: keep it off the threads that serve requests.
+    let started = std::time::Instant::now();
     let (content, rendered) = tokio::task::spawn_blocking(move || {
         let rendered =
             web::pages::RenderedPages::build(&content.course, &content.quizzes, tag.as_ref());
@@ -133,6 +134,12 @@ pub async fn snapshot(
     })
     .await?;
     let rendered = rendered?;
+    tracing::info!(
+        generation,
+        bytes = rendered.bytes(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "anonymous pages rendered"
+    );
     // Last, so that a version which fails to render leaves the index as it was.
     store::search::rebuild(db, &content.course.search_docs).await?;
     Ok(state::Snapshot {

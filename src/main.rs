@@ -270,6 +270,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Static files are compressed on a thread of their own while the rest starts.
     infra_dojo::web::assets::warm();
     let state = infra_dojo::build_state(db, content, settings).await?;
+    state.warm_pages();
     if let Some(watcher) = watcher {
         if !config.bind.ip().is_loopback() {
             // Problem reports name files on this machine, and pages reload on every save.

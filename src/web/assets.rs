@@ -10,27 +10,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use include_dir::{Dir, include_dir};
 use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 static STATIC_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
 
-struct Asset {
-    bytes: &'static [u8],
-    content_type: &'static str,
-    /// Compressed on first use, or ahead of it by [`warm`].
-    packed: OnceLock<Precompressed>,
-}
-
-impl Asset {
-    fn packed(&self) -> &Precompressed {
-        self.packed
-            .get_or_init(|| Precompressed::new(Bytes::from_static(self.bytes), self.content_type))
-    }
-}
-
 struct Assets {
     version: String,
-    files: HashMap<String, Asset>,
+    files: HashMap<String, Precompressed>,
 }
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
@@ -44,11 +30,7 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         version_hash.write(bytes);
         files.insert(
             path.clone(),
-            Asset {
-                bytes,
-                content_type: content_type(&path),
-                packed: OnceLock::new(),
-            },
+            Precompressed::new(Bytes::from_static(bytes), content_type(&path)),
         );
     }
     Assets {
@@ -64,7 +46,7 @@ pub fn warm() {
         .name("assets-warm".into())
         .spawn(|| {
             for asset in ASSETS.files.values() {
-                asset.packed();
+                asset.warm();
             }
         });
     if let Err(e) = spawned {
@@ -149,7 +131,7 @@ pub fn respond(version: &str, path: &str, headers: &HeaderMap) -> Option<Respons
     } else {
         "no-cache"
     };
-    Some(asset.packed().respond(
+    Some(asset.respond(
         headers,
         &[
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),

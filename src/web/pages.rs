@@ -162,8 +162,8 @@ fn topic_page<'a>(
 }
 
 /// The pages a reader who is not signed in sees — every topic page and the home page — one per theme
-/// choice, rendered and compressed once per version of the content: such a page depends only on the
-/// topic and the theme cookie, so serving it is copying bytes.
+/// choice, rendered once per version of the content (and compressed once, see [`RenderedPages::warm`]):
+/// such a page depends only on the topic and the theme cookie, so serving it is copying bytes.
 #[derive(Debug, Default)]
 pub struct RenderedPages {
     topics: std::collections::HashMap<String, [Precompressed; 3]>,
@@ -187,29 +187,29 @@ impl RenderedPages {
             layout
         };
         let html = "text/html; charset=utf-8";
-        // Rendering is quick; compressing at the best settings is not, so the pages are compressed on
-        // every core at once.
-        let mut rendered: Vec<(Option<&str>, usize, String)> = Vec::new();
-        for topic in &course.topics {
-            for (i, theme) in THEMES.iter().enumerate() {
-                let page = topic_page(course, quizzes, topic, layout(*theme)).render()?;
-                rendered.push((Some(topic.slug.as_str()), i, page));
-            }
-        }
-        for (i, theme) in THEMES.iter().enumerate() {
-            let page = home_page(course, quizzes, layout(*theme), None).render()?;
-            rendered.push((None, i, page));
-        }
-        let packed = compress_all(rendered.iter().map(|(_, _, page)| page.as_str()), html);
+        let page = |rendered: String| Precompressed::new(Bytes::from(rendered), html);
         let mut pages = RenderedPages::default();
-        for ((slug, i, _), page) in rendered.iter().zip(packed) {
-            let slot = match slug {
-                Some(slug) => &mut pages.topics.entry(slug.to_string()).or_default()[*i],
-                None => &mut pages.home.get_or_insert_with(Default::default)[*i],
-            };
-            *slot = page;
+        for topic in &course.topics {
+            let mut themes: [Precompressed; 3] = Default::default();
+            for (i, theme) in THEMES.iter().enumerate() {
+                themes[i] = page(topic_page(course, quizzes, topic, layout(*theme)).render()?);
+            }
+            pages.topics.insert(topic.slug.clone(), themes);
         }
+        let mut home: [Precompressed; 3] = Default::default();
+        for (i, theme) in THEMES.iter().enumerate() {
+            home[i] = page(home_page(course, quizzes, layout(*theme), None).render()?);
+        }
+        pages.home = Some(home);
         Ok(pages)
+    }
+
+    /// Compresses every page now (see `web::precompressed`): `serve` runs it on a thread of its own
+    /// after start and after each reload.
+    pub fn warm(&self) {
+        for page in self.topics.values().chain(self.home.iter()).flatten() {
+            page.warm();
+        }
     }
 
     /// A topic page as an anonymous reader with `theme` sees it.
@@ -224,7 +224,7 @@ impl RenderedPages {
         self.home.as_ref().map(|pages| &pages[i])
     }
 
-    /// Bytes held, in every coding (for the memory account in `bench/RESULTS.md`).
+    /// Bytes held, in every coding made so far (for the memory account in `bench/RESULTS.md`).
     pub fn bytes(&self) -> usize {
         self.topics
             .values()
@@ -233,36 +233,6 @@ impl RenderedPages {
             .map(Precompressed::stored_bytes)
             .sum()
     }
-}
-
-/// Compresses `pages` on as many threads as there are cores, keeping their order.
-fn compress_all<'a>(
-    pages: impl Iterator<Item = &'a str>,
-    content_type: &'static str,
-) -> Vec<Precompressed> {
-    let pages: Vec<&str> = pages.collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, 8);
-    let chunk = pages.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = pages
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|p| {
-                            Precompressed::new(Bytes::copy_from_slice(p.as_bytes()), content_type)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 #[derive(Template)]

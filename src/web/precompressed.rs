@@ -1,22 +1,27 @@
 //! Responses whose bytes are the same for every reader — the anonymous topic and home pages, the static
-//! assets — compressed once when they are made (brotli and gzip at their best settings), then served by the
-//! request's `Accept-Encoding` with `Vary: Accept-Encoding` and an `ETag` per encoding; an
-//! `If-None-Match` naming it gets a 304 and no body. Compressing such a page on every request cost far
-//! more than sending it (DESIGN.md: ~71,000 → ~7,000 requests/s with brotli per request).
+//! assets — compressed once (brotli and gzip at their best settings), then served by the request's
+//! `Accept-Encoding` with `Vary: Accept-Encoding` and an `ETag` per encoding; an `If-None-Match` naming it
+//! gets a 304 and no body. Compressing such a page on every request cost far more than sending it
+//! (DESIGN.md: ~71,000 → ~7,000 requests/s with brotli per request).
 //!
-//! Clients that send no `Accept-Encoding` (or refuse every coding) get the identity bytes. Bytes that do
-//! not shrink (images, tiny files) are kept only as they are.
+//! The compressed bytes are made on first need, and ahead of it by [`Precompressed::warm`] on a thread of
+//! its own (`serve` warms every page and file after start and after each reload): start-up does not wait
+//! for brotli's best setting (~10 ms a page), and tests compress only what they ask for. Clients that send
+//! no `Accept-Encoding` (or refuse every coding) get the identity bytes. Bytes that do not shrink
+//! (images, tiny files) are kept only as they are.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use std::io::Write;
+use std::sync::OnceLock;
 
-/// Brotli quality for bytes compressed once: 11 is the best and the slowest (about 1 MB/s); 9 keeps start-up
-/// (every topic page × 3 themes) within tens of milliseconds and loses about 3% of size against 11.
-const BROTLI_QUALITY: u32 = 9;
-/// Brotli window (log2 bytes): 22 (4 MiB), brotli's default; a page is far smaller.
-const BROTLI_WINDOW: u32 = 22;
+/// Brotli quality for bytes compressed once: the best. Measured on the TCP page (42,521 bytes): 7,045 bytes
+/// against 7,436 at quality 9 and 8,436 with gzip -9; qualities 5–9 also took 20 MB of hash tables a page
+/// while 11 took 5 MB.
+const BROTLI_QUALITY: u32 = 11;
+/// Brotli window (log2 bytes): 256 KiB, more than any page or file here.
+const BROTLI_WINDOW: u32 = 18;
 /// Below this size compression saves less than the headers it adds.
 const MIN_COMPRESS_BYTES: usize = 256;
 
@@ -123,11 +128,13 @@ fn etag(hash: u64, coding: Coding) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
-/// One response body in every coding worth having, with their entity tags.
-#[derive(Debug, Clone)]
+/// One response body, with its compressed forms (made on first need) and their entity tags.
+#[derive(Debug)]
 pub struct Precompressed {
-    /// Identity, gzip, brotli (the last two only when they are smaller).
-    bodies: [Option<Bytes>; 3],
+    identity: Bytes,
+    /// gzip and brotli, each only when smaller; `None` until first needed or warmed.
+    packed: OnceLock<[Option<Bytes>; 2]>,
+    compressible: bool,
     etags: [HeaderValue; 3],
     content_type: HeaderValue,
 }
@@ -139,19 +146,14 @@ impl Default for Precompressed {
 }
 
 impl Precompressed {
-    /// Compresses `bytes` (of `content_type`) once, if it is a kind of file compression helps.
+    /// `bytes` of `content_type`, to be compressed when first needed if it is a kind of file compression
+    /// helps.
     pub fn new(bytes: Bytes, content_type: &'static str) -> Self {
-        let compressible = bytes.len() >= MIN_COMPRESS_BYTES && is_compressible(content_type);
         let hash = fnv64(&bytes);
-        let smaller =
-            |packed: Option<Vec<u8>>| packed.filter(|p| p.len() < bytes.len()).map(Bytes::from);
-        let (gzip, br) = if compressible {
-            (smaller(gzip(&bytes)), smaller(brotli(&bytes)))
-        } else {
-            (None, None)
-        };
         Precompressed {
-            bodies: [Some(bytes), gzip, br],
+            compressible: bytes.len() >= MIN_COMPRESS_BYTES && is_compressible(content_type),
+            identity: bytes,
+            packed: OnceLock::new(),
             etags: [
                 etag(hash, Coding::Identity),
                 etag(hash, Coding::Gzip),
@@ -161,28 +163,61 @@ impl Precompressed {
         }
     }
 
-    /// Bytes held in every coding.
+    /// The compressed forms, made now if they were not yet.
+    fn packed(&self) -> &[Option<Bytes>; 2] {
+        self.packed.get_or_init(|| {
+            if !self.compressible {
+                return [None, None];
+            }
+            let smaller = |packed: Option<Vec<u8>>| {
+                packed
+                    .filter(|p| p.len() < self.identity.len())
+                    .map(Bytes::from)
+            };
+            [
+                smaller(gzip(&self.identity)),
+                smaller(brotli(&self.identity)),
+            ]
+        })
+    }
+
+    /// Makes the compressed forms now, so no request waits for them.
+    pub fn warm(&self) {
+        self.packed();
+    }
+
+    /// Bytes held in every coding made so far.
     pub fn stored_bytes(&self) -> usize {
-        self.bodies.iter().flatten().map(Bytes::len).sum()
+        self.identity.len()
+            + self
+                .packed
+                .get()
+                .map_or(0, |p| p.iter().flatten().map(Bytes::len).sum())
     }
 
     /// The identity bytes.
     pub fn identity(&self) -> &Bytes {
-        self.bodies[0]
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("identity is always kept"))
+        &self.identity
     }
 
-    /// The bytes stored for `coding`, if any.
+    /// The bytes for `coding`, if it is worth having (compressing them now if needed).
     pub fn encoded(&self, coding: Coding) -> Option<&Bytes> {
-        self.bodies[coding.index()].as_ref()
+        match coding {
+            Coding::Identity => Some(&self.identity),
+            Coding::Gzip => self.packed()[0].as_ref(),
+            Coding::Brotli => self.packed()[1].as_ref(),
+        }
     }
 
-    /// The coding the request gets: what it prefers among those stored.
+    /// The coding the request gets: what it prefers among those worth having.
     fn pick(&self, request: &HeaderMap) -> Coding {
-        match negotiate(request) {
-            Coding::Brotli if self.bodies[2].is_some() => Coding::Brotli,
-            Coding::Brotli | Coding::Gzip if self.bodies[1].is_some() => Coding::Gzip,
+        let wanted = negotiate(request);
+        if wanted == Coding::Identity || !self.compressible {
+            return Coding::Identity;
+        }
+        match wanted {
+            Coding::Brotli if self.encoded(Coding::Brotli).is_some() => Coding::Brotli,
+            _ if self.encoded(Coding::Gzip).is_some() => Coding::Gzip,
             _ => Coding::Identity,
         }
     }
@@ -202,20 +237,18 @@ impl Precompressed {
             *r.status_mut() = StatusCode::NOT_MODIFIED;
             r
         } else {
-            let body = self.bodies[coding.index()].clone().unwrap_or_default();
-            Response::new(Body::from(body))
-        };
-        let headers = response.headers_mut();
-        if !fresh {
+            let body = self.encoded(coding).cloned().unwrap_or_default();
+            let length = HeaderValue::from(body.len());
+            let mut r = Response::new(Body::from(body));
+            let headers = r.headers_mut();
             headers.insert(header::CONTENT_TYPE, self.content_type.clone());
-            headers.insert(
-                header::CONTENT_LENGTH,
-                HeaderValue::from(self.bodies[coding.index()].as_ref().map_or(0, Bytes::len)),
-            );
+            headers.insert(header::CONTENT_LENGTH, length);
             if let Some(value) = coding.header() {
                 headers.insert(header::CONTENT_ENCODING, value);
             }
-        }
+            r
+        };
+        let headers = response.headers_mut();
         headers.insert(header::ETAG, etag);
         for (name, value) in extra {
             headers.append(name.clone(), value.clone());
