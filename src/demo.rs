@@ -295,6 +295,11 @@ pub async fn seed(
     let mut rng = Rng::new(options.seed);
 
     let mut tx = pool.begin().await?;
+    // One transaction writes everything: with SQLite's default 2 MB page cache, pages spill to the WAL
+    // and are written again each time they change. The seeder's connection keeps up to 256 MB instead.
+    sqlx::query("pragma cache_size = -262144")
+        .execute(&mut *tx)
+        .await?;
     let teacher_id = crate::store::users::create(
         &mut *tx,
         TEACHER_NAME,
