@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Instructor views at scale: `infra-dojo demo-seed` makes one class of N learners (2,000 by default) with
-# M attempts each (20) over the 16 topics — about 300,000 answers — then, logged in as demo-teacher over
-# HTTP, this measures the class overview and a question analysis page (median of 20 requests each, after
-# 2 warm-up requests), and the all-answers CSV export (rows per second over the whole download) while the
-# server's RSS is sampled every 0.1 s.
-# Targets (issue "instructor's progress view"): overview < 150 ms, question analysis < 100 ms,
-# CSV ≥ 200,000 rows/s, RSS < 150 MB.
-# Usage: bench/instructor.sh [learners, default 2000] [attempts each, default 20] [topic, default tcp]
+# Instructor views at two class sizes in one run (issue 16): `infra-dojo demo-seed` makes one class of
+# SMALL learners × SMALL_ATTEMPTS attempts, and one of LARGE × LARGE_ATTEMPTS, each in its own database.
+# Logged in as demo-teacher over HTTP, this measures at each size the class overview's first page and a
+# question analysis page (median of 20 requests each, after 2 warm-up requests, one at a time), then at
+# the large size the all-answers CSV export (rows per second over the whole download) while the server's
+# RSS is sampled every 0.1 s, and the grid CSV.
+# Targets (issue 16): overview first page and analysis at LARGE ≤ 1.5× their time at SMALL; peak RSS during
+# the LARGE CSV < 150 MB; demo-seed of LARGE < 60 s. (Earlier issue: overview < 150 ms, analysis < 100 ms,
+# CSV ≥ 200,000 rows/s.)
+# Usage: bench/instructor.sh [SMALL 1000] [SMALL_ATTEMPTS 20] [LARGE 10000] [LARGE_ATTEMPTS 50] [topic tcp]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-learners=${1:-2000}
-attempts=${2:-20}
-topic=${3:-tcp}
+small=${1:-1000}
+small_attempts=${2:-20}
+large=${3:-10000}
+large_attempts=${4:-50}
+topic=${5:-tcp}
 
 cd "$repo_dir"
 cargo build --release --quiet --bin infra-dojo
@@ -19,88 +23,112 @@ work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-db="$work/instructor.db"
-
-seed_start=$(now_ms)
-RUST_LOG=error ./target/release/infra-dojo demo-seed --db "$db" --learners "$learners" --attempts "$attempts" > "$work/seed.log"
-seed_ms=$(( $(now_ms) - seed_start ))
-class_path=$(grep -o '/instructor/classes/[0-9]*' "$work/seed.log" | head -n 1)
-[ -n "$class_path" ] || { echo "demo-seed printed no class page:" >&2; cat "$work/seed.log" >&2; exit 1; }
-seeded=$(head -n 1 "$work/seed.log")
-
-port=$(free_port)
-base="http://127.0.0.1:$port"
-INFRA_DOJO_DB="$db" RUST_LOG=warn ./target/release/infra-dojo serve --bind "127.0.0.1:$port" &
-server=$!
-wait_ok "$base/healthz" "$(now_ms)" >/dev/null
-rss_idle=$(rss_mb "$server")
-
-# Log in as the demo instructor: the login form's CSRF token, then the form, with one cookie jar.
-jar="$work/cookies"
-csrf=$(curl -fs -c "$jar" -b "$jar" "$base/login" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
-status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
-  --data-urlencode "csrf=$csrf" --data-urlencode "name=demo-teacher" --data-urlencode "password=demo-password" \
-  --data-urlencode "next=/instructor" "$base/login")
-[ "$status" = 303 ] || { echo "login failed: HTTP $status" >&2; exit 1; }
 
 # Median (and slowest) of 20 timed GETs after 2 warm-ups, in ms; fails on anything but 200.
 measure() {
   local url=$1 times="$work/times" code t
   : > "$times"
   for i in $(seq 1 22); do
-    read -r code t < <(curl -s -o /dev/null -b "$jar" -w '%{http_code} %{time_total}\n' "$url")
+    read -r code t < <(curl -s -o /dev/null -b "$work/cookies" -w '%{http_code} %{time_total}\n' "$url")
     [ "$code" = 200 ] || { echo "GET $url: HTTP $code" >&2; exit 1; }
     [ "$i" -gt 2 ] && echo "$t" >> "$times"
   done
   sort -n "$times" | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", (v[10] + v[11]) / 2, v[NR] }'
 }
-read -r overview_ms overview_max < <(measure "$base$class_path")
-read -r analysis_ms analysis_max < <(measure "$base$class_path/topics/$topic")
-analysis_kb=$(curl -s -b "$jar" "$base$class_path/topics/$topic" | wc -c | awk '{ printf "%.0f", $1 / 1024 }')
 
-# The all-answers CSV, while sampling the server's RSS every 0.1 s.
-rss_before=$(rss_mb "$server")
-samples="$work/rss"
-rss_mb "$server" > "$samples"; echo >> "$samples"
-curl -s -b "$jar" -o "$work/answers.csv" -w '%{http_code} %{time_total} %{time_starttransfer}\n' \
-  "$base$class_path/export/answers.csv" > "$work/curl.out" &
-fetch=$!
-while kill -0 "$fetch" 2>/dev/null; do
-  rss_mb "$server" >> "$samples"; echo >> "$samples"
-  sleep 0.1
-done
-wait "$fetch"
-read -r csv_code csv_s csv_first_s < "$work/curl.out"
+# size NAME LEARNERS ATTEMPTS [csv]: seeds, serves, logs in and measures; values go to $work/NAME.* files.
+size() {
+  local name=$1 learners=$2 attempts=$3 csv=${4:-} db="$work/$1.db"
+  local start
+  start=$(now_ms)
+  RUST_LOG=error ./target/release/infra-dojo demo-seed --db "$db" --learners "$learners" --attempts "$attempts" > "$work/$name.seed"
+  echo $(( $(now_ms) - start )) > "$work/$name.seed_ms"
+  local class_path port base
+  class_path=$(grep -o '/instructor/classes/[0-9]*' "$work/$name.seed" | head -n 1)
+  [ -n "$class_path" ] || { echo "demo-seed printed no class page:" >&2; cat "$work/$name.seed" >&2; exit 1; }
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  INFRA_DOJO_DB="$db" RUST_LOG=warn ./target/release/infra-dojo serve --bind "127.0.0.1:$port" &
+  server=$!
+  wait_ok "$base/healthz" "$(now_ms)" >/dev/null
+  rss_mb "$server" > "$work/$name.rss_idle"
+  # Log in as the demo instructor: the login form's CSRF token, then the form, with one cookie jar.
+  rm -f "$work/cookies"
+  local csrf status
+  csrf=$(curl -fs -c "$work/cookies" -b "$work/cookies" "$base/login" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+  status=$(curl -s -o /dev/null -w '%{http_code}' -c "$work/cookies" -b "$work/cookies" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "name=demo-teacher" --data-urlencode "password=demo-password" \
+    --data-urlencode "next=/instructor" "$base/login")
+  [ "$status" = 303 ] || { echo "login failed: HTTP $status" >&2; exit 1; }
+  measure "$base$class_path" > "$work/$name.overview"
+  measure "$base$class_path/topics/$topic" > "$work/$name.analysis"
+  curl -s -b "$work/cookies" "$base$class_path" | wc -c > "$work/$name.overview_bytes"
+  curl -s -b "$work/cookies" "$base$class_path/topics/$topic" | wc -c > "$work/$name.analysis_bytes"
+  rss_mb "$server" > "$work/$name.rss_pages"
+  if [ -n "$csv" ]; then
+    # The all-answers CSV, streamed to a line count while the server's RSS is sampled every 0.1 s.
+    local samples="$work/$name.rss_samples"
+    rss_mb "$server" > "$samples"; echo >> "$samples"
+    ( curl -s -b "$work/cookies" -w '%{stderr}%{http_code} %{time_total} %{time_starttransfer} %{size_download}\n' \
+        "$base$class_path/export/answers.csv" 2> "$work/$name.curl" | wc -l > "$work/$name.csv_lines" ) &
+    local fetch=$!
+    while kill -0 "$fetch" 2>/dev/null; do
+      rss_mb "$server" >> "$samples"; echo >> "$samples"
+      sleep 0.1
+    done
+    wait "$fetch"
+    curl -s -b "$work/cookies" -o /dev/null -w '%{time_total}\n' "$base$class_path/export/grid.csv" > "$work/$name.grid"
+    rss_mb "$server" > "$work/$name.rss_after"
+  fi
+  kill "$server"; wait "$server" 2>/dev/null || true
+  server=""
+  rm -f "$db" "$db-wal" "$db-shm"
+  echo "$name done: overview $(cat "$work/$name.overview") analysis $(cat "$work/$name.analysis") seed $(cat "$work/$name.seed_ms") ms"
+}
+
+size small "$small" "$small_attempts"
+size large "$large" "$large_attempts" csv
+
+col() { cut -d' ' -f"$2" < "$work/$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
+o_small=$(col small.overview 1); o_large=$(col large.overview 1)
+a_small=$(col small.analysis 1); a_large=$(col large.analysis 1)
+o_ratio=$(ratio "$o_large" "$o_small"); a_ratio=$(ratio "$a_large" "$a_small")
+read -r csv_code csv_s csv_first_s csv_bytes < "$work/large.curl"
 [ "$csv_code" = 200 ] || { echo "answers.csv: HTTP $csv_code" >&2; exit 1; }
-rss_peak=$(sort -n "$samples" | tail -n 1)
-sample_count=$(grep -c . "$samples")
-# Records, not lines: a quoted field may hold a line break. The header row does not count.
-rows=$(python3 -c 'import csv, sys; f = open(sys.argv[1], encoding="utf-8-sig", newline=""); print(sum(1 for _ in csv.reader(f)) - 1)' "$work/answers.csv")
-csv_mb=$(awk -v b="$(wc -c < "$work/answers.csv")" 'BEGIN { printf "%.1f", b / 1048576 }')
-rows_per_s=$(awk -v r="$rows" -v s="$csv_s" 'BEGIN { printf "%.0f", r / s }')
+csv_rows=$(( $(tr -d ' ' < "$work/large.csv_lines") - 1 ))
+csv_mb=$(awk -v b="$csv_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+rows_per_s=$(awk -v r="$csv_rows" -v s="$csv_s" 'BEGIN { printf "%.0f", r / s }')
 csv_ms=$(awk -v s="$csv_s" 'BEGIN { printf "%.0f", s * 1000 }')
 first_ms=$(awk -v s="$csv_first_s" 'BEGIN { printf "%.1f", s * 1000 }')
-grid_ms=$(curl -s -b "$jar" -o /dev/null -w '%{time_total}' "$base$class_path/export/grid.csv" | awk '{ printf "%.0f", $1 * 1000 }')
-rss_after=$(rss_mb "$server")
+rss_peak=$(sort -n "$work/large.rss_samples" | tail -n 1)
+samples=$(grep -c . "$work/large.rss_samples")
+grid_ms=$(awk '{ printf "%.0f", $1 * 1000 }' "$work/large.grid")
+kib() { awk '{ printf "%.0f", $1 / 1024 }' "$work/$1"; }
+seed_s() { awk '{ printf "%.1f", $1 / 1000 }' "$work/$1.seed_ms"; }
 
-verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed**"; fi; }
-command="bench/instructor.sh $learners $attempts $topic"
 cat > "$bench_dir/results/instructor.md" <<MD
-## Instructor views at scale (\`$command\`)
+## Instructor views at two class sizes (\`bench/instructor.sh $small $small_attempts $large $large_attempts $topic\`)
 
-$(date -u '+%Y-%m-%d %H:%M UTC') on $(machine). Release build. \`infra-dojo demo-seed --learners $learners
---attempts $attempts\` (${seed_ms} ms) printed: $seeded. Logged in as demo-teacher over HTTP (curl, cookie jar, CSRF
-token from the login form); each page timed 20 times after 2 warm-ups, one request at a time; curl shares
-the machine's cores with the server.
+$(date -u '+%Y-%m-%d %H:%M UTC') on $(machine). Release build. Each size seeded by \`infra-dojo demo-seed\` into
+a database of its own, then served and measured in turn. Logged in as demo-teacher over HTTP (curl,
+cookie jar, CSRF token from the login form); each page timed 20 times after 2 warm-ups, one request at a
+time, no compression asked for; curl shares the machine's cores with the server.
 
-| measure | result | target | |
-|---|---|---|---|
-| class overview \`$class_path\` (median / slowest of 20) | ${overview_ms} ms / ${overview_max} ms | < 150 ms | $(verdict "$overview_ms < 150") |
-| question analysis \`…/topics/$topic\` (median / slowest of 20, ${analysis_kb} KiB) | ${analysis_ms} ms / ${analysis_max} ms | < 100 ms | $(verdict "$analysis_ms < 100") |
-| all-answers CSV: rows / whole download | ${rows} rows (${csv_mb} MiB) in ${csv_ms} ms, first byte ${first_ms} ms | | |
-| all-answers CSV: rows per second | ${rows_per_s} | ≥ 200,000 | $(verdict "$rows_per_s >= 200000") |
-| server RSS: idle / after the pages / peak during the CSV (${sample_count} samples) / after | ${rss_idle} / ${rss_before} / ${rss_peak} / ${rss_after} MB | peak < 150 MB | $(verdict "$rss_peak < 150") |
-| learner × topic grid CSV | ${grid_ms} ms | | |
+demo-seed printed — $small: $(head -n 1 "$work/small.seed") ($(seed_s small) s by the clock);
+$large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
+
+| measure | $small learners × $small_attempts | $large learners × $large_attempts | ratio | target | |
+|---|---|---|---|---|---|
+| class overview, first page (median / slowest of 20) | ${o_small} / $(col small.overview 2) ms ($(kib small.overview_bytes) KiB) | ${o_large} / $(col large.overview 2) ms ($(kib large.overview_bytes) KiB) | ${o_ratio}× | ≤ 1.5× | $(verdict "$o_ratio <= 1.5") |
+| question analysis \`…/topics/$topic\` (median / slowest of 20) | ${a_small} / $(col small.analysis 2) ms ($(kib small.analysis_bytes) KiB) | ${a_large} / $(col large.analysis 2) ms ($(kib large.analysis_bytes) KiB) | ${a_ratio}× | ≤ 1.5× | $(verdict "$a_ratio <= 1.5") |
+| demo-seed | $(seed_s small) s | $(seed_s large) s | | $large: < 60 s | $(verdict "$(cat "$work/large.seed_ms") < 60000") |
+| server RSS: idle / after the pages | $(cat "$work/small.rss_idle") / $(cat "$work/small.rss_pages") MB | $(cat "$work/large.rss_idle") / $(cat "$work/large.rss_pages") MB | | | |
+
+At $large learners: the all-answers CSV, $csv_rows rows ($csv_mb MiB) in $csv_ms ms, first byte $first_ms ms:
+$rows_per_s rows/s ($(verdict "$rows_per_s >= 200000") ≥ 200,000). Server RSS during it, sampled $samples times:
+peak $rss_peak MB ($(verdict "$rss_peak < 150") < 150 MB), $(cat "$work/large.rss_after") MB after. The learner × topic grid CSV: $grid_ms ms.
 MD
 assemble_results
 cat "$bench_dir/results/instructor.md"

@@ -11,6 +11,8 @@
 //! went out — so a server that falls behind is charged for the wait (no coordinated omission). The cycle
 //! latency counts from then; the submission latency from when the POST went out.
 //!
+//! With QUIZ_LOAD_JOIN=CODE, every learner joins the class with that join code before answering.
+//!
 //! With QUIZ_LOAD_ACKS=FILE, the id of every attempt the server acknowledged (the 303 to
 //! `/attempts/{id}`) is appended to FILE as it arrives, one a line: `bench/durability.sh` kills the
 //! server under load and checks that every acknowledged attempt survived.
@@ -107,6 +109,21 @@ async fn sign_up(base: &str, i: usize) -> anyhow::Result<Learner> {
     .await?;
     let csrf = attr(&quiz, "form[data-quiz] input[name=csrf]", "value").remove(0);
     anyhow::ensure!(form_fields(&quiz).is_some(), "the quiz page has no form");
+    // With QUIZ_LOAD_JOIN=CODE, each learner joins that class first, so every attempt also updates the
+    // class's aggregates.
+    if let Ok(code) = std::env::var("QUIZ_LOAD_JOIN")
+        && !code.is_empty()
+    {
+        let (status, _, _) = send(
+            http,
+            "POST",
+            &format!("{base}/join/{code}"),
+            Some(&cookie),
+            Some(format!("csrf={}", enc(&csrf))),
+        )
+        .await?;
+        anyhow::ensure!(status == 303, "joining the class answered {status}");
+    }
     Ok(Learner {
         cookie,
         csrf: format!("csrf={}", enc(&csrf)),

@@ -19,6 +19,10 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
+        // Statement journals (a multi-row insert or upsert keeps the pages it changes, to undo itself
+        // alone) and sorts in memory instead of temporary files: a write of the pages each statement
+        // touches, through the kernel, for nothing that must survive the statement.
+        .pragma("temp_store", "memory")
 }
 
 /// Opens (creating if needed, with its folder) the database at `path` and runs the migrations.

@@ -56,6 +56,12 @@ pub fn app(state: AppState) -> axum::Router {
     web::router::router(state)
 }
 
+/// What `serve` runs: [`app`] behind `web::fast`, which answers requests for the bytes every anonymous
+/// reader shares (topic pages, the home page, static files) before routing.
+pub fn service(state: AppState) -> web::fast::FastPath<axum::Router> {
+    web::fast::FastPath::new(state.clone(), app(state))
+}
+
 /// Everything loaded from a content folder.
 #[derive(Debug)]
 pub struct Content {
@@ -84,6 +90,14 @@ pub async fn build_state(
     tower_sessions_sqlx_store::SqliteStore::new(db.clone())
         .migrate()
         .await?;
+    // A database from before the class aggregates gets them from its history, once, before serving.
+    let started = std::time::Instant::now();
+    if store::aggregates::rebuild_if_needed(&db).await? {
+        tracing::info!(
+            duration_ms = started.elapsed().as_millis() as u64,
+            "class aggregates built from the history"
+        );
+    }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
@@ -114,7 +128,8 @@ pub async fn snapshot(
     live_reload: Option<&web::live_reload::LiveReload>,
 ) -> anyhow::Result<state::Snapshot> {
     let tag = live_reload.map(|live| live.tag(generation));
-    // Rendering every topic page three times is CPU work: keep it off the threads that serve requests.
+    // Rendering every page three times is CPU work: keep it off the threads that serve requests.
+    let started = std::time::Instant::now();
     let (content, rendered) = tokio::task::spawn_blocking(move || {
         let rendered =
             web::pages::RenderedPages::build(&content.course, &content.quizzes, tag.as_ref());
@@ -122,6 +137,12 @@ pub async fn snapshot(
     })
     .await?;
     let rendered = rendered?;
+    tracing::info!(
+        generation,
+        bytes = rendered.bytes(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "anonymous pages rendered"
+    );
     // Last, so that a version which fails to render leaves the index as it was.
     store::search::rebuild(db, &content.course.search_docs).await?;
     Ok(state::Snapshot {

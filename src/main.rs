@@ -274,7 +274,10 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
     };
+    // Static files are compressed on a thread of their own while the rest starts.
+    infra_dojo::web::assets::warm();
     let state = infra_dojo::build_state(db, content, settings).await?;
+    state.warm_pages();
     if let Some(watcher) = watcher {
         if !config.bind.ip().is_loopback() {
             // Problem reports name files on this machine, and pages reload on every save.
@@ -323,7 +326,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         }
     };
     let stopped =
-        infra_dojo::server::serve(listener, infra_dojo::app(state), limits, shutdown).await;
+        infra_dojo::server::serve(listener, infra_dojo::service(state), limits, shutdown).await;
     // Closing the pool checkpoints the WAL into the database file; bounded, like the rest of shutdown.
     if tokio::time::timeout(std::time::Duration::from_secs(2), db.close())
         .await

@@ -23,10 +23,9 @@
 //!   after [`Limits::shutdown_timeout`] closes whatever is left — a half-sent request cannot hold the
 //!   process.
 //!
-//! It serves any `Router`; the peer's address reaches handlers as `ConnectInfo<SocketAddr>` (login
+//! It serves any `Router` (or a service in front of one, such as `web::fast`); the peer's address reaches handlers as `ConnectInfo<SocketAddr>` (login
 //! throttling counts failures per address), and accepted sockets get TCP_NODELAY (see DESIGN.md).
 
-use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -192,10 +191,35 @@ pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// What the server can serve: a `Router`, or a service in front of one.
+pub trait App:
+    tower::Service<
+        hyper::Request<Incoming>,
+        Response = axum::response::Response,
+        Error = Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: tower::Service<
+            hyper::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then drains (see the module documentation).
-pub async fn serve(
+pub async fn serve<A: App>(
     listener: TcpListener,
-    app: Router,
+    app: A,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> Stopped {
@@ -528,16 +552,16 @@ impl axum::body::HttpBody for BusyBody {
 }
 
 /// An accepted connection, admitted, about to be served on a task of its own.
-struct Connection {
+struct Connection<A> {
     tcp: TcpStream,
     peer: SocketAddr,
     slot: Slot,
-    app: Router,
+    app: A,
     write_timeout: Duration,
     phase: watch::Receiver<Phase>,
 }
 
-impl Connection {
+impl<A: App> Connection<A> {
     async fn run(self, http: http1::Builder) {
         let Connection {
             tcp,

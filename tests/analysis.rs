@@ -252,7 +252,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
         .try_collect()
         .await
         .unwrap();
-    let stats = infra_dojo::classroom::item_stats::breakdown(&answers, 5).stats;
+    let stats = infra_dojo::classroom::item_stats::breakdown(&answers, 5, 20).stats;
     let get = |id: &str| stats.iter().find(|s| s.question_id == id).unwrap().clone();
     let (s1, s2, s3) = (get(Q1), get(Q2), get(Q3));
     assert_eq!(

@@ -326,6 +326,16 @@ async fn edits_are_served_and_a_broken_edit_keeps_the_last_good_version() {
     })
     .await;
     let page = app.get("/topics/tcp-states").await;
+    // The compressed bytes are made again with each version too, and the fast path serves them.
+    for encoding in ["br", "gzip"] {
+        let packed = common::raw(
+            infra_dojo::service(app.state.clone()),
+            common::get_with("/topics/tcp-states", &[("accept-encoding", encoding)]),
+        )
+        .await;
+        assert_eq!(packed.header("content-encoding"), Some(encoding));
+        assert_eq!(packed.decoded(), page.body);
+    }
     let v1 = page_version(&page).expect("version");
     assert_ne!(v1, v0, "a new version, so open pages reload");
     assert_eq!(status(&app).await["version"], v1.as_str());

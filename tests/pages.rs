@@ -632,3 +632,273 @@ async fn a_signed_in_reader_sees_mastery_on_the_course_map_and_sidebar() {
     let anonymous = app.get("/topics/ftp").await;
     assert!(anonymous.texts(".sidebar .nav-mastery").is_empty());
 }
+
+/// The pages every anonymous reader shares (topic pages, the home page) are compressed once: brotli for
+/// browsers, gzip for clients that only take gzip, the plain bytes for clients that ask for nothing —
+/// all the same page, each with its own ETag, kept by caches per coding and never for a signed-in reader.
+#[tokio::test]
+async fn shared_pages_come_precompressed_with_an_etag_per_coding() {
+    let app = common::app().await;
+    for uri in ["/topics/tcp", "/"] {
+        let plain = common::raw(app.router.clone(), common::get_with(uri, &[])).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert_eq!(plain.header("content-encoding"), None, "{uri}");
+        let page = plain.decoded();
+        let mut tags = vec![plain.header("etag").expect("etag").to_string()];
+        for (accept, coding) in [(common::BROWSER_ENCODINGS, "br"), ("gzip", "gzip")] {
+            let res = common::raw(
+                app.router.clone(),
+                common::get_with(uri, &[("accept-encoding", accept)]),
+            )
+            .await;
+            assert_eq!(res.header("content-encoding"), Some(coding), "{uri}");
+            assert!(
+                res.raw.len() * 2 < plain.raw.len(),
+                "{uri} {coding}: {}",
+                res.raw.len()
+            );
+            assert_eq!(res.decoded(), page, "{uri} {coding}: the same page");
+            let vary = res.header("vary").unwrap().to_ascii_lowercase();
+            assert!(
+                vary.contains("accept-encoding") && vary.contains("cookie"),
+                "{vary}"
+            );
+            assert_eq!(res.header("cache-control"), Some("no-cache"));
+            tags.push(res.header("etag").unwrap().to_string());
+        }
+        tags.sort();
+        tags.dedup();
+        assert_eq!(tags.len(), 3, "one tag per coding: {tags:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_matching_etag_gets_304_without_a_body_and_another_gets_the_page() {
+    let app = common::app().await;
+    let browser = [("accept-encoding", common::BROWSER_ENCODINGS)];
+    let first = common::raw(
+        app.router.clone(),
+        common::get_with("/topics/tcp", &browser),
+    )
+    .await;
+    let tag = first.header("etag").unwrap().to_string();
+    for sent in [tag.clone(), format!("W/{tag}"), format!("\"old\", {tag}")] {
+        let again = common::raw(
+            app.router.clone(),
+            common::get_with("/topics/tcp", &[browser[0], ("if-none-match", &sent)]),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{sent}");
+        assert!(again.raw.is_empty());
+        assert_eq!(again.header("etag"), Some(tag.as_str()));
+    }
+    // Another page, another theme, or a stale tag: the page itself.
+    for (uri, cookie) in [("/topics/icmp", ""), ("/topics/tcp", "theme=dark")] {
+        let res = common::raw(
+            app.router.clone(),
+            common::get_with(
+                uri,
+                &[browser[0], ("if-none-match", &tag), ("cookie", cookie)],
+            ),
+        )
+        .await;
+        assert_ne!(res.status, StatusCode::NOT_MODIFIED, "{uri} {cookie}");
+    }
+}
+
+/// A signed-in reader's page is made for them: compressed per request, never stored, no ETag — so a tag
+/// from the anonymous page (or anyone else's) can never get a 304 that shows another person's page.
+#[tokio::test]
+async fn signed_in_pages_are_personal_without_etag_or_304() {
+    let app = common::app().await;
+    let anonymous = common::raw(
+        app.router.clone(),
+        common::get_with("/topics/tcp", &[("accept-encoding", "br")]),
+    )
+    .await;
+    let tag = anonymous.header("etag").unwrap().to_string();
+    let learner = app.client();
+    learner.sign_up("aki").await;
+    let cookie = learner.cookie_header().unwrap();
+    for uri in ["/topics/tcp", "/", "/me"] {
+        for service in ["router", "served"] {
+            let req = common::get_with(
+                uri,
+                &[
+                    ("accept-encoding", "br"),
+                    ("if-none-match", &tag),
+                    ("cookie", &cookie),
+                ],
+            );
+            let res = if service == "router" {
+                common::raw(app.router.clone(), req).await
+            } else {
+                common::raw(infra_dojo::service(app.state.clone()), req).await
+            };
+            assert_eq!(res.status, StatusCode::OK, "{uri} via {service}");
+            assert_eq!(res.header("etag"), None, "{uri}");
+            assert_eq!(res.header("cache-control"), Some("no-store"), "{uri}");
+            assert_eq!(res.header("content-encoding"), Some("br"), "{uri}");
+            assert!(
+                res.decoded().contains("aki さん"),
+                "{uri} via {service}: the learner's own page"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn static_files_come_precompressed_and_revalidate_per_coding() {
+    let app = common::app().await;
+    let css = app.get("/").await.attrs("link[rel=stylesheet]", "href")[0].clone();
+    let plain = common::raw(app.router.clone(), common::get_with(&css, &[])).await;
+    let text = plain.decoded();
+    assert!(text.contains("--"), "the stylesheet");
+    for coding in ["br", "gzip"] {
+        let res = common::raw(
+            app.router.clone(),
+            common::get_with(&css, &[("accept-encoding", coding)]),
+        )
+        .await;
+        assert_eq!(res.header("content-encoding"), Some(coding));
+        assert_eq!(res.header("vary"), Some("Accept-Encoding"));
+        assert!(res.header("cache-control").unwrap().contains("immutable"));
+        assert_eq!(res.decoded(), text);
+        let tag = res.header("etag").unwrap().to_string();
+        let again = common::raw(
+            app.router.clone(),
+            common::get_with(
+                &css,
+                &[("accept-encoding", coding), ("if-none-match", &tag)],
+            ),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    }
+}
+
+#[tokio::test]
+async fn widget_json_carries_an_etag_and_revalidates() {
+    let app = common::app().await;
+    let uri = "/api/widgets/handshake?scenario=normal";
+    let first = common::raw(app.router.clone(), common::get_with(uri, &[])).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.header("cache-control"), Some("no-cache"));
+    let tag = first.header("etag").expect("etag").to_string();
+    let again = common::raw(
+        app.router.clone(),
+        common::get_with(uri, &[("if-none-match", &tag)]),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.raw.is_empty());
+    // Another scenario is other bytes, with another tag.
+    let other = common::raw(
+        app.router.clone(),
+        common::get_with(
+            "/api/widgets/handshake?scenario=closed-port",
+            &[("if-none-match", &tag)],
+        ),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_ne!(other.header("etag"), Some(tag.as_str()));
+}
+
+/// `serve` answers anonymous pages and static files before routing (`web::fast`): the same status,
+/// headers and bytes as the router gives, for every coding, theme and ETag; anything else — a request
+/// with a session, another method, a path written differently — goes to the router.
+#[tokio::test]
+async fn the_fast_path_answers_exactly_as_the_router_does() {
+    let app = common::app().await;
+    let css = app.get("/").await.attrs("link[rel=stylesheet]", "href")[0].clone();
+    let served = infra_dojo::service(app.state.clone());
+    let tag = common::raw(app.router.clone(), common::get_with("/topics/ipc", &[]))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/topics/tcp", vec![]),
+        (
+            "/topics/tcp",
+            vec![("accept-encoding", common::BROWSER_ENCODINGS)],
+        ),
+        (
+            "/topics/tcp?x=1",
+            vec![("accept-encoding", "gzip"), ("cookie", "theme=dark")],
+        ),
+        (
+            "/",
+            vec![("cookie", "a=1; theme=light"), ("accept-encoding", "br")],
+        ),
+        ("/topics/ipc", vec![("if-none-match", &tag)]),
+        (&css, vec![("accept-encoding", common::BROWSER_ENCODINGS)]),
+        ("/static/0/css/app.css", vec![]),
+        ("/topics/nope", vec![]),
+        ("/static/0/nope.css", vec![]),
+        ("/topics/tcp/", vec![]),
+    ];
+    for (uri, headers) in cases {
+        let routed = common::raw(app.router.clone(), common::get_with(uri, &headers)).await;
+        let fast = common::raw(served.clone(), common::get_with(uri, &headers)).await;
+        assert_eq!(fast.status, routed.status, "{uri} {headers:?}");
+        assert_eq!(fast.raw, routed.raw, "{uri} {headers:?}");
+        // The router writes `content-length: 0` on a 304 (hyper sends no body either way).
+        let listed = |r: &common::RawReply| {
+            let mut list: Vec<_> = r
+                .headers
+                .iter()
+                .filter(|(k, _)| r.status != StatusCode::NOT_MODIFIED || *k != "content-length")
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            list.sort_by(|x, y| x.0.cmp(&y.0));
+            list
+        };
+        assert_eq!(listed(&fast), listed(&routed), "{uri} {headers:?}");
+    }
+    // Which requests the fast path takes alone: in front of a service that only answers 418, they are
+    // the ones that do not come back as 418.
+    let teapot = tower::service_fn(|_req: Request<Body>| async {
+        Ok::<_, std::convert::Infallible>(axum::response::IntoResponse::into_response(
+            StatusCode::IM_A_TEAPOT,
+        ))
+    });
+    let alone = infra_dojo::web::fast::FastPath::new(app.state.clone(), teapot);
+    let learner = app.client();
+    learner.sign_up("fast").await;
+    let session = learner.cookie_header().unwrap();
+    for (uri, headers, fast) in [
+        ("/topics/tcp", vec![("cookie", "theme=dark")], true),
+        ("/", vec![], true),
+        (css.as_str(), vec![("cookie", session.as_str())], true),
+        ("/topics/tcp", vec![("cookie", session.as_str())], false),
+        ("/", vec![("cookie", session.as_str())], false),
+        ("/topics/%74cp", vec![], false),
+        ("/topics/nope", vec![], false),
+        ("/search?q=tcp", vec![], false),
+        ("/me", vec![], false),
+    ] {
+        let res = common::raw(alone.clone(), common::get_with(uri, &headers)).await;
+        assert_eq!(
+            res.status != StatusCode::IM_A_TEAPOT,
+            fast,
+            "{uri} {headers:?}"
+        );
+    }
+    // A method other than GET/HEAD is the router's: 405 as always.
+    let post = common::raw(
+        served.clone(),
+        Request::post("/topics/tcp").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+    // HEAD gets the headers of the page.
+    let head = common::raw(
+        served,
+        Request::head("/topics/tcp").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(head.status, StatusCode::OK);
+    assert!(head.header("etag").is_some());
+}

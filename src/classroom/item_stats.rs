@@ -70,14 +70,14 @@ impl QuestionStats {
 /// What a stored response is, read without a JSON parser for the shapes `serde_json` writes for
 /// [`Response`] (this runs once per answer on the analysis page), with the parser as the fallback.
 #[derive(Debug, Clone, PartialEq)]
-enum Shape {
+pub(crate) enum Shape {
     Choice(Vec<usize>),
     Typed,
     Blank,
     Unknown,
 }
 
-fn shape(response: &str) -> Shape {
+pub(crate) fn shape(response: &str) -> Shape {
     if let Some(list) = response
         .strip_prefix(r#"{"type":"choice","value":["#)
         .and_then(|r| r.strip_suffix("]}"))
@@ -127,7 +127,10 @@ pub struct OptionChoice {
     /// Index of the option in the bank (not as shuffled on the page).
     pub option: usize,
     pub times: i64,
-    /// (user id, name) of each learner who chose it, by name.
+    /// Learners who chose it.
+    pub learner_count: i64,
+    /// (user id, name) of the first learners who chose it by name (ties by id), as many as the
+    /// breakdown lists.
     pub learners: Vec<(i64, String)>,
 }
 
@@ -195,6 +198,7 @@ impl Interned {
 #[derive(Debug, Default)]
 pub struct Tallies {
     wrong_limit: usize,
+    names_limit: usize,
     /// (user id, name) per learner added.
     learners: Vec<(i64, String)>,
     questions: Interned,
@@ -212,10 +216,12 @@ pub struct Tallies {
 }
 
 impl Tallies {
-    /// Keeps the `wrong_limit` most common wrong responses per question.
-    pub fn new(wrong_limit: usize) -> Self {
+    /// Keeps the `wrong_limit` most common wrong responses per question, and names the first
+    /// `names_limit` learners who chose each option.
+    pub fn new(wrong_limit: usize, names_limit: usize) -> Self {
         Tallies {
             wrong_limit,
+            names_limit,
             ..Default::default()
         }
     }
@@ -269,6 +275,7 @@ impl Tallies {
     pub fn finish(self) -> Breakdown {
         let Tallies {
             wrong_limit,
+            names_limit,
             learners,
             questions,
             tags,
@@ -352,9 +359,11 @@ impl Tallies {
                     question_id: question(q),
                     option,
                     times: tally.times,
+                    learner_count: tally.learners.len() as i64,
                     learners: tally
                         .learners
                         .iter()
+                        .take(names_limit)
                         .map(|&i| learners[i].clone())
                         .collect(),
                 }
@@ -428,8 +437,8 @@ impl Tallies {
 }
 
 /// [`Tallies`] over a list of members: the [`Breakdown`] of their answers.
-pub fn breakdown(learners: &[LearnerAnswers], wrong_limit: usize) -> Breakdown {
-    let mut tallies = Tallies::new(wrong_limit);
+pub fn breakdown(learners: &[LearnerAnswers], wrong_limit: usize, names_limit: usize) -> Breakdown {
+    let mut tallies = Tallies::new(wrong_limit, names_limit);
     for l in learners {
         tallies.add(l);
     }
@@ -548,7 +557,7 @@ mod tests {
             learners[1].answers().nth(1),
             Some(answer("q2", false, wrong, Some("m")))
         );
-        let b = breakdown(&learners, 5);
+        let b = breakdown(&learners, 5, 200);
         let q1 = &b.stats[0];
         assert_eq!(
             (

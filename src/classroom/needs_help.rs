@@ -3,7 +3,8 @@
 //!
 //! * no quiz for [`INACTIVE_DAYS`] days, or none at all;
 //! * many misses on one topic lately: at least [`MISS_MIN_WRONG`] wrong answers over the last
-//!   [`MISS_WINDOW_DAYS`] days, with fewer right answers than wrong ones (accuracy under 50%);
+//!   [`MISS_WINDOW_DAYS`] days — Japan-time days, today included — with fewer right answers than wrong
+//!   ones (accuracy under 50%);
 //! * among the [`LOWEST_COUNT`] lowest overall mastery of those who have started, when under
 //!   [`LOWEST_BELOW_PERCENT`]%.
 //!
@@ -13,7 +14,6 @@
 use crate::content::Language;
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::percent;
-use std::collections::HashMap;
 
 /// A member with no attempt for this many days is listed.
 pub const INACTIVE_DAYS: i64 = 7;
@@ -56,6 +56,28 @@ pub struct Flagged {
     pub reasons: Vec<String>,
 }
 
+/// Whether a member's answers on one topic over the window count as many misses: at least
+/// [`MISS_MIN_WRONG`] wrong, and fewer right than wrong (accuracy under 50%).
+pub fn is_miss(answered: i64, wrong: i64) -> bool {
+    wrong >= MISS_MIN_WRONG && (answered - wrong) * 2 < answered
+}
+
+/// Whether a member last active at `last_at` (`None`: never) counts as inactive at `now`.
+pub fn is_inactive(last_at: Option<i64>, now: i64) -> bool {
+    last_at.is_none_or(|t| now - t >= INACTIVE_DAYS * DAY)
+}
+
+/// How many reasons [`reasons`] gives: one for inactivity, one per topic named for misses (at most
+/// [`MISS_TOPICS_NAMED`]) and one for the rest of them, one for the lowest mastery. The list is ordered
+/// by this count; `store::class_view` counts the same in SQL.
+pub fn reason_count(inactive: bool, miss_topics: i64, lowest: bool) -> i64 {
+    let named = MISS_TOPICS_NAMED as i64;
+    i64::from(inactive)
+        + miss_topics.min(named)
+        + i64::from(miss_topics > named)
+        + i64::from(lowest)
+}
+
 /// The learners to list, most reasons first, at most [`SHOWN`] of them, and how many more there are.
 /// `title` names a topic by its slug.
 pub fn assess(
@@ -67,6 +89,19 @@ pub fn assess(
     assess_in(Language::Ja, learners, misses, title, now)
 }
 
+/// The members among the [`LOWEST_COUNT`] lowest overall mastery of those who have started, under
+/// [`LOWEST_BELOW_PERCENT`]%: ties in user id order.
+pub fn lowest(learners: &[Learner]) -> Vec<i64> {
+    let mut started: Vec<&Learner> = learners.iter().filter(|l| l.last_at.is_some()).collect();
+    started.sort_by_key(|l| (l.overall, l.user_id));
+    started
+        .into_iter()
+        .take(LOWEST_COUNT)
+        .filter(|l| l.overall < LOWEST_BELOW_PERCENT)
+        .map(|l| l.user_id)
+        .collect()
+}
+
 /// [`assess`] with the reasons in `language`.
 pub fn assess_in(
     language: Language,
@@ -75,80 +110,16 @@ pub fn assess_in(
     title: impl Fn(&str) -> String,
     now: i64,
 ) -> (Vec<Flagged>, usize) {
-    let en = language == Language::En;
-    let mut reasons: HashMap<i64, Vec<String>> = HashMap::new();
-    for l in learners {
-        match l.last_at {
-            None => reasons.entry(l.user_id).or_default().push(if en {
-                "Has not taken any quiz yet.".into()
-            } else {
-                "まだ一度もクイズを解いていません。".into()
-            }),
-            Some(t) if now - t >= INACTIVE_DAYS * DAY => {
-                let (days, last) = ((now - t) / DAY, jst::date_time(t));
-                reasons.entry(l.user_id).or_default().push(if en {
-                    format!("No activity for {days} days (last: {last}).")
-                } else {
-                    format!("{days} 日間 活動がありません（最終: {last}）。")
-                })
-            }
-            Some(_) => {}
-        }
-    }
-    // Accuracy under 50%: right answers fewer than wrong ones.
-    let mut misses: Vec<&TopicMisses> = misses
-        .iter()
-        .filter(|m| m.wrong >= MISS_MIN_WRONG && (m.answered - m.wrong) * 2 < m.answered)
-        .collect();
-    misses.sort_by(|a, b| {
-        a.user_id
-            .cmp(&b.user_id)
-            .then(b.wrong.cmp(&a.wrong))
-            .then(a.topic.cmp(&b.topic))
-    });
-    for same_learner in misses.chunk_by(|a, b| a.user_id == b.user_id) {
-        // The worst topics by name; the rest as a count.
-        for m in same_learner.iter().take(MISS_TOPICS_NAMED) {
-            let (topic, wrong) = (title(&m.topic), m.wrong);
-            let share = percent(m.answered - m.wrong, m.answered);
-            reasons.entry(m.user_id).or_default().push(if en {
-                format!(
-                    "{wrong} wrong answers in “{topic}” in the last {MISS_WINDOW_DAYS} days ({share}% correct)."
-                )
-            } else {
-                format!(
-                    "「{topic}」で直近 {MISS_WINDOW_DAYS} 日に {wrong} 問まちがえています（正答率 {share}%）。"
-                )
-            });
-        }
-        if same_learner.len() > MISS_TOPICS_NAMED {
-            reasons.entry(same_learner[0].user_id).or_default().push({
-                let more = same_learner.len() - MISS_TOPICS_NAMED;
-                if en {
-                    format!("More wrong than right answers in {more} other topics as well.")
-                } else {
-                    format!("ほかに {more} トピックでも、まちがいが正解より多くなっています。")
-                }
-            });
-        }
-    }
-    let mut started: Vec<&Learner> = learners.iter().filter(|l| l.last_at.is_some()).collect();
-    started.sort_by_key(|l| (l.overall, l.user_id));
-    for l in started
-        .into_iter()
-        .take(LOWEST_COUNT)
-        .filter(|l| l.overall < LOWEST_BELOW_PERCENT)
-    {
-        let overall = l.overall;
-        reasons.entry(l.user_id).or_default().push(if en {
-            format!("Overall mastery is {overall}%, among the lowest {LOWEST_COUNT} in the class.")
-        } else {
-            format!("全体の習得率が {overall}% で、クラスの下位 {LOWEST_COUNT} 人に入っています。")
-        });
-    }
+    let lowest = lowest(learners);
     let mut listed: Vec<(&Learner, Vec<String>)> = learners
         .iter()
-        .filter_map(|l| reasons.remove(&l.user_id).map(|why| (l, why)))
+        .map(|l| {
+            let mine: Vec<&TopicMisses> =
+                misses.iter().filter(|m| m.user_id == l.user_id).collect();
+            let why = reasons(language, l, &mine, lowest.contains(&l.user_id), &title, now);
+            (l, why)
+        })
+        .filter(|(_, why)| !why.is_empty())
         .collect();
     listed.sort_by(|a, b| {
         b.1.len()
@@ -166,6 +137,77 @@ pub fn assess_in(
         })
         .collect();
     (shown, more)
+}
+
+/// One member's reasons, in the order shown: inactivity, many misses (the worst topics named, the rest
+/// counted), the lowest mastery. `misses` are the member's topics over the window (those that do not
+/// count as misses are left out here); `lowest` says they are among [`lowest`].
+pub fn reasons(
+    language: Language,
+    l: &Learner,
+    misses: &[&TopicMisses],
+    lowest: bool,
+    title: &impl Fn(&str) -> String,
+    now: i64,
+) -> Vec<String> {
+    let en = language == Language::En;
+    let mut reasons = Vec::new();
+    if is_inactive(l.last_at, now) {
+        reasons.push(match l.last_at {
+            None => {
+                if en {
+                    "Has not taken any quiz yet.".into()
+                } else {
+                    "まだ一度もクイズを解いていません。".into()
+                }
+            }
+            Some(t) => {
+                let (days, last) = ((now - t) / DAY, jst::date_time(t));
+                if en {
+                    format!("No activity for {days} days (last: {last}).")
+                } else {
+                    format!("{days} 日間 活動がありません（最終: {last}）。")
+                }
+            }
+        });
+    }
+    let mut misses: Vec<&TopicMisses> = misses
+        .iter()
+        .copied()
+        .filter(|m| is_miss(m.answered, m.wrong))
+        .collect();
+    // The worst topics by name; the rest as a count.
+    misses.sort_by(|a, b| b.wrong.cmp(&a.wrong).then(a.topic.cmp(&b.topic)));
+    for m in misses.iter().take(MISS_TOPICS_NAMED) {
+        let (topic, wrong) = (title(&m.topic), m.wrong);
+        let share = percent(m.answered - m.wrong, m.answered);
+        reasons.push(if en {
+            format!(
+                "{wrong} wrong answers in “{topic}” in the last {MISS_WINDOW_DAYS} days ({share}% correct)."
+            )
+        } else {
+            format!(
+                "「{topic}」で直近 {MISS_WINDOW_DAYS} 日に {wrong} 問まちがえています（正答率 {share}%）。"
+            )
+        });
+    }
+    if misses.len() > MISS_TOPICS_NAMED {
+        let more = misses.len() - MISS_TOPICS_NAMED;
+        reasons.push(if en {
+            format!("More wrong than right answers in {more} other topics as well.")
+        } else {
+            format!("ほかに {more} トピックでも、まちがいが正解より多くなっています。")
+        });
+    }
+    if lowest {
+        let overall = l.overall;
+        reasons.push(if en {
+            format!("Overall mastery is {overall}%, among the lowest {LOWEST_COUNT} in the class.")
+        } else {
+            format!("全体の習得率が {overall}% で、クラスの下位 {LOWEST_COUNT} 人に入っています。")
+        });
+    }
+    reasons
 }
 
 #[cfg(test)]

@@ -211,10 +211,25 @@ pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx:
     tx.commit().await
 }
 
-/// Rows computed from a user's answers and kept for speed (aggregate tables): none yet. A table that
-/// keeps per-learner sums — say, per learner × topic, maintained in the attempt transaction — deletes
-/// the user's rows here, so [`delete_account`] stays complete. Runs first, inside its transaction.
+/// Rows computed from a user's answers and kept for speed (`store::aggregates`): their share of each
+/// class's sums is taken out as when a member leaves, and their per-topic and per-question rows go, so
+/// [`delete_account`] leaves the instructor's views as if they had never been there. Runs first, inside
+/// its transaction.
 pub async fn delete_derived(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
-    let _ = (conn, user_id);
+    // Their part of every class's sums goes first, as when a member leaves; then their own rows.
+    let classes: Vec<(i64,)> =
+        sqlx::query_as("select class_id from class_member where user_id = ?")
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (class_id,) in classes {
+        super::aggregates::add_members(conn, class_id, &[user_id], -1).await?;
+    }
+    for table in ["learner_topic", "learner_question"] {
+        sqlx::query(&format!("delete from {table} where user_id = ?"))
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

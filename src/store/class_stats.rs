@@ -1,5 +1,7 @@
-//! Aggregates over a whole class for the instructor's views: mastery per learner and topic, activity,
+//! Aggregates over a whole class computed from its history: mastery per learner and topic, activity,
 //! recent misses, attempts per day, what the class is answering right now, and one learner's full history.
+//! The overview reads `store::class_view` (kept aggregates) instead, and falls back to these
+//! (`web::instructor::standing::from_history`); the live panel and the drill-downs read them.
 //! Each view is a handful of `group by` queries over the class's members — never a query per learner —
 //! so a class of thousands costs the same number of round trips as a class of three
 //! (indexes in `migrations/0004_instructor_indexes.sql`).
@@ -124,6 +126,40 @@ pub async fn recent_misses(
          having wrong >= ?3 and (answered - wrong) * 2 < answered",
     )
     .bind(class_id)
+    .bind(since)
+    .bind(min_wrong)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, topic, answered, wrong)| TopicMisses {
+            user_id,
+            topic,
+            answered,
+            wrong,
+        })
+        .collect())
+}
+
+/// [`recent_misses`] of a few learners (those "needs help" lists), whatever their classes: one pass over
+/// each learner's attempts since `since`.
+pub async fn misses_of(
+    pool: &SqlitePool,
+    users: &[i64],
+    since: i64,
+    min_wrong: i64,
+) -> Result<Vec<TopicMisses>, sqlx::Error> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "select a.user_id, a.topic, sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
+         from json_each(?1) k cross join attempt a on a.user_id = k.value
+         where a.created_at >= ?2
+         group by a.user_id, a.topic
+         having wrong >= ?3 and (answered - wrong) * 2 < answered",
+    )
+    .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
     .bind(since)
     .bind(min_wrong)
     .fetch_all(pool)

@@ -108,30 +108,57 @@ pub async fn archive(pool: &SqlitePool, class_id: i64, now: i64) -> Result<(), s
     Ok(())
 }
 
-/// Adds a learner, on a pool or inside a caller's transaction; joining twice is not an error.
-pub async fn join<'e>(
-    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+/// Adds a learner to a class (joining twice is not an error), with what they bring to the class's
+/// aggregates, in one transaction.
+pub async fn join(
+    pool: &SqlitePool,
     class_id: i64,
     user_id: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("insert into class_member (class_id, user_id, joined_at) values (?, ?, ?) on conflict do nothing")
-        .bind(class_id)
-        .bind(user_id)
-        .bind(now)
-        .execute(db)
-        .await?;
-    Ok(())
+    let mut tx = pool.begin().await?;
+    join_many(&mut tx, class_id, &[(user_id, now)], now).await?;
+    tx.commit().await
 }
 
-/// Removes a member (leaving, or removed by the instructor); their answers stay theirs.
-pub async fn leave(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from class_member where class_id = ? and user_id = ?")
+/// Adds learners (each with the time they joined) inside a caller's transaction: `class_member` rows and
+/// the class's aggregates (`store::aggregates::add_members`). Those already in the class are left alone.
+pub async fn join_many(
+    conn: &mut sqlx::SqliteConnection,
+    class_id: i64,
+    learners: &[(i64, i64)],
+    _now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut added = Vec::with_capacity(learners.len());
+    for &(user_id, joined_at) in learners {
+        let inserted: Option<(i64,)> = sqlx::query_as(
+            "insert into class_member (class_id, user_id, joined_at) values (?, ?, ?) on conflict do nothing returning user_id",
+        )
         .bind(class_id)
         .bind(user_id)
-        .execute(pool)
+        .bind(joined_at)
+        .fetch_optional(&mut *conn)
         .await?;
-    Ok(())
+        added.extend(inserted.map(|(id,)| id));
+    }
+    super::aggregates::add_members(conn, class_id, &added, 1).await
+}
+
+/// Removes a member (leaving, or removed by the instructor): their answers stay theirs; what they brought
+/// to the class's aggregates is taken away, in the same transaction.
+pub async fn leave(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let removed: Option<(i64,)> = sqlx::query_as(
+        "delete from class_member where class_id = ? and user_id = ? returning user_id",
+    )
+    .bind(class_id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if removed.is_some() {
+        super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
+    }
+    tx.commit().await
 }
 
 /// A member with their name.

@@ -2,8 +2,10 @@
 //! strings with `query_as` + `FromRow` (no compile-time database needed). No axum here.
 
 pub mod account;
+pub mod aggregates;
 pub mod analysis;
 pub mod class_stats;
+pub mod class_view;
 pub mod classes;
 pub mod health;
 pub mod learning;

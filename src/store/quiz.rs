@@ -1,8 +1,9 @@
-//! Attempts, answers and progress. Recording an attempt is one transaction: the attempt, every answer, and
-//! the review state (mastery level and FSRS memory, `quiz::schedule`) of every question answered — or
-//! nothing. Credit is kept in hundredths of a question: an answer's `credit` is 0–100 (percent of its
-//! point, `quiz::grade`), an attempt's `credit` the sum of its answers', so its score in percent is
-//! `credit / question_count`; `correct` and `correct_count` still count answers with full credit.
+//! Attempts, answers and progress. Recording an attempt is one transaction: the attempt, every answer, the
+//! review state (mastery level and FSRS memory, `quiz::schedule`) of every question answered, and the
+//! aggregates they change (`store::aggregates`) — or nothing. Credit is kept in hundredths of a question:
+//! an answer's `credit` is 0–100 (percent of its point, `quiz::grade`), an attempt's `credit` the sum of
+//! its answers', so its score in percent is `credit / question_count`; `correct` and `correct_count`
+//! still count answers with full credit.
 
 use crate::quiz::schedule;
 use sqlx::sqlite::SqliteArguments;
@@ -83,10 +84,10 @@ pub struct NewAttempt {
 /// bound as NULL and skipped, so it has one SQL text — prepared once, kept in sqlx's statement cache —
 /// whatever the size of the batch; bigger inputs take several statements. (The first version sent the
 /// rows as JSON through `json_each`: unpacking every row again cost about as much as the inserts.)
-const ROWS: usize = 128;
+pub(crate) const ROWS: usize = 128;
 
 /// `(?, …), …`: room for [`ROWS`] rows of `width` values.
-fn values_list(width: usize) -> String {
+pub(crate) fn values_list(width: usize) -> String {
     let row = format!("({})", vec!["?"; width].join(", "));
     vec![row; ROWS].join(", ")
 }
@@ -134,7 +135,7 @@ static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Binds one value.
-fn bind<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), sqlx::Error>
+pub(crate) fn bind<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), sqlx::Error>
 where
     T: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + 'q,
 {
@@ -143,7 +144,7 @@ where
 
 /// The arguments for one [`ROWS`]-row statement: `row` binds each item's `width` values, NULLs fill the
 /// rest.
-fn rows_args<'q, T>(
+pub(crate) fn rows_args<'q, T>(
     items: &[T],
     width: usize,
     mut row: impl FnMut(&mut SqliteArguments<'q>, &T) -> Result<(), sqlx::Error>,
@@ -367,6 +368,26 @@ pub async fn write_attempts(
             .execute(&mut *conn)
             .await?;
     }
+
+    // The aggregates the instructor's views read, in the same transaction (`store::aggregates`).
+    let mastered = |b: Option<i64>| b.is_some_and(|b| b >= schedule::MASTERED_BOX);
+    let moves: Vec<super::aggregates::MasteryMove> = steps
+        .iter()
+        .filter_map(|s| {
+            let was = mastered(
+                boxes
+                    .get(&(s.user_id, s.question_id.to_string()))
+                    .map(|p| p.box_number),
+            );
+            let is = mastered(s.progress.map(|p| p.box_number));
+            (was != is).then_some(super::aggregates::MasteryMove {
+                user_id: s.user_id,
+                topic: s.topic,
+                change: if is { 1 } else { -1 },
+            })
+        })
+        .collect();
+    super::aggregates::record(conn, &new_attempts, &moves).await?;
     Ok(recorded)
 }
 
@@ -662,6 +683,7 @@ pub async fn reset_topic(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    super::aggregates::reset_topic(&mut tx, user_id, topic).await?;
     tx.commit().await
 }
 

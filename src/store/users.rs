@@ -117,6 +117,16 @@ pub async fn merge_guest(
     if is_guest.is_none_or(|(role,)| role != Role::Guest.as_str()) || guest_id == user_id {
         return Ok(());
     }
+    // The account's classes count it without the guest's answers: take it out of their aggregates, and
+    // put it back, rebuilt from the merged history, at the end.
+    let classes: Vec<(i64,)> =
+        sqlx::query_as("select class_id from class_member where user_id = ?")
+            .bind(user_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for &(class_id,) in &classes {
+        super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
+    }
     sqlx::query("update attempt set user_id = ? where user_id = ?")
         .bind(user_id)
         .bind(guest_id)
@@ -148,5 +158,9 @@ pub async fn merge_guest(
         .bind(guest_id)
         .execute(&mut *tx)
         .await?;
+    super::aggregates::rebuild_users(&mut tx, &[user_id]).await?;
+    for &(class_id,) in &classes {
+        super::aggregates::add_members(&mut tx, class_id, &[user_id], 1).await?;
+    }
     tx.commit().await
 }

@@ -1,8 +1,10 @@
 //! Static files (CSS, JS), embedded in the binary. URLs carry a version made from the files' contents
 //! (`/static/<version>/css/app.css`), so responses can be cached for a year and a new build is fetched
-//! at once. One version for the whole folder keeps relative ES-module imports working.
+//! at once. One version for the whole folder keeps relative ES-module imports working. Each file is
+//! compressed once (`web::precompressed`) and served in the coding the browser asks for.
 
-use axum::body::Body;
+use crate::web::precompressed::Precompressed;
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,15 +14,9 @@ use std::sync::LazyLock;
 
 static STATIC_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/static");
 
-struct Asset {
-    bytes: &'static [u8],
-    etag: HeaderValue,
-    content_type: &'static str,
-}
-
 struct Assets {
     version: String,
-    files: HashMap<String, Asset>,
+    files: HashMap<String, Precompressed>,
 }
 
 static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
@@ -32,17 +28,9 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     for (path, bytes) in all {
         version_hash.write(path.as_bytes());
         version_hash.write(bytes);
-        let mut file_hash = Fnv::new();
-        file_hash.write(bytes);
-        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", file_hash.0))
-            .unwrap_or(HeaderValue::from_static("\"0\""));
         files.insert(
             path.clone(),
-            Asset {
-                bytes,
-                etag,
-                content_type: content_type(&path),
-            },
+            Precompressed::new(Bytes::from_static(bytes), content_type(&path)),
         );
     }
     Assets {
@@ -50,6 +38,21 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         files,
     }
 });
+
+/// Compresses every static file on a thread of its own, so the first requests for them find the bytes
+/// ready and start-up does not wait (the files are compressed at the best settings: some tens of ms).
+pub fn warm() {
+    let spawned = std::thread::Builder::new()
+        .name("assets-warm".into())
+        .spawn(|| {
+            for asset in ASSETS.files.values() {
+                asset.warm();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "static files will be compressed on first use");
+    }
+}
 
 fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
     for file in dir.files() {
@@ -60,7 +63,7 @@ fn collect(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
     }
 }
 
-/// FNV-1a: enough to tell versions apart, stable, no dependency.
+/// FNV-1a over several inputs: the version of the whole folder.
 struct Fnv(u64);
 impl Fnv {
     fn new() -> Self {
@@ -115,39 +118,26 @@ pub fn widget_modules(name: &str) -> Vec<String> {
 
 /// `GET /static/{version}/{*path}`. An old version still gets the file, but not the year-long cache.
 pub async fn serve(Path((version, path)): Path<(String, String)>, headers: HeaderMap) -> Response {
-    let Some(asset) = ASSETS.files.get(&path) else {
-        return (StatusCode::NOT_FOUND, "ファイルが見つかりません").into_response();
-    };
+    respond(&version, &path, &headers)
+        .unwrap_or_else(|| (StatusCode::NOT_FOUND, "ファイルが見つかりません").into_response())
+}
+
+/// The response for `/static/{version}/{path}`, or `None` when there is no such file: also what the
+/// connection's fast path (`web::fast`) sends, so both give the same bytes and headers.
+pub fn respond(version: &str, path: &str, headers: &HeaderMap) -> Option<Response> {
+    let asset = ASSETS.files.get(path)?;
     let cache = if version == ASSETS.version {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v == asset.etag)
-    {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [
-                (header::ETAG, asset.etag.clone()),
-                (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
-            ],
-        )
-            .into_response();
-    }
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(asset.content_type),
-            ),
-            (header::ETAG, asset.etag.clone()),
+    Some(asset.respond(
+        headers,
+        &[
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+            (header::VARY, HeaderValue::from_static("Accept-Encoding")),
         ],
-        Body::from(asset.bytes),
-    )
-        .into_response()
+    ))
 }
 
 /// `GET /favicon.ico`, which browsers ask for on pages without a `<link rel="icon">` (the JSON API, raw

@@ -44,18 +44,11 @@ pub struct LiveReloadTag {
 impl Layout {
     /// The frame for a request with these cookies, in a course in `language`.
     pub fn new(cookie_header: Option<&str>, language: Language) -> Self {
-        let theme = cookie_header.and_then(|cookies| {
-            cookies.split(';').find_map(|pair| match pair.trim() {
-                "theme=dark" => Some("dark"),
-                "theme=light" => Some("light"),
-                _ => None,
-            })
-        });
         Layout {
             css_url: assets::url("css/app.css"),
             js_url: assets::url("js/app.js"),
             icon_url: assets::url("favicon.svg"),
-            theme,
+            theme: theme_from_cookies(cookie_header),
             query: String::new(),
             user_name: None,
             instructor: false,
@@ -69,6 +62,18 @@ impl Layout {
     pub fn asset(&self, path: &str) -> String {
         assets::url(path)
     }
+}
+
+/// The theme a request's `Cookie` header chooses: `Some("light")`/`Some("dark")`, or `None` to follow
+/// the system.
+pub fn theme_from_cookies(cookie_header: Option<&str>) -> Option<&'static str> {
+    cookie_header.and_then(|cookies| {
+        cookies.split(';').find_map(|pair| match pair.trim() {
+            "theme=dark" => Some("dark"),
+            "theme=light" => Some("light"),
+            _ => None,
+        })
+    })
 }
 
 impl FromRequestParts<AppState> for Layout {

@@ -1,14 +1,17 @@
-//! The reading pages: the home page (course map), a topic page per `###` section, and the error page.
+//! The reading pages: the home page (course map), a topic page per `###` section, and the error page. What
+//! an anonymous reader sees is rendered and compressed once per version of the content ([`RenderedPages`]).
 
 use crate::content::{Course, TocEntry, Topic};
 use crate::quiz::bank::Bank;
 use crate::web::error::{AppError, Result};
 use crate::web::layout::{Layout, LiveReloadTag, NavPart, course_nav};
+use crate::web::precompressed::Precompressed;
 use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 #[derive(Template, WebTemplate)]
@@ -31,9 +34,9 @@ pub async fn home(
     State(state): State<AppState>,
     layout: Layout,
     visitor: crate::web::visitor::Visitor,
+    headers: HeaderMap,
 ) -> Result<Response> {
     let content = state.content();
-    let course = &content.course;
     let (due, progress) = match &visitor.signed_in {
         Some(user) => (
             Some(
@@ -41,19 +44,57 @@ pub async fn home(
             ),
             Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
         ),
-        None => (None, None),
+        None => {
+            // Every reader who is not signed in sees the same page for a theme.
+            if let Some(page) = content.rendered.home(layout.theme) {
+                return Ok(anonymous(page, &headers));
+            }
+            (None, None)
+        }
     };
-    Ok(HomePage {
+    Ok(home_page(
+        &content.course,
+        &content.quizzes,
         layout,
         due,
-        question_count: content.quizzes.len(),
+        progress.as_ref(),
+    )
+    .into_response())
+}
+
+fn home_page<'a>(
+    course: &'a Course,
+    quizzes: &Bank,
+    layout: Layout,
+    due: Option<i64>,
+    progress: Option<&std::collections::HashMap<String, crate::web::layout::NavProgress>>,
+) -> HomePage<'a> {
+    HomePage {
+        layout,
+        due,
+        question_count: quizzes.len(),
         title: &course.title,
-        nav: course_nav(course, None, progress.as_ref()),
+        nav: course_nav(course, None, progress),
         signed_in: progress.is_some(),
         topic_count: course.topics.len(),
         annotation_count: course.topics.iter().map(|t| t.annotation_count).sum(),
     }
-    .into_response())
+}
+
+/// A page every anonymous reader with this theme shares: a cache may keep it, but must ask again (a
+/// release changes it), and must not hand it to a signed-in reader (`Vary: Cookie`); it comes in the
+/// coding asked for, with its `ETag`.
+pub fn anonymous(page: &Precompressed, request: &HeaderMap) -> Response {
+    page.respond(
+        request,
+        &[
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::VARY,
+                HeaderValue::from_static("Cookie, Accept-Encoding"),
+            ),
+        ],
+    )
 }
 
 /// A neighbouring topic, for previous/next links.
@@ -86,23 +127,15 @@ pub async fn topic(
     Path(slug): Path<String>,
     layout: Layout,
     visitor: crate::web::visitor::Visitor,
+    headers: HeaderMap,
 ) -> Result<Response> {
     let content = state.content();
     let topic = content.course.topic(&slug).ok_or(AppError::NotFound)?;
     // A reader who is not signed in sees a page that depends only on the topic and the theme.
     if layout.user_name.is_none()
-        && let Some(html) = content.rendered.topic(&topic.slug, layout.theme)
+        && let Some(page) = content.rendered.topic(&topic.slug, layout.theme)
     {
-        // The same bytes for every anonymous reader with this theme: a cache may keep them, but must ask
-        // again (a release changes them), and must not hand them to a signed-in reader.
-        return Ok((
-            [
-                (axum::http::header::CACHE_CONTROL, "no-cache"),
-                (axum::http::header::VARY, "Cookie"),
-            ],
-            Html(html),
-        )
-            .into_response());
+        return Ok(anonymous(page, &headers));
     }
     let progress = match &visitor.signed_in {
         Some(user) => Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
@@ -155,43 +188,78 @@ fn topic_page<'a>(
     }
 }
 
-/// Topic pages as a reader who is not signed in sees them, one per theme choice, rendered once per
-/// version of the content: such a page depends only on the topic and the theme cookie, so serving it is
-/// copying bytes.
+/// The pages a reader who is not signed in sees — every topic page and the home page — one per theme
+/// choice, rendered once per version of the content (and compressed once, see [`RenderedPages::warm`]):
+/// such a page depends only on the topic and the theme cookie, so serving it is copying bytes.
 #[derive(Debug, Default)]
 pub struct RenderedPages {
-    topics: std::collections::HashMap<String, [axum::body::Bytes; 3]>,
+    topics: std::collections::HashMap<String, [Precompressed; 3]>,
+    home: Option<[Precompressed; 3]>,
 }
 
 const THEMES: [Option<&str>; 3] = [None, Some("light"), Some("dark")];
 
 impl RenderedPages {
-    /// Renders every topic page for every theme; with `live_reload` (`serve --watch`) each page carries
-    /// the script that reloads it when the content changes.
+    /// Renders every topic page and the home page for every theme; with `live_reload` (`serve --watch`)
+    /// each page carries the script that reloads it when the content changes.
     pub fn build(
         course: &Course,
         quizzes: &Bank,
         live_reload: Option<&LiveReloadTag>,
     ) -> Result<Self> {
-        let mut topics = std::collections::HashMap::new();
+        let layout = |theme: Option<&'static str>| {
+            let mut layout = Layout::new(None, course.language);
+            layout.theme = theme;
+            layout.live_reload = live_reload.cloned();
+            layout
+        };
+        let html = "text/html; charset=utf-8";
+        let page = |rendered: String| Precompressed::new(Bytes::from(rendered), html);
+        let mut pages = RenderedPages::default();
         for topic in &course.topics {
-            let mut pages: [axum::body::Bytes; 3] = Default::default();
+            let mut themes: [Precompressed; 3] = Default::default();
             for (i, theme) in THEMES.iter().enumerate() {
-                let mut layout = Layout::new(None, course.language);
-                layout.theme = *theme;
-                layout.live_reload = live_reload.cloned();
-                pages[i] = topic_page(course, quizzes, topic, layout, None)
-                    .render()?
-                    .into();
+                themes[i] =
+                    page(topic_page(course, quizzes, topic, layout(*theme), None).render()?);
             }
-            topics.insert(topic.slug.clone(), pages);
+            pages.topics.insert(topic.slug.clone(), themes);
         }
-        Ok(RenderedPages { topics })
+        let mut home: [Precompressed; 3] = Default::default();
+        for (i, theme) in THEMES.iter().enumerate() {
+            home[i] = page(home_page(course, quizzes, layout(*theme), None, None).render()?);
+        }
+        pages.home = Some(home);
+        Ok(pages)
     }
 
-    fn topic(&self, slug: &str, theme: Option<&str>) -> Option<axum::body::Bytes> {
+    /// Compresses every page now (see `web::precompressed`): `serve` runs it on a thread of its own
+    /// after start and after each reload.
+    pub fn warm(&self) {
+        for page in self.topics.values().chain(self.home.iter()).flatten() {
+            page.warm();
+        }
+    }
+
+    /// A topic page as an anonymous reader with `theme` sees it.
+    pub fn topic(&self, slug: &str, theme: Option<&str>) -> Option<&Precompressed> {
         let i = THEMES.iter().position(|t| *t == theme)?;
-        self.topics.get(slug).map(|pages| pages[i].clone())
+        self.topics.get(slug).map(|pages| &pages[i])
+    }
+
+    /// The home page as an anonymous reader with `theme` sees it.
+    pub fn home(&self, theme: Option<&str>) -> Option<&Precompressed> {
+        let i = THEMES.iter().position(|t| *t == theme)?;
+        self.home.as_ref().map(|pages| &pages[i])
+    }
+
+    /// Bytes held, in every coding made so far (for the memory account in `bench/RESULTS.md`).
+    pub fn bytes(&self) -> usize {
+        self.topics
+            .values()
+            .chain(self.home.iter())
+            .flatten()
+            .map(Precompressed::stored_bytes)
+            .sum()
     }
 }
 

@@ -61,6 +61,27 @@ impl AppState {
     pub fn replace_content(&self, snapshot: Snapshot) {
         self.content.store(Arc::new(snapshot));
     }
+
+    /// Compresses the current content's anonymous pages on a thread of their own, so no reader waits
+    /// for it (`web::precompressed`); `serve` calls it after start and after each reload.
+    pub fn warm_pages(&self) {
+        let snapshot = self.content();
+        let spawned = std::thread::Builder::new()
+            .name("pages-warm".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                snapshot.rendered.warm();
+                tracing::info!(
+                    generation = snapshot.generation,
+                    bytes = snapshot.rendered.bytes(),
+                    duration_ms = started.elapsed().as_millis() as u64,
+                    "anonymous pages compressed"
+                );
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "pages will be compressed on first request");
+        }
+    }
 }
 
 /// Settings that change how responses are made.

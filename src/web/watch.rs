@@ -131,6 +131,7 @@ pub async fn reload(state: &AppState, source: &ContentSource, generation: u64) -
     match outcome {
         Ok(snapshot) => {
             state.replace_content(snapshot);
+            state.warm_pages();
             if let Some(live) = &state.live_reload {
                 live.loaded(generation);
             }

@@ -607,3 +607,74 @@ pub fn answer_quiz(app: &TestApp, page: &Reply, wrong: &[&str]) -> Vec<(String, 
     }
     pairs
 }
+
+/// A response as it crossed the wire: status, headers, and the body's bytes undecoded.
+pub struct RawReply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub raw: axum::body::Bytes,
+}
+
+impl RawReply {
+    /// The body decoded from its `Content-Encoding` (br, gzip or none), as a browser reads it.
+    pub fn decoded(&self) -> String {
+        use std::io::Read;
+        let mut out = Vec::new();
+        match self
+            .headers
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap())
+        {
+            None => out.extend_from_slice(&self.raw),
+            Some("br") => {
+                brotli::Decompressor::new(&self.raw[..], 4096)
+                    .read_to_end(&mut out)
+                    .expect("brotli");
+            }
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(&self.raw[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+            }
+            Some(other) => panic!("unexpected coding {other}"),
+        }
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends `req` to `service` (the router, or `infra_dojo::service`: what `serve` runs, fast path in
+/// front) and keeps the body as sent.
+pub async fn raw<S>(service: S, req: Request<Body>) -> RawReply
+where
+    S: tower::Service<
+            Request<Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        >,
+{
+    let res = service.oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let raw = res.into_body().collect().await.expect("body").to_bytes();
+    RawReply {
+        status,
+        headers,
+        raw,
+    }
+}
+
+/// A GET with these headers.
+pub fn get_with(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut req = Request::get(uri);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(Body::empty()).expect("request")
+}
+
+/// What browsers send.
+pub const BROWSER_ENCODINGS: &str = "gzip, deflate, br, zstd";

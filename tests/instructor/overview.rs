@@ -357,3 +357,106 @@ async fn the_live_panel_counts_only_what_members_did_after_joining() {
         .collect();
     assert_eq!(topics, ["icmp"], "{live}");
 }
+
+/// A class larger than a page: 50 rows a page in the order asked, counted over the whole class; links to
+/// other pages keep the order; "needs help" still looks at everyone; a page past the last shows the last,
+/// and a page that is not a number is a 400 in Japanese.
+#[tokio::test]
+async fn the_grid_comes_a_page_at_a_time_in_the_order_of_the_whole_class() {
+    let app = common::app().await;
+    let teacher = app.instructor("teacher").await;
+    let (class_id, _) = teacher.create_class("大教室").await;
+    let db = &app.state.db;
+    let hash = infra_dojo::auth::password::hash(common::PASSWORD).unwrap();
+    let now = store::now();
+    for i in 0..120 {
+        let id = store::users::create(
+            db,
+            &format!("m{i:03}"),
+            &format!("受講者{i:03}"),
+            &hash,
+            infra_dojo::auth::Role::Learner,
+            now - 40 * DAY,
+        )
+        .await
+        .unwrap();
+        store::classes::join(db, class_id, id, now - 30 * DAY)
+            .await
+            .unwrap();
+        // Every seventh masters TCP (right twice); the rest but every tenth answered once, every third
+        // of them too long ago (inactive).
+        if i % 7 == 0 {
+            app.answer_topic(id, "tcp", &[], now - 3 * DAY).await;
+            app.answer_topic(id, "tcp", &[], now - DAY).await;
+        } else if i % 10 != 0 {
+            let ago = if i % 3 == 0 { 9 } else { 2 };
+            app.answer_topic(id, "tcp", &[0], now - ago * DAY).await;
+        }
+    }
+    let base = format!("/instructor/classes/{class_id}");
+    let names = |page: &Reply| {
+        grid(page)
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect::<Vec<_>>()
+    };
+    let expected =
+        |range: std::ops::Range<usize>| range.map(|i| format!("受講者{i:03}")).collect::<Vec<_>>();
+
+    let first = teacher.get(&base).await;
+    assert_eq!(names(&first), expected(0..50));
+    assert!(
+        first.body.contains("1〜50 人目（全 120 人）"),
+        "the page says which members it shows"
+    );
+    assert_eq!(
+        first.attrs("a[rel=next]", "href"),
+        [format!("{base}?page=2#grid")]
+    );
+    assert!(first.attrs("a[rel=prev]", "href").is_empty());
+    let last = teacher.get(&format!("{base}?page=3")).await;
+    assert_eq!(names(&last), expected(100..120));
+    assert_eq!(
+        last.attrs(".pagination a[aria-current=page]", "href").len(),
+        0
+    );
+    assert_eq!(last.texts(".pagination a[aria-current=page]"), ["3"]);
+    // Past the last page: the last page.
+    assert_eq!(
+        names(&teacher.get(&format!("{base}?page=9")).await),
+        expected(100..120)
+    );
+
+    // Sorted by mastery, highest first, over the whole class: the 18 who mastered TCP lead page 1.
+    let sorted = teacher.get(&format!("{base}?sort=mastery&dir=desc")).await;
+    let masters: Vec<String> = (0..120)
+        .filter(|i| i % 7 == 0)
+        .map(|i| format!("受講者{i:03}"))
+        .collect();
+    assert_eq!(names(&sorted)[..masters.len()], masters[..]);
+    let next = sorted.attrs("a[rel=next]", "href");
+    assert_eq!(next, [format!("{base}?sort=mastery&dir=desc&page=2#grid")]);
+    let page2 = teacher.get(next[0].trim_end_matches("#grid")).await;
+    assert_eq!(page2.texts(".pagination a[aria-current=page]"), ["2"]);
+    assert_eq!(page2.texts("th[aria-sort=descending] a"), ["全体▼"]);
+    // Sorting again starts from page 1.
+    assert_eq!(
+        page2.attrs("th a[data-sort=name]", "href"),
+        [format!("{base}?sort=name&dir=asc#grid")]
+    );
+
+    // "Needs help" counts everyone (10 never answered, 31 inactive, 4 more among the 5 lowest): 20 listed, 25
+    // counted.
+    let help = first.texts(".help-list > li > a");
+    assert_eq!(help.len(), 20);
+    assert!(first.body.contains("ほか 25 人。"), "the rest are counted");
+
+    for bad in ["?page=0", "?page=x", "?page=-1", "?page=1.5"] {
+        let reply = teacher.get(&format!("{base}{bad}")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(
+            reply.body.contains("ページ（page）は 1 以上の整数"),
+            "{bad}"
+        );
+    }
+}

@@ -26,8 +26,9 @@ use std::collections::HashMap;
 
 /// Wrong responses listed per numeric, text or order question.
 const WRONG_RESPONSES_SHOWN: usize = 5;
-/// Names listed under one option; a class of thousands gets the first ones and a count of the rest.
-const NAMES_SHOWN: usize = 200;
+/// Names listed under one option; the rest are counted (each learner's page has their answers, the CSV
+/// every answer). A fixed number, so the page weighs the same for 30 learners or 10,000.
+pub const NAMES_SHOWN: usize = 20;
 
 /// A link to another topic's analysis.
 pub struct TopicLink {
@@ -208,6 +209,22 @@ pub fn readable_response(question: Option<&Question>, stored: &str) -> String {
     words.unwrap_or_else(|| stored.to_string())
 }
 
+/// The figures of the analysis from every answer the members gave to the topic's questions (one scan,
+/// counted as each member's row arrives, while SQLite reads the next ones): what the class's sums must
+/// equal (`tests/aggregates.rs`), and what a topic too large for them is counted with.
+pub async fn breakdown_from_history(
+    db: &sqlx::SqlitePool,
+    class_id: i64,
+    slug: &str,
+) -> std::result::Result<item_stats::Breakdown, sqlx::Error> {
+    let mut tallies = Tallies::new(WRONG_RESPONSES_SHOWN, NAMES_SHOWN);
+    let mut rows = store::analysis::topic_answers(db, class_id, slug);
+    while let Some(learner) = rows.try_next().await? {
+        tallies.add(&learner);
+    }
+    Ok(tallies.finish())
+}
+
 /// `GET /instructor/classes/{class_id}/topics/{slug}`: the question analysis of one topic (404 for a
 /// topic the course does not have).
 pub async fn topic_analysis(
@@ -228,18 +245,19 @@ pub async fn topic_analysis(
             store::analysis::widget_steps(db, class_id, &topic.widgets).await
         }
     };
-    // Counted as each member's row arrives, while SQLite reads the next ones.
+    // The class's sums (`store::class_view`); a topic too large for them is counted from the history.
     let answers = async {
-        let mut tallies = Tallies::new(WRONG_RESPONSES_SHOWN);
-        let mut rows = store::analysis::topic_answers(db, class_id, slug);
-        while let Some(learner) = rows.try_next().await? {
-            tallies.add(&learner);
+        if let Some(breakdown) =
+            store::class_view::breakdown(db, class_id, slug, WRONG_RESPONSES_SHOWN, NAMES_SHOWN)
+                .await?
+        {
+            return Ok(breakdown);
         }
-        Ok::<_, sqlx::Error>(tallies.finish())
+        breakdown_from_history(db, class_id, slug).await
     };
     let (breakdown, members, widget_rows) = tokio::try_join!(
         answers,
-        store::analysis::member_count(db, class_id),
+        store::class_view::member_count(db, class_id),
         widgets
     )?;
     let item_stats::Breakdown {
@@ -282,7 +300,7 @@ pub async fn topic_analysis(
                                 .collect()
                         })
                         .unwrap_or_default();
-                    let learners = chosen.map_or(0, |c| c.learners.len() as i64);
+                    let learners = chosen.map_or(0, |c| c.learner_count);
                     OptionRow {
                         letter: char::from(b'A' + (n % 26) as u8),
                         text: o.text.clone(),

@@ -45,7 +45,7 @@ pub async fn members(
     let class_id = owned.class.class_id;
     let (list, activity) = tokio::try_join!(
         store::classes::members(&state.db, class_id),
-        class_stats::activity(&state.db, class_id)
+        store::class_view::activity(&state.db, class_id)
     )?;
     let activity: HashMap<i64, class_stats::Activity> =
         activity.into_iter().map(|a| (a.user_id, a)).collect();

@@ -3,8 +3,9 @@
 //!
 //! * [`classes`]: the class list and creation (`/instructor`), renaming, a new join code, archiving.
 //! * [`members`]: who is in a class, and removing one.
-//! * [`overview`]: the class at a glance — learner × topic grid, "needs help", weakest topics, attempts
-//!   per day, and the live panel as it stands at page load.
+//! * [`overview`]: the class at a glance — learner × topic grid (a page at a time), "needs help",
+//!   weakest topics, attempts per day, and the live panel as it stands at page load; its figures come
+//!   from [`standing`] (the class's aggregates, or its history).
 //! * [`live`]: `live.json`, what the class is answering now.
 //! * [`learner`]: one member's every attempt and answer, review queue and mastery over time.
 //! * [`analysis`]: per question and per widget step of a topic.
@@ -27,6 +28,7 @@ pub mod live;
 pub mod members;
 pub mod overview;
 pub mod retention;
+pub mod standing;
 
 use crate::jst;
 use crate::web::chrome::pick_with;

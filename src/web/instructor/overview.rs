@@ -1,16 +1,18 @@
-//! The class at a glance (`GET /instructor/classes/{class_id}`): the learner × topic mastery grid (sortable
-//! without JavaScript), "needs help" (`classroom::needs_help`), the weakest topics, attempts per day, the
-//! live panel at page load, and the class settings. Mastery follows `quiz::mastery`, the same rule and
-//! colours as the learner's `/me`.
+//! The class at a glance (`GET /instructor/classes/{class_id}`): the learner × topic mastery grid, a page
+//! of [`PER_PAGE`] members at a time, sortable without JavaScript (`sort`, `dir`, `page`; a bad value is a
+//! 400, a page past the last shows the last), "needs help" (`classroom::needs_help`, over the whole
+//! class), the weakest topics, attempts per day, the live panel at page load, and the class settings.
+//! Mastery follows `quiz::mastery`, the same rule and colours as the learner's `/me`. The figures come
+//! from `standing` (the class's aggregates; its history when they cannot say).
 
-use super::charts::{self, CHART_DAYS, DayChart};
+use super::charts::{self, DayChart};
 use super::live::{LIVE_WINDOW_SECS, LiveData, live_data};
+use super::standing::{self, Ask, Order, Topic};
 use super::{analysis_href, class_href, display, learner_href, members_href, topic_title};
 use crate::classroom::NAME_MAX_CHARS;
-use crate::classroom::needs_help::{self, MISS_MIN_WRONG, MISS_WINDOW_DAYS};
-use crate::jst::{self, DAY};
+use crate::jst;
 use crate::quiz::mastery::{Level, Mastery};
-use crate::store::{self, class_stats};
+use crate::store;
 use crate::web::chrome::pick;
 use crate::web::error::{AppError, Result};
 use crate::web::guards::OwnedClass;
@@ -21,10 +23,9 @@ use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use std::collections::HashMap;
 
-/// Topics listed under "weakest topics".
-const WEAKEST_SHOWN: usize = 5;
+/// Members per page of the grid: a page stays a few dozen KB whatever the class's size.
+pub const PER_PAGE: i64 = 50;
 
 /// How the grid is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,14 @@ impl SortKey {
             SortKey::Name => "name",
             SortKey::Mastery => "mastery",
             SortKey::Activity => "activity",
+        }
+    }
+
+    fn order(self) -> Order {
+        match self {
+            SortKey::Name => Order::Name,
+            SortKey::Mastery => Order::Mastery,
+            SortKey::Activity => Order::Activity,
         }
     }
 
@@ -132,8 +141,18 @@ pub struct WeakTopic {
     pub href: String,
     pub percent: i64,
     /// Members who have started the topic.
-    pub started: usize,
+    pub started: i64,
     pub class: &'static str,
+}
+
+/// A link to another page of the grid (same order).
+pub struct PageLink {
+    pub href: String,
+    pub label: String,
+    /// The page shown now (not a link).
+    pub current: bool,
+    /// Pages are left out before this one ("…").
+    pub gap_before: bool,
 }
 
 /// `GET /instructor/classes/{class_id}`.
@@ -148,7 +167,7 @@ pub struct OverviewPage {
     pub join_code: String,
     pub join_path: String,
     pub archived: Option<String>,
-    pub member_count: usize,
+    pub member_count: i64,
     pub members_href: String,
     /// The retention view.
     pub retention_href: String,
@@ -159,6 +178,11 @@ pub struct OverviewPage {
     pub sort_mastery: SortHead,
     pub sort_activity: SortHead,
     pub sort_label: String,
+    /// Which members this page shows ("51–100 / 2,000"), and links to the others.
+    pub page_label: String,
+    pub page_links: Vec<PageLink>,
+    pub prev_page: Option<String>,
+    pub next_page: Option<String>,
     pub needs_help: Vec<HelpItem>,
     pub needs_help_more: usize,
     pub weakest: Vec<WeakTopic>,
@@ -167,10 +191,11 @@ pub struct OverviewPage {
     pub live_url: String,
 }
 
-/// Reads `sort` and `dir`; anything else in the query is ignored, a bad value is a 400.
+/// The grid's order and page, from the query: `sort`, `dir`, `page` (1 or more); anything else in the
+/// query is ignored, a bad value is a 400.
 fn grid_order(
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<(SortKey, bool)> {
+) -> Result<(SortKey, bool, i64)> {
     let Query(pairs) = query.map_err(|_| {
         AppError::bad_request(pick(
             "クエリ文字列を読めません。",
@@ -179,6 +204,7 @@ fn grid_order(
     })?;
     let mut key = SortKey::Name;
     let mut dir: Option<bool> = None;
+    let mut page = 1;
     for (k, v) in &pairs {
         match k.as_str() {
             "sort" => {
@@ -201,21 +227,42 @@ fn grid_order(
                     }
                 })
             }
+            "page" => {
+                page = v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|p| (1..=1_000_000).contains(p))
+                    .ok_or_else(|| {
+                        AppError::bad_request(pick(
+                            "ページ（page）は 1 以上の整数で指定してください。",
+                            "page must be a whole number from 1.",
+                        ))
+                    })?
+            }
             _ => {}
         }
     }
-    Ok((key, dir.unwrap_or(key.default_desc())))
+    Ok((key, dir.unwrap_or(key.default_desc()), page))
 }
 
-/// The overview's own query string for this order (`None` for the default order).
-fn query_string(sort: SortKey, desc: bool) -> Option<String> {
-    (sort != SortKey::Name || desc).then(|| {
-        format!(
+/// The overview's own URL for this order and page (the default order and page 1 have no query).
+fn page_href(class_id: i64, sort: SortKey, desc: bool, page: i64) -> String {
+    let mut query = Vec::new();
+    if sort != SortKey::Name || desc {
+        query.push(format!(
             "sort={}&dir={}",
             sort.name(),
             if desc { "desc" } else { "asc" }
-        )
-    })
+        ));
+    }
+    if page > 1 {
+        query.push(format!("page={page}"));
+    }
+    if query.is_empty() {
+        class_href(class_id)
+    } else {
+        format!("{}?{}", class_href(class_id), query.join("&"))
+    }
 }
 
 /// "名前の昇順", "最終活動の新しい順"…: the order in words.
@@ -239,137 +286,61 @@ fn sort_label(sort: SortKey, desc: bool) -> String {
     )
 }
 
-/// Sorts the grid: by the key in the direction asked, ties by name A→Z (or the name sort itself).
-fn sort_rows(rows: &mut [GridRow], sort: SortKey, desc: bool) {
-    let by_name = |a: &GridRow, b: &GridRow| {
-        a.display_name
-            .to_lowercase()
-            .cmp(&b.display_name.to_lowercase())
-            .then(a.user_id.cmp(&b.user_id))
-    };
-    rows.sort_by(|a, b| {
-        let primary = match sort {
-            SortKey::Name => std::cmp::Ordering::Equal,
-            SortKey::Mastery => a.overall.cmp(&b.overall),
-            SortKey::Activity => a.last_at.cmp(&b.last_at),
-        };
-        let primary = if desc { primary.reverse() } else { primary };
-        match sort {
-            SortKey::Name if desc => by_name(b, a),
-            _ => primary.then_with(|| by_name(a, b)),
-        }
-    });
-}
-
-/// Per member, per topic column: (started, mastered).
-type Progress = HashMap<i64, Vec<(bool, i64)>>;
-
-/// Who has started which topic (from their attempts) and mastered how many of its questions.
-fn progress(
-    topics: &[TopicHead],
-    started: &[class_stats::Started],
-    mastered: &[class_stats::Mastered],
-) -> Progress {
-    let column: HashMap<&str, usize> = topics
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.slug.as_str(), i))
+/// Links to the pages around `page` (the first, the last, and two on each side), in order.
+fn page_links(class_id: i64, sort: SortKey, desc: bool, page: i64, pages: i64) -> Vec<PageLink> {
+    let mut shown: Vec<i64> = [1, pages]
+        .into_iter()
+        .chain((page - 2).max(1)..=(page + 2).min(pages))
         .collect();
-    let mut grid: Progress = HashMap::with_capacity(started.len());
-    let untouched = || vec![(false, 0); topics.len()];
-    for s in started {
-        let cells = grid.entry(s.user_id).or_insert_with(untouched);
-        for topic in &s.topics {
-            if let Some(&i) = column.get(topic.as_str()) {
-                cells[i].0 = true;
-            }
-        }
-    }
-    for m in mastered {
-        if let Some(&i) = column.get(m.topic.as_str()) {
-            grid.entry(m.user_id).or_insert_with(untouched)[i] = (true, m.mastered);
-        }
-    }
-    grid
+    shown.sort_unstable();
+    shown.dedup();
+    let mut previous = 0;
+    shown
+        .into_iter()
+        .map(|p| {
+            let link = PageLink {
+                href: format!("{}#grid", page_href(class_id, sort, desc, p)),
+                label: p.to_string(),
+                current: p == page,
+                gap_before: p > previous + 1,
+            };
+            previous = p;
+            link
+        })
+        .collect()
 }
 
 /// A member's row: their mastery per topic and overall, and their last activity.
-fn grid_row(
-    class_id: i64,
-    member: &store::classes::Member,
-    cells: &[(bool, i64)],
-    topics: &[TopicHead],
-    last_at: Option<i64>,
-    now: i64,
-) -> GridRow {
-    let per_topic: Vec<Mastery> = cells
-        .iter()
-        .zip(topics)
-        .map(|(&(_, m), t)| Mastery::of(m, t.questions))
-        .collect();
-    let overall = Mastery::sum(per_topic.iter().copied()).percent();
+fn grid_row(class_id: i64, m: &standing::Member, topics: &[TopicHead], now: i64) -> GridRow {
     GridRow {
-        user_id: member.user_id,
-        href: learner_href(class_id, member.user_id),
-        display_name: display(&member.display_name, &member.name),
-        name: member.name.clone(),
-        overall,
-        overall_class: Level::of(overall).class(),
-        last_at,
-        last_activity: last_at.map_or("—".into(), |t| super::ago(now, t)),
-        cells: cells
+        user_id: m.user_id,
+        href: learner_href(class_id, m.user_id),
+        display_name: display(&m.display_name, &m.name),
+        name: m.name.clone(),
+        overall: m.overall,
+        overall_class: Level::of(m.overall).class(),
+        last_at: m.last_at,
+        last_activity: m.last_at.map_or("—".into(), |t| super::ago(now, t)),
+        cells: m
+            .cells
             .iter()
-            .zip(&per_topic)
-            .map(|(&(started, _), m)| {
-                if m.questions == 0 || !started {
+            .zip(topics)
+            .map(|(&(started, mastered), t)| {
+                let mastery = Mastery::of(mastered, t.questions);
+                if mastery.questions == 0 || !started {
                     Cell {
                         text: "—".into(),
                         class: Level::Untouched.class(),
                     }
                 } else {
                     Cell {
-                        text: format!("{}%", m.percent()),
-                        class: m.level(true).class(),
+                        text: format!("{}%", mastery.percent()),
+                        class: mastery.level(true).class(),
                     }
                 }
             })
             .collect(),
     }
-}
-
-/// The weakest topics: the lowest mastery over the members who have started each (a topic nobody has
-/// reached yet is not weak, only ahead).
-fn weakest(
-    topics: &[TopicHead],
-    members: &[store::classes::Member],
-    grid: &Progress,
-) -> Vec<WeakTopic> {
-    let mut weakest: Vec<WeakTopic> = topics
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.questions > 0)
-        .filter_map(|(i, t)| {
-            let started: Vec<Mastery> = members
-                .iter()
-                .filter_map(|m| grid.get(&m.user_id).filter(|r| r[i].0))
-                .map(|r| Mastery::of(r[i].1, t.questions))
-                .collect();
-            if started.is_empty() {
-                return None;
-            }
-            let together = Mastery::sum(started.iter().copied());
-            Some(WeakTopic {
-                title: t.title.clone(),
-                href: t.href.clone(),
-                percent: together.percent(),
-                started: started.len(),
-                class: together.level(true).class(),
-            })
-        })
-        .collect();
-    weakest.sort_by_key(|w| w.percent);
-    weakest.truncate(WEAKEST_SHOWN);
-    weakest
 }
 
 /// `GET /instructor/classes/{class_id}`: the class at a glance.
@@ -379,34 +350,13 @@ pub async fn overview(
     layout: Layout,
     query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response> {
-    let (sort, desc) = grid_order(query)?;
+    let (sort, desc, page) = grid_order(query)?;
     let class = &owned.class;
     let class_id = class.class_id;
     let now = store::now();
     let today = jst::day(now);
-    let db = &state.db;
-    let read = |e: sqlx::Error| AppError::from(e);
-    // A few aggregate queries over the whole class, run side by side on the read pool.
-    let (members, mastered, started, misses, per_day, live) = tokio::try_join!(
-        async { store::classes::members(db, class_id).await.map_err(read) },
-        async { class_stats::mastered(db, class_id).await.map_err(read) },
-        async { class_stats::started(db, class_id).await.map_err(read) },
-        async {
-            class_stats::recent_misses(db, class_id, now - MISS_WINDOW_DAYS * DAY, MISS_MIN_WRONG)
-                .await
-                .map_err(read)
-        },
-        async {
-            let since = jst::day_start(today - CHART_DAYS + 1);
-            class_stats::attempts_per_day(db, class_id, since, jst::OFFSET)
-                .await
-                .map_err(read)
-        },
-        live_data(&state, class_id, now - LIVE_WINDOW_SECS, now),
-    )?;
-
     let content = state.content();
-    let topics: Vec<TopicHead> = content
+    let heads: Vec<TopicHead> = content
         .course
         .topics
         .iter()
@@ -417,55 +367,84 @@ pub async fn overview(
             questions: content.quizzes.topic(&t.slug).len() as i64,
         })
         .collect();
-    let grid = progress(&topics, &started, &mastered);
-    let last_at: HashMap<i64, i64> = started.iter().map(|s| (s.user_id, s.last_at)).collect();
-    let untouched = vec![(false, 0); topics.len()];
-    let mut rows: Vec<GridRow> = members
+    let topics: Vec<Topic> = heads
         .iter()
-        .map(|m| {
-            let cells = grid.get(&m.user_id).unwrap_or(&untouched);
-            grid_row(
-                class_id,
-                m,
-                cells,
-                &topics,
-                last_at.get(&m.user_id).copied(),
-                now,
-            )
+        .map(|t| Topic {
+            slug: t.slug.clone(),
+            title: t.title.clone(),
+            questions: t.questions,
         })
         .collect();
-    let weakest = weakest(&topics, &members, &grid);
-
-    let standing: Vec<needs_help::Learner> = rows
-        .iter()
-        .map(|r| needs_help::Learner {
-            user_id: r.user_id,
-            overall: r.overall,
-            last_at: r.last_at,
-        })
-        .collect();
-    let title = |slug: &str| topic_title(&content.course, slug);
-    let (flagged, needs_help_more) = needs_help::assess_in(
-        crate::web::chrome::current(),
-        &standing,
-        &misses,
-        title,
+    let ask = Ask {
+        order: sort.order(),
+        desc,
+        page,
+        per_page: PER_PAGE,
         now,
-    );
-    let needs_help = flagged
+        language: crate::web::chrome::current(),
+    };
+    let title = |slug: &str| topic_title(&content.course, slug);
+    let db = &state.db;
+    let (figures, live) = tokio::try_join!(
+        async {
+            Ok::<_, AppError>(
+                match standing::from_aggregates(db, class_id, &topics, &ask, title).await? {
+                    Some(figures) => figures,
+                    None => standing::from_history(db, class_id, &topics, &ask, title).await?,
+                },
+            )
+        },
+        live_data(&state, class_id, now - LIVE_WINDOW_SECS, now),
+    )?;
+    let rows: Vec<GridRow> = figures
+        .rows
+        .iter()
+        .map(|m| grid_row(class_id, m, &heads, now))
+        .collect();
+    let names = store::class_view::names(
+        db,
+        &figures
+            .flagged
+            .iter()
+            .map(|f| f.user_id)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let needs_help = figures
+        .flagged
         .into_iter()
-        .filter_map(|f| {
-            let row = rows.iter().find(|r| r.user_id == f.user_id)?;
-            Some(HelpItem {
-                href: row.href.clone(),
-                display_name: row.display_name.clone(),
+        .map(|f| {
+            let (display_name, name) = names.get(&f.user_id).cloned().unwrap_or_default();
+            HelpItem {
+                href: learner_href(class_id, f.user_id),
+                display_name: display(&display_name, &name),
                 reasons: f.reasons,
-            })
+            }
         })
         .collect();
-
-    sort_rows(&mut rows, sort, desc);
-    let per_day: Vec<(i64, i64)> = per_day.iter().map(|d| (d.day, d.attempts)).collect();
+    let weakest = figures
+        .weakest
+        .iter()
+        .map(|w| WeakTopic {
+            title: topic_title(&content.course, &w.slug),
+            href: analysis_href(class_id, &w.slug),
+            percent: w.percent,
+            started: w.started,
+            class: w.mastery.level(true).class(),
+        })
+        .collect();
+    let (page, pages) = (figures.page, figures.pages);
+    let first = (page - 1) * PER_PAGE + 1;
+    let last = (first + rows.len() as i64 - 1).max(first);
+    let page_label = if figures.members == 0 {
+        String::new()
+    } else {
+        crate::web::chrome::pick_with(
+            || format!("{first}〜{last} 人目（全 {} 人）", figures.members),
+            || format!("{first}–{last} of {}", figures.members),
+        )
+    };
+    let link = |p: i64| format!("{}#grid", page_href(class_id, sort, desc, p));
     Ok(OverviewPage {
         layout,
         csrf: owned.instructor.visitor.csrf_token().await?,
@@ -475,23 +454,28 @@ pub async fn overview(
         join_code: class.join_code.clone(),
         join_path: format!("/join/{}", class.join_code),
         archived: class.archived_at.map(jst::date_time),
-        member_count: members.len(),
+        member_count: figures.members,
         members_href: members_href(class_id),
         retention_href: format!("/instructor/classes/{class_id}/retention"),
-        self_href: match query_string(sort, desc) {
-            Some(q) => format!("{}?{q}", class_href(class_id)),
-            None => class_href(class_id),
-        },
+        self_href: page_href(class_id, sort, desc, page),
         sort_name: sort_head(class_id, SortKey::Name, sort, desc),
         sort_mastery: sort_head(class_id, SortKey::Mastery, sort, desc),
         sort_activity: sort_head(class_id, SortKey::Activity, sort, desc),
         sort_label: sort_label(sort, desc),
-        topics,
+        page_label,
+        page_links: if pages > 1 {
+            page_links(class_id, sort, desc, page, pages)
+        } else {
+            Vec::new()
+        },
+        prev_page: (page > 1).then(|| link(page - 1)),
+        next_page: (page < pages).then(|| link(page + 1)),
+        topics: heads,
         rows,
         needs_help,
-        needs_help_more,
+        needs_help_more: figures.flagged_more,
         weakest,
-        chart: charts::day_chart(&per_day, today),
+        chart: charts::day_chart(&figures.per_day, today),
         live,
         live_url: format!("/instructor/classes/{class_id}/live.json"),
     }

@@ -26,12 +26,13 @@ mod snmp;
 use crate::store;
 use crate::web::error::{ApiError, AppError};
 use crate::web::extract::{JsonBody, QueryPairs};
+use crate::web::precompressed::{fnv64, not_modified};
 use crate::web::state::AppState;
 use crate::web::visitor::Visitor;
 use crate::widgets::{self, GradedItem, ParamError, Widget, WidgetError};
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
@@ -147,12 +148,33 @@ fn json_response(json: widgets::Json) -> Response {
         .into_response()
 }
 
-/// `GET /api/widgets/{name}?…`: a whole scenario from the model.
+/// `GET /api/widgets/{name}?…`: a whole scenario from the model. The same query gives the same bytes to
+/// everyone, so it carries an `ETag` (a hash of the JSON) and may be kept if asked again (`no-cache`);
+/// an `If-None-Match` that names it gets a 304 without the body.
 async fn scenario(
     Path(name): Path<String>,
     QueryPairs(pairs): QueryPairs,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    Ok(json_response(find(&name)?.scenario_json(&pairs)?))
+    let json = String::from(Box::<str>::from(find(&name)?.scenario_json(&pairs)?));
+    let etag = HeaderValue::from_str(&format!("\"{:016x}\"", fnv64(json.as_bytes())))
+        .map_err(|e| ApiError(AppError::Other(anyhow::Error::new(e))))?;
+    let cache = [
+        (header::ETAG, etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    if not_modified(&headers, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        cache,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response())
 }
 
 /// `POST /api/widgets/{name}/check`: is the learner's prediction right, and why. The widget reads and

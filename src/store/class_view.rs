@@ -1,0 +1,578 @@
+//! What the instructor's class overview and question analysis read from the aggregates
+//! (`store::aggregates`): a handful of queries whose cost follows the page shown — one page of the grid, the
+//! 20 learners listed under "needs help", one topic's sums — plus, for "needs help" and the sorts by
+//! mastery or activity, one pass over the class's narrow `class_learner` rows inside SQLite. The history
+//! (`store::class_stats`, `store::analysis`) stays for drill-downs, the CSV exports, and the few cases the
+//! aggregates leave to it (see [`capped`], [`breakdown`]).
+
+use crate::classroom::aggregates::{self as agg, SEP};
+use crate::classroom::item_stats::{
+    Breakdown, MIN_RANKED, MisconceptionCount, OptionChoice, QuestionStats, WrongResponse,
+    group_size,
+};
+use crate::classroom::needs_help::INACTIVE_DAYS;
+use crate::jst::DAY;
+use sqlx::SqlitePool;
+use std::collections::{BTreeMap, HashMap};
+
+/// A class's sums the overview shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassSums {
+    pub members: i64,
+    /// Per topic: members who started it, and their mastered questions added up.
+    pub started: HashMap<String, i64>,
+    pub mastered: HashMap<String, i64>,
+    /// Attempts per Japan-time day (days without any are absent).
+    pub days: BTreeMap<i64, i64>,
+}
+
+/// [`ClassSums`] of `class_id`.
+pub async fn sums(pool: &SqlitePool, class_id: i64) -> Result<ClassSums, sqlx::Error> {
+    let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        "select kind, scope, key, n, learners from class_stat
+         where class_id = ?1 and kind in ('members', 'topic', 'mastered', 'day')",
+    )
+    .bind(class_id)
+    .fetch_all(pool)
+    .await?;
+    let mut sums = ClassSums::default();
+    for (kind, scope, key, n, learners) in rows {
+        match kind.as_str() {
+            "members" => sums.members += n,
+            "topic" if learners > 0 => {
+                sums.started.insert(scope, learners);
+            }
+            "mastered" if n != 0 => {
+                sums.mastered.insert(scope, n);
+            }
+            "day" if n != 0 => {
+                if let Ok(day) = key.parse() {
+                    sums.days.insert(day, n);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(sums)
+}
+
+/// Members in a class (its `members` sum: no pass over the members).
+pub async fn member_count(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
+    let n: Option<(i64,)> = sqlx::query_as(
+        "select n from class_stat where class_id = ? and kind = 'members' and scope = '' and key = ''",
+    )
+    .bind(class_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(n.map_or(0, |(n,)| n))
+}
+
+/// Each member's attempts and last attempt, for the members page.
+pub async fn activity(
+    pool: &SqlitePool,
+    class_id: i64,
+) -> Result<Vec<super::class_stats::Activity>, sqlx::Error> {
+    sqlx::query_as("select user_id, attempts, last_at from class_learner where class_id = ?")
+        .bind(class_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Whether anybody has more mastered questions in a topic than `questions` (topic → questions in its
+/// bank now) gives it, or mastered questions in a topic the course no longer has: then a learner's
+/// overall mastery is not their mastered total over the course's questions (`quiz::mastery` caps each
+/// topic), and the overview falls back to the history. One indexed lookup per topic ever answered.
+pub async fn capped(
+    pool: &SqlitePool,
+    questions: &HashMap<String, i64>,
+) -> Result<bool, sqlx::Error> {
+    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "select t.topic, (select max(mastered) from learner_topic where topic = t.topic)
+         from (select distinct topic from topic_question) t",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .any(|(topic, most)| most.unwrap_or(0) > questions.get(topic).copied().unwrap_or(0)))
+}
+
+/// How the grid is ordered: by name, overall mastery or last activity; `desc` reverses the key (names
+/// fully, the others keep ties by name A→Z).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Name,
+    Mastery,
+    Activity,
+}
+
+/// One member's row on a page of the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRow {
+    pub user_id: i64,
+    pub display_name: String,
+    pub name: String,
+    pub last_at: Option<i64>,
+    /// Per topic: started (attempted), mastered questions now.
+    pub topics: HashMap<String, (bool, i64)>,
+}
+
+/// `overall` in SQL: the mastered total over the course's `?{q}` questions, in whole percent rounded
+/// down (`quiz::mastery::percent`).
+fn overall_sql(q: &str) -> String {
+    format!("(case when {q} > 0 then min(max(mastered, 0), {q}) * 100 / {q} else 0 end)")
+}
+
+/// One page of the grid: `limit` members from `offset` in `order`, with their topics. `questions` is the
+/// course's question count (for the mastery order).
+pub async fn grid_page(
+    pool: &SqlitePool,
+    class_id: i64,
+    order: Order,
+    desc: bool,
+    offset: i64,
+    limit: i64,
+    questions: i64,
+) -> Result<Vec<PageRow>, sqlx::Error> {
+    let dir = if desc { "desc" } else { "asc" };
+    let order_by = match order {
+        Order::Name => format!("c.sort_name {dir}, c.user_id {dir}"),
+        Order::Mastery => format!("{} {dir}, c.sort_name, c.user_id", overall_sql("?4")),
+        Order::Activity => format!("c.last_at {dir}, c.sort_name, c.user_id"),
+    };
+    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(&format!(
+        "select c.user_id, u.display_name, coalesce(u.name, ''), c.last_at
+         from class_learner c join user u on u.user_id = c.user_id
+         where c.class_id = ?1 order by {order_by} limit ?2 offset ?3"
+    ))
+    .bind(class_id)
+    .bind(limit)
+    .bind(offset)
+    .bind(questions)
+    .fetch_all(pool)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let (packed,): (String,) = sqlx::query_as(
+        "select coalesce(json_group_array(json_array(t.user_id, t.topic, t.attempts, t.mastered)), '[]')
+         from json_each(?1) k cross join learner_topic t on t.user_id = k.value",
+    )
+    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+    .fetch_one(pool)
+    .await?;
+    let cells: Vec<(i64, String, i64, i64)> =
+        serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let mut topics: HashMap<i64, HashMap<String, (bool, i64)>> = HashMap::new();
+    for (user, topic, attempts, mastered) in cells {
+        topics
+            .entry(user)
+            .or_default()
+            .insert(topic, (attempts > 0 || mastered > 0, mastered));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, display_name, name, last_at)| PageRow {
+            topics: topics.remove(&user_id).unwrap_or_default(),
+            user_id,
+            display_name,
+            name,
+            last_at,
+        })
+        .collect())
+}
+
+/// A member as "needs help" ranks them: reasons counted as `needs_help::reason_count` does, overall
+/// mastery, last attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub user_id: i64,
+    pub reasons: i64,
+    pub overall: i64,
+    pub last_at: Option<i64>,
+}
+
+/// The members who have started, with the lowest overall mastery first (ties by user id): at most
+/// `count`.
+pub async fn lowest(
+    pool: &SqlitePool,
+    class_id: i64,
+    questions: i64,
+    count: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select user_id, {overall} as overall from class_learner
+         where class_id = ?1 and last_at is not null order by overall, user_id limit ?3",
+        overall = overall_sql("?2")
+    ))
+    .bind(class_id)
+    .bind(questions)
+    .bind(count)
+    .fetch_all(pool)
+    .await
+}
+
+/// Every member with a reason to be listed under "needs help" at `now` (`today` its Japan-time day):
+/// inactive, misses on `today` (`classroom::aggregates::misses_on`), or among `lowest`. One pass over the
+/// class's `class_learner` rows in SQLite; the flagged come back packed in one row.
+pub async fn flagged(
+    pool: &SqlitePool,
+    class_id: i64,
+    now: i64,
+    today: i64,
+    questions: i64,
+    lowest: &[i64],
+) -> Result<Vec<Standing>, sqlx::Error> {
+    let (packed,): (String,) = sqlx::query_as(&format!(
+        "select coalesce(group_concat(user_id || ',' || reasons || ',' || overall || ',' || coalesce(last_at, ''), ';'), '')
+         from (select user_id, overall, last_at,
+                      (last_at is null or ?2 - last_at >= ?3) + min(misses, 2) + (misses > 2)
+                        + (user_id in (select value from json_each(?6))) as reasons
+               from (select user_id, last_at, {overall} as overall, {misses} as misses
+                     from class_learner where class_id = ?1))
+         where reasons > 0",
+        overall = overall_sql("?5"),
+        misses = agg::misses_on_sql("?4"),
+    ))
+    .bind(class_id)
+    .bind(now)
+    .bind(INACTIVE_DAYS * DAY)
+    .bind(today)
+    .bind(questions)
+    .bind(serde_json::to_string(lowest).unwrap_or_else(|_| "[]".into()))
+    .fetch_one(pool)
+    .await?;
+    Ok(packed
+        .split(';')
+        .filter_map(|row| {
+            let mut f = row.split(',');
+            Some(Standing {
+                user_id: f.next()?.parse().ok()?,
+                reasons: f.next()?.parse().ok()?,
+                overall: f.next()?.parse().ok()?,
+                last_at: f.next().and_then(|t| t.parse().ok()),
+            })
+        })
+        .collect())
+}
+
+/// Members' display and login names.
+pub async fn names(
+    pool: &SqlitePool,
+    users: &[i64],
+) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "select u.user_id, u.display_name, coalesce(u.name, '') from json_each(?1) k cross join user u on u.user_id = k.value",
+    )
+    .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(u, d, n)| (u, (d, n))).collect())
+}
+
+/// The question analysis of `topic` for `class_id` from the class's sums, with the first `names` learners
+/// named under each option and the `wrong_limit` most common wrong responses per question: the same
+/// [`Breakdown`] `classroom::item_stats::Tallies` computes from the history. `None` for a topic with more
+/// questions than the first-answer bit sets hold (`classroom::aggregates::MAX_BITS`): the caller reads the
+/// history then.
+pub async fn breakdown(
+    pool: &SqlitePool,
+    class_id: i64,
+    topic: &str,
+    wrong_limit: usize,
+    names: usize,
+) -> Result<Option<Breakdown>, sqlx::Error> {
+    let bits: Vec<(String, i64)> =
+        sqlx::query_as("select question_id, bit from topic_question where topic = ?")
+            .bind(topic)
+            .fetch_all(pool)
+            .await?;
+    if bits.iter().any(|(_, b)| *b >= agg::MAX_BITS) {
+        return Ok(None);
+    }
+    let (from, to) = (format!("{topic}{SEP}"), format!("{topic}\u{20}"));
+    let rows: Vec<(String, String, String, i64, i64, i64)> = sqlx::query_as(
+        "select kind, scope, key, n, m, learners from class_stat
+         where class_id = ?1 and ((kind in ('rank', 'topic_tag') and scope = ?2)
+            or (kind in ('q', 'qrank', 'option', 'tag', 'response_tag') and scope >= ?3 and scope < ?4))
+           and (n != 0 or learners != 0)",
+    )
+    .bind(class_id)
+    .bind(topic)
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(pool)
+    .await?;
+    let question = |scope: &str| scope.split_once(SEP).map(|(_, q)| q.to_string());
+    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut by_score: BTreeMap<i64, HashMap<String, (i64, i64)>> = BTreeMap::new();
+    let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut options = Vec::new();
+    let mut tags = Vec::new();
+    let mut response_tags: HashMap<(String, String), String> = HashMap::new();
+    for (kind, scope, key, n, m, learners) in rows {
+        match kind.as_str() {
+            "rank" => {
+                if let Ok(score) = key.parse() {
+                    *buckets.entry(score).or_default() += n;
+                }
+            }
+            "q" if learners > 0 => {
+                totals.insert(question(&scope).unwrap_or_default(), (n, m));
+            }
+            "qrank" => {
+                if let (Ok(score), Some(q)) = (key.parse(), question(&scope)) {
+                    let e = by_score.entry(score).or_default().entry(q).or_default();
+                    e.0 += n;
+                    e.1 += m;
+                }
+            }
+            "option" if learners > 0 => {
+                if let (Ok(option), Some(q)) = (key.parse::<usize>(), question(&scope)) {
+                    options.push((scope.clone(), q, option, n, learners));
+                }
+            }
+            "tag" | "topic_tag" if learners > 0 => {
+                if let Some((blank, tag)) = agg::parse_tag_key(&key) {
+                    tags.push(MisconceptionCount {
+                        question_id: if kind == "tag" {
+                            question(&scope)
+                        } else {
+                            None
+                        },
+                        tag,
+                        blank,
+                        times: n,
+                        learners,
+                    });
+                }
+            }
+            "response_tag" if n > 0 => {
+                if let (Some((response, tag)), Some(q)) =
+                    (agg::parse_response_tag_key(&key), question(&scope))
+                {
+                    let kept = response_tags.entry((q, response)).or_default();
+                    if tag > *kept {
+                        *kept = tag;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let ranked: i64 = buckets.values().sum();
+    let groups = Groups::of(pool, class_id, topic, &bits, &buckets, &by_score, ranked).await?;
+    let mut stats: Vec<QuestionStats> = totals
+        .into_iter()
+        .map(|(q, (attempts, correct))| {
+            let (first_answers, first_correct) = by_score
+                .values()
+                .filter_map(|per| per.get(&q))
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let (upper_answers, upper_correct) = groups.upper.get(&q).copied().unwrap_or_default();
+            let (lower_answers, lower_correct) = groups.lower.get(&q).copied().unwrap_or_default();
+            QuestionStats {
+                question_id: q,
+                attempts,
+                correct,
+                first_answers,
+                first_correct,
+                upper_answers,
+                upper_correct,
+                lower_answers,
+                lower_correct,
+                ranked,
+            }
+        })
+        .collect();
+    stats.sort_by(|a, b| a.question_id.cmp(&b.question_id));
+
+    let mut choices = Vec::with_capacity(options.len());
+    for (scope, question_id, option, times, learner_count) in options {
+        let listed: Vec<(i64, String)> = sqlx::query_as(
+            "select user_id, name from class_option_member where class_id = ?1 and scope = ?2 and option = ?3
+             order by name, user_id limit ?4",
+        )
+        .bind(class_id)
+        .bind(&scope)
+        .bind(option as i64)
+        .bind(names as i64)
+        .fetch_all(pool)
+        .await?;
+        choices.push(OptionChoice {
+            question_id,
+            option,
+            times,
+            learner_count,
+            learners: listed,
+        });
+    }
+    choices.sort_by(|a, b| {
+        a.question_id
+            .cmp(&b.question_id)
+            .then(a.option.cmp(&b.option))
+    });
+    tags.sort_by(|a, b| {
+        a.question_id
+            .cmp(&b.question_id)
+            .then(b.times.cmp(&a.times))
+            .then(a.tag.cmp(&b.tag))
+            .then(a.blank.cmp(&b.blank))
+    });
+
+    // The most common wrong responses per question, picked inside SQLite (a large class types many).
+    let wrong: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "select scope, key, n, learners from (
+             select scope, key, n, learners, row_number() over (partition by scope order by n desc, key) as rank
+             from class_stat where class_id = ?1 and kind = 'response' and scope >= ?2 and scope < ?3 and learners > 0)
+         where rank <= ?4",
+    )
+    .bind(class_id)
+    .bind(&from)
+    .bind(&to)
+    .bind(wrong_limit as i64)
+    .fetch_all(pool)
+    .await?;
+    let mut wrong: Vec<WrongResponse> = wrong
+        .into_iter()
+        .map(|(scope, response, times, learners)| {
+            let q = question(&scope).unwrap_or_default();
+            WrongResponse {
+                misconception: response_tags.get(&(q.clone(), response.clone())).cloned(),
+                question_id: q,
+                response,
+                times,
+                learners,
+            }
+        })
+        .collect();
+    wrong.sort_by(|a, b| {
+        a.question_id
+            .cmp(&b.question_id)
+            .then(b.times.cmp(&a.times))
+            .then(a.response.cmp(&b.response))
+    });
+    Ok(Some(Breakdown {
+        stats,
+        options: choices,
+        tags,
+        wrong,
+    }))
+}
+
+/// First answers per question (answers, right) in the upper and lower groups of the discrimination index.
+#[derive(Debug, Default)]
+struct Groups {
+    upper: HashMap<String, (i64, i64)>,
+    lower: HashMap<String, (i64, i64)>,
+}
+
+impl Groups {
+    /// The groups of `classroom::item_stats` — the top and bottom `group_size(ranked)` members by score,
+    /// ties by user id — from the sums per score; only the members of the score at a group's edge are
+    /// read one by one (the fewer of those in and those out), as bit sets.
+    async fn of(
+        pool: &SqlitePool,
+        class_id: i64,
+        topic: &str,
+        bits: &[(String, i64)],
+        buckets: &BTreeMap<i64, i64>,
+        by_score: &BTreeMap<i64, HashMap<String, (i64, i64)>>,
+        ranked: i64,
+    ) -> Result<Groups, sqlx::Error> {
+        let mut groups = Groups::default();
+        if ranked < MIN_RANKED {
+            return Ok(groups);
+        }
+        let k = group_size(ranked);
+        for upper in [true, false] {
+            let scores: Vec<(i64, i64)> = if upper {
+                buckets.iter().rev().map(|(s, n)| (*s, *n)).collect()
+            } else {
+                buckets.iter().map(|(s, n)| (*s, *n)).collect()
+            };
+            let group = if upper {
+                &mut groups.upper
+            } else {
+                &mut groups.lower
+            };
+            let mut taken = 0;
+            for (score, size) in scores {
+                if taken >= k {
+                    break;
+                }
+                let whole = by_score.get(&score);
+                let want = (k - taken).min(size);
+                taken += want;
+                if want == size {
+                    for (q, (a, c)) in whole.into_iter().flatten() {
+                        let e = group.entry(q.clone()).or_default();
+                        e.0 += a;
+                        e.1 += c;
+                    }
+                    continue;
+                }
+                // The upper group takes the lowest user ids at its edge; the lower group the highest
+                // (the bottom of the ranking). Read the smaller side: those in, or those out.
+                let in_from_low_ids = upper;
+                let (read, low_ids, sign) = if want * 2 <= size {
+                    (want, in_from_low_ids, 1)
+                } else {
+                    (size - want, !in_from_low_ids, -1)
+                };
+                if sign < 0 {
+                    for (q, (a, c)) in whole.into_iter().flatten() {
+                        let e = group.entry(q.clone()).or_default();
+                        e.0 += a;
+                        e.1 += c;
+                    }
+                }
+                let masks = edge(pool, class_id, topic, score, low_ids, read).await?;
+                for (q, bit) in bits {
+                    let (mut a, mut c) = (0, 0);
+                    for (answered, right) in &masks {
+                        a += (answered >> bit) & 1;
+                        c += (right >> bit) & 1;
+                    }
+                    if a != 0 || c != 0 {
+                        let e = group.entry(q.clone()).or_default();
+                        e.0 += sign * a;
+                        e.1 += sign * c;
+                    }
+                }
+            }
+        }
+        Ok(groups)
+    }
+}
+
+/// The first-answer bit sets of `count` members of `class_id` with `score` on `topic`, from the lowest
+/// user ids (`low_ids`) or the highest: the `learner_topic_rank` index, one membership lookup each.
+async fn edge(
+    pool: &SqlitePool,
+    class_id: i64,
+    topic: &str,
+    score: i64,
+    low_ids: bool,
+    count: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let dir = if low_ids { "asc" } else { "desc" };
+    let (packed,): (String,) = sqlx::query_as(&format!(
+        "select coalesce(group_concat(answered_first || ',' || right_first, ';'), '') from (
+             select t.answered_first, t.right_first from learner_topic t
+             where t.topic = ?1 and t.score = ?2 and t.answered_first != 0
+               and exists (select 1 from class_member m where m.class_id = ?3 and m.user_id = t.user_id)
+             order by t.user_id {dir} limit ?4)"
+    ))
+    .bind(topic)
+    .bind(score)
+    .bind(class_id)
+    .bind(count)
+    .fetch_one(pool)
+    .await?;
+    Ok(packed
+        .split(';')
+        .filter_map(|m| {
+            let (a, r) = m.split_once(',')?;
+            Some((a.parse().ok()?, r.parse().ok()?))
+        })
+        .collect())
+}

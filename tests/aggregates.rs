@@ -1,0 +1,404 @@
+//! The class aggregates (`store::aggregates`, migration 0008) are exactly what the history gives. After a
+//! mix of attempts (right, wrong, blank, typed, multiple choice, one arriving out of order), topic resets,
+//! joins (before and after answering), leaves, answers given while outside the class, and a guest merged
+//! into a member, the overview and the question analysis computed from the aggregates equal the same
+//! figures computed from every attempt — for every order, several pages, several days later (misses
+//! age out, learners become inactive) — and the stored aggregates equal a rebuild from the history.
+
+mod common;
+
+use infra_dojo::content::Language;
+use infra_dojo::quiz::bank::Kind;
+use infra_dojo::quiz::grade::{self, Response};
+use infra_dojo::store::{self, aggregates, class_view, quiz::NewAnswer};
+use infra_dojo::web::instructor::analysis::breakdown_from_history;
+use infra_dojo::web::instructor::standing::{self, Ask, Order, Topic};
+use infra_dojo::widgets::rng::Rng;
+
+const DAY: i64 = 86_400;
+/// "Now" for the story: its attempts fall in the 35 days before.
+const NOW: i64 = 1_764_000_000;
+const TOPICS: [&str; 3] = ["tcp", "ftp", "process"];
+
+/// A response to `q`: right, or one of several wrong ones (another option, a typed mistake, a blank).
+fn respond(
+    q: &infra_dojo::quiz::bank::Question,
+    seed: u64,
+    right: bool,
+    rng: &mut Rng,
+) -> Response {
+    if right {
+        return common::answer(q, seed, true);
+    }
+    if rng.below(8) == 0 {
+        return Response::Blank;
+    }
+    match &q.kind {
+        Kind::Single { options } | Kind::Multiple { options } => {
+            let wrong: Vec<usize> = (0..options.len())
+                .filter(|&i| !options[i].correct)
+                .collect();
+            let pick = wrong[rng.below(wrong.len() as u64) as usize];
+            if matches!(q.kind, Kind::Multiple { .. }) && rng.below(2) == 0 {
+                let mut chosen: Vec<usize> =
+                    (0..options.len()).filter(|&i| options[i].correct).collect();
+                chosen.push(pick);
+                Response::Choice(chosen)
+            } else {
+                Response::Choice(vec![pick])
+            }
+        }
+        Kind::Numeric { wrong, .. } | Kind::Text { wrong, .. }
+            if !wrong.is_empty() && rng.below(2) == 0 =>
+        {
+            Response::Text(wrong[rng.below(wrong.len() as u64) as usize].value.clone())
+        }
+        _ => common::answer(q, seed, false),
+    }
+}
+
+/// Stores an attempt of `user` on `topic` at `at`, each question right with probability `skill`/10.
+async fn attempt(
+    app: &common::TestApp,
+    token: &str,
+    user: i64,
+    topic: &str,
+    at: i64,
+    skill: u64,
+    rng: &mut Rng,
+) {
+    let seed = 42;
+    let mut answers = Vec::new();
+    for q in app.state.content().quizzes.topic(topic) {
+        let right = rng.below(10) < skill;
+        let r = respond(q, seed, right, rng);
+        let g = grade::grade(q, seed, &r).expect("grades");
+        answers.push(NewAnswer {
+            question_id: q.id.clone(),
+            position: 0,
+            response: serde_json::to_string(&r).unwrap(),
+            correct: g.correct,
+            credit: g.credit,
+            misconception: g.misconception.clone(),
+            time_ms: 1000,
+        });
+    }
+    app.record(token, user, topic, at, answers).await;
+}
+
+fn topics(app: &common::TestApp) -> Vec<Topic> {
+    let content = app.state.content();
+    content
+        .course
+        .topics
+        .iter()
+        .map(|t| Topic {
+            slug: t.slug.clone(),
+            title: t.title.clone(),
+            questions: content.quizzes.topic(&t.slug).len() as i64,
+        })
+        .collect()
+}
+
+/// The overview and the analysis of `class_id`, from the aggregates and from the history, must agree.
+async fn same_figures(app: &common::TestApp, class_id: i64) {
+    let db = &app.state.db;
+    let topics = topics(app);
+    let title = |slug: &str| slug.to_uppercase();
+    for now in [NOW, NOW + 3 * DAY, NOW + 9 * DAY, NOW + 30 * DAY] {
+        for order in [Order::Name, Order::Mastery, Order::Activity] {
+            for desc in [false, true] {
+                for page in [1, 2, 4] {
+                    let ask = Ask {
+                        order,
+                        desc,
+                        page,
+                        per_page: 3,
+                        now,
+                        language: Language::Ja,
+                    };
+                    let kept = standing::from_aggregates(db, class_id, &topics, &ask, title)
+                        .await
+                        .unwrap()
+                        .expect("no bank is capped");
+                    let history = standing::from_history(db, class_id, &topics, &ask, title)
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        kept, history,
+                        "class {class_id}, now {now}, {order:?} desc {desc} page {page}"
+                    );
+                }
+            }
+        }
+    }
+    for topic in TOPICS {
+        let kept = class_view::breakdown(db, class_id, topic, 5, 20)
+            .await
+            .unwrap()
+            .expect("few questions");
+        let history = breakdown_from_history(db, class_id, topic).await.unwrap();
+        assert_eq!(kept, history, "class {class_id}, topic {topic}");
+    }
+}
+
+/// Every aggregate row, sorted (sums that came back to zero left out: a rebuild has no row for them).
+async fn snapshot(db: &sqlx::SqlitePool) -> Vec<String> {
+    let mut rows = Vec::new();
+    for (table, filter) in [
+        ("learner_topic", ""),
+        ("learner_question", ""),
+        ("class_learner", ""),
+        ("class_option_member", ""),
+        ("class_stat", "where n != 0 or m != 0 or learners != 0"),
+    ] {
+        let cols: Vec<(String,)> = sqlx::query_as(&format!(
+            "select name from pragma_table_info('{table}') order by cid"
+        ))
+        .fetch_all(db)
+        .await
+        .unwrap();
+        let list = cols
+            .iter()
+            .map(|(c,)| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let json: Vec<(String,)> = sqlx::query_as(&format!(
+            "select json_array({list}) from {table} {filter} order by {list}"
+        ))
+        .fetch_all(db)
+        .await
+        .unwrap();
+        rows.extend(json.into_iter().map(|(r,)| format!("{table} {r}")));
+    }
+    rows
+}
+
+#[tokio::test]
+async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_merge() {
+    let app = common::app().await;
+    let db = &app.state.db;
+    let teacher = app.instructor("teacher").await;
+    let (class_a, _) = teacher.create_class("A組").await;
+    let (class_b, _) = teacher.create_class("B組").await;
+    let mut ids = Vec::new();
+    for (name, shown) in [
+        ("aoi", "青井"),
+        ("ben", "ben"),
+        ("chika", "Chika"),
+        ("dan", "Dan"),
+        ("emi", "エミ"),
+        ("fuu", "風"),
+    ] {
+        ids.push(app.learner_as(name, shown).await.id);
+    }
+    // Without a display name (made as the CLI can): listed by login name.
+    let hash = infra_dojo::auth::password::hash(common::PASSWORD).unwrap();
+    ids.push(
+        store::users::create(
+            db,
+            "gen",
+            "",
+            &hash,
+            infra_dojo::auth::Role::Learner,
+            NOW - 40 * DAY,
+        )
+        .await
+        .unwrap(),
+    );
+    // More members than "needs help" lists (20), so the order and the cut count.
+    for i in 8..=26 {
+        ids.push(
+            store::users::create(
+                db,
+                &format!("l{i:02}"),
+                &format!("受講者{i:02}"),
+                &hash,
+                infra_dojo::auth::Role::Learner,
+                NOW - 40 * DAY,
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    let outsider = app.learner("outsider").await.id;
+    let mut rng = Rng::new(7);
+    let start = NOW - 35 * DAY;
+
+    // Four join A before answering; the fifth answers first and joins later.
+    for &id in ids[..4].iter().chain(&ids[7..]) {
+        store::classes::join(db, class_a, id, start).await.unwrap();
+    }
+    store::classes::join(db, class_b, ids[5], start)
+        .await
+        .unwrap();
+    let mut n = 0;
+    for day in 0..34 {
+        for (k, &id) in ids.iter().enumerate() {
+            // Each learner keeps their own pace: some stop early (inactive), some answer often.
+            if (day + k) % (k + 2) != 0 || (k == 3 && day > 20) {
+                continue;
+            }
+            let topic = TOPICS[(day / 4 + k) % TOPICS.len()];
+            // Any time of day: Japan-time days begin at 15:00 UTC.
+            let at = start + day as i64 * DAY + rng.below(DAY as u64) as i64;
+            n += 1;
+            attempt(
+                &app,
+                &format!("a{n}"),
+                id,
+                topic,
+                at,
+                1 + (k as u64 * 3) % 9,
+                &mut rng,
+            )
+            .await;
+        }
+        if day == 10 {
+            store::classes::join(db, class_a, ids[4], start + 10 * DAY)
+                .await
+                .unwrap();
+            store::classes::join(db, class_a, ids[5], start + 10 * DAY)
+                .await
+                .unwrap();
+        }
+        if day == 18 {
+            // Resets (mastery gone, answers kept) and a member leaving (then answering outside).
+            store::quiz::reset_topic(db, ids[1], "tcp", start + 18 * DAY)
+                .await
+                .unwrap();
+            store::quiz::reset_topic(db, ids[2], "ftp", start + 18 * DAY)
+                .await
+                .unwrap();
+            store::classes::leave(db, class_a, ids[3]).await.unwrap();
+            store::classes::leave(db, class_b, ids[5]).await.unwrap();
+        }
+        if day == 25 {
+            // The leaver comes back, with what they answered meanwhile.
+            store::classes::join(db, class_a, ids[3], start + 25 * DAY)
+                .await
+                .unwrap();
+        }
+    }
+    // An outsider's answers never count.
+    attempt(&app, "out", outsider, "tcp", NOW - DAY, 1, &mut rng).await;
+    // An attempt that arrives after a later one (a clock set back): first answers stay the earliest.
+    attempt(&app, "late", ids[0], "tcp", start + 2 * DAY, 9, &mut rng).await;
+    attempt(&app, "late2", ids[4], "process", start + DAY, 0, &mut rng).await;
+    // A guest's answers merged into a member's account.
+    let guest = store::users::create_guest(db, NOW - 3 * DAY).await.unwrap();
+    attempt(&app, "g1", guest, "ftp", NOW - 3 * DAY, 3, &mut rng).await;
+    attempt(&app, "g2", guest, "tcp", start, 8, &mut rng).await;
+    store::users::merge_guest(db, guest, ids[2]).await.unwrap();
+    // The learner without a display name joins B last.
+    store::classes::join(db, class_b, ids[6], NOW)
+        .await
+        .unwrap();
+
+    let mastered: (i64,) = sqlx::query_as("select count(*) from question_progress where box >= 3")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert!(
+        mastered.0 > 10,
+        "the story masters questions: {}",
+        mastered.0
+    );
+    same_figures(&app, class_a).await;
+    same_figures(&app, class_b).await;
+    // The story reaches what the comparison is about: a cut "needs help" list, several pages, an index
+    // of discrimination, options named.
+    let ask = Ask {
+        order: Order::Name,
+        desc: false,
+        page: 1,
+        per_page: 3,
+        now: NOW,
+        language: Language::Ja,
+    };
+    let a = standing::from_history(db, class_a, &topics(&app), &ask, |s: &str| s.to_string())
+        .await
+        .unwrap();
+    assert!(
+        a.flagged.len() == 20 && a.flagged_more > 0 && a.pages > 4,
+        "{a:?}"
+    );
+    assert!(a.flagged.iter().any(|f| f.reasons.len() >= 3));
+    let tcp = breakdown_from_history(db, class_a, "tcp").await.unwrap();
+    assert!(tcp.stats.iter().any(|s| s.discrimination().is_some()));
+    assert!(tcp.options.iter().any(|o| o.learners.len() > 1));
+    assert!(!tcp.wrong.is_empty() && !tcp.tags.is_empty());
+
+    // A member of class A deletes their account: the classes' figures are as if they never took
+    // part, and nothing of theirs is left in the aggregates.
+    store::account::delete_account(db, ids[0]).await.unwrap();
+    same_figures(&app, class_a).await;
+    same_figures(&app, class_b).await;
+
+    // What the incremental updates left is what the history gives when everything is rebuilt.
+    let kept = snapshot(db).await;
+    let mut tx = db.begin().await.unwrap();
+    aggregates::rebuild_all(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let rebuilt = snapshot(db).await;
+    assert_eq!(kept.len(), rebuilt.len());
+    for (a, b) in kept.iter().zip(&rebuilt) {
+        assert_eq!(a, b);
+    }
+}
+
+/// When a question bank shrinks below what someone mastered, the kept totals cannot cap each topic
+/// (`quiz::mastery`), so the overview is computed from the history.
+#[tokio::test]
+async fn a_shrunken_bank_falls_back_to_the_history() {
+    let app = common::app().await;
+    let db = &app.state.db;
+    let teacher = app.instructor("teacher").await;
+    let (class_id, _) = teacher.create_class("C組").await;
+    let learner = app.learner("kei").await.id;
+    store::classes::join(db, class_id, learner, NOW - 10 * DAY)
+        .await
+        .unwrap();
+    for k in 0..3 {
+        app.answer_topic(learner, "tcp", &[], NOW - (5 - k) * DAY)
+            .await;
+    }
+    let mut topics = topics(&app);
+    let ask = Ask {
+        order: Order::Mastery,
+        desc: false,
+        page: 1,
+        per_page: 50,
+        now: NOW,
+        language: Language::Ja,
+    };
+    let title = |s: &str| s.to_string();
+    assert!(
+        standing::from_aggregates(db, class_id, &topics, &ask, title)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let tcp = topics.iter_mut().find(|t| t.slug == "tcp").unwrap();
+    tcp.questions = 2;
+    assert!(
+        standing::from_aggregates(db, class_id, &topics, &ask, title)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let history = standing::from_history(db, class_id, &topics, &ask, title)
+        .await
+        .unwrap();
+    let all = app.state.content().quizzes.topic("tcp").len() as i64;
+    let column = topics.iter().position(|t| t.slug == "tcp").unwrap();
+    assert_eq!(
+        history.rows[0].cells[column],
+        (true, all),
+        "every question mastered"
+    );
+    assert_eq!(
+        history.rows[0].overall,
+        100 * 2 / topics.iter().map(|t| t.questions).sum::<i64>()
+    );
+}
