@@ -207,7 +207,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         .unwrap(),
     );
     // More members than "needs help" lists (20), so the order and the cut count.
-    for i in 8..=26 {
+    for i in 8..=32 {
         ids.push(
             store::users::create(
                 db,
