@@ -876,7 +876,7 @@ async fn personal_pages_are_no_store() {
     }
     let anonymous = app.get("/topics/tcp").await;
     assert_eq!(anonymous.header("cache-control"), Some("no-cache"));
-    assert_eq!(anonymous.header("vary"), Some("Cookie"));
+    assert_eq!(anonymous.header("vary"), Some("Cookie, Accept-Encoding"));
     assert_eq!(
         anonymous.header("strict-transport-security"),
         None,
