@@ -2,7 +2,7 @@
 -- them, in the transaction that stores attempts and in those of class joins and leaves, topic resets and guest
 -- merges; src/classroom/aggregates.rs defines them). The history stays for drill-downs and CSV exports.
 -- A database from before this migration has history and no aggregates: `aggregate_state` stays empty until
--- the next start rebuilds them from the history (store::aggregates::rebuild_if_needed).
+-- the next start of the server rebuilds them from the history (store::aggregates::rebuild_if_needed).
 
 -- Per learner and topic: their attempts, mastered questions now (a reset clears them), the score that ranks
 -- them (questions whose first answer was right) and the first answers as bit sets (bit: topic_question.bit).
@@ -19,8 +19,6 @@ create table learner_topic (
     extra text not null,              -- JSON: wrong answers per misconception over the topic
     primary key (user_id, topic)
 ) without rowid;
--- The members of one score on a topic, in user id order: the edge of a discrimination group.
-create index learner_topic_rank on learner_topic (topic, score, user_id);
 -- The most any learner has mastered in a topic: whether a shrunken bank caps anyone.
 create index learner_topic_mastered on learner_topic (topic, mastered);
 
@@ -58,6 +56,23 @@ create table class_learner (
     primary key (class_id, user_id)
 ) without rowid;
 create index class_learner_name on class_learner (class_id, sort_name, user_id);
+-- "Needs help" reads only the members with a reason: inactive (no attempt, or none for a week), misses in
+-- the last 14 days, the lowest mastery among those who have started.
+create index class_learner_last on class_learner (class_id, last_at);
+create index class_learner_misses on class_learner (class_id, miss_day) where miss_counts != 0;
+create index class_learner_mastery on class_learner (class_id, mastered, user_id) where last_at is not null;
+
+-- Per class member and topic answered: the score that ranks them and their first answers (bit sets), in
+-- ranking order: the members at the edge of a discrimination group are a range.
+create table class_rank (
+    class_id integer not null references class (class_id) on delete cascade,
+    topic text not null,
+    score integer not null,
+    user_id integer not null,
+    answered_first integer not null,
+    right_first integer not null,
+    primary key (class_id, topic, score, user_id)
+) without rowid;
 
 -- Sums over a class's members (kinds: classroom::aggregates): n and m added up, learners = members whose n > 0.
 create table class_stat (
@@ -70,6 +85,8 @@ create table class_stat (
     learners integer not null,
     primary key (class_id, kind, scope, key)
 ) without rowid;
+-- A question's most common wrong responses: the first few of a range (a large class types many).
+create index class_stat_responses on class_stat (class_id, scope, n desc, key) where kind = 'response';
 
 -- Who in a class chose each option, in the order the analysis names them.
 create table class_option_member (
@@ -81,7 +98,9 @@ create table class_option_member (
     primary key (class_id, scope, option, name, user_id)
 ) without rowid;
 
--- A row once the aggregates have been built from the history.
+-- A row once the aggregates have been built from the history. A database without history has nothing to
+-- build: it is marked at once (a database made by `demo-seed` or `user add` before any start stays right).
 create table aggregate_state (
     rebuilt_at integer not null
 );
+insert into aggregate_state (rebuilt_at) select 0 where not exists (select 1 from attempt);

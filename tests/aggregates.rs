@@ -132,6 +132,16 @@ async fn same_figures(app: &common::TestApp, class_id: i64) {
             }
         }
     }
+    let widgets = vec!["handshake".to_string(), "forktree".to_string()];
+    assert_eq!(
+        class_view::widget_steps(db, class_id, &widgets)
+            .await
+            .unwrap(),
+        store::analysis::widget_steps(db, class_id, &widgets)
+            .await
+            .unwrap(),
+        "class {class_id}: widget steps"
+    );
     for topic in TOPICS {
         let kept = class_view::breakdown(db, class_id, topic, 5, 20)
             .await
@@ -150,6 +160,7 @@ async fn snapshot(db: &sqlx::SqlitePool) -> Vec<String> {
         ("learner_question", ""),
         ("class_learner", ""),
         ("class_option_member", ""),
+        ("class_rank", ""),
         ("class_stat", "where n != 0 or m != 0 or learners != 0"),
     ] {
         let cols: Vec<(String,)> = sqlx::query_as(&format!(
@@ -243,6 +254,28 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
             // Any time of day: Japan-time days begin at 15:00 UTC.
             let at = start + day as i64 * DAY + rng.below(DAY as u64) as i64;
             n += 1;
+            // Now and then a prediction in a widget (right or not), as the topic pages ask for.
+            if rng.below(3) == 0 {
+                let (widget, scenario, step, field) = [
+                    ("handshake", "normal", 1, "client_state"),
+                    ("handshake", "normal", 2, "server_state"),
+                    ("handshake", "closed-port", 0, "client_state"),
+                    ("forktree", "fork-exec", -1, "tree"),
+                ][rng.below(4) as usize];
+                store::quiz::record_widget_answer(
+                    db,
+                    id,
+                    widget,
+                    scenario,
+                    step,
+                    field,
+                    "\"x\"",
+                    rng.below(2) == 0,
+                    at,
+                )
+                .await
+                .unwrap();
+            }
             attempt(
                 &app,
                 &format!("a{n}"),
@@ -288,6 +321,19 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
     // A guest's answers merged into a member's account.
     let guest = store::users::create_guest(db, NOW - 3 * DAY).await.unwrap();
     attempt(&app, "g1", guest, "ftp", NOW - 3 * DAY, 3, &mut rng).await;
+    store::quiz::record_widget_answer(
+        db,
+        guest,
+        "handshake",
+        "normal",
+        1,
+        "client_state",
+        "\"x\"",
+        true,
+        NOW - DAY,
+    )
+    .await
+    .unwrap();
     attempt(&app, "g2", guest, "tcp", start, 8, &mut rng).await;
     store::users::merge_guest(db, guest, ids[2]).await.unwrap();
     // The learner without a display name joins B last.
@@ -328,6 +374,10 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
     assert!(tcp.stats.iter().any(|s| s.discrimination().is_some()));
     assert!(tcp.options.iter().any(|o| o.learners.len() > 1));
     assert!(!tcp.wrong.is_empty() && !tcp.tags.is_empty());
+    let steps = store::analysis::widget_steps(db, class_a, &["handshake".to_string()])
+        .await
+        .unwrap();
+    assert!(steps.len() >= 3 && steps.iter().any(|s| s.learners > 1));
 
     // A member of class A deletes their account: the classes' figures are as if they never took
     // part, and nothing of theirs is left in the aggregates.
@@ -401,4 +451,61 @@ async fn a_shrunken_bank_falls_back_to_the_history() {
         history.rows[0].overall,
         100 * 2 / topics.iter().map(|t| t.questions).sum::<i64>()
     );
+}
+
+/// A database from before the aggregates (history, and no aggregate rows nor `aggregate_state` row) gets
+/// them from its history when the server starts.
+#[tokio::test]
+async fn a_database_from_before_the_aggregates_gets_them_at_start() {
+    let app = common::app().await;
+    let db = &app.state.db;
+    let teacher = app.instructor("teacher").await;
+    let (class_id, _) = teacher.create_class("D組").await;
+    let mut rng = Rng::new(3);
+    for (k, name) in ["hana", "iku", "jun"].into_iter().enumerate() {
+        let id = app.learner(name).await.id;
+        store::classes::join(db, class_id, id, NOW - 20 * DAY)
+            .await
+            .unwrap();
+        for day in 0..6 {
+            let at = NOW - (12 - 2 * day) * DAY + k as i64 * 600;
+            attempt(
+                &app,
+                &format!("{name}{day}"),
+                id,
+                TOPICS[day as usize % 3],
+                at,
+                3 + k as u64 * 2,
+                &mut rng,
+            )
+            .await;
+        }
+    }
+    let kept = snapshot(db).await;
+    assert!(kept.iter().any(|r| r.starts_with("class_stat")));
+    for table in [
+        "learner_topic",
+        "learner_question",
+        "class_learner",
+        "class_stat",
+        "class_option_member",
+        "class_rank",
+        "aggregate_state",
+    ] {
+        sqlx::query(&format!("delete from {table}"))
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    let content =
+        infra_dojo::load_content(&infra_dojo::content::source::ContentSource::Embedded).unwrap();
+    infra_dojo::build_state(db.clone(), content, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(snapshot(db).await, kept);
+    let marked: (i64,) = sqlx::query_as("select count(*) from aggregate_state")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(marked.0, 1, "built once");
 }

@@ -214,22 +214,24 @@ pub struct LiveQuestion {
     pub correct: i64,
 }
 
-/// Per question answered at or after `since` (and after the member joined), how many members answered
-/// it, and how many got it right.
-/// The window is short, so the scan starts from the time index (`cross join` fixes the join order, which
-/// SQLite otherwise picks badly here: starting from every answer ever given, or every member's history).
+/// Per question answered at or after `since` (and after the member joined): how many members answered
+/// it, and how many got it right. The window is short, so the scan starts from the time index (`indexed
+/// by` and `cross join` fix the plan, which SQLite otherwise picks badly here: starting from every answer
+/// ever given, or every member's history); each member's answers to a question are folded first, so one
+/// grouping counts both.
 pub async fn live_questions(
     pool: &SqlitePool,
     class_id: i64,
     since: i64,
 ) -> Result<Vec<LiveQuestion>, sqlx::Error> {
     sqlx::query_as(
-        "select n.question_id, a.topic, count(distinct a.user_id) as attempted,
-                count(distinct case when n.correct then a.user_id end) as correct
-         from attempt a cross join class_member m cross join answer n
-         where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
-               and n.attempt_id = a.attempt_id
-         group by n.question_id, a.topic",
+        "select question_id, topic, count(*) as attempted, sum(ok) as correct from (
+             select n.question_id, a.topic, a.user_id, max(n.correct) as ok
+             from attempt a indexed by attempt_created cross join class_member m cross join answer n
+             where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
+                   and n.attempt_id = a.attempt_id
+             group by n.question_id, a.topic, a.user_id)
+         group by question_id, topic",
     )
     .bind(class_id)
     .bind(since)
@@ -255,10 +257,11 @@ pub async fn live_topics(
     class_id: i64,
     since: i64,
 ) -> Result<Vec<LiveTopic>, sqlx::Error> {
+    // `indexed by`: left to itself, SQLite walks every attempt in topic order to skip the grouping sort.
     sqlx::query_as(
         "select a.topic, count(distinct a.user_id) as learners, count(*) as attempts,
                 sum(a.question_count) as answers, sum(a.correct_count) as correct
-         from attempt a cross join class_member m
+         from attempt a indexed by attempt_created cross join class_member m
          where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
          group by a.topic",
     )
@@ -329,8 +332,9 @@ pub mod bulk {
         pub created_at: i64,
     }
 
-    /// `widget_answer` rows, a few thousand values per statement. (Classes and members go through
-    /// `store::classes::create` and `join`, which take a transaction as well as a pool.)
+    /// `widget_answer` rows, a few thousand values per statement, counted in their learners' classes
+    /// (`store::aggregates`). (Classes and members go through `store::classes::create` and
+    /// `join_many`, which take a transaction.)
     pub async fn insert_widget_answers(
         conn: &mut SqliteConnection,
         rows: &[WidgetAnswer],
@@ -351,6 +355,17 @@ pub mod bulk {
             });
             insert.build().execute(&mut *conn).await?;
         }
-        Ok(())
+        let stored: Vec<crate::store::aggregates::WidgetAnswer> = rows
+            .iter()
+            .map(|w| crate::store::aggregates::WidgetAnswer {
+                user_id: w.user_id,
+                widget: &w.widget,
+                scenario: &w.scenario,
+                step: w.step,
+                field: &w.field,
+                correct: w.correct,
+            })
+            .collect();
+        crate::store::aggregates::widget_answers(conn, &stored).await
     }
 }

@@ -78,6 +78,54 @@ pub async fn activity(
         .await
 }
 
+/// Prediction statistics for the steps of `widgets` in `class_id`, from the class's sums, in the order of
+/// `store::analysis::widget_steps` (worst share correct first).
+pub async fn widget_steps(
+    pool: &SqlitePool,
+    class_id: i64,
+    widgets: &[String],
+) -> Result<Vec<super::analysis::WidgetStep>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "select s.scope, s.key, s.n, s.m, s.learners from json_each(?2) w
+         cross join class_stat s on s.class_id = ?1 and s.kind = 'widget' and s.scope = w.value
+         where s.n > 0",
+    )
+    .bind(class_id)
+    .bind(serde_json::to_string(widgets).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(pool)
+    .await?;
+    let mut steps: Vec<super::analysis::WidgetStep> = rows
+        .into_iter()
+        .filter_map(|(widget, key, attempts, correct, learners)| {
+            let (scenario, step, field): (String, i64, String) = serde_json::from_str(&key).ok()?;
+            Some(super::analysis::WidgetStep {
+                widget,
+                scenario,
+                step,
+                field,
+                attempts,
+                correct,
+                learners,
+            })
+        })
+        .collect();
+    let share = |w: &super::analysis::WidgetStep| w.correct as f64 / w.attempts as f64;
+    steps.sort_by(|a, b| {
+        share(a)
+            .total_cmp(&share(b))
+            .then(b.attempts.cmp(&a.attempts))
+            .then_with(|| {
+                (&a.widget, &a.scenario, a.step, &a.field).cmp(&(
+                    &b.widget,
+                    &b.scenario,
+                    b.step,
+                    &b.field,
+                ))
+            })
+    });
+    Ok(steps)
+}
+
 /// Whether anybody has more mastered questions in a topic than `questions` (topic → questions in its
 /// bank now) gives it, or mastered questions in a topic the course no longer has: then a learner's
 /// overall mastery is not their mastered total over the course's questions (`quiz::mastery` caps each
@@ -118,9 +166,10 @@ pub struct PageRow {
 }
 
 /// `overall` in SQL: the mastered total over the course's `?{q}` questions, in whole percent rounded
-/// down (`quiz::mastery::percent`).
+/// down (`quiz::mastery::percent`), for a class where no topic caps anyone ([`capped`]).
 fn overall_sql(q: &str) -> String {
-    format!("(case when {q} > 0 then min(max(mastered, 0), {q}) * 100 / {q} else 0 end)")
+    // Used once `capped` has said no topic caps anyone: then 0 ≤ mastered ≤ the course's questions.
+    format!("(case when {q} > 0 then mastered * 100 / {q} else 0 end)")
 }
 
 /// One page of the grid: `limit` members from `offset` in `order`, with their topics. `questions` is the
@@ -191,20 +240,40 @@ pub struct Standing {
 }
 
 /// The members who have started, with the lowest overall mastery first (ties by user id): at most
-/// `count`.
+/// `count`. Read from the `class_learner_mastery` index: the first `count` by mastered questions give the
+/// highest percentage that can be among them, and only the members up to it are ranked.
 pub async fn lowest(
     pool: &SqlitePool,
     class_id: i64,
     questions: i64,
     count: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let first: Vec<(i64,)> = sqlx::query_as(
+        "select mastered from class_learner where class_id = ?1 and last_at is not null
+         order by mastered, user_id limit ?2",
+    )
+    .bind(class_id)
+    .bind(count)
+    .fetch_all(pool)
+    .await?;
+    let Some(&(last,)) = first.last() else {
+        return Ok(Vec::new());
+    };
+    // Members up to the last mastered count with the same whole percentage as the `count`-th.
+    let bound = if questions > 0 {
+        ((last * 100 / questions + 1) * questions - 1) / 100
+    } else {
+        i64::MAX
+    };
     sqlx::query_as(&format!(
         "select user_id, {overall} as overall from class_learner
-         where class_id = ?1 and last_at is not null order by overall, user_id limit ?3",
+         where class_id = ?1 and last_at is not null and mastered <= ?3
+         order by overall, user_id limit ?4",
         overall = overall_sql("?2")
     ))
     .bind(class_id)
     .bind(questions)
+    .bind(bound)
     .bind(count)
     .fetch_all(pool)
     .await
@@ -221,16 +290,25 @@ pub async fn flagged(
     questions: i64,
     lowest: &[i64],
 ) -> Result<Vec<Standing>, sqlx::Error> {
+    // Only members with a reason are read, each kind through its index: no attempt or none for a week
+    // (`class_learner_last`), misses in the window (`class_learner_misses`), the lowest.
     let (packed,): (String,) = sqlx::query_as(&format!(
-        "select coalesce(group_concat(user_id || ',' || reasons || ',' || overall || ',' || coalesce(last_at, ''), ';'), '')
+        "with candidate(user_id) as (
+             select user_id from class_learner where class_id = ?1 and last_at is null
+             union select user_id from class_learner where class_id = ?1 and last_at <= ?2 - ?3
+             union select user_id from class_learner
+                   where class_id = ?1 and miss_counts != 0 and miss_day between ?4 - {window} and ?4
+             union select value from json_each(?6))
+         select coalesce(group_concat(user_id || ',' || reasons || ',' || overall || ',' || coalesce(last_at, ''), ';'), '')
          from (select user_id, overall, last_at,
                       (last_at is null or ?2 - last_at >= ?3) + min(misses, 2) + (misses > 2)
                         + (user_id in (select value from json_each(?6))) as reasons
-               from (select user_id, last_at, {overall} as overall, {misses} as misses
-                     from class_learner where class_id = ?1))
+               from (select c.user_id, c.last_at, {overall} as overall, {misses} as misses
+                     from candidate k join class_learner c on c.class_id = ?1 and c.user_id = k.user_id))
          where reasons > 0",
         overall = overall_sql("?5"),
         misses = agg::misses_on_sql("?4"),
+        window = crate::classroom::needs_help::MISS_WINDOW_DAYS - 1,
     ))
     .bind(class_id)
     .bind(now)
@@ -289,10 +367,13 @@ pub async fn breakdown(
         return Ok(None);
     }
     let (from, to) = (format!("{topic}{SEP}"), format!("{topic}\u{20}"));
+    // Each kind a range of the primary key: the topic's own sums, then its questions'.
     let rows: Vec<(String, String, String, i64, i64, i64)> = sqlx::query_as(
         "select kind, scope, key, n, m, learners from class_stat
-         where class_id = ?1 and ((kind in ('rank', 'topic_tag') and scope = ?2)
-            or (kind in ('q', 'qrank', 'option', 'tag', 'response_tag') and scope >= ?3 and scope < ?4))
+         where class_id = ?1 and kind in ('rank', 'topic_tag') and scope = ?2 and (n != 0 or learners != 0)
+         union all
+         select kind, scope, key, n, m, learners from class_stat
+         where class_id = ?1 and kind in ('q', 'qrank', 'option', 'tag') and scope >= ?3 and scope < ?4
            and (n != 0 or learners != 0)",
     )
     .bind(class_id)
@@ -307,7 +388,6 @@ pub async fn breakdown(
     let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
     let mut options = Vec::new();
     let mut tags = Vec::new();
-    let mut response_tags: HashMap<(String, String), String> = HashMap::new();
     for (kind, scope, key, n, m, learners) in rows {
         match kind.as_str() {
             "rank" => {
@@ -343,16 +423,6 @@ pub async fn breakdown(
                         times: n,
                         learners,
                     });
-                }
-            }
-            "response_tag" if n > 0 => {
-                if let (Some((response, tag)), Some(q)) =
-                    (agg::parse_response_tag_key(&key), question(&scope))
-                {
-                    let kept = response_tags.entry((q, response)).or_default();
-                    if tag > *kept {
-                        *kept = tag;
-                    }
                 }
             }
             _ => {}
@@ -418,32 +488,49 @@ pub async fn breakdown(
             .then(a.blank.cmp(&b.blank))
     });
 
-    // The most common wrong responses per question, picked inside SQLite (a large class types many).
-    let wrong: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "select scope, key, n, learners from (
-             select scope, key, n, learners, row_number() over (partition by scope order by n desc, key) as rank
-             from class_stat where class_id = ?1 and kind = 'response' and scope >= ?2 and scope < ?3 and learners > 0)
-         where rank <= ?4",
-    )
-    .bind(class_id)
-    .bind(&from)
-    .bind(&to)
-    .bind(wrong_limit as i64)
-    .fetch_all(pool)
-    .await?;
-    let mut wrong: Vec<WrongResponse> = wrong
-        .into_iter()
-        .map(|(scope, response, times, learners)| {
-            let q = question(&scope).unwrap_or_default();
-            WrongResponse {
-                misconception: response_tags.get(&(q.clone(), response.clone())).cloned(),
-                question_id: q,
+    // The most common wrong responses per question: the first few of the `class_stat_responses` index
+    // (a large class types many), each with the greatest tag it came with.
+    let mut wrong: Vec<WrongResponse> = Vec::new();
+    for question_id in stats.iter().map(|s| s.question_id.clone()) {
+        let scope = agg::question_scope(topic, &question_id);
+        let top: Vec<(String, i64, i64)> = sqlx::query_as(
+            "select key, n, learners from class_stat
+             where class_id = ?1 and scope = ?2 and kind = 'response' and learners > 0
+             order by n desc, key limit ?3",
+        )
+        .bind(class_id)
+        .bind(&scope)
+        .bind(wrong_limit as i64)
+        .fetch_all(pool)
+        .await?;
+        for (response, times, learners) in top {
+            // `response_tag` keys are `[response, tag]`: the response's own are a range.
+            let prefix = agg::response_tag_key(&response, "");
+            let prefix = prefix.trim_end_matches("\"\"]");
+            let tags: Vec<(String,)> = sqlx::query_as(
+                "select key from class_stat where class_id = ?1 and kind = 'response_tag' and scope = ?2
+                   and key >= ?3 and key < ?3 || char(1114111) and n > 0",
+            )
+            .bind(class_id)
+            .bind(&scope)
+            .bind(prefix)
+            .fetch_all(pool)
+            .await?;
+            let misconception = tags
+                .iter()
+                .filter_map(|(key,)| agg::parse_response_tag_key(key))
+                .filter(|(r, _)| *r == response)
+                .map(|(_, tag)| tag)
+                .max();
+            wrong.push(WrongResponse {
+                question_id: question_id.clone(),
                 response,
+                misconception,
                 times,
                 learners,
-            }
-        })
-        .collect();
+            });
+        }
+    }
     wrong.sort_by(|a, b| {
         a.question_id
             .cmp(&b.question_id)
@@ -545,7 +632,7 @@ impl Groups {
 }
 
 /// The first-answer bit sets of `count` members of `class_id` with `score` on `topic`, from the lowest
-/// user ids (`low_ids`) or the highest: the `learner_topic_rank` index, one membership lookup each.
+/// user ids (`low_ids`) or the highest: a range of `class_rank`.
 async fn edge(
     pool: &SqlitePool,
     class_id: i64,
@@ -557,10 +644,9 @@ async fn edge(
     let dir = if low_ids { "asc" } else { "desc" };
     let (packed,): (String,) = sqlx::query_as(&format!(
         "select coalesce(group_concat(answered_first || ',' || right_first, ';'), '') from (
-             select t.answered_first, t.right_first from learner_topic t
-             where t.topic = ?1 and t.score = ?2 and t.answered_first != 0
-               and exists (select 1 from class_member m where m.class_id = ?3 and m.user_id = t.user_id)
-             order by t.user_id {dir} limit ?4)"
+             select answered_first, right_first from class_rank
+             where topic = ?1 and score = ?2 and class_id = ?3
+             order by user_id {dir} limit ?4)"
     ))
     .bind(topic)
     .bind(score)

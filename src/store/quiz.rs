@@ -687,7 +687,7 @@ pub async fn reset_topic(
     tx.commit().await
 }
 
-/// Stores a graded widget prediction.
+/// Stores a graded widget prediction, and counts it in the learner's classes (`store::aggregates`).
 #[allow(clippy::too_many_arguments)]
 pub async fn record_widget_answer(
     pool: &SqlitePool,
@@ -700,6 +700,7 @@ pub async fn record_widget_answer(
     correct: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "insert into widget_answer (user_id, widget, scenario, step, field, answer, correct, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -711,7 +712,16 @@ pub async fn record_widget_answer(
     .bind(answer)
     .bind(correct)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    let stored = super::aggregates::WidgetAnswer {
+        user_id,
+        widget,
+        scenario,
+        step,
+        field,
+        correct,
+    };
+    super::aggregates::widget_answers(&mut tx, &[stored]).await?;
+    tx.commit().await
 }

@@ -242,7 +242,7 @@ pub async fn topic_analysis(
         if topic.widgets.is_empty() {
             Ok(Vec::new())
         } else {
-            store::analysis::widget_steps(db, class_id, &topic.widgets).await
+            store::class_view::widget_steps(db, class_id, &topic.widgets).await
         }
     };
     // The class's sums (`store::class_view`); a topic too large for them is counted from the history.

@@ -1,0 +1,590 @@
+//! The class side of the aggregates: what a learner's changes do to the sums of every class they are in
+//! (`class_stat`, `class_learner`, `class_rank`, `class_option_member`), members joining and leaving, and
+//! widget predictions.
+
+use super::{Change, Keys, LearnerAggs, load};
+use crate::classroom::aggregates as agg;
+use crate::jst;
+use crate::store::quiz::{ROWS, bind, rows_args, values_list};
+use sqlx::SqliteConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+/// A class's sums to change: (class, kind, scope, key) → (n, m, learners).
+type ClassDelta = HashMap<(i64, &'static str, String, String), (i64, i64, i64)>;
+
+/// Carries learner changes into the sums of every class the learners are in.
+pub(super) async fn apply_to_classes(
+    conn: &mut SqliteConnection,
+    changes: &[Change],
+    before: &HashMap<i64, LearnerAggs>,
+    after: &HashMap<i64, LearnerAggs>,
+) -> Result<(), sqlx::Error> {
+    let users: Vec<i64> = changes.iter().map(|c| c.user_id).collect();
+    let memberships = memberships(conn, &users).await?;
+    if memberships.is_empty() {
+        return Ok(());
+    }
+    let with_attempts: Vec<i64> = changes
+        .iter()
+        .filter(|c| !c.new_attempts.is_empty() && memberships.contains_key(&c.user_id))
+        .map(|c| c.user_id)
+        .collect();
+    let recent = recent(conn, &with_attempts).await?;
+    let empty = LearnerAggs::default();
+    let mut delta = ClassDelta::new();
+    let mut learners: Vec<ClassLearnerChange> = Vec::new();
+    let mut added_options: Vec<(i64, String, i64, String, i64)> = Vec::new();
+    let mut removed_options: Vec<(i64, String, i64, String, i64)> = Vec::new();
+    let (mut ranks_out, mut ranks_in): (Vec<RankRow>, Vec<RankRow>) = (Vec::new(), Vec::new());
+    for change in changes {
+        let Some(classes) = memberships.get(&change.user_id) else {
+            continue;
+        };
+        let was = before.get(&change.user_id).unwrap_or(&empty);
+        let now = after.get(&change.user_id).unwrap_or(&empty);
+        let only = Some(&change.topics);
+        let diff = agg::difference(&was.contributions(only), &now.contributions(only));
+        let mastered: i64 = change
+            .topics
+            .iter()
+            .map(|t| {
+                now.topics.get(t).map_or(0, |a| a.mastered)
+                    - was.topics.get(t).map_or(0, |a| a.mastered)
+            })
+            .sum();
+        let (old_options, new_options) = (was.options(only), now.options(only));
+        let (old_ranks, new_ranks) = (was.ranks(only), now.ranks(only));
+        for (class_id, name) in classes {
+            if old_ranks != new_ranks {
+                for (topic, score, _, _) in &old_ranks {
+                    ranks_out.push((*class_id, topic.clone(), *score, change.user_id, 0, 0));
+                }
+                for (topic, score, answered, right) in &new_ranks {
+                    ranks_in.push((
+                        *class_id,
+                        topic.clone(),
+                        *score,
+                        change.user_id,
+                        *answered,
+                        *right,
+                    ));
+                }
+            }
+            for (kind, scope, key, n, m, l) in &diff {
+                add(&mut delta, *class_id, kind, scope, key, (*n, *m, *l));
+            }
+            for &at in &change.new_attempts {
+                add(
+                    &mut delta,
+                    *class_id,
+                    "day",
+                    "",
+                    &jst::day(at).to_string(),
+                    (1, 0, 0),
+                );
+            }
+            for (scope, option) in new_options.difference(&old_options) {
+                added_options.push((
+                    *class_id,
+                    scope.clone(),
+                    *option,
+                    name.clone(),
+                    change.user_id,
+                ));
+            }
+            for (scope, option) in old_options.difference(&new_options) {
+                removed_options.push((
+                    *class_id,
+                    scope.clone(),
+                    *option,
+                    name.clone(),
+                    change.user_id,
+                ));
+            }
+            learners.push(ClassLearnerChange {
+                class_id: *class_id,
+                user_id: change.user_id,
+                attempts: change.new_attempts.len() as i64,
+                mastered,
+                recent: recent.get(&change.user_id).copied(),
+            });
+        }
+    }
+    save_delta(conn, delta).await?;
+    save_options(conn, &added_options, &removed_options).await?;
+    save_ranks(conn, &ranks_out, &ranks_in).await?;
+    save_class_learners(conn, &learners).await
+}
+
+/// A row of `class_rank`: class, topic, score, user, first answers given, first answers right.
+type RankRow = (i64, String, i64, i64, i64, i64);
+
+static DELETE_RANKS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "delete from class_rank where (class_id, topic, score, user_id) in
+           (select column1, column2, column3, column4 from (values {}))",
+        values_list(6)
+    )
+});
+
+static INSERT_RANKS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert or replace into class_rank (class_id, topic, score, user_id, answered_first, right_first)
+         select * from (values {}) where column1 is not null",
+        values_list(6)
+    )
+});
+
+/// Takes members' old rank rows out and puts their new ones in.
+async fn save_ranks(
+    conn: &mut SqliteConnection,
+    out: &[RankRow],
+    into: &[RankRow],
+) -> Result<(), sqlx::Error> {
+    for (rows, sql) in [(out, &*DELETE_RANKS), (into, &*INSERT_RANKS)] {
+        for chunk in rows.chunks(ROWS) {
+            let args = rows_args(chunk, 6, |args, (class_id, topic, score, user, a, r)| {
+                bind(args, *class_id)?;
+                bind(args, topic.clone())?;
+                bind(args, *score)?;
+                bind(args, *user)?;
+                bind(args, *a)?;
+                bind(args, *r)
+            })?;
+            sqlx::query_with(sql, args).execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+fn add(
+    delta: &mut ClassDelta,
+    class_id: i64,
+    kind: &'static str,
+    scope: &str,
+    key: &str,
+    d: (i64, i64, i64),
+) {
+    let e = delta
+        .entry((class_id, kind, scope.to_string(), key.to_string()))
+        .or_default();
+    e.0 += d.0;
+    e.1 += d.1;
+    e.2 += d.2;
+}
+
+/// Each learner's classes, with the name the analysis lists them by.
+async fn memberships(
+    conn: &mut SqliteConnection,
+    users: &[i64],
+) -> Result<HashMap<i64, Vec<(i64, String)>>, sqlx::Error> {
+    let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "select m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')
+         from json_each(?1) k cross join class_member m on m.user_id = k.value
+         join user u on u.user_id = m.user_id",
+    )
+    .bind(json)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for (user, class_id, name) in rows {
+        out.entry(user).or_default().push((class_id, name));
+    }
+    Ok(out)
+}
+
+/// A learner's latest attempt and their misses ahead (`classroom::aggregates::miss_counts`).
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    last_at: i64,
+    miss_day: i64,
+    miss_counts: i64,
+}
+
+/// [`Recent`] for each of `users` who has attempts, from their attempts of the last 14 days before their
+/// latest (the attempts index, one learner at a time: bounded by what one learner did in two weeks).
+async fn recent(
+    conn: &mut SqliteConnection,
+    users: &[i64],
+) -> Result<HashMap<i64, Recent>, sqlx::Error> {
+    if users.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
+    let window = crate::classroom::needs_help::MISS_WINDOW_DAYS - 1;
+    let (packed,): (String,) = sqlx::query_as(
+        "with latest as (
+             select a.user_id, max(a.created_at) as last_at
+             from json_each(?1) k cross join attempt a on a.user_id = k.value group by a.user_id)
+         select coalesce(json_group_array(json_array(user_id, last_at, topic, day, answered, wrong)), '[]') from (
+             select l.user_id, l.last_at, a.topic, (a.created_at + ?2) / 86400 as day,
+                    sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
+             from latest l cross join attempt a
+               on a.user_id = l.user_id and a.created_at >= ((l.last_at + ?2) / 86400 - ?3) * 86400 - ?2
+             group by l.user_id, a.topic, day)",
+    )
+    .bind(json)
+    .bind(jst::OFFSET)
+    .bind(window)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<(i64, i64, String, i64, i64, i64)> =
+        serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let mut days: HashMap<i64, (i64, Vec<(String, i64, i64, i64)>)> = HashMap::new();
+    for (user, last_at, topic, day, answered, wrong) in rows {
+        let e = days.entry(user).or_insert((last_at, Vec::new()));
+        e.1.push((topic, day, answered, wrong));
+    }
+    Ok(days
+        .into_iter()
+        .map(|(user, (last_at, days))| {
+            let base = jst::day(last_at);
+            (
+                user,
+                Recent {
+                    last_at,
+                    miss_day: base,
+                    miss_counts: agg::miss_counts(base, &days),
+                },
+            )
+        })
+        .collect())
+}
+
+static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into class_stat (class_id, kind, scope, key, n, m, learners)
+         select * from (values {}) where column1 is not null
+         on conflict (class_id, kind, scope, key) do update set n = class_stat.n + excluded.n,
+           m = class_stat.m + excluded.m, learners = class_stat.learners + excluded.learners",
+        values_list(7)
+    )
+});
+
+async fn save_delta(conn: &mut SqliteConnection, delta: ClassDelta) -> Result<(), sqlx::Error> {
+    let mut rows: Vec<_> = delta.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
+    rows.sort();
+    for chunk in rows.chunks(ROWS) {
+        let args = rows_args(
+            chunk,
+            7,
+            |args, ((class_id, kind, scope, key), (n, m, l))| {
+                bind(args, *class_id)?;
+                bind(args, *kind)?;
+                bind(args, scope.clone())?;
+                bind(args, key.clone())?;
+                bind(args, *n)?;
+                bind(args, *m)?;
+                bind(args, *l)
+            },
+        )?;
+        sqlx::query_with(&UPSERT_CLASS_STAT, args)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+static INSERT_OPTIONS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert or ignore into class_option_member (class_id, scope, option, name, user_id)
+         select * from (values {}) where column1 is not null",
+        values_list(5)
+    )
+});
+
+static DELETE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "delete from class_option_member where (class_id, scope, option, name, user_id) in (values {})",
+        values_list(5)
+    )
+});
+
+type OptionRow = (i64, String, i64, String, i64);
+
+async fn save_options(
+    conn: &mut SqliteConnection,
+    added: &[OptionRow],
+    removed: &[OptionRow],
+) -> Result<(), sqlx::Error> {
+    for (rows, sql) in [(added, &*INSERT_OPTIONS), (removed, &*DELETE_OPTIONS)] {
+        for chunk in rows.chunks(ROWS) {
+            let args = rows_args(chunk, 5, |args, (class_id, scope, option, name, user)| {
+                bind(args, *class_id)?;
+                bind(args, scope.clone())?;
+                bind(args, *option)?;
+                bind(args, name.clone())?;
+                bind(args, *user)
+            })?;
+            sqlx::query_with(sql, args).execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A member's row of `class_learner` to change: attempts and mastered questions to add, and their latest
+/// attempt and misses as they are now (unchanged when `None`).
+struct ClassLearnerChange {
+    class_id: i64,
+    user_id: i64,
+    attempts: i64,
+    mastered: i64,
+    recent: Option<Recent>,
+}
+
+static UPDATE_CLASS_LEARNERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "update class_learner set attempts = class_learner.attempts + v.column3,
+           mastered = class_learner.mastered + v.column4,
+           last_at = coalesce(v.column5, class_learner.last_at),
+           miss_day = coalesce(v.column6, class_learner.miss_day),
+           miss_counts = coalesce(v.column7, class_learner.miss_counts)
+         from (values {}) v where class_learner.class_id = v.column1 and class_learner.user_id = v.column2",
+        values_list(7)
+    )
+});
+
+async fn save_class_learners(
+    conn: &mut SqliteConnection,
+    rows: &[ClassLearnerChange],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS) {
+        let args = rows_args(chunk, 7, |args, c| {
+            bind(args, c.class_id)?;
+            bind(args, c.user_id)?;
+            bind(args, c.attempts)?;
+            bind(args, c.mastered)?;
+            bind(args, c.recent.map(|r| r.last_at))?;
+            bind(args, c.recent.map(|r| r.miss_day))?;
+            bind(args, c.recent.map(|r| r.miss_counts))
+        })?;
+        sqlx::query_with(&UPDATE_CLASS_LEARNERS, args)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Members joining (`sign` 1) or leaving (`sign` −1) class `class_id`: what they bring is added to the
+/// class's sums, or taken away, with their `class_learner` rows and the options they chose. The
+/// `class_member` rows are the caller's (`store::classes`).
+pub async fn add_members(
+    conn: &mut SqliteConnection,
+    class_id: i64,
+    users: &[i64],
+    sign: i64,
+) -> Result<(), sqlx::Error> {
+    for chunk in users.chunks(500) {
+        let aggs = load(conn, Keys::Users(chunk)).await?;
+        let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
+        let names: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "select u.user_id, u.display_name, coalesce(u.name, ''), coalesce(nullif(u.display_name, ''), u.name, '?')
+             from json_each(?1) k cross join user u on u.user_id = k.value",
+        )
+        .bind(&json)
+        .fetch_all(&mut *conn)
+        .await?;
+        let days: Vec<(i64, i64)> = sqlx::query_as(
+            "select (a.created_at + ?2) / 86400 as day, count(*)
+             from json_each(?1) k cross join attempt a on a.user_id = k.value group by day",
+        )
+        .bind(&json)
+        .bind(jst::OFFSET)
+        .fetch_all(&mut *conn)
+        .await?;
+        let recent = recent(conn, chunk).await?;
+        let widgets = widget_counts(conn, chunk).await?;
+        let empty = LearnerAggs::default();
+        let mut delta = ClassDelta::new();
+        for ((_, widget, key), (n, m)) in &widgets {
+            add(
+                &mut delta,
+                class_id,
+                "widget",
+                widget,
+                key,
+                (sign * n, sign * m, sign),
+            );
+        }
+        let mut ranks: Vec<RankRow> = Vec::new();
+        add(
+            &mut delta,
+            class_id,
+            "members",
+            "",
+            "",
+            (sign * chunk.len() as i64, 0, sign * chunk.len() as i64),
+        );
+        for (day, count) in days {
+            add(
+                &mut delta,
+                class_id,
+                "day",
+                "",
+                &day.to_string(),
+                (sign * count, 0, 0),
+            );
+        }
+        let mut options: Vec<OptionRow> = Vec::new();
+        let mut rows: Vec<(i64, String, i64, Option<i64>, i64, i64, i64)> = Vec::new();
+        for (user, display_name, name, listed) in &names {
+            let l = aggs.get(user).unwrap_or(&empty);
+            let contributions = l.contributions(None);
+            let diff = if sign > 0 {
+                agg::difference(&[], &contributions)
+            } else {
+                agg::difference(&contributions, &[])
+            };
+            for (kind, scope, key, n, m, learners) in &diff {
+                add(&mut delta, class_id, kind, scope, key, (*n, *m, *learners));
+            }
+            for (scope, option) in l.options(None) {
+                options.push((class_id, scope, option, listed.clone(), *user));
+            }
+            for (topic, score, answered, right) in l.ranks(None) {
+                ranks.push((class_id, topic, score, *user, answered, right));
+            }
+            let r = recent.get(user);
+            let shown = if display_name.is_empty() {
+                name
+            } else {
+                display_name
+            };
+            rows.push((
+                *user,
+                shown.to_lowercase(),
+                l.topics.values().map(|t| t.attempts).sum(),
+                r.map(|r| r.last_at),
+                l.topics.values().map(|t| t.mastered).sum(),
+                r.map_or(0, |r| r.miss_day),
+                r.map_or(0, |r| r.miss_counts),
+            ));
+        }
+        save_delta(conn, delta).await?;
+        if sign > 0 {
+            save_options(conn, &options, &[]).await?;
+            save_ranks(conn, &[], &ranks).await?;
+            for (user, sort_name, attempts, last_at, mastered, miss_day, miss_counts) in rows {
+                sqlx::query(
+                    "insert into class_learner (class_id, user_id, sort_name, attempts, last_at, mastered, miss_day, miss_counts)
+                     values (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(class_id)
+                .bind(user)
+                .bind(sort_name)
+                .bind(attempts)
+                .bind(last_at)
+                .bind(mastered)
+                .bind(miss_day)
+                .bind(miss_counts)
+                .execute(&mut *conn)
+                .await?;
+            }
+        } else {
+            save_options(conn, &[], &options).await?;
+            save_ranks(conn, &ranks, &[]).await?;
+            sqlx::query(
+                "delete from class_learner where class_id = ?1 and user_id in (select value from json_each(?2))",
+            )
+            .bind(class_id)
+            .bind(&json)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Widget predictions of `users`, counted per (user, widget, JSON [scenario, step, field]): (made, right).
+async fn widget_counts(
+    conn: &mut SqliteConnection,
+    users: &[i64],
+) -> Result<BTreeMap<(i64, String, String), (i64, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64, String, i64, i64)> = sqlx::query_as(
+        "select w.user_id, w.widget, w.scenario, w.step, w.field, count(*), sum(w.correct)
+         from json_each(?1) k cross join widget_answer w on w.user_id = k.value
+         group by w.user_id, w.widget, w.scenario, w.step, w.field",
+    )
+    .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, widget, scenario, step, field, n, m)| {
+            ((user, widget, widget_key(&scenario, step, &field)), (n, m))
+        })
+        .collect())
+}
+
+/// The key of a widget step's class sum: `[scenario, step, field]` in JSON.
+pub fn widget_key(scenario: &str, step: i64, field: &str) -> String {
+    serde_json::to_string(&(scenario, step, field)).unwrap_or_default()
+}
+
+/// A widget prediction just stored (by the `widget_answer` insert the caller made in this transaction).
+#[derive(Debug, Clone)]
+pub struct WidgetAnswer<'a> {
+    pub user_id: i64,
+    pub widget: &'a str,
+    pub scenario: &'a str,
+    pub step: i64,
+    pub field: &'a str,
+    pub correct: bool,
+}
+
+/// Counts widget predictions just stored into the sums of their learners' classes (kind `widget`: scope
+/// the widget, key `[scenario, step, field]`; learners: members who predicted that step).
+pub async fn widget_answers(
+    conn: &mut SqliteConnection,
+    answers: &[WidgetAnswer<'_>],
+) -> Result<(), sqlx::Error> {
+    let users: Vec<i64> = answers
+        .iter()
+        .map(|a| a.user_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let memberships = memberships(conn, &users).await?;
+    if memberships.is_empty() {
+        return Ok(());
+    }
+    let members: Vec<i64> = users
+        .into_iter()
+        .filter(|u| memberships.contains_key(u))
+        .collect();
+    // Every prediction of these members, the new ones included: a member new to a step has as many as
+    // this batch brought.
+    let totals = widget_counts(conn, &members).await?;
+    let mut added: BTreeMap<(i64, String, String), (i64, i64)> = BTreeMap::new();
+    for a in answers
+        .iter()
+        .filter(|a| memberships.contains_key(&a.user_id))
+    {
+        let key = widget_key(a.scenario, a.step, a.field);
+        let e = added
+            .entry((a.user_id, a.widget.to_string(), key))
+            .or_default();
+        e.0 += 1;
+        e.1 += i64::from(a.correct);
+    }
+    let mut delta = ClassDelta::new();
+    for ((user, widget, key), (n, m)) in &added {
+        let total = totals
+            .get(&(*user, widget.clone(), key.clone()))
+            .map_or(*n, |t| t.0);
+        let new_learner = i64::from(total == *n);
+        for (class_id, _) in memberships.get(user).into_iter().flatten() {
+            add(
+                &mut delta,
+                *class_id,
+                "widget",
+                widget,
+                key,
+                (*n, *m, new_learner),
+            );
+        }
+    }
+    save_delta(conn, delta).await
+}

@@ -1,0 +1,450 @@
+//! Keeps the aggregates of `migrations/0008_class_aggregates.sql` — per learner and topic, per learner and
+//! question, per class member, and the sums per class — so the instructor's overview and question
+//! analysis read a few rows per class instead of every answer its members ever gave. The rules of what is
+//! counted are `classroom::aggregates`'; this module reads and writes the rows, always inside the caller's
+//! transaction:
+//!
+//! * [`record`]: from `store::quiz::write_attempts`, in the transaction that stores the attempts — the
+//!   learner rows the attempts change, and for learners in classes, the change to each class's sums;
+//! * [`reset_topic`]: a topic reset clears its mastered questions;
+//! * [`widget_answers`]: widget predictions, in the transaction that stores them;
+//! * [`add_members`]: a member joining adds what they bring to the class's sums, one leaving takes it
+//!   away (`store::classes::join`/`leave`; a guest merged into an account leaves and rejoins around the
+//!   merge, see `store::users::merge_guest`);
+//! * [`rebuild_users`] and [`rebuild_if_needed`]: the same rows made again from the history (a database
+//!   from before migration 0008, an attempt that arrives older than one already counted, a merge).
+
+use super::quiz::{NewAttempt, ROWS, bind, rows_args, values_list};
+use crate::classroom::aggregates::{self as agg, AnswerFact, Contribution, QuestionAgg, TopicAgg};
+use sqlx::SqliteConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+mod classes;
+mod rebuild;
+
+use classes::apply_to_classes;
+pub use classes::{WidgetAnswer, add_members, widget_answers, widget_key};
+use rebuild::replay_history;
+pub use rebuild::{rebuild_all, rebuild_if_needed, rebuild_users};
+
+/// A learner's aggregates for some topics: rows of `learner_topic` and of `learner_question` (keyed by
+/// topic and question).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LearnerAggs {
+    pub topics: BTreeMap<String, TopicAgg>,
+    pub questions: BTreeMap<(String, String), QuestionAgg>,
+}
+
+impl LearnerAggs {
+    /// The questions of `topic`.
+    fn questions_of<'a>(
+        &'a self,
+        topic: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a QuestionAgg)> + 'a {
+        self.questions
+            .range((topic.to_string(), String::new())..)
+            .take_while(move |((t, _), _)| t == topic)
+            .map(|((_, q), agg)| (q.as_str(), agg))
+    }
+
+    /// What the learner adds to a class's sums, from `only` these topics (every one when `None`).
+    fn contributions(&self, only: Option<&BTreeSet<String>>) -> Vec<Contribution> {
+        let mut out = Vec::new();
+        for (topic, t) in &self.topics {
+            if only.is_some_and(|o| !o.contains(topic)) {
+                continue;
+            }
+            let mut answered = false;
+            for (q, qa) in self.questions_of(topic) {
+                answered |= qa.answers > 0;
+                agg::question_contributions(topic, q, qa, t.score, &mut out);
+            }
+            agg::topic_contributions(topic, t, answered, &mut out);
+        }
+        out
+    }
+
+    /// Per topic answered (from `only` these topics): the learner's rank row — score and first-answer bit
+    /// sets — as `class_rank` keeps it for each of their classes.
+    fn ranks(&self, only: Option<&BTreeSet<String>>) -> Vec<(String, i64, i64, i64)> {
+        self.topics
+            .iter()
+            .filter(|(topic, _)| only.is_none_or(|o| o.contains(*topic)))
+            .filter(|(topic, _)| self.questions_of(topic).any(|(_, q)| q.answers > 0))
+            .map(|(topic, t)| {
+                (
+                    topic.clone(),
+                    t.score,
+                    t.answered_first as i64,
+                    t.right_first as i64,
+                )
+            })
+            .collect()
+    }
+
+    /// The options the learner has chosen, as (question scope, option), from `only` these topics.
+    fn options(&self, only: Option<&BTreeSet<String>>) -> BTreeSet<(String, i64)> {
+        self.questions
+            .iter()
+            .filter(|((t, _), _)| only.is_none_or(|o| o.contains(t)))
+            .flat_map(|((t, q), qa)| {
+                let scope = agg::question_scope(t, q);
+                qa.options
+                    .iter()
+                    .filter(|(_, times)| **times > 0)
+                    .map(move |(option, _)| (scope.clone(), *option as i64))
+            })
+            .collect()
+    }
+}
+
+/// Whose rows to load: whole learners, or some of their topics.
+enum Keys<'a> {
+    Users(&'a [i64]),
+    Pairs(&'a BTreeSet<(i64, String)>),
+}
+
+impl Keys<'_> {
+    fn json(&self) -> String {
+        match self {
+            Keys::Users(users) => serde_json::to_string(users),
+            Keys::Pairs(pairs) => serde_json::to_string(pairs),
+        }
+        .unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The join that picks the rows of `table` (aliased `r`) for these keys from `json_each(?1) k`.
+    fn join(&self) -> &'static str {
+        match self {
+            Keys::Users(_) => "r.user_id = k.value",
+            Keys::Pairs(_) => {
+                "r.user_id = json_extract(k.value, '$[0]') and r.topic = json_extract(k.value, '$[1]')"
+            }
+        }
+    }
+}
+
+type TopicRow = (i64, String, i64, i64, i64, i64, i64, i64, i64, String);
+
+type QuestionRow = (i64, String, String, i64, i64, i64, String);
+
+/// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
+async fn load(
+    conn: &mut SqliteConnection,
+    keys: Keys<'_>,
+) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
+    let json = keys.json();
+    let (topics,): (String,) = sqlx::query_as(&format!(
+        "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id,
+                r.mastered, r.score, r.answered_first, r.right_first, r.extra)), '[]')
+         from json_each(?1) k cross join learner_topic r on {}",
+        keys.join()
+    ))
+    .bind(&json)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (questions,): (String,) = sqlx::query_as(&format!(
+        "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id, r.answers, r.correct,
+                r.first_correct, r.extra)), '[]')
+         from json_each(?1) k cross join learner_question r on {}",
+        keys.join()
+    ))
+    .bind(&json)
+    .fetch_one(&mut *conn)
+    .await?;
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let topics: Vec<TopicRow> = serde_json::from_str(&topics).map_err(decode)?;
+    let questions: Vec<QuestionRow> = serde_json::from_str(&questions).map_err(decode)?;
+    let mut out: HashMap<i64, LearnerAggs> = HashMap::new();
+    for (user, topic, attempts, last_at, last_id, mastered, score, answered, right, extra) in topics
+    {
+        out.entry(user).or_default().topics.insert(
+            topic,
+            TopicAgg {
+                attempts,
+                last_at,
+                last_attempt_id: last_id,
+                mastered,
+                score,
+                answered_first: answered as u64,
+                right_first: right as u64,
+                tags: agg::topic_tags_from(&extra),
+            },
+        );
+    }
+    for (user, topic, question, answers, correct, first_correct, extra) in questions {
+        out.entry(user).or_default().questions.insert(
+            (topic, question),
+            QuestionAgg::from_row(answers, correct, first_correct != 0, &extra),
+        );
+    }
+    Ok(out)
+}
+
+/// The bit positions of topics' questions (`topic_question`), given to new questions as they come.
+#[derive(Default)]
+struct Bits {
+    known: HashMap<(String, String), i64>,
+    next: HashMap<String, i64>,
+    added: Vec<(String, String, i64)>,
+}
+
+impl Bits {
+    async fn load(
+        conn: &mut SqliteConnection,
+        topics: &BTreeSet<String>,
+    ) -> Result<Bits, sqlx::Error> {
+        let json = serde_json::to_string(topics).unwrap_or_else(|_| "[]".into());
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "select t.topic, t.question_id, t.bit from json_each(?1) k cross join topic_question t on t.topic = k.value",
+        )
+        .bind(json)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut bits = Bits::default();
+        for (topic, question, bit) in rows {
+            let next = bits.next.entry(topic.clone()).or_default();
+            *next = (*next).max(bit + 1);
+            bits.known.insert((topic, question), bit);
+        }
+        Ok(bits)
+    }
+
+    /// The question's bit, given now if it has none; `None` past `classroom::aggregates::MAX_BITS`.
+    fn get(&mut self, topic: &str, question: &str) -> Option<i64> {
+        let key = (topic.to_string(), question.to_string());
+        let bit = match self.known.get(&key) {
+            Some(&bit) => bit,
+            None => {
+                let next = self.next.entry(topic.to_string()).or_default();
+                let bit = *next;
+                *next += 1;
+                self.added.push((key.0.clone(), key.1.clone(), bit));
+                self.known.insert(key, bit);
+                bit
+            }
+        };
+        (bit < agg::MAX_BITS).then_some(bit)
+    }
+
+    async fn save(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        for (topic, question, bit) in self.added.drain(..) {
+            sqlx::query("insert into topic_question (topic, question_id, bit) values (?, ?, ?)")
+                .bind(topic)
+                .bind(question)
+                .bind(bit)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+static UPSERT_TOPICS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into learner_topic (user_id, topic, attempts, last_at, last_attempt_id, mastered, score,
+                                    answered_first, right_first, extra)
+         select * from (values {}) where column1 is not null
+         on conflict (user_id, topic) do update set attempts = excluded.attempts, last_at = excluded.last_at,
+           last_attempt_id = excluded.last_attempt_id, mastered = excluded.mastered, score = excluded.score,
+           answered_first = excluded.answered_first, right_first = excluded.right_first, extra = excluded.extra",
+        values_list(10)
+    )
+});
+
+static UPSERT_QUESTIONS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into learner_question (user_id, topic, question_id, answers, correct, first_correct, extra)
+         select * from (values {}) where column1 is not null
+         on conflict (user_id, topic, question_id) do update set answers = excluded.answers,
+           correct = excluded.correct, first_correct = excluded.first_correct, extra = excluded.extra",
+        values_list(7)
+    )
+});
+
+/// Writes learner rows: every topic and question of `after` that differs from `before`.
+async fn save_learners(
+    conn: &mut SqliteConnection,
+    before: &HashMap<i64, LearnerAggs>,
+    after: &HashMap<i64, LearnerAggs>,
+) -> Result<(), sqlx::Error> {
+    let empty = LearnerAggs::default();
+    let mut topics: Vec<(i64, &str, &TopicAgg)> = Vec::new();
+    let mut questions: Vec<(i64, &str, &str, &QuestionAgg)> = Vec::new();
+    for (&user, now) in after {
+        let was = before.get(&user).unwrap_or(&empty);
+        for (topic, t) in &now.topics {
+            if was.topics.get(topic) != Some(t) {
+                topics.push((user, topic, t));
+            }
+        }
+        for ((topic, q), qa) in &now.questions {
+            if was.questions.get(&(topic.clone(), q.clone())) != Some(qa) {
+                questions.push((user, topic, q, qa));
+            }
+        }
+    }
+    for chunk in topics.chunks(ROWS) {
+        let args = rows_args(chunk, 10, |args, (user, topic, t)| {
+            bind(args, *user)?;
+            bind(args, *topic)?;
+            bind(args, t.attempts)?;
+            bind(args, t.last_at)?;
+            bind(args, t.last_attempt_id)?;
+            bind(args, t.mastered)?;
+            bind(args, t.score)?;
+            bind(args, t.answered_first as i64)?;
+            bind(args, t.right_first as i64)?;
+            bind(args, agg::topic_extra_json(t))
+        })?;
+        sqlx::query_with(&UPSERT_TOPICS, args)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for chunk in questions.chunks(ROWS) {
+        let args = rows_args(chunk, 7, |args, (user, topic, q, qa)| {
+            bind(args, *user)?;
+            bind(args, *topic)?;
+            bind(args, *q)?;
+            bind(args, qa.answers)?;
+            bind(args, qa.correct)?;
+            bind(args, qa.first_correct)?;
+            bind(args, qa.extra_json())
+        })?;
+        sqlx::query_with(&UPSERT_QUESTIONS, args)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A learner's mastered/not-mastered change on one question of a topic, from the attempts' box moves.
+#[derive(Debug, Clone)]
+pub struct MasteryMove<'a> {
+    pub user_id: i64,
+    pub topic: &'a str,
+    /// +1 when the question became mastered, −1 when it stopped being.
+    pub change: i64,
+}
+
+/// Counts newly stored attempts (`(attempt_id, attempt)`, in the order written) and the mastery they
+/// moved, inside the transaction that stores them. An attempt older than one already counted for its
+/// learner and topic (only seed data or a clock set back does that) has that topic rebuilt from the
+/// history instead, so first answers stay the earliest.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    attempts: &[(i64, &NewAttempt)],
+    moves: &[MasteryMove<'_>],
+) -> Result<(), sqlx::Error> {
+    if attempts.is_empty() && moves.is_empty() {
+        return Ok(());
+    }
+    let pairs: BTreeSet<(i64, String)> = attempts
+        .iter()
+        .map(|(_, a)| (a.user_id, a.topic.clone()))
+        .chain(moves.iter().map(|m| (m.user_id, m.topic.to_string())))
+        .collect();
+    let before = load(conn, Keys::Pairs(&pairs)).await?;
+    let mut after = before.clone();
+    let topics: BTreeSet<String> = pairs.iter().map(|(_, t)| t.clone()).collect();
+    let mut bits = Bits::load(conn, &topics).await?;
+    let mut replay: BTreeSet<(i64, String)> = BTreeSet::new();
+    let mut new_days: HashMap<i64, Vec<i64>> = HashMap::new();
+    for &(id, a) in attempts {
+        new_days.entry(a.user_id).or_default().push(a.now);
+        let key = (a.user_id, a.topic.clone());
+        let LearnerAggs { topics, questions } = after.entry(a.user_id).or_default();
+        let t = topics.entry(a.topic.clone()).or_default();
+        if replay.contains(&key) || (t.attempts > 0 && (a.now, id) < (t.last_at, t.last_attempt_id))
+        {
+            replay.insert(key);
+            continue;
+        }
+        t.attempts += 1;
+        t.last_at = a.now;
+        t.last_attempt_id = id;
+        for n in &a.answers {
+            let bit = bits.get(&a.topic, &n.question_id);
+            let q = questions
+                .entry((a.topic.clone(), n.question_id.clone()))
+                .or_default();
+            agg::apply_answer(t, q, bit, &fact(n));
+        }
+    }
+    for m in moves {
+        if let Some(t) = after
+            .get_mut(&m.user_id)
+            .and_then(|l| l.topics.get_mut(m.topic))
+        {
+            t.mastered += m.change;
+        }
+    }
+    for (user, topic) in &replay {
+        let fresh = replay_history(conn, &[*user], Some(topic), &mut bits).await?;
+        let l = after.entry(*user).or_default();
+        l.topics.remove(topic);
+        l.questions.retain(|(t, _), _| t != topic);
+        if let Some(f) = fresh.get(user) {
+            l.topics.extend(f.topics.clone());
+            l.questions.extend(f.questions.clone());
+        }
+    }
+    bits.save(conn).await?;
+    save_learners(conn, &before, &after).await?;
+    let changes: Vec<Change> = after
+        .keys()
+        .map(|&user| Change {
+            user_id: user,
+            topics: pairs
+                .iter()
+                .filter(|(u, _)| *u == user)
+                .map(|(_, t)| t.clone())
+                .collect(),
+            new_attempts: new_days.remove(&user).unwrap_or_default(),
+        })
+        .collect();
+    apply_to_classes(conn, &changes, &before, &after).await
+}
+
+fn fact(n: &super::quiz::NewAnswer) -> AnswerFact<'_> {
+    AnswerFact {
+        question_id: &n.question_id,
+        response: &n.response,
+        correct: n.correct,
+        misconception: n.misconception.as_deref(),
+    }
+}
+
+/// What changed for one learner: the topics whose rows changed, and the times of new attempts.
+struct Change {
+    user_id: i64,
+    topics: BTreeSet<String>,
+    new_attempts: Vec<i64>,
+}
+
+/// A topic reset: the learner's mastered questions in `topic` are gone (their answers are not), in their
+/// row and in their classes' sums.
+pub async fn reset_topic(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    topic: &str,
+) -> Result<(), sqlx::Error> {
+    let pairs = BTreeSet::from([(user_id, topic.to_string())]);
+    let before = load(conn, Keys::Pairs(&pairs)).await?;
+    let mut after = before.clone();
+    let Some(t) = after
+        .get_mut(&user_id)
+        .and_then(|l| l.topics.get_mut(topic))
+    else {
+        return Ok(());
+    };
+    t.mastered = 0;
+    save_learners(conn, &before, &after).await?;
+    let change = Change {
+        user_id,
+        topics: BTreeSet::from([topic.to_string()]),
+        new_attempts: Vec::new(),
+    };
+    apply_to_classes(conn, &[change], &before, &after).await
+}
