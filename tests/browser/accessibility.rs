@@ -190,6 +190,15 @@ async fn learner_and_instructor_pages_pass_axe() {
         .eval("for (const r of document.querySelectorAll('form[data-quiz] input[type=radio]')) { r.checked = true; } return 1")
         .await;
     learner.click("form[data-quiz] button[type=submit]").await;
+    // The orderings and written answers are left blank: the summary asks first, and is checked too.
+    learner
+        .client
+        .wait()
+        .for_element(Locator::Css("[data-unanswered=submit]"))
+        .await
+        .expect("the unanswered summary");
+    sweep.check(&learner, "the quiz's unanswered summary").await;
+    learner.click("[data-unanswered=submit]").await;
     learner
         .client
         .wait()

@@ -5,7 +5,7 @@
 // nothing after the asked step is in the DOM — not the steps, not the outcome, not the static tables.
 // Nothing from the model goes through innerHTML; the page's CSP forbids inline styles.
 
-import { foldStatic, h, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, outWhilePredicting, predictToggle, s, setPressed } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -102,6 +102,8 @@ export function mount(section) {
   // The static tables hold every outcome: folded away, and out of the DOM while a prediction is pending.
   const fold = foldStatic(staticBox, "pm-tables", "表で見る（名前の付いた設定すべて）");
   const foldSpot = document.createComment("pmtud tables");
+  // The lab's real captures show outcomes too: out of the DOM with the tables.
+  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
 
   // ---- predict mode
 
@@ -109,6 +111,7 @@ export function mount(section) {
     if (!fold) return;
     if (pending() && fold.isConnected) fold.replaceWith(foldSpot);
     else if (!pending() && foldSpot.isConnected) foldSpot.replaceWith(fold);
+    hideCaptures(pending());
   }
 
   function renderPredict() {

@@ -218,7 +218,7 @@ export function mount(section) {
 
   function renderFates(x) {
     if (!x || !x.fates.length) return void fatesBox.replaceChildren();
-    fill(fatesBox, h("div", { class: "table-scroll" }, h("table", { class: "pm-table pm-fate-table" },
+    fill(fatesBox, h("div", { class: "table-scroll", tabindex: "0" }, h("table", { class: "pm-table pm-fate-table" },
       h("caption", { text: "各構成要素がどうなったか" }),
       h("thead", {}, h("tr", {}, ...["構成要素", "前", "後", "どうなるか"].map((t) => h("th", { scope: "col", text: t })))),
       h("tbody", {}, ...x.fates.map((f) => h("tr", { "data-pm-fate": f.component },
@@ -240,7 +240,7 @@ export function mount(section) {
       h("option", { value: "", text: "選ぶ…" }), FATES.map(([v, t]) => h("option", { value: v, text: t }))));
     const msg = h("p", { class: "pm-pmsg", role: "status" });
     const form = h("form", { class: "pm-pform" },
-      h("div", { class: "table-scroll" }, h("table", { class: "pm-table" },
+      h("div", { class: "table-scroll", tabindex: "0" }, h("table", { class: "pm-table" },
         h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "構成要素" }), h("th", { scope: "col", text: "今" }), h("th", { scope: "col", text: "予想" }))),
         h("tbody", {}, ...x.fates.map((f, i) => h("tr", {}, h("th", { scope: "row", text: f.label }), h("td", { text: f.before }), h("td", {}, sels[i])))))),
       h("div", { class: "pm-pbuttons" },

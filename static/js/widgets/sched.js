@@ -83,7 +83,7 @@ export function mount(section) {
   const svg = s("svg", { class: "sched-svg", role: "img", "aria-labelledby": `${uid}-svg-title`, preserveAspectRatio: "xMidYMin meet" });
   const figure = h("figure", { class: "sched-fig" }, svg,
     h("figcaption", { text: "CPU ごとに実行中のタスク（濃い色）と、その CPU の実行待ちキュー（→ の右）。メモの図と違い、キューは CPU の数だけあります。" }));
-  const psBox = h("div", { class: "sched-ps table-scroll" });
+  const psBox = h("div", { class: "sched-ps table-scroll", tabindex: "0" });
   const detail = h("div", { class: "sched-detail" });
   const predictBox = h("div", { class: "sched-predict", hidden: true });
   const feedbackBox = h("div", { class: "sched-feedback", hidden: true });

@@ -76,7 +76,7 @@ export function mount(section) {
   const svg = s("svg", { class: "sig-svg", role: "img", "aria-labelledby": `${uid}-svg-title`, preserveAspectRatio: "xMidYMin meet" });
   const figure = h("figure", { class: "sig-fig" }, svg,
     h("figcaption", { text: "枠は 1 つのプロセスグループ（ジョブ）。⚡ はこのステップでシグナルが届いたプロセスです。" }));
-  const tableBox = h("div", { class: "sig-table-box table-scroll" });
+  const tableBox = h("div", { class: "sig-table-box table-scroll", tabindex: "0" });
   const detail = h("div", { class: "sig-detail" });
   const predictBox = h("div", { class: "sig-predict", hidden: true });
   const feedbackBox = h("div", { class: "sig-feedback", hidden: true });

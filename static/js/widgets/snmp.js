@@ -347,7 +347,7 @@ export function mount(section) {
         row("error-status / index", x.error_status ? `${x.error_status} / ${x.error_index}` : null, "error_status")),
     ];
     if (x.varbinds.length) {
-      parts.push(h("div", { class: "table-scroll" }, h("table", { class: "sn-vb" },
+      parts.push(h("div", { class: "table-scroll", tabindex: "0" }, h("table", { class: "sn-vb" },
         h("caption", { text: `variable bindings（${x.varbinds.length} 個）` }),
         h("thead", {}, h("tr", {}, ["名前 / OID", "型", "値"].map((t) => h("th", { scope: "col", text: t })))),
         h("tbody", {}, x.varbinds.map((v) => h("tr", {},

@@ -64,15 +64,31 @@ export function foldStatic(staticBox, cls, summary) {
 }
 
 /**
+ * Takes `node` out of the DOM while `pending(true)`, and puts it back at the same place after: hidden or
+ * folded is not enough when the answer would still be in the page. Returns `(pending) => void`.
+ */
+export function outWhilePredicting(node, what = "back after the prediction") {
+  const mark = document.createComment(` ${what} `);
+  return (pending) => {
+    if (!node) return;
+    if (pending && node.isConnected) node.replaceWith(mark);
+    else if (!pending && !node.isConnected && mark.isConnected) mark.replaceWith(node);
+  };
+}
+
+/**
  * Takes the server-rendered scenarios (`foldStatic`'s <details>: every step of every scenario, written out)
- * out of the DOM while a prediction is pending, and puts them back after: hidden or folded is not enough,
- * the answer would still be in the page. Returns `(pending) => void`.
+ * out of the DOM while a prediction is pending, and puts them back after — and with them the widget's
+ * real captures (`.widget-captures`), whose packets show every outcome too. Returns `(pending) => void`.
  */
 export function staticWhilePredicting(fold) {
-  const mark = document.createComment(" scenarios: back after the prediction ");
+  const tables = outWhilePredicting(fold, "scenarios: back after the prediction");
+  const captures = outWhilePredicting(
+    fold?.closest(".widget")?.querySelector(".widget-captures"),
+    "captures: back after the prediction",
+  );
   return (pending) => {
-    if (!fold) return;
-    if (pending && fold.isConnected) fold.replaceWith(mark);
-    else if (!pending && !fold.isConnected && mark.isConnected) mark.replaceWith(fold);
+    tables(pending);
+    captures(pending);
   };
 }
