@@ -66,11 +66,14 @@ pub fn compare(experiment: &str, seen: &Value) -> Option<Comparison> {
             let model = run(Scenario::Orphan, 0, subreaper);
             let sh = forktree::FIRST_PID + 1;
             let sleep = forktree::FIRST_PID + 2;
-            let after_exit = model
+            let Some(after_exit) = model
                 .steps
                 .iter()
                 .find(|s| s.action == StepKind::Exit && s.pid == sh)
-                .expect("sh exits");
+            else {
+                cmp.check(false, || "モデルで sh が終了しません".to_owned());
+                return Some(cmp);
+            };
             let state = |pid: u32| after_exit.processes.iter().find(|p| p.pid == pid);
             let model_zombie = state(sh).is_some_and(|p| p.state == ProcState::Zombie);
             cmp.check(model_zombie && seen["sh_state_before_wait"] == "Z", || {

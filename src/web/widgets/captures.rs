@@ -55,8 +55,25 @@ struct Block {
     captures: Vec<CaptureView>,
 }
 
-/// The captures section of widget `name`'s frame; empty when the lab recorded none for it.
+/// The captures section of widget `name`'s frame; empty when the lab recorded none for it. The
+/// captures are embedded, so each widget's section is rendered once and kept: pages rendered per
+/// request (a signed-in reader's) only copy it.
 pub fn block(name: &str) -> String {
+    static BLOCKS: std::sync::OnceLock<std::collections::HashMap<&'static str, String>> =
+        std::sync::OnceLock::new();
+    BLOCKS
+        .get_or_init(|| {
+            crate::widgets::registry()
+                .iter()
+                .map(|w| (w.name(), render_block(w.name())))
+                .collect()
+        })
+        .get(name)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn render_block(name: &str) -> String {
     let Some(widget) = crate::widgets::find(name) else {
         return String::new();
     };
