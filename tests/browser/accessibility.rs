@@ -184,6 +184,8 @@ async fn learner_and_instructor_pages_pass_axe() {
     sweep.check(&learner, "/me (new learner)").await;
     sweep.page(&learner, &format!("/join/{join_code}")).await;
     learner.click("main form button[type=submit]").await;
+    // The join posts and redirects; opening the quiz before that lands would race the two navigations.
+    learner.wait_for_path("/me").await;
     learner.open("/topics/tcp/quiz").await;
     sweep.check(&learner, "/topics/tcp/quiz signed in").await;
     learner
