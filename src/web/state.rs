@@ -34,6 +34,9 @@ pub struct AppState {
     pub hashing: Arc<crate::auth::password::Hashing>,
     /// `serve --watch` only: tells open pages to reload, or shows them the content's problems.
     pub live_reload: Option<LiveReload>,
+    /// Class figures that cost a pass over many members, kept while they stay true
+    /// (`web::instructor::cache`).
+    pub class_cache: Arc<crate::web::instructor::cache::ClassCache>,
 }
 
 /// One version of the content, with everything derived from it, so that a page never mixes a course

@@ -56,6 +56,7 @@ pub(super) async fn apply_to_classes(
         let (old_options, new_options) = (was.options(only), now.options(only));
         let (old_ranks, new_ranks) = (was.ranks(only), now.ranks(only));
         for (class_id, name) in classes {
+            add(&mut delta, *class_id, "version", "", "", (0, 0, 0));
             if old_ranks != new_ranks {
                 for (topic, score, _, _) in &old_ranks {
                     ranks_out.push((*class_id, topic.clone(), *score, change.user_id, 0, 0));
@@ -263,7 +264,13 @@ static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-async fn save_delta(conn: &mut SqliteConnection, delta: ClassDelta) -> Result<(), sqlx::Error> {
+/// Adds `delta` to the classes' sums, and counts one more change of each class it touches (kind
+/// `version`: what a cache of a class's figures is checked against, see `class_view::version`).
+async fn save_delta(conn: &mut SqliteConnection, mut delta: ClassDelta) -> Result<(), sqlx::Error> {
+    let classes: BTreeSet<i64> = delta.keys().map(|k| k.0).collect();
+    for class_id in classes {
+        add(&mut delta, class_id, "version", "", "", (1, 0, 0));
+    }
     let mut rows: Vec<_> = delta.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
     rows.sort();
     for chunk in rows.chunks(ROWS) {
