@@ -24,9 +24,6 @@ use tower_sessions_sqlx_store::SqliteStore;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Compression level of responses made per request (gzip level, brotli quality): 4 compresses a page
-/// about as well as gzip's default at a fraction of brotli's default cost.
-const COMPRESSION_LEVEL: i32 = 4;
 
 /// Largest request body accepted anywhere (forms and JSON are far smaller).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -114,10 +111,11 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),
         ))
-        // Pages made per request (a signed-in reader's) are compressed at a fast level: the default
-        // brotli level cost more than rendering the page. Bytes every reader shares come compressed
-        // already (`web::precompressed`) and pass through untouched.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(COMPRESSION_LEVEL)));
+        // Pages made per request (a signed-in reader's) are compressed at the fastest level (brotli 0,
+        // gzip 1): at brotli 4 the encoder took 70% of the server's time on a signed-in topic page
+        // (`bench/pages.sh`), and each response in flight held its own window. Bytes every reader
+        // shares come compressed already (`web::precompressed`) and pass through untouched.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
     for (name, value) in security_headers(secure) {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

@@ -65,14 +65,16 @@ impl AppState {
         self.content.store(Arc::new(snapshot));
     }
 
-    /// Compresses the current content's anonymous pages on a thread of their own, so no reader waits
-    /// for it (`web::precompressed`); `serve` calls it after start and after each reload.
+    /// Compresses the static files and the current content's anonymous pages on one thread of their own,
+    /// one after another, so no reader waits for it and the encoders' memory is needed once
+    /// (`web::precompressed`); `serve` calls it after start and after each reload.
     pub fn warm_pages(&self) {
         let snapshot = self.content();
         let spawned = std::thread::Builder::new()
             .name("pages-warm".into())
             .spawn(move || {
                 let started = std::time::Instant::now();
+                crate::web::assets::warm();
                 snapshot.rendered.warm();
                 tracing::info!(
                     generation = snapshot.generation,
