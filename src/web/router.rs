@@ -24,7 +24,6 @@ use tower_sessions_sqlx_store::SqliteStore;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-
 /// Largest request body accepted anywhere (forms and JSON are far smaller).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
