@@ -131,9 +131,20 @@ impl Keys<'_> {
     }
 }
 
-type TopicRow = (i64, String, i64, i64, i64, i64, i64, i64, i64, String);
+type TopicRow = (
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    BTreeMap<String, i64>,
+);
 
-type QuestionRow = (i64, String, String, i64, i64, i64, String);
+type QuestionRow = (i64, String, String, i64, i64, i64, QuestionAgg);
 
 /// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
 async fn load(
@@ -143,7 +154,7 @@ async fn load(
     let json = keys.json();
     let (topics,): (String,) = sqlx::query_as(&format!(
         "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id,
-                r.mastered, r.score, r.answered_first, r.right_first, r.extra)), '[]')
+                r.mastered, r.score, r.answered_first, r.right_first, json(r.extra))), '[]')
          from json_each(?1) k cross join learner_topic r on {}",
         keys.join()
     ))
@@ -152,7 +163,7 @@ async fn load(
     .await?;
     let (questions,): (String,) = sqlx::query_as(&format!(
         "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id, r.answers, r.correct,
-                r.first_correct, r.extra)), '[]')
+                r.first_correct, json(r.extra))), '[]')
          from json_each(?1) k cross join learner_question r on {}",
         keys.join()
     ))
@@ -175,14 +186,19 @@ async fn load(
                 score,
                 answered_first: answered as u64,
                 right_first: right as u64,
-                tags: agg::topic_tags_from(&extra),
+                tags: extra,
             },
         );
     }
     for (user, topic, question, answers, correct, first_correct, extra) in questions {
         out.entry(user).or_default().questions.insert(
             (topic, question),
-            QuestionAgg::from_row(answers, correct, first_correct != 0, &extra),
+            QuestionAgg {
+                answers,
+                correct,
+                first_correct: first_correct != 0,
+                ..extra
+            },
         );
     }
     Ok(out)
