@@ -110,11 +110,16 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),
         ))
-        // Pages made per request (a signed-in reader's) are compressed at the fastest level (brotli 0,
-        // gzip 1): at brotli 4 the encoder took 70% of the server's time on a signed-in topic page
-        // (`bench/pages.sh`), and each response in flight held its own window. Bytes every reader
-        // shares come compressed already (`web::precompressed`) and pass through untouched.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest));
+        // Pages made per request (a signed-in reader's) are compressed with gzip at its fastest level:
+        // brotli at level 4 took 70% of the server's time on a signed-in topic page, and even at level
+        // 0 it served fewer pages than gzip 1 while every response in flight held a larger encoder
+        // (`bench/RESULTS.md`). Bytes every reader shares come compressed already, brotli at its best
+        // (`web::precompressed`), and pass through untouched.
+        .layer(
+            CompressionLayer::new()
+                .no_br()
+                .quality(CompressionLevel::Fastest),
+        );
     for (name, value) in security_headers(secure) {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
