@@ -202,7 +202,8 @@ with gzip at its fastest level), infra-dojo alone, after the runs above:
 
 Errors reported by wrk: $(for n in dojo-page dojo-page-gz dojo-page-br dojo-css dojo-css-gz dojo-signed dojo-me ngx-page ngx-page-gz ngx-page-br ngx-css ngx-css-gz; do printf '%s %s; ' "$n" "$(errors "$n")"; done)
 
-The RSS after the runs, by kind of mapping (\`/proc/PID/smaps\`; $threads threads):
+The RSS after the anonymous and static runs, by kind of mapping (\`/proc/PID/smaps\`; $threads threads at the
+end; see "Memory" below for what it consists of):
 
 $(sed 's/^/- /' "$work/memory")
 MD
