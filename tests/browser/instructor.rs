@@ -351,12 +351,7 @@ async fn a_large_class_is_read_a_page_at_a_time_in_its_order() {
     assert_eq!(b.text(".pagination a[aria-current=page]").await, "1");
     // Sort by overall mastery (a header link), then go to the next page: the order stays.
     b.click("th a[data-sort=mastery]").await;
-    wait_for(
-        &b,
-        "location.search.includes('sort=mastery')",
-        "sorted",
-    )
-    .await;
+    wait_for(&b, "location.search.includes('sort=mastery')", "sorted").await;
     b.click(".pagination a[rel=next]").await;
     wait_for(&b, "location.search.includes('page=2')", "page 2").await;
     let search = b.eval("return location.search").await;

@@ -194,6 +194,12 @@ pub(super) async fn memberships(
     Ok(out)
 }
 
+/// A learner's answers and wrong answers per (topic, Japan-time day), as `learner_recent.days` keeps them.
+type Days = Vec<(String, i64, i64, i64)>;
+
+/// A `class_learner` row to insert: user, name to sort by, attempts, last attempt, mastered, miss day, misses.
+type MemberRow = (i64, String, i64, Option<i64>, i64, i64, i64);
+
 /// A learner's latest attempt and their misses ahead (`classroom::aggregates::miss_counts`).
 #[derive(Debug, Clone, Copy)]
 struct Recent {
@@ -232,7 +238,7 @@ async fn recent(
     .await?;
     let rows: Vec<(i64, i64, String, i64, i64, i64)> =
         serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let mut days: HashMap<i64, (i64, Vec<(String, i64, i64, i64)>)> = HashMap::new();
+    let mut days: HashMap<i64, (i64, Days)> = HashMap::new();
     for (user, last_at, topic, day, answered, wrong) in rows {
         let e = days.entry(user).or_insert((last_at, Vec::new()));
         e.1.push((topic, day, answered, wrong));
@@ -278,7 +284,7 @@ async fn recent_kept(
     .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
     .await?;
-    let mut kept: HashMap<i64, (i64, Vec<(String, i64, i64, i64)>)> = rows
+    let mut kept: HashMap<i64, (i64, Days)> = rows
         .into_iter()
         .map(|(user, last_at, days)| {
             (
@@ -546,7 +552,7 @@ pub async fn add_members(
             );
         }
         let mut options: Vec<OptionRow> = Vec::new();
-        let mut rows: Vec<(i64, String, i64, Option<i64>, i64, i64, i64)> = Vec::new();
+        let mut rows: Vec<MemberRow> = Vec::new();
         for (user, display_name, name, listed) in &names {
             let l = aggs.get(user).unwrap_or(&empty);
             let contributions = l.contributions(None);
