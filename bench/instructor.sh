@@ -36,6 +36,21 @@ measure() {
   sort -n "$times" | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", (v[10] + v[11]) / 2, v[NR] }'
 }
 
+# Median (and slowest) of 10 timed GETs, each right after a class member made a widget prediction.
+measure_changed() {
+  local url=$1 times="$work/times" code t
+  : > "$times"
+  for _ in $(seq 1 10); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/learner" -H 'Content-Type: application/json' \
+      --data '{"scenario":"normal","seed":0,"step":1,"field":"ack","answer":"3141592654"}' "${url%%/instructor/*}/api/widgets/handshake/check")
+    [ "$code" = 200 ] || { echo "widget prediction: HTTP $code" >&2; exit 1; }
+    read -r code t < <(curl -s -o /dev/null -b "$work/cookies" -w '%{http_code} %{time_total}\n' "$url")
+    [ "$code" = 200 ] || { echo "GET $url: HTTP $code" >&2; exit 1; }
+    echo "$t" >> "$times"
+  done
+  sort -n "$times" | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", (v[5] + v[6]) / 2, v[NR] }'
+}
+
 # size NAME LEARNERS ATTEMPTS [csv]: seeds, serves, logs in and measures; values go to $work/NAME.* files.
 size() {
   local name=$1 learners=$2 attempts=$3 csv=${4:-} db="$work/$1.db"
@@ -62,6 +77,19 @@ size() {
   [ "$status" = 303 ] || { echo "login failed: HTTP $status" >&2; exit 1; }
   measure "$base$class_path" > "$work/$name.overview"
   measure "$base$class_path/topics/$topic" > "$work/$name.analysis"
+  # The same pages right after the class changed (a member's widget prediction, as learners make them
+  # during a class): the figures kept for the class (web::instructor::cache) are computed again.
+  local learner width
+  width=$(( ${#learners} > 2 ? ${#learners} : 2 ))
+  learner=$(printf "demo-%0${width}d" 1)
+  rm -f "$work/learner"
+  csrf=$(curl -fs -c "$work/learner" -b "$work/learner" "$base/login" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+  status=$(curl -s -o /dev/null -w '%{http_code}' -c "$work/learner" -b "$work/learner" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "name=$learner" --data-urlencode "password=demo-password" \
+    --data-urlencode "next=/me" "$base/login")
+  [ "$status" = 303 ] || { echo "learner login failed: HTTP $status" >&2; exit 1; }
+  measure_changed "$base$class_path" > "$work/$name.overview_changed"
+  measure_changed "$base$class_path/topics/$topic" > "$work/$name.analysis_changed"
   curl -s -b "$work/cookies" "$base$class_path" | wc -c > "$work/$name.overview_bytes"
   curl -s -b "$work/cookies" "$base$class_path/topics/$topic" | wc -c > "$work/$name.analysis_bytes"
   rss_mb "$server" > "$work/$name.rss_pages"
@@ -95,6 +123,9 @@ verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**missed*
 o_small=$(col small.overview 1); o_large=$(col large.overview 1)
 a_small=$(col small.analysis 1); a_large=$(col large.analysis 1)
 o_ratio=$(ratio "$o_large" "$o_small"); a_ratio=$(ratio "$a_large" "$a_small")
+oc_small=$(col small.overview_changed 1); oc_large=$(col large.overview_changed 1)
+ac_small=$(col small.analysis_changed 1); ac_large=$(col large.analysis_changed 1)
+oc_ratio=$(ratio "$oc_large" "$oc_small"); ac_ratio=$(ratio "$ac_large" "$ac_small")
 read -r csv_code csv_s csv_first_s csv_bytes < "$work/large.curl"
 [ "$csv_code" = 200 ] || { echo "answers.csv: HTTP $csv_code" >&2; exit 1; }
 csv_rows=$(( $(tr -d ' ' < "$work/large.csv_lines") - 1 ))
@@ -114,7 +145,10 @@ cat > "$bench_dir/results/instructor.md" <<MD
 $(date -u '+%Y-%m-%d %H:%M UTC') on $(machine). Release build. Each size seeded by \`infra-dojo demo-seed\` into
 a database of its own, then served and measured in turn. Logged in as demo-teacher over HTTP (curl,
 cookie jar, CSRF token from the login form); each page timed 20 times after 2 warm-ups, one request at a
-time, no compression asked for; curl shares the machine's cores with the server.
+time, no compression asked for; curl shares the machine's cores with the server. The overview keeps its
+"needs help" list and live counts per class until the class changes (\`web::instructor::cache\`): the first
+two rows are repeated views of an unchanged class, the next two views right after a member of the class
+made a widget prediction (which changes the class and so computes them again).
 
 demo-seed printed — $small: $(head -n 1 "$work/small.seed") ($(seed_s small) s by the clock);
 $large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
@@ -123,6 +157,8 @@ $large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
 |---|---|---|---|---|---|
 | class overview, first page (median / slowest of 20) | ${o_small} / $(col small.overview 2) ms ($(kib small.overview_bytes) KiB) | ${o_large} / $(col large.overview 2) ms ($(kib large.overview_bytes) KiB) | ${o_ratio}× | ≤ 1.5× | $(verdict "$o_ratio <= 1.5") |
 | question analysis \`…/topics/$topic\` (median / slowest of 20) | ${a_small} / $(col small.analysis 2) ms ($(kib small.analysis_bytes) KiB) | ${a_large} / $(col large.analysis 2) ms ($(kib large.analysis_bytes) KiB) | ${a_ratio}× | ≤ 1.5× | $(verdict "$a_ratio <= 1.5") |
+| class overview, right after a member's change (median / slowest of 10) | ${oc_small} / $(col small.overview_changed 2) ms | ${oc_large} / $(col large.overview_changed 2) ms | ${oc_ratio}× | (≤ 1.5×) | $(verdict "$oc_ratio <= 1.5") |
+| question analysis, right after a member's change (median / slowest of 10) | ${ac_small} / $(col small.analysis_changed 2) ms | ${ac_large} / $(col large.analysis_changed 2) ms | ${ac_ratio}× | (≤ 1.5×) | $(verdict "$ac_ratio <= 1.5") |
 | demo-seed | $(seed_s small) s | $(seed_s large) s | | $large: < 60 s | $(verdict "$(cat "$work/large.seed_ms") < 60000") |
 | server RSS: idle / after the pages | $(cat "$work/small.rss_idle") / $(cat "$work/small.rss_pages") MB | $(cat "$work/large.rss_idle") / $(cat "$work/large.rss_pages") MB | | | |
 

@@ -4,6 +4,9 @@
 -- A database from before this migration has history and no aggregates: `aggregate_state` stays empty until
 -- the next start of the server rebuilds them from the history (store::aggregates::rebuild_if_needed).
 
+-- The learner rows (learner_topic, learner_question, learner_recent) are kept for learners in a class, the
+-- only ones the instructor's views read; a learner who joins a class has them made from their history.
+
 -- Per learner and topic: their attempts, mastered questions now (a reset clears them), the score that ranks
 -- them (questions whose first answer was right) and the first answers as bit sets (bit: topic_question.bit).
 create table learner_topic (
@@ -34,6 +37,15 @@ create table learner_question (
     extra text not null,
     primary key (user_id, topic, question_id)
 ) without rowid;
+
+-- Per learner: answers and wrong answers per topic and Japan-time day over the 14 days up to their latest
+-- attempt (JSON [[topic, day, answered, wrong], …]): what "needs help" counts as misses, kept so an attempt
+-- does not read the learner's history.
+create table learner_recent (
+    user_id integer primary key references user (user_id) on delete cascade,
+    last_at integer not null,
+    days text not null
+);
 
 -- A topic's questions as bit positions, given in the order they are first answered and never changed.
 create table topic_question (

@@ -115,6 +115,7 @@ pub async fn build_state(
         settings,
         hashing: Arc::default(),
         live_reload,
+        class_cache: Arc::default(),
     })
 }
 

@@ -274,8 +274,6 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
     };
-    // Static files are compressed on a thread of their own while the rest starts.
-    infra_dojo::web::assets::warm();
     let state = infra_dojo::build_state(db, content, settings).await?;
     state.warm_pages();
     if let Some(watcher) = watcher {

@@ -225,7 +225,7 @@ pub async fn delete_derived(conn: &mut SqliteConnection, user_id: i64) -> Result
     for (class_id,) in classes {
         super::aggregates::add_members(conn, class_id, &[user_id], -1).await?;
     }
-    for table in ["learner_topic", "learner_question"] {
+    for table in ["learner_topic", "learner_question", "learner_recent"] {
         sqlx::query(&format!("delete from {table} where user_id = ?"))
             .bind(user_id)
             .execute(&mut *conn)

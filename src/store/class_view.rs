@@ -56,6 +56,36 @@ pub async fn sums(pool: &SqlitePool, class_id: i64) -> Result<ClassSums, sqlx::E
     Ok(sums)
 }
 
+/// How many times the class's aggregates have changed: figures computed at one version stay true until
+/// the next (and until time moves them: see `web::instructor::cache`).
+pub async fn version(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
+    let n: Option<(i64,)> = sqlx::query_as(
+        "select n from class_stat where class_id = ? and kind = 'version' and scope = '' and key = ''",
+    )
+    .bind(class_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(n.map_or(0, |(n,)| n))
+}
+
+/// The next moment a member of `class_id` becomes inactive (their last attempt turns `inactive_secs`
+/// old), after `now`; `None` if nobody will without another attempt.
+pub async fn next_inactive(
+    pool: &SqlitePool,
+    class_id: i64,
+    now: i64,
+    inactive_secs: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (first,): (Option<i64>,) = sqlx::query_as(
+        "select min(last_at) from class_learner where class_id = ?1 and last_at > ?2",
+    )
+    .bind(class_id)
+    .bind(now - inactive_secs)
+    .fetch_one(pool)
+    .await?;
+    Ok(first.map(|t| t + inactive_secs))
+}
+
 /// Members in a class (its `members` sum: no pass over the members).
 pub async fn member_count(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
     let n: Option<(i64,)> = sqlx::query_as(

@@ -158,7 +158,7 @@ pub async fn merge_guest(
         .bind(guest_id)
         .execute(&mut *tx)
         .await?;
-    super::aggregates::rebuild_users(&mut tx, &[user_id]).await?;
+    // Rejoining makes the account's rows again from the merged history.
     for &(class_id,) in &classes {
         super::aggregates::add_members(&mut tx, class_id, &[user_id], 1).await?;
     }

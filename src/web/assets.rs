@@ -39,18 +39,12 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     }
 });
 
-/// Compresses every static file on a thread of its own, so the first requests for them find the bytes
-/// ready and start-up does not wait (the files are compressed at the best settings: some tens of ms).
+/// Compresses every static file now (those done already cost nothing): `serve` runs it on the thread that
+/// warms the pages (`AppState::warm_pages`), so the first requests find the bytes ready and start-up does
+/// not wait.
 pub fn warm() {
-    let spawned = std::thread::Builder::new()
-        .name("assets-warm".into())
-        .spawn(|| {
-            for asset in ASSETS.files.values() {
-                asset.warm();
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "static files will be compressed on first use");
+    for asset in ASSETS.files.values() {
+        asset.warm();
     }
 }
 

@@ -20,7 +20,8 @@ use std::sync::OnceLock;
 /// against 7,436 at quality 9 and 8,436 with gzip -9; qualities 5–9 also took 20 MB of hash tables a page
 /// while 11 took 5 MB.
 const BROTLI_QUALITY: u32 = 11;
-/// Brotli window (log2 bytes): 256 KiB, more than any page or file here.
+/// Brotli window (log2 bytes) at most: 256 KiB, more than any page or file here. A smaller input gets
+/// the smallest window that holds it (less memory for the encoder).
 const BROTLI_WINDOW: u32 = 18;
 /// Below this size compression saves less than the headers it adds.
 const MIN_COMPRESS_BYTES: usize = 256;
@@ -275,11 +276,12 @@ fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
+    let window = (usize::BITS - bytes.len().max(1).leading_zeros()).clamp(10, BROTLI_WINDOW);
     let mut writer = brotli::CompressorWriter::new(
         Vec::with_capacity(bytes.len() / 3),
-        16 * 1024,
+        4096,
         BROTLI_QUALITY,
-        BROTLI_WINDOW,
+        window,
     );
     writer.write_all(bytes).ok()?;
     // Finishes the stream.

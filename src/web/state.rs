@@ -34,6 +34,9 @@ pub struct AppState {
     pub hashing: Arc<crate::auth::password::Hashing>,
     /// `serve --watch` only: tells open pages to reload, or shows them the content's problems.
     pub live_reload: Option<LiveReload>,
+    /// Class figures that cost a pass over many members, kept while they stay true
+    /// (`web::instructor::cache`).
+    pub class_cache: Arc<crate::web::instructor::cache::ClassCache>,
 }
 
 /// One version of the content, with everything derived from it, so that a page never mixes a course
@@ -62,14 +65,16 @@ impl AppState {
         self.content.store(Arc::new(snapshot));
     }
 
-    /// Compresses the current content's anonymous pages on a thread of their own, so no reader waits
-    /// for it (`web::precompressed`); `serve` calls it after start and after each reload.
+    /// Compresses the static files and the current content's anonymous pages on one thread of their own,
+    /// one after another, so no reader waits for it and the encoders' memory is needed once
+    /// (`web::precompressed`); `serve` calls it after start and after each reload.
     pub fn warm_pages(&self) {
         let snapshot = self.content();
         let spawned = std::thread::Builder::new()
             .name("pages-warm".into())
             .spawn(move || {
                 let started = std::time::Instant::now();
+                crate::web::assets::warm();
                 snapshot.rendered.warm();
                 tracing::info!(
                     generation = snapshot.generation,

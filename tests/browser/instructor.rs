@@ -341,3 +341,81 @@ async fn an_instructor_follows_the_demo_class_live() {
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }
+
+/// A class larger than a page: the pager under the grid (keyboard-reachable links, the current page
+/// marked), "next page" keeps the order the instructor chose, and the page fits a phone in light and dark
+/// themes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_large_class_is_read_a_page_at_a_time_in_its_order() {
+    let b = Browser::start().await;
+    let state = b.app().state.clone();
+    let options = infra_dojo::demo::Options {
+        learners: 60,
+        attempts: 4,
+        ..Default::default()
+    };
+    let content = state.content();
+    let outcome = infra_dojo::demo::seed(&state.db, &content.course, &content.quizzes, &options)
+        .await
+        .expect("demo seed");
+    let infra_dojo::demo::Outcome::Created { class_id, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    let class_path = format!("/instructor/classes/{class_id}");
+    log_in(
+        &b,
+        infra_dojo::demo::TEACHER_NAME,
+        infra_dojo::demo::PASSWORD,
+        &class_path,
+    )
+    .await;
+    assert_eq!(b.count(".mastery-grid tbody tr").await, 50);
+    assert_eq!(b.text(".pagination a[aria-current=page]").await, "1");
+    // Sort by overall mastery (a header link), then go to the next page: the order stays.
+    b.click("th a[data-sort=mastery]").await;
+    wait_for(&b, "location.search.includes('sort=mastery')", "sorted").await;
+    b.click(".pagination a[rel=next]").await;
+    wait_for(&b, "location.search.includes('page=2')", "page 2").await;
+    let search = b.eval("return location.search").await;
+    assert_eq!(search.as_str(), Some("?sort=mastery&dir=asc&page=2"));
+    assert_eq!(b.count(".mastery-grid tbody tr").await, 10);
+    assert_eq!(b.text(".pagination a[aria-current=page]").await, "2");
+    assert!(
+        b.text(".pagination p")
+            .await
+            .contains("51〜60 人目（全 60 人）")
+    );
+    // The pager is reached with the keyboard like any link.
+    let focusable = b
+        .eval("return [...document.querySelectorAll('.pagination a[href]')].every(a => a.tabIndex === 0)")
+        .await;
+    assert_eq!(focusable.as_bool(), Some(true));
+    b.eval("document.querySelector('#grid').scrollIntoView()")
+        .await;
+    b.screenshot("instructor-pages").await;
+    b.eval("document.cookie = 'theme=dark; path=/'; location.reload()")
+        .await;
+    wait_for(
+        &b,
+        "document.documentElement.dataset.theme === 'dark'",
+        "dark theme",
+    )
+    .await;
+    b.eval("document.querySelector('.pagination').scrollIntoView()")
+        .await;
+    b.screenshot("instructor-pages-dark").await;
+    b.client
+        .set_window_size(PHONE.0, PHONE.1)
+        .await
+        .expect("phone size");
+    assert_eq!(
+        sideways_scroll(&b).await,
+        0,
+        "the paged overview fits a phone"
+    );
+    b.eval("document.querySelector('.pagination').scrollIntoView()")
+        .await;
+    b.screenshot("instructor-pages-phone").await;
+    assert!(b.console_errors().await.is_empty());
+    b.quit().await;
+}

@@ -2,7 +2,7 @@
 //! (`class_stat`, `class_learner`, `class_rank`, `class_option_member`), members joining and leaving, and
 //! widget predictions.
 
-use super::{Change, Keys, LearnerAggs, load};
+use super::{Change, Keys, LearnerAggs, load, rebuild_users};
 use crate::classroom::aggregates as agg;
 use crate::jst;
 use crate::store::quiz::{ROWS, bind, rows_args, values_list};
@@ -19,18 +19,13 @@ pub(super) async fn apply_to_classes(
     changes: &[Change],
     before: &HashMap<i64, LearnerAggs>,
     after: &HashMap<i64, LearnerAggs>,
+    memberships: &Memberships,
 ) -> Result<(), sqlx::Error> {
-    let users: Vec<i64> = changes.iter().map(|c| c.user_id).collect();
-    let memberships = memberships(conn, &users).await?;
-    if memberships.is_empty() {
-        return Ok(());
-    }
-    let with_attempts: Vec<i64> = changes
+    let with_attempts: Vec<&Change> = changes
         .iter()
         .filter(|c| !c.new_attempts.is_empty() && memberships.contains_key(&c.user_id))
-        .map(|c| c.user_id)
         .collect();
-    let recent = recent(conn, &with_attempts).await?;
+    let recent = recent_kept(conn, &with_attempts).await?;
     let empty = LearnerAggs::default();
     let mut delta = ClassDelta::new();
     let mut learners: Vec<ClassLearnerChange> = Vec::new();
@@ -56,6 +51,7 @@ pub(super) async fn apply_to_classes(
         let (old_options, new_options) = (was.options(only), now.options(only));
         let (old_ranks, new_ranks) = (was.ranks(only), now.ranks(only));
         for (class_id, name) in classes {
+            add(&mut delta, *class_id, "version", "", "", (0, 0, 0));
             if old_ranks != new_ranks {
                 for (topic, score, _, _) in &old_ranks {
                     ranks_out.push((*class_id, topic.clone(), *score, change.user_id, 0, 0));
@@ -74,13 +70,13 @@ pub(super) async fn apply_to_classes(
             for (kind, scope, key, n, m, l) in &diff {
                 add(&mut delta, *class_id, kind, scope, key, (*n, *m, *l));
             }
-            for &at in &change.new_attempts {
+            for one in &change.new_attempts {
                 add(
                     &mut delta,
                     *class_id,
                     "day",
                     "",
-                    &jst::day(at).to_string(),
+                    &jst::day(one.at).to_string(),
                     (1, 0, 0),
                 );
             }
@@ -175,10 +171,13 @@ fn add(
 }
 
 /// Each learner's classes, with the name the analysis lists them by.
-async fn memberships(
+pub(super) type Memberships = HashMap<i64, Vec<(i64, String)>>;
+
+/// [`Memberships`] of `users` (those in no class are absent).
+pub(super) async fn memberships(
     conn: &mut SqliteConnection,
     users: &[i64],
-) -> Result<HashMap<i64, Vec<(i64, String)>>, sqlx::Error> {
+) -> Result<Memberships, sqlx::Error> {
     let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
     let rows: Vec<(i64, i64, String)> = sqlx::query_as(
         "select m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')
@@ -195,6 +194,12 @@ async fn memberships(
     Ok(out)
 }
 
+/// A learner's answers and wrong answers per (topic, Japan-time day), as `learner_recent.days` keeps them.
+type Days = Vec<(String, i64, i64, i64)>;
+
+/// A `class_learner` row to insert: user, name to sort by, attempts, last attempt, mastered, miss day, misses.
+type MemberRow = (i64, String, i64, Option<i64>, i64, i64, i64);
+
 /// A learner's latest attempt and their misses ahead (`classroom::aggregates::miss_counts`).
 #[derive(Debug, Clone, Copy)]
 struct Recent {
@@ -204,7 +209,8 @@ struct Recent {
 }
 
 /// [`Recent`] for each of `users` who has attempts, from their attempts of the last 14 days before their
-/// latest (the attempts index, one learner at a time: bounded by what one learner did in two weeks).
+/// latest (the attempts index, one learner at a time), and their `learner_recent` rows made from them: for
+/// members joining.
 async fn recent(
     conn: &mut SqliteConnection,
     users: &[i64],
@@ -232,25 +238,129 @@ async fn recent(
     .await?;
     let rows: Vec<(i64, i64, String, i64, i64, i64)> =
         serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let mut days: HashMap<i64, (i64, Vec<(String, i64, i64, i64)>)> = HashMap::new();
+    let mut days: HashMap<i64, (i64, Days)> = HashMap::new();
     for (user, last_at, topic, day, answered, wrong) in rows {
         let e = days.entry(user).or_insert((last_at, Vec::new()));
         e.1.push((topic, day, answered, wrong));
     }
-    Ok(days
+    let mut out = HashMap::new();
+    let mut rows = Vec::new();
+    for (user, (last_at, mut days)) in days {
+        days.sort();
+        // Kept, so the learner's next attempts start from it (`recent_kept`).
+        rows.push((
+            user,
+            last_at,
+            serde_json::to_string(&days).unwrap_or_else(|_| "[]".into()),
+        ));
+        let base = jst::day(last_at);
+        out.insert(
+            user,
+            Recent {
+                last_at,
+                miss_day: base,
+                miss_counts: agg::miss_counts(base, &days),
+            },
+        );
+    }
+    save_recent(conn, &rows).await?;
+    Ok(out)
+}
+
+/// [`Recent`] for learners with new attempts, from their kept `learner_recent` row (the 14 days up to
+/// their latest attempt) and the new attempts; the rows are written back. Bounded by what a learner did in
+/// two weeks, never by their whole history.
+async fn recent_kept(
+    conn: &mut SqliteConnection,
+    changes: &[&Change],
+) -> Result<HashMap<i64, Recent>, sqlx::Error> {
+    if changes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let users: Vec<i64> = changes.iter().map(|c| c.user_id).collect();
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "select r.user_id, r.last_at, r.days from json_each(?1) k cross join learner_recent r on r.user_id = k.value",
+    )
+    .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut kept: HashMap<i64, (i64, Days)> = rows
         .into_iter()
-        .map(|(user, (last_at, days))| {
-            let base = jst::day(last_at);
+        .map(|(user, last_at, days)| {
             (
                 user,
-                Recent {
-                    last_at,
-                    miss_day: base,
-                    miss_counts: agg::miss_counts(base, &days),
-                },
+                (last_at, serde_json::from_str(&days).unwrap_or_default()),
             )
         })
-        .collect())
+        .collect();
+    let mut out = HashMap::new();
+    for change in changes {
+        let (last_at, days) = kept.entry(change.user_id).or_insert((i64::MIN, Vec::new()));
+        for one in &change.new_attempts {
+            *last_at = (*last_at).max(one.at);
+            let day = jst::day(one.at);
+            match days
+                .iter_mut()
+                .find(|(t, d, _, _)| *t == one.topic && *d == day)
+            {
+                Some(entry) => {
+                    entry.2 += one.answered;
+                    entry.3 += one.wrong;
+                }
+                None => days.push((one.topic.clone(), day, one.answered, one.wrong)),
+            }
+        }
+        let base = jst::day(*last_at);
+        days.retain(|(_, d, _, _)| *d > base - crate::classroom::needs_help::MISS_WINDOW_DAYS);
+        days.sort();
+        out.insert(
+            change.user_id,
+            Recent {
+                last_at: *last_at,
+                miss_day: base,
+                miss_counts: agg::miss_counts(base, days),
+            },
+        );
+    }
+    let rows: Vec<(i64, i64, String)> = kept
+        .into_iter()
+        .map(|(user, (last_at, days))| {
+            (
+                user,
+                last_at,
+                serde_json::to_string(&days).unwrap_or_else(|_| "[]".into()),
+            )
+        })
+        .collect();
+    save_recent(conn, &rows).await?;
+    Ok(out)
+}
+
+static UPSERT_RECENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into learner_recent (user_id, last_at, days)
+         select * from (values {}) where column1 is not null
+         on conflict (user_id) do update set last_at = excluded.last_at, days = excluded.days",
+        values_list(3)
+    )
+});
+
+/// Writes learners' `learner_recent` rows: (user, latest attempt, days as JSON).
+async fn save_recent(
+    conn: &mut SqliteConnection,
+    rows: &[(i64, i64, String)],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS) {
+        let args = rows_args(chunk, 3, |args, (user, last_at, days)| {
+            bind(args, *user)?;
+            bind(args, *last_at)?;
+            bind(args, days.clone())
+        })?;
+        sqlx::query_with(&UPSERT_RECENT, args)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
@@ -263,7 +373,13 @@ static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-async fn save_delta(conn: &mut SqliteConnection, delta: ClassDelta) -> Result<(), sqlx::Error> {
+/// Adds `delta` to the classes' sums, and counts one more change of each class it touches (kind
+/// `version`: what a cache of a class's figures is checked against, see `class_view::version`).
+async fn save_delta(conn: &mut SqliteConnection, mut delta: ClassDelta) -> Result<(), sqlx::Error> {
+    let classes: BTreeSet<i64> = delta.keys().map(|k| k.0).collect();
+    for class_id in classes {
+        add(&mut delta, class_id, "version", "", "", (1, 0, 0));
+    }
     let mut rows: Vec<_> = delta.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
     rows.sort();
     for chunk in rows.chunks(ROWS) {
@@ -377,6 +493,10 @@ pub async fn add_members(
     sign: i64,
 ) -> Result<(), sqlx::Error> {
     for chunk in users.chunks(500) {
+        if sign > 0 {
+            // Learners outside any class have no aggregates kept: made now from their history.
+            rebuild_users(conn, chunk).await?;
+        }
         let aggs = load(conn, Keys::Users(chunk)).await?;
         let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
         let names: Vec<(i64, String, String, String)> = sqlx::query_as(
@@ -394,7 +514,11 @@ pub async fn add_members(
         .bind(jst::OFFSET)
         .fetch_all(&mut *conn)
         .await?;
-        let recent = recent(conn, chunk).await?;
+        let recent = if sign > 0 {
+            recent(conn, chunk).await?
+        } else {
+            HashMap::new()
+        };
         let widgets = widget_counts(conn, chunk).await?;
         let empty = LearnerAggs::default();
         let mut delta = ClassDelta::new();
@@ -428,7 +552,7 @@ pub async fn add_members(
             );
         }
         let mut options: Vec<OptionRow> = Vec::new();
-        let mut rows: Vec<(i64, String, i64, Option<i64>, i64, i64, i64)> = Vec::new();
+        let mut rows: Vec<MemberRow> = Vec::new();
         for (user, display_name, name, listed) in &names {
             let l = aggs.get(user).unwrap_or(&empty);
             let contributions = l.contributions(None);

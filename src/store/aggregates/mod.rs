@@ -11,8 +11,14 @@
 //! * [`add_members`]: a member joining adds what they bring to the class's sums, one leaving takes it
 //!   away (`store::classes::join`/`leave`; a guest merged into an account leaves and rejoins around the
 //!   merge, see `store::users::merge_guest`);
-//! * [`rebuild_users`] and [`rebuild_if_needed`]: the same rows made again from the history (a database
-//!   from before migration 0008, an attempt that arrives older than one already counted, a merge).
+//! * [`rebuild_users`] and [`rebuild_if_needed`]: the same rows made again from the history (a learner
+//!   joining a class, a database from before migration 0008, an attempt that arrives older than one
+//!   already counted).
+//!
+//! Learner rows are kept for learners in at least one class — the instructor's views are all that read
+//! them — so a learner studying alone pays one lookup per batch of attempts; joining a class makes their
+//! rows from their history. (A learner who leaves their last class keeps rows nobody reads, made again if
+//! they join another.)
 
 use super::quiz::{NewAttempt, ROWS, bind, rows_args, values_list};
 use crate::classroom::aggregates::{self as agg, AnswerFact, Contribution, QuestionAgg, TopicAgg};
@@ -125,9 +131,20 @@ impl Keys<'_> {
     }
 }
 
-type TopicRow = (i64, String, i64, i64, i64, i64, i64, i64, i64, String);
+type TopicRow = (
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    BTreeMap<String, i64>,
+);
 
-type QuestionRow = (i64, String, String, i64, i64, i64, String);
+type QuestionRow = (i64, String, String, i64, i64, i64, QuestionAgg);
 
 /// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
 async fn load(
@@ -137,7 +154,7 @@ async fn load(
     let json = keys.json();
     let (topics,): (String,) = sqlx::query_as(&format!(
         "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id,
-                r.mastered, r.score, r.answered_first, r.right_first, r.extra)), '[]')
+                r.mastered, r.score, r.answered_first, r.right_first, json(r.extra))), '[]')
          from json_each(?1) k cross join learner_topic r on {}",
         keys.join()
     ))
@@ -146,7 +163,7 @@ async fn load(
     .await?;
     let (questions,): (String,) = sqlx::query_as(&format!(
         "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id, r.answers, r.correct,
-                r.first_correct, r.extra)), '[]')
+                r.first_correct, json(r.extra))), '[]')
          from json_each(?1) k cross join learner_question r on {}",
         keys.join()
     ))
@@ -169,14 +186,19 @@ async fn load(
                 score,
                 answered_first: answered as u64,
                 right_first: right as u64,
-                tags: agg::topic_tags_from(&extra),
+                tags: extra,
             },
         );
     }
     for (user, topic, question, answers, correct, first_correct, extra) in questions {
         out.entry(user).or_default().questions.insert(
             (topic, question),
-            QuestionAgg::from_row(answers, correct, first_correct != 0, &extra),
+            QuestionAgg {
+                answers,
+                correct,
+                first_correct: first_correct != 0,
+                ..extra
+            },
         );
     }
     Ok(out)
@@ -340,6 +362,28 @@ pub async fn record(
     if attempts.is_empty() && moves.is_empty() {
         return Ok(());
     }
+    // Only learners in a class have aggregates (the instructor's views are all there is to read them);
+    // one studying alone costs this one lookup.
+    let users: Vec<i64> = attempts
+        .iter()
+        .map(|(_, a)| a.user_id)
+        .chain(moves.iter().map(|m| m.user_id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let memberships = classes::memberships(conn, &users).await?;
+    if memberships.is_empty() {
+        return Ok(());
+    }
+    let attempts: Vec<(i64, &NewAttempt)> = attempts
+        .iter()
+        .filter(|(_, a)| memberships.contains_key(&a.user_id))
+        .copied()
+        .collect();
+    let moves: Vec<&MasteryMove> = moves
+        .iter()
+        .filter(|m| memberships.contains_key(&m.user_id))
+        .collect();
     let pairs: BTreeSet<(i64, String)> = attempts
         .iter()
         .map(|(_, a)| (a.user_id, a.topic.clone()))
@@ -350,9 +394,14 @@ pub async fn record(
     let topics: BTreeSet<String> = pairs.iter().map(|(_, t)| t.clone()).collect();
     let mut bits = Bits::load(conn, &topics).await?;
     let mut replay: BTreeSet<(i64, String)> = BTreeSet::new();
-    let mut new_days: HashMap<i64, Vec<i64>> = HashMap::new();
-    for &(id, a) in attempts {
-        new_days.entry(a.user_id).or_default().push(a.now);
+    let mut new_attempts: HashMap<i64, Vec<NewOne>> = HashMap::new();
+    for &(id, a) in &attempts {
+        new_attempts.entry(a.user_id).or_default().push(NewOne {
+            at: a.now,
+            topic: a.topic.clone(),
+            answered: a.answers.len() as i64,
+            wrong: a.answers.iter().filter(|n| !n.correct).count() as i64,
+        });
         let key = (a.user_id, a.topic.clone());
         let LearnerAggs { topics, questions } = after.entry(a.user_id).or_default();
         let t = topics.entry(a.topic.clone()).or_default();
@@ -372,7 +421,7 @@ pub async fn record(
             agg::apply_answer(t, q, bit, &fact(n));
         }
     }
-    for m in moves {
+    for m in &moves {
         if let Some(t) = after
             .get_mut(&m.user_id)
             .and_then(|l| l.topics.get_mut(m.topic))
@@ -401,10 +450,18 @@ pub async fn record(
                 .filter(|(u, _)| *u == user)
                 .map(|(_, t)| t.clone())
                 .collect(),
-            new_attempts: new_days.remove(&user).unwrap_or_default(),
+            new_attempts: new_attempts.remove(&user).unwrap_or_default(),
         })
         .collect();
-    apply_to_classes(conn, &changes, &before, &after).await
+    apply_to_classes(conn, &changes, &before, &after, &memberships).await
+}
+
+/// A newly stored attempt, as the class sums see it.
+struct NewOne {
+    at: i64,
+    topic: String,
+    answered: i64,
+    wrong: i64,
 }
 
 fn fact(n: &super::quiz::NewAnswer) -> AnswerFact<'_> {
@@ -416,11 +473,11 @@ fn fact(n: &super::quiz::NewAnswer) -> AnswerFact<'_> {
     }
 }
 
-/// What changed for one learner: the topics whose rows changed, and the times of new attempts.
+/// What changed for one learner: the topics whose rows changed, and the new attempts.
 struct Change {
     user_id: i64,
     topics: BTreeSet<String>,
-    new_attempts: Vec<i64>,
+    new_attempts: Vec<NewOne>,
 }
 
 /// A topic reset: the learner's mastered questions in `topic` are gone (their answers are not), in their
@@ -430,6 +487,10 @@ pub async fn reset_topic(
     user_id: i64,
     topic: &str,
 ) -> Result<(), sqlx::Error> {
+    let memberships = classes::memberships(conn, &[user_id]).await?;
+    if memberships.is_empty() {
+        return Ok(());
+    }
     let pairs = BTreeSet::from([(user_id, topic.to_string())]);
     let before = load(conn, Keys::Pairs(&pairs)).await?;
     let mut after = before.clone();
@@ -446,5 +507,5 @@ pub async fn reset_topic(
         topics: BTreeSet::from([topic.to_string()]),
         new_attempts: Vec::new(),
     };
-    apply_to_classes(conn, &[change], &before, &after).await
+    apply_to_classes(conn, &[change], &before, &after, &memberships).await
 }

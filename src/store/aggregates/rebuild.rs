@@ -146,11 +146,13 @@ pub async fn rebuild_if_needed(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
 }
 
 /// Every aggregate made again from the history, inside the caller's transaction (bit positions are
-/// kept). `tests/aggregates.rs` compares what the incremental updates left with this.
+/// kept): every class's members added again, each made from their history on the way
+/// (`add_members`). `tests/aggregates.rs` compares what the incremental updates left with this.
 pub async fn rebuild_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     for table in [
         "learner_topic",
         "learner_question",
+        "learner_recent",
         "class_learner",
         "class_stat",
         "class_option_member",
@@ -160,14 +162,6 @@ pub async fn rebuild_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
             .execute(&mut *conn)
             .await?;
     }
-    let users: Vec<(i64,)> = sqlx::query_as(
-        "select user_id from attempt group by user_id
-         union select user_id from question_progress group by user_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let users: Vec<i64> = users.into_iter().map(|(u,)| u).collect();
-    rebuild_users(conn, &users).await?;
     let members: Vec<(i64, i64)> =
         sqlx::query_as("select class_id, user_id from class_member order by class_id, user_id")
             .fetch_all(&mut *conn)

@@ -1,6 +1,7 @@
 //! What the class is answering right now: `live.json` for the live panel's polling, and the same data for
 //! the panel as it stands when the overview loads. Per question, members who answered it and who got it
-//! right; per topic, submissions and answers; over the last 10 minutes or since a given moment.
+//! right; per topic, submissions and answers; over the last 10 minutes (from the start of the minute 10
+//! minutes ago: [`rolling_since`]) or since a given moment.
 
 use super::{question_label, topic_title};
 use crate::jst::{self, DAY};
@@ -58,18 +59,51 @@ pub struct LiveData {
     pub topics: Vec<LiveTopicRow>,
 }
 
-/// The class's answers since `since`, in course order (topics) and bank order (questions).
+/// Where the rolling window starts at `now`: at the start of the minute [`LIVE_WINDOW_SECS`] ago, so the
+/// window moves in whole minutes (between 10 and 11 minutes long) and its counts can be kept while it
+/// stays put (`web::instructor::cache`).
+pub fn rolling_since(now: i64) -> i64 {
+    (now - LIVE_WINDOW_SECS).div_euclid(60) * 60
+}
+
+/// The class's answers in the rolling window at `now` (`since`: `None`) or since a given moment, in
+/// course order (topics) and bank order (questions). The rolling window's counts are kept in the cache
+/// while the class and the window do not change.
 pub(super) async fn live_data(
     state: &AppState,
     class_id: i64,
-    since: i64,
+    since: Option<i64>,
     now: i64,
 ) -> Result<LiveData> {
-    let (questions, topics) = tokio::try_join!(
-        class_stats::live_questions(&state.db, class_id, since),
-        class_stats::live_topics(&state.db, class_id, since)
-    )?;
     let content = state.content();
+    let rolling = since.is_none();
+    let since = since.unwrap_or_else(|| rolling_since(now));
+    let counts = async {
+        if !rolling {
+            return tokio::try_join!(
+                class_stats::live_questions(&state.db, class_id, since),
+                class_stats::live_topics(&state.db, class_id, since)
+            );
+        }
+        let key = crate::web::instructor::cache::Key {
+            version: store::class_view::version(&state.db, class_id).await?,
+            generation: content.generation,
+            extra: since,
+        };
+        if let Some(kept) = state.class_cache.live(class_id, key, now) {
+            return Ok(kept);
+        }
+        let counted = tokio::try_join!(
+            class_stats::live_questions(&state.db, class_id, since),
+            class_stats::live_topics(&state.db, class_id, since)
+        )?;
+        // The window stays put until the next minute turns: the key's `since` says which window.
+        state
+            .class_cache
+            .keep_live(class_id, key, now, i64::MAX, counted.clone());
+        Ok(counted)
+    };
+    let (questions, topics) = counts.await?;
     let course = &content.course;
     let topic_order: HashMap<&str, usize> = course
         .topics
@@ -121,7 +155,7 @@ pub(super) async fn live_data(
     let attempts: i64 = topic_rows.iter().map(|t| t.attempts).sum();
     let answers: i64 = topic_rows.iter().map(|t| t.answers).sum();
     let correct: i64 = topic_rows.iter().map(|t| t.correct).sum();
-    let window = if now - since == LIVE_WINDOW_SECS {
+    let window = if rolling {
         pick("直近 10 分", "Last 10 minutes").to_string()
     } else {
         let clock = jst::clock(since);
@@ -172,7 +206,7 @@ pub async fn live(
         ))
     })?;
     let since = match pairs.iter().find(|(k, _)| k == "since") {
-        None => now - LIVE_WINDOW_SECS,
+        None => None,
         Some((_, v)) => {
             let since: i64 = v.trim().parse().map_err(|_| {
                 AppError::bad_request(pick(
@@ -187,7 +221,7 @@ pub async fn live(
                 ))
                 .into());
             }
-            since
+            Some(since)
         }
     };
     let data = live_data(&state, owned.class.class_id, since, now).await?;

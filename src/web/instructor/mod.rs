@@ -19,6 +19,7 @@
 //! `templates/instructor/section.html`.
 
 pub mod analysis;
+pub mod cache;
 pub mod charts;
 pub mod classes;
 pub mod export;

@@ -6,7 +6,7 @@
 //! from `standing` (the class's aggregates; its history when they cannot say).
 
 use super::charts::{self, DayChart};
-use super::live::{LIVE_WINDOW_SECS, LiveData, live_data};
+use super::live::{LiveData, live_data};
 use super::standing::{self, Ask, Order, Topic};
 use super::{analysis_href, class_href, display, learner_href, members_href, topic_title};
 use crate::classroom::NAME_MAX_CHARS;
@@ -385,16 +385,20 @@ pub async fn overview(
     };
     let title = |slug: &str| topic_title(&content.course, slug);
     let db = &state.db;
+    let with = standing::With {
+        generation: content.generation,
+        cache: &state.class_cache,
+    };
     let (figures, live) = tokio::try_join!(
         async {
             Ok::<_, AppError>(
-                match standing::from_aggregates(db, class_id, &topics, &ask, title).await? {
+                match standing::from_aggregates(db, class_id, &topics, &ask, &with, title).await? {
                     Some(figures) => figures,
                     None => standing::from_history(db, class_id, &topics, &ask, title).await?,
                 },
             )
         },
-        live_data(&state, class_id, now - LIVE_WINDOW_SECS, now),
+        live_data(&state, class_id, None, now),
     )?;
     let rows: Vec<GridRow> = figures
         .rows

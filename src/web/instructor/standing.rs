@@ -4,13 +4,15 @@
 //! the rules run over every attempt (`store::class_stats`), which the page falls back to when the
 //! aggregates cannot say (a shrunken question bank, see `class_view::capped`) and which
 //! `tests/aggregates.rs` compares the first with. The rules themselves are `quiz::mastery` and
-//! `classroom::needs_help`.
+//! `classroom::needs_help`. "Needs help" — the one figure that reads every member with a reason — is kept
+//! in `web::instructor::cache` until the class or the time changes it.
 
+use super::cache::{ClassCache, Key};
 use crate::classroom::needs_help::{
-    self, Flagged, LOWEST_COUNT, MISS_MIN_WRONG, SHOWN, TopicMisses,
+    self, Flagged, INACTIVE_DAYS, LOWEST_COUNT, MISS_MIN_WRONG, SHOWN, TopicMisses,
 };
 use crate::content::Language;
-use crate::jst;
+use crate::jst::{self, DAY};
 use crate::quiz::mastery::Mastery;
 use crate::store::{self, class_stats, class_view};
 use sqlx::SqlitePool;
@@ -134,6 +136,13 @@ fn chart_days(days: impl Iterator<Item = (i64, i64)>, now: i64) -> Vec<(i64, i64
         .collect()
 }
 
+/// What the figures are computed with besides the class: the content's generation (topic titles and
+/// question counts, for the cache key) and the cache of costly figures.
+pub struct With<'a> {
+    pub generation: u64,
+    pub cache: &'a ClassCache,
+}
+
 /// The figures from the class's aggregates; `None` when a shrunken bank caps someone's mastery
 /// (`class_view::capped`), which the aggregates' totals cannot apply.
 pub async fn from_aggregates(
@@ -141,6 +150,7 @@ pub async fn from_aggregates(
     class_id: i64,
     topics: &[Topic],
     ask: &Ask,
+    with: &With<'_>,
     title: impl Fn(&str) -> String,
 ) -> Result<Option<Standing>, sqlx::Error> {
     let per_topic: HashMap<String, i64> = topics
@@ -151,10 +161,9 @@ pub async fn from_aggregates(
         return Ok(None);
     }
     let questions: i64 = topics.iter().map(|t| t.questions).sum();
-    let today = jst::day(ask.now);
     let sums = class_view::sums(db, class_id).await?;
     let (page, pages) = pages(sums.members, ask);
-    let (rows, lowest) = tokio::try_join!(
+    let (rows, (flagged, flagged_more)) = tokio::try_join!(
         class_view::grid_page(
             db,
             class_id,
@@ -164,52 +173,8 @@ pub async fn from_aggregates(
             ask.per_page,
             questions,
         ),
-        class_view::lowest(db, class_id, questions, LOWEST_COUNT as i64),
+        needs_help_kept(db, class_id, questions, ask, with, &title),
     )?;
-    let lowest: Vec<i64> = lowest
-        .into_iter()
-        .filter(|(_, overall)| *overall < needs_help::LOWEST_BELOW_PERCENT)
-        .map(|(user, _)| user)
-        .collect();
-    let mut flagged = class_view::flagged(db, class_id, ask.now, today, questions, &lowest).await?;
-    flagged.sort_by(|a, b| {
-        b.reasons
-            .cmp(&a.reasons)
-            .then(a.overall.cmp(&b.overall))
-            .then(a.user_id.cmp(&b.user_id))
-    });
-    let flagged_more = flagged.len().saturating_sub(SHOWN);
-    flagged.truncate(SHOWN);
-    // The words of each reason for the few listed: their misses from their own recent attempts.
-    let listed: Vec<i64> = flagged.iter().map(|f| f.user_id).collect();
-    let since = jst::day_start(today - needs_help::MISS_WINDOW_DAYS + 1);
-    let misses = class_stats::misses_of(db, &listed, since, MISS_MIN_WRONG).await?;
-    let flagged = flagged
-        .iter()
-        .map(|f| {
-            let learner = needs_help::Learner {
-                user_id: f.user_id,
-                overall: f.overall,
-                last_at: f.last_at,
-            };
-            let mine: Vec<&TopicMisses> =
-                misses.iter().filter(|m| m.user_id == f.user_id).collect();
-            let reasons = needs_help::reasons(
-                ask.language,
-                &learner,
-                &mine,
-                lowest.contains(&f.user_id),
-                &title,
-                ask.now,
-            );
-            // The words come from the history, the count that ordered them from the aggregates.
-            debug_assert_eq!(reasons.len() as i64, f.reasons, "{reasons:?}");
-            Flagged {
-                user_id: f.user_id,
-                reasons,
-            }
-        })
-        .collect();
     let rows = rows
         .into_iter()
         .map(|r| {
@@ -242,6 +207,107 @@ pub async fn from_aggregates(
         }),
         per_day: chart_days(sums.days.iter().map(|(d, n)| (*d, *n)), ask.now),
     }))
+}
+
+/// "Needs help" from the aggregates, through the cache (`web::instructor::cache`): computed again only
+/// when the class changed, or time moved it (a new day, a member turning inactive, a listed member's
+/// days of inactivity).
+async fn needs_help_kept(
+    db: &SqlitePool,
+    class_id: i64,
+    questions: i64,
+    ask: &Ask,
+    with: &With<'_>,
+    title: &impl Fn(&str) -> String,
+) -> Result<(Vec<Flagged>, usize), sqlx::Error> {
+    let key = Key {
+        version: class_view::version(db, class_id).await?,
+        generation: with.generation,
+        extra: i64::from(ask.language == Language::En),
+    };
+    if let Some(kept) = with.cache.needs_help(class_id, key, ask.now) {
+        return Ok(kept);
+    }
+    let (flagged, more) = needs_help(db, class_id, questions, ask, title).await?;
+    // True until the next day (misses), the next member turning inactive, or a listed member's days
+    // of inactivity growing by one.
+    let mut until = jst::day_start(jst::day(ask.now) + 1);
+    if let Some(t) = class_view::next_inactive(db, class_id, ask.now, INACTIVE_DAYS * DAY).await? {
+        until = until.min(t);
+    }
+    for (_, last_at) in &flagged {
+        if let Some(t) = last_at {
+            until = until.min(t + ((ask.now - t) / DAY + 1) * DAY);
+        }
+    }
+    let value = (
+        flagged.into_iter().map(|(f, _)| f).collect::<Vec<_>>(),
+        more,
+    );
+    with.cache
+        .keep_needs_help(class_id, key, ask.now, until, value.clone());
+    Ok(value)
+}
+
+/// "Needs help" from the aggregates: the lowest, then every member with a reason in one pass over the
+/// candidates (`class_view::flagged`), ordered; the words of the listed ones' reasons from their own
+/// recent attempts. With each listed member, their last attempt.
+async fn needs_help(
+    db: &SqlitePool,
+    class_id: i64,
+    questions: i64,
+    ask: &Ask,
+    title: &impl Fn(&str) -> String,
+) -> Result<(Vec<(Flagged, Option<i64>)>, usize), sqlx::Error> {
+    let today = jst::day(ask.now);
+    let lowest: Vec<i64> = class_view::lowest(db, class_id, questions, LOWEST_COUNT as i64)
+        .await?
+        .into_iter()
+        .filter(|(_, overall)| *overall < needs_help::LOWEST_BELOW_PERCENT)
+        .map(|(user, _)| user)
+        .collect();
+    let mut flagged = class_view::flagged(db, class_id, ask.now, today, questions, &lowest).await?;
+    flagged.sort_by(|a, b| {
+        b.reasons
+            .cmp(&a.reasons)
+            .then(a.overall.cmp(&b.overall))
+            .then(a.user_id.cmp(&b.user_id))
+    });
+    let more = flagged.len().saturating_sub(SHOWN);
+    flagged.truncate(SHOWN);
+    let listed: Vec<i64> = flagged.iter().map(|f| f.user_id).collect();
+    let since = jst::day_start(today - needs_help::MISS_WINDOW_DAYS + 1);
+    let misses = class_stats::misses_of(db, &listed, since, MISS_MIN_WRONG).await?;
+    let flagged = flagged
+        .iter()
+        .map(|f| {
+            let learner = needs_help::Learner {
+                user_id: f.user_id,
+                overall: f.overall,
+                last_at: f.last_at,
+            };
+            let mine: Vec<&TopicMisses> =
+                misses.iter().filter(|m| m.user_id == f.user_id).collect();
+            let reasons = needs_help::reasons(
+                ask.language,
+                &learner,
+                &mine,
+                lowest.contains(&f.user_id),
+                title,
+                ask.now,
+            );
+            // The words come from the history, the count that ordered them from the aggregates.
+            debug_assert_eq!(reasons.len() as i64, f.reasons, "{reasons:?}");
+            (
+                Flagged {
+                    user_id: f.user_id,
+                    reasons,
+                },
+                f.last_at,
+            )
+        })
+        .collect();
+    Ok((flagged, more))
 }
 
 /// The figures from every attempt of the class's members (the rules as first written: whole-class

@@ -1,0 +1,141 @@
+//! The figures of a class that cost a pass over many members or many recent answers — the "needs help"
+//! list and the live panel's counts — kept in memory for as long as they cannot change, so an
+//! instructor reloading the overview of a large class pays for them once:
+//!
+//! * each is computed at a *version* of the class (`store::class_view::version`, counted up by every
+//!   change to the class's aggregates: an attempt of a member, a join, a leave, a reset), for one
+//!   version of the content and one language, and is used only at that version;
+//! * and only until the moment time alone would change it (`valid_until`): for "needs help" the next
+//!   Japan-time day (misses count in days), the next member to become inactive, the next day of
+//!   inactivity a listed member's reason counts; for the live panel the next minute (its window moves in
+//!   whole minutes).
+//!
+//! So a cached figure is always the figure: the cache never answers for a state it was not computed
+//! at. It is per process, like a database page cache; another instance computes its own.
+
+use crate::classroom::needs_help::Flagged;
+use crate::store::class_stats::{LiveQuestion, LiveTopic};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// What a figure was computed for; it is used again only for the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// `class_view::version` of the class.
+    pub version: i64,
+    /// The content snapshot's generation (topic titles, question counts).
+    pub generation: u64,
+    /// The course language, and anything else the figure was computed with (the live window's start).
+    pub extra: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry<T> {
+    key: Key,
+    /// Valid from this moment (unix seconds)…
+    from: i64,
+    /// …until this one, excluded.
+    until: i64,
+    value: T,
+}
+
+/// The needs-help list: the members listed with their reasons, and how many more there are.
+pub type NeedsHelp = (Vec<Flagged>, usize);
+/// The live panel's counts.
+pub type Live = (Vec<LiveQuestion>, Vec<LiveTopic>);
+
+/// Figures per class (see the module documentation).
+#[derive(Debug, Default)]
+pub struct ClassCache {
+    needs_help: Mutex<HashMap<i64, Entry<NeedsHelp>>>,
+    live: Mutex<HashMap<i64, Entry<Live>>>,
+}
+
+fn get<T: Clone>(
+    map: &Mutex<HashMap<i64, Entry<T>>>,
+    class_id: i64,
+    key: Key,
+    now: i64,
+) -> Option<T> {
+    let map = map.lock().ok()?;
+    let entry = map.get(&class_id)?;
+    (entry.key == key && entry.from <= now && now < entry.until).then(|| entry.value.clone())
+}
+
+fn put<T>(
+    map: &Mutex<HashMap<i64, Entry<T>>>,
+    class_id: i64,
+    key: Key,
+    from: i64,
+    until: i64,
+    value: T,
+) {
+    if let Ok(mut map) = map.lock() {
+        map.insert(
+            class_id,
+            Entry {
+                key,
+                from,
+                until,
+                value,
+            },
+        );
+    }
+}
+
+impl ClassCache {
+    /// The needs-help list of `class_id` computed for `key` and still true at `now`.
+    pub fn needs_help(&self, class_id: i64, key: Key, now: i64) -> Option<NeedsHelp> {
+        get(&self.needs_help, class_id, key, now)
+    }
+
+    /// Keeps a needs-help list computed at `from`, true until `until`.
+    pub fn keep_needs_help(
+        &self,
+        class_id: i64,
+        key: Key,
+        from: i64,
+        until: i64,
+        value: NeedsHelp,
+    ) {
+        put(&self.needs_help, class_id, key, from, until, value);
+    }
+
+    /// The live counts of `class_id` computed for `key` and still true at `now`.
+    pub fn live(&self, class_id: i64, key: Key, now: i64) -> Option<Live> {
+        get(&self.live, class_id, key, now)
+    }
+
+    /// Keeps live counts computed at `from`, true until `until`.
+    pub fn keep_live(&self, class_id: i64, key: Key, from: i64, until: i64, value: Live) {
+        put(&self.live, class_id, key, from, until, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_figure_serves_only_its_own_version_and_time() {
+        let cache = ClassCache::default();
+        let key = Key {
+            version: 3,
+            generation: 0,
+            extra: 0,
+        };
+        cache.keep_needs_help(1, key, 100, 200, (Vec::new(), 7));
+        assert_eq!(cache.needs_help(1, key, 150).map(|v| v.1), Some(7));
+        assert!(cache.needs_help(1, key, 200).is_none(), "until is excluded");
+        assert!(
+            cache.needs_help(1, key, 99).is_none(),
+            "not before it was computed"
+        );
+        assert!(
+            cache
+                .needs_help(1, Key { version: 4, ..key }, 150)
+                .is_none()
+        );
+        assert!(cache.needs_help(2, key, 150).is_none());
+    }
+}
