@@ -341,3 +341,127 @@ async fn a_guest_merges_into_an_account_adding_counts() {
         "the later (wrong) answer's box wins"
     );
 }
+
+/// `/me` reads its four parts in one statement (`store::me`): each part must be what the separate queries
+/// give — statistics after a reset, the newest attempts first and no more than asked, the reviews due at
+/// that moment, the classes active first and by name with their instructor — and a new learner's parts
+/// are empty.
+#[tokio::test]
+async fn the_me_summary_agrees_with_the_queries_it_replaces() {
+    let app = common::app().await;
+    let db = &app.state.db;
+    let role = infra_dojo::auth::Role::Learner;
+    let learner = users::create(db, "mio", "ミオ", "x", role, 1)
+        .await
+        .unwrap();
+    let newcomer = users::create(db, "sora", "ソラ", "x", role, 1)
+        .await
+        .unwrap();
+    let teacher = users::create(
+        db,
+        "t",
+        "田中先生",
+        "x",
+        infra_dojo::auth::Role::Instructor,
+        1,
+    )
+    .await
+    .unwrap();
+
+    let empty = store::me::summary(db, newcomer, 20, 10_000).await.unwrap();
+    assert_eq!(
+        (
+            empty.stats.len(),
+            empty.history.len(),
+            empty.due,
+            empty.classes.len()
+        ),
+        (0, 0, 0, 0)
+    );
+
+    let mut token = 0;
+    for (topic, at, correct) in [
+        ("tcp", 100, &[true, false, true][..]),
+        ("icmp", 200, &[false, false][..]),
+        ("tcp", 300, &[true, true, true][..]),
+        ("ftp", 400, &[true][..]),
+    ] {
+        token += 1;
+        store::quiz::record_attempt(
+            db,
+            &format!("{token:032}"),
+            learner,
+            topic,
+            1,
+            10,
+            &answers(correct),
+            at,
+        )
+        .await
+        .unwrap();
+    }
+    store::quiz::reset_topic(db, learner, "ftp", 500)
+        .await
+        .unwrap();
+    for (name, archived) in [("B組", false), ("卒業した組", true), ("A組", false)] {
+        let class = store::classes::create(db, teacher, name, &format!("CODE{name}"), 1)
+            .await
+            .unwrap();
+        store::classes::join(db, class, learner, 600).await.unwrap();
+        if archived {
+            store::classes::archive(db, class, 700).await.unwrap();
+        }
+    }
+
+    // Far enough ahead that every question still in the learner's progress is due.
+    let now = 1_000_000_000;
+    let summary = store::me::summary(db, learner, 3, now).await.unwrap();
+    let mut expected = store::quiz::topic_stats(db, learner).await.unwrap();
+    let mut stats = summary.stats.clone();
+    expected.sort_by(|a, b| a.topic.cmp(&b.topic));
+    stats.sort_by(|a, b| a.topic.cmp(&b.topic));
+    assert_eq!(stats, expected);
+    assert!(
+        stats
+            .iter()
+            .any(|s| s.topic == "tcp" && s.attempts == 2 && s.best == Some(100)),
+        "{stats:?}"
+    );
+    assert_eq!(
+        summary.history,
+        store::quiz::history(db, learner, 3).await.unwrap()
+    );
+    assert_eq!(
+        summary
+            .history
+            .iter()
+            .map(|a| a.created_at)
+            .collect::<Vec<_>>(),
+        [400, 300, 200]
+    );
+    assert_eq!(
+        summary.due,
+        store::quiz::due_count(db, learner, now).await.unwrap()
+    );
+    assert!(summary.due > 0, "{summary:?}");
+    let classes: Vec<(&str, &str, bool)> = summary
+        .classes
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                c.owner_name.as_str(),
+                c.archived_at.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            ("A組", "田中先生", false),
+            ("B組", "田中先生", false),
+            ("卒業した組", "田中先生", true)
+        ]
+    );
+    assert!(summary.classes.iter().all(|c| c.joined_at == 600));
+}

@@ -232,29 +232,14 @@ pub async fn restore(pool: &SqlitePool, class_id: i64) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// A class a learner belongs to, with who runs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A class a learner belongs to, with who runs it (`store::me` reads them, active first, by name).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Joined {
     pub class_id: i64,
     pub name: String,
     pub owner_name: String,
     pub archived_at: Option<i64>,
     pub joined_at: i64,
-}
-
-/// The classes a learner belongs to, active first, by name.
-pub async fn joined_with_owner(
-    pool: &SqlitePool,
-    user_id: i64,
-) -> Result<Vec<Joined>, sqlx::Error> {
-    sqlx::query_as(
-        "select c.class_id, c.name, o.display_name as owner_name, c.archived_at, m.joined_at
-         from class_member m join class c on c.class_id = m.class_id join user o on o.user_id = c.owner_id
-         where m.user_id = ? order by c.archived_at is not null, c.name, c.class_id",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await
 }
 
 /// One member of a class, if that user is one.

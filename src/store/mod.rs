@@ -9,6 +9,7 @@ pub mod class_view;
 pub mod classes;
 pub mod health;
 pub mod learning;
+pub mod me;
 pub mod quiz;
 
 pub mod search;

@@ -503,7 +503,7 @@ async fn write_transaction(
 }
 
 /// A row of `attempt`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Attempt {
     pub attempt_id: i64,
     pub user_id: i64,
@@ -548,7 +548,7 @@ pub struct Answer {
     pub credit: i64,
 }
 
-const ATTEMPT_COLUMNS: &str = "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind";
+pub(super) const ATTEMPT_COLUMNS: &str = "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind";
 
 pub async fn attempt(pool: &SqlitePool, attempt_id: i64) -> Result<Option<Attempt>, sqlx::Error> {
     sqlx::query_as(&format!(
@@ -581,7 +581,7 @@ pub async fn history(
 
 /// Per topic: questions seen and mastered, best and latest score (in percent), attempts and last activity,
 /// counting only what came after the learner's last reset of the topic.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct TopicStats {
     pub topic: String,
     pub seen: i64,
@@ -595,7 +595,7 @@ pub struct TopicStats {
 /// [`topic_stats`]' query, with the mastery rule written in ([`super::MASTERED`]). A score is a whole
 /// percent rounded down, as every percentage is (`quiz::mastery::percent`), partial credit counted; the
 /// review loop's one-question attempts move mastery but are not quiz scores.
-static TOPIC_STATS: LazyLock<String> = LazyLock::new(|| {
+pub(super) static TOPIC_STATS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "with scored as (
              select a.topic, a.created_at, a.attempt_id,

@@ -88,12 +88,12 @@ pub struct ClassRow {
 async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -> Result<Response> {
     let user_id = user.user_id;
     let content = state.content();
-    let stats: HashMap<String, store::quiz::TopicStats> =
-        store::quiz::topic_stats(&state.db, user_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.topic.clone(), s))
-            .collect();
+    let summary = store::me::summary(&state.db, user_id, 20, store::now()).await?;
+    let stats: HashMap<String, store::quiz::TopicStats> = summary
+        .stats
+        .into_iter()
+        .map(|s| (s.topic.clone(), s))
+        .collect();
     let course = &content.course;
     let mut topics = Vec::new();
     let mut per_topic = Vec::new();
@@ -120,8 +120,8 @@ async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -
     }
     let overall = Mastery::sum(per_topic);
     let total_seen: i64 = topics.iter().map(|t| t.seen).sum();
-    let history = store::quiz::history(&state.db, user_id, 20)
-        .await?
+    let history = summary
+        .history
         .into_iter()
         .map(|a| HistoryRow {
             href: format!("/attempts/{}", a.attempt_id),
@@ -142,9 +142,9 @@ async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -
         total_seen,
         overall_percent: overall.percent(),
         history,
-        due: store::quiz::due_count(&state.db, user_id, store::now()).await?,
-        classes: store::classes::joined_with_owner(&state.db, user_id)
-            .await?
+        due: summary.due,
+        classes: summary
+            .classes
             .into_iter()
             .map(|c| ClassRow {
                 leave_action: format!("/me/classes/{}/leave", c.class_id),

@@ -1,0 +1,72 @@
+//! What `/me` shows — per-topic statistics, the latest attempts, how many reviews are due, the classes —
+//! read in one statement. `/me` is read on every visit and each statement is a round trip to one of
+//! SQLite's worker threads: as four statements (plus the session's two) it missed its p99 target under
+//! load, half its CPU spent switching threads (bench/RESULTS.md, issue 16). The rows come back as JSON
+//! arrays and are read into the same structs the separate queries fill, which tests compare.
+
+use super::classes::Joined;
+use super::quiz::{ATTEMPT_COLUMNS, Attempt, TOPIC_STATS, TopicStats};
+use sqlx::SqlitePool;
+use std::sync::LazyLock;
+
+/// Everything `/me` reads from the database besides the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeSummary {
+    /// As [`super::quiz::topic_stats`] gives them (topics with something to show only).
+    pub stats: Vec<TopicStats>,
+    /// The latest attempts, newest first, as [`super::quiz::history`].
+    pub history: Vec<Attempt>,
+    /// Reviews due now, as [`super::quiz::due_count`].
+    pub due: i64,
+    /// The learner's classes with their instructor, active first, then by name.
+    pub classes: Vec<Joined>,
+}
+
+/// ?1 the learner, ?2 how many attempts of history, ?3 now. Each array keeps its query's order with the
+/// aggregate's own `order by` (SQLite 3.44+, bundled), not the subquery's, which SQL does not promise.
+static ME_SUMMARY: LazyLock<String> = LazyLock::new(|| {
+    let attempt_object = ATTEMPT_COLUMNS
+        .split(", ")
+        .map(|c| format!("'{c}', {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "select
+           (select json_group_array(json_object('topic', topic, 'seen', seen, 'mastered', mastered,
+                   'attempts', attempts, 'best', best, 'latest', latest, 'last_at', last_at))
+            from ({stats})) as stats,
+           (select json_group_array(json_object({attempt_object}) order by created_at desc, attempt_id desc)
+            from (select {ATTEMPT_COLUMNS} from attempt where user_id = ?1
+                  order by created_at desc, attempt_id desc limit ?2)) as history,
+           (select count(*) from question_progress where user_id = ?1 and due_at <= ?3) as due,
+           (select json_group_array(json_object('class_id', c.class_id, 'name', c.name,
+                   'owner_name', o.display_name, 'archived_at', c.archived_at, 'joined_at', m.joined_at)
+                   order by c.archived_at is not null, c.name, c.class_id)
+            from class_member m join class c on c.class_id = m.class_id join user o on o.user_id = c.owner_id
+            where m.user_id = ?1) as classes",
+        stats = TOPIC_STATS.as_str(),
+    )
+});
+
+/// Reads [`MeSummary`] for `user_id` at `now`, with at most `history` attempts.
+pub async fn summary(
+    pool: &SqlitePool,
+    user_id: i64,
+    history: i64,
+    now: i64,
+) -> Result<MeSummary, sqlx::Error> {
+    let (stats, attempts, due, classes): (String, String, i64, String) =
+        sqlx::query_as(ME_SUMMARY.as_str())
+            .bind(user_id)
+            .bind(history)
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
+    let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
+    Ok(MeSummary {
+        stats: serde_json::from_str(&stats).map_err(json)?,
+        history: serde_json::from_str(&attempts).map_err(json)?,
+        due,
+        classes: serde_json::from_str(&classes).map_err(json)?,
+    })
+}
