@@ -746,3 +746,65 @@ async fn out_of_file_descriptors_the_accept_loop_backs_off_instead_of_spinning()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// What the body limit and the request timeout refuse before any handler runs — a body announced larger
+/// than 64 KB, a body that never finishes — is explained in Japanese like every other refusal: a page for
+/// a form, `{"error": …}` for the JSON endpoints; nothing is stored.
+#[tokio::test]
+async fn refusals_before_any_handler_are_explained_in_japanese() {
+    let app = common::app().await;
+    let mut server = Running::start(app.router.clone(), limits(Duration::from_secs(5))).await;
+    for (path, content_type, json) in [
+        ("/api/widgets/pipe/check", "application/json", true),
+        (
+            "/topics/tcp/quiz",
+            "application/x-www-form-urlencoded",
+            false,
+        ),
+    ] {
+        let mut stream = connect_from(9, server.addr).await;
+        let (status, head, body) = exchange(
+            &mut stream,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: t\r\nContent-Type: {content_type}\r\n\
+                 Content-Length: 3000000\r\n\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(status, 413, "{path}: {head}");
+        assert!(body.contains("大きすぎます"), "{path}: {body}");
+        let kind = header(&head, "content-type").unwrap_or_default();
+        assert_eq!(kind.starts_with("application/json"), json, "{path}: {kind}");
+        assert_eq!(kind.starts_with("text/html"), !json, "{path}: {kind}");
+    }
+
+    // Half a body, then silence: the 15-second request timeout answers 408, in JSON for the widget API.
+    let mut stream = connect_from(9, server.addr).await;
+    stream
+        .write_all(
+            b"POST /api/widgets/pipe/check HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{\"scenario\":",
+        )
+        .await
+        .unwrap();
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(25);
+    while !String::from_utf8_lossy(&data).contains("\"}") {
+        let n = tokio::time::timeout_at(deadline.into(), stream.read(&mut buf))
+            .await
+            .expect("an answer within 25 s")
+            .unwrap();
+        assert!(
+            n > 0,
+            "closed without an answer: {:?}",
+            String::from_utf8_lossy(&data)
+        );
+        data.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&data);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("時間内に届き終わりませんでした"), "{text}");
+    assert_eq!(app.count("attempt").await, 0);
+    server.shut_down(Duration::from_secs(10)).await;
+}

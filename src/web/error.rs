@@ -4,6 +4,7 @@
 //! A database error that means the disk is full is not a bug: it gets a 503 that says so, and the
 //! response is marked ([`StorageFailure`]) so later writes check the storage first.
 
+use crate::web::chrome::pick;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -208,4 +209,53 @@ impl From<crate::auth::throttle::Wait> for AppError {
             message: wait.message(crate::web::chrome::current()),
         }
     }
+}
+
+/// Layer just outside the body limit and the request timeout (`web::router`). Their refusals — 413 for a
+/// body whose `Content-Length` is over the limit, refused before any handler runs, and 408 for a request
+/// that does not finish in time — are tower-http's English plain text or nothing at all; they go out as
+/// every other refusal does: a Japanese page, or `{"error": …}` from the endpoints that answer JSON.
+/// A handler's own refusal (a page or JSON already) passes untouched.
+pub async fn explain_layer_refusals(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let json = answers_json(request.uri().path());
+    let response = next.run(request).await;
+    let status = response.status();
+    // Pages and JSON are the application's own; tower-http's refusals are plain text or empty.
+    let from_handler = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| {
+            let v = v.as_bytes();
+            v.starts_with(b"text/html") || v.starts_with(b"application/json")
+        });
+    let message = match status {
+        _ if from_handler => return response,
+        StatusCode::PAYLOAD_TOO_LARGE => pick(
+            "送信された内容が大きすぎます（64 KB まで）。",
+            "What was sent is too large (at most 64 KB).",
+        ),
+        StatusCode::REQUEST_TIMEOUT => pick(
+            "リクエストが時間内に届き終わりませんでした。もう一度送信してください。",
+            "The request did not arrive in time. Send it again.",
+        ),
+        _ => return response,
+    };
+    let error = AppError::Invalid {
+        status,
+        message: message.to_string(),
+    };
+    if json {
+        ApiError(error).into_response()
+    } else {
+        error.into_response()
+    }
+}
+
+/// The endpoints whose answers, refusals included, are JSON: the widget API, the quiz's per-question
+/// check and the live panel's polling.
+fn answers_json(path: &str) -> bool {
+    path.starts_with("/api/") || path.ends_with("/quiz/check") || path.ends_with(".json")
 }

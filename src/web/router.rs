@@ -118,6 +118,10 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(15),
         ))
+        // The two refusals above are tower-http's English plain text: in Japanese, as page or JSON.
+        .layer(axum::middleware::from_fn(
+            crate::web::error::explain_layer_refusals,
+        ))
         // Pages made per request (a signed-in reader's) are compressed with gzip at its fastest level:
         // brotli at level 4 took 70% of the server's time on a signed-in topic page, and even at level
         // 0 it served fewer pages than gzip 1 while every response in flight held a larger encoder
