@@ -747,9 +747,9 @@ async fn out_of_file_descriptors_the_accept_loop_backs_off_instead_of_spinning()
     }
 }
 
-/// What the body limit and the request timeout refuse before any handler runs — a body announced larger
-/// than 64 KB, a body that never finishes — is explained in Japanese like every other refusal: a page for
-/// a form, `{"error": …}` for the JSON endpoints; nothing is stored.
+/// What is refused before any handler runs — a body announced larger than 64 KB, a method a route does
+/// not take, a path that is not UTF-8, a body that never finishes — is explained in Japanese like every
+/// other refusal: a page for a form, `{"error": …}` for the JSON endpoints; nothing is stored.
 #[tokio::test]
 async fn refusals_before_any_handler_are_explained_in_japanese() {
     let app = common::app().await;
@@ -776,6 +776,29 @@ async fn refusals_before_any_handler_are_explained_in_japanese() {
         let kind = header(&head, "content-type").unwrap_or_default();
         assert_eq!(kind.starts_with("application/json"), json, "{path}: {kind}");
         assert_eq!(kind.starts_with("text/html"), !json, "{path}: {kind}");
+    }
+
+    // A method the route does not take (405, `Allow` kept) and a path that is not UTF-8 (400).
+    for (raw, status, needle, allow) in [
+        (
+            "DELETE /me HTTP/1.1",
+            405,
+            "HTTP メソッド",
+            Some("GET,HEAD"),
+        ),
+        (
+            "GET /topics/tcp/quiz/check HTTP/1.1",
+            405,
+            "HTTP メソッド",
+            Some("POST"),
+        ),
+        ("GET /topics/%ff HTTP/1.1", 400, "読めませんでした", None),
+    ] {
+        let mut stream = connect_from(9, server.addr).await;
+        let (got, head, body) = exchange(&mut stream, &format!("{raw}\r\nHost: t\r\n\r\n")).await;
+        assert_eq!(got, status, "{raw}: {head}");
+        assert!(body.contains(needle), "{raw}: {body}");
+        assert_eq!(header(&head, "allow").as_deref(), allow, "{raw}: {head}");
     }
 
     // Half a body, then silence: the 15-second request timeout answers 408, in JSON for the widget API.

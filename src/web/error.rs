@@ -211,11 +211,12 @@ impl From<crate::auth::throttle::Wait> for AppError {
     }
 }
 
-/// Layer just outside the body limit and the request timeout (`web::router`). Their refusals — 413 for a
-/// body whose `Content-Length` is over the limit, refused before any handler runs, and 408 for a request
-/// that does not finish in time — are tower-http's English plain text or nothing at all; they go out as
-/// every other refusal does: a Japanese page, or `{"error": …}` from the endpoints that answer JSON.
-/// A handler's own refusal (a page or JSON already) passes untouched.
+/// Layer just outside the body limit and the request timeout (`web::router`). Some refusals are made
+/// before any handler of ours runs — 413 for a body whose `Content-Length` is over the limit, 408 for a
+/// request that does not finish in time, 405 for a method a route does not take, 400 for a path that is
+/// not UTF-8 — and come as tower-http's or axum's English plain text, or nothing at all. They go out as
+/// every other refusal does: a Japanese page, or `{"error": …}` from the endpoints that answer JSON,
+/// keeping the status and `Allow`. A handler's own refusal (a page or JSON already) passes untouched.
 pub async fn explain_layer_refusals(
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -223,7 +224,7 @@ pub async fn explain_layer_refusals(
     let json = answers_json(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
-    // Pages and JSON are the application's own; tower-http's refusals are plain text or empty.
+    // Pages and JSON are the application's own; the framework's refusals are plain text or empty.
     let from_handler = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -231,8 +232,10 @@ pub async fn explain_layer_refusals(
             let v = v.as_bytes();
             v.starts_with(b"text/html") || v.starts_with(b"application/json")
         });
+    if from_handler || !status.is_client_error() {
+        return response;
+    }
     let message = match status {
-        _ if from_handler => return response,
         StatusCode::PAYLOAD_TOO_LARGE => pick(
             "送信された内容が大きすぎます（64 KB まで）。",
             "What was sent is too large (at most 64 KB).",
@@ -241,17 +244,29 @@ pub async fn explain_layer_refusals(
             "リクエストが時間内に届き終わりませんでした。もう一度送信してください。",
             "The request did not arrive in time. Send it again.",
         ),
-        _ => return response,
+        StatusCode::METHOD_NOT_ALLOWED => pick(
+            "このアドレスはその方法（HTTP メソッド）では使えません。リンクかフォームから開いてください。",
+            "This address does not take that HTTP method. Open it from a link or a form.",
+        ),
+        _ => pick(
+            "リクエストを読めませんでした。アドレスとパラメータを確かめてください。",
+            "The request could not be read. Check the address and its parameters.",
+        ),
     };
+    let allow = response.headers().get(header::ALLOW).cloned();
     let error = AppError::Invalid {
         status,
         message: message.to_string(),
     };
-    if json {
+    let mut explained = if json {
         ApiError(error).into_response()
     } else {
         error.into_response()
+    };
+    if let Some(allow) = allow {
+        explained.headers_mut().insert(header::ALLOW, allow);
     }
+    explained
 }
 
 /// The endpoints whose answers, refusals included, are JSON: the widget API, the quiz's per-question
