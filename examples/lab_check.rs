@@ -132,6 +132,30 @@ fn main() {
         }
     }
 
+    // conntrack through the router, SNMP against net-snmp (captures::compare::network).
+    for row in infra_dojo::captures::compare::network::rows(dir) {
+        scenarios += 1;
+        fields += row.cmp.fields;
+        if !row.cmp.disagreements.is_empty() {
+            failed += 1;
+        }
+        let packets = row.packets.map_or("–".to_owned(), |n| n.to_string());
+        println!(
+            "| {} | {} | {packets} | {} | {} |",
+            row.widget,
+            row.scenario,
+            row.cmp.fields,
+            row.cmp.disagreements.len()
+        );
+        details.push_str(&format!(
+            "\n## {} / {}\n\n{}",
+            row.widget, row.scenario, row.details
+        ));
+        for d in &row.cmp.disagreements {
+            details.push_str(&format!("- 不一致: {d}\n"));
+        }
+    }
+
     // vsftpd's default behind a NAT without a helper: the model says the PORT is refused with 500
     // (RFC 2577 §3) before it follows a server that accepts it; the lab ran the default too.
     if let Ok(result) = std::fs::read_to_string(dir.join("ftp-default.result")) {

@@ -322,7 +322,7 @@ async fn conntrack_renders_every_scenario_without_javascript_on_the_firewall_pag
         https[0].starts_with("tcp      6 120 SYN_SENT src=192.168.1.10 dst=198.51.100.7 sport=50100 dport=443 [UNREPLIED]"),
         "{https:?}"
     );
-    assert!(https[2].contains("432000 ESTABLISHED") && https[2].contains("[ASSURED]"));
+    assert!(https[2].contains("300 ESTABLISHED") && https[2].contains("[ASSURED]"));
     let helper = fw.texts("#widget-conntrack details[data-scenario=ftp-helper] td.state");
     assert_eq!(
         helper,

@@ -16,6 +16,9 @@ use pcap_file::pcap::PcapReader;
 /// Payloads up to this size are kept (a control connection's lines); bigger ones are file data.
 pub const MAX_KEPT_PAYLOAD: usize = 512;
 
+/// UDP payloads up to this size are kept (an SNMP message fits; the lab captures 1600 bytes of them).
+pub const MAX_KEPT_UDP_PAYLOAD: usize = 1472;
+
 /// Largest capture accepted: the lab's captures are a few KB; anything bigger is not one of them.
 pub const MAX_CAPTURE_BYTES: usize = 256 * 1024;
 
@@ -32,6 +35,10 @@ pub struct Packet {
     pub ip_len: u32,
     /// IPv4's Don't Fragment bit (always true for IPv6, which routers never fragment).
     pub df: bool,
+    /// In a capture on all of a router's interfaces (Linux cooked capture), whether the packet was
+    /// leaving (`Some(true)`, tcpdump's "Out") or arriving (`Some(false)`, "In"); `None` in a capture
+    /// on one link. A packet a filter dropped arrives and never leaves.
+    pub outgoing: Option<bool>,
     /// What the IP packet carries.
     pub kind: Kind,
 }
@@ -49,6 +56,8 @@ pub enum Kind {
         dport: u16,
         /// Payload bytes.
         len: u32,
+        /// The payload, up to [`MAX_KEPT_UDP_PAYLOAD`] bytes (an SNMP message); empty if bigger.
+        payload: Vec<u8>,
     },
     /// An ICMP (v4 or v6) message.
     Icmp {
@@ -152,7 +161,11 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Packet>, DecodeError> {
         let Ok(sliced) = sliced else { continue };
         let start = *first.get_or_insert(frame.timestamp);
         let time_us = frame.timestamp.saturating_sub(start).as_micros() as u64;
-        if let Some(packet) = packet_of(&sliced, time_us) {
+        if let Some(mut packet) = packet_of(&sliced, time_us) {
+            if let Some(etherparse::LinkSlice::LinuxSll(sll)) = &sliced.link {
+                packet.outgoing =
+                    Some(sll.packet_type() == etherparse::LinuxSllPacketType::OUTGOING);
+            }
             packets.push(packet);
         }
     }
@@ -209,6 +222,11 @@ fn packet_of(sliced: &SlicedPacket<'_>, time_us: u64) -> Option<Packet> {
             sport: u.source_port(),
             dport: u.destination_port(),
             len: u.payload().len() as u32,
+            payload: if u.payload().len() <= MAX_KEPT_UDP_PAYLOAD {
+                u.payload().to_vec()
+            } else {
+                Vec::new()
+            },
         },
         Some(TransportSlice::Icmpv4(i)) => {
             let rest = i.bytes5to8();
@@ -253,6 +271,7 @@ fn packet_of(sliced: &SlicedPacket<'_>, time_us: u64) -> Option<Packet> {
         dst,
         ip_len,
         df,
+        outgoing: None,
         kind,
     })
 }
@@ -296,6 +315,11 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
         .zip(rel)
         .map(|(p, rel)| {
             let mut line = format!("{:>3}.{:06} ", p.time_us / 1_000_000, p.time_us % 1_000_000);
+            match p.outgoing {
+                Some(true) => line.push_str("Out "),
+                Some(false) => line.push_str("In  "),
+                None => {}
+            }
             let ip = if p.src.is_ipv6() { "IP6" } else { "IP" };
             match &p.kind {
                 Kind::Tcp(t) => {
@@ -328,12 +352,25 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
                         let _ = write!(line, ": FTP: {first}");
                     }
                 }
-                Kind::Udp { sport, dport, len } => {
-                    let _ = write!(
-                        line,
-                        "{ip} {}.{sport} > {}.{dport}: UDP, length {len}",
-                        p.src, p.dst
-                    );
+                Kind::Udp {
+                    sport,
+                    dport,
+                    len,
+                    payload,
+                } => {
+                    let _ = write!(line, "{ip} {}.{sport} > {}.{dport}: ", p.src, p.dst);
+                    // tcpdump decodes SNMP on its ports; anything else is a length.
+                    let snmp = [161, 162]
+                        .iter()
+                        .any(|port| port == sport || port == dport)
+                        .then(|| super::snmp::summary(payload))
+                        .flatten();
+                    match snmp {
+                        Some(text) => line.push_str(&text),
+                        None => {
+                            let _ = write!(line, "UDP, length {len}");
+                        }
+                    }
                 }
                 Kind::Icmp {
                     v6,

@@ -9,6 +9,7 @@
 
 pub mod compare;
 pub mod decode;
+pub mod snmp;
 
 use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;
@@ -29,6 +30,9 @@ pub struct Capture {
     pub packets: Vec<decode::Packet>,
     /// `ss -tan` on the client right after the exchange, when the lab recorded it.
     pub ss: Option<&'static str>,
+    /// What the lab read from the kernel during the exchange (`<scenario>.txt`: the router's
+    /// `conntrack -L` after each packet, the SNMP tools' output), when it kept it.
+    pub observed: Option<&'static str>,
 }
 
 /// Every embedded capture by (widget, scenario), decoded once.
@@ -56,6 +60,10 @@ pub fn all() -> &'static BTreeMap<(String, String), Capture> {
                 let ss = CAPTURES
                     .get_file(path.with_extension("ss.txt"))
                     .and_then(|f| f.contents_utf8());
+                let observed = CAPTURES
+                    .get_file(path.with_extension("txt"))
+                    .and_then(|f| f.contents_utf8())
+                    .filter(|t| !t.trim().is_empty());
                 map.insert(
                     (widget.to_owned(), scenario.to_owned()),
                     Capture {
@@ -63,6 +71,7 @@ pub fn all() -> &'static BTreeMap<(String, String), Capture> {
                         lines: decode::tcpdump_lines(&packets),
                         packets,
                         ss,
+                        observed,
                     },
                 );
             }

@@ -104,9 +104,12 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     let b = Browser::start().await;
     open_widget(&b, "/topics/snmp#w=snmp&scenario=walk-iftable&step=0").await;
     assert_eq!(b.count("#widget-snmp [data-widget-static]").await, 1);
+    assert_eq!(b.count("#widget-snmp .widget-captures").await, 1);
     tap(&b, "#widget-snmp .sn-predict-toggle").await;
     // Nothing of the run is in the DOM: no tables, no returned OID, no step button after the start.
     assert_eq!(b.count("#widget-snmp [data-widget-static]").await, 0);
+    // The lab's real captures (every PDU and reply of the walk) leave the page with the tables.
+    assert_eq!(b.count("#widget-snmp .widget-captures").await, 0);
     assert!(!in_dom(&b, "ifIndex.1").await);
     assert_eq!(b.count("#widget-snmp .sn-steps li").await, 1);
     assert_eq!(b.count("#widget-snmp .sn-ladder [data-sn-step]").await, 1);

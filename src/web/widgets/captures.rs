@@ -46,12 +46,15 @@ struct CaptureView {
     href: String,
     lines: &'static [String],
     ss: Option<&'static str>,
+    observed: Option<&'static str>,
 }
 
 #[derive(Template)]
 #[template(path = "widgets/captures.html")]
 struct Block {
     name: &'static str,
+    /// Where and how this widget's captures were taken, when not on the client's link.
+    note: &'static str,
     captures: Vec<CaptureView>,
 }
 
@@ -78,10 +81,14 @@ fn render_block(name: &str) -> String {
         return String::new();
     };
     // The widget's own scenarios first, in its picker's order; then the variants the lab also
-    // recorded (FTP behind a NAT, through a firewall), in the lab's order.
+    // recorded (FTP behind a NAT, through a firewall, conntrack with tcp_loose 0), in the lab's order.
     let mut order: Vec<&'static str> = widget.scenarios().into_iter().map(|s| s.name).collect();
-    for (w, scenario) in compare::RECORDED {
-        if *w == name && !order.contains(scenario) {
+    let extra = compare::RECORDED
+        .iter()
+        .chain(compare::network::VARIANTS)
+        .filter(|(w, _)| *w == name);
+    for (_, scenario) in extra {
+        if !order.contains(scenario) {
             order.push(scenario);
         }
     }
@@ -95,6 +102,7 @@ fn render_block(name: &str) -> String {
                 href: format!("/captures/{name}/{scenario}.pcap"),
                 lines: &c.lines,
                 ss: c.ss,
+                observed: c.observed,
             })
         })
         .collect();
@@ -103,6 +111,7 @@ fn render_block(name: &str) -> String {
     }
     Block {
         name: widget.name(),
+        note: compare::network::capture_note(widget.name()),
         captures,
     }
     .render()

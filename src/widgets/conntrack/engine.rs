@@ -14,6 +14,9 @@ pub const TIMEOUT_SYN_SENT: u32 = 120;
 pub const TIMEOUT_SYN_RECV: u32 = 60;
 /// `nf_conntrack_tcp_timeout_established` (5 days).
 pub const TIMEOUT_ESTABLISHED: u32 = 432_000;
+/// `nf_conntrack_tcp_timeout_unacknowledged`: an established connection with data one side has not yet
+/// acknowledged gets this instead of the 5 days (the lab's `conntrack -L` showed 299 after the ClientHello).
+pub const TIMEOUT_UNACKNOWLEDGED: u32 = 300;
 /// `nf_conntrack_udp_timeout` (a flow that has not become a stream).
 pub const TIMEOUT_UDP: u32 = 30;
 /// The ftp helper's expectation timeout (`conntrack -L expect` shows 300).
@@ -30,6 +33,8 @@ pub struct Wire {
     pub dport: u16,
     pub syn: bool,
     pub ack: bool,
+    /// The segment carries data (a TLS hello, an FTP line), which the other side has to acknowledge.
+    pub data: bool,
     /// A 227 reply naming this address and port (what the ftp helper reads).
     pub pasv: Option<(Ipv4Addr, u16)>,
     /// The ICMP error's quoted packet (the original direction of the flow it is about).
@@ -220,6 +225,8 @@ struct Entry {
     assured: bool,
     helper: bool,
     master: Option<Tuple>,
+    /// Data sent in the original / reply direction that the other side has not acknowledged yet.
+    unacked: [bool; 2],
 }
 
 #[derive(Debug, Clone)]
@@ -375,6 +382,15 @@ impl Tracker {
             let master = self.entries[i].orig;
             let e = &mut self.entries[i];
             let mut why = String::new();
+            // The model's segments acknowledge everything the other side sent (their ACK), and may
+            // carry data of their own.
+            let (own, other) = if reply { (1, 0) } else { (0, 1) };
+            if w.ack {
+                e.unacked[other] = false;
+            }
+            if w.data {
+                e.unacked[own] = true;
+            }
             let state = if reply {
                 e.reply_seen = true;
                 if e.tcp == Some(TcpState::SynSent) && w.syn && w.ack {
@@ -387,6 +403,9 @@ impl Tracker {
                     e.tcp = Some(TcpState::Established);
                     e.assured = true;
                     why.push_str("両方向のパケットを見た接続の続きなので ESTABLISHED です。ハンドシェイクを終える ACK で、conntrack -L の TCP の状態も ESTABLISHED になり [ASSURED] が付きます。");
+                    if w.data {
+                        why.push_str(&format!("ただしこの ACK はデータを載せているので、相手がそれを確認応答するまでのタイムアウトは 5 日（nf_conntrack_tcp_timeout_established = {TIMEOUT_ESTABLISHED}）ではなく nf_conntrack_tcp_timeout_unacknowledged の {TIMEOUT_UNACKNOWLEDGED} 秒です（Linux の実機でも 299 と表示されました）。"));
+                    }
                 } else {
                     why.push_str("両方向のパケットを見た接続の続きなので ESTABLISHED です。");
                 }
@@ -457,6 +476,7 @@ impl Tracker {
             assured: false,
             helper: self.helper && w.proto == Proto::Tcp && t.dport == 21,
             master,
+            unacked: [w.data, false],
         });
     }
 
@@ -466,19 +486,22 @@ impl Tracker {
             .iter()
             .rev()
             .map(|e| {
-                let uses = 1
-                    + self.expects.iter().filter(|x| x.master == e.orig).count()
-                    + self
-                        .entries
-                        .iter()
-                        .filter(|c| c.master == Some(e.orig))
-                        .count();
+                // An expectation does not count in use= (the lab saw use=1 beside it); a related
+                // connection does.
+                let uses = 1 + self
+                    .entries
+                    .iter()
+                    .filter(|c| c.master == Some(e.orig))
+                    .count();
                 let (name, number, timeout, state) = match (e.proto, e.tcp) {
                     (Proto::Tcp, Some(TcpState::SynSent)) => {
                         ("tcp", 6, TIMEOUT_SYN_SENT, "SYN_SENT ")
                     }
                     (Proto::Tcp, Some(TcpState::SynRecv)) => {
                         ("tcp", 6, TIMEOUT_SYN_RECV, "SYN_RECV ")
+                    }
+                    (Proto::Tcp, _) if e.unacked.contains(&true) => {
+                        ("tcp", 6, TIMEOUT_UNACKNOWLEDGED, "ESTABLISHED ")
                     }
                     (Proto::Tcp, _) => ("tcp", 6, TIMEOUT_ESTABLISHED, "ESTABLISHED "),
                     _ => ("udp", 17, TIMEOUT_UDP, ""),

@@ -50,6 +50,7 @@ fn reply_dport(seed: u64) -> GeneratedQuestion {
         dport: 53,
         syn: false,
         ack: false,
+        data: false,
         pasv: None,
         inner: None,
     };
@@ -84,6 +85,7 @@ fn expect_port(seed: u64) -> GeneratedQuestion {
         dport: dst,
         syn,
         ack,
+        data: false,
         pasv: None,
         inner: None,
     };
@@ -126,7 +128,11 @@ fn handshake_timeout(seed: u64) -> GeneratedQuestion {
         .nth(2)
         .and_then(|t| t.parse().ok())
         .unwrap_or_default();
-    let packet = ["SYN", "SYN,ACK", "ハンドシェイクを終える ACK"][k - 1];
+    let packet = [
+        "SYN",
+        "SYN,ACK",
+        "ハンドシェイクを終える ACK（TLS の ClientHello を載せたもの）",
+    ][k - 1];
     GeneratedQuestion {
         prompt: format!(
             "Linux の既定の設定で、クライアントが HTTPS の接続を始めました。ファイアウォールが {packet} を通した直後、conntrack -L のその行の 3 列目（残りのタイムアウト、秒）はいくつですか？（設定値そのままとします）"

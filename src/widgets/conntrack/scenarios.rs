@@ -50,9 +50,15 @@ fn tcp(dir: Dir, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), syn: bool, ack: boo
         dport: dst.1,
         syn,
         ack,
+        data: false,
         pasv: None,
         inner: None,
     }
+}
+
+/// A segment that also carries data.
+fn with_data(wire: Wire) -> Wire {
+    Wire { data: true, ..wire }
 }
 
 fn udp(dir: Dir, src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16)) -> Wire {
@@ -98,17 +104,17 @@ fn https() -> Vec<Send> {
             "RFC 9293 §3.5, conntrack(8)",
         ),
         send(
-            tcp(Dir::Out, c, s, false, true),
+            with_data(tcp(Dir::Out, c, s, false, true)),
             "ACK + ClientHello",
             "クライアントが ACK と TLS の ClientHello を送る",
             "ハンドシェイクが終わり、TLS が始まります。",
             "RFC 9293 §3.5, RFC 8446 §4.1.2",
         ),
         send(
-            tcp(Dir::In, s, c, false, true),
+            with_data(tcp(Dir::In, s, c, false, true)),
             "ACK + ServerHello",
             "サーバーが TLS の ServerHello を返す",
-            "応答のデータです。",
+            "応答のデータです。クライアントのデータは確認応答されましたが、今度はサーバーのデータが確認待ちなので、タイムアウトは 300 秒のままです。",
             "RFC 8446 §4.1.3, nft(8)",
         ),
     ]
@@ -138,7 +144,7 @@ fn dns() -> Vec<Send> {
 fn ftp(helper: bool) -> Vec<Send> {
     let c = (CLIENT, FTP_CONTROL_PORT);
     let s = (SERVER, 21);
-    let mut pasv = tcp(Dir::In, s, c, false, true);
+    let mut pasv = with_data(tcp(Dir::In, s, c, false, true));
     pasv.pasv = Some((SERVER, PASSIVE_PORT));
     let helper_lead = if helper {
         "ルール H がこの接続に FTP ヘルパーを割り当てます（Linux 4.7 以降は自動では割り当てないので、ct helper set などで明示します）。conntrack -L の行に helper=ftp が付きます。"
@@ -161,7 +167,7 @@ fn ftp(helper: bool) -> Vec<Send> {
             "RFC 9293 §3.5",
         ),
         send(
-            tcp(Dir::Out, c, s, false, true),
+            with_data(tcp(Dir::Out, c, s, false, true)),
             "ACK + PASV",
             "クライアントが ACK と PASV を送る",
             "制御接続ができ、パッシブモードを頼みます。",
@@ -171,7 +177,11 @@ fn ftp(helper: bool) -> Vec<Send> {
             pasv,
             "227 Entering Passive Mode (198,51,100,7,195,80)",
             "サーバーが 227 でデータ用ポート 50000 を知らせる",
-            "ポートは 195 × 256 + 80 = 50000 です。",
+            if helper {
+                "ポートは 195 × 256 + 80 = 50000 です。実際の FTP ではこの前にサーバーの 220 のあいさつとログインのやりとりがあります（ここでは省略）。Linux の FTP ヘルパーは、その向きで前の行が終わった（改行の）直後から始まる行だけを読むので、接続の最初の応答がいきなり 227 だと読みません（実機の記録では 220 を先に送っています）。"
+            } else {
+                "ポートは 195 × 256 + 80 = 50000 です。"
+            },
             "RFC 959 §4.1.2, §4.2",
         ),
         send(

@@ -61,6 +61,15 @@ impl Widget for SnmpWidget {
         predict::check(body)
     }
 
+    /// A recorded variant in words: `inform+lost` is the Inform whose first datagram is lost.
+    fn scenario_label(&self, scenario: &str) -> String {
+        match scenario.strip_suffix("+lost").and_then(Scenario::from_name) {
+            Some(s) => format!("{}・最初の通知が失われる", s.label()),
+            None => Scenario::from_name(scenario)
+                .map_or_else(|| scenario.to_owned(), |s| s.label().to_owned()),
+        }
+    }
+
     /// The step's note in the scenario's default run: 「2. Response sysDescr.0 = …」.
     fn step_label(&self, scenario: &str, step: i64) -> String {
         let note = Scenario::from_name(scenario).and_then(|s| {

@@ -355,7 +355,7 @@ fn bulk(w: &mut Writer, non_repeaters: u32, max_repetitions: u32) -> String {
     res.ask = vec![Field::Count, Field::Port];
     res.note = format!("Response に variable binding が {count} 個（N + M × R = {n} + {m} × {r}）");
     res.explain = format!(
-        "Response の variable binding は最大で N + M × R = {n} + {m} × {r} = {count} 個です。繰り返し分は「1 回目の R 個、2 回目の R 個…」の順に並びます。繰り返しは列の終わりで止まらないので、ifDescr の列を読み終えた後は次の列（ifAdminStatus）の値まで返ってきます。どこで表を読み終えたかはマネージャーが OID を見て判断します。{}",
+        "Response の variable binding は最大で N + M × R = {n} + {m} × {r} = {count} 個です。繰り返し分は「1 回目の R 個、2 回目の R 個…」の順に並びます。繰り返しは列の終わりで止まらないので、ifDescr の列を読み終えた後は次の列の値まで返ってきます（この図解のエージェントでは ifAdminStatus。実機の Linux の ifTable には間に ifType などの列があるので、net-snmp ではその値でした）。どこで表を読み終えたかはマネージャーが OID を見て判断します。{}",
         if ends > 0 {
             format!("MIB の最後を越えた {ends} 個は値が endOfMibView です。")
         } else {
@@ -552,7 +552,7 @@ fn notify(w: &mut Writer, pdu: Pdu, lost: bool) -> String {
             "{} 秒待っても Response が来ないので、エージェントが再送を決める",
             INFORM_TIMEOUT_MS / 1000
         );
-        timeout.explain = "InformRequest を送った側は Response を待ち、決めた時間内に来なければ同じ通知をもう一度送ります（待ち時間と回数は送る側の設定で、ここでは例として 1 秒）。Trap にはこの仕組みがありません。".into();
+        timeout.explain = "InformRequest を送った側は Response を待ち、決めた時間内に来なければ同じ通知をもう一度送ります（待ち時間と回数は送る側の設定です。net-snmp の snmpinform の既定は 1 秒で、実機の記録でも 1 秒後に同じ request-id で再送されました）。Trap にはこの仕組みがありません。".into();
         timeout.source = "RFC 3413 §3.3; RFC 3416 §4.2.7".into();
         w.push(timeout);
         w.refresh_uptime();

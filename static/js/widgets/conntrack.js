@@ -6,7 +6,7 @@
 // are not in the DOM until the answer comes back (the static tables leave the DOM too). Nothing from the
 // model goes through innerHTML; the page's CSP forbids inline styles.
 
-import { fill, foldStatic, h, predictToggle, s, setPressed } from "./lib/dom.js";
+import { fill, foldStatic, h, outWhilePredicting, predictToggle, s, setPressed } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -79,9 +79,12 @@ export function mount(section) {
 
   const fold = foldStatic(staticBox, "ct-tables", "表で見る（すべての通信）");
   const foldSpot = document.createComment("conntrack tables");
+  // The lab's real captures print every packet's fate and conntrack -L: out of the DOM with the tables.
+  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
   function syncFold() {
-    if (!fold) return;
     const hide = st.predict && gate() < total();
+    hideCaptures(hide);
+    if (!fold) return;
     if (hide && fold.isConnected) fold.replaceWith(foldSpot);
     else if (!hide && foldSpot.isConnected) foldSpot.replaceWith(fold);
   }

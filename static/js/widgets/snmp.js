@@ -5,7 +5,7 @@
 // graded there. In 予想モード nothing after the asked step is in the DOM: not its arrow, not its values,
 // not the outcome, not the tables (they are taken out of the page until the mode is left).
 
-import { foldStatic, h, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
+import { foldStatic, h, outWhilePredicting, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -112,7 +112,10 @@ export function mount(section) {
   // The tables stay in the page folded away (no-JS view, print); in 予想モード they leave the DOM.
   const fold = foldStatic(staticBox, "sn-tables", "表で見る（既定の値）");
   const foldPlace = fold && document.createComment("snmp tables");
+  // The lab's real captures show every PDU and reply: out of the DOM with the tables.
+  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
   function placeTables() {
+    hideCaptures(st.predict);
     if (!fold) return;
     if (st.predict && fold.isConnected) fold.replaceWith(foldPlace);
     else if (!st.predict && !fold.isConnected && foldPlace.isConnected) foldPlace.replaceWith(fold);
