@@ -4,7 +4,13 @@
 pub mod forktree;
 pub mod ftp;
 pub mod handshake;
+pub mod os;
+pub mod pipe;
 pub mod pmtud;
+pub mod procmem;
+pub mod race;
+pub mod sched;
+pub mod signals;
 
 use super::decode::Packet;
 
