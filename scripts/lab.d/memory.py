@@ -19,6 +19,7 @@ import fcntl
 import json
 import mmap
 import os
+import pty
 import signal
 import socket
 import struct
@@ -152,7 +153,13 @@ def view(pid, tid=None):
             target = os.readlink(f"/proc/{pid}/fd/{fd}")
         except FileNotFoundError:
             continue
-        fds[str(fd)] = "socket" if target.startswith("socket:") else ("log" if target.endswith("server.log") else target)
+        if target.startswith("socket:"):
+            target = "socket"
+        elif target.endswith("server.log"):
+            target = "log"
+        elif target.startswith("/dev/pts/"):
+            target = "tty"
+        fds[str(fd)] = target
     with open(f"/proc/{pid}/stat") as f:
         ppid = int(f.read().rsplit(")", 1)[1].split()[1])
     tid = tid or pid
@@ -225,10 +232,15 @@ def setup(cloexec, sigint):
 def operation(op, cloexec, sigint):
     parent_r, child_w = map(high, os.pipe())  # notes from the server, above fd 4
     go_r, go_w = map(high, os.pipe())  # "go on"; its EOF ends everything
+    master, slave = pty.openpty()  # the server's terminal, as the widget's has one
     server = os.fork()
     if server == 0:
         os.close(parent_r)
         os.close(go_w)
+        for fd in (0, 1, 2):
+            os.dup2(slave, fd)
+        os.close(slave)
+        os.close(master)
         scratch = setup(cloexec, sigint)
         os.write(child_w, f"{scratch}\n".encode())
         os.read(go_r, 1)
@@ -252,6 +264,7 @@ def operation(op, cloexec, sigint):
         os._exit(0)
     os.close(child_w)
     os.close(go_r)
+    os.close(slave)
     notes = os.fdopen(parent_r)
     scratch = notes.readline().strip()
     try:
@@ -285,6 +298,7 @@ def operation(op, cloexec, sigint):
         else:
             os.kill(server, signal.SIGKILL)
             os.waitpid(server, 0)
+        os.close(master)
         for name in os.listdir(scratch):
             os.unlink(os.path.join(scratch, name))
         os.rmdir(scratch)

@@ -45,17 +45,18 @@ def names(mask_hex):
     return [s for s in SIGNALS if mask >> (getattr(signal, s) - 1) & 1]
 
 
-def snap(pid):
+def snap(pid, dispositions=True):
+    """State and pending signals of PID; with `dispositions`, its mask, ignored and caught signals."""
     st = status_of(pid)
     if st is None:
         return {"state": "gone"}
-    return {
+    out = {
         "state": st["State"].split()[0],
         "pending": sorted(set(names(st["SigPnd"]) + names(st["ShdPnd"]))),
-        "blocked": names(st["SigBlk"]),
-        "ignored": names(st["SigIgn"]),
-        "caught": names(st["SigCgt"]),
     }
+    if dispositions:
+        out.update(blocked=names(st["SigBlk"]), ignored=names(st["SigIgn"]), caught=names(st["SigCgt"]))
+    return out
 
 
 # ---- table ---------------------------------------------------------------------------------------
@@ -236,8 +237,8 @@ def run(stored):
     pids = {"bash": sh.pid}
     steps = []
 
-    def world():
-        snaps = {role: snap(pid) for role, pid in pids.items()}
+    def world(dispositions=False):
+        snaps = {role: snap(pid, dispositions) for role, pid in pids.items()}
         fg = sh.foreground()
         fg_role = next((r for r, p in pids.items() if p == fg), f"pgid {fg}")
         handled = {role: sh.out.count(f"HANDLED {role} ") for role in pids}
@@ -281,7 +282,8 @@ def run(stored):
             if want <= pids.keys():
                 break
             time.sleep(0.01)
-        initial = settle()
+        settle()
+        initial = world(dispositions=True)
         server = pids["server"]
         if scenario == "ctrl-c":
             step("Ctrl-C", lambda: sh.key("\x03"))
