@@ -145,7 +145,7 @@ fn observations(name: &str) -> Vec<ObservationView> {
 }
 
 /// An observation as short lines a learner can scan: `key: value` for each top-level key, and one
-/// line per element of a list of objects (`steps[0]: {…}`) or per entry of an object of objects
+/// line per element of a list of objects (`steps[0] Ctrl-C: {…}`) or per entry of an object of objects
 /// (`fds.cat: […]`), each value in compact JSON.
 fn json_lines(v: &serde_json::Value) -> String {
     use serde_json::Value;
@@ -157,7 +157,13 @@ fn json_lines(v: &serde_json::Value) -> String {
         match value {
             Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
                 for (i, item) in items.iter().enumerate() {
-                    out.push(format!("{key}[{i}]: {item}"));
+                    // Named by the field that says what it is, since the keys print in order.
+                    let name = ["signal", "event", "action", "scenario", "kind"]
+                        .iter()
+                        .find_map(|k| item[*k].as_str())
+                        .map(|n| format!(" {n}"))
+                        .unwrap_or_default();
+                    out.push(format!("{key}[{i}]{name}: {item}"));
                 }
             }
             Value::Object(map) if map.values().all(|x| x.is_object() || x.is_array()) => {
