@@ -5,7 +5,7 @@
 //!
 //! Usage: `cargo run --example lab_check -- DIR`
 
-use infra_dojo::captures::compare::forktree::{EXPERIMENTS, compare as compare_forktree};
+use infra_dojo::captures::compare::os::WIDGETS as OS_WIDGETS;
 use infra_dojo::captures::compare::pmtud::{RECORDED as PMTUD, compare as compare_pmtud};
 use infra_dojo::captures::compare::{RECORDED, compare, compare_time_wait};
 use infra_dojo::captures::decode::{decode, tcpdump_lines};
@@ -102,33 +102,40 @@ fn main() {
         }
     }
 
-    // The fork-tree's scenarios against real processes.
-    for experiment in EXPERIMENTS {
-        let path = dir.join("forktree").join(format!("{experiment}.json"));
-        let seen: Option<serde_json::Value> = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
-        let Some(cmp) = seen.as_ref().and_then(|v| compare_forktree(experiment, v)) else {
-            failed += 1;
-            println!("| forktree | {experiment} | – | 0 | observation missing |");
-            continue;
-        };
-        scenarios += 1;
-        fields += cmp.fields;
-        if !cmp.disagreements.is_empty() {
-            failed += 1;
-        }
-        println!(
-            "| forktree | {experiment} | – | {} | {} |",
-            cmp.fields,
-            cmp.disagreements.len()
-        );
-        details.push_str(&format!(
-            "\n## forktree / {experiment}\n\n```\n{}\n```\n",
-            seen.unwrap_or_default()
-        ));
-        for d in &cmp.disagreements {
-            details.push_str(&format!("- 不一致: {d}\n"));
+    // The OS widgets' scenarios against real processes (the fork tree, the pipe, signals, the
+    // scheduler, the race, the process's components).
+    for os_widget in OS_WIDGETS {
+        let widget = os_widget.widget;
+        for experiment in os_widget.experiments {
+            let path = dir.join(widget).join(format!("{experiment}.json"));
+            let seen: Option<serde_json::Value> = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let Some(cmp) = seen
+                .as_ref()
+                .and_then(|v| (os_widget.compare)(experiment, v))
+            else {
+                failed += 1;
+                println!("| {widget} | {experiment} | – | 0 | observation missing |");
+                continue;
+            };
+            scenarios += 1;
+            fields += cmp.fields;
+            if !cmp.disagreements.is_empty() {
+                failed += 1;
+            }
+            println!(
+                "| {widget} | {experiment} | – | {} | {} |",
+                cmp.fields,
+                cmp.disagreements.len()
+            );
+            details.push_str(&format!(
+                "\n## {widget} / {experiment}\n\n```\n{}\n```\n",
+                seen.unwrap_or_default()
+            ));
+            for d in &cmp.disagreements {
+                details.push_str(&format!("- 不一致: {d}\n"));
+            }
         }
     }
 

@@ -487,3 +487,202 @@ async fn the_firewall_and_snmp_pages_offer_their_real_captures_without_javascrip
     assert!(lost.contains("最初の通知が失われる"), "{lost}");
     assert_eq!(lost.matches("InformRequest R=").count(), 2, "{lost}");
 }
+
+/// The committed observation of `widget`'s `experiment`.
+fn observed(widget: &str, experiment: &str) -> serde_json::Value {
+    captures::observation(widget, experiment)
+        .unwrap_or_else(|| panic!("content/captures/{widget}/{experiment}.json is missing"))
+}
+
+#[test]
+fn every_os_experiment_is_committed_and_agrees_with_its_model() {
+    use compare::os::WIDGETS;
+    let names: Vec<&str> = WIDGETS.iter().map(|w| w.widget).collect();
+    assert_eq!(
+        names,
+        ["forktree", "pipe", "signals", "sched", "race", "procmem"]
+    );
+    for w in WIDGETS {
+        for experiment in w.experiments {
+            let seen = observed(w.widget, experiment);
+            let cmp = (w.compare)(experiment, &seen).expect("a comparison");
+            assert!(
+                cmp.disagreements.is_empty(),
+                "{}/{experiment}: {:#?}",
+                w.widget,
+                cmp.disagreements
+            );
+            assert!(
+                cmp.fields >= 2,
+                "{}/{experiment}: {} fields",
+                w.widget,
+                cmp.fields
+            );
+        }
+        // An experiment the lab does not run has no comparison.
+        assert!(compare::os::compare(w.widget, "nope", &serde_json::json!({})).is_none());
+    }
+}
+
+#[test]
+fn the_pipe_experiments_can_disagree() {
+    use compare::pipe::compare;
+    // SIGPIPE is not a clean exit, and a hang is not the end of the pipeline.
+    let early = observed("pipe", "early-exit");
+    let cmp = compare("pipeline", &early).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("cat の終了ステータス")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // Who forgot the write end is in the fd tables: the shell's 4 is not grep's.
+    let shell = observed("pipe", "shell-keeps-w");
+    let cmp = compare("grep-keeps-w", &shell).unwrap();
+    assert_eq!(cmp.disagreements.len(), 2, "{:?}", cmp.disagreements);
+    // bash's $? without pipefail is grep's, not cat's 141.
+    let mut statuses = observed("pipe", "statuses");
+    let run = statuses["runs"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["scenario"] == "early-exit" && r["pipefail"] == false && r["matches"] == true)
+        .unwrap();
+    assert_eq!(run["status"], 0);
+    run["status"] = 141.into();
+    assert_eq!(
+        compare("statuses", &statuses).unwrap().disagreements.len(),
+        1
+    );
+}
+
+#[test]
+fn the_signal_experiments_can_disagree() {
+    use compare::signals::compare;
+    // A handler that ran is not the default's death.
+    let caught = observed("signals", "ctrl-c+catch");
+    let cmp = compare("ctrl-c", &caught).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("ハンドラ")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // A SIGTERM left pending is not a SIGTERM ignored.
+    let blocked = observed("signals", "kill+block");
+    let cmp = compare("kill+ignore", &blocked).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("保留")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // The kernel refused to let SIGKILL be caught; a table where it could be is wrong.
+    let mut table = observed("signals", "table");
+    let kill = table["signals"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["signal"] == "SIGKILL")
+        .unwrap();
+    assert_eq!(kill["catch"], "Invalid argument");
+    kill["catch"] = "ok".into();
+    assert_eq!(compare("table", &table).unwrap().disagreements.len(), 1);
+    // The real bash catches SIGHUP: the model's shell does too now.
+    let mut bash = observed("signals", "bash");
+    assert!(
+        bash["bash"]["caught"]
+            .as_array()
+            .unwrap()
+            .contains(&"SIGHUP".into())
+    );
+    bash["bash"]["caught"] = serde_json::json!(["SIGINT", "SIGCHLD"]);
+    assert_eq!(compare("bash", &bash).unwrap().disagreements.len(), 1);
+}
+
+#[test]
+fn the_sched_race_and_procmem_experiments_can_disagree() {
+    // A task waiting for the disk is D, not S.
+    let mut life = observed("sched", "lifecycle");
+    let d = life["states"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["event"] == "disk-read")
+        .unwrap();
+    assert_eq!(d["state"], "D");
+    d["state"] = "S".into();
+    let cmp = compare::sched::compare("lifecycle", &life).unwrap();
+    assert_eq!(cmp.disagreements.len(), 1, "{:?}", cmp.disagreements);
+    // Real threads lost updates; the mutex's model says no order does.
+    let threads = observed("race", "threads");
+    assert!(
+        threads["lost"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_u64() > Some(0))
+    );
+    let cmp = compare::race::compare("mutex", &threads).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("更新の消失")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // fd 4 without close-on-exec survives execve: not the run where it closes.
+    let kept = observed("procmem", "exec-keep-handler");
+    let cmp = compare::procmem::compare("exec-cloexec-handler", &kept).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("fd 4")),
+        "{:?}",
+        cmp.disagreements
+    );
+}
+
+#[tokio::test]
+async fn learners_read_what_the_kernel_did_beside_each_os_widget() {
+    let app = common::app().await;
+    for (widget, topic, line) in [
+        ("forktree", "process-tree", "processes: 8"),
+        ("pipe", "ipc", "cat_status: 141"),
+        ("signals", "signals", "\"SIGKILL\""),
+        (
+            "sched",
+            "process",
+            "\"event\":\"disk-read\",\"state\":\"D\"",
+        ),
+        ("race", "thread", "mode: \"threads\""),
+        ("procmem", "process-components", "\"4\":\"socket\""),
+    ] {
+        let page = app.get(&format!("/topics/{topic}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{topic}");
+        let html = page.html();
+        let sel = scraper::Selector::parse(&format!(
+            "#widget-{widget} .widget-captures [data-observation]"
+        ))
+        .unwrap();
+        let sections: Vec<_> = html.select(&sel).collect();
+        let experiments = compare::os::find(widget).unwrap().experiments;
+        assert_eq!(sections.len(), experiments.len(), "{widget}");
+        let text: String = sections.iter().flat_map(|s| s.text()).collect();
+        assert!(text.contains(line), "{widget}: {line} not in {text}");
+        // Every section says how it compared, and nothing disagrees.
+        assert_eq!(
+            text.matches("すべて一致しました").count(),
+            experiments.len(),
+            "{widget}"
+        );
+        assert!(!text.contains("食い違って"), "{widget}");
+        let summary =
+            scraper::Selector::parse(&format!("#widget-{widget} .widget-captures > summary"))
+                .unwrap();
+        let summary: String = html.select(&summary).flat_map(|s| s.text()).collect();
+        assert!(summary.contains("実際のプロセス"), "{widget}: {summary}");
+    }
+    // The network widgets keep their packet wording.
+    let page = app.get("/topics/tcp").await;
+    assert!(
+        page.body
+            .contains("実機のキャプチャ（Linux で記録したパケット）")
+    );
+    assert!(!page.body.contains("data-observation"));
+}

@@ -6,7 +6,13 @@ pub mod forktree;
 pub mod ftp;
 pub mod handshake;
 pub mod network;
+pub mod os;
+pub mod pipe;
 pub mod pmtud;
+pub mod procmem;
+pub mod race;
+pub mod sched;
+pub mod signals;
 pub mod snmp;
 
 use super::decode::Packet;

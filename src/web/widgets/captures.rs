@@ -1,6 +1,7 @@
 //! The lab's real captures on the widget pages: `GET /captures/{widget}/{scenario}.pcap` serves the
 //! recorded file for Wireshark, and [`block`] renders, inside a widget's frame, every recorded
-//! scenario's packets in tcpdump's words beside the model's steps, with the download link.
+//! scenario's packets in tcpdump's words beside the model's steps, with the download link — or, for
+//! the OS widgets, what the kernel reported for each experiment with real processes.
 
 use askama::Template;
 use axum::extract::Path;
@@ -49,6 +50,16 @@ struct CaptureView {
     observed: Option<&'static str>,
 }
 
+/// One experiment with real processes (the OS widgets): what the kernel reported, and how it compared.
+struct ObservationView {
+    name: &'static str,
+    label: String,
+    /// The recorded JSON, one line per part ([`json_lines`]).
+    json: String,
+    fields: usize,
+    disagreements: usize,
+}
+
 #[derive(Template)]
 #[template(path = "widgets/captures.html")]
 struct Block {
@@ -56,6 +67,7 @@ struct Block {
     /// Where and how this widget's captures were taken, when not on the client's link.
     note: &'static str,
     captures: Vec<CaptureView>,
+    observations: Vec<ObservationView>,
 }
 
 /// The captures section of widget `name`'s frame; empty when the lab recorded none for it. The
@@ -106,14 +118,70 @@ fn render_block(name: &str) -> String {
             })
         })
         .collect();
-    if captures.is_empty() {
+    let observations = observations(name);
+    if captures.is_empty() && observations.is_empty() {
         return String::new();
     }
     Block {
         name: widget.name(),
         note: compare::network::capture_note(widget.name()),
         captures,
+        observations,
     }
     .render()
     .unwrap_or_default()
+}
+
+/// The OS widget `name`'s recorded experiments, each with its comparison against the model.
+fn observations(name: &str) -> Vec<ObservationView> {
+    let Some(os) = compare::os::find(name) else {
+        return Vec::new();
+    };
+    os.experiments
+        .iter()
+        .filter_map(|experiment| {
+            let seen = captures::observation(name, experiment)?;
+            let cmp = (os.compare)(experiment, &seen).unwrap_or_default();
+            Some(ObservationView {
+                name: experiment,
+                label: compare::os::label(name, experiment),
+                json: json_lines(&seen),
+                fields: cmp.fields,
+                disagreements: cmp.disagreements.len(),
+            })
+        })
+        .collect()
+}
+
+/// An observation as short lines a learner can scan: `key: value` for each top-level key, and one
+/// line per element of a list of objects (`steps[0] Ctrl-C: {…}`) or per entry of an object of objects
+/// (`fds.cat: […]`), each value in compact JSON.
+fn json_lines(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let Value::Object(top) = v else {
+        return v.to_string();
+    };
+    let mut out = Vec::new();
+    for (key, value) in top {
+        match value {
+            Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
+                for (i, item) in items.iter().enumerate() {
+                    // Named by the field that says what it is, since the keys print in order.
+                    let name = ["signal", "event", "action", "scenario", "kind"]
+                        .iter()
+                        .find_map(|k| item[*k].as_str())
+                        .map(|n| format!(" {n}"))
+                        .unwrap_or_default();
+                    out.push(format!("{key}[{i}]{name}: {item}"));
+                }
+            }
+            Value::Object(map) if map.values().all(|x| x.is_object() || x.is_array()) => {
+                for (sub, item) in map {
+                    out.push(format!("{key}.{sub}: {item}"));
+                }
+            }
+            _ => out.push(format!("{key}: {value}")),
+        }
+    }
+    out.join("\n")
 }

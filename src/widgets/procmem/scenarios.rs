@@ -87,7 +87,7 @@ fn anatomy(p: &Proc) -> Vec<Step> {
             "data",
             "データ（data）と bss",
             format!(
-                "初期値のある大域変数は rw-p のファイルのマッピング（data）に、初期値 0 の変数はそのすぐ後の無名の rw-p（bss）にあります（{}）。r--p は定数などの読み取り専用データです。",
+                "初期値のある大域変数は rw-p のファイルのマッピング（data）に、初期値 0 の変数はそのすぐ後の無名の rw-p（bss）にあります（{}）。bss が小さく data の最後のページの残りに収まるプログラム（実機の sleep など）では、bss は data と同じ行に含まれ、別の行になりません。r--p は定数などの読み取り専用データです。",
                 lines(p, &[Region::Data, Region::Bss])
             ),
             "proc(5), elf(5)",

@@ -33,11 +33,12 @@ pub fn proc(pid: u32, pgid: u32, comm: &str, role: &str) -> Proc {
     }
 }
 
-/// An interactive bash: it catches SIGINT and SIGCHLD, ignores SIGTERM and SIGQUIT, and with job
-/// control SIGTSTP (bash(1) SIGNALS).
+/// An interactive bash: it catches SIGINT and SIGCHLD, and SIGHUP to pass it on to its jobs before
+/// it exits; ignores SIGTERM and SIGQUIT, and with job control SIGTSTP (bash(1) SIGNALS; the lab read
+/// these from a real bash's /proc/PID/status).
 pub fn shell() -> Proc {
     let mut p = proc(SHELL, SHELL, "bash", "シェル（対話型）");
-    p.caught = vec![Sig::Int, Sig::Chld];
+    p.caught = vec![Sig::Hup, Sig::Int, Sig::Chld];
     p.ignored = vec![Sig::Term, Sig::Quit, Sig::Tstp];
     p
 }
@@ -164,7 +165,9 @@ impl World {
                     end(p, format!("{name} で終了（コアダンプ）"));
                     (
                         Fate::Core,
-                        format!("{who}: 既定の動作 Core で、コアダンプして終了します。"),
+                        format!(
+                            "{who}: 既定の動作 Core で、終了してコアダンプします。ただしコアファイルが書かれるのは ulimit -c（RLIMIT_CORE）が 0 でないときだけで、0 なら終了するだけです（bash は「Quit (core dumped)」ではなく「Quit」と表示します）。"
+                        ),
                     )
                 }
                 Action::Stop => {

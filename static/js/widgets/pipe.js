@@ -4,7 +4,7 @@
 // its $?). The Rust model is the truth: scenarios come from /api/widgets/pipe and every prediction is
 // graded at /api/widgets/pipe/check. While a prediction is pending, no later step exists in the DOM.
 
-import { fill, foldStatic, h, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
+import { fill, foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -81,12 +81,10 @@ export function mount(section) {
   root.dataset.state = "loading";
   // The static tables stay in the page (no-JS and print view), folded away; in 予想モード they leave the
   // DOM, since they hold every later step and the ending.
-  const fold = foldStatic(staticBox, "pp-tables", "表で見る（ログ 150,000 バイトの例）");
-  const foldMark = document.createComment("pp-tables");
+  // The lab's real records below the widget go with them: they show every ending too.
+  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "pp-tables", "表で見る（ログ 150,000 バイトの例）"));
   function placeTables() {
-    if (!fold) return;
-    if (st.predict && fold.isConnected) fold.replaceWith(foldMark);
-    else if (!st.predict && foldMark.isConnected) foldMark.replaceWith(fold);
+    hideStatic(st.predict);
   }
 
   const showError = (msg) => { error.textContent = msg || ""; error.hidden = !msg; };

@@ -4,7 +4,7 @@
 // cwd, signal dispositions and each thread's mask — with the shared step controls and 予想モード
 // (predict every component's fate before the operation is shown, graded at /api/widgets/procmem/check).
 
-import { fill, foldStatic, h, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
+import { fill, foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
@@ -71,13 +71,9 @@ export function mount(section) {
   root.dataset.state = "loading";
   // The static tables (no-JS and print) are folded away; in 予想モード they leave the DOM, since they
   // hold every answer.
-  const fold = foldStatic(staticBox, "pm-tables", "表で見る");
-  const foldMark = document.createComment("pm-tables");
-  const placeTables = () => {
-    if (!fold) return;
-    if (st.predict && fold.isConnected) fold.replaceWith(foldMark);
-    else if (!st.predict && foldMark.isConnected) foldMark.replaceWith(fold);
-  };
+  // The lab's real records below the widget go with them: they show every fate too.
+  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "pm-tables", "表で見る"));
+  const placeTables = () => hideStatic(st.predict);
   const showError = (msg) => { error.textContent = msg || ""; error.hidden = !msg; };
 
   async function load({ keepStep = false } = {}) {

@@ -5,7 +5,7 @@
 // predictions are graded there. In 予想モード nothing after the asked step is in the DOM — not its values,
 // not the final value, not the table of 20 orders, not the server-rendered tables.
 
-import { foldStatic, h, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -71,12 +71,10 @@ export function mount(section) {
   root.dataset.state = "loading";
 
   // The tables stay folded away (no-JS view, print); in 予想モード they leave the DOM.
-  const fold = foldStatic(staticBox, "rc-tables", "表で見る（順番 121212）");
-  const foldPlace = fold && document.createComment("race tables");
+  // The lab's real records below the widget go with them (they tell whether updates are lost).
+  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "rc-tables", "表で見る（順番 121212）"));
   function placeTables() {
-    if (!fold) return;
-    if (st.predict && fold.isConnected) fold.replaceWith(foldPlace);
-    else if (!st.predict && !fold.isConnected && foldPlace.isConnected) foldPlace.replaceWith(fold);
+    hideStatic(st.predict);
   }
 
   function fromHash(p) {

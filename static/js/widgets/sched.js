@@ -5,7 +5,7 @@
 // prediction is graded there. In predict mode nothing after the asked step is in the DOM: not the
 // diagram, not the event list, not the static tables (they are taken out until the mode ends).
 
-import { foldStatic, h, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -95,8 +95,8 @@ export function mount(section) {
   root.replaceChildren(h("div", { class: "sched" }, toolbar, error, controls.el, counts, main, live, listBox));
   root.dataset.state = "loading";
 
-  const fold = foldStatic(staticBox, "sched-tables", "表で見る（CPU 2 個）");
-  const foldAnchor = fold ? document.createComment("sched tables") : null;
+  // The lab's real records below the widget leave with the tables: they show the states too.
+  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "sched-tables", "表で見る（CPU 2 個）"));
 
   // ---- hash
   function fromHash(p) {
@@ -309,9 +309,7 @@ export function mount(section) {
 
   // The static tables hold every step: out of the page while a prediction is pending.
   function setStaticShown(shown) {
-    if (!fold) return;
-    if (shown && !fold.isConnected && foldAnchor.isConnected) foldAnchor.replaceWith(fold);
-    if (!shown && fold.isConnected) fold.replaceWith(foldAnchor);
+    hideStatic(!shown);
   }
 
   function drawPredict() {

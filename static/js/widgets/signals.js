@@ -5,7 +5,7 @@
 // run comes from /api/widgets/signals and every prediction is graded there. In predict mode nothing after
 // the asked step is in the DOM (diagram, event list, the static tables).
 
-import { foldStatic, h, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -90,8 +90,8 @@ export function mount(section) {
   root.dataset.state = "loading";
 
   const staticBox = section.querySelector("[data-widget-static]");
-  const fold = foldStatic(staticBox, "sig-tables", "表で見る（すべてのシナリオ）");
-  const foldAnchor = fold ? document.createComment("signals tables") : null;
+  // The lab's real records below the widget leave with the tables: they show every fate too.
+  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "sig-tables", "表で見る（すべてのシナリオ）"));
 
   function fromHash(p) {
     if (!p) return false;
@@ -263,9 +263,7 @@ export function mount(section) {
   }
 
   function setStatic(shown) {
-    if (!fold) return;
-    if (shown && !fold.isConnected && foldAnchor.isConnected) foldAnchor.replaceWith(fold);
-    if (!shown && fold.isConnected) fold.replaceWith(foldAnchor);
+    hideStatic(!shown);
   }
 
   function drawPredict() {
