@@ -245,14 +245,17 @@ def run(stored):
         return {"procs": snaps, "foreground": fg_role, "handled": handled}
 
     def settle():
-        """Until nothing changes for 0.2 s (at most 3 s): signals delivered, bash done reaping."""
+        """Until nothing changes for 0.2 s and no job is a zombie (at most 5 s): signals delivered, bash
+        done reaping. bash reaps its jobs as soon as it runs, so a zombie is a moment in which a loaded
+        machine has not scheduled bash yet, not something a scenario shows."""
         last, stable = None, 0
-        end = time.monotonic() + 3
+        end = time.monotonic() + 5
         while time.monotonic() < end:
             sh.read(0.05)
             now = world()
             stable = stable + 1 if now == last else 0
-            if stable >= 4:
+            reaped = all(p.get("state") != "Z" for p in now["procs"].values())
+            if stable >= 4 and reaped:
                 break
             last = now
         return last
