@@ -4,7 +4,8 @@
 //! unless the user is a member of this class.
 
 use super::charts::{self, TrendChart};
-use super::{analysis_href, class_href, display, question_label, remove_href, topic_title};
+use super::{analysis_href, class_href, display, remove_href, topic_title};
+use crate::web::quiz::question_label;
 use crate::jst::{self, DAY};
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::mastery::{self, Mastery};
