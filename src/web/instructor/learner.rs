@@ -5,7 +5,6 @@
 
 use super::charts::{self, TrendChart};
 use super::{analysis_href, class_href, display, remove_href, topic_title};
-use crate::web::quiz::question_label;
 use crate::jst::{self, DAY};
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::mastery::{self, Mastery};
@@ -15,6 +14,7 @@ use crate::web::chrome::pick_with;
 use crate::web::error::Result;
 use crate::web::guards::ClassMember;
 use crate::web::layout::Layout;
+use crate::web::quiz::question_label;
 use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
