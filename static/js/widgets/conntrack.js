@@ -7,8 +7,8 @@
 // model goes through innerHTML; the page's CSP forbids inline styles.
 
 import { fill, foldStatic, h, predictToggle, s, setPressed } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -309,25 +309,10 @@ export function mount(section) {
     st.step = Number.isFinite(n) && n > 0 ? n : 0;
   }
 
-  function showError(m) {
-    error.textContent = m || "";
-    error.hidden = !m;
-  }
 
   async function load() {
-    const id = ++st.req;
-    root.dataset.state = "loading";
-    let d;
-    try {
-      d = await getJSON(`${api}?${new URLSearchParams({ scenario: st.scenario, loose: String(st.loose) })}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const d = await fetchLatest(st, root, error, `${api}?${new URLSearchParams({ scenario: st.scenario, loose: String(st.loose) })}`);
+    if (!d) return false;
     st.data = d;
     st.answers = [];
     st.step = Math.min(st.step, gate());
@@ -373,13 +358,10 @@ export function mount(section) {
   const fromHash = readHash(NAME);
   if (fromHash) restore(fromHash);
   (async () => {
-    let ok = await load();
-    if (!ok && fromHash) {
-      const m = error.textContent;
+    const ok = await loadOrDefaults(fromHash, error, () => load(), () => {
       Object.assign(st, { scenario: "https", loose: true, step: 0 });
-      ok = await load();
-      showError(m);
-    }
+      return load();
+    });
     if (ok && fromHash) section.scrollIntoView({ block: "start" });
   })();
 }

@@ -5,8 +5,8 @@
 // (predict every component's fate before the operation is shown, graded at /api/widgets/procmem/check).
 
 import { fill, foldStatic, h, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
 
 const NAME = "procmem";
@@ -78,23 +78,11 @@ export function mount(section) {
     if (st.predict && fold.isConnected) fold.replaceWith(foldMark);
     else if (!st.predict && foldMark.isConnected) foldMark.replaceWith(fold);
   };
-  const showError = (msg) => { error.textContent = msg || ""; error.hidden = !msg; };
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
     const q = new URLSearchParams({ scenario: st.scenario, cloexec: String(st.cloexec), sigint: st.sigint });
-    let data;
-    try {
-      data = await getJSON(`${api}?${q}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const data = await fetchLatest(st, root, error, `${api}?${q}`);
+    if (!data) return false;
     st.data = data;
     st.step = keepStep && !st.predict ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
     st.feedback = null;
@@ -317,13 +305,10 @@ export function mount(section) {
   const p = readHash(NAME);
   if (p) fromHash(p);
   (async () => {
-    let ok = await load({ keepStep: !!p });
-    if (!ok && p) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(p, error, () => load({ keepStep: !!p }), () => {
       Object.assign(st, { scenario: "anatomy", cloexec: true, sigint: "handler", step: 0 });
-      ok = await load();
-      showError(msg);
-    }
+      return load();
+    });
     if (ok && p) section.scrollIntoView({ block: "start" });
   })();
 }
