@@ -7,9 +7,9 @@
 //! scenario as a table; a 360 px phone in the dark theme has no sideways scroll and ≥ 12 px diagram text.
 
 use crate::support::tap as click;
-use crate::support::{Browser, keys, sideways_scroll, type_into, wait_for};
+use crate::support::{Browser, keys, type_into, wait_for};
 use crate::widget_support::{
-    choose, finish, focus_widget, open_widget, phone, smallest_svg_text, toggle_predict_mode,
+    assert_fits_the_phone, choose, finish, focus_widget, open_widget, phone, toggle_predict_mode,
     widget_step, without_javascript,
 };
 use std::time::Duration;
@@ -227,9 +227,7 @@ async fn a_dark_phone_shows_it_without_sideways_scroll_and_with_legible_text() {
     )
     .await;
     b.click("[data-theme-toggle]").await;
-    assert_eq!(sideways_scroll(&b).await, 0);
-    let smallest = smallest_svg_text(&b, ".ct-svg").await;
-    assert!(smallest >= 12.0, "diagram text is {smallest} px");
+    assert_fits_the_phone(&b, ".ct-svg", "360 px").await;
     b.eval("document.querySelector('.ct-svg').scrollIntoView({block: 'start'}); window.scrollBy(0, -60); return 1").await;
     b.screenshot("widget-conntrack-phone-dark").await;
     finish(b).await;

@@ -5,10 +5,10 @@
 //! and a 360 px phone has no sideways scroll and diagram text of at least 12 px.
 
 use crate::support::tap as click;
-use crate::support::{Browser, keys, sideways_scroll, wait_for};
+use crate::support::{Browser, keys, wait_for};
 use crate::widget_support::{
-    finish, focus_widget, open_widget, phone, smallest_svg_text, toggle_predict_mode, widget_step,
-    without_javascript,
+    assert_fits_the_phone, finish, focus_widget, open_widget, phone, toggle_predict_mode,
+    widget_step, without_javascript,
 };
 
 /// What descriptor `fd` of `pid` shows in the diagram now.
@@ -241,10 +241,7 @@ async fn without_javascript_every_scenario_is_a_table() {
 async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
     let b = phone().await;
     open_widget(&b, "pipe", "/topics/ipc#w=pipe&scenario=pipeline&step=16").await;
-    assert_eq!(sideways_scroll(&b).await, 0);
-    // The SVG is drawn at scale 1, so each text's font size is what the reader sees.
-    let smallest = smallest_svg_text(&b, "#widget-pipe .pp-svg").await;
-    assert!(smallest >= 12.0, "smallest text {smallest}");
+    assert_fits_the_phone(&b, "#widget-pipe .pp-svg", "360 px").await;
     b.eval("document.querySelector('#widget-pipe .pp-svg').scrollIntoView({block: 'center'}); return 1")
         .await;
     b.screenshot("widget-pipe-phone").await;

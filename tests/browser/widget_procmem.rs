@@ -6,10 +6,10 @@
 //! at least 12 px.
 
 use crate::support::tap as click;
-use crate::support::{Browser, keys, sideways_scroll, wait_for};
+use crate::support::{Browser, keys, wait_for};
 use crate::widget_support::{
-    finish, focus_widget, open_widget, phone, smallest_svg_text, toggle_predict_mode, widget_step,
-    without_javascript,
+    assert_fits_the_phone, finish, focus_widget, open_widget, phone, toggle_predict_mode,
+    widget_step, without_javascript,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -169,9 +169,7 @@ async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
     )
     .await;
     assert_eq!(b.count("#widget-procmem .pm-card").await, 2);
-    assert_eq!(sideways_scroll(&b).await, 0);
-    let smallest = smallest_svg_text(&b, "#widget-procmem .pm-svg").await;
-    assert!(smallest >= 12.0, "smallest text {smallest}");
+    assert_fits_the_phone(&b, "#widget-procmem .pm-svg", "360 px").await;
     b.eval("document.querySelector('#widget-procmem .pm-card').scrollIntoView({block: 'start'}); return 1")
         .await;
     b.screenshot("widget-procmem-phone").await;

@@ -5,9 +5,9 @@
 //! the parent printing 1; the tables without JavaScript; a 360 px phone has no sideways scroll and
 //! diagram text ≥ 12 px.
 
-use crate::support::{Browser, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
 use crate::widget_support::{
-    finish, focus_widget, in_widget_dom, open_widget, phone, smallest_svg_text,
+    assert_fits_the_phone, finish, focus_widget, in_widget_dom, open_widget, phone,
     toggle_predict_mode, widget_step, without_javascript,
 };
 use std::time::Duration;
@@ -174,9 +174,7 @@ async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
     ] {
         b.open("/").await;
         open_widget(&b, "race", path).await;
-        assert_eq!(sideways_scroll(&b).await, 0, "{path}");
-        let smallest = smallest_svg_text(&b, "#widget-race svg").await;
-        assert!(smallest >= 12.0, "{path}: {smallest}");
+        assert_fits_the_phone(&b, "#widget-race svg", path).await;
     }
     b.screenshot("widget-race-phone").await;
     finish(b).await;

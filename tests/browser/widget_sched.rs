@@ -6,9 +6,9 @@
 //! has graded a wrong STAT and a right count; a 360 px phone in the dark theme has no sideways scroll and
 //! diagram text of at least 12 px; without JavaScript both pages show the tables.
 
-use crate::support::{Browser, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
 use crate::widget_support::{
-    dark_phone, finish, focus_widget, open_widget, smallest_svg_text, toggle_predict_mode,
+    assert_fits_the_phone, dark_phone, finish, focus_widget, open_widget, toggle_predict_mode,
     wait_ready, without_javascript,
 };
 
@@ -244,10 +244,7 @@ async fn a_phone_in_the_dark_theme_fits_and_keeps_text_legible() {
         "/topics/run-queue#w=sched&scenario=balance&cpus=1&tasks=8&step=8",
     )
     .await;
-    assert_eq!(sideways_scroll(&b).await, 0, "no sideways scroll at 360 px");
-    // The smallest diagram text as drawn: font size × the SVG's scale.
-    let smallest = smallest_svg_text(&b, "#widget-sched .sched-svg").await;
-    assert!(smallest >= 12.0, "diagram text {smallest:.1} px");
+    assert_fits_the_phone(&b, "#widget-sched .sched-svg", "360 px").await;
     assert_eq!(
         b.eval("return getComputedStyle(document.documentElement).colorScheme")
             .await,

@@ -6,9 +6,9 @@
 //! 360 px phone in the dark theme has no sideways scroll and diagram text of at least 12 px; without
 //! JavaScript the tables are there.
 
-use crate::support::{Browser, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
 use crate::widget_support::{
-    dark_phone, finish, focus_widget, open_widget, smallest_svg_text, toggle_predict_mode,
+    assert_fits_the_phone, dark_phone, finish, focus_widget, open_widget, toggle_predict_mode,
     wait_ready, without_javascript,
 };
 
@@ -201,9 +201,7 @@ async fn a_phone_in_the_dark_theme_fits_and_keeps_text_legible() {
         "/topics/signals#w=signals&scenario=ctrl-c&handler=block&step=1",
     )
     .await;
-    assert_eq!(sideways_scroll(&b).await, 0, "no sideways scroll at 360 px");
-    let smallest = smallest_svg_text(&b, "#widget-signals .sig-svg").await;
-    assert!(smallest >= 12.0, "diagram text {smallest:.1} px");
+    assert_fits_the_phone(&b, "#widget-signals .sig-svg", "360 px").await;
     b.eval("document.querySelector('#widget-signals .sig-main').scrollIntoView(); return 1")
         .await;
     b.screenshot("widget-signals-phone-dark").await;

@@ -4,9 +4,9 @@
 //! next-OID and a right port on the server and only then reveals the step; the poll chart and the rate;
 //! the tables without JavaScript; a 360 px phone has no sideways scroll and diagram text ≥ 12 px.
 
-use crate::support::{Browser, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
 use crate::widget_support::{
-    finish, focus_widget, in_widget_dom, open_widget, phone, smallest_svg_text,
+    assert_fits_the_phone, finish, focus_widget, in_widget_dom, open_widget, phone,
     toggle_predict_mode, widget_step, without_javascript,
 };
 use std::time::Duration;
@@ -201,9 +201,7 @@ async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
     ] {
         b.open("/").await;
         open_widget(&b, "snmp", path).await;
-        assert_eq!(sideways_scroll(&b).await, 0, "{path}");
-        let smallest = smallest_svg_text(&b, "#widget-snmp svg").await;
-        assert!(smallest >= 12.0, "{path}: smallest text {smallest} px");
+        assert_fits_the_phone(&b, "#widget-snmp svg", path).await;
     }
     b.screenshot("widget-snmp-phone").await;
     finish(b).await;

@@ -4,7 +4,7 @@
 //! 予想モード, look for text anywhere in its DOM, and start the 360 px phone (in the dark theme) the
 //! phone tests use.
 
-use crate::support::{Browser, Options, PHONE, tap, wait_for};
+use crate::support::{Browser, Options, PHONE, sideways_scroll, tap, wait_for};
 
 /// The script that is true once widget `name` has drawn its scenario.
 fn ready_script(name: &str) -> String {
@@ -128,4 +128,12 @@ pub async fn smallest_svg_text(b: &Browser, svg: &str) -> f64 {
 pub async fn finish(b: Browser) {
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
+}
+
+/// The page fits a phone: it does not scroll sideways, and no text in the SVGs `svg` is drawn under
+/// 12 px (`what` names the view in a failure).
+pub async fn assert_fits_the_phone(b: &Browser, svg: &str, what: &str) {
+    assert_eq!(sideways_scroll(b).await, 0, "{what}: no sideways scroll");
+    let smallest = smallest_svg_text(b, svg).await;
+    assert!(smallest >= 12.0, "{what}: diagram text {smallest:.2} px");
 }
