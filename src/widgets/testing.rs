@@ -4,10 +4,13 @@
 use super::{ParamError, QuestionGenerator};
 use std::fmt::Debug;
 
+/// A widget's `params_from_query`.
+type ParseParams<P> = fn(&[(String, String)]) -> Result<P, ParamError>;
+
 /// `parse` (a widget's `params_from_query`) refuses each `(key, value)` of `bad` with a message
 /// naming the parameter (「パラメータ key …」), and reads no pairs at all as the defaults.
 pub(crate) fn assert_bad_parameters_named<P: Debug + Default + PartialEq>(
-    parse: fn(&[(String, String)]) -> Result<P, ParamError>,
+    parse: ParseParams<P>,
     bad: &[(&str, &str)],
 ) {
     for (k, v) in bad {
