@@ -890,7 +890,7 @@ async fn instructors_read_misconceptions_and_generated_questions_in_words() {
     );
     assert!(!heading.contains(generated), "{heading}");
 
-    // The live panel names it the same way.
+    // The live panel names it by an example too (the label lists share with the learner's review).
     let live: serde_json::Value =
         serde_json::from_str(&teacher.get(&format!("{class}/live.json")).await.body).unwrap();
     let row = live["questions"]
@@ -901,7 +901,7 @@ async fn instructors_read_misconceptions_and_generated_questions_in_words() {
         .expect("the generated question is live");
     let label = row["label"].as_str().unwrap();
     assert!(
-        label.contains("例:") && !label.contains(generated),
+        label.contains("（数値は一例）") && !label.contains(generated),
         "{label}"
     );
 

@@ -161,7 +161,7 @@ impl Question {
 
     /// The question's text as a list shows it: its prompt, or for a generated question (whose numbers
     /// change with every attempt) the prompt its generator writes for one example seed. The caller says
-    /// it is an example (`web::instructor::question_label`).
+    /// it is an example (`web::quiz::question_label`).
     pub fn example_prompt(&self) -> std::borrow::Cow<'_, str> {
         match &self.kind {
             Kind::Generated { generator } => generator.instance(0).prompt.into(),

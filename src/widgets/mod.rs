@@ -35,9 +35,11 @@ pub mod sched;
 pub mod sessions;
 pub mod signals;
 pub mod snmp;
+#[cfg(test)]
+mod testing;
 
-pub(crate) use query::echo;
 pub use query::{ParamError, query_bool, query_choice, query_u64, query_value};
+pub(crate) use query::{answer_within, echo, not_allowed};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -50,12 +50,29 @@ pub fn query_choice<T: Copy>(
         .find(|v| name(*v) == raw)
         .ok_or_else(|| {
             let allowed: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-            ParamError(format!(
-                "パラメータ {key} の値「{}」は使えません。使える値: {}",
-                echo(raw),
-                allowed.join(", ")
-            ))
+            not_allowed(key, raw, &allowed)
         })
+}
+
+/// The error for a value of `key` that is none of `allowed`: the parameter, the value as given
+/// (through [`echo`]) and the values it may take.
+pub(crate) fn not_allowed(key: &str, raw: &str, allowed: &[&str]) -> ParamError {
+    ParamError(format!(
+        "パラメータ {key} の値「{}」は使えません。使える値: {}",
+        echo(raw),
+        allowed.join(", ")
+    ))
+}
+
+/// A predicted answer no longer than `limit` characters (a longer one is refused before grading,
+/// so nothing huge is stored or echoed).
+pub(crate) fn answer_within(answer: &str, limit: usize) -> Result<(), ParamError> {
+    if answer.chars().count() > limit {
+        return Err(ParamError(format!(
+            "パラメータ answer が長すぎます（{limit} 文字まで）"
+        )));
+    }
+    Ok(())
 }
 
 /// Parses `key` as a decimal integer in `min..=max`, or returns `default` when it is missing.

@@ -3,6 +3,7 @@
 //! with a comment naming what it guards. `scripts/test` installs Chromium on a fresh machine.
 
 mod support;
+mod widget_support;
 
 mod accessibility;
 mod captures;

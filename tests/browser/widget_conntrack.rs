@@ -7,34 +7,12 @@
 //! scenario as a table; a 360 px phone in the dark theme has no sideways scroll and ≥ 12 px diagram text.
 
 use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, type_into, wait_for};
+use crate::support::{Browser, keys, type_into, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, choose, finish, focus_widget, open_widget, phone, toggle_predict_mode,
+    widget_step, without_javascript,
+};
 use std::time::Duration;
-
-const READY: &str =
-    "document.querySelector('#widget-conntrack [data-widget-root]')?.dataset.state === 'ready'";
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(b, READY, "the conntrack widget to load").await;
-}
-
-async fn choose(b: &Browser, value: &str) {
-    b.eval(&format!(
-        "const s = document.querySelector('#widget-conntrack select[name=scenario]'); s.value = '{value}'; \
-         document.querySelector('#widget-conntrack [data-widget-root]').dataset.state = 'loading'; \
-         s.dispatchEvent(new Event('change')); return 1"
-    ))
-    .await;
-    wait_for(b, READY, &format!("the {value} run")).await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-conntrack [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 async fn table(b: &Browser) -> String {
     b.text("#widget-conntrack .ct-table").await
@@ -43,12 +21,11 @@ async fn table(b: &Browser) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_through_https_and_the_table_prints_like_conntrack() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/firewall").await;
-    b.eval("document.getElementById('widget-conntrack').focus(); return 1")
-        .await;
+    open_widget(&b, "conntrack", "/topics/firewall").await;
+    focus_widget(&b, "conntrack").await;
     assert!(table(&b).await.contains("（空）"));
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "conntrack").await, "1");
     assert_eq!(b.text("#widget-conntrack [data-ct-state]").await, "NEW");
     assert_eq!(
         b.text("#widget-conntrack [data-ct-stateful]").await,
@@ -67,13 +44,13 @@ async fn keys_step_through_https_and_the_table_prints_like_conntrack() {
     );
     assert!(table(&b).await.contains("60 SYN_RECV"));
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "4");
+    assert_eq!(widget_step(&b, "conntrack").await, "4");
     assert!(table(&b).await.contains("300 ESTABLISHED"));
     assert!(!b.text("#widget-conntrack .ct-outcome").await.is_empty());
     b.press(keys::LEFT).await;
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "conntrack").await, "3");
     b.press(keys::HOME).await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "conntrack").await, "0");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         b.client.current_url().await.expect("url").path(),
@@ -81,7 +58,7 @@ async fn keys_step_through_https_and_the_table_prints_like_conntrack() {
     );
 
     // The FTP helper: the expectation after 227, the data connection RELATED.
-    choose(&b, "ftp-helper").await;
+    choose(&b, "conntrack", "scenario", "ftp-helper").await;
     click(&b, "#widget-conntrack .ct-steps li[data-step='4'] button").await;
     assert!(
         b.text("#widget-conntrack .ct-table")
@@ -92,7 +69,7 @@ async fn keys_step_through_https_and_the_table_prints_like_conntrack() {
     assert_eq!(b.text("#widget-conntrack [data-ct-state]").await, "RELATED");
     b.screenshot("widget-conntrack-ftp-helper").await;
     // A stray ACK: static lets it in (S2), conntrack drops it.
-    choose(&b, "stray-ack").await;
+    choose(&b, "conntrack", "scenario", "stray-ack").await;
     click(&b, "#widget-conntrack [data-action=next]").await;
     assert_eq!(
         b.text("#widget-conntrack [data-ct-static]").await,
@@ -107,8 +84,7 @@ async fn keys_step_through_https_and_the_table_prints_like_conntrack() {
             .await,
         1
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -125,9 +101,9 @@ async fn predict_mode_asks_each_packet_before_showing_it() {
     b.click("form.stacked-form button[type=submit]").await;
     b.wait_for_path("/me").await;
 
-    open_widget(&b, "/topics/firewall").await;
-    choose(&b, "ftp-passive").await;
-    click(&b, ".ct-predict-toggle").await;
+    open_widget(&b, "conntrack", "/topics/firewall").await;
+    choose(&b, "conntrack", "scenario", "ftp-passive").await;
+    toggle_predict_mode(&b, "conntrack").await;
     wait_for(
         &b,
         "document.querySelector('#widget-conntrack .ct-pform')",
@@ -171,13 +147,13 @@ async fn predict_mode_asks_each_packet_before_showing_it() {
     )
     .await;
     assert!(b.text(".ct-verdict-line").await.starts_with("✓ 正解"));
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "conntrack").await, "1");
     assert!(table(&b).await.contains("SYN_SENT"));
     // The next packets: skip three, then get the data SYN wrong.
     for _ in 0..3 {
         click(&b, "#widget-conntrack .ct-skip").await;
     }
-    assert_eq!(step(&b).await, "4");
+    assert_eq!(widget_step(&b, "conntrack").await, "4");
     assert_eq!(b.count("#widget-conntrack .ct-steps li").await, 4);
     b.screenshot("widget-conntrack-predict-asking").await;
     click(&b, "input[name=ct-static][value=accept]").await;
@@ -220,17 +196,12 @@ async fn predict_mode_asks_each_packet_before_showing_it() {
             ),
         ]
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_every_scenario_is_a_table() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/firewall").await;
     assert_eq!(
         b.count("#widget-conntrack details.widget-scenario table.steps")
@@ -248,29 +219,16 @@ async fn without_javascript_every_scenario_is_a_table() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dark_phone_shows_it_without_sideways_scroll_and_with_legible_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     open_widget(
         &b,
+        "conntrack",
         "/topics/firewall#w=conntrack&scenario=ftp-helper&loose=1&step=5",
     )
     .await;
     b.click("[data-theme-toggle]").await;
-    assert_eq!(sideways_scroll(&b).await, 0);
-    let smallest = b
-        .eval(
-            "const svg = document.querySelector('.ct-svg'); const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; \
-             return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * k))",
-        )
-        .await
-        .as_f64()
-        .expect("a number");
-    assert!(smallest >= 12.0, "diagram text is {smallest} px");
+    assert_fits_the_phone(&b, ".ct-svg", "360 px").await;
     b.eval("document.querySelector('.ct-svg').scrollIntoView({block: 'start'}); window.scrollBy(0, -60); return 1").await;
     b.screenshot("widget-conntrack-phone-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

@@ -6,32 +6,18 @@
 //! step after a reload; no console errors; a 360 px phone shows N = 5 (32 processes) with no sideways
 //! page scroll.
 
-use crate::support::{Browser, Options, PHONE, keys, tap, wait_for};
+use crate::support::{Browser, keys, tap, wait_for};
+use crate::widget_support::{finish, focus_widget, open_widget, phone, wait_ready};
 use std::time::Duration;
 
 const PAGE: &str = "/topics/process-tree";
 const NODES: &str = "#widget-forktree .ft-treebox .ft-node[data-pid]";
 
-/// Waits until the widget has drawn the scenario it last asked for.
-async fn ready(b: &Browser) {
-    wait_for(
-        b,
-        "document.querySelector('#widget-forktree [data-widget-root]')?.dataset.state === 'ready'",
-        "the forktree widget to load its scenario",
-    )
-    .await;
-}
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    ready(b).await;
-}
-
 /// Picks a scenario from the select, as a user would.
 async fn choose(b: &Browser, scenario: &str) {
     b.click(&format!("#ft-scenario option[value='{scenario}']"))
         .await;
-    ready(b).await;
+    wait_ready(b, "forktree").await;
 }
 
 /// The PIDs of the process nodes drawn in the main tree (init is PID 1), sorted.
@@ -96,14 +82,14 @@ async fn click_node(b: &Browser, pid: u32) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
     let b = Browser::start().await;
-    open_widget(&b, PAGE).await;
+    open_widget(&b, "forktree", PAGE).await;
     choose(&b, "fork-loop").await;
     assert_eq!(
         b.eval("return document.getElementById('ft-n').value").await,
         "2"
     );
     tap(&b, "#widget-forktree .ft-n-plus").await;
-    ready(&b).await;
+    wait_ready(&b, "forktree").await;
     assert_eq!(
         b.eval("return document.getElementById('ft-n').value").await,
         "3"
@@ -168,14 +154,13 @@ async fn the_fork_loop_grows_to_eight_processes_and_steps_back() {
     assert_eq!(counter(&b).await, "ステップ 3 / 7");
     assert_eq!(pids(&b).await, vec![1, 100, 101, 102, 103]);
     b.screenshot("widget-forktree-desktop").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
     let b = Browser::start().await;
-    open_widget(&b, PAGE).await;
+    open_widget(&b, "forktree", PAGE).await;
     assert_eq!(
         b.eval("return document.getElementById('ft-scenario').value")
             .await,
@@ -246,14 +231,13 @@ async fn bash_ls_execs_in_the_child_which_becomes_a_zombie_until_bash_waits() {
             .starts_with("ステップ 6 / 6"),
         "announced: {live}"
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn building_the_fork_loop_tree_is_graded_on_the_server() {
     let b = Browser::start().await;
-    open_widget(&b, PAGE).await;
+    open_widget(&b, "forktree", PAGE).await;
     choose(&b, "fork-loop").await;
     tap(&b, "#widget-forktree .ft-mode[data-mode='build']").await;
     assert_eq!(
@@ -350,16 +334,14 @@ async fn building_the_fork_loop_tree_is_graded_on_the_server() {
             .await
             .contains("fork()")
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     let b = Browser::start().await;
-    open_widget(&b, PAGE).await;
-    b.eval("document.getElementById('widget-forktree').focus(); return 1")
-        .await;
+    open_widget(&b, "forktree", PAGE).await;
+    focus_widget(&b, "forktree").await;
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
     assert_eq!(counter(&b).await, "ステップ 2 / 6");
@@ -395,7 +377,7 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
 
     choose(&b, "fork-loop").await;
     tap(&b, "#widget-forktree .ft-n-plus").await;
-    ready(&b).await;
+    wait_ready(&b, "forktree").await;
     for _ in 0..4 {
         tap(&b, "#widget-forktree [data-action=next]").await;
     }
@@ -405,7 +387,7 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
         assert!(hash.contains(part), "{part} in {hash}");
     }
     b.client.refresh().await.expect("reload");
-    ready(&b).await;
+    wait_ready(&b, "forktree").await;
     assert_eq!(
         b.eval("return document.getElementById('ft-scenario').value")
             .await,
@@ -421,6 +403,7 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
     // A hash for another mode and scenario opens it directly.
     open_widget(
         &b,
+        "forktree",
         &format!("{PAGE}#w=forktree&scenario=orphan&subreaper=true&step=5"),
     )
     .await;
@@ -434,24 +417,24 @@ async fn keys_step_while_focused_and_the_hash_reproduces_the_view() {
         Some("100"),
         "the subreaper adopts sleep"
     );
-    open_widget(&b, &format!("{PAGE}#w=forktree&scenario=orphan&step=5")).await;
+    open_widget(
+        &b,
+        "forktree",
+        &format!("{PAGE}#w=forktree&scenario=orphan&step=5"),
+    )
+    .await;
     assert_eq!(
         node_attr(&b, 102, "data-ppid").await.as_deref(),
         Some("1"),
         "init adopts sleep"
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
-    open_widget(&b, PAGE).await;
+    let b = phone().await;
+    open_widget(&b, "forktree", PAGE).await;
     let width = b.eval("return document.documentElement.clientWidth").await;
     assert!(
         width.as_i64().unwrap_or(0) <= 400,
@@ -460,7 +443,7 @@ async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
     choose(&b, "fork-loop").await;
     for _ in 0..3 {
         tap(&b, "#widget-forktree .ft-n-plus").await;
-        ready(&b).await;
+        wait_ready(&b, "forktree").await;
     }
     assert_eq!(
         b.eval("return document.getElementById('ft-n').value").await,
@@ -495,8 +478,7 @@ async fn a_phone_shows_thirty_two_processes_without_sideways_page_scroll() {
         Some(0),
         "no sideways page scroll in the quiz mode"
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 /// The whole widget's text, hidden parts and the SVG included.
@@ -517,7 +499,12 @@ async fn step_zero_headers_name_the_initial_state_and_never_null() {
         ("random", 10),
     ] {
         // From a later step back to the first, as a reader does.
-        open_widget(&b, &format!("{PAGE}#w=forktree&scenario={scenario}&step=2")).await;
+        open_widget(
+            &b,
+            "forktree",
+            &format!("{PAGE}#w=forktree&scenario={scenario}&step=2"),
+        )
+        .await;
         tap(&b, "#widget-forktree [data-action=first]").await;
         let head = text_of(&b, "#widget-forktree .ft-info-head").await;
         assert_eq!(
@@ -541,11 +528,7 @@ async fn step_zero_headers_name_the_initial_state_and_never_null() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn questions_show_no_step_or_table_and_bash_ls_is_built_with_exec() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     // Dark theme, as a reader on a phone at night.
     b.open("/").await;
     if b.eval("return getComputedStyle(document.documentElement).colorScheme")
@@ -556,6 +539,7 @@ async fn questions_show_no_step_or_table_and_bash_ls_is_built_with_exec() {
     }
     open_widget(
         &b,
+        "forktree",
         &format!("{PAGE}#w=forktree&scenario=bash-ls&mode=build"),
     )
     .await;
@@ -623,6 +607,7 @@ async fn questions_show_no_step_or_table_and_bash_ls_is_built_with_exec() {
     // The fork loop left untouched: three forks missing, drawn as dotted places (two levels deep).
     open_widget(
         &b,
+        "forktree",
         &format!("{PAGE}#w=forktree&scenario=fork-loop&n=2&mode=build"),
     )
     .await;
@@ -653,6 +638,5 @@ async fn questions_show_no_step_or_table_and_bash_ls_is_built_with_exec() {
     tap(&b, "#widget-forktree .ft-mode[data-mode='step']").await;
     assert!(b.count("#widget-forktree .ft-steps li").await > 0);
     assert_eq!(b.count("#widget-forktree [data-widget-static]").await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

@@ -10,6 +10,7 @@
 
 use crate::support::tap as click;
 use crate::support::{Browser, Options, PHONE, keys, type_into, wait_for};
+use crate::widget_support::finish;
 use serde_json::{Value, json};
 
 const READY: &str = "(() => { const s = document.getElementById('widget-ftp'); \
@@ -138,8 +139,7 @@ async fn toggles_turn_the_failing_connection_red_with_its_reason() {
     assert_eq!(x_y, json!("292"));
     show(&b, ".step-controls").await;
     b.screenshot("widget-ftp-desktop").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,8 +193,7 @@ async fn the_data_connection_shows_its_opener_and_ports() {
             .await,
         "クライアント 203.0.113.5:50123 → サーバー 198.51.100.7:21"
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -287,8 +286,7 @@ async fn stepping_with_buttons_and_keys_highlights_the_transcript() {
     click(&b, ".ftp-steplist button[data-step='3']").await;
     assert_eq!(step_counter(&b).await, "ステップ 4 / 5");
     assert!(b.path().await.ends_with("&step=3"));
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 async fn set_speed_2x(b: &Browser) {
@@ -324,8 +322,7 @@ async fn the_ftp_helper_reads_port_and_lets_the_data_connection_in_as_related() 
         json!(["PORT を読む", ":49152 を予期", "PORT を書き換え"])
     );
     assert_eq!(b.count(".ftp-svg .ftp-tag-related").await, 0, "not yet");
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -543,6 +540,5 @@ async fn a_phone_shows_the_widget_without_sideways_scroll() {
     b.screenshot("widget-ftp-phone-dark").await;
     show(&b, ".ftp-conns").await;
     b.screenshot("widget-ftp-phone-dark-below").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

@@ -7,6 +7,7 @@
 use crate::support::tap as click;
 use crate::support::{Browser, Options, PHONE, keys, type_into, wait_for};
 use crate::widget_ftp::{click_and_reload, only_unexpected, open_widget, step_counter};
+use crate::widget_support::finish;
 use serde_json::json;
 
 /// Scrolls the predict box to the top, clear of the sticky site header, for a screenshot.
@@ -168,8 +169,7 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     // Off again: stepping is free and the box is gone.
     click(&b, ".ftp-predict-toggle").await;
     assert_eq!(b.count("#widget-ftp .ftp-predict:not([hidden])").await, 0);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -243,8 +243,7 @@ async fn predict_mode_works_with_the_keyboard_on_a_phone() {
     b.press(keys::RIGHT).await;
     show_predict(&b).await;
     b.screenshot("widget-ftp-predict-phone-answered").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 /// The FTP widget as the DOM holds it: its text and every attribute value, hidden or not.

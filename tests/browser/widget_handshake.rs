@@ -6,23 +6,15 @@
 //! 360 px phone has no sideways page scroll.
 
 use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, wait_for};
+use crate::support::{Browser, keys, wait_for};
+use crate::widget_support::{
+    finish, focus_widget, open_widget, phone, toggle_predict_mode, widget_step,
+};
 use std::time::Duration;
 
 const A: &str = "3141592653";
 const A1: &str = "3141592654";
 const B1: &str = "2718281829";
-
-/// Opens the TCP page and waits for the widget to load its scenario.
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        "document.querySelector('#widget-handshake [data-widget-root]')?.dataset.state === 'ready'",
-        "the handshake widget to load",
-    )
-    .await;
-}
 
 /// The client and server states the widget shows now.
 async fn states(b: &Browser) -> (String, String) {
@@ -32,14 +24,6 @@ async fn states(b: &Browser) -> (String, String) {
     )
 }
 
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-handshake [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn pair(c: &str, s: &str) -> (String, String) {
     (c.to_string(), s.to_string())
 }
@@ -47,7 +31,7 @@ fn pair(c: &str, s: &str) -> (String, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn buttons_step_through_the_fact_sheet_states() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/tcp").await;
+    open_widget(&b, "handshake", "/topics/tcp").await;
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"), "step 0");
     assert!(b.text(".hs-isn").await.contains(A), "ISN a shown");
 
@@ -115,13 +99,13 @@ async fn buttons_step_through_the_fact_sheet_states() {
     );
     // The step list jumps straight to a step.
     click(&b, "#widget-handshake .hs-steps li[data-step='2'] button").await;
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "handshake").await, "2");
     assert_eq!(
         b.count("#widget-handshake .hs-ladder [data-hs-seg]").await,
         2
     );
     click(&b, "#widget-handshake [data-action=last]").await;
-    assert_eq!(step(&b).await, "5");
+    assert_eq!(widget_step(&b, "handshake").await, "5");
     assert!(
         b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
             .await
@@ -143,9 +127,8 @@ async fn buttons_step_through_the_fact_sheet_states() {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_inside_the_widget_and_never_turn_the_page() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/tcp").await;
-    b.eval("document.getElementById('widget-handshake').focus(); return 1")
-        .await;
+    open_widget(&b, "handshake", "/topics/tcp").await;
+    focus_widget(&b, "handshake").await;
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
     assert_eq!(
@@ -160,7 +143,7 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
         "← is step 1"
     );
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "5");
+    assert_eq!(widget_step(&b, "handshake").await, "5");
     assert_eq!(states(&b).await, pair("ESTABLISHED", "ESTABLISHED"));
     b.press(keys::HOME).await;
     assert_eq!(states(&b).await, pair("CLOSED", "LISTEN"));
@@ -173,15 +156,14 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
     // A button inside the widget keeps the keys too.
     click(&b, "#widget-handshake [data-action=next]").await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "handshake").await, "2");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         b.client.current_url().await.expect("url").path(),
         "/topics/tcp"
     );
     // Space on the widget plays from here and pauses again.
-    b.eval("document.getElementById('widget-handshake').focus(); return 1")
-        .await;
+    focus_widget(&b, "handshake").await;
     b.press(keys::SPACE).await;
     assert_eq!(
         b.eval("return document.querySelector('#widget-handshake [data-action=play]').getAttribute('aria-pressed')").await,
@@ -199,16 +181,15 @@ async fn keys_step_inside_the_widget_and_never_turn_the_page() {
         "false"
     );
     tokio::time::sleep(Duration::from_millis(2200)).await;
-    assert_eq!(step(&b).await, "3", "paused");
+    assert_eq!(widget_step(&b, "handshake").await, "3", "paused");
     assert_eq!(states(&b).await, pair("ESTABLISHED", "ESTABLISHED"));
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn closed_port_relative_numbers_and_the_hash() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/tcp").await;
+    open_widget(&b, "handshake", "/topics/tcp").await;
     b.eval(
         "const s = document.querySelector('#widget-handshake .hs-scenario');
          s.value = 'closed-port'; s.dispatchEvent(new Event('change')); return 1",
@@ -282,7 +263,7 @@ async fn closed_port_relative_numbers_and_the_hash() {
         "new ISNs",
     )
     .await;
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "handshake").await, "2");
     assert_eq!(
         b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
             .await,
@@ -309,8 +290,13 @@ async fn closed_port_relative_numbers_and_the_hash() {
         "{hash}"
     );
     b.open("/").await;
-    open_widget(&b, &format!("/topics/tcp{}", hash.as_str().unwrap())).await;
-    assert_eq!(step(&b).await, "2");
+    open_widget(
+        &b,
+        "handshake",
+        &format!("/topics/tcp{}", hash.as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(widget_step(&b, "handshake").await, "2");
     assert_eq!(
         b.text("#widget-handshake .hs-detail [data-hs-field=ack]")
             .await,
@@ -341,7 +327,12 @@ async fn closed_port_relative_numbers_and_the_hash() {
 
     // A hash with a bad value shows the server's message and still loads a scenario.
     b.open("/").await;
-    open_widget(&b, "/topics/tcp#w=handshake&scenario=bogus&seed=0&step=1").await;
+    open_widget(
+        &b,
+        "handshake",
+        "/topics/tcp#w=handshake&scenario=bogus&seed=0&step=1",
+    )
+    .await;
     assert!(
         b.text("#widget-handshake .hs-error")
             .await
@@ -354,9 +345,14 @@ async fn closed_port_relative_numbers_and_the_hash() {
 #[tokio::test(flavor = "multi_thread")]
 async fn predict_mode_grades_on_the_server() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/tcp#w=handshake&scenario=normal&seed=0&step=1").await;
+    open_widget(
+        &b,
+        "handshake",
+        "/topics/tcp#w=handshake&scenario=normal&seed=0&step=1",
+    )
+    .await;
     assert_eq!(states(&b).await, pair("SYN-SENT", "SYN-RECEIVED"));
-    click(&b, "#widget-handshake .hs-predict-toggle").await;
+    toggle_predict_mode(&b, "handshake").await;
     // The question is about the SYN,ACK (step 2); its arrow is not drawn yet, only a placeholder.
     assert!(b.text("#widget-handshake .hs-q").await.contains("SYN,ACK"));
     assert_eq!(
@@ -392,7 +388,7 @@ async fn predict_mode_grades_on_the_server() {
             .contains("+1 は SYN の分")
     );
     // The step is then revealed.
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "handshake").await, "2");
     assert_eq!(states(&b).await, pair("ESTABLISHED", "SYN-RECEIVED"));
     // Next question: the client's ACK; answer it right (b+1). Focus stayed in the answer box.
     assert!(
@@ -447,13 +443,10 @@ async fn predict_mode_grades_on_the_server() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn phone_width_has_no_sideways_scroll() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     open_widget(
         &b,
+        "handshake",
         "/topics/tcp#w=handshake&scenario=simultaneous-open&seed=0&step=4",
     )
     .await;
@@ -473,8 +466,7 @@ async fn phone_width_has_no_sideways_scroll() {
     b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1")
         .await;
     b.screenshot("widget-handshake-phone-diagram").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -483,6 +475,7 @@ async fn lost_segments_timeline_and_close_in_the_dark_theme() {
     click_theme_dark(&b).await;
     open_widget(
         &b,
+        "handshake",
         "/topics/tcp#w=handshake&scenario=lost-syn&seed=0&step=2",
     )
     .await;
@@ -509,7 +502,12 @@ async fn lost_segments_timeline_and_close_in_the_dark_theme() {
     b.screenshot("widget-handshake-lost-syn-dark").await;
 
     b.open("/").await;
-    open_widget(&b, "/topics/tcp#w=handshake&scenario=close&seed=0&step=4").await;
+    open_widget(
+        &b,
+        "handshake",
+        "/topics/tcp#w=handshake&scenario=close&seed=0&step=4",
+    )
+    .await;
     assert_eq!(states(&b).await, pair("TIME-WAIT", "CLOSED"));
     assert_eq!(
         b.count("#widget-handshake [data-hs-sd='TIME-WAIT'].hs-sd-client")
@@ -531,8 +529,7 @@ async fn lost_segments_timeline_and_close_in_the_dark_theme() {
     b.eval("document.querySelector('#widget-handshake .hs-main').scrollIntoView(); return 1")
         .await;
     b.screenshot("widget-handshake-close-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 /// Switches the site to the dark theme (the toggle sets a cookie the server reads).
@@ -563,6 +560,7 @@ async fn predict_mode_leaves_no_later_segment_in_the_page() {
     click_theme_dark(&b).await;
     open_widget(
         &b,
+        "handshake",
         "/topics/tcp#w=handshake&scenario=lost-ack&seed=0&step=0&predict=1",
     )
     .await;
@@ -614,6 +612,5 @@ async fn predict_mode_leaves_no_later_segment_in_the_page() {
             .await
             .contains("再送")
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

@@ -6,40 +6,17 @@
 //! text under 12 px; without JavaScript every scenario is a table; no console errors.
 
 use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, wait_for};
-
-const ROOT: &str = "#widget-lb-layers [data-widget-root]";
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        &format!("document.querySelector('{ROOT}')?.dataset.state === 'ready'"),
-        "the lb-layers widget to load",
-    )
-    .await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval(&format!(
-        "return document.querySelector('{ROOT}').dataset.step"
-    ))
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-async fn focus_widget(b: &Browser) {
-    b.eval("document.getElementById('widget-lb-layers').focus(); return 1")
-        .await;
-}
+use crate::support::{Browser, keys, wait_for};
+use crate::widget_support::{
+    finish, focus_widget, open_widget, phone, smallest_svg_text, toggle_predict_mode, widget_step,
+    without_javascript,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/load-balancer").await;
-    assert_eq!(step(&b).await, "0");
+    open_widget(&b, "lb-layers", "/topics/load-balancer").await;
+    assert_eq!(widget_step(&b, "lb-layers").await, "0");
     assert_eq!(
         b.count("#widget-lb-layers .lb-chip").await,
         0,
@@ -51,9 +28,9 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
             .contains("GET /api/items")
     );
 
-    focus_widget(&b).await;
+    focus_widget(&b, "lb-layers").await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "lb-layers").await, "1");
     assert_eq!(
         b.count("#widget-lb-layers .lb-chip").await,
         1,
@@ -74,7 +51,7 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
             .contains("使えない")
     );
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "lb-layers").await, "3");
     assert!(
         b.text("#widget-lb-layers [data-lb-verdict]")
             .await
@@ -91,7 +68,7 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
             .contains("L7")
     );
     b.press(keys::LEFT).await;
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "lb-layers").await, "2");
     let panel = b.text("#widget-lb-layers .lb-detail").await;
     assert!(
         !["false", "undefined", "null"]
@@ -116,7 +93,7 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
             .await
             .contains("宛先ポート 443")
     );
-    focus_widget(&b).await;
+    focus_widget(&b, "lb-layers").await;
     b.press(keys::END).await;
     assert!(
         b.text("#widget-lb-layers [data-lb-verdict]")
@@ -129,15 +106,19 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
             .contains("SNI")
     );
     assert_eq!(b.count("#widget-lb-layers .lb-f.lb-enc").await, 4);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn predict_mode_shows_no_verdict_until_the_server_grades() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/custom-protocols#w=lb-layers&scenario=port-db").await;
-    click(&b, "#widget-lb-layers .lb-predict-toggle").await;
+    open_widget(
+        &b,
+        "lb-layers",
+        "/topics/custom-protocols#w=lb-layers&scenario=port-db",
+    )
+    .await;
+    toggle_predict_mode(&b, "lb-layers").await;
     wait_for(
         &b,
         "document.querySelector('#widget-lb-layers form.lb-pform')",
@@ -169,7 +150,7 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
             && !text.contains("へ（"),
         "no verdict words: {text}"
     );
-    focus_widget(&b).await;
+    focus_widget(&b, "lb-layers").await;
     b.press(keys::END).await;
     assert_eq!(
         b.count("#widget-lb-layers .lb-chip").await,
@@ -209,38 +190,27 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
             .await
             .starts_with("✓")
     );
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "lb-layers").await, "3");
     assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 3);
     assert_eq!(b.count("#widget-lb-layers [data-widget-static]").await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_fits_the_packet_with_legible_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     open_widget(
         &b,
+        "lb-layers",
         "/topics/load-balancer#w=lb-layers&scenario=host-ech&step=3",
     )
     .await;
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "lb-layers").await, "3");
     let overflow = b
         .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await;
     assert_eq!(overflow.as_i64(), Some(0), "no sideways scroll at 360 px");
-    let smallest = b
-        .eval(
-            "const svg = document.querySelector('#widget-lb-layers .lb-packet');
-             const scale = svg.getScreenCTM().a;
-             return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale));",
-        )
-        .await;
-    let smallest = smallest.as_f64().unwrap();
+    let smallest = smallest_svg_text(&b, "#widget-lb-layers .lb-packet").await;
     assert!(smallest >= 12.0, "packet text {smallest:.1} px at 360 px");
     // Values fit inside their field boxes.
     let fits = b
@@ -255,17 +225,12 @@ async fn a_phone_fits_the_packet_with_legible_text() {
         .await;
     assert_eq!(fits, true, "labels and values do not overlap");
     b.screenshot("lb-layers-phone").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_every_layer_scenario_is_a_table() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/custom-protocols").await;
     assert_eq!(
         b.count("#widget-lb-layers details[data-scenario]").await,

@@ -5,25 +5,11 @@
 //! and a 360 px phone has no sideways scroll and diagram text of at least 12 px.
 
 use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, wait_for};
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        "document.querySelector('#widget-pipe [data-widget-root]')?.dataset.state === 'ready'",
-        "the pipe widget to load",
-    )
-    .await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-pipe [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
+use crate::support::{Browser, keys, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, finish, focus_widget, open_widget, phone, toggle_predict_mode,
+    widget_step, without_javascript,
+};
 
 /// What descriptor `fd` of `pid` shows in the diagram now.
 async fn fd(b: &Browser, pid: u32, fd: u32) -> String {
@@ -43,13 +29,12 @@ async fn live_text(b: &Browser) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_through_the_calls_and_the_descriptor_tables() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/ipc").await;
-    assert_eq!(step(&b).await, "0");
+    open_widget(&b, "pipe", "/topics/ipc").await;
+    assert_eq!(widget_step(&b, "pipe").await, "0");
     assert_eq!(fd(&b, 100, 0).await, "端末");
-    b.eval("document.getElementById('widget-pipe').focus(); return 1")
-        .await;
+    focus_widget(&b, "pipe").await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "pipe").await, "1");
     assert!(b.text("#widget-pipe .pp-call").await.contains("pipe(fds)"));
     assert_eq!(
         (fd(&b, 100, 3).await, fd(&b, 100, 4).await),
@@ -57,7 +42,7 @@ async fn keys_step_through_the_calls_and_the_descriptor_tables() {
     );
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "pipe").await, "3");
     assert!(b.text("#widget-pipe .pp-call").await.contains("dup2(4, 1)"));
     assert_eq!(fd(&b, 101, 1).await, "書き口");
     assert_eq!(
@@ -82,7 +67,7 @@ async fn keys_step_through_the_calls_and_the_descriptor_tables() {
             .contains("0 / 65,536")
     );
     b.press(keys::HOME).await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "pipe").await, "0");
 
     // SIGPIPE: grep -m 1 quits early; pipefail reports cat's 141.
     b.eval(
@@ -134,8 +119,13 @@ async fn keys_step_through_the_calls_and_the_descriptor_tables() {
 #[tokio::test(flavor = "multi_thread")]
 async fn predict_mode_shows_no_later_step_until_the_server_grades() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/ipc#w=pipe&scenario=shell-keeps-w&step=0").await;
-    click(&b, "#widget-pipe .pp-predict-toggle").await;
+    open_widget(
+        &b,
+        "pipe",
+        "/topics/ipc#w=pipe&scenario=shell-keeps-w&step=0",
+    )
+    .await;
+    toggle_predict_mode(&b, "pipe").await;
     let q = b.text("#widget-pipe .pp-q").await;
     assert!(q.contains("pipe(fds)"), "{q}");
     // Nothing after the question is in the DOM: no later call, no step button, not even the tables.
@@ -154,7 +144,7 @@ async fn predict_mode_shows_no_later_step_until_the_server_grades() {
     b.screenshot("widget-pipe-predict").await;
     // Next is held at the question.
     click(&b, "#widget-pipe [data-action=next]").await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "pipe").await, "0");
 
     // A wrong table: forgetting the read end pipe() returns.
     b.eval(
@@ -175,7 +165,11 @@ async fn predict_mode_shows_no_later_step_until_the_server_grades() {
             .await
             .contains("3: パイプの読み口")
     );
-    assert_eq!(step(&b).await, "1", "the step is revealed after grading");
+    assert_eq!(
+        widget_step(&b, "pipe").await,
+        "1",
+        "the step is revealed after grading"
+    );
     assert_eq!(fd(&b, 100, 3).await, "読み口");
 
     // The fork: the child's table is the shell's; answer it right.
@@ -221,19 +215,14 @@ async fn predict_mode_shows_no_later_step_until_the_server_grades() {
             .starts_with("✓ 正解")
     );
     // Leaving predict mode brings the tables back.
-    click(&b, "#widget-pipe .pp-predict-toggle").await;
+    toggle_predict_mode(&b, "pipe").await;
     assert_eq!(b.count("#widget-pipe [data-widget-static]").await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_every_scenario_is_a_table() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/ipc").await;
     assert_eq!(
         b.count("#widget-pipe details[data-scenario] table").await,
@@ -250,31 +239,14 @@ async fn without_javascript_every_scenario_is_a_table() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
-    open_widget(&b, "/topics/ipc#w=pipe&scenario=pipeline&step=16").await;
-    assert_eq!(sideways_scroll(&b).await, 0);
-    // The SVG is drawn at scale 1, so each text's font size is what the reader sees.
-    let smallest = b
-        .eval(
-            "const svg = document.querySelector('#widget-pipe .pp-svg');
-             const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-             return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale))",
-        )
-        .await;
-    assert!(
-        smallest.as_f64().unwrap() >= 12.0,
-        "smallest text {smallest}"
-    );
+    let b = phone().await;
+    open_widget(&b, "pipe", "/topics/ipc#w=pipe&scenario=pipeline&step=16").await;
+    assert_fits_the_phone(&b, "#widget-pipe .pp-svg", "360 px").await;
     b.eval("document.querySelector('#widget-pipe .pp-svg').scrollIntoView({block: 'center'}); return 1")
         .await;
     b.screenshot("widget-pipe-phone").await;
     b.eval("document.documentElement.dataset.theme = 'dark'; return 1")
         .await;
     b.screenshot("widget-pipe-phone-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

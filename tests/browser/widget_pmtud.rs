@@ -7,53 +7,28 @@
 //! table; and a 360 px phone in the dark theme has no sideways scroll and diagram text of at least 12 px.
 
 use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, type_into, wait_for};
+use crate::support::{Browser, keys, type_into, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, choose, finish, focus_widget, open_widget, phone, toggle_predict_mode,
+    widget_step, without_javascript,
+};
 use serde_json::Value;
 use std::time::Duration;
 
 const READY: &str =
     "document.querySelector('#widget-pmtud [data-widget-root]')?.dataset.state === 'ready'";
 
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(b, READY, "the pmtud widget to load").await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-pmtud [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Picks `value` in the settings' select `name` and waits for the new run.
-async fn choose(b: &Browser, name: &str, value: &str) {
-    b.eval(&format!(
-        "const s = document.querySelector('#widget-pmtud select[name={name}]'); s.value = '{value}'; \
-         document.querySelector('#widget-pmtud [data-widget-root]').dataset.state = 'loading'; \
-         s.dispatchEvent(new Event('change')); return 1"
-    ))
-    .await;
-    wait_for(b, READY, &format!("the run after {name}={value}")).await;
-}
-
-async fn focus_widget(b: &Browser) {
-    b.eval("document.getElementById('widget-pmtud').focus(); return 1")
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_through_the_black_hole_and_settings_change_the_outcome() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/icmp").await;
-    choose(&b, "scenario", "black-hole").await;
-    assert_eq!(step(&b).await, "0");
-    focus_widget(&b).await;
+    open_widget(&b, "pmtud", "/topics/icmp").await;
+    choose(&b, "pmtud", "scenario", "black-hole").await;
+    assert_eq!(widget_step(&b, "pmtud").await, "0");
+    focus_widget(&b, "pmtud").await;
     for _ in 0..3 {
         b.press(keys::RIGHT).await;
     }
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "pmtud").await, "3");
     // Handshake and small request got through.
     assert_eq!(b.count("#widget-pmtud .pm-row.pm-fate-delivered").await, 3);
     b.press(keys::RIGHT).await;
@@ -76,9 +51,9 @@ async fn keys_step_through_the_black_hole_and_settings_change_the_outcome() {
             .contains("RFC 2923 §2.1")
     );
     b.press(keys::LEFT).await;
-    assert_eq!(step(&b).await, "4");
+    assert_eq!(widget_step(&b, "pmtud").await, "4");
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "9");
+    assert_eq!(widget_step(&b, "pmtud").await, "9");
     assert!(
         b.text("#widget-pmtud .pm-outcome")
             .await
@@ -86,7 +61,7 @@ async fn keys_step_through_the_black_hole_and_settings_change_the_outcome() {
     );
     b.screenshot("widget-pmtud-black-hole").await;
     b.press(keys::HOME).await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "pmtud").await, "0");
     assert_eq!(b.count("#widget-pmtud .pm-row").await, 0);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
@@ -95,7 +70,7 @@ async fn keys_step_through_the_black_hole_and_settings_change_the_outcome() {
     );
 
     // Drop Echo only: PMTUD works (PMTU 1400), ping fails.
-    choose(&b, "filter", "echo").await;
+    choose(&b, "pmtud", "filter", "echo").await;
     click(&b, "#widget-pmtud [data-action=last]").await;
     assert!(
         b.text("#widget-pmtud .pm-outcome")
@@ -104,7 +79,7 @@ async fn keys_step_through_the_black_hole_and_settings_change_the_outcome() {
     );
     assert_eq!(b.text("#widget-pmtud [data-pm-pmtu]").await, "1400");
     // IPv6: DF cannot be cleared, Packet Too Big brings 1400 and the MSS becomes 1340.
-    choose(&b, "ip", "6").await;
+    choose(&b, "pmtud", "ip", "6").await;
     assert_eq!(
         b.eval("return document.querySelector('#widget-pmtud input[name=df]').disabled")
             .await,
@@ -165,14 +140,14 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     b.click("form.stacked-form button[type=submit]").await;
     b.wait_for_path("/me").await;
 
-    open_widget(&b, "/topics/icmp").await;
-    choose(&b, "scenario", "black-hole").await;
-    click(&b, ".pm-predict-toggle").await;
+    open_widget(&b, "pmtud", "/topics/icmp").await;
+    choose(&b, "pmtud", "scenario", "black-hole").await;
+    toggle_predict_mode(&b, "pmtud").await;
     for _ in 0..6 {
         click(&b, "#widget-pmtud [data-action=next]").await;
     }
     // Stopped before the big segment: steps 0–2 drawn, step 3 pending, nothing later.
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "pmtud").await, "3");
     assert_eq!(visible_rows(&b).await, ["0", "1", "2", "3"]);
     assert_eq!(b.count("#widget-pmtud .pm-fate-pending").await, 1);
     assert_eq!(b.text(".step-counter").await, "ステップ 3 / ?");
@@ -220,9 +195,9 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
         "転送は完了しない。A の経路 MTU は 1500"
     );
     // Revealed: the step, the rest of the run and the tables are back.
-    assert_eq!(step(&b).await, "4");
+    assert_eq!(widget_step(&b, "pmtud").await, "4");
     assert_eq!(b.count("[data-widget-static]").await, 1);
-    focus_widget(&b).await;
+    focus_widget(&b, "pmtud").await;
     b.press(keys::END).await;
     assert!(
         b.text("#widget-pmtud .pm-outcome")
@@ -284,17 +259,12 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
             ),
         ]
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_every_setup_is_a_table() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/icmp").await;
     assert_eq!(
         b.count("#widget-pmtud details.widget-scenario table.steps")
@@ -314,25 +284,16 @@ async fn without_javascript_every_setup_is_a_table() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dark_phone_shows_it_without_sideways_scroll_and_with_legible_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
+    let b = phone().await;
+    open_widget(
+        &b,
+        "pmtud",
+        "/topics/icmp#w=pmtud&filter=type3&plpmtud=true&step=20",
+    )
     .await;
-    open_widget(&b, "/topics/icmp#w=pmtud&filter=type3&plpmtud=true&step=20").await;
     b.click("[data-theme-toggle]").await;
-    assert_eq!(sideways_scroll(&b).await, 0);
-    // The smallest text in the diagram, in CSS pixels as drawn.
-    let smallest = b
-        .eval(
-            "const svg = document.querySelector('.pm-svg'); const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; \
-             return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * k))",
-        )
-        .await;
-    let smallest = smallest.as_f64().expect("a number");
-    assert!(smallest >= 12.0, "diagram text is {smallest} px");
+    assert_fits_the_phone(&b, ".pm-svg", "360 px").await;
     b.eval("document.querySelector('.pm-svg').scrollIntoView({block: 'start'}); window.scrollBy(0, -60); return 1").await;
     b.screenshot("widget-pmtud-phone-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

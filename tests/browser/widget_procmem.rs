@@ -6,36 +6,21 @@
 //! at least 12 px.
 
 use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, wait_for};
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        "document.querySelector('#widget-procmem [data-widget-root]')?.dataset.state === 'ready'",
-        "the procmem widget to load",
-    )
-    .await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-procmem [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
+use crate::support::{Browser, keys, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, finish, focus_widget, open_widget, phone, toggle_predict_mode,
+    widget_step, without_javascript,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_walk_the_tour_and_execve_resets_the_handler() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/process-components").await;
-    assert_eq!(step(&b).await, "0");
+    open_widget(&b, "procmem", "/topics/process-components").await;
+    assert_eq!(widget_step(&b, "procmem").await, "0");
     assert_eq!(b.count("#widget-procmem .pm-card").await, 1);
-    b.eval("document.getElementById('widget-procmem').focus(); return 1")
-        .await;
+    focus_widget(&b, "procmem").await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "procmem").await, "1");
     assert_eq!(
         b.count("#widget-procmem [data-pm-region=text].pm-lit")
             .await,
@@ -48,7 +33,7 @@ async fn keys_walk_the_tour_and_execve_resets_the_handler() {
             .contains("proc(5)")
     );
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "10");
+    assert_eq!(widget_step(&b, "procmem").await, "10");
     assert!(b.text("#widget-procmem .pm-note").await.contains("PID"));
     assert!(b.path().await.starts_with("/topics/process-components"));
 
@@ -92,10 +77,11 @@ async fn predict_mode_hides_the_outcome_until_the_server_grades() {
     let b = Browser::start().await;
     open_widget(
         &b,
+        "procmem",
         "/topics/process-components#w=procmem&scenario=exec&step=0",
     )
     .await;
-    click(&b, "#widget-procmem .pm-predict-toggle").await;
+    toggle_predict_mode(&b, "procmem").await;
     assert!(b.text("#widget-procmem .pm-q").await.contains("execve"));
     assert_eq!(b.count("#widget-procmem [data-pm-fate]").await, 0);
     assert_eq!(b.count("#widget-procmem [data-widget-static]").await, 0);
@@ -108,7 +94,11 @@ async fn predict_mode_hides_the_outcome_until_the_server_grades() {
         "the process after execve is not shown"
     );
     click(&b, "#widget-procmem [data-action=next]").await;
-    assert_eq!(step(&b).await, "0", "held at the question");
+    assert_eq!(
+        widget_step(&b, "procmem").await,
+        "0",
+        "held at the question"
+    );
     b.eval("document.querySelector('#widget-procmem .pm-predict').scrollIntoView({block: 'start'}); return 1")
         .await;
     b.screenshot("widget-procmem-predict").await;
@@ -140,24 +130,19 @@ async fn predict_mode_hides_the_outcome_until_the_server_grades() {
             .await
             .contains("既定の動作に戻る")
     );
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "procmem").await, "1");
     assert_eq!(b.count("#widget-procmem [data-pm-fate]").await, 12);
     b.eval("document.querySelector('#widget-procmem .pm-feedback').scrollIntoView({block: 'start'}); return 1")
         .await;
     b.screenshot("widget-procmem-graded").await;
-    click(&b, "#widget-procmem .pm-predict-toggle").await;
+    toggle_predict_mode(&b, "procmem").await;
     assert_eq!(b.count("#widget-procmem [data-widget-static]").await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_every_scenario_is_a_table() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/process-components").await;
     assert_eq!(b.count("#widget-procmem details[data-scenario]").await, 4);
     assert_eq!(
@@ -176,37 +161,20 @@ async fn without_javascript_every_scenario_is_a_table() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     open_widget(
         &b,
+        "procmem",
         "/topics/process-components#w=procmem&scenario=fork&step=1",
     )
     .await;
     assert_eq!(b.count("#widget-procmem .pm-card").await, 2);
-    assert_eq!(sideways_scroll(&b).await, 0);
-    let smallest = b
-        .eval(
-            "let min = Infinity;
-             for (const svg of document.querySelectorAll('#widget-procmem .pm-svg')) {
-               const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-               for (const t of svg.querySelectorAll('text')) min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * scale);
-             } return min",
-        )
-        .await;
-    assert!(
-        smallest.as_f64().unwrap() >= 12.0,
-        "smallest text {smallest}"
-    );
+    assert_fits_the_phone(&b, "#widget-procmem .pm-svg", "360 px").await;
     b.eval("document.querySelector('#widget-procmem .pm-card').scrollIntoView({block: 'start'}); return 1")
         .await;
     b.screenshot("widget-procmem-phone").await;
     b.eval("document.documentElement.dataset.theme = 'dark'; return 1")
         .await;
     b.screenshot("widget-procmem-phone-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

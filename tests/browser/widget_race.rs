@@ -5,45 +5,22 @@
 //! the parent printing 1; the tables without JavaScript; a 360 px phone has no sideways scroll and
 //! diagram text ≥ 12 px.
 
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, finish, focus_widget, in_widget_dom, open_widget, phone,
+    toggle_predict_mode, widget_step, without_javascript,
+};
 use std::time::Duration;
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        "document.querySelector('#widget-race [data-widget-root]')?.dataset.state === 'ready'",
-        "the race widget to load",
-    )
-    .await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-race [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-async fn in_dom(b: &Browser, text: &str) -> bool {
-    b.eval(&format!(
-        "return document.getElementById('widget-race').textContent.includes({text:?})"
-    ))
-    .await
-        == true
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_through_a_lost_update() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/thread#w=race").await;
-    b.eval("document.getElementById('widget-race').focus(); return 1")
-        .await;
+    open_widget(&b, "race", "/topics/thread#w=race").await;
+    focus_widget(&b, "race").await;
     for _ in 0..3 {
         b.press(keys::RIGHT).await;
     }
-    assert_eq!(step(&b).await, "3");
+    assert_eq!(widget_step(&b, "race").await, "3");
     // T1 and T2 have both loaded 0.
     assert_eq!(b.text("#widget-race [data-rc-reg='1']").await, "r = 0");
     assert_eq!(b.text("#widget-race [data-rc-reg='2']").await, "r = 0");
@@ -51,7 +28,7 @@ async fn keys_step_through_a_lost_update() {
     assert_eq!(b.text("#widget-race .rc-mem-value").await, "counter = 1");
     assert!(b.text("#widget-race .rc-outcome").await.contains("18 通り"));
     b.press(keys::HOME).await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "race").await, "0");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         b.client.current_url().await.expect("url").path(),
@@ -77,8 +54,13 @@ async fn keys_step_through_a_lost_update() {
 #[tokio::test(flavor = "multi_thread")]
 async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/thread#w=race&scenario=threads&schedule=121212").await;
-    tap(&b, "#widget-race .rc-predict-toggle").await;
+    open_widget(
+        &b,
+        "race",
+        "/topics/thread#w=race&scenario=threads&schedule=121212",
+    )
+    .await;
+    toggle_predict_mode(&b, "race").await;
     assert_eq!(
         b.count("#widget-race [data-widget-static]").await,
         0,
@@ -89,8 +71,8 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
         0,
         "no outcomes of the 20 orders"
     );
-    assert!(!in_dom(&b, "counter = 1").await);
-    assert!(!in_dom(&b, "18 通り").await);
+    assert!(!in_widget_dom(&b, "race", "counter = 1").await);
+    assert!(!in_widget_dom(&b, "race", "18 通り").await);
     assert_eq!(
         b.eval("return document.querySelector('#widget-race .rc-pfield').value")
             .await,
@@ -108,13 +90,13 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     assert!(b.text("#widget-race .rc-verdict").await.contains("不正解"));
     assert_eq!(b.text("#widget-race [data-rc-expected]").await, "1");
     assert_eq!(
-        step(&b).await,
+        widget_step(&b, "race").await,
         "0",
         "a question about the whole run reveals no step"
     );
     // Reveal pthread_create, then T1's load: predict its value.
     tap(&b, "#widget-race .rc-skip").await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "race").await, "1");
     b.eval(
         "const f = document.querySelector('#widget-race .rc-pfield'); f.value = 'value'; f.dispatchEvent(new Event('change')); return 1",
     )
@@ -135,7 +117,7 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
             .starts_with("✓ 正解")
     );
     assert_eq!(b.text("#widget-race [data-rc-reg='1']").await, "r = 0");
-    tap(&b, "#widget-race .rc-predict-toggle").await;
+    toggle_predict_mode(&b, "race").await;
     assert_eq!(
         b.count("#widget-race [data-widget-static]").await,
         1,
@@ -151,6 +133,7 @@ async fn fork_keeps_two_pages_and_the_parent_prints_1() {
     let b = Browser::start().await;
     open_widget(
         &b,
+        "race",
         "/topics/thread#w=race&scenario=fork&schedule=112122&step=99",
     )
     .await;
@@ -161,17 +144,12 @@ async fn fork_keeps_two_pages_and_the_parent_prints_1() {
             .await
             .contains("MAP_SHARED")
     );
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_tables_read_without_javascript() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/thread").await;
     assert_eq!(
         b.count("#widget-race details[data-scenario] table.steps")
@@ -189,28 +167,15 @@ async fn the_tables_read_without_javascript() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     for path in [
         "/topics/thread#w=race&scenario=mutex&schedule=121212&step=4",
         "/topics/thread#w=race&scenario=fork&schedule=121212&step=9",
     ] {
         b.open("/").await;
-        open_widget(&b, path).await;
-        assert_eq!(sideways_scroll(&b).await, 0, "{path}");
-        let smallest = b
-            .eval(
-                "const svg = document.querySelector('#widget-race svg');
-                 const px = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                 return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * px))",
-            )
-            .await;
-        assert!(smallest.as_f64().unwrap() >= 12.0, "{path}: {smallest}");
+        open_widget(&b, "race", path).await;
+        assert_fits_the_phone(&b, "#widget-race svg", path).await;
     }
     b.screenshot("widget-race-phone").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

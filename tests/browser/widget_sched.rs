@@ -6,23 +6,13 @@
 //! has graded a wrong STAT and a right count; a 360 px phone in the dark theme has no sideways scroll and
 //! diagram text of at least 12 px; without JavaScript both pages show the tables.
 
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, dark_phone, finish, focus_widget, open_widget, toggle_predict_mode,
+    wait_ready, without_javascript,
+};
 
 const W: &str = "#widget-sched";
-
-async fn ready(b: &Browser) {
-    wait_for(
-        b,
-        "document.querySelector('#widget-sched [data-widget-root]')?.dataset.state === 'ready'",
-        "the sched widget to load its scenario",
-    )
-    .await;
-}
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    ready(b).await;
-}
 
 async fn step(b: &Browser) -> u64 {
     b.eval("return Number(document.querySelector('#widget-sched [data-widget-root]').dataset.step)")
@@ -64,15 +54,14 @@ async fn grep_place(b: &Browser) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_a_task_through_r_s_d_t_z_on_per_cpu_queues() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/run-queue").await;
+    open_widget(&b, "sched", "/topics/run-queue").await;
     assert_eq!(
         b.count(&format!("{W} .sched-lane[data-cpu]")).await,
         2,
         "one lane (queue) per CPU"
     );
     assert_eq!(counts(&b).await, (2, 2));
-    b.eval("document.getElementById('widget-sched').focus(); return 1")
-        .await;
+    focus_widget(&b, "sched").await;
     b.press(keys::RIGHT).await;
     assert_eq!(step(&b).await, 1);
     assert_eq!(stat(&b, 103).await, "R");
@@ -120,19 +109,19 @@ async fn keys_step_a_task_through_r_s_d_t_z_on_per_cpu_queues() {
     // Four CPUs: four lanes, four running.
     b.click(&format!("{W} .sched-cpus-select option[value='4']"))
         .await;
-    ready(&b).await;
+    wait_ready(&b, "sched").await;
     assert_eq!(b.count(&format!("{W} .sched-lane[data-cpu]")).await, 4);
     assert_eq!(counts(&b).await, (4, 4));
     // Balance: 1 CPU, 8 tasks → one runs, seven wait.
     b.click(&format!("{W} .sched-scenario option[value='balance']"))
         .await;
-    ready(&b).await;
+    wait_ready(&b, "sched").await;
     b.click(&format!("{W} .sched-cpus-select option[value='1']"))
         .await;
-    ready(&b).await;
+    wait_ready(&b, "sched").await;
     b.click(&format!("{W} .sched-tasks-select option[value='8']"))
         .await;
-    ready(&b).await;
+    wait_ready(&b, "sched").await;
     tap(&b, &format!("{W} [data-action=next]")).await;
     for _ in 0..7 {
         tap(&b, &format!("{W} [data-action=next]")).await;
@@ -166,6 +155,7 @@ async fn predict_mode_keeps_later_steps_out_of_the_page_until_graded() {
     let b = Browser::start().await;
     open_widget(
         &b,
+        "sched",
         "/topics/process#w=sched&scenario=lifecycle&cpus=2&step=2",
     )
     .await;
@@ -178,7 +168,7 @@ async fn predict_mode_keeps_later_steps_out_of_the_page_until_graded() {
     );
     let future = "読むパイプに書き込む";
     assert!(body_has(&b, future).await);
-    tap(&b, &format!("{W} .sched-predict-toggle")).await;
+    toggle_predict_mode(&b, "sched").await;
     assert_eq!(
         b.count(&format!("{W} [data-widget-static]")).await,
         0,
@@ -240,34 +230,21 @@ async fn predict_mode_keeps_later_steps_out_of_the_page_until_graded() {
             .contains("不正解")
     );
     // Leaving predict mode brings the tables back.
-    tap(&b, &format!("{W} .sched-predict-toggle")).await;
+    toggle_predict_mode(&b, "sched").await;
     assert_eq!(b.count(&format!("{W} [data-widget-static]")).await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_in_the_dark_theme_fits_and_keeps_text_legible() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
-    b.open("/").await;
-    b.click("[data-theme-toggle]").await;
+    let b = dark_phone().await;
     open_widget(
         &b,
+        "sched",
         "/topics/run-queue#w=sched&scenario=balance&cpus=1&tasks=8&step=8",
     )
     .await;
-    assert_eq!(sideways_scroll(&b).await, 0, "no sideways scroll at 360 px");
-    // The smallest diagram text as drawn: font size × the SVG's scale.
-    let smallest = b
-        .eval("const svg = document.querySelector('#widget-sched .sched-svg'); const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * k))")
-        .await
-        .as_f64()
-        .unwrap();
-    assert!(smallest >= 12.0, "diagram text {smallest:.1} px");
+    assert_fits_the_phone(&b, "#widget-sched .sched-svg", "360 px").await;
     assert_eq!(
         b.eval("return getComputedStyle(document.documentElement).colorScheme")
             .await,
@@ -276,17 +253,12 @@ async fn a_phone_in_the_dark_theme_fits_and_keeps_text_legible() {
     b.eval("document.querySelector('#widget-sched .sched-main').scrollIntoView(); return 1")
         .await;
     b.screenshot("widget-sched-phone-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_both_pages_show_the_tables() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     for page in ["/topics/process", "/topics/run-queue"] {
         b.open(page).await;
         assert_eq!(

@@ -6,55 +6,31 @@
 //! wrong; a 360 px phone has no sideways scroll and no diagram text under 12 px; without JavaScript
 //! every scenario reads as a table; no console errors.
 
-use crate::support::tap as click;
-use crate::support::{Browser, Options, PHONE, keys, type_into, wait_for};
-
-const ROOT: &str = "#widget-sessions [data-widget-root]";
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        &format!("document.querySelector('{ROOT}')?.dataset.state === 'ready'"),
-        "the sessions widget to load",
-    )
-    .await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval(&format!(
-        "return document.querySelector('{ROOT}').dataset.step"
-    ))
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-async fn focus_widget(b: &Browser) {
-    b.eval("document.getElementById('widget-sessions').focus(); return 1")
-        .await;
-}
+use crate::support::{Browser, keys, type_into, wait_for};
+use crate::widget_support::{
+    finish, focus_widget, open_widget, phone, smallest_svg_text, toggle_predict_mode, widget_step,
+    without_javascript,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_step_through_one_session_over_two_connections() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/connection-vs-session").await;
+    open_widget(&b, "sessions", "/topics/connection-vs-session").await;
     // After the supplement, not inside it.
     assert_eq!(
         b.eval("const w = document.getElementById('widget-sessions'); return !w.closest('#supplement') && !!(document.getElementById('supplement').compareDocumentPosition(w) & Node.DOCUMENT_POSITION_FOLLOWING)").await,
         true
     );
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "sessions").await, "0");
     assert_eq!(
         b.count("#widget-sessions .ss-diagram [data-ss-step]").await,
         0
     );
 
-    focus_widget(&b).await;
+    focus_widget(&b, "sessions").await;
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "sessions").await, "2");
     assert!(
         b.text("#widget-sessions [data-ss-title]")
             .await
@@ -66,7 +42,7 @@ async fn keys_step_through_one_session_over_two_connections() {
             .contains("RFC 8446")
     );
     b.press(keys::LEFT).await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "sessions").await, "1");
     let panel = b.text("#widget-sessions .ss-detail").await;
     assert!(
         !["false", "undefined", "null"]
@@ -81,7 +57,7 @@ async fn keys_step_through_one_session_over_two_connections() {
     );
 
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "10");
+    assert_eq!(widget_step(&b, "sessions").await, "10");
     // Every step drawn; two connection bands and one session band that runs across the gap.
     assert!(
         b.count("#widget-sessions .ss-diagram g[data-ss-step]")
@@ -101,7 +77,7 @@ async fn keys_step_through_one_session_over_two_connections() {
             .contains("ログインは最後まで続きます")
     );
     b.press(keys::HOME).await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "sessions").await, "0");
 
     // L7 per request with sessions in memory: request 2 lands on B and finds no session.
     b.eval("const s = document.getElementById('ss-scenario'); s.value = 'l7-memory'; s.dispatchEvent(new Event('change')); return 1").await;
@@ -111,11 +87,11 @@ async fn keys_step_through_one_session_over_two_connections() {
         "the scenario to load",
     )
     .await;
-    focus_widget(&b).await;
+    focus_widget(&b, "sessions").await;
     for _ in 0..4 {
         b.press(keys::RIGHT).await;
     }
-    assert_eq!(step(&b).await, "4");
+    assert_eq!(widget_step(&b, "sessions").await, "4");
     let title = b.text("#widget-sessions [data-ss-title]").await;
     assert!(
         title.contains("リクエスト 2") && title.contains("→ B（見つからない）"),
@@ -131,11 +107,10 @@ async fn keys_step_through_one_session_over_two_connections() {
         "the setting to apply",
     )
     .await;
-    focus_widget(&b).await;
+    focus_widget(&b, "sessions").await;
     b.press(keys::END).await;
     assert_eq!(b.count("#widget-sessions .ss-session-lost").await, 0);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -143,10 +118,11 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
     let b = Browser::start().await;
     open_widget(
         &b,
+        "sessions",
         "/topics/connection-vs-session#w=sessions&scenario=l4-memory",
     )
     .await;
-    click(&b, "#widget-sessions .ss-predict-toggle").await;
+    toggle_predict_mode(&b, "sessions").await;
     wait_for(
         &b,
         "document.querySelector('#widget-sessions form.ss-pform')",
@@ -182,7 +158,7 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
         "true"
     );
     // Keys do not step while a prediction is pending.
-    focus_widget(&b).await;
+    focus_widget(&b, "sessions").await;
     b.press(keys::END).await;
     assert_eq!(b.count("#widget-sessions [data-ss-step]").await, 0);
 
@@ -227,56 +203,40 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
             .starts_with("✓")
     );
     // Now the whole run is drawn, at its last step, and the tables are back.
-    assert_eq!(step(&b).await, "10");
+    assert_eq!(widget_step(&b, "sessions").await, "10");
     assert!(
         b.text("#widget-sessions [data-ss-outcome]")
             .await
             .contains("リクエスト 4 でログインが失われます")
     );
     assert_eq!(b.count("#widget-sessions [data-widget-static]").await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_fits_the_timeline_with_legible_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     open_widget(
         &b,
+        "sessions",
         "/topics/connection-vs-session#w=sessions&scenario=http2-resume&step=10",
     )
     .await;
-    assert_eq!(step(&b).await, "10");
+    assert_eq!(widget_step(&b, "sessions").await, "10");
     let overflow = b
         .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         .await;
     assert_eq!(overflow.as_i64(), Some(0), "no sideways scroll at 360 px");
     // The smallest text in the diagram, in CSS pixels on screen.
-    let smallest = b
-        .eval(
-            "const svg = document.querySelector('#widget-sessions .ss-diagram');
-             const scale = svg.getScreenCTM().a;
-             return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale));",
-        )
-        .await;
-    let smallest = smallest.as_f64().unwrap();
+    let smallest = smallest_svg_text(&b, "#widget-sessions .ss-diagram").await;
     assert!(smallest >= 12.0, "diagram text {smallest:.1} px at 360 px");
     b.screenshot("sessions-phone").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_every_scenario_is_a_table() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/connection-vs-session").await;
     assert_eq!(b.count("#widget-sessions details[data-scenario]").await, 6);
     assert_eq!(b.count("#widget-sessions .ss-table").await, 6);

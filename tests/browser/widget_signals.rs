@@ -6,23 +6,13 @@
 //! 360 px phone in the dark theme has no sideways scroll and diagram text of at least 12 px; without
 //! JavaScript the tables are there.
 
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, dark_phone, finish, focus_widget, open_widget, toggle_predict_mode,
+    wait_ready, without_javascript,
+};
 
 const W: &str = "#widget-signals";
-
-async fn ready(b: &Browser) {
-    wait_for(
-        b,
-        "document.querySelector('#widget-signals [data-widget-root]')?.dataset.state === 'ready'",
-        "the signals widget to load",
-    )
-    .await;
-}
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    ready(b).await;
-}
 
 async fn step(b: &Browser) -> u64 {
     b.eval(
@@ -70,9 +60,8 @@ async fn body_has(b: &Browser, text: &str) -> bool {
 #[tokio::test(flavor = "multi_thread")]
 async fn keyboard_signals_reach_the_foreground_group_only() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/signals").await;
-    b.eval("document.getElementById('widget-signals').focus(); return 1")
-        .await;
+    open_widget(&b, "signals", "/topics/signals").await;
+    focus_widget(&b, "signals").await;
     b.press(keys::RIGHT).await;
     assert_eq!(step(&b).await, 1);
     assert_eq!(hit(&b).await, [201, 202], "the pipeline's group");
@@ -100,7 +89,7 @@ async fn keyboard_signals_reach_the_foreground_group_only() {
     // grep blocks SIGINT: pending, then delivered when it unblocks.
     b.click(&format!("{W} .sig-handler option[value='block']"))
         .await;
-    ready(&b).await;
+    wait_ready(&b, "signals").await;
     tap(&b, &format!("{W} [data-action=next]")).await;
     assert_eq!(fate(&b, 202).await, "pending");
     assert!(
@@ -115,7 +104,7 @@ async fn keyboard_signals_reach_the_foreground_group_only() {
     // Ctrl-Z, bg, Ctrl-C: the last reaches bash alone.
     b.click(&format!("{W} .sig-scenario option[value='ctrl-z']"))
         .await;
-    ready(&b).await;
+    wait_ready(&b, "signals").await;
     tap(&b, &format!("{W} [data-action=last]")).await;
     assert_eq!(hit(&b).await, [100]);
     assert_eq!(fate(&b, 100).await, "handled");
@@ -138,12 +127,13 @@ async fn predict_mode_grades_fates_on_the_server_without_showing_the_future() {
     let b = Browser::start().await;
     open_widget(
         &b,
+        "signals",
         "/topics/signals#w=signals&scenario=kill&handler=catch&step=0",
     )
     .await;
     // The static tables hold every outcome, e.g. the kill -9 step of this run.
     assert!(body_has(&b, "kill -9 301 と入力する").await);
-    tap(&b, &format!("{W} .sig-predict-toggle")).await;
+    toggle_predict_mode(&b, "signals").await;
     assert_eq!(b.count(&format!("{W} [data-widget-static]")).await, 0);
     assert!(
         !body_has(&b, "kill -9 301 と入力する").await,
@@ -197,47 +187,30 @@ async fn predict_mode_grades_fates_on_the_server_without_showing_the_future() {
         "{verdict}"
     );
     assert_eq!(fate(&b, 301).await, "terminated");
-    tap(&b, &format!("{W} .sig-predict-toggle")).await;
+    toggle_predict_mode(&b, "signals").await;
     assert_eq!(b.count(&format!("{W} [data-widget-static]")).await, 1);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_in_the_dark_theme_fits_and_keeps_text_legible() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
-    b.open("/").await;
-    b.click("[data-theme-toggle]").await;
+    let b = dark_phone().await;
     open_widget(
         &b,
+        "signals",
         "/topics/signals#w=signals&scenario=ctrl-c&handler=block&step=1",
     )
     .await;
-    assert_eq!(sideways_scroll(&b).await, 0, "no sideways scroll at 360 px");
-    let smallest = b
-        .eval("const svg = document.querySelector('#widget-signals .sig-svg'); const k = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * k))")
-        .await
-        .as_f64()
-        .unwrap();
-    assert!(smallest >= 12.0, "diagram text {smallest:.1} px");
+    assert_fits_the_phone(&b, "#widget-signals .sig-svg", "360 px").await;
     b.eval("document.querySelector('#widget-signals .sig-main').scrollIntoView(); return 1")
         .await;
     b.screenshot("widget-signals-phone-dark").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_javascript_the_tables_are_there() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/signals").await;
     assert_eq!(
         b.count(&format!("{W} [data-signal-table] tbody tr")).await,

@@ -4,46 +4,22 @@
 //! next-OID and a right port on the server and only then reveals the step; the poll chart and the rate;
 //! the tables without JavaScript; a 360 px phone has no sideways scroll and diagram text ≥ 12 px.
 
-use crate::support::{Browser, Options, PHONE, keys, sideways_scroll, tap, type_into, wait_for};
+use crate::support::{Browser, keys, tap, type_into, wait_for};
+use crate::widget_support::{
+    assert_fits_the_phone, finish, focus_widget, in_widget_dom, open_widget, phone,
+    toggle_predict_mode, widget_step, without_javascript,
+};
 use std::time::Duration;
-
-async fn open_widget(b: &Browser, path: &str) {
-    b.open(path).await;
-    wait_for(
-        b,
-        "document.querySelector('#widget-snmp [data-widget-root]')?.dataset.state === 'ready'",
-        "the snmp widget to load",
-    )
-    .await;
-}
-
-async fn step(b: &Browser) -> String {
-    b.eval("return document.querySelector('#widget-snmp [data-widget-root]').dataset.step")
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Whether `text` appears anywhere in the widget's DOM (hidden or not).
-async fn in_dom(b: &Browser, text: &str) -> bool {
-    b.eval(&format!(
-        "return document.getElementById('widget-snmp').textContent.includes({text:?})"
-    ))
-    .await
-        == true
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_walk_the_system_group_inside_the_widget() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/snmp#w=snmp&scenario=walk-system").await;
-    assert_eq!(step(&b).await, "0");
-    b.eval("document.getElementById('widget-snmp').focus(); return 1")
-        .await;
+    open_widget(&b, "snmp", "/topics/snmp#w=snmp&scenario=walk-system").await;
+    assert_eq!(widget_step(&b, "snmp").await, "0");
+    focus_widget(&b, "snmp").await;
     b.press(keys::RIGHT).await;
     b.press(keys::RIGHT).await;
-    assert_eq!(step(&b).await, "2");
+    assert_eq!(widget_step(&b, "snmp").await, "2");
     assert!(
         b.text("#widget-snmp .sn-note").await.contains("sysDescr.0"),
         "the first GetNext of a walk returns sysDescr.0"
@@ -59,7 +35,7 @@ async fn keys_walk_the_system_group_inside_the_widget() {
             .contains("1.3.6.1.2.1.1.1.0")
     );
     b.press(keys::END).await;
-    assert_eq!(step(&b).await, "15");
+    assert_eq!(widget_step(&b, "snmp").await, "15");
     assert!(
         b.text("#widget-snmp .sn-explain")
             .await
@@ -71,9 +47,9 @@ async fn keys_walk_the_system_group_inside_the_widget() {
             .contains("GetNextRequest 7 回")
     );
     b.press(keys::LEFT).await;
-    assert_eq!(step(&b).await, "14");
+    assert_eq!(widget_step(&b, "snmp").await, "14");
     b.press(keys::HOME).await;
-    assert_eq!(step(&b).await, "0");
+    assert_eq!(widget_step(&b, "snmp").await, "0");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         b.client.current_url().await.expect("url").path(),
@@ -86,7 +62,7 @@ async fn keys_walk_the_system_group_inside_the_widget() {
         .await;
     assert_eq!(order, "first,back,play,next,last");
     tap(&b, "#widget-snmp [data-action=next]").await;
-    assert_eq!(step(&b).await, "1");
+    assert_eq!(widget_step(&b, "snmp").await, "1");
     assert!(
         b.eval("return location.hash")
             .await
@@ -102,15 +78,20 @@ async fn keys_walk_the_system_group_inside_the_widget() {
 #[tokio::test(flavor = "multi_thread")]
 async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     let b = Browser::start().await;
-    open_widget(&b, "/topics/snmp#w=snmp&scenario=walk-iftable&step=0").await;
+    open_widget(
+        &b,
+        "snmp",
+        "/topics/snmp#w=snmp&scenario=walk-iftable&step=0",
+    )
+    .await;
     assert_eq!(b.count("#widget-snmp [data-widget-static]").await, 1);
     assert_eq!(b.count("#widget-snmp .widget-captures").await, 1);
-    tap(&b, "#widget-snmp .sn-predict-toggle").await;
+    toggle_predict_mode(&b, "snmp").await;
     // Nothing of the run is in the DOM: no tables, no returned OID, no step button after the start.
     assert_eq!(b.count("#widget-snmp [data-widget-static]").await, 0);
     // The lab's real captures (every PDU and reply of the walk) leave the page with the tables.
     assert_eq!(b.count("#widget-snmp .widget-captures").await, 0);
-    assert!(!in_dom(&b, "ifIndex.1").await);
+    assert!(!in_widget_dom(&b, "snmp", "ifIndex.1").await);
     assert_eq!(b.count("#widget-snmp .sn-steps li").await, 1);
     assert_eq!(b.count("#widget-snmp .sn-ladder [data-sn-step]").await, 1);
     assert_eq!(b.count("#widget-snmp .sn-ladder .sn-pending").await, 1);
@@ -139,8 +120,8 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
             .await,
         "oid"
     );
-    assert!(!in_dom(&b, "ifIndex.1").await);
-    assert!(!in_dom(&b, "1.3.6.1.2.1.2.2.1.1.1").await);
+    assert!(!in_widget_dom(&b, "snmp", "ifIndex.1").await);
+    assert!(!in_widget_dom(&b, "snmp", "1.3.6.1.2.1.2.2.1.1.1").await);
     assert_eq!(b.count("#widget-snmp .sn-steps li").await, 2);
     // The classic slip: thinking a walk reads a row (ifIndex.1, ifDescr.1, …) rather than a column.
     b.press("ifDescr.1").await;
@@ -157,11 +138,11 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
         "1.3.6.1.2.1.2.2.1.1.1（ifIndex.1）"
     );
     // Revealed only now; the next Response's OID (ifIndex.2) is still absent.
-    assert!(in_dom(&b, "ifIndex.1").await);
-    assert!(!in_dom(&b, "ifIndex.2").await);
+    assert!(in_widget_dom(&b, "snmp", "ifIndex.1").await);
+    assert!(!in_widget_dom(&b, "snmp", "ifIndex.2").await);
     assert_eq!(b.count("#widget-snmp .sn-mib li[data-oid]").await, 1);
     // Leaving 予想モード brings the tables back.
-    tap(&b, "#widget-snmp .sn-predict-toggle").await;
+    toggle_predict_mode(&b, "snmp").await;
     assert_eq!(b.count("#widget-snmp [data-widget-static]").await, 1);
     assert!(b.count("#widget-snmp .sn-steps li").await > 20);
     assert_eq!(b.console_errors().await, Vec::<String>::new());
@@ -174,6 +155,7 @@ async fn a_fast_poll_with_counter32_is_wrong_and_the_chart_shows_it() {
     let b = Browser::start().await;
     open_widget(
         &b,
+        "snmp",
         "/topics/snmp#w=snmp&scenario=poll&rate_mbps=1000&step=5",
     )
     .await;
@@ -188,17 +170,12 @@ async fn a_fast_poll_with_counter32_is_wrong_and_the_chart_shows_it() {
     tap(&b, "#widget-snmp [data-action=last]").await;
     assert_eq!(b.count("#widget-snmp .sn-chart rect.sn-bar-wrong").await, 0);
     assert_eq!(b.count("#widget-snmp .sn-chart rect.sn-bar-calc").await, 4);
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_tables_read_without_javascript() {
-    let b = Browser::start_with(Options {
-        javascript: false,
-        ..Options::default()
-    })
-    .await;
+    let b = without_javascript().await;
     b.open("/topics/snmp").await;
     assert_eq!(
         b.count("#widget-snmp details[data-scenario] table").await,
@@ -219,32 +196,16 @@ async fn the_tables_read_without_javascript() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_has_no_sideways_scroll_and_legible_diagram_text() {
-    let b = Browser::start_with(Options {
-        size: PHONE,
-        ..Options::default()
-    })
-    .await;
+    let b = phone().await;
     for path in [
         "/topics/snmp#w=snmp&scenario=bulk&step=2",
         "/topics/snmp#w=snmp&scenario=poll&rate_mbps=1000&step=14",
         "/topics/snmp#w=snmp&scenario=inform&lost=1&step=6",
     ] {
         b.open("/").await;
-        open_widget(&b, path).await;
-        assert_eq!(sideways_scroll(&b).await, 0, "{path}");
-        let smallest = b
-            .eval(
-                "const px = (svg) => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                 return Math.min(...[...document.querySelectorAll('#widget-snmp svg')].filter(s => s.getBoundingClientRect().width > 0)
-                   .flatMap(svg => [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * px(svg))))",
-            )
-            .await;
-        assert!(
-            smallest.as_f64().unwrap() >= 12.0,
-            "{path}: smallest text {smallest} px"
-        );
+        open_widget(&b, "snmp", path).await;
+        assert_fits_the_phone(&b, "#widget-snmp svg", path).await;
     }
     b.screenshot("widget-snmp-phone").await;
-    assert_eq!(b.console_errors().await, Vec::<String>::new());
-    b.quit().await;
+    finish(b).await;
 }

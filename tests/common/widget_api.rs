@@ -1,10 +1,65 @@
 //! The widget API as the router tests call it: JSON in and out of `/api/widgets/…`, the graded answers
-//! a test expects in `widget_answer`, and issue 11's transfer budget for a page with its widget.
+//! a test expects in `widget_answer`, bad parameters and bodies refused in Japanese, and the transfer
+//! budget for a page with its widget.
 
-use super::TestApp;
+use super::{Client, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::Value;
+use std::fmt::Display;
+
+/// Whether `message` is written in Japanese (it has kana), as every refusal must be.
+pub fn is_japanese(message: &str) -> bool {
+    message
+        .chars()
+        .any(|ch| ('\u{3040}'..='\u{30ff}').contains(&ch))
+}
+
+/// `GET` each URI of `cases`: a 400 whose message is Japanese and, where a parameter is given,
+/// names it (「パラメータ scenario …」).
+pub async fn assert_queries_refused(app: &TestApp, cases: &[(&str, &str)]) {
+    for (uri, param) in cases {
+        let (status, v) = json_get(app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        let message = v["error"].as_str().unwrap_or_default();
+        assert!(is_japanese(message), "{uri}: not Japanese: {message}");
+        assert!(
+            param.is_empty() || message.contains(&format!("パラメータ {param}")),
+            "{uri}: {message}"
+        );
+    }
+}
+
+/// `POST` each body of `cases` to `url` as JSON from `c`: the status given, and a Japanese message.
+pub async fn assert_bodies_refused<B: Display>(
+    c: &Client<'_>,
+    url: &str,
+    cases: &[(B, StatusCode)],
+) {
+    let named: Vec<(&B, StatusCode, &str)> = cases.iter().map(|(b, s)| (b, *s, "")).collect();
+    assert_bodies_refused_naming(c, url, &named).await;
+}
+
+/// As [`assert_bodies_refused`], and the message contains the third element of each case (the
+/// parameter at fault; empty when any Japanese message will do).
+pub async fn assert_bodies_refused_naming<B: Display>(
+    c: &Client<'_>,
+    url: &str,
+    cases: &[(B, StatusCode, &str)],
+) {
+    for (body, expected, name) in cases {
+        let req = Request::post(url)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let res = c.send(req).await;
+        assert_eq!(res.status, *expected, "{body}: {}", res.body);
+        let v: Value = serde_json::from_str(&res.body).unwrap_or(Value::Null);
+        let message = v["error"].as_str().unwrap_or_default();
+        assert!(is_japanese(message), "{body}: not Japanese: {message}");
+        assert!(message.contains(name), "{body}: {message}");
+    }
+}
 
 /// `GET uri`: the status and the JSON body (the response must say it is JSON).
 pub async fn json_get(app: &TestApp, uri: &str) -> (StatusCode, Value) {
@@ -47,18 +102,24 @@ pub async fn widget_answers(app: &TestApp) -> Vec<(String, String, i64, String, 
     .unwrap()
 }
 
-/// Issue 11's budget for a page with one of its widgets: under 100 KB transferred (brotli) with every
-/// stylesheet and module it loads, and the widget's script under 40 KB.
+/// The issues' budget for a page with one of its widgets: under 100 KB transferred (brotli) with every
+/// stylesheet and module it loads (the widget's script and the shared modules it imports, preloaded),
+/// nothing from another host, and the widget's script under 40 KB.
 pub async fn assert_widget_page_budget(app: &TestApp, slug: &str, widget: &str) {
     let page = app.get(&format!("/topics/{slug}")).await;
+    assert!(
+        !page.body.contains("src=\"http"),
+        "{slug}: nothing from another host"
+    );
     let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
     urls.extend(page.attrs("script[src]", "src"));
     let modules = page.attrs("link[rel=modulepreload]", "href");
     assert!(
         modules
             .iter()
-            .any(|m| m.ends_with(&format!("/js/widgets/{widget}.js"))),
-        "{slug} preloads {widget}.js: {modules:?}"
+            .any(|m| m.ends_with(&format!("/js/widgets/{widget}.js")))
+            && modules.iter().any(|m| m.contains("/js/widgets/lib/")),
+        "{slug} preloads {widget}.js and its shared modules: {modules:?}"
     );
     urls.extend(modules);
     let script = urls

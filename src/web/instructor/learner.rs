@@ -4,7 +4,7 @@
 //! unless the user is a member of this class.
 
 use super::charts::{self, TrendChart};
-use super::{analysis_href, class_href, display, question_label, remove_href, topic_title};
+use super::{analysis_href, class_href, display, remove_href, topic_title};
 use crate::jst::{self, DAY};
 use crate::quiz::grade::{self, Response as Answered};
 use crate::quiz::mastery::{self, Mastery};
@@ -14,6 +14,7 @@ use crate::web::chrome::pick_with;
 use crate::web::error::Result;
 use crate::web::guards::ClassMember;
 use crate::web::layout::Layout;
+use crate::web::quiz::question_label;
 use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;

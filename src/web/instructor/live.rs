@@ -3,13 +3,14 @@
 //! right; per topic, submissions and answers; over the last 10 minutes (from the start of the minute 10
 //! minutes ago: [`rolling_since`]) or since a given moment.
 
-use super::{question_label, topic_title};
+use super::topic_title;
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::percent;
 use crate::store::{self, class_stats};
 use crate::web::chrome::{pick, pick_with};
 use crate::web::error::{ApiError, AppError, Result};
 use crate::web::guards::OwnedClass;
+use crate::web::quiz::question_label;
 use crate::web::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

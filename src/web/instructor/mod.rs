@@ -139,17 +139,6 @@ pub(crate) fn question_text(q: &crate::quiz::bank::Question) -> String {
     }
 }
 
-/// A short label for a question in lists: [`question_text`], cut at 50 characters.
-fn question_label(q: &crate::quiz::bank::Question) -> String {
-    let text = question_text(q);
-    let short: String = text.chars().take(50).collect();
-    if short.len() < text.len() {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
 /// [`jst::ago`] in the course's language: "12 分前" or "12 min ago".
 fn ago(now: i64, then: i64) -> String {
     let secs = (now - then).max(0);

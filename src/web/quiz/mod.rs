@@ -255,10 +255,11 @@ pub(crate) fn graded_answer(
     })
 }
 
-/// A short label for a question in lists: its prompt, and for a generated question the prompt of an
-/// example instance, marked as one (its numbers change each time it is asked).
+/// A short label for a question in lists (the learner's review, the instructor's pages): its prompt,
+/// and for a generated question the prompt of an example instance, marked as one (its numbers change
+/// each time it is asked).
 pub(crate) fn question_label(q: &Question) -> String {
-    let text = crate::quiz::present::present(q, 1, 0).prompt;
+    let text = q.example_prompt();
     let short: String = text.chars().take(60).collect();
     let short = if short.len() < text.len() {
         format!("{short}…")

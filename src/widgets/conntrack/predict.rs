@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Conntrack, CtState};
 use super::{Params, Scenario, scenario_name, simulate};
-use crate::widgets::{Graded, GradedItem, ParamError, WidgetError, echo, parse_body, to_json};
+use crate::widgets::{
+    Graded, GradedItem, ParamError, WidgetError, not_allowed, parse_body, to_json,
+};
 
 /// The field a prediction is stored under: both verdicts and the state in one item.
 pub const VERDICT_FIELD: &str = "verdict";
@@ -33,10 +35,7 @@ fn verdict(answer: &str, key: &str) -> Result<bool, ParamError> {
     match answer.trim() {
         "accept" => Ok(true),
         "drop" => Ok(false),
-        other => Err(ParamError(format!(
-            "パラメータ {key} の値「{}」は使えません。使える値: accept, drop",
-            echo(other)
-        ))),
+        other => Err(not_allowed(key, other, &["accept", "drop"])),
     }
 }
 
@@ -62,10 +61,11 @@ pub fn predict_check(
     let given_static = verdict(static_answer, "static")?;
     let given_stateful = verdict(stateful_answer, "stateful")?;
     let given_state = CtState::from_answer(state_answer).ok_or_else(|| {
-        ParamError(format!(
-            "パラメータ state の値「{}」は使えません。使える値: NEW, ESTABLISHED, RELATED, INVALID",
-            echo(state_answer)
-        ))
+        not_allowed(
+            "state",
+            state_answer,
+            &["NEW", "ESTABLISHED", "RELATED", "INVALID"],
+        )
     })?;
     let static_correct = given_static == s.static_verdict.accept;
     let stateful_correct = given_stateful == s.stateful.accept;
@@ -132,11 +132,7 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
     let body: CheckBody = parse_body(body)?;
     let scenario = Scenario::from_name(body.scenario.trim()).ok_or_else(|| {
         let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-        ParamError(format!(
-            "パラメータ scenario の値「{}」は使えません。使える値: {}",
-            echo(&body.scenario),
-            names.join(", ")
-        ))
+        not_allowed("scenario", &body.scenario, &names)
     })?;
     let params = Params {
         scenario,

@@ -3,6 +3,7 @@
 //! helper's expectation, parameters, grading, and the quiz generators.
 
 use super::*;
+use crate::widgets::testing::assert_bad_parameters_named;
 use crate::widgets::{Widget, WidgetError};
 
 fn run(scenario: Scenario) -> Conntrack {
@@ -198,12 +199,7 @@ fn every_step_explains_both_filters_and_cites_sources() {
 
 #[test]
 fn parameters_are_checked_in_japanese() {
-    let q = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
-    assert_eq!(params_from_query(&[]).unwrap(), Params::default());
-    for (k, v) in [("scenario", "nope"), ("loose", "2")] {
-        let err = params_from_query(&q(k, v)).unwrap_err();
-        assert!(err.0.contains(&format!("パラメータ {k}")), "{err}");
-    }
+    assert_bad_parameters_named(params_from_query, &[("scenario", "nope"), ("loose", "2")]);
     for s in Scenario::ALL {
         for loose in [true, false] {
             let p = Params { scenario: s, loose };

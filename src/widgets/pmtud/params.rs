@@ -221,11 +221,7 @@ pub fn params_from_query(pairs: &[(String, String)]) -> Result<Params, ParamErro
             preset_named(name)
                 .ok_or_else(|| {
                     let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-                    ParamError(format!(
-                        "パラメータ scenario の値「{}」は使えません。使える値: {}",
-                        crate::widgets::echo(name),
-                        names.join(", ")
-                    ))
+                    crate::widgets::not_allowed("scenario", name, &names)
                 })?
                 .params
         }

@@ -32,6 +32,53 @@ struct Draft {
     source: String,
 }
 
+impl Draft {
+    /// A packet (or event) of `kind` from `from` to `to`, of `size` bytes, whose `fate` stops it at
+    /// `stops_at`; the caller fills in the words (`Draft { label, note, …, ..Draft::packet(…) }`).
+    fn packet(kind: Kind, from: Node, to: Node, size: u16, fate: Fate, stops_at: Node) -> Draft {
+        Draft {
+            kind,
+            from,
+            to,
+            size,
+            fate,
+            stops_at,
+            label: String::new(),
+            note: String::new(),
+            explain: String::new(),
+            source: String::new(),
+        }
+    }
+
+    /// A packet that reaches `to`.
+    fn arrives(kind: Kind, from: Node, to: Node, size: u16) -> Draft {
+        Draft::packet(kind, from, to, size, Fate::Delivered, to)
+    }
+
+    /// B's `oh`-byte ACK to A, labelled as every run labels it.
+    fn ack(oh: u16) -> Draft {
+        Draft {
+            label: format!("ACK {oh} B"),
+            ..Draft::arrives(Kind::Ack, Node::B, Node::A, oh)
+        }
+    }
+
+    /// A's retransmission of the `size`-byte segment after a timeout, dropped at R1 again.
+    fn resend(size: u16) -> Draft {
+        Draft {
+            label: format!("再送 {size} B"),
+            ..Draft::packet(
+                Kind::Timeout,
+                Node::A,
+                Node::B,
+                size,
+                Fate::TooBig,
+                Node::R1,
+            )
+        }
+    }
+}
+
 impl Writer {
     fn v(&self) -> &'static str {
         if self.p.ipv6 { "IPv6" } else { "IPv4" }
@@ -180,16 +227,11 @@ fn handshake(w: &mut Writer) {
         format!("A が SYN を送る（{syn} バイト、MSS {own}）— 届く")
     };
     w.push(Draft {
-        kind: Kind::Syn,
-        from: Node::A,
-        to: Node::B,
-        size: syn,
-        fate: Fate::Delivered,
-        stops_at: Node::B,
         label: format!("SYN {syn} B"),
         note,
         explain,
         source: format!("RFC 9293 §3.7.1{clamp_source}"),
+        ..Draft::arrives(Kind::Syn, Node::A, Node::B, syn)
     })
     .mss_option = Some(arriving);
 
@@ -204,33 +246,23 @@ fn handshake(w: &mut Writer) {
         )
     };
     w.push(Draft {
-        kind: Kind::SynAck,
-        from: Node::B,
-        to: Node::A,
-        size: syn,
-        fate: Fate::Delivered,
-        stops_at: Node::A,
         label: format!("SYN,ACK {syn} B"),
         note: format!("B が SYN,ACK を返す（MSS {arriving}）— 届く"),
         explain,
         source: format!("RFC 9293 §3.7.1{clamp_source}"),
+        ..Draft::arrives(Kind::SynAck, Node::B, Node::A, syn)
     })
     .mss_option = Some(arriving);
 
     let small = oh + SMALL_REQUEST;
     w.push(Draft {
-        kind: Kind::Small,
-        from: Node::A,
-        to: Node::B,
-        size: small,
-        fate: Fate::Delivered,
-        stops_at: Node::B,
         label: format!("ACK + 要求 {small} B"),
         note: format!("A が ACK と小さな要求（{small} バイト）を送る — 届く"),
         explain: format!(
             "ハンドシェイクを終える ACK に {SMALL_REQUEST} バイトの要求を載せて送ります。{small} バイトはトンネルの MTU {mtu} に収まるので届きます。ここまでは接続も要求も正常に見えます。"
         ),
         source: "RFC 9293 §3.5, RFC 2923 §2.1".to_owned(),
+        ..Draft::arrives(Kind::Small, Node::A, Node::B, small)
     });
 }
 
@@ -240,18 +272,13 @@ fn first_segment(w: &mut Writer) -> Fate {
     let size = mss + oh;
     if size <= mtu {
         w.push(Draft {
-            kind: Kind::Data,
-            from: Node::A,
-            to: Node::B,
-            size,
-            fate: Fate::Delivered,
-            stops_at: Node::B,
             label: format!("データ {size} B"),
             note: format!("A が {size} バイトのセグメントを送る — トンネルに収まり届く"),
             explain: format!(
                 "MSS クランプのおかげで A のセグメントは {mss} + {oh} = {size} バイトで、トンネルの MTU {mtu} に収まります。R1 は捨てる必要がなく、ICMP も出番がありません。"
             ),
             source: "RFC 9293 §3.7.1, iptables-extensions(8) TCPMSS".to_owned(),
+            ..Draft::arrives(Kind::Data, Node::A, Node::B, size)
         });
         return Fate::Delivered;
     }
@@ -260,12 +287,6 @@ fn first_segment(w: &mut Writer) -> Fate {
         let shown: Vec<String> = frags.iter().map(u16::to_string).collect();
         let first = frags.first().copied().unwrap_or_default();
         w.push(Draft {
-            kind: Kind::Data,
-            from: Node::A,
-            to: Node::B,
-            size,
-            fate: Fate::Fragmented,
-            stops_at: Node::B,
             label: format!("データ {size} B（DF なし）"),
             note: format!(
                 "A が DF なしで {size} バイトを送る — R1 が {} バイトに分割して届く",
@@ -275,6 +296,7 @@ fn first_segment(w: &mut Writer) -> Fate {
                 "DF が立っていないので、R1 はパケットを捨てずにトンネルの MTU {mtu} に収まるよう分割します。フラグメントのデータ部は 8 バイト単位なので、最初のフラグメントは 20 + ⌊({mtu} − 20) ÷ 8⌋ × 8 = {first} バイトで、残りが後に続きます。B が組み立て直します。なお Linux は ip_no_pmtu_disc = 0（既定）なら TCP に DF を立てるので、DF なしはそれを変えたときの動きです（ip(7)）。"
             ),
             source: "RFC 791 §2.3, §3.2, ip(7)".to_owned(),
+            ..Draft::packet(Kind::Data, Node::A, Node::B, size, Fate::Fragmented, Node::B)
         })
         .fragments = frags;
         return Fate::Fragmented;
@@ -297,16 +319,11 @@ fn first_segment(w: &mut Writer) -> Fate {
         )
     };
     w.push(Draft {
-        kind: Kind::Data,
-        from: Node::A,
-        to: Node::B,
-        size,
-        fate: Fate::TooBig,
-        stops_at: Node::R1,
         label: format!("データ {size} B"),
         note,
         explain,
         source: source.to_owned(),
+        ..Draft::packet(Kind::Data, Node::A, Node::B, size, Fate::TooBig, Node::R1)
     });
     Fate::TooBig
 }
@@ -325,13 +342,6 @@ fn after_arrival(w: &mut Writer, first: Fate) {
         )
     };
     w.push(Draft {
-        kind: Kind::Ack,
-        from: Node::B,
-        to: Node::A,
-        size: oh,
-        fate: Fate::Delivered,
-        stops_at: Node::A,
-        label: format!("ACK {oh} B"),
         note: "B が ACK を返す — 転送は完了する".to_owned(),
         explain,
         source: if first == Fate::Fragmented {
@@ -340,6 +350,7 @@ fn after_arrival(w: &mut Writer, first: Fate) {
             "RFC 9293 §3.7.1, RFC 4890 §4.3.1"
         }
         .to_owned(),
+        ..Draft::ack(oh)
     });
 }
 
@@ -370,46 +381,31 @@ fn after_drop(w: &mut Writer) -> bool {
             "RFC では、学んだ値を 10 分ほどで見直すよう勧めています（RFC 1191 §6.3）。Linux では、経路の例外として覚え、route/mtu_expires（既定 600 秒）で忘れます。"
         };
         w.push(Draft {
-            kind: Kind::TooBig,
-            from: Node::R1,
-            to: Node::A,
-            size: icmp_size,
-            fate: Fate::Delivered,
-            stops_at: Node::A,
             label: format!("ICMP MTU {mtu}"),
             note: format!("R1 が {name} を返す — A に届き、A は経路 MTU を {mtu} にする"),
             explain: format!(
                 "ICMP には次のリンクの MTU {mtu} が入っています。A は B への経路 MTU を {mtu}、MSS を {mtu} − {oh} = {mss} にします。ルータ同士が MTU を交渉するのではなく、送信元の A が自分で小さくするのが PMTUD です。{linux}"
             ),
             source: format!("{icmp_source}, ip-sysctl (route/mtu_expires)"),
+            ..Draft::arrives(Kind::TooBig, Node::R1, Node::A, icmp_size)
         });
         w.push(Draft {
-            kind: Kind::Data,
-            from: Node::A,
-            to: Node::B,
-            size: mtu,
-            fate: Fate::Delivered,
-            stops_at: Node::B,
             label: format!("データ {mtu} B"),
             note: format!("A が {mtu} バイトで送り直す — 届く"),
             explain: format!(
                 "A は捨てられたデータを新しい MSS {mss} で送り直します。{mtu} バイトはトンネルにちょうど収まります。TCP は経路 MTU の変化をすぐに使い、RTO を待たずに送り直せます。"
             ),
             source: "RFC 9293 §3.7.2, RFC 1191 §6.4".to_owned(),
+            ..Draft::arrives(Kind::Data, Node::A, Node::B, mtu)
         });
         w.push(Draft {
-            kind: Kind::Ack,
-            from: Node::B,
-            to: Node::A,
-            size: oh,
-            fate: Fate::Delivered,
-            stops_at: Node::A,
-            label: format!("ACK {oh} B"),
+
             note: "B が ACK を返す — 転送は完了する".to_owned(),
             explain: format!(
                 "以後 A は {mtu} バイトのパケットで送り、転送は完了します。ICMP type 3（少なくとも code 4）や IPv6 の Packet Too Big を通していれば、PMTUD はこのとおり自動で働きます。"
             ),
             source: "RFC 1191 §4, RFC 4890 §4.3.1".to_owned(),
+            ..Draft::ack(oh)
         });
         return true;
     }
@@ -425,12 +421,6 @@ fn after_drop(w: &mut Writer) -> bool {
         ""
     };
     w.push(Draft {
-        kind: Kind::TooBig,
-        from: Node::R1,
-        to: Node::A,
-        size: icmp_size,
-        fate: Fate::Filtered,
-        stops_at: Node::Fw,
         label: format!("ICMP MTU {mtu}"),
         note: format!("R1 が {name} を返す — A の前のファイアウォールで捨てられる"),
         explain: format!(
@@ -440,6 +430,7 @@ fn after_drop(w: &mut Writer) -> bool {
             "RFC 2923 §2.1, {icmp_source}{}",
             if w.p.ipv6 { ", RFC 4890 §4.3.1" } else { "" }
         ),
+        ..Draft::packet(Kind::TooBig, Node::R1, Node::A, icmp_size, Fate::Filtered, Node::Fw)
     });
 
     if w.p.plpmtud {
@@ -447,42 +438,27 @@ fn after_drop(w: &mut Writer) -> bool {
         return true;
     }
     w.push(Draft {
-        kind: Kind::Timeout,
-        from: Node::A,
-        to: Node::B,
-        size,
-        fate: Fate::TooBig,
-        stops_at: Node::R1,
-        label: format!("再送 {size} B"),
+
         note: format!("RTO が切れ、A は同じ {size} バイトを再送する — また R1 で捨てられ、ICMP も届かない"),
         explain: "A は ICMP を受け取っていないので、ただの損失だと思って同じ大きさで送り直します。RTO は再送のたびに倍になります（RFC 6298 §5.5）。何度送っても R1 で捨てられ、ICMP もファイアウォールで消えます。".to_owned(),
         source: "RFC 6298 §5.5, RFC 2923 §2.1".to_owned(),
+        ..Draft::resend(size)
     });
     w.push(Draft {
-        kind: Kind::Ack,
-        from: Node::B,
-        to: Node::A,
-        size: oh,
-        fate: Fate::Delivered,
-        stops_at: Node::A,
-        label: format!("ACK {oh} B"),
+
         note: format!("その間も B の小さなパケット（{oh} バイトの ACK など）は届く — 接続は生きて見える"),
         explain: "小さなパケットは通るので、接続は切れていないように見えます。ハンドシェイクも小さな要求も成功し、大きな転送だけが止まる — これがブラックホールの症状です。".to_owned(),
         source: "RFC 2923 §2.1".to_owned(),
+        ..Draft::ack(oh)
     });
     w.push(Draft {
-        kind: Kind::GiveUp,
-        from: Node::A,
-        to: Node::A,
-        size: 0,
-        fate: Fate::Event,
-        stops_at: Node::A,
         label: "ETIMEDOUT".to_owned(),
         note: format!("再送が tcp_retries2 = {LINUX_TCP_RETRIES2} 回に達し、A は接続を諦める（転送は完了しない）"),
         explain: format!(
             "RFC では、再送を諦めるまでの上限 R2 を少なくとも 100 秒とします（RFC 9293 §3.8.3）。Linux では、既定の tcp_retries2 = {LINUX_TCP_RETRIES2} 回が RTO しだいで 13〜30 分ほどにあたります（tcp(7)）。そのあいだ転送は止まったままで、最後は ETIMEDOUT で終わります。直すには ICMP type 3 code 4 を通すか、MSS クランプや PLPMTUD を使います。"
         ),
         source: "RFC 9293 §3.8.3, tcp(7)".to_owned(),
+        ..Draft::packet(Kind::GiveUp, Node::A, Node::A, 0, Fate::Event, Node::A)
     });
     false
 }
@@ -492,34 +468,24 @@ fn after_drop(w: &mut Writer) -> bool {
 fn plpmtud(w: &mut Writer, size: u16) {
     let oh = w.oh;
     w.push(Draft {
-        kind: Kind::Timeout,
-        from: Node::A,
-        to: Node::B,
-        size,
-        fate: Fate::TooBig,
-        stops_at: Node::R1,
-        label: format!("再送 {size} B"),
+
         note: format!("RTO が切れて同じ {size} バイトを再送する — また捨てられる（これを数回繰り返す）"),
         explain: format!(
             "ICMP が届かないので、A は同じ大きさで再送し、RTO は再送のたびに倍になります（RFC 6298 §5.5）。Linux は tcp_mtu_probing = 1 のとき、再送が tcp_retries1 = {LINUX_TCP_RETRIES1} 回分の時間を超えると経路にブラックホールがあると疑います（tcp(7)）。"
         ),
         source: "RFC 6298 §5.5, tcp(7)".to_owned(),
+        ..Draft::resend(size)
     });
     w.mss = LINUX_BASE_MSS;
     let fallback = LINUX_BASE_MSS + oh;
     w.push(Draft {
-        kind: Kind::Data,
-        from: Node::A,
-        to: Node::B,
-        size: fallback,
-        fate: Fate::Delivered,
-        stops_at: Node::B,
         label: format!("データ {fallback} B"),
         note: format!("A が MSS を {LINUX_BASE_MSS} に下げて送り直す（{fallback} バイト）— 届く"),
         explain: format!(
             "PLPMTUD（RFC 4821）は ICMP に頼らず、パケットが届いたかどうかで大きさを探ります。Linux はブラックホールを疑うと MSS を tcp_base_mss（このカーネルでは {LINUX_BASE_MSS}）まで下げます。{fallback} バイトは届くので転送が再開しますが、まだ必要以上に小さいサイズです。"
         ),
         source: "RFC 4821, tcp(7)".to_owned(),
+        ..Draft::arrives(Kind::Data, Node::A, Node::B, fallback)
     });
     let (probes, found) = plpmtud_search(fallback, LINK_MTU, w.p.mtu);
     let mut low = fallback;
@@ -552,34 +518,24 @@ fn plpmtud(w: &mut Writer, size: u16) {
             )
         };
         w.push(Draft {
-            kind: Kind::Probe,
-            from: Node::A,
-            to: Node::B,
-            size: probe,
-            fate,
-            stops_at,
             label: format!("プローブ {probe} B"),
             note,
             explain,
             source: "RFC 4821, tcp(7)".to_owned(),
+            ..Draft::packet(Kind::Probe, Node::A, Node::B, probe, fate, stops_at)
         });
     }
     let mss = found - oh;
     let mtu = w.p.mtu;
     w.push(Draft {
-        kind: Kind::Ack,
-        from: Node::B,
-        to: Node::A,
-        size: oh,
-        fate: Fate::Delivered,
-        stops_at: Node::A,
-        label: format!("ACK {oh} B"),
+
         note: format!("探索を終え、A は {found} バイト（MSS {mss}）で送り続ける — 転送は完了する"),
         explain: format!(
             "探索範囲が tcp_probe_threshold = {LINUX_PROBE_THRESHOLD} バイトより狭くなったので探索を終えます。トンネルの MTU {mtu} との差は {} バイトです。RFC では、見つけた値を IP 層で他の接続と共有してもよいとしています（RFC 4821）。Linux では、この値を接続の MSS として持つだけで、経路 MTU（ip route get の mtu）は {LINK_MTU} のままです。",
             mtu - found
         ),
         source: "RFC 4821, tcp(7)".to_owned(),
+        ..Draft::ack(oh)
     });
 }
 

@@ -4,6 +4,9 @@
 //! generators against the model.
 
 use super::*;
+use crate::widgets::testing::{
+    assert_bad_parameters_named, assert_generators_repeat_with_answer_last,
+};
 use crate::widgets::{Widget, WidgetError};
 use serde_json::json;
 
@@ -273,27 +276,20 @@ fn bad_predictions_are_refused_before_grading() {
 
 #[test]
 fn bad_parameters_name_the_parameter_in_japanese() {
-    let q = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
-    for (k, v) in [
-        ("scenario", "vfork"),
-        ("cloexec", "yes"),
-        ("sigint", "catch"),
-    ] {
-        let err = params_from_query(&q(k, v)).unwrap_err();
-        assert!(err.0.contains(&format!("パラメータ {k}")), "{err}");
-    }
-    assert_eq!(params_from_query(&[]).unwrap(), Params::default());
+    assert_bad_parameters_named(
+        params_from_query,
+        &[
+            ("scenario", "vfork"),
+            ("cloexec", "yes"),
+            ("sigint", "catch"),
+        ],
+    );
 }
 
 #[test]
 fn generated_questions_agree_with_the_model() {
     for seed in 0..300 {
-        for g in questions::GENERATORS.iter() {
-            let q = (g.make)(seed);
-            assert_eq!(q, (g.make)(seed), "{} is deterministic", g.id);
-            let answer: u64 = q.values.last().unwrap().1.parse().unwrap();
-            assert_eq!(answer, q.answer, "{}", g.id);
-        }
+        assert_generators_repeat_with_answer_last(&questions::GENERATORS, seed);
         // Open after execve = open − FD_CLOEXEC ones.
         let q = (questions::GENERATORS[0].make)(seed);
         let n: u64 = q.values[0].1.parse().unwrap();

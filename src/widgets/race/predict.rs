@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Field, Run};
 use super::{Params, Scenario, parse_schedule, simulate};
-use crate::widgets::{Graded, GradedItem, ParamError, WidgetError, echo, parse_body, to_json};
+use crate::widgets::{
+    Graded, GradedItem, ParamError, WidgetError, answer_within, echo, not_allowed, parse_body,
+    to_json,
+};
 
 /// The verdict on one prediction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,12 +103,8 @@ struct CheckBody {
 /// Grades a check body. `final` and `lost_orders` are stored with step −1 (about the whole run).
 pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
     let body: CheckBody = parse_body(body)?;
-    let scenario = Scenario::from_name(body.scenario.trim()).ok_or_else(|| {
-        ParamError(format!(
-            "パラメータ scenario の値「{}」は使えません。使える値: threads, mutex, fork",
-            echo(&body.scenario)
-        ))
-    })?;
+    let scenario = Scenario::from_name(body.scenario.trim())
+        .ok_or_else(|| not_allowed("scenario", &body.scenario, &["threads", "mutex", "fork"]))?;
     let schedule = match body.schedule.as_deref() {
         Some(text) => parse_schedule(text)?,
         None => Params::default().schedule,
@@ -117,15 +116,9 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
         ))
         .into());
     }
-    let field = Field::from_name(&body.field).ok_or_else(|| {
-        ParamError(format!(
-            "パラメータ field の値「{}」は使えません。使える値: value, final, lost_orders",
-            echo(&body.field)
-        ))
-    })?;
-    if body.answer.chars().count() > 20 {
-        return Err(ParamError("パラメータ answer が長すぎます（20 文字まで）".into()).into());
-    }
+    let field = Field::from_name(&body.field)
+        .ok_or_else(|| not_allowed("field", &body.field, &["value", "final", "lost_orders"]))?;
+    answer_within(&body.answer, 20)?;
     let run = simulate(&Params {
         scenario,
         schedule,

@@ -6,6 +6,7 @@ use super::model::*;
 use super::questions::GENERATORS;
 use super::scenarios::interleavings;
 use super::*;
+use crate::widgets::testing::assert_bad_parameters_named;
 use crate::widgets::{Widget, WidgetError};
 use serde_json::json;
 
@@ -163,20 +164,18 @@ fn check_bodies_are_parsed_strictly() {
 
 #[test]
 fn bad_query_parameters_name_themselves() {
-    let q = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
-    for (k, v) in [
-        ("scenario", "process"),
-        ("schedule", "12121"),
-        ("schedule", "1212121"),
-        ("schedule", "111111"),
-        ("schedule", "12a212"),
-        ("start", "1001"),
-        ("start", "-1"),
-    ] {
-        let e = params_from_query(&q(k, v)).unwrap_err();
-        assert!(e.0.contains(&format!("パラメータ {k}")), "{e}");
-    }
-    assert_eq!(params_from_query(&[]).unwrap(), Params::default());
+    assert_bad_parameters_named(
+        params_from_query,
+        &[
+            ("scenario", "process"),
+            ("schedule", "12121"),
+            ("schedule", "1212121"),
+            ("schedule", "111111"),
+            ("schedule", "12a212"),
+            ("start", "1001"),
+            ("start", "-1"),
+        ],
+    );
 }
 
 #[test]

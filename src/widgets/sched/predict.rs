@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Sched, Stat};
 use super::{params_from_query, simulate};
-use crate::widgets::{Graded, GradedItem, ParamError, WidgetError, echo, parse_body, to_json};
+use crate::widgets::{
+    Graded, GradedItem, ParamError, WidgetError, answer_within, echo, not_allowed, parse_body,
+    to_json,
+};
 
 /// Longest answer accepted, in characters.
 const ANSWER_LIMIT: usize = 20;
@@ -175,18 +178,9 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
         }
     }
     let params = params_from_query(&pairs)?;
-    let field = Field::from_name(&body.field).ok_or_else(|| {
-        ParamError(format!(
-            "パラメータ field の値「{}」は使えません。使える値: stat, running, load",
-            echo(&body.field)
-        ))
-    })?;
-    if body.answer.chars().count() > ANSWER_LIMIT {
-        return Err(ParamError(format!(
-            "パラメータ answer が長すぎます（{ANSWER_LIMIT} 文字まで）"
-        ))
-        .into());
-    }
+    let field = Field::from_name(&body.field)
+        .ok_or_else(|| not_allowed("field", &body.field, &["stat", "running", "load"]))?;
+    answer_within(&body.answer, ANSWER_LIMIT)?;
     let run = simulate(&params);
     let (verdict, answer) = predict_check(&run, body.step, field, body.pid, &body.answer)?;
     Ok(Graded {

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::mib::parse_oid;
 use super::model::{ERROR_STATUS_NAMES, Field, Pdu, Run};
 use super::{Scenario, params_from_query, simulate};
-use crate::widgets::{Graded, GradedItem, ParamError, WidgetError, echo, parse_body, to_json};
+use crate::widgets::{
+    Graded, GradedItem, ParamError, WidgetError, answer_within, echo, not_allowed, parse_body,
+    to_json,
+};
 
 /// Longest answer accepted, in characters: an OID by number is the longest thing anyone types.
 const ANSWER_LIMIT: usize = 80;
@@ -187,11 +190,7 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
     let body: CheckBody = parse_body(body)?;
     let scenario = Scenario::from_name(body.scenario.trim()).ok_or_else(|| {
         let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-        ParamError(format!(
-            "パラメータ scenario の値「{}」は使えません。使える値: {}",
-            echo(&body.scenario),
-            names.join(", ")
-        ))
+        not_allowed("scenario", &body.scenario, &names)
     })?;
     let mut pairs = vec![("scenario".to_owned(), scenario.name().to_owned())];
     for (key, value) in [
@@ -213,18 +212,9 @@ pub(super) fn check(body: &serde_json::Value) -> Result<Graded, WidgetError> {
     let params = params_from_query(&pairs)?;
     let field = Field::from_name(&body.field).ok_or_else(|| {
         let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-        ParamError(format!(
-            "パラメータ field の値「{}」は使えません。使える値: {}",
-            echo(&body.field),
-            names.join(", ")
-        ))
+        not_allowed("field", &body.field, &names)
     })?;
-    if body.answer.chars().count() > ANSWER_LIMIT {
-        return Err(ParamError(format!(
-            "パラメータ answer が長すぎます（{ANSWER_LIMIT} 文字まで）"
-        ))
-        .into());
-    }
+    answer_within(&body.answer, ANSWER_LIMIT)?;
     let run = simulate(&params);
     let verdict = predict_check(&run, body.step, field, &body.answer)?;
     Ok(Graded {

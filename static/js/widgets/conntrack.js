@@ -6,9 +6,9 @@
 // are not in the DOM until the answer comes back (the static tables leave the DOM too). Nothing from the
 // model goes through innerHTML; the page's CSP forbids inline styles.
 
-import { fill, foldStatic, h, outWhilePredicting, predictToggle, s, setPressed } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { fill, foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting } from "./lib/dom.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -77,17 +77,9 @@ export function mount(section) {
     tableBox, outcome, rulesBox,
     h("details", { class: "ct-list-box", open: true }, h("summary", { text: "パケットの一覧（クリックでその段へ）" }), list)));
 
-  const fold = foldStatic(staticBox, "ct-tables", "表で見る（すべての通信）");
-  const foldSpot = document.createComment("conntrack tables");
   // The lab's real captures print every packet's fate and conntrack -L: out of the DOM with the tables.
-  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
-  function syncFold() {
-    const hide = st.predict && gate() < total();
-    hideCaptures(hide);
-    if (!fold) return;
-    if (hide && fold.isConnected) fold.replaceWith(foldSpot);
-    else if (!hide && foldSpot.isConnected) foldSpot.replaceWith(fold);
-  }
+  const tablesOut = staticWhilePredicting(foldStatic(staticBox, "ct-tables", "表で見る（すべての通信）"));
+  const syncFold = () => tablesOut(st.predict && gate() < total());
 
   // ---- the diagram
   function lane(i, title, x, show) {
@@ -312,25 +304,10 @@ export function mount(section) {
     st.step = Number.isFinite(n) && n > 0 ? n : 0;
   }
 
-  function showError(m) {
-    error.textContent = m || "";
-    error.hidden = !m;
-  }
 
   async function load() {
-    const id = ++st.req;
-    root.dataset.state = "loading";
-    let d;
-    try {
-      d = await getJSON(`${api}?${new URLSearchParams({ scenario: st.scenario, loose: String(st.loose) })}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const d = await fetchLatest(st, root, error, `${api}?${new URLSearchParams({ scenario: st.scenario, loose: String(st.loose) })}`);
+    if (!d) return false;
     st.data = d;
     st.answers = [];
     st.step = Math.min(st.step, gate());
@@ -376,13 +353,10 @@ export function mount(section) {
   const fromHash = readHash(NAME);
   if (fromHash) restore(fromHash);
   (async () => {
-    let ok = await load();
-    if (!ok && fromHash) {
-      const m = error.textContent;
+    const ok = await loadOrDefaults(fromHash, error, () => load(), () => {
       Object.assign(st, { scenario: "https", loose: true, step: 0 });
-      ok = await load();
-      showError(m);
-    }
+      return load();
+    });
     if (ok && fromHash) section.scrollIntoView({ block: "start" });
   })();
 }

@@ -5,7 +5,7 @@
 // stops before the data connection appears and asks who opens it, to which port (and, when a NAT or firewall
 // could stop it, whether it arrives); POST /api/widgets/ftp/check grades that on the server.
 
-import { fill, foldStatic, h as el, predictToggle, s as sv, setPressed, staticWhilePredicting } from "./lib/dom.js";
+import { fill, foldStatic, h as el, predictToggle, s as sv, setPressed, showMessage, staticWhilePredicting } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
@@ -226,10 +226,7 @@ export function mount(section) {
   }
 
   // ------------------------------------------------------------------ loading
-  function showError(message) {
-    errorBox.textContent = message;
-    errorBox.hidden = !message;
-  }
+  const showError = (msg) => showMessage(errorBox, msg);
 
   // The API's answer, or its Japanese error, as { body } or { error }.
   async function getJson(url) {

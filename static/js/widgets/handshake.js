@@ -5,8 +5,8 @@
 // SVG attributes and CSSOM properties are used.
 
 import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { loadOrDefaults, readHash as hashFor, writeHash as setHash } from "./lib/hash.js";
 import { onMotionChange, reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -214,26 +214,11 @@ export function mount(section) {
     });
   }
 
-  function showError(msg) {
-    error.textContent = msg || "";
-    error.hidden = !msg;
-  }
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
     const q = new URLSearchParams({ scenario: st.scenario, seed: st.seed, relative: String(st.relative) });
-    let data;
-    try {
-      data = await getJSON(`${api}?${q}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const data = await fetchLatest(st, root, error, `${api}?${q}`);
+    if (!data) return false;
     st.data = data;
     const n = data.steps.length;
     st.step = keepStep ? Math.min(Math.max(st.step, 0), n) : 0;
@@ -666,13 +651,10 @@ export function mount(section) {
   // ---- start
   const fromHash = readHash();
   (async () => {
-    let ok = await load({ keepStep: fromHash });
-    if (!ok && fromHash) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(fromHash, error, () => load({ keepStep: fromHash }), () => {
       Object.assign(st, { scenario: "normal", seed: "0", relative: false, step: 0 });
-      ok = await load();
-      showError(msg);
-    }
+      return load();
+    });
     if (!ok) return;
     announce();
     if (fromHash) section.scrollIntoView({ block: "start" });

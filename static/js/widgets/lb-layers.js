@@ -5,9 +5,9 @@
 // no device's verdict and none of the static tables are in the DOM; they appear after the server's answer.
 // Nothing from the model goes through innerHTML, and there are no inline styles.
 
-import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { hashInt, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
+import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed, showMessage } from "./lib/dom.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
 
 const NAME = "lb-layers";
@@ -97,26 +97,11 @@ export function mount(section) {
   function writeHash() {
     setHash(NAME, { scenario: st.scenario, ...(st.query || {}), step: pending() ? null : st.step, predict: st.predict && "1" });
   }
-  function showError(msg) {
-    error.textContent = msg || "";
-    error.hidden = !msg;
-  }
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
     const q = new URLSearchParams({ scenario: st.scenario, ...(st.query || {}) });
-    let data;
-    try {
-      data = await getJSON(`${api}?${q}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const data = await fetchLatest(st, root, error, `${api}?${q}`);
+    if (!data) return false;
     st.data = data;
     st.verdict = null;
     st.step = keepStep ? Math.min(Math.max(st.step, 0), data.devices.length) : 0;
@@ -292,7 +277,7 @@ export function mount(section) {
   for (const k of KEYS) {
     inputs[k].addEventListener("change", async () => {
       if (k === "port" && !inputs.port.checkValidity()) {
-        showError("宛先ポートは 1〜65535 の整数で指定してください。");
+        showMessage(error, "宛先ポートは 1〜65535 の整数で指定してください。");
         return;
       }
       controls.stop();
@@ -330,13 +315,10 @@ export function mount(section) {
   const p = readHash(NAME);
   if (p) fromHash(p);
   (async () => {
-    let ok = await load({ keepStep: !!p });
-    if (!ok && p) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(p, error, () => load({ keepStep: !!p }), () => {
       Object.assign(st, { scenario: "path-http", query: null, step: 0 });
-      ok = await load();
-      showError(msg);
-    }
+      return load();
+    });
     if (!ok) return;
     announce();
     if (p) section.scrollIntoView({ block: "start" });

@@ -4,9 +4,9 @@
 // its $?). The Rust model is the truth: scenarios come from /api/widgets/pipe and every prediction is
 // graded at /api/widgets/pipe/check. While a prediction is pending, no later step exists in the DOM.
 
-import { fill, foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { fill, foldStatic, h, predictToggle, s, setPressed, showMessage, staticWhilePredicting, toggleButton } from "./lib/dom.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -82,31 +82,17 @@ export function mount(section) {
   // The static tables stay in the page (no-JS and print view), folded away; in 予想モード they leave the
   // DOM, since they hold every later step and the ending.
   // The lab's real records below the widget go with them: they show every ending too.
-  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "pp-tables", "表で見る（ログ 150,000 バイトの例）"));
-  function placeTables() {
-    hideStatic(st.predict);
-  }
+  const tablesOut = staticWhilePredicting(foldStatic(staticBox, "pp-tables", "表で見る（ログ 150,000 バイトの例）"));
+  const placeTables = () => tablesOut(st.predict);
 
-  const showError = (msg) => { error.textContent = msg || ""; error.hidden = !msg; };
 
   function query() {
     return new URLSearchParams({ scenario: st.scenario, size: String(st.size), pipefail: String(st.pipefail), matches: String(st.matches) });
   }
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
-    let data;
-    try {
-      data = await getJSON(`${api}?${query()}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const data = await fetchLatest(st, root, error, `${api}?${query()}`);
+    if (!data) return false;
     st.data = data;
     st.step = keepStep && !st.predict ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
     st.feedback = null;
@@ -375,7 +361,7 @@ export function mount(section) {
   sizeIn.addEventListener("change", () => {
     const n = Number(sizeIn.value);
     if (!Number.isInteger(n) || n < 0 || n > SIZE_MAX) {
-      showError(`ログの大きさは 0〜${fmt(SIZE_MAX)} バイトの整数で指定してください。`);
+      showMessage(error, `ログの大きさは 0〜${fmt(SIZE_MAX)} バイトの整数で指定してください。`);
       return;
     }
     st.size = n;
@@ -406,13 +392,10 @@ export function mount(section) {
   const p = readHash(NAME);
   if (p) fromHash(p);
   (async () => {
-    let ok = await load({ keepStep: !!p });
-    if (!ok && p) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(p, error, () => load({ keepStep: !!p }), () => {
       Object.assign(st, { scenario: "pipeline", size: 150000, pipefail: false, matches: true, step: 0 });
-      ok = await load();
-      showError(msg);
-    }
+      return load();
+    });
     if (!ok) return;
     announce();
     if (p) section.scrollIntoView({ block: "start" });

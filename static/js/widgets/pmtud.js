@@ -5,9 +5,9 @@
 // nothing after the asked step is in the DOM — not the steps, not the outcome, not the static tables.
 // Nothing from the model goes through innerHTML; the page's CSP forbids inline styles.
 
-import { foldStatic, h, outWhilePredicting, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, outWhilePredicting, predictToggle, s, setPressed, showMessage } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
-import { onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -330,10 +330,7 @@ export function mount(section) {
     return { filter: d.filter, ip: d.ipv6 ? "6" : "4", clamp: String(d.clamp), plpmtud: String(d.plpmtud), df: String(d.df), mtu: String(d.mtu) };
   }
 
-  function showError(m) {
-    error.textContent = m || "";
-    error.hidden = !m;
-  }
+  const showError = (msg) => showMessage(error, msg);
 
   /** Loads a run (`url` defaults to the current settings); keeps the step where it can. */
   async function load(url) {
@@ -414,14 +411,11 @@ export function mount(section) {
   const fromHash = readHash(NAME);
   if (fromHash) restore(fromHash);
   (async () => {
-    let ok = await load();
-    if (!ok && fromHash) {
-      const m = error.textContent;
+    const ok = await loadOrDefaults(fromHash, error, () => load(), () => {
       st.q = { ...DEFAULTS };
       st.step = 0;
-      ok = await load();
-      showError(m);
-    }
+      return load();
+    });
     if (ok) announce();
     if (ok && fromHash) section.scrollIntoView({ block: "start" });
   })();

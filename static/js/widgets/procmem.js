@@ -5,8 +5,8 @@
 // (predict every component's fate before the operation is shown, graded at /api/widgets/procmem/check).
 
 import { fill, foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
 
 const NAME = "procmem";
@@ -72,25 +72,13 @@ export function mount(section) {
   // The static tables (no-JS and print) are folded away; in 予想モード they leave the DOM, since they
   // hold every answer.
   // The lab's real records below the widget go with them: they show every fate too.
-  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "pm-tables", "表で見る"));
-  const placeTables = () => hideStatic(st.predict);
-  const showError = (msg) => { error.textContent = msg || ""; error.hidden = !msg; };
+  const tablesOut = staticWhilePredicting(foldStatic(staticBox, "pm-tables", "表で見る"));
+  const placeTables = () => tablesOut(st.predict);
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
     const q = new URLSearchParams({ scenario: st.scenario, cloexec: String(st.cloexec), sigint: st.sigint });
-    let data;
-    try {
-      data = await getJSON(`${api}?${q}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const data = await fetchLatest(st, root, error, `${api}?${q}`);
+    if (!data) return false;
     st.data = data;
     st.step = keepStep && !st.predict ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
     st.feedback = null;
@@ -313,13 +301,10 @@ export function mount(section) {
   const p = readHash(NAME);
   if (p) fromHash(p);
   (async () => {
-    let ok = await load({ keepStep: !!p });
-    if (!ok && p) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(p, error, () => load({ keepStep: !!p }), () => {
       Object.assign(st, { scenario: "anatomy", cloexec: true, sigint: "handler", step: 0 });
-      ok = await load();
-      showError(msg);
-    }
+      return load();
+    });
     if (ok && p) section.scrollIntoView({ block: "start" });
   })();
 }

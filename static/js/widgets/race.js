@@ -6,8 +6,8 @@
 // not the final value, not the table of 20 orders, not the server-rendered tables.
 
 import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -72,10 +72,8 @@ export function mount(section) {
 
   // The tables stay folded away (no-JS view, print); in 予想モード they leave the DOM.
   // The lab's real records below the widget go with them (they tell whether updates are lost).
-  const hideStatic = staticWhilePredicting(foldStatic(staticBox, "rc-tables", "表で見る（順番 121212）"));
-  function placeTables() {
-    hideStatic(st.predict);
-  }
+  const tablesOut = staticWhilePredicting(foldStatic(staticBox, "rc-tables", "表で見る（順番 121212）"));
+  const placeTables = () => tablesOut(st.predict);
 
   function fromHash(p) {
     if (!p) return false;
@@ -89,20 +87,8 @@ export function mount(section) {
   const saveHash = () => writeHash(NAME, { scenario: st.scenario, schedule: st.schedule, step: st.step, predict: st.predict && "1" });
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
-    let data;
-    try {
-      data = await getJSON(`${api}?${new URLSearchParams({ scenario: st.scenario, schedule: st.schedule })}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      error.textContent = e.message;
-      error.hidden = false;
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    error.hidden = true;
+    const data = await fetchLatest(st, root, error, `${api}?${new URLSearchParams({ scenario: st.scenario, schedule: st.schedule })}`);
+    if (!data) return false;
     st.data = data;
     st.step = keepStep ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
     st.feedback = null;
@@ -327,14 +313,10 @@ export function mount(section) {
 
   const hashed = fromHash(readHash(NAME));
   (async () => {
-    let ok = await load({ keepStep: hashed });
-    if (!ok && hashed) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(hashed, error, () => load({ keepStep: hashed }), () => {
       Object.assign(st, { scenario: "threads", schedule: "121212", step: 0 });
-      ok = await load();
-      error.textContent = msg;
-      error.hidden = false;
-    }
+      return load();
+    });
     if (ok && hashed) section.scrollIntoView({ block: "start" });
   })();
 }

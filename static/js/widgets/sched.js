@@ -5,9 +5,9 @@
 // prediction is graded there. In predict mode nothing after the asked step is in the DOM: not the
 // diagram, not the event list, not the static tables (they are taken out until the mode ends).
 
-import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { hashInt, onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { foldStatic, h, predictToggle, s, setPressed, showMessage, staticWhilePredicting } from "./lib/dom.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -115,21 +115,9 @@ export function mount(section) {
 
   // ---- data
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
     const q = new URLSearchParams({ scenario: st.scenario, cpus: String(st.cpus), tasks: String(st.tasks) });
-    let data;
-    try {
-      data = await getJSON(`${api}?${q}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      error.textContent = e.message;
-      error.hidden = false;
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    error.hidden = true;
+    const data = await fetchLatest(st, root, error, `${api}?${q}`);
+    if (!data) return false;
     st.data = data;
     st.step = keepStep ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
     st.feedback = null;
@@ -425,14 +413,10 @@ export function mount(section) {
   // ---- start
   const hashed = fromHash(readHash(NAME));
   (async () => {
-    let ok = await load({ keepStep: hashed });
-    if (!ok && hashed) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(hashed, error, () => load({ keepStep: hashed }), () => {
       Object.assign(st, { scenario: "lifecycle", cpus: 2, tasks: 5, step: 0, predict: false });
-      ok = await load();
-      error.textContent = msg;
-      error.hidden = !msg;
-    }
+      return load();
+    });
     if (ok && hashed) section.scrollIntoView({ block: "start" });
   })();
 }

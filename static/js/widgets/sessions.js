@@ -5,9 +5,9 @@
 // count and no outcome is in the DOM (the static tables are taken out too); they are drawn only after
 // the server's answer. Nothing from the model goes through innerHTML, and there are no inline styles.
 
-import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { hashInt, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
+import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed, showMessage } from "./lib/dom.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
 
 const NAME = "sessions";
@@ -139,10 +139,6 @@ export function mount(section) {
     setHash(NAME, { scenario: st.scenario, ...(st.query || {}), step: pending() ? null : st.step, predict: st.predict && "1" });
   }
 
-  function showError(msg) {
-    error.textContent = msg || "";
-    error.hidden = !msg;
-  }
 
   /** The query of the current setup: the scenario, and every setting when the learner changed one. */
   function query() {
@@ -150,19 +146,8 @@ export function mount(section) {
   }
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
-    let data;
-    try {
-      data = await getJSON(`${api}?${query()}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      showError(e.message);
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    showError("");
+    const data = await fetchLatest(st, root, error, `${api}?${query()}`);
+    if (!data) return false;
     st.data = data;
     st.verdict = null;
     st.step = keepStep ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
@@ -395,7 +380,7 @@ export function mount(section) {
     inputs[k].addEventListener("change", async () => {
       const el = inputs[k];
       if (el.type === "number" && !el.checkValidity()) {
-        showError(`${el.closest("label").textContent.trim()} は ${el.min}〜${el.max} の整数で指定してください。`);
+        showMessage(error, `${el.closest("label").textContent.trim()} は ${el.min}〜${el.max} の整数で指定してください。`);
         return;
       }
       controls.stop();
@@ -427,13 +412,10 @@ export function mount(section) {
   const p = readHash(NAME);
   if (p) fromHash(p);
   (async () => {
-    let ok = await load({ keepStep: !!p });
-    if (!ok && p) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(p, error, () => load({ keepStep: !!p }), () => {
       Object.assign(st, { scenario: "keepalive", query: null, step: 0 });
-      ok = await load();
-      showError(msg);
-    }
+      return load();
+    });
     if (!ok) return;
     announce();
     if (p) section.scrollIntoView({ block: "start" });

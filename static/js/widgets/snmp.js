@@ -5,9 +5,9 @@
 // graded there. In 予想モード nothing after the asked step is in the DOM: not its arrow, not its values,
 // not the outcome, not the tables (they are taken out of the page until the mode is left).
 
-import { foldStatic, h, outWhilePredicting, predictToggle, s, setPressed, toggleButton } from "./lib/dom.js";
-import { getJSON, postJSON } from "./lib/fetch.js";
-import { onHashChange, readHash, writeHash } from "./lib/hash.js";
+import { foldStatic, h, predictToggle, s, setPressed, staticWhilePredicting, toggleButton } from "./lib/dom.js";
+import { fetchLatest, postJSON } from "./lib/fetch.js";
+import { loadOrDefaults, onHashChange, readHash, writeHash } from "./lib/hash.js";
 import { reducedMotion } from "./lib/motion.js";
 import { stepper } from "./lib/stepper.js";
 
@@ -111,15 +111,9 @@ export function mount(section) {
 
   // The tables stay in the page folded away (no-JS view, print); in 予想モード they leave the DOM.
   const fold = foldStatic(staticBox, "sn-tables", "表で見る（既定の値）");
-  const foldPlace = fold && document.createComment("snmp tables");
   // The lab's real captures show every PDU and reply: out of the DOM with the tables.
-  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
-  function placeTables() {
-    hideCaptures(st.predict);
-    if (!fold) return;
-    if (st.predict && fold.isConnected) fold.replaceWith(foldPlace);
-    else if (!st.predict && !fold.isConnected && foldPlace.isConnected) foldPlace.replaceWith(fold);
-  }
+  const tablesOut = staticWhilePredicting(fold);
+  const placeTables = () => tablesOut(st.predict);
 
   // ---- state <-> hash
   function fromHash(p) {
@@ -161,20 +155,8 @@ export function mount(section) {
   }
 
   async function load({ keepStep = false } = {}) {
-    const id = ++st.req;
-    root.dataset.state = "loading";
-    let data;
-    try {
-      data = await getJSON(`${api}?${query()}`);
-    } catch (e) {
-      if (id !== st.req) return false;
-      error.textContent = e.message;
-      error.hidden = false;
-      root.dataset.state = st.data ? "ready" : "error";
-      return false;
-    }
-    if (id !== st.req) return false;
-    error.hidden = true;
+    const data = await fetchLatest(st, root, error, `${api}?${query()}`);
+    if (!data) return false;
     st.data = data;
     st.step = keepStep ? Math.min(Math.max(st.step, 0), data.steps.length) : 0;
     st.feedback = null;
@@ -515,14 +497,10 @@ export function mount(section) {
   const hashed = fromHash(readHash(NAME));
   syncControls();
   (async () => {
-    let ok = await load({ keepStep: hashed });
-    if (!ok && hashed) {
-      const msg = error.textContent;
+    const ok = await loadOrDefaults(hashed, error, () => load({ keepStep: hashed }), () => {
       Object.assign(st, { scenario: "get", ...DEFAULTS, step: 0 });
-      ok = await load();
-      error.textContent = msg;
-      error.hidden = false;
-    }
+      return load();
+    });
     if (!ok) return;
     announce();
     if (hashed) section.scrollIntoView({ block: "start" });

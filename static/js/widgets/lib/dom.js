@@ -43,6 +43,12 @@ export const toggleButton = (cls, text) => h("button", { type: "button", class: 
 /** The button that turns predict mode on and off. */
 export const predictToggle = (cls) => toggleButton(cls, PREDICT_MODE);
 
+/** Shows `msg` in the message box `el`, or hides the box when there is none. */
+export function showMessage(el, msg) {
+  el.textContent = msg || "";
+  el.hidden = !msg;
+}
+
 /** Sets a toggle button's state. */
 export const setPressed = (button, on) => button.setAttribute("aria-pressed", String(!!on));
 

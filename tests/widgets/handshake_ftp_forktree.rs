@@ -1,14 +1,13 @@
-//! Router tests for the widgets: each page carries its widget's no-JS rendering where the notes need it,
-//! the JSON API serves every scenario from the model, and bad parameters or bodies get a Japanese 4xx.
+//! The first three widgets — the TCP handshake (W1), FTP's two connections (W2) and the fork tree (W3):
+//! their no-JS tables on each topic page, the JSON API computed by the model, bad parameters and
+//! malformed bodies refused in Japanese, the port calculator, and predictions graded on the server and
+//! stored only for signed-in learners.
 
-mod common;
-/// The OS widgets' router tests (pipe, procmem), in `tests/widgets/os.rs`.
-#[path = "widgets/os.rs"]
-mod os;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::widget_api::{json_get, json_post, widget_answers};
+use crate::common;
+use crate::common::widget_api::{
+    assert_bodies_refused, assert_queries_refused, is_japanese, json_get, json_post, widget_answers,
+};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -185,29 +184,24 @@ async fn the_api_serves_every_scenario_from_the_model() {
 #[tokio::test]
 async fn bad_parameters_get_a_japanese_400_naming_the_problem() {
     let app = common::app().await;
-    for uri in [
-        "/api/widgets/handshake?scenario=nope",
-        "/api/widgets/handshake?seed=-1",
-        "/api/widgets/handshake?relative=maybe",
-        "/api/widgets/ftp?mode=sideways",
-        "/api/widgets/ftp?client_fw=magic",
-        "/api/widgets/forktree?scenario=fork-loop&n=7",
-        "/api/widgets/forktree?scenario=random&actions=31",
-        "/api/widgets/forktree?scenario=random&fork_share=101",
-        "/api/widgets/ftp/port?port=65536",
-        "/api/widgets/ftp/port?reply=227%20(1,2,3,4,999,1)",
-        "/api/widgets/ftp/port",
-    ] {
-        let (status, v) = json_get(&app, uri).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
-        let message = v["error"].as_str().unwrap_or_default();
-        assert!(
-            message
-                .chars()
-                .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
-            "{uri}: not Japanese: {message}"
-        );
-    }
+    // Each a Japanese 400 (the port calculator's messages name no parameter).
+    assert_queries_refused(
+        &app,
+        &[
+            ("/api/widgets/handshake?scenario=nope", ""),
+            ("/api/widgets/handshake?seed=-1", ""),
+            ("/api/widgets/handshake?relative=maybe", ""),
+            ("/api/widgets/ftp?mode=sideways", ""),
+            ("/api/widgets/ftp?client_fw=magic", ""),
+            ("/api/widgets/forktree?scenario=fork-loop&n=7", ""),
+            ("/api/widgets/forktree?scenario=random&actions=31", ""),
+            ("/api/widgets/forktree?scenario=random&fork_share=101", ""),
+            ("/api/widgets/ftp/port?port=65536", ""),
+            ("/api/widgets/ftp/port?reply=227%20(1,2,3,4,999,1)", ""),
+            ("/api/widgets/ftp/port", ""),
+        ],
+    )
+    .await;
     let (status, v) = json_get(&app, "/api/widgets/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(v["error"].as_str().unwrap().contains("handshake"));
@@ -331,63 +325,13 @@ async fn malformed_bodies_get_the_right_status_and_a_japanese_message() {
         let (status, v) = json_post(&app, url, body, content_type).await;
         assert_eq!(status, expected, "{body}");
         assert!(
-            v["error"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty() && !m.is_ascii()),
+            is_japanese(v["error"].as_str().unwrap_or_default()),
             "{body}: {v}"
         );
     }
     let huge = format!("{{\"scenario\":\"{}\"}}", "a".repeat(70 * 1024));
     let (status, _) = json_post(&app, url, &huge, "application/json").await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-}
-
-#[tokio::test]
-async fn a_widget_page_stays_within_its_transfer_budget() {
-    // Issue budget: each widget script under 40 KB unminified; a topic page with its widget under 150 KB
-    // transferred in total (HTML, CSS, JS — the widget's script and the modules it imports, which the page
-    // preloads — compressed as a browser would receive them).
-    let app = common::app().await;
-    for (slug, widget) in [
-        ("tcp", "handshake"),
-        ("ftp", "ftp"),
-        ("process-tree", "forktree"),
-    ] {
-        let page = app.get(&format!("/topics/{slug}")).await;
-        let mut urls: Vec<String> = page.attrs("link[rel=stylesheet]", "href");
-        urls.extend(page.attrs("script[src]", "src"));
-        let version = urls[0].split('/').nth(2).unwrap().to_string();
-        let script = format!("/static/{version}/js/widgets/{widget}.js");
-        let modules = page.attrs("link[rel=modulepreload]", "href");
-        assert!(
-            modules.contains(&script) && modules.iter().any(|m| m.contains("/js/widgets/lib/")),
-            "{slug} preloads its widget's modules: {modules:?}"
-        );
-        urls.extend(modules);
-        let raw_js = app
-            .get(&format!("/static/{version}/js/widgets/{widget}.js"))
-            .await
-            .body
-            .len();
-        assert!(raw_js < 40 * 1024, "{widget}.js is {raw_js} bytes");
-        let mut total = 0;
-        for url in std::iter::once(format!("/topics/{slug}")).chain(urls) {
-            let req = Request::get(&url)
-                .header("accept-encoding", "br")
-                .body(Body::empty())
-                .unwrap();
-            let res = app.request(req).await;
-            assert_eq!(res.status, StatusCode::OK, "{url}");
-            total += res.bytes;
-        }
-        println!("{slug}: {total} bytes transferred (brotli)");
-        assert!(total < 150 * 1024, "{slug}: {total} bytes transferred");
-
-        assert!(
-            !page.body.contains("http://") || page.body.matches("src=\"http").count() == 0,
-            "nothing from another host"
-        );
-    }
 }
 
 /// The predict mode's question "which connection does the server open?" for one setup.
@@ -568,22 +512,7 @@ async fn bad_ftp_predictions_get_a_japanese_error_and_store_nothing() {
             StatusCode::BAD_REQUEST,
         ),
     ];
-    for (body, expected) in cases {
-        let req = Request::post(url)
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let res = c.send(req).await;
-        assert_eq!(res.status, expected, "{body}: {}", res.body);
-        let v: Value = serde_json::from_str(&res.body).unwrap_or(Value::Null);
-        let message = v["error"].as_str().unwrap_or_default();
-        assert!(
-            message
-                .chars()
-                .any(|ch| ('\u{3040}'..='\u{30ff}').contains(&ch)),
-            "{body}: not Japanese: {message}"
-        );
-    }
+    assert_bodies_refused(&c, url, &cases).await;
     // A form post (what a cross-site page could send) is refused before grading.
     let res = c
         .post_form(
@@ -597,7 +526,3 @@ async fn bad_ftp_predictions_get_a_japanese_error_and_store_nothing() {
         "nothing stored for bad input"
     );
 }
-
-// The SNMP (W11) and race (W12) widgets' router tests, in a file of their own to keep this one short.
-#[path = "widgets/snmp_race.rs"]
-mod snmp_race;
