@@ -36,8 +36,16 @@ impl Sweep {
         .await;
     }
 
+    /// Opens `path` and checks it as a reader meets it: after its widgets have drawn their scenario
+    /// (before that, a diagram's title is not there yet, and axe ran against a half-built page).
     async fn page(&mut self, b: &Browser, path: &str) {
         b.open(path).await;
+        wait_for(
+            b,
+            "[...document.querySelectorAll('[data-widget-root]')].every(r => r.dataset.state === 'ready')",
+            &format!("the widgets on {path} to load"),
+        )
+        .await;
         self.check(b, path).await;
     }
 

@@ -241,6 +241,7 @@ export function mount(section) {
   async function load(query, step) {
     const id = ++state.request;
     section.dataset.ftpLoading = "true";
+    root.dataset.state = "loading"; // as every widget marks it (tests and tools wait on it)
     const q = new URLSearchParams();
     for (const k of KEYS) q.set(k, query[k]);
     const { body, error } = await getJson(`${api}?${q}`);
@@ -249,6 +250,7 @@ export function mount(section) {
     if (error) {
       showError(error);
       syncToggles();
+      root.dataset.state = state.data ? "ready" : "error";
       return false;
     }
     showError("");
@@ -267,6 +269,7 @@ export function mount(section) {
     if (state.predict) state.step = Math.min(state.step, gate());
     buildForData();
     update(false);
+    root.dataset.state = "ready";
     return true;
   }
 
