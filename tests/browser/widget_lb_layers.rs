@@ -137,6 +137,8 @@ async fn keys_walk_the_layers_and_the_builder_changes_the_verdict() {
 async fn predict_mode_shows_no_verdict_until_the_server_grades() {
     let b = Browser::start().await;
     open_widget(&b, "/topics/custom-protocols#w=lb-layers&scenario=port-db").await;
+    // The lab's real captures (which backend answered) are on the page until a prediction starts.
+    assert_eq!(b.count("#widget-lb-layers .widget-captures").await, 1);
     click(&b, "#widget-lb-layers .lb-predict-toggle").await;
     wait_for(
         &b,
@@ -150,6 +152,7 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
         "#widget-lb-layers [data-lb-outcome]",
         "#widget-lb-layers .lb-f.lb-seen",
         "#widget-lb-layers [data-widget-static]",
+        "#widget-lb-layers .widget-captures",
         "#widget-lb-layers .lb-devices",
     ] {
         assert_eq!(
@@ -212,6 +215,7 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
     assert_eq!(step(&b).await, "3");
     assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 3);
     assert_eq!(b.count("#widget-lb-layers [data-widget-static]").await, 1);
+    assert_eq!(b.count("#widget-lb-layers .widget-captures").await, 1);
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }

@@ -146,6 +146,8 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
         "/topics/connection-vs-session#w=sessions&scenario=l4-memory",
     )
     .await;
+    // The lab's real captures (which backend answered) are on the page until a prediction starts.
+    assert_eq!(b.count("#widget-sessions .widget-captures").await, 1);
     click(&b, "#widget-sessions .ss-predict-toggle").await;
     wait_for(
         &b,
@@ -160,6 +162,7 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
         "#widget-sessions [data-ss-counts]",
         "#widget-sessions [data-ss-outcome]",
         "#widget-sessions [data-widget-static]",
+        "#widget-sessions .widget-captures",
         "#widget-sessions .ss-table",
         "#widget-sessions .ss-verdicts",
     ] {
@@ -234,6 +237,7 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
             .contains("リクエスト 4 でログインが失われます")
     );
     assert_eq!(b.count("#widget-sessions [data-widget-static]").await, 1);
+    assert_eq!(b.count("#widget-sessions .widget-captures").await, 1);
     assert_eq!(b.console_errors().await, Vec::<String>::new());
     b.quit().await;
 }

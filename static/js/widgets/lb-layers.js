@@ -5,7 +5,7 @@
 // no device's verdict and none of the static tables are in the DOM; they appear after the server's answer.
 // Nothing from the model goes through innerHTML, and there are no inline styles.
 
-import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, outWhilePredicting, PREDICT_MODE, predictToggle, s, setPressed } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
@@ -84,6 +84,8 @@ export function mount(section) {
   const fold = foldStatic(staticBox, "lb-tables", "表で見る（10 のシナリオ）");
   const foldHome = fold && document.createComment("lb-layers tables");
   if (fold) fold.before(foldHome);
+  // The lab's real captures show which backend answered: out of the DOM with the tables.
+  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
 
   // ---- state <-> URL hash
   function fromHash(p) {
@@ -160,6 +162,7 @@ export function mount(section) {
       if (pending()) fold.remove();
       else if (!fold.isConnected) foldHome.after(fold);
     }
+    hideCaptures(pending());
     renderPredict();
     renderFeedback();
     const dev = pending() ? null : d.devices[st.step - 1] || null;

@@ -5,7 +5,7 @@
 // count and no outcome is in the DOM (the static tables are taken out too); they are drawn only after
 // the server's answer. Nothing from the model goes through innerHTML, and there are no inline styles.
 
-import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed } from "./lib/dom.js";
+import { foldStatic, h, outWhilePredicting, PREDICT_MODE, predictToggle, s, setPressed } from "./lib/dom.js";
 import { getJSON, postJSON } from "./lib/fetch.js";
 import { hashInt, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
@@ -124,6 +124,8 @@ export function mount(section) {
   // Where the static tables go back after a pending prediction took them out of the page.
   const foldHome = fold && document.createComment("sessions tables");
   if (fold) fold.before(foldHome);
+  // The lab's real captures show which backend answered: out of the DOM with the tables.
+  const hideCaptures = outWhilePredicting(section.querySelector(".widget-captures"), "captures: back after the prediction");
 
 
   // ---- state <-> URL hash
@@ -207,6 +209,7 @@ export function mount(section) {
       if (pending()) fold.remove();
       else if (!fold.isConnected) foldHome.after(fold);
     }
+    hideCaptures(pending());
     renderPredict();
     renderFeedback();
     if (pending()) {
