@@ -581,6 +581,12 @@ async fn the_balancer_pages_offer_their_real_captures_without_javascript() {
     assert!(l7.contains("L7 ロードバランサー"), "{l7}");
     assert!(l7.contains("Out IP 198.51.100.1."), "{l7}");
     assert!(l7.contains("\"backend\": \"B\""), "{l7}");
+    // tcpdump's words for an HTTP message: its first line, here the proxy's own request to B.
+    assert!(
+        l7.contains("> 198.51.100.12.80: Flags [P.], seq 1:"),
+        "{l7}"
+    );
+    assert!(l7.contains(": HTTP: GET /api/items HTTP/1.1"), "{l7}");
 
     let page = app.get("/topics/connection-vs-session").await;
     let html = page.html();

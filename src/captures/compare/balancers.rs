@@ -108,6 +108,13 @@ pub struct Conn {
     pub responses: Vec<Message>,
 }
 
+/// One direction of a connection: its bytes, and (offset, time) of each segment.
+#[derive(Default)]
+struct Stream {
+    bytes: Vec<u8>,
+    marks: Vec<(usize, u64)>,
+}
+
 /// The connections of one side: `client_side` those with the VIP, otherwise those with a backend.
 pub fn connections(packets: &[Packet], client_side: bool) -> Vec<Conn> {
     let on_side = |a: IpAddr, b: IpAddr| {
@@ -118,7 +125,8 @@ pub fn connections(packets: &[Packet], client_side: bool) -> Vec<Conn> {
         }
     };
     let mut conns: Vec<Conn> = Vec::new();
-    let mut streams: Vec<(Vec<(usize, u64)>, Vec<u8>, Vec<(usize, u64)>, Vec<u8>)> = Vec::new();
+    // Per connection, each direction's bytes and where each segment began: (forward, backward).
+    let mut streams: Vec<(Stream, Stream)> = Vec::new();
     for p in packets {
         let Kind::Tcp(t) = &p.kind else { continue };
         if !on_side(p.src, p.dst) {
@@ -170,19 +178,18 @@ pub fn connections(packets: &[Packet], client_side: bool) -> Vec<Conn> {
                     .collect();
                 c.data_flags = Some(set.join(", "));
             }
-            let s = &mut streams[i];
-            let (marks, bytes) = if forward {
-                (&mut s.0, &mut s.1)
+            let s = if forward {
+                &mut streams[i].0
             } else {
-                (&mut s.2, &mut s.3)
+                &mut streams[i].1
             };
-            marks.push((bytes.len(), p.time_us));
-            bytes.extend_from_slice(&t.payload);
+            s.marks.push((s.bytes.len(), p.time_us));
+            s.bytes.extend_from_slice(&t.payload);
         }
     }
     for (c, s) in conns.iter_mut().zip(&streams) {
-        c.requests = messages(&s.1, &s.0);
-        c.responses = messages(&s.3, &s.2);
+        c.requests = messages(&s.0.bytes, &s.0.marks);
+        c.responses = messages(&s.1.bytes, &s.1.marks);
     }
     conns
 }
@@ -407,7 +414,7 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
             },
         );
     }
-    cmp.check(dev.sees.contains(&"path") == !l4, || {
+    cmp.check(dev.sees.contains(&"path") != l4, || {
         format!("モデルの L{layer} がパスを読むかどうかが実機と違います")
     });
     Some(cmp)
