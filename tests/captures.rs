@@ -513,6 +513,18 @@ fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
         cmp.disagreements
     );
 
+    // Inside TLS the client's link shows no request; the proxy that terminated it reads the path and
+    // sends /api/items to pool B in clear. The HTTPS run is not the plain one.
+    let https = &captures::find("lb-layers", "path-https+l7")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "path-http+l7", https, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("読めません")),
+        "{:?}",
+        cmp.disagreements
+    );
+
     // Round robin per connection loses the login on connection 2; the address-sticky run keeps it.
     let memory = &captures::find("sessions", "l4-memory").unwrap().packets;
     let cmp = compare("sessions", "l4-sticky", memory, None).unwrap();
@@ -569,7 +581,7 @@ async fn the_balancer_pages_offer_their_real_captures_without_javascript() {
     let html = page.html();
     let sel = scraper::Selector::parse("#widget-lb-layers .widget-captures .capture").unwrap();
     let sections: Vec<_> = html.select(&sel).collect();
-    assert_eq!(sections.len(), 2);
+    assert_eq!(sections.len(), compare::balancers::LB_RECORDED.len());
     let l4 = sections[0].text().collect::<String>();
     // The L4 run: the backend sees the client's own address and port (50000, the widget's).
     assert!(
@@ -587,6 +599,15 @@ async fn the_balancer_pages_offer_their_real_captures_without_javascript() {
         "{l7}"
     );
     assert!(l7.contains(": HTTP: GET /api/items HTTP/1.1"), "{l7}");
+    let tls = sections[2].text().collect::<String>();
+    assert!(tls.contains("TLS 終端あり"), "{tls}");
+    assert!(tls.contains("192.0.2.2.50000 > 203.0.113.10.443"), "{tls}");
+    // The requests appear in clear only on the proxy's own connections to the backends.
+    let gets: Vec<&str> = tls.lines().filter(|l| l.contains("HTTP: GET")).collect();
+    assert!(
+        gets.len() == 2 && gets.iter().all(|l| l.contains(" IP 198.51.100.1.")),
+        "{gets:?}"
+    );
 
     let page = app.get("/topics/connection-vs-session").await;
     let html = page.html();

@@ -7,11 +7,12 @@
 
 The virtual address 203.0.113.10:80 (the widgets' VIP) is on the router. An L4 balancer is the router's
 nftables DNAT (`numgen inc mod 2`: one backend per connection, round robin; or `jhash ip saddr`: one
-backend per client address); an L7 balancer is the reverse proxy below, listening on the VIP in the
+backend per client address); an L7 balancer is the reverse proxy below (terminating TLS on 443 with a
+certificate made for the run, when the scenario is HTTPS), listening on the VIP in the
 router: it terminates the client's TCP, reads each HTTP request and opens its own connection to the
 backend it picks (round robin per request, a cookie lb=…, or the path). The backends A 198.51.100.11 and
 B 198.51.100.12 are HTTP/1.1 servers in the server's namespace that name themselves (X-Backend) and keep
-login sessions in their memory or in a store both read (a directory). Plain HTTP: TLS is not run here.
+login sessions in their memory or in a store both read (a directory); they speak plain HTTP.
 
 The sessions widget's idle timeout (60 s) and pause (120 s) are shortened to IDLE_S and PAUSE_S so the
 lab stays bounded; the comparison (src/captures/compare/sessions.rs) uses the same numbers."""
@@ -20,6 +21,7 @@ import os
 import secrets
 import select
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -37,16 +39,19 @@ AFTER = ["GET /dashboard", "GET /api/items"]
 SESSION_PLAN = [{"req": r} for r in BEFORE] + [{"pause": PAUSE_S}] + [{"req": r} for r in AFTER]
 LB_PLAN = [{"req": "GET /api/items"}, {"req": "GET /"}]
 
-# scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port)
+# scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port,
+# TLS between the client and the balancer)
 SCENARIOS = {
-    ("lb-layers", "path-http+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT),
-    ("lb-layers", "path-http+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT),
-    ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0),
-    ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0),
-    ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0),
-    ("sessions", "l7-memory"): ("l7", "rr", "memory", SESSION_PLAN, 0),
-    ("sessions", "l7-sticky"): ("l7", "sticky", "memory", SESSION_PLAN, 0),
+    ("lb-layers", "path-http+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "path-http+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "path-https+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, True),
+    ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
+    ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
+    ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
+    ("sessions", "l7-memory"): ("l7", "rr", "memory", SESSION_PLAN, 0, False),
+    ("sessions", "l7-sticky"): ("l7", "sticky", "memory", SESSION_PLAN, 0, False),
 }
+TLS_PORT = 443
 
 
 def read_message(sock, buf):
@@ -94,10 +99,10 @@ def log(path, **entry):
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def serve(addr, handle):
+def serve(addr, handle, port=PORT):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((addr, PORT))
+    srv.bind((addr, port))
     srv.listen(16)
     print("ready", flush=True)
     while True:
@@ -155,9 +160,13 @@ def backend(name, store, logfile):
     serve(BACKENDS[name], handle)
 
 
-def proxy(mode, logfile):
-    """The L7 balancer: terminates the client's connection (idle timeout IDLE_S) and sends each request
-    on a new connection of its own to the backend it picks."""
+def proxy(mode, logfile, cert=""):
+    """The L7 balancer: terminates the client's connection (idle timeout IDLE_S) — and TLS on 443 when
+    given a certificate — and sends each request on a new connection of its own to the backend it picks."""
+    tls = None
+    if cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert + ".crt", cert + ".key")
     count = [0]
     lock = threading.Lock()
 
@@ -174,6 +183,8 @@ def proxy(mode, logfile):
         conn.settimeout(IDLE_S)
         buf = b""
         try:
+            if tls:
+                conn = tls.wrap_socket(conn, server_side=True)
             while True:
                 msg, buf = read_message(conn, buf)
                 if msg is None:
@@ -193,14 +204,14 @@ def proxy(mode, logfile):
                 log(logfile, proxy=f"{peer[0]}:{peer[1]}", request=" ".join(start.split()[:2]),
                     host=header(headers, "host"), backend=name)
                 conn.sendall(message(status, rheaders, rbody))
-        except (socket.timeout, ConnectionError):
+        except (socket.timeout, ConnectionError, ssl.SSLError):
             pass
         conn.close()
 
-    serve(VIP, handle)
+    serve(VIP, handle, TLS_PORT if tls else PORT)
 
 
-def client(plan, port, logfile):
+def client(plan, port, logfile, cert=""):
     """The browser: the plan's requests on one keep-alive connection, a new one when the server has
     closed it (the client then closes its side too, as soon as it sees the FIN)."""
     jar, sock, n, buf = {}, None, 0, b""
@@ -219,7 +230,9 @@ def client(plan, port, logfile):
             if port:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(("0.0.0.0", port))
-            sock.connect((VIP, PORT))
+            sock.connect((VIP, TLS_PORT if cert else PORT))
+            if cert:
+                sock = ssl.create_default_context(cafile=cert + ".crt").wrap_socket(sock, server_hostname="shop.example")
             n += 1
             buf = b""
         method, path = item["req"].split()
@@ -247,8 +260,15 @@ def nft(r, rules):
 
 
 def run(widget, scenario, c, r, s, out):
-    balancer, how, store, plan, port = SCENARIOS[(widget, scenario)]
+    balancer, how, store, plan, port, tls = SCENARIOS[(widget, scenario)]
     tmp = tempfile.mkdtemp(prefix="lab-balance.")
+    cert = ""
+    if tls:
+        # A certificate for shop.example made for this run; the client trusts exactly it.
+        cert = os.path.join(tmp, "shop")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", cert + ".key", "-out", cert + ".crt", "-days", "1", "-subj", "/CN=shop.example",
+                        "-addext", "subjectAltName=DNS:shop.example"], check=True, capture_output=True)
     logs = {k: os.path.join(tmp, k + ".log") for k in ("client", "proxy", "A", "B")}
     for f in logs.values():
         open(f, "w").close()
@@ -270,13 +290,13 @@ def run(widget, scenario, c, r, s, out):
         procs.append(subprocess.Popen(["ip", "netns", "exec", s, "python3", me, "backend", name, kind, logs[name]],
                                       stdout=subprocess.PIPE, text=True))
     if balancer == "l7":
-        procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "proxy", how, logs["proxy"]],
+        procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "proxy", how, logs["proxy"], cert],
                                       stdout=subprocess.PIPE, text=True))
     try:
         for p in procs:
             p.stdout.readline()  # "ready"
         subprocess.run(["ip", "netns", "exec", c, "python3", me, "client", json.dumps(plan), str(port),
-                        logs["client"]], check=True, timeout=30)
+                        logs["client"], cert], check=True, timeout=30)
         time.sleep(0.3)
     finally:
         for p in procs:
@@ -300,9 +320,9 @@ def main():
     elif role == "backend":
         backend(sys.argv[2], sys.argv[3], sys.argv[4])
     elif role == "proxy":
-        proxy(sys.argv[2], sys.argv[3])
+        proxy(*sys.argv[2:5])
     elif role == "client":
-        client(json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+        client(json.loads(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:6])
 
 
 if __name__ == "__main__":
