@@ -252,6 +252,9 @@ def client(plan, port, logfile, cert=""):
         log(logfile, conn=n, port=sock.getsockname()[1], request=item["req"], status=status,
             backend=header(rheaders, "x-backend"))
     if sock:
+        if cert:
+            # TLS's own close first (close_notify both ways), so the TCP close is a clean FIN exchange.
+            sock = sock.unwrap()
         sock.close()
 
 
