@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import select
+import shutil
 import socket
 import ssl
 import subprocess
@@ -188,6 +189,8 @@ def proxy(mode, logfile, cert=""):
             while True:
                 msg, buf = read_message(conn, buf)
                 if msg is None:
+                    if tls:
+                        conn = conn.unwrap()  # answer the client's close_notify with ours
                     break
                 start, headers, body = msg
                 path = start.split()[1]
@@ -254,7 +257,10 @@ def client(plan, port, logfile, cert=""):
     if sock:
         if cert:
             # TLS's own close first (close_notify both ways), so the TCP close is a clean FIN exchange.
-            sock = sock.unwrap()
+            try:
+                sock = sock.unwrap()
+            except (ssl.SSLError, OSError):
+                pass
         sock.close()
 
 
@@ -314,6 +320,7 @@ def run(widget, scenario, c, r, s, out):
             if lines:
                 f.write(f"# {title}\n" + "\n".join(lines) + "\n")
     print(open(logs["client"], encoding="utf-8").read().strip().replace("\n", " | "))
+    shutil.rmtree(tmp)
 
 
 def main():
