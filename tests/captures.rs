@@ -686,3 +686,140 @@ async fn learners_read_what_the_kernel_did_beside_each_os_widget() {
     );
     assert!(!page.body.contains("data-observation"));
 }
+
+#[test]
+fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
+    use compare::network::compare;
+    use infra_dojo::captures::decode::Kind;
+    // The nftables DNAT passes the client's connection through to the backend; the proxy answers
+    // the handshake itself and opens its own: the one run does not pass for the other.
+    let l4 = &captures::find("lb-layers", "path-http+l4").unwrap().packets;
+    let cmp = compare("lb-layers", "path-http+l7", l4, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("L7: バックエンドが見た送信元")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let l7 = &captures::find("lb-layers", "path-http+l7").unwrap().packets;
+    let cmp = compare("lb-layers", "path-http+l4", l7, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("同じバックエンド")),
+        "the L7 proxy sent /api/items and / to different backends: {:?}",
+        cmp.disagreements
+    );
+
+    // Inside TLS the client's link shows no request; the proxy that terminated it reads the path and
+    // sends /api/items to pool B in clear. The HTTPS run is not the plain one.
+    let https = &captures::find("lb-layers", "path-https+l7")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "path-http+l7", https, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("読めません")),
+        "{:?}",
+        cmp.disagreements
+    );
+
+    // Round robin per connection loses the login on connection 2; the address-sticky run keeps it.
+    let memory = &captures::find("sessions", "l4-memory").unwrap().packets;
+    let cmp = compare("sessions", "l4-sticky", memory, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("リクエスト 4 のセッション")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // A doctored capture: the browser stops sending its cookie; and the idle close moved to 60 s.
+    let mut doctored = captures::find("sessions", "keepalive")
+        .unwrap()
+        .packets
+        .clone();
+    for p in &mut doctored {
+        if let Kind::Tcp(t) = &mut p.kind
+            && let Some(i) = t.payload.windows(7).position(|w| w == b"Cookie:")
+        {
+            t.payload[i] = b'X';
+        }
+    }
+    let cmp = compare("sessions", "keepalive", &doctored, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("の Cookie")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let mut late = captures::find("sessions", "l7-memory")
+        .unwrap()
+        .packets
+        .clone();
+    let first_fin = late
+        .iter()
+        .position(
+            |p| matches!(&p.kind, Kind::Tcp(t) if t.fin && p.src.to_string() == "203.0.113.10"),
+        )
+        .unwrap();
+    for p in &mut late[first_fin..] {
+        p.time_us += 59_000_000;
+    }
+    let cmp = compare("sessions", "l7-memory", &late, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("アイドル切断")),
+        "{:?}",
+        cmp.disagreements
+    );
+}
+
+#[tokio::test]
+async fn the_balancer_pages_offer_their_real_captures_without_javascript() {
+    let app = common::app().await;
+    let page = app.get("/topics/load-balancer").await;
+    let html = page.html();
+    let sel = scraper::Selector::parse("#widget-lb-layers .widget-captures .capture").unwrap();
+    let sections: Vec<_> = html.select(&sel).collect();
+    assert_eq!(sections.len(), compare::balancers::LB_RECORDED.len());
+    let l4 = sections[0].text().collect::<String>();
+    // The L4 run: the backend sees the client's own address and port (50000, the widget's).
+    assert!(
+        l4.contains("L4 ロードバランサー（nftables の DNAT）"),
+        "{l4}"
+    );
+    assert!(l4.contains("Out IP 192.0.2.2.50000 > 198.51.100."), "{l4}");
+    let l7 = sections[1].text().collect::<String>();
+    assert!(l7.contains("L7 ロードバランサー"), "{l7}");
+    assert!(l7.contains("Out IP 198.51.100.1."), "{l7}");
+    assert!(l7.contains("\"backend\": \"B\""), "{l7}");
+    // tcpdump's words for an HTTP message: its first line, here the proxy's own request to B.
+    assert!(
+        l7.contains("> 198.51.100.12.80: Flags [P.], seq 1:"),
+        "{l7}"
+    );
+    assert!(l7.contains(": HTTP: GET /api/items HTTP/1.1"), "{l7}");
+    let tls = sections[2].text().collect::<String>();
+    assert!(tls.contains("TLS 終端あり"), "{tls}");
+    assert!(tls.contains("192.0.2.2.50000 > 203.0.113.10.443"), "{tls}");
+    // The requests appear in clear only on the proxy's own connections to the backends.
+    let gets: Vec<&str> = tls.lines().filter(|l| l.contains("HTTP: GET")).collect();
+    assert!(
+        gets.len() == 2 && gets.iter().all(|l| l.contains(" IP 198.51.100.1.")),
+        "{gets:?}"
+    );
+
+    let page = app.get("/topics/connection-vs-session").await;
+    let html = page.html();
+    let sel = scraper::Selector::parse("#widget-sessions .widget-captures .capture").unwrap();
+    let sections: Vec<_> = html.select(&sel).collect();
+    assert_eq!(sections.len(), compare::balancers::SESSIONS_RECORDED.len());
+    let block = scraper::Selector::parse("#widget-sessions-captures").unwrap();
+    let block = html
+        .select(&block)
+        .next()
+        .unwrap()
+        .text()
+        .collect::<String>();
+    assert!(block.contains("60 秒は 1 秒に"), "{block}");
+    assert!(block.contains("302 Found"), "{block}");
+}

@@ -345,11 +345,16 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
                         let _ = write!(line, "options [mss {mss}], ");
                     }
                     let _ = write!(line, "length {}", t.len);
-                    // tcpdump names FTP's control lines too: the first line of the text.
-                    if (t.sport == 21 || t.dport == 21) && !t.payload.is_empty() {
+                    // tcpdump names FTP's control lines and HTTP's messages too: the first line.
+                    let app = match (t.sport, t.dport) {
+                        (21, _) | (_, 21) => Some("FTP"),
+                        (80, _) | (_, 80) => Some("HTTP"),
+                        _ => None,
+                    };
+                    if let Some(app) = app.filter(|_| !t.payload.is_empty()) {
                         let text = String::from_utf8_lossy(&t.payload);
                         let first = text.lines().next().unwrap_or_default();
-                        let _ = write!(line, ": FTP: {first}");
+                        let _ = write!(line, ": {app}: {first}");
                     }
                 }
                 Kind::Udp {

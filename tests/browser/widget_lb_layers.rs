@@ -118,6 +118,8 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
         "/topics/custom-protocols#w=lb-layers&scenario=port-db",
     )
     .await;
+    // The lab's real captures (which backend answered) are on the page until a prediction starts.
+    assert_eq!(b.count("#widget-lb-layers .widget-captures").await, 1);
     toggle_predict_mode(&b, "lb-layers").await;
     wait_for(
         &b,
@@ -131,6 +133,7 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
         "#widget-lb-layers [data-lb-outcome]",
         "#widget-lb-layers .lb-f.lb-seen",
         "#widget-lb-layers [data-widget-static]",
+        "#widget-lb-layers .widget-captures",
         "#widget-lb-layers .lb-devices",
     ] {
         assert_eq!(
@@ -193,6 +196,7 @@ async fn predict_mode_shows_no_verdict_until_the_server_grades() {
     assert_eq!(widget_step(&b, "lb-layers").await, "3");
     assert_eq!(b.count("#widget-lb-layers .lb-chip").await, 3);
     assert_eq!(b.count("#widget-lb-layers [data-widget-static]").await, 1);
+    assert_eq!(b.count("#widget-lb-layers .widget-captures").await, 1);
     finish(b).await;
 }
 

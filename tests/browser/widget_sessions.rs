@@ -122,6 +122,8 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
         "/topics/connection-vs-session#w=sessions&scenario=l4-memory",
     )
     .await;
+    // The lab's real captures (which backend answered) are on the page until a prediction starts.
+    assert_eq!(b.count("#widget-sessions .widget-captures").await, 1);
     toggle_predict_mode(&b, "sessions").await;
     wait_for(
         &b,
@@ -136,6 +138,7 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
         "#widget-sessions [data-ss-counts]",
         "#widget-sessions [data-ss-outcome]",
         "#widget-sessions [data-widget-static]",
+        "#widget-sessions .widget-captures",
         "#widget-sessions .ss-table",
         "#widget-sessions .ss-verdicts",
     ] {
@@ -210,6 +213,7 @@ async fn predict_mode_shows_nothing_of_the_run_until_the_server_grades() {
             .contains("リクエスト 4 でログインが失われます")
     );
     assert_eq!(b.count("#widget-sessions [data-widget-static]").await, 1);
+    assert_eq!(b.count("#widget-sessions .widget-captures").await, 1);
     finish(b).await;
 }
 

@@ -147,13 +147,16 @@ pub fn compare(p: &Params, packets: &[Packet]) -> Comparison {
     cmp
 }
 
-/// The control connection's lines in order: (sent by the client, text).
+/// The control connection's lines in order: (sent by the client, text). A retransmitted segment
+/// (the same sender and sequence number again: the lab once saw a 226 resent after 5 ms) is one reply.
 fn control_lines(packets: &[Packet]) -> Vec<(bool, String)> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in packets {
         if let Kind::Tcp(t) = &p.kind
             && (t.sport == 21 || t.dport == 21)
             && !t.payload.is_empty()
+            && seen.insert((p.src, t.sport, t.seq))
         {
             let text = String::from_utf8_lossy(&t.payload);
             for line in text.lines() {

@@ -1,6 +1,7 @@
 //! A real capture held against a widget's model. A disagreement is a bug in the model (or in the
 //! lab), so every field compared is counted and every difference is written out in Japanese.
 
+pub mod balancers;
 pub mod conntrack;
 pub mod forktree;
 pub mod ftp;

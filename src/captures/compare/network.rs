@@ -1,4 +1,5 @@
-//! The network widgets added to the lab after the handshake, FTP and PMTUD — conntrack, SNMP —
+//! The network widgets added to the lab after the handshake, FTP and PMTUD — conntrack, SNMP,
+//! lb-layers and sessions —
 //! in one place: which scenarios the lab records for each, how a capture and what the lab read beside
 //! it (`<scenario>.json`) are compared with the model, how the widget's captures section says where
 //! they were taken, and the lab report's rows for them (`examples/lab_check.rs`).
@@ -7,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Comparison, conntrack, snmp};
+use super::{Comparison, balancers, conntrack, snmp};
 use crate::captures::decode::{Packet, decode, tcpdump_lines};
 
 /// Every (widget, scenario) recorded here.
@@ -15,12 +16,24 @@ pub fn recorded() -> Vec<(&'static str, &'static str)> {
     let mut all = Vec::new();
     all.extend(conntrack::RECORDED.iter().map(|s| ("conntrack", *s)));
     all.extend(snmp::RECORDED.iter().map(|s| ("snmp", *s)));
+    all.extend(balancers::LB_RECORDED.iter().map(|s| ("lb-layers", *s)));
+    all.extend(
+        balancers::SESSIONS_RECORDED
+            .iter()
+            .map(|s| ("sessions", *s)),
+    );
     all
 }
 
 /// Recorded runs that are not one of the widget's picker scenarios, so the captures section lists
 /// them after those (the widget's `scenario_label` names them).
-pub const VARIANTS: &[(&str, &str)] = &[("conntrack", "stray-ack+strict"), ("snmp", "inform+lost")];
+pub const VARIANTS: &[(&str, &str)] = &[
+    ("conntrack", "stray-ack+strict"),
+    ("snmp", "inform+lost"),
+    ("lb-layers", "path-http+l4"),
+    ("lb-layers", "path-http+l7"),
+    ("lb-layers", "path-https+l7"),
+];
 
 /// Whether the comparison needs what the lab read beside the capture (`<scenario>.json`).
 pub fn needs_observation(widget: &str) -> bool {
@@ -38,6 +51,8 @@ pub fn compare(
     match widget {
         "conntrack" => conntrack::compare(scenario, packets, seen?),
         "snmp" => snmp::compare(scenario, packets),
+        "lb-layers" => balancers::compare_lb(scenario, packets),
+        "sessions" => balancers::compare_sessions(scenario, packets),
         _ => None,
     }
 }
@@ -51,6 +66,12 @@ pub fn capture_note(widget: &str) -> &'static str {
         }
         "snmp" => {
             "この図解のキャプチャは、Linux の net-snmp で記録しました。エージェントはサーバー 198.51.100.2 の snmpd（UDP 161）、マネージャーはクライアント 192.0.2.2 の snmpget・snmpwalk・snmpbulkget・snmpset と、通知を受ける snmptrapd（UDP 162）です。linkDown の Trap と Inform はサーバーから snmptrap・snmpinform で送り、エージェント側のリンクで記録しました。request-id は net-snmp が乱数で選ぶので図解の値とは違います。"
+        }
+        "lb-layers" => {
+            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（dnat to numgen inc mod 2：接続ごとのラウンドロビン）、L7 は HTTP のリバースプロキシ（/api で始まるパスはプール B、ほかはプール A）です。プール A はバックエンド 198.51.100.11、プール B は 198.51.100.12 です。クライアントは図解の 198.51.100.23 の代わりに 192.0.2.2 で、送信元ポートは図解と同じ 50000、同じ接続で GET /api/items のあと GET / も送ります。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。L4 では同じ接続が宛先だけ書き換えられて両側に現れ、L7 ではクライアントとの接続とは別に、ルータ 198.51.100.1 からバックエンドへの接続がリクエストごとに現れます。HTTPS のシナリオは L7 が TLS を終端する実行だけを記録しました（証明書はその実行のために作った shop.example のもの）。クライアント側では暗号化されて読めないリクエストが、バックエンド側では平文で現れます。"
+        }
+        "sessions" => {
+            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（接続ごとのラウンドロビンは numgen inc mod 2、送信元 IP での固定は jhash ip saddr）、L7 は HTTP のリバースプロキシ（リクエストごとのラウンドロビン、または Cookie lb=…）で、バックエンドは A 198.51.100.11 と B 198.51.100.12 の HTTP/1.1 サーバーです。実行を短くするため、アイドルタイムアウト 60 秒は 1 秒に、休止 120 秒は 2 秒に縮めています。平文の HTTP で記録したので TLS の段は含みません。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。"
         }
         _ => "",
     }

@@ -60,9 +60,20 @@ impl Widget for LbLayersWidget {
         predict::check(body)
     }
 
+    /// Also the lab's runs of a scenario through one real balancer (`path-http+l4`, `+l7`).
     fn scenario_label(&self, scenario: &str) -> String {
-        params_from_scenario_name(scenario)
-            .map_or_else(|| scenario.to_owned(), |p| scenario_label(&p))
+        if let Some(p) = params_from_scenario_name(scenario) {
+            return scenario_label(&p);
+        }
+        let device = |base: &str, what: &str| {
+            Scenario::from_name(base).map(|s| format!("{}：{what}で実行", s.label()))
+        };
+        let lab = match scenario.rsplit_once('+') {
+            Some((base, "l4")) => device(base, "L4 ロードバランサー（nftables の DNAT）"),
+            Some((base, "l7")) => device(base, "L7 ロードバランサー（HTTP のリバースプロキシ）"),
+            _ => None,
+        };
+        lab.unwrap_or_else(|| scenario.to_owned())
     }
 
     /// Predictions are about all three devices (step −1); steps are the devices, L3 first.

@@ -229,7 +229,7 @@ fn explain(p: &Params, layer: u8, uses: Option<&'static str>, matches: bool) -> 
             }
         }
         4 => {
-            let base = "L4 の装置は IP ヘッダーに加えて、TCP のポート番号とフラグ（いわゆる 5-tuple）を読みます。ペイロードの中身は見ません。";
+            let base = "L4 の装置は IP ヘッダーに加えて、TCP のポート番号とフラグ（いわゆる 5-tuple）を読みます。ペイロードの中身は見ません。NAT 型の L4 バランサーは宛先アドレスを書き換えて接続をそのまま通すので、クライアントとバックエンドの間の TCP 接続は 1 本です。handshake に答えるのはバックエンドで、バックエンドが見る送信元もクライアントのアドレスとポートです（RFC 2391）。";
             if uses.is_some() {
                 (
                     format!(
@@ -267,9 +267,9 @@ fn need(rule: Rule) -> &'static str {
 
 fn l7_explain(p: &Params, uses: Option<&'static str>, matches: bool) -> (String, String) {
     let mut text = String::from(
-        "L7 の装置は L3・L4 の情報に加えて、HTTP のメソッド、Host、パス、ヘッダー、Cookie まで読めます（「以下」のとおり、下の層の情報も使います）。",
+        "L7 の装置は L3・L4 の情報に加えて、HTTP のメソッド、Host、パス、ヘッダー、Cookie まで読めます（「以下」のとおり、下の層の情報も使います）。そのためにクライアントとの TCP 接続を自分で終端し（handshake に答えるのはバランサーです）、バックエンドへは自分のアドレスから別の接続を開きます。バックエンドが見る送信元はバランサーなので、クライアントのアドレスは Forwarded ヘッダーなどで伝えます。",
     );
-    let mut source = vec!["RFC 9110 §3.7"];
+    let mut source = vec!["RFC 9110 §3.7", "RFC 7239 §4"];
     match (p.payload, p.tls, p.terminate) {
         (Payload::Postgres | Payload::CustomTcp, _, _) => {
             text.push_str(&format!(

@@ -5,7 +5,7 @@
 // no device's verdict and none of the static tables are in the DOM; they appear after the server's answer.
 // Nothing from the model goes through innerHTML, and there are no inline styles.
 
-import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed, showMessage } from "./lib/dom.js";
+import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed, showMessage, staticWhilePredicting } from "./lib/dom.js";
 import { fetchLatest, postJSON } from "./lib/fetch.js";
 import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
@@ -81,9 +81,9 @@ export function mount(section) {
   const stage = h("div", { class: "lb-stage" }, figure, h("div", { class: "lb-panel" }, feedback, chips, detail));
   root.replaceChildren(h("div", { class: "lb" }, toolbar, builder, packetLine, error, live, predictBox, controls.el, stage));
   root.dataset.state = "loading";
-  const fold = foldStatic(staticBox, "lb-tables", "表で見る（10 のシナリオ）");
-  const foldHome = fold && document.createComment("lb-layers tables");
-  if (fold) fold.before(foldHome);
+  // The static tables, and the lab's real captures (they show which backend answered), leave the page
+  // while a prediction is pending.
+  const tablesOut = staticWhilePredicting(foldStatic(staticBox, "lb-tables", "表で見る（10 のシナリオ）"));
 
   // ---- state <-> URL hash
   function fromHash(p) {
@@ -141,10 +141,7 @@ export function mount(section) {
     controls.update();
     root.dataset.step = pending() ? "" : String(st.step);
     root.dataset.pending = String(pending());
-    if (fold) {
-      if (pending()) fold.remove();
-      else if (!fold.isConnected) foldHome.after(fold);
-    }
+    tablesOut(pending());
     renderPredict();
     renderFeedback();
     const dev = pending() ? null : d.devices[st.step - 1] || null;

@@ -5,7 +5,7 @@
 // count and no outcome is in the DOM (the static tables are taken out too); they are drawn only after
 // the server's answer. Nothing from the model goes through innerHTML, and there are no inline styles.
 
-import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed, showMessage } from "./lib/dom.js";
+import { foldStatic, h, PREDICT_MODE, predictToggle, s, setPressed, showMessage, staticWhilePredicting } from "./lib/dom.js";
 import { fetchLatest, postJSON } from "./lib/fetch.js";
 import { hashInt, loadOrDefaults, onHashChange, readHash, writeHash as setHash } from "./lib/hash.js";
 import { stepper } from "./lib/stepper.js";
@@ -120,10 +120,9 @@ export function mount(section) {
   const ui = h("div", { class: "ss" }, toolbar, settings, setupLine, error, live, predictBox, controls.el, stage, listBox);
   root.replaceChildren(ui);
   root.dataset.state = "loading";
-  const fold = foldStatic(staticBox, "ss-tables", "表で見る（6 つのシナリオ）");
-  // Where the static tables go back after a pending prediction took them out of the page.
-  const foldHome = fold && document.createComment("sessions tables");
-  if (fold) fold.before(foldHome);
+  // The static tables, and the lab's real captures (they show which backend answered), leave the page
+  // while a prediction is pending.
+  const tablesOut = staticWhilePredicting(foldStatic(staticBox, "ss-tables", "表で見る（6 つのシナリオ）"));
 
 
   // ---- state <-> URL hash
@@ -188,10 +187,7 @@ export function mount(section) {
     root.dataset.step = pending() ? "" : String(st.step);
     root.dataset.pending = String(pending());
     // A pending prediction: no step, count or outcome of the run anywhere in the page.
-    if (fold) {
-      if (pending()) fold.remove();
-      else if (!fold.isConnected) foldHome.after(fold);
-    }
+    tablesOut(pending());
     renderPredict();
     renderFeedback();
     if (pending()) {

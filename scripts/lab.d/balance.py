@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""The lb-layers and sessions widgets' balancers, for real, through the lab's router.
+
+    balance.py run WIDGET SCENARIO C R S OUT   one scenario (namespaces of client, router, server;
+                                               OUT without extension: writes OUT.txt)
+    balance.py backend|proxy|client …          the parts, each started by `run` in its namespace
+
+The virtual address 203.0.113.10:80 (the widgets' VIP) is on the router. An L4 balancer is the router's
+nftables DNAT (`numgen inc mod 2`: one backend per connection, round robin; or `jhash ip saddr`: one
+backend per client address); an L7 balancer is the reverse proxy below (terminating TLS on 443 with a
+certificate made for the run, when the scenario is HTTPS), listening on the VIP in the
+router: it terminates the client's TCP, reads each HTTP request and opens its own connection to the
+backend it picks (round robin per request, a cookie lb=…, or the path). The backends A 198.51.100.11 and
+B 198.51.100.12 are HTTP/1.1 servers in the server's namespace that name themselves (X-Backend) and keep
+login sessions in their memory or in a store both read (a directory); they speak plain HTTP.
+
+The sessions widget's idle timeout (60 s) and pause (120 s) are shortened to IDLE_S and PAUSE_S so the
+lab stays bounded; the comparison (src/captures/compare/sessions.rs) uses the same numbers."""
+import json
+import os
+import secrets
+import select
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+VIP, PORT = "203.0.113.10", 80
+BACKENDS = {"A": "198.51.100.11", "B": "198.51.100.12"}
+IDLE_S, PAUSE_S = 1.0, 2.0
+# The lb-layers widget's client port (its packet's source port).
+LB_CLIENT_PORT = 50000
+
+BEFORE = ["POST /login", "GET /dashboard", "GET /api/items"]
+AFTER = ["GET /dashboard", "GET /api/items"]
+SESSION_PLAN = [{"req": r} for r in BEFORE] + [{"pause": PAUSE_S}] + [{"req": r} for r in AFTER]
+LB_PLAN = [{"req": "GET /api/items"}, {"req": "GET /"}]
+
+# scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port,
+# TLS between the client and the balancer)
+SCENARIOS = {
+    ("lb-layers", "path-http+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "path-http+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "path-https+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, True),
+    ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
+    ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
+    ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
+    ("sessions", "l7-memory"): ("l7", "rr", "memory", SESSION_PLAN, 0, False),
+    ("sessions", "l7-sticky"): ("l7", "sticky", "memory", SESSION_PLAN, 0, False),
+}
+TLS_PORT = 443
+
+
+def read_message(sock, buf):
+    """One HTTP message from sock: ((start line, headers, body), rest), or (None, buf) at EOF."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return None, buf
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = []
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers.append((k.strip(), v.strip()))
+    n = int(header(headers, "content-length") or "0")
+    while len(rest) < n:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        rest += chunk
+    return (lines[0], headers, rest[:n]), rest[n:]
+
+
+def header(headers, name):
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def cookie(headers, name):
+    for part in (header(headers, "cookie") or "").split(";"):
+        k, _, v = part.strip().partition("=")
+        if k == name:
+            return v
+    return None
+
+
+def message(start, headers, body=b""):
+    """Serialised in one write, so a capture shows one segment per message."""
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers)
+    return f"{start}\r\n{head}\r\n".encode("latin-1") + body
+
+
+def log(path, **entry):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def serve(addr, handle, port=PORT):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((addr, port))
+    srv.listen(16)
+    print("ready", flush=True)
+    while True:
+        conn, peer = srv.accept()
+        threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
+
+
+def backend(name, store, logfile):
+    """An HTTP/1.1 server with keep-alive that closes a connection idle for IDLE_S (as a balancer's
+    backend does), and login sessions in its memory or in the directory `store`."""
+    memory = set()
+
+    def known(sid):
+        if store == "memory":
+            return sid in memory
+        return bool(sid) and sid.isalnum() and os.path.exists(os.path.join(store, sid))
+
+    def handle(conn, peer):
+        conn.settimeout(IDLE_S)
+        buf = b""
+        try:
+            while True:
+                msg, buf = read_message(conn, buf)
+                if msg is None:
+                    break
+                start, headers, _ = msg
+                method, path = start.split()[:2]
+                extra = []
+                if store == "plain":
+                    status, body = "200 OK", f"pool {name}: {path}\n"
+                elif method == "POST" and path == "/login":
+                    sid = secrets.token_hex(8)
+                    if store == "memory":
+                        memory.add(sid)
+                    else:
+                        open(os.path.join(store, sid), "w").close()
+                    status, body = "200 OK", f"{name}: logged in\n"
+                    extra = [("Set-Cookie", f"sid={sid}; Path=/")]
+                elif known(cookie(headers, "sid")):
+                    status, body = "200 OK", f"{name}: {path} (logged in)\n"
+                else:
+                    status, body = "302 Found", f"{name}: no session\n"
+                    extra = [("Location", "/login")]
+                log(logfile, backend=name, peer=f"{peer[0]}:{peer[1]}", request=f"{method} {path}",
+                    host=header(headers, "host"), cookie=header(headers, "cookie"), status=status)
+                body = body.encode()
+                conn.sendall(message(f"HTTP/1.1 {status}", [("X-Backend", name), *extra,
+                                                              ("Content-Length", str(len(body)))], body))
+                if (header(headers, "connection") or "").lower() == "close":
+                    break
+        except (socket.timeout, ConnectionError):
+            pass  # idle: close it (the FIN comes from this side first)
+        conn.close()
+
+    serve(BACKENDS[name], handle)
+
+
+def proxy(mode, logfile, cert=""):
+    """The L7 balancer: terminates the client's connection (idle timeout IDLE_S) — and TLS on 443 when
+    given a certificate — and sends each request on a new connection of its own to the backend it picks."""
+    tls = None
+    if cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert + ".crt", cert + ".key")
+    count = [0]
+    lock = threading.Lock()
+
+    def pick(path, headers):
+        if mode == "path":
+            return "B" if path.startswith("/api") else "A"
+        if mode == "sticky" and cookie(headers, "lb") in BACKENDS:
+            return cookie(headers, "lb")
+        with lock:
+            count[0] += 1
+            return "A" if count[0] % 2 == 1 else "B"
+
+    def handle(conn, peer):
+        conn.settimeout(IDLE_S)
+        buf = b""
+        try:
+            if tls:
+                conn = tls.wrap_socket(conn, server_side=True)
+            while True:
+                msg, buf = read_message(conn, buf)
+                if msg is None:
+                    if tls:
+                        conn = conn.unwrap()  # answer the client's close_notify with ours
+                    break
+                start, headers, body = msg
+                path = start.split()[1]
+                name = pick(path, headers)
+                up = socket.create_connection((BACKENDS[name], PORT), timeout=5)
+                keep = [(k, v) for k, v in headers if k.lower() != "connection"]
+                up.sendall(message(start, keep + [("Forwarded", f"for={peer[0]}"), ("Connection", "close")], body))
+                reply, _ = read_message(up, b"")
+                up.close()
+                status, rheaders, rbody = reply
+                rheaders = [(k, v) for k, v in rheaders if k.lower() != "connection"]
+                if mode == "sticky" and cookie(headers, "lb") is None:
+                    rheaders.insert(1, ("Set-Cookie", f"lb={name}; Path=/"))
+                log(logfile, proxy=f"{peer[0]}:{peer[1]}", request=" ".join(start.split()[:2]),
+                    host=header(headers, "host"), backend=name)
+                conn.sendall(message(status, rheaders, rbody))
+        except (socket.timeout, ConnectionError, ssl.SSLError):
+            pass
+        conn.close()
+
+    serve(VIP, handle, TLS_PORT if tls else PORT)
+
+
+def client(plan, port, logfile, cert=""):
+    """The browser: the plan's requests on one keep-alive connection, a new one when the server has
+    closed it (the client then closes its side too, as soon as it sees the FIN)."""
+    jar, sock, n, buf = {}, None, 0, b""
+    for item in plan:
+        if "pause" in item:
+            end = time.monotonic() + item["pause"]
+            while sock and time.monotonic() < end:
+                r, _, _ = select.select([sock], [], [], max(0.0, end - time.monotonic()))
+                if r and sock.recv(1, socket.MSG_PEEK) == b"":
+                    sock.close()
+                    sock = None
+            time.sleep(max(0.0, end - time.monotonic()))
+            continue
+        if sock is None:
+            sock = socket.socket()
+            if port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(("0.0.0.0", port))
+            sock.connect((VIP, TLS_PORT if cert else PORT))
+            if cert:
+                sock = ssl.create_default_context(cafile=cert + ".crt").wrap_socket(sock, server_hostname="shop.example")
+            n += 1
+            buf = b""
+        method, path = item["req"].split()
+        headers = [("Host", "shop.example")]
+        if jar:
+            headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in jar.items())))
+        body = b"user=alice" if method == "POST" else b""
+        if body:
+            headers.append(("Content-Length", str(len(body))))
+        sock.sendall(message(f"{method} {path} HTTP/1.1", headers, body))
+        reply, buf = read_message(sock, buf)
+        status, rheaders, _ = reply
+        for k, v in rheaders:
+            if k.lower() == "set-cookie":
+                name, _, value = v.split(";")[0].partition("=")
+                jar[name] = value
+        log(logfile, conn=n, port=sock.getsockname()[1], request=item["req"], status=status,
+            backend=header(rheaders, "x-backend"))
+    if sock:
+        if cert:
+            # TLS's own close first (close_notify both ways), so the TCP close is a clean FIN exchange.
+            try:
+                sock = sock.unwrap()
+            except (ssl.SSLError, OSError):
+                pass
+        sock.close()
+
+
+def nft(r, rules):
+    subprocess.run(["ip", "netns", "exec", r, "nft", "-f", "-"], input=rules, text=True, check=True)
+
+
+def run(widget, scenario, c, r, s, out):
+    balancer, how, store, plan, port, tls = SCENARIOS[(widget, scenario)]
+    tmp = tempfile.mkdtemp(prefix="lab-balance.")
+    cert = ""
+    if tls:
+        # A certificate for shop.example made for this run; the client trusts exactly it.
+        cert = os.path.join(tmp, "shop")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", cert + ".key", "-out", cert + ".crt", "-days", "1", "-subj", "/CN=shop.example",
+                        "-addext", "subjectAltName=DNS:shop.example"], check=True, capture_output=True)
+    logs = {k: os.path.join(tmp, k + ".log") for k in ("client", "proxy", "A", "B")}
+    for f in logs.values():
+        open(f, "w").close()
+    me = os.path.abspath(__file__)
+    subprocess.run(["ip", "netns", "exec", r, "conntrack", "-F"], stderr=subprocess.DEVNULL, check=False)
+    if balancer == "l4":
+        # jhash's seed is fixed so the lab's one client address lands on A, as the widget's does.
+        pick = "numgen inc mod 2" if how == "numgen" else "jhash ip saddr mod 2 seed 0x0"
+        nft(r, f"""table ip lab_lb {{
+  chain pre {{ type nat hook prerouting priority dstnat;
+    ip daddr {VIP} tcp dport {PORT} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
+  }}
+}}""")
+    procs = []
+    stores = os.path.join(tmp, "store")
+    os.mkdir(stores)
+    for name in BACKENDS:
+        kind = stores if store == "shared" else store
+        procs.append(subprocess.Popen(["ip", "netns", "exec", s, "python3", me, "backend", name, kind, logs[name]],
+                                      stdout=subprocess.PIPE, text=True))
+    if balancer == "l7":
+        procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "proxy", how, logs["proxy"], cert],
+                                      stdout=subprocess.PIPE, text=True))
+    try:
+        for p in procs:
+            p.stdout.readline()  # "ready"
+        subprocess.run(["ip", "netns", "exec", c, "python3", me, "client", json.dumps(plan), str(port),
+                        logs["client"], cert], check=True, timeout=30)
+        time.sleep(0.3)
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        subprocess.run(["ip", "netns", "exec", r, "nft", "delete", "table", "ip", "lab_lb"],
+                       stderr=subprocess.DEVNULL, check=False)
+    with open(out + ".txt", "w", encoding="utf-8") as f:
+        for who, title in (("client", "クライアント（ブラウザー役）"), ("proxy", "L7 バランサー（リバースプロキシ）"),
+                           ("A", "バックエンド A 198.51.100.11"), ("B", "バックエンド B 198.51.100.12")):
+            lines = open(logs[who], encoding="utf-8").read().splitlines()
+            if lines:
+                f.write(f"# {title}\n" + "\n".join(lines) + "\n")
+    print(open(logs["client"], encoding="utf-8").read().strip().replace("\n", " | "))
+    shutil.rmtree(tmp)
+
+
+def main():
+    role = sys.argv[1]
+    if role == "run":
+        run(*sys.argv[2:8])
+    elif role == "backend":
+        backend(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif role == "proxy":
+        proxy(*sys.argv[2:5])
+    elif role == "client":
+        client(json.loads(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:6])
+
+
+if __name__ == "__main__":
+    main()
