@@ -724,6 +724,40 @@ fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
         cmp.disagreements
     );
 
+    // The other HTTPS runs: the cookie lb=b took both requests to B, the VIP rule both to A; a
+    // JSON-RPC body in a POST is not the path scenario's GET.
+    let sticky = &captures::find("lb-layers", "cookie-sticky+l7")
+        .unwrap()
+        .packets;
+    let dst = &captures::find("lb-layers", "dst-ip+l7").unwrap().packets;
+    let cmp = compare("lb-layers", "cookie-sticky+l7", dst, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("の振り分け")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "dst-ip+l7", sticky, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("Cookie")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let rpc = &captures::find("lb-layers", "custom-http+l7")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "path-https+l7", rpc, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("メソッド")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "custom-http+l7", https, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("本文")),
+        "{:?}",
+        cmp.disagreements
+    );
+
     // Round robin per connection loses the login on connection 2; the address-sticky run keeps it.
     let memory = &captures::find("sessions", "l4-memory").unwrap().packets;
     let cmp = compare("sessions", "l4-sticky", memory, None).unwrap();

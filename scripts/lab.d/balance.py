@@ -10,7 +10,8 @@ nftables DNAT (`numgen inc mod 2`: one backend per connection, round robin; or `
 backend per client address); an L7 balancer is the reverse proxy below (terminating TLS on 443 with a
 certificate made for the run, when the scenario is HTTPS), listening on the VIP in the
 router: it terminates the client's TCP, reads each HTTP request and opens its own connection to the
-backend it picks (round robin per request, a cookie lb=…, or the path). The backends A 198.51.100.11 and
+backend it picks (round robin per request, a cookie lb=…, the path, or always pool A for the
+VIP's address). The backends A 198.51.100.11 and
 B 198.51.100.12 are HTTP/1.1 servers in the server's namespace that name themselves (X-Backend) and keep
 login sessions in their memory or in a store both read (a directory); they speak plain HTTP.
 
@@ -39,6 +40,11 @@ BEFORE = ["POST /login", "GET /dashboard", "GET /api/items"]
 AFTER = ["GET /dashboard", "GET /api/items"]
 SESSION_PLAN = [{"req": r} for r in BEFORE] + [{"pause": PAUSE_S}] + [{"req": r} for r in AFTER]
 LB_PLAN = [{"req": "GET /api/items"}, {"req": "GET /"}]
+# The widget's cookie-sticky packet (GET / with Cookie lb=b), twice; and its custom-http one, a JSON-RPC call
+# in a POST body, to /api/items and then to /.
+COOKIE_PLAN = [{"req": "GET /", "cookie": "lb=b"}] * 2
+RPC = '{"jsonrpc":"2.0","method":"getScore"}'
+RPC_PLAN = [{"req": "POST /api/items", "body": RPC}, {"req": "POST /", "body": RPC}]
 
 # scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port,
 # TLS between the client and the balancer)
@@ -46,6 +52,9 @@ SCENARIOS = {
     ("lb-layers", "path-http+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "path-http+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "path-https+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "cookie-sticky+l7"): ("l7", "sticky", "plain", COOKIE_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "dst-ip+l7"): ("l7", "dst", "plain", LB_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "custom-http+l7"): ("l7", "path", "plain", RPC_PLAN, LB_CLIENT_PORT, True),
     ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
     ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
@@ -174,8 +183,10 @@ def proxy(mode, logfile, cert=""):
     def pick(path, headers):
         if mode == "path":
             return "B" if path.startswith("/api") else "A"
-        if mode == "sticky" and cookie(headers, "lb") in BACKENDS:
-            return cookie(headers, "lb")
+        if mode == "dst":
+            return "A"  # every request came to the VIP, pool A's address
+        if mode == "sticky" and (cookie(headers, "lb") or "").upper() in BACKENDS:
+            return cookie(headers, "lb").upper()  # lb=b names backend B
         with lock:
             count[0] += 1
             return "A" if count[0] % 2 == 1 else "B"
@@ -240,10 +251,15 @@ def client(plan, port, logfile, cert=""):
             buf = b""
         method, path = item["req"].split()
         headers = [("Host", "shop.example")]
+        if "cookie" in item:
+            name, _, value = item["cookie"].partition("=")
+            jar[name] = value
         if jar:
             headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in jar.items())))
-        body = b"user=alice" if method == "POST" else b""
+        body = item.get("body", "user=alice" if method == "POST" else "").encode()
         if body:
+            if "body" in item:
+                headers.append(("Content-Type", "application/json"))
             headers.append(("Content-Length", str(len(body))))
         sock.sendall(message(f"{method} {path} HTTP/1.1", headers, body))
         reply, buf = read_message(sock, buf)

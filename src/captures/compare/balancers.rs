@@ -33,12 +33,21 @@ pub const LAB_PAUSE_MS: u64 = 2000;
 const SLACK_MS: u64 = 300;
 
 /// The lb-layers runs the lab records: the widget's first scenario through each real balancer, and
-/// its HTTPS twin through the L7 proxy terminating TLS (the path unreadable on the client's link,
-/// read by the proxy). Not recorded yet, for time: the scenarios without TLS termination
-/// (path-passthrough, host-sni: they need TLS backends and an SNI-reading pass-through), cookie-sticky,
-/// dst-ip, custom-http, port-db and custom-tcp (a non-HTTP client and backends); and host-ech, which no
-/// TLS library on the lab machine (OpenSSL 3, Python's ssl) can send.
-pub const LB_RECORDED: &[&str] = &["path-http+l4", "path-http+l7", "path-https+l7"];
+/// the HTTPS scenarios through the L7 proxy terminating TLS (the request unreadable on the client's
+/// link, read by the proxy): path-https, cookie-sticky (lb=b → backend B), dst-ip (the VIP → pool A)
+/// and custom-http (a JSON-RPC body in a POST, routed by its path). Not recorded yet, for time: the
+/// HTTPS scenarios through the L4 DNAT (they need TLS backends), those without TLS termination
+/// (path-passthrough, host-sni: TLS backends and an SNI-reading pass-through), port-db and custom-tcp
+/// (a non-HTTP client and backends); and host-ech, which no TLS library on the lab machine
+/// (OpenSSL 3, Python's ssl) can send.
+pub const LB_RECORDED: &[&str] = &[
+    "path-http+l4",
+    "path-http+l7",
+    "path-https+l7",
+    "cookie-sticky+l7",
+    "dst-ip+l7",
+    "custom-http+l7",
+];
 
 /// The sessions scenarios the lab records, with the idle timeout and the pause shortened (60 s → 1 s,
 /// 120 s → 2 s) and plain HTTP: the TLS lane is not compared. Not recorded: http2-resume, whose
@@ -57,6 +66,8 @@ pub struct Message {
     /// `GET /dashboard HTTP/1.1` or `HTTP/1.1 302 Found`.
     pub start: String,
     pub headers: Vec<(String, String)>,
+    /// Its body (Content-Length bytes), as text.
+    pub body: String,
     /// When its first byte was captured, µs.
     pub at_us: u64,
 }
@@ -211,15 +222,19 @@ fn messages(bytes: &[u8], marks: &[(usize, u64)]) -> Vec<Message> {
             .rev()
             .find(|(o, _)| *o <= at)
             .map_or(0, |(_, t)| *t);
-        let msg = Message {
+        let mut msg = Message {
             start,
             headers,
+            body: String::new(),
             at_us: time,
         };
         let body: usize = msg
             .header("content-length")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        let from = (at + end + 4).min(bytes.len());
+        let to = (from + body).min(bytes.len());
+        msg.body = String::from_utf8_lossy(&bytes[from..to]).into_owned();
         out.push(msg);
         at += end + 4 + body;
         if at >= bytes.len() {
@@ -357,7 +372,7 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
         .or_else(|| backend.first().and_then(|b| b.requests.first()));
     if let Some(req) = first {
         for f in &eval.fields {
-            if f.part == lb::Part::App && f.key != "body" {
+            if f.part == lb::Part::App {
                 cmp.check(hidden == f.encrypted, || {
                     format!(
                         "パケットの{}: モデルは{}、実際はクライアントの回線で{}",
@@ -380,6 +395,7 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
                 "path" => req.start.split(' ').nth(1).unwrap_or_default().to_owned(),
                 "host" => req.header("host").unwrap_or_default().to_owned(),
                 "cookie" => req.header("cookie").unwrap_or("（なし）").to_owned(),
+                "body" => req.body.clone(),
                 _ => continue,
             };
             cmp.check(real == f.value, || {
@@ -428,8 +444,9 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
             .into_iter()
             .enumerate()
         {
+            // 「同じバックエンド b へ」: the cookie lb=b names backend B.
             let want = d.as_deref().map(|d| {
-                if d.contains("プール B") {
+                if d.contains("プール B") || d.contains("バックエンド b") {
                     ss::Backend::B
                 } else {
                     ss::Backend::A
