@@ -267,6 +267,42 @@ fn the_pmtud_captures_agree_with_the_model_and_can_disagree() {
         cmp.disagreements
     );
     assert!(cmp.disagreements.iter().any(|d| d.contains("経路 MTU")));
+
+    // Dropping Echo Request leaves PMTUD working but not ping: not the normal run.
+    let echo = captures::find("pmtud", "drop-echo").unwrap();
+    let seen = captures::observation("pmtud", "drop-echo").unwrap();
+    let cmp = compare("normal", &echo.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("ping")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // PLPMTUD recovers without ICMP at tcp_base_mss: a black hole it is not, and a PMTUD run neither.
+    let probing = captures::find("pmtud", "plpmtud").unwrap();
+    let seen = captures::observation("pmtud", "plpmtud").unwrap();
+    let cmp = compare("black-hole", &probing.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("完了")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let normal = captures::find("pmtud", "normal").unwrap();
+    let seen = captures::observation("pmtud", "normal").unwrap();
+    let cmp = compare("plpmtud", &normal.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("PLPMTUD")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // IPv6 answers with Packet Too Big, not ICMPv4 3/4.
+    let v6 = captures::find("pmtud", "ipv6").unwrap();
+    let seen = captures::observation("pmtud", "ipv6").unwrap();
+    let cmp = compare("normal", &v6.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("ICMP 3/4")),
+        "{:?}",
+        cmp.disagreements
+    );
 }
 
 #[test]
