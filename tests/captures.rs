@@ -794,6 +794,27 @@ fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
         cmp.disagreements
     );
 
+    // Not HTTP, through the L4 DNAT: PostgreSQL's Query to 5432 went to the DB pool (B); the game's
+    // frame on 7777 is not it.
+    let db = &captures::find("lb-layers", "port-db+l4").unwrap().packets;
+    let game = &captures::find("lb-layers", "custom-tcp+l4")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "port-db+l4", game, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("宛先ポート")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "custom-tcp+l4", db, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("Query: SELECT")),
+        "{:?}",
+        cmp.disagreements
+    );
+
     // Round robin per connection loses the login on connection 2; the address-sticky run keeps it.
     let memory = &captures::find("sessions", "l4-memory").unwrap().packets;
     let cmp = compare("sessions", "l4-sticky", memory, None).unwrap();

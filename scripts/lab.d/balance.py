@@ -15,6 +15,10 @@ VIP's address). The backends A 198.51.100.11 and
 B 198.51.100.12 are HTTP/1.1 servers in the server's namespace that name themselves (X-Backend) and keep
 login sessions in their memory or in a store both read (a directory); they speak plain HTTP.
 
+lb-layers' port-db and custom-tcp send PostgreSQL's Query message to VIP:5432 and a game's binary frame to
+VIP:7777 through the L4 DNAT (5432 to the DB pool, backend B; 7777 round robin); the backends answer
+those on their own ports.
+
 The sessions widget's idle timeout (60 s) and pause (120 s) are shortened to IDLE_S and PAUSE_S so the
 lab stays bounded; the comparison (src/captures/compare/sessions.rs) uses the same numbers."""
 import json
@@ -45,6 +49,10 @@ LB_PLAN = [{"req": "GET /api/items"}, {"req": "GET /"}]
 COOKIE_PLAN = [{"req": "GET /", "cookie": "lb=b"}] * 2
 RPC = '{"jsonrpc":"2.0","method":"getScore"}'
 RPC_PLAN = [{"req": "POST /api/items", "body": RPC}, {"req": "POST /", "body": RPC}]
+# Not HTTP: PostgreSQL's simple Query message to 5432, and a game's own binary frame to 7777, twice each.
+DB_PORT, GAME_PORT = 5432, 7777
+DB_PLAN = [{"tcp": DB_PORT, "frame": "pg"}] * 2
+GAME_PLAN = [{"tcp": GAME_PORT, "frame": "game"}] * 2
 
 # scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port,
 # TLS between the client and the balancer)
@@ -55,6 +63,8 @@ SCENARIOS = {
     ("lb-layers", "cookie-sticky+l7"): ("l7", "sticky", "plain", COOKIE_PLAN, LB_CLIENT_PORT, True),
     ("lb-layers", "dst-ip+l7"): ("l7", "dst", "plain", LB_PLAN, LB_CLIENT_PORT, True),
     ("lb-layers", "custom-http+l7"): ("l7", "path", "plain", RPC_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "port-db+l4"): ("l4", "port", "plain", DB_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "custom-tcp+l4"): ("l4", "numgen", "plain", GAME_PLAN, LB_CLIENT_PORT, False),
     ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
     ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
@@ -104,17 +114,47 @@ def message(start, headers, body=b""):
     return f"{start}\r\n{head}\r\n".encode("latin-1") + body
 
 
+def frame(kind):
+    """One message of a protocol that is not HTTP, in one write: PostgreSQL's Query ('Q', its length
+    counting itself, the SQL ending in NUL) or a game's frame (magic "GM", a 16-bit length, opcode 1)."""
+    if kind == "pg":
+        sql = b"SELECT * FROM items\0"
+        return b"Q" + (4 + len(sql)).to_bytes(4, "big") + sql
+    body = b"\x01getScore"
+    return b"GM" + len(body).to_bytes(2, "big") + body
+
+
+def read_frame(sock):
+    """One frame of either kind from sock (a PostgreSQL message or a game frame), or None at EOF."""
+    head = b""
+    while len(head) < 5:
+        chunk = sock.recv(5 - len(head))
+        if not chunk:
+            return None
+        head += chunk
+    pg = head[:1] in (b"Q", b"C")  # PostgreSQL's Query and CommandComplete; else a game frame
+    need = int.from_bytes(head[1:5], "big") - 4 if pg else int.from_bytes(head[2:4], "big") - 1
+    rest = b""
+    while len(rest) < need:
+        chunk = sock.recv(need - len(rest))
+        if not chunk:
+            return None
+        rest += chunk
+    return head + rest
+
+
 def log(path, **entry):
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def serve(addr, handle, port=PORT):
+def serve(addr, handle, port=PORT, ready=True):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))
     srv.listen(16)
-    print("ready", flush=True)
+    if ready:
+        print("ready", flush=True)
     while True:
         conn, peer = srv.accept()
         threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
@@ -167,6 +207,20 @@ def backend(name, store, logfile):
             pass  # idle: close it (the FIN comes from this side first)
         conn.close()
 
+    def raw(conn, peer):
+        """PostgreSQL or the game on its own port: answer each frame (CommandComplete, or "ok")."""
+        conn.settimeout(IDLE_S)
+        try:
+            while (msg := read_frame(conn)) is not None:
+                log(logfile, backend=name, peer=f"{peer[0]}:{peer[1]}", frame=msg[:1].decode())
+                done = b"SELECT 0\0"
+                conn.sendall(b"C" + (4 + len(done)).to_bytes(4, "big") + done if msg[:1] == b"Q" else b"GM\x00\x02ok")
+        except (socket.timeout, ConnectionError):
+            pass
+        conn.close()
+
+    for port in (DB_PORT, GAME_PORT):
+        threading.Thread(target=serve, args=(BACKENDS[name], raw, port, False), daemon=True).start()
     serve(BACKENDS[name], handle)
 
 
@@ -244,11 +298,16 @@ def client(plan, port, logfile, cert=""):
             if port:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(("0.0.0.0", port))
-            sock.connect((VIP, TLS_PORT if cert else PORT))
+            sock.connect((VIP, item.get("tcp") or (TLS_PORT if cert else PORT)))
             if cert:
                 sock = ssl.create_default_context(cafile=cert + ".crt").wrap_socket(sock, server_hostname="shop.example")
             n += 1
             buf = b""
+        if "frame" in item:
+            sock.sendall(frame(item["frame"]))
+            reply = read_frame(sock)
+            log(logfile, conn=n, port=sock.getsockname()[1], sent=item["frame"], reply=repr(reply))
+            continue
         method, path = item["req"].split()
         headers = [("Host", "shop.example")]
         if "cookie" in item:
@@ -302,9 +361,12 @@ def run(widget, scenario, c, r, s, out):
     if balancer == "l4":
         # jhash's seed is fixed so the lab's one client address lands on A, as the widget's does.
         pick = "numgen inc mod 2" if how == "numgen" else "jhash ip saddr mod 2 seed 0x0"
+        # port-db's rule "5432 → the DB pool": here the DB pool is backend B.
+        db = f"ip daddr {VIP} tcp dport {DB_PORT} dnat to {BACKENDS['B']}" if how == "port" else ""
         nft(r, f"""table ip lab_lb {{
   chain pre {{ type nat hook prerouting priority dstnat;
-    ip daddr {VIP} tcp dport {PORT} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
+    {db}
+    ip daddr {VIP} tcp dport {{ {PORT}, {DB_PORT}, {GAME_PORT} }} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
   }}
 }}""")
     procs = []
