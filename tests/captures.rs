@@ -3,6 +3,9 @@
 //! one scenario does not pass for another, and learners get the file and its decoded lines.
 
 mod common;
+// The PMTUD and balancer comparisons, each run agreeing and each able to disagree.
+#[path = "captures/network.rs"]
+mod network;
 
 use axum::http::StatusCode;
 use infra_dojo::captures::{self, compare, decode};
@@ -240,33 +243,6 @@ fn the_process_experiments_agree_with_the_fork_tree_model() {
         "{:?}",
         cmp.disagreements
     );
-}
-
-#[test]
-fn the_pmtud_captures_agree_with_the_model_and_can_disagree() {
-    use compare::pmtud::{RECORDED, compare};
-    for scenario in RECORDED {
-        let capture = captures::find("pmtud", scenario)
-            .unwrap_or_else(|| panic!("content/captures/pmtud/{scenario}.pcap is missing"));
-        let seen = captures::observation("pmtud", scenario).expect("what the lab measured");
-        let cmp = compare(scenario, &capture.packets, &seen).expect("a comparison");
-        assert!(
-            cmp.disagreements.is_empty(),
-            "{scenario}: {:?}",
-            cmp.disagreements
-        );
-        assert!(cmp.fields >= 6, "{scenario}");
-    }
-    // The black hole's capture is not PMTUD working: no completed transfer, no learned MTU.
-    let hole = captures::find("pmtud", "black-hole").unwrap();
-    let seen = captures::observation("pmtud", "black-hole").unwrap();
-    let cmp = compare("normal", &hole.packets, &seen).unwrap();
-    assert!(
-        cmp.disagreements.iter().any(|d| d.contains("完了")),
-        "{:?}",
-        cmp.disagreements
-    );
-    assert!(cmp.disagreements.iter().any(|d| d.contains("経路 MTU")));
 }
 
 #[test]
@@ -685,92 +661,6 @@ async fn learners_read_what_the_kernel_did_beside_each_os_widget() {
             .contains("実機のキャプチャ（Linux で記録したパケット）")
     );
     assert!(!page.body.contains("data-observation"));
-}
-
-#[test]
-fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
-    use compare::network::compare;
-    use infra_dojo::captures::decode::Kind;
-    // The nftables DNAT passes the client's connection through to the backend; the proxy answers
-    // the handshake itself and opens its own: the one run does not pass for the other.
-    let l4 = &captures::find("lb-layers", "path-http+l4").unwrap().packets;
-    let cmp = compare("lb-layers", "path-http+l7", l4, None).unwrap();
-    assert!(
-        cmp.disagreements
-            .iter()
-            .any(|d| d.contains("L7: バックエンドが見た送信元")),
-        "{:?}",
-        cmp.disagreements
-    );
-    let l7 = &captures::find("lb-layers", "path-http+l7").unwrap().packets;
-    let cmp = compare("lb-layers", "path-http+l4", l7, None).unwrap();
-    assert!(
-        cmp.disagreements
-            .iter()
-            .any(|d| d.contains("同じバックエンド")),
-        "the L7 proxy sent /api/items and / to different backends: {:?}",
-        cmp.disagreements
-    );
-
-    // Inside TLS the client's link shows no request; the proxy that terminated it reads the path and
-    // sends /api/items to pool B in clear. The HTTPS run is not the plain one.
-    let https = &captures::find("lb-layers", "path-https+l7")
-        .unwrap()
-        .packets;
-    let cmp = compare("lb-layers", "path-http+l7", https, None).unwrap();
-    assert!(
-        cmp.disagreements.iter().any(|d| d.contains("読めません")),
-        "{:?}",
-        cmp.disagreements
-    );
-
-    // Round robin per connection loses the login on connection 2; the address-sticky run keeps it.
-    let memory = &captures::find("sessions", "l4-memory").unwrap().packets;
-    let cmp = compare("sessions", "l4-sticky", memory, None).unwrap();
-    assert!(
-        cmp.disagreements
-            .iter()
-            .any(|d| d.contains("リクエスト 4 のセッション")),
-        "{:?}",
-        cmp.disagreements
-    );
-    // A doctored capture: the browser stops sending its cookie; and the idle close moved to 60 s.
-    let mut doctored = captures::find("sessions", "keepalive")
-        .unwrap()
-        .packets
-        .clone();
-    for p in &mut doctored {
-        if let Kind::Tcp(t) = &mut p.kind
-            && let Some(i) = t.payload.windows(7).position(|w| w == b"Cookie:")
-        {
-            t.payload[i] = b'X';
-        }
-    }
-    let cmp = compare("sessions", "keepalive", &doctored, None).unwrap();
-    assert!(
-        cmp.disagreements.iter().any(|d| d.contains("の Cookie")),
-        "{:?}",
-        cmp.disagreements
-    );
-    let mut late = captures::find("sessions", "l7-memory")
-        .unwrap()
-        .packets
-        .clone();
-    let first_fin = late
-        .iter()
-        .position(
-            |p| matches!(&p.kind, Kind::Tcp(t) if t.fin && p.src.to_string() == "203.0.113.10"),
-        )
-        .unwrap();
-    for p in &mut late[first_fin..] {
-        p.time_us += 59_000_000;
-    }
-    let cmp = compare("sessions", "l7-memory", &late, None).unwrap();
-    assert!(
-        cmp.disagreements.iter().any(|d| d.contains("アイドル切断")),
-        "{:?}",
-        cmp.disagreements
-    );
 }
 
 #[tokio::test]

@@ -10,9 +10,14 @@ nftables DNAT (`numgen inc mod 2`: one backend per connection, round robin; or `
 backend per client address); an L7 balancer is the reverse proxy below (terminating TLS on 443 with a
 certificate made for the run, when the scenario is HTTPS), listening on the VIP in the
 router: it terminates the client's TCP, reads each HTTP request and opens its own connection to the
-backend it picks (round robin per request, a cookie lb=…, or the path). The backends A 198.51.100.11 and
+backend it picks (round robin per request, a cookie lb=…, the path, or always pool A for the
+VIP's address). The backends A 198.51.100.11 and
 B 198.51.100.12 are HTTP/1.1 servers in the server's namespace that name themselves (X-Backend) and keep
 login sessions in their memory or in a store both read (a directory); they speak plain HTTP.
+
+lb-layers' port-db and custom-tcp send PostgreSQL's Query message to VIP:5432 and a game's binary frame to
+VIP:7777 through the L4 DNAT (5432 to the DB pool, backend B; 7777 round robin); the backends answer
+those on their own ports.
 
 The sessions widget's idle timeout (60 s) and pause (120 s) are shortened to IDLE_S and PAUSE_S so the
 lab stays bounded; the comparison (src/captures/compare/sessions.rs) uses the same numbers."""
@@ -39,6 +44,15 @@ BEFORE = ["POST /login", "GET /dashboard", "GET /api/items"]
 AFTER = ["GET /dashboard", "GET /api/items"]
 SESSION_PLAN = [{"req": r} for r in BEFORE] + [{"pause": PAUSE_S}] + [{"req": r} for r in AFTER]
 LB_PLAN = [{"req": "GET /api/items"}, {"req": "GET /"}]
+# The widget's cookie-sticky packet (GET / with Cookie lb=b), twice; and its custom-http one, a JSON-RPC call
+# in a POST body, to /api/items and then to /.
+COOKIE_PLAN = [{"req": "GET /", "cookie": "lb=b"}] * 2
+RPC = '{"jsonrpc":"2.0","method":"getScore"}'
+RPC_PLAN = [{"req": "POST /api/items", "body": RPC}, {"req": "POST /", "body": RPC}]
+# Not HTTP: PostgreSQL's simple Query message to 5432, and a game's own binary frame to 7777, twice each.
+DB_PORT, GAME_PORT = 5432, 7777
+DB_PLAN = [{"tcp": DB_PORT, "frame": "pg"}] * 2
+GAME_PLAN = [{"tcp": GAME_PORT, "frame": "game"}] * 2
 
 # scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port,
 # TLS between the client and the balancer)
@@ -46,6 +60,11 @@ SCENARIOS = {
     ("lb-layers", "path-http+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "path-http+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "path-https+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "cookie-sticky+l7"): ("l7", "sticky", "plain", COOKIE_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "dst-ip+l7"): ("l7", "dst", "plain", LB_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "custom-http+l7"): ("l7", "path", "plain", RPC_PLAN, LB_CLIENT_PORT, True),
+    ("lb-layers", "port-db+l4"): ("l4", "port", "plain", DB_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "custom-tcp+l4"): ("l4", "numgen", "plain", GAME_PLAN, LB_CLIENT_PORT, False),
     ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
     ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
@@ -95,17 +114,47 @@ def message(start, headers, body=b""):
     return f"{start}\r\n{head}\r\n".encode("latin-1") + body
 
 
+def frame(kind):
+    """One message of a protocol that is not HTTP, in one write: PostgreSQL's Query ('Q', its length
+    counting itself, the SQL ending in NUL) or a game's frame (magic "GM", a 16-bit length, opcode 1)."""
+    if kind == "pg":
+        sql = b"SELECT * FROM items\0"
+        return b"Q" + (4 + len(sql)).to_bytes(4, "big") + sql
+    body = b"\x01getScore"
+    return b"GM" + len(body).to_bytes(2, "big") + body
+
+
+def read_frame(sock):
+    """One frame of either kind from sock (a PostgreSQL message or a game frame), or None at EOF."""
+    head = b""
+    while len(head) < 5:
+        chunk = sock.recv(5 - len(head))
+        if not chunk:
+            return None
+        head += chunk
+    pg = head[:1] in (b"Q", b"C")  # PostgreSQL's Query and CommandComplete; else a game frame
+    need = int.from_bytes(head[1:5], "big") - 4 if pg else int.from_bytes(head[2:4], "big") - 1
+    rest = b""
+    while len(rest) < need:
+        chunk = sock.recv(need - len(rest))
+        if not chunk:
+            return None
+        rest += chunk
+    return head + rest
+
+
 def log(path, **entry):
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def serve(addr, handle, port=PORT):
+def serve(addr, handle, port=PORT, ready=True):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))
     srv.listen(16)
-    print("ready", flush=True)
+    if ready:
+        print("ready", flush=True)
     while True:
         conn, peer = srv.accept()
         threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
@@ -158,6 +207,20 @@ def backend(name, store, logfile):
             pass  # idle: close it (the FIN comes from this side first)
         conn.close()
 
+    def raw(conn, peer):
+        """PostgreSQL or the game on its own port: answer each frame (CommandComplete, or "ok")."""
+        conn.settimeout(IDLE_S)
+        try:
+            while (msg := read_frame(conn)) is not None:
+                log(logfile, backend=name, peer=f"{peer[0]}:{peer[1]}", frame=msg[:1].decode())
+                done = b"SELECT 0\0"
+                conn.sendall(b"C" + (4 + len(done)).to_bytes(4, "big") + done if msg[:1] == b"Q" else b"GM\x00\x02ok")
+        except (socket.timeout, ConnectionError):
+            pass
+        conn.close()
+
+    for port in (DB_PORT, GAME_PORT):
+        threading.Thread(target=serve, args=(BACKENDS[name], raw, port, False), daemon=True).start()
     serve(BACKENDS[name], handle)
 
 
@@ -174,8 +237,10 @@ def proxy(mode, logfile, cert=""):
     def pick(path, headers):
         if mode == "path":
             return "B" if path.startswith("/api") else "A"
-        if mode == "sticky" and cookie(headers, "lb") in BACKENDS:
-            return cookie(headers, "lb")
+        if mode == "dst":
+            return "A"  # every request came to the VIP, pool A's address
+        if mode == "sticky" and (cookie(headers, "lb") or "").upper() in BACKENDS:
+            return cookie(headers, "lb").upper()  # lb=b names backend B
         with lock:
             count[0] += 1
             return "A" if count[0] % 2 == 1 else "B"
@@ -233,17 +298,27 @@ def client(plan, port, logfile, cert=""):
             if port:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(("0.0.0.0", port))
-            sock.connect((VIP, TLS_PORT if cert else PORT))
+            sock.connect((VIP, item.get("tcp") or (TLS_PORT if cert else PORT)))
             if cert:
                 sock = ssl.create_default_context(cafile=cert + ".crt").wrap_socket(sock, server_hostname="shop.example")
             n += 1
             buf = b""
+        if "frame" in item:
+            sock.sendall(frame(item["frame"]))
+            reply = read_frame(sock)
+            log(logfile, conn=n, port=sock.getsockname()[1], sent=item["frame"], reply=repr(reply))
+            continue
         method, path = item["req"].split()
         headers = [("Host", "shop.example")]
+        if "cookie" in item:
+            name, _, value = item["cookie"].partition("=")
+            jar[name] = value
         if jar:
             headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in jar.items())))
-        body = b"user=alice" if method == "POST" else b""
+        body = item.get("body", "user=alice" if method == "POST" else "").encode()
         if body:
+            if "body" in item:
+                headers.append(("Content-Type", "application/json"))
             headers.append(("Content-Length", str(len(body))))
         sock.sendall(message(f"{method} {path} HTTP/1.1", headers, body))
         reply, buf = read_message(sock, buf)
@@ -286,9 +361,12 @@ def run(widget, scenario, c, r, s, out):
     if balancer == "l4":
         # jhash's seed is fixed so the lab's one client address lands on A, as the widget's does.
         pick = "numgen inc mod 2" if how == "numgen" else "jhash ip saddr mod 2 seed 0x0"
+        # port-db's rule "5432 → the DB pool": here the DB pool is backend B.
+        db = f"ip daddr {VIP} tcp dport {DB_PORT} dnat to {BACKENDS['B']}" if how == "port" else ""
         nft(r, f"""table ip lab_lb {{
   chain pre {{ type nat hook prerouting priority dstnat;
-    ip daddr {VIP} tcp dport {PORT} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
+    {db}
+    ip daddr {VIP} tcp dport {{ {PORT}, {DB_PORT}, {GAME_PORT} }} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
   }}
 }}""")
     procs = []

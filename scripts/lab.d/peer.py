@@ -7,16 +7,26 @@ with the timing the model describes (who closes first, how long each side waits)
                                                    seconds pass without data), wait, close
     peer.py connect ADDR PORT [--wait S] [--send N] [--linger S]
     peer.py ftp ADDR MODE                          download file.txt in active, passive or epsv mode
+    peer.py ping ADDR                              one ICMP (or ICMPv6) Echo Request, 1 s for the reply:
+                                                   prints "answered" or "unanswered"
+
+ADDR may be IPv6 (it contains a colon).
 
 Exit status 0 when the exchange happened as planned; a refused connection prints REFUSED and exits 0
 too, since the closed-port scenario expects it."""
+import os
 import socket
+import struct
 import sys
 import time
 
 
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
 def listen(addr, port, close_delay, timeout):
-    s = socket.socket()
+    s = socket.socket(family(addr))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(1)
@@ -41,7 +51,7 @@ def listen(addr, port, close_delay, timeout):
 
 
 def connect(addr, port, wait, send, linger):
-    s = socket.socket()
+    s = socket.socket(family(addr))
     s.settimeout(30)
     try:
         s.connect((addr, port))
@@ -54,6 +64,34 @@ def connect(addr, port, wait, send, linger):
     time.sleep(linger)
     s.close()
     print("closed")
+
+
+def ping(addr):
+    """One Echo Request (type 8, or ICMPv6 128 — whose checksum the kernel fills in) and whether its
+    Echo Reply (0, or 129) comes back within a second."""
+    v6 = ":" in addr
+    s = socket.socket(family(addr), socket.SOCK_RAW, socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+    s.settimeout(1)
+    ident, payload = os.getpid() & 0xFFFF, b"infra-dojo lab ping".ljust(56, b".")
+    kind, reply = (128, 129) if v6 else (8, 0)
+    head = struct.pack("!BBHHH", kind, 0, 0, ident, 1)
+    if not v6:
+        data = head + payload
+        total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+        total = (total >> 16) + (total & 0xFFFF)
+        head = struct.pack("!BBHHH", kind, 0, ~(total + (total >> 16)) & 0xFFFF, ident, 1)
+    s.sendto(head + payload, (addr, 0))
+    end = time.monotonic() + 1
+    while time.monotonic() < end:
+        try:
+            packet = s.recv(2048)
+        except socket.timeout:
+            break
+        icmp = packet if v6 else packet[(packet[0] & 0xF) * 4:]
+        if icmp[0] == reply and struct.unpack("!H", icmp[4:6])[0] == ident:
+            print("answered")
+            return
+    print("unanswered")
 
 
 def ftp(addr, mode):
@@ -85,6 +123,9 @@ def ftp(addr, mode):
 def main(argv):
     if argv[1] == "ftp":
         ftp(argv[2], argv[3])
+        return
+    if argv[1] == "ping":
+        ping(argv[2])
         return
     opts = {"--close-delay": 0.3, "--wait": 0.0, "--send": 100, "--linger": 0.3, "--timeout": 30.0}
     cmd, addr, port, rest = argv[1], argv[2], int(argv[3]), argv[4:]

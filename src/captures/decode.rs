@@ -255,12 +255,23 @@ fn packet_of(sliced: &SlicedPacket<'_>, time_us: u64) -> Option<Packet> {
         Some(TransportSlice::Icmpv6(i)) => {
             // RFC 4443 §3.2: Packet Too Big (type 2) carries the MTU in its 32-bit field.
             let mtu = (i.type_u8() == 2).then(|| u32::from_be_bytes(i.bytes5to8()));
+            // An error (types 1-4) quotes the offending packet from its fixed 40-byte IPv6 header
+            // on: the ports follow it (no extension headers in the lab's packets).
+            let quoted_ports = (i.type_u8() < 128)
+                .then(|| i.payload().get(40..44))
+                .flatten()
+                .map(|p| {
+                    (
+                        u16::from_be_bytes([p[0], p[1]]),
+                        u16::from_be_bytes([p[2], p[3]]),
+                    )
+                });
             Kind::Icmp {
                 v6: true,
                 icmp_type: i.type_u8(),
                 code: i.code_u8(),
                 mtu,
-                quoted_ports: None,
+                quoted_ports,
             }
         }
         _ => Kind::Other(proto),

@@ -33,12 +33,25 @@ pub const LAB_PAUSE_MS: u64 = 2000;
 const SLACK_MS: u64 = 300;
 
 /// The lb-layers runs the lab records: the widget's first scenario through each real balancer, and
-/// its HTTPS twin through the L7 proxy terminating TLS (the path unreadable on the client's link,
-/// read by the proxy). Not recorded yet, for time: the scenarios without TLS termination
-/// (path-passthrough, host-sni: they need TLS backends and an SNI-reading pass-through), cookie-sticky,
-/// dst-ip, custom-http, port-db and custom-tcp (a non-HTTP client and backends); and host-ech, which no
-/// TLS library on the lab machine (OpenSSL 3, Python's ssl) can send.
-pub const LB_RECORDED: &[&str] = &["path-http+l4", "path-http+l7", "path-https+l7"];
+/// the HTTPS scenarios through the L7 proxy terminating TLS (the request unreadable on the client's
+/// link, read by the proxy): path-https, cookie-sticky (lb=b → backend B), dst-ip (the VIP → pool A)
+/// and custom-http (a JSON-RPC body in a POST, routed by its path); and the payloads that are not
+/// HTTP through the L4 DNAT: port-db (PostgreSQL's Query message; 5432 → the DB pool, here backend
+/// B) and custom-tcp (a binary frame on 7777, spread round robin per connection, since no layer can
+/// apply the path rule). Not recorded yet, for time: the HTTPS scenarios through the L4 DNAT (they
+/// need TLS backends), those without TLS termination (path-passthrough, host-sni: TLS backends and
+/// an SNI-reading pass-through); and host-ech, which no TLS library on the lab machine (OpenSSL 3,
+/// Python's ssl) can send.
+pub const LB_RECORDED: &[&str] = &[
+    "path-http+l4",
+    "path-http+l7",
+    "path-https+l7",
+    "cookie-sticky+l7",
+    "dst-ip+l7",
+    "custom-http+l7",
+    "port-db+l4",
+    "custom-tcp+l4",
+];
 
 /// The sessions scenarios the lab records, with the idle timeout and the pause shortened (60 s → 1 s,
 /// 120 s → 2 s) and plain HTTP: the TLS lane is not compared. Not recorded: http2-resume, whose
@@ -57,6 +70,8 @@ pub struct Message {
     /// `GET /dashboard HTTP/1.1` or `HTTP/1.1 302 Found`.
     pub start: String,
     pub headers: Vec<(String, String)>,
+    /// Its body (Content-Length bytes), as text.
+    pub body: String,
     /// When its first byte was captured, µs.
     pub at_us: u64,
 }
@@ -106,6 +121,8 @@ pub struct Conn {
     pub data_flags: Option<String>,
     pub requests: Vec<Message>,
     pub responses: Vec<Message>,
+    /// The initiator's bytes, for a protocol that is not HTTP ([`frames`]).
+    pub sent: Vec<u8>,
 }
 
 /// One direction of a connection: its bytes, and (offset, time) of each segment.
@@ -145,6 +162,7 @@ pub fn connections(packets: &[Packet], client_side: bool) -> Vec<Conn> {
                 data_flags: None,
                 requests: Vec::new(),
                 responses: Vec::new(),
+                sent: Vec::new(),
             });
             streams.push(Default::default());
             continue;
@@ -190,6 +208,7 @@ pub fn connections(packets: &[Packet], client_side: bool) -> Vec<Conn> {
     for (c, s) in conns.iter_mut().zip(&streams) {
         c.requests = messages(&s.0.bytes, &s.0.marks);
         c.responses = messages(&s.1.bytes, &s.1.marks);
+        c.sent = s.0.bytes.clone();
     }
     conns
 }
@@ -211,20 +230,51 @@ fn messages(bytes: &[u8], marks: &[(usize, u64)]) -> Vec<Message> {
             .rev()
             .find(|(o, _)| *o <= at)
             .map_or(0, |(_, t)| *t);
-        let msg = Message {
+        let mut msg = Message {
             start,
             headers,
+            body: String::new(),
             at_us: time,
         };
         let body: usize = msg
             .header("content-length")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        let from = (at + end + 4).min(bytes.len());
+        let to = (from + body).min(bytes.len());
+        msg.body = String::from_utf8_lossy(&bytes[from..to]).into_owned();
         out.push(msg);
         at += end + 4 + body;
         if at >= bytes.len() {
             break;
         }
+    }
+    out
+}
+
+/// The messages of a client's bytes that are not HTTP, as the lb-layers widget names them:
+/// PostgreSQL's Query message (`Q`, a 32-bit length counting itself, the SQL ending in NUL, as
+/// `Query: SELECT …`) and the lab's game frame (`GM`, a 16-bit length), a binary frame of its own.
+pub fn frames(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        let (name, len) = match rest {
+            [b'Q', a, b, c, d, ..] => {
+                let n = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+                let sql = rest.get(5..1 + n).unwrap_or_default();
+                let sql = String::from_utf8_lossy(sql.strip_suffix(&[0]).unwrap_or(sql));
+                (format!("Query: {sql}"), 1 + n)
+            }
+            [b'G', b'M', a, b, ..] => (
+                "独自のバイナリフレーム".to_owned(),
+                4 + usize::from(u16::from_be_bytes([*a, *b])),
+            ),
+            _ => break,
+        };
+        out.push(name);
+        at += len;
     }
     out
 }
@@ -350,6 +400,9 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
     // Inside TLS the request is unreadable on the client's link; the balancer that terminated TLS
     // sends it on in clear, so the backend's side shows what it read.
     let tls = p.tls != lb::Tls::None;
+    if !p.payload.is_http() {
+        return Some(compare_raw(cmp, &p, &eval, dev, layer, c, &backend));
+    }
     let hidden = c.requests.is_empty();
     let first = c
         .requests
@@ -357,7 +410,7 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
         .or_else(|| backend.first().and_then(|b| b.requests.first()));
     if let Some(req) = first {
         for f in &eval.fields {
-            if f.part == lb::Part::App && f.key != "body" {
+            if f.part == lb::Part::App {
                 cmp.check(hidden == f.encrypted, || {
                     format!(
                         "パケットの{}: モデルは{}、実際はクライアントの回線で{}",
@@ -380,6 +433,7 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
                 "path" => req.start.split(' ').nth(1).unwrap_or_default().to_owned(),
                 "host" => req.header("host").unwrap_or_default().to_owned(),
                 "cookie" => req.header("cookie").unwrap_or("（なし）").to_owned(),
+                "body" => req.body.clone(),
                 _ => continue,
             };
             cmp.check(real == f.value, || {
@@ -428,8 +482,9 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
             .into_iter()
             .enumerate()
         {
+            // 「同じバックエンド b へ」: the cookie lb=b names backend B.
             let want = d.as_deref().map(|d| {
-                if d.contains("プール B") {
+                if d.contains("プール B") || d.contains("バックエンド b") {
                     ss::Backend::B
                 } else {
                     ss::Backend::A
@@ -461,6 +516,59 @@ pub fn compare_lb(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
         format!("モデルの L{layer} がパスを読むかどうかが実機と違います")
     });
     Some(cmp)
+}
+
+/// The rest of [`compare_lb`] for a payload that is not HTTP (port-db, custom-tcp through the L4
+/// DNAT): the packet's fields, its two messages on the one connection, and the backend they reached.
+fn compare_raw(
+    mut cmp: Comparison,
+    p: &lb::Params,
+    eval: &lb::Evaluation,
+    dev: &lb::Device,
+    layer: u8,
+    c: &Conn,
+    backend: &[Conn],
+) -> Comparison {
+    let frames = frames(&c.sent);
+    cmp.check(c.requests.is_empty() && frames.len() == 2, || {
+        format!(
+            "HTTP ではないメッセージが同じ接続で 2 つのはずが、HTTP {} 件・それ以外 {} 件です",
+            c.requests.len(),
+            frames.len()
+        )
+    });
+    for f in &eval.fields {
+        let real = match f.key {
+            "dst_ip" => c.to.0.to_string(),
+            "dst_port" => c.to.1.to_string(),
+            "src_port" => c.from.1.to_string(),
+            "tcp_flags" => c.data_flags.clone().unwrap_or_default(),
+            "body" => frames.first().cloned().unwrap_or_default(),
+            _ => continue,
+        };
+        cmp.check(real == f.value, || {
+            format!("パケットの{}: モデルは {}、実際は {real}", f.label, f.value)
+        });
+    }
+    check_layout(&mut cmp, &dev.explain, 2, std::slice::from_ref(c), backend);
+    // Both messages travel in the one connection, so they reach the backend it went to.
+    let got = backend.first().and_then(|b| backend_at(b.to.0));
+    let want = match dev.decision.as_deref() {
+        // The lab's DB pool is backend B.
+        Some(d) if d.contains("DB プール") || d.contains("プール B") => Some(ss::Backend::B),
+        Some(_) => Some(ss::Backend::A),
+        None => got,
+    };
+    cmp.check(got.is_some() && got == want, || {
+        format!(
+            "L{layer} の振り分け: モデルは {:?}、実際はバックエンド {got:?}",
+            dev.decision
+        )
+    });
+    cmp.check(dev.can_apply == (p.rule == lb::Rule::Port5432), || {
+        format!("モデルの L{layer} がこのルールを使えるかどうかが実機と違います")
+    });
+    cmp
 }
 
 /// Compares a recorded sessions scenario with the model's timeline, the idle timeout and pause

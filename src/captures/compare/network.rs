@@ -33,6 +33,11 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("lb-layers", "path-http+l4"),
     ("lb-layers", "path-http+l7"),
     ("lb-layers", "path-https+l7"),
+    ("lb-layers", "cookie-sticky+l7"),
+    ("lb-layers", "dst-ip+l7"),
+    ("lb-layers", "custom-http+l7"),
+    ("lb-layers", "port-db+l4"),
+    ("lb-layers", "custom-tcp+l4"),
 ];
 
 /// Whether the comparison needs what the lab read beside the capture (`<scenario>.json`).
@@ -67,8 +72,11 @@ pub fn capture_note(widget: &str) -> &'static str {
         "snmp" => {
             "この図解のキャプチャは、Linux の net-snmp で記録しました。エージェントはサーバー 198.51.100.2 の snmpd（UDP 161）、マネージャーはクライアント 192.0.2.2 の snmpget・snmpwalk・snmpbulkget・snmpset と、通知を受ける snmptrapd（UDP 162）です。linkDown の Trap と Inform はサーバーから snmptrap・snmpinform で送り、エージェント側のリンクで記録しました。request-id は net-snmp が乱数で選ぶので図解の値とは違います。"
         }
+        "pmtud" => {
+            "この図解のキャプチャは、クライアント（図解の A）の回線で記録しました。ルータからサーバーへのリンクの MTU を 1400 にしてあり、A は 20,000 バイトを送ります。Echo Request を落とすシナリオ、PLPMTUD、IPv6 では、転送の後にサーバー（図解の B）から A へ ping を 1 回送りました。IPv6 は文書用のプレフィックス 2001:db8::/32 で、そのシナリオのあいだだけ有効にしています。"
+        }
         "lb-layers" => {
-            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（dnat to numgen inc mod 2：接続ごとのラウンドロビン）、L7 は HTTP のリバースプロキシ（/api で始まるパスはプール B、ほかはプール A）です。プール A はバックエンド 198.51.100.11、プール B は 198.51.100.12 です。クライアントは図解の 198.51.100.23 の代わりに 192.0.2.2 で、送信元ポートは図解と同じ 50000、同じ接続で GET /api/items のあと GET / も送ります。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。L4 では同じ接続が宛先だけ書き換えられて両側に現れ、L7 ではクライアントとの接続とは別に、ルータ 198.51.100.1 からバックエンドへの接続がリクエストごとに現れます。HTTPS のシナリオは L7 が TLS を終端する実行だけを記録しました（証明書はその実行のために作った shop.example のもの）。クライアント側では暗号化されて読めないリクエストが、バックエンド側では平文で現れます。"
+            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（dnat to numgen inc mod 2：接続ごとのラウンドロビン）、L7 は HTTP のリバースプロキシ（シナリオのルールどおり、/api で始まるパスはプール B・ほかはプール A、Cookie lb=b はバックエンド B、宛先 IP 203.0.113.10 はプール A）です。プール A はバックエンド 198.51.100.11、プール B は 198.51.100.12 です。クライアントは図解の 198.51.100.23 の代わりに 192.0.2.2 で、送信元ポートは図解と同じ 50000、同じ接続で 2 件目のリクエストも送ります（パスのシナリオは GET /api/items のあと GET /、Cookie のシナリオは lb=b 付きの GET / を 2 回、HTTP の上の独自プロトコルは JSON-RPC の本文を POST /api/items と POST / で）。HTTP ではないシナリオは L4 だけで実行し、PostgreSQL の Query メッセージを 5432 番へ（5432 番は DB プール、ここではバックエンド B）、ゲームの独自フレームを 7777 番へ、同じ接続で 2 つずつ送ります。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。L4 では同じ接続が宛先だけ書き換えられて両側に現れ、L7 ではクライアントとの接続とは別に、ルータ 198.51.100.1 からバックエンドへの接続がリクエストごとに現れます。HTTPS のシナリオ（Cookie・宛先 IP・HTTP の上の独自プロトコルも HTTPS です）は L7 が TLS を終端する実行だけを記録しました（証明書はその実行のために作った shop.example のもの）。クライアント側では暗号化されて読めないリクエストが、バックエンド側では平文で現れます。"
         }
         "sessions" => {
             "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（接続ごとのラウンドロビンは numgen inc mod 2、送信元 IP での固定は jhash ip saddr）、L7 は HTTP のリバースプロキシ（リクエストごとのラウンドロビン、または Cookie lb=…）で、バックエンドは A 198.51.100.11 と B 198.51.100.12 の HTTP/1.1 サーバーです。実行を短くするため、アイドルタイムアウト 60 秒は 1 秒に、休止 120 秒は 2 秒に縮めています。平文の HTTP で記録したので TLS の段は含みません。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。"

@@ -1,7 +1,8 @@
-//! The PMTUD widget's IPv4 scenarios against captures on the client (A) of a path whose router links to
-//! the server through a 1400-byte MTU: the first full-size segment's size and DF bit, whether the router's
-//! ICMP 3/4 arrives and which next-hop MTU it carries, the size of the segments after it, whether the
-//! transfer completes, and the path MTU the client's kernel ended up caching (`ip route get`).
+//! The PMTUD widget's scenarios against captures on the client (A) of a path whose router links to the
+//! server through a 1400-byte MTU: the first full-size segment's size and DF bit, whether the router's
+//! ICMP 3/4 (in IPv6 Packet Too Big) arrives and which MTU it carries, the size of the segments after it,
+//! PLPMTUD's fallback segment, whether the transfer completes, the path MTU the client's kernel ended
+//! up caching (`ip route get`), and whether B's ping to A is answered.
 
 use serde_json::Value;
 
@@ -9,14 +10,23 @@ use super::Comparison;
 use crate::captures::decode::{Kind, Packet};
 use crate::widgets::pmtud::{self, Kind as Step};
 
-/// The scenarios the lab records (the widget's preset names): IPv4 only, since the lab's addresses are the
-/// IPv4 documentation ranges.
-pub const RECORDED: &[&str] = &["normal", "black-hole", "mss-clamp", "df-off"];
+/// The scenarios the lab records (the widget's preset names). Not recorded: ipv6-black-hole, the IPv6
+/// twin of black-hole (the same drop with ICMPv6, nothing new to hold against a kernel).
+pub const RECORDED: &[&str] = &[
+    "normal",
+    "black-hole",
+    "mss-clamp",
+    "df-off",
+    "drop-echo",
+    "plpmtud",
+    "ipv6",
+];
 
 /// Compares a capture of preset `scenario` with the model. `seen` is what the lab measured beside the
 /// capture: `{"received": bytes the server got, "sent": bytes the client wrote, "pmtu": the client's
-/// cached path MTU}`.
-pub fn compare(scenario: &str, packets: &[Packet], seen: &Value) -> Option<Comparison> {
+/// cached path MTU, "ping": "answered" or "unanswered" when the lab pinged}`.
+pub fn compare(scenario: &str, all: &[Packet], seen: &Value) -> Option<Comparison> {
+    let packets = all;
     let preset = pmtud::preset_named(scenario)?;
     let model = pmtud::simulate(&preset.params);
     let mut cmp = Comparison::default();
@@ -65,27 +75,30 @@ pub fn compare(scenario: &str, packets: &[Packet], seen: &Value) -> Option<Compa
         cmp.check(false, || "データのセグメントがありません".to_owned());
     }
 
-    // The router's "fragmentation needed" and its next-hop MTU, if the model has one.
+    // The router's "fragmentation needed" (IPv6: Packet Too Big) and its MTU, if the model has one.
+    let v6 = preset.params.ipv6;
+    let too_big = if v6 { (2, 0) } else { (3, 4) };
     let icmp_mtu = packets.iter().find_map(|p| match &p.kind {
         Kind::Icmp {
-            v6: false,
-            icmp_type: 3,
-            code: 4,
+            v6: is_v6,
+            icmp_type,
+            code,
             mtu,
             ..
-        } => *mtu,
+        } if *is_v6 == v6 && (*icmp_type, *code) == too_big => *mtu,
         _ => None,
     });
+    let icmp_name = if v6 { "Packet Too Big" } else { "ICMP 3/4" };
     let model_too_big = model.steps.iter().find(|s| s.kind == Step::TooBig);
     match model_too_big {
         Some(_) => cmp.check(icmp_mtu == Some(u32::from(model.mtu)), || {
             format!(
-                "ICMP 3/4 の MTU: モデルは {}、実際は {icmp_mtu:?}",
+                "{icmp_name} の MTU: モデルは {}、実際は {icmp_mtu:?}",
                 model.mtu
             )
         }),
         None => cmp.check(icmp_mtu.is_none(), || {
-            format!("モデルでは ICMP 3/4 が出ないのに、実際は届きました（MTU {icmp_mtu:?}）")
+            format!("モデルでは {icmp_name} が出ないのに、実際は届きました（MTU {icmp_mtu:?}）")
         }),
     }
 
@@ -127,6 +140,22 @@ pub fn compare(scenario: &str, packets: &[Packet], seen: &Value) -> Option<Compa
             format!("最後のセグメント {last:?} バイトが {limit} バイトを超えています")
         });
     }
+    // PLPMTUD: after the timeouts, A falls back to tcp_base_mss and its segments arrive.
+    let fallback = preset.params.plpmtud.then(|| {
+        model
+            .steps
+            .iter()
+            .find(|s| s.kind == Step::Data && s.size < preset.params.mtu)
+    });
+    if let Some(fallback) = fallback.flatten() {
+        let want = u32::from(fallback.size);
+        cmp.check(data.iter().any(|p| p.ip_len == want), || {
+            let sizes: Vec<u32> = data.iter().map(|p| p.ip_len).collect();
+            format!(
+                "PLPMTUD の最初の小さなセグメント: モデルは {want} バイト、実際の大きさは {sizes:?}"
+            )
+        });
+    }
     let pmtu = seen["pmtu"].as_u64();
     cmp.check(pmtu == Some(u64::from(model.outcome.pmtu)), || {
         format!(
@@ -134,5 +163,41 @@ pub fn compare(scenario: &str, packets: &[Packet], seen: &Value) -> Option<Compa
             model.outcome.pmtu
         )
     });
+    // B's ping to A: answered or not, by what the lab's pinger saw and by the capture on A's link
+    // (the Echo Request arrives there either way; A's firewall drops it after the capture point).
+    if let Some(answered) = seen["ping"].as_str().map(|s| s == "answered") {
+        let (request, reply) = if v6 { (128, 129) } else { (8, 0) };
+        let icmp = |t: u8| {
+            all.iter()
+                .any(|p| matches!(&p.kind, Kind::Icmp { icmp_type, v6: is_v6, .. } if *icmp_type == t && *is_v6 == v6))
+        };
+        cmp.check(icmp(request), || {
+            "B の Echo Request が A の回線にありません".to_owned()
+        });
+        let replied = icmp(reply);
+        cmp.check(
+            answered == model.outcome.ping && replied == answered,
+            || {
+                format!(
+                    "B から A への ping: モデルは{}、実際は{}（キャプチャに Echo Reply が{}）",
+                    if model.outcome.ping {
+                        "応答あり"
+                    } else {
+                        "応答なし"
+                    },
+                    if answered {
+                        "応答あり"
+                    } else {
+                        "応答なし"
+                    },
+                    if replied {
+                        "あります"
+                    } else {
+                        "ありません"
+                    }
+                )
+            },
+        );
+    }
     Some(cmp)
 }

@@ -17,6 +17,10 @@ pub const SYN_OPTIONS: u16 = 20;
 pub const SMALL_REQUEST: u16 = 200;
 /// Linux `tcp_base_mss`: the MSS PLPMTUD falls back to (1024 on this kernel, 6.18; tcp(7)).
 pub const LINUX_BASE_MSS: u16 = 1024;
+/// The TCP timestamp option as Linux sends it on data segments (10 bytes and 2 of padding, RFC 7323
+/// §3; `tcp_timestamps = 1` by default, tcp(7)): what PLPMTUD's fallback packet carries beyond
+/// tcp_base_mss and the bare headers.
+pub const LINUX_TIMESTAMP_OPTION: u16 = 12;
 /// Linux `tcp_probe_threshold`: probing stops once the search range is narrower (8 here; tcp(7)).
 pub const LINUX_PROBE_THRESHOLD: u16 = 8;
 /// Linux `tcp_retries2`: retransmissions in ESTABLISHED before giving up (tcp(7)).

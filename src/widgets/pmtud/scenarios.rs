@@ -477,12 +477,14 @@ fn plpmtud(w: &mut Writer, size: u16) {
         ..Draft::resend(size)
     });
     w.mss = LINUX_BASE_MSS;
-    let fallback = LINUX_BASE_MSS + oh;
+    // Linux counts tcp_base_mss as data bytes and adds the headers it actually sends, its
+    // timestamp option included (measured in the lab: 1076-byte packets in IPv4).
+    let fallback = LINUX_BASE_MSS + oh + LINUX_TIMESTAMP_OPTION;
     w.push(Draft {
         label: format!("データ {fallback} B"),
         note: format!("A が MSS を {LINUX_BASE_MSS} に下げて送り直す（{fallback} バイト）— 届く"),
         explain: format!(
-            "PLPMTUD（RFC 4821）は ICMP に頼らず、パケットが届いたかどうかで大きさを探ります。Linux はブラックホールを疑うと MSS を tcp_base_mss（このカーネルでは {LINUX_BASE_MSS}）まで下げます。{fallback} バイトは届くので転送が再開しますが、まだ必要以上に小さいサイズです。"
+            "PLPMTUD（RFC 4821）は ICMP に頼らず、パケットが届いたかどうかで大きさを探ります。Linux はブラックホールを疑うと MSS を tcp_base_mss（このカーネルでは {LINUX_BASE_MSS}）まで下げます。この {LINUX_BASE_MSS} はデータの大きさで、Linux は既定で付けるタイムスタンプオプション（{LINUX_TIMESTAMP_OPTION} バイト）とヘッダーを足すので、パケットは {fallback} バイトです。これは届くので転送が再開しますが、まだ必要以上に小さいサイズです。Linux は大きさを探るプローブを、輻輳ウィンドウが十分に開き送るデータも十分に残っているときにだけ送ります（tcp_output.c の tcp_mtu_probe）。短い転送は、プローブを送らないままこの大きさで終わります。"
         ),
         source: "RFC 4821, tcp(7)".to_owned(),
         ..Draft::arrives(Kind::Data, Node::A, Node::B, fallback)

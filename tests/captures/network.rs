@@ -1,0 +1,208 @@
+//! The PMTUD and balancer captures against their models: every recorded run agrees, and a run of one
+//! scenario (or a doctored one) does not pass for another — the comparison can fail.
+
+use infra_dojo::captures::{self, compare};
+
+#[test]
+fn the_pmtud_captures_agree_with_the_model_and_can_disagree() {
+    use compare::pmtud::{RECORDED, compare};
+    for scenario in RECORDED {
+        let capture = captures::find("pmtud", scenario)
+            .unwrap_or_else(|| panic!("content/captures/pmtud/{scenario}.pcap is missing"));
+        let seen = captures::observation("pmtud", scenario).expect("what the lab measured");
+        let cmp = compare(scenario, &capture.packets, &seen).expect("a comparison");
+        assert!(
+            cmp.disagreements.is_empty(),
+            "{scenario}: {:?}",
+            cmp.disagreements
+        );
+        assert!(cmp.fields >= 6, "{scenario}");
+    }
+    // The black hole's capture is not PMTUD working: no completed transfer, no learned MTU.
+    let hole = captures::find("pmtud", "black-hole").unwrap();
+    let seen = captures::observation("pmtud", "black-hole").unwrap();
+    let cmp = compare("normal", &hole.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("完了")),
+        "{:?}",
+        cmp.disagreements
+    );
+    assert!(cmp.disagreements.iter().any(|d| d.contains("経路 MTU")));
+
+    // Dropping Echo Request leaves PMTUD working but not ping: not the normal run.
+    let echo = captures::find("pmtud", "drop-echo").unwrap();
+    let seen = captures::observation("pmtud", "drop-echo").unwrap();
+    let cmp = compare("normal", &echo.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("ping")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // PLPMTUD recovers without ICMP at tcp_base_mss: a black hole it is not, and a PMTUD run neither.
+    let probing = captures::find("pmtud", "plpmtud").unwrap();
+    let seen = captures::observation("pmtud", "plpmtud").unwrap();
+    let cmp = compare("black-hole", &probing.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("完了")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let normal = captures::find("pmtud", "normal").unwrap();
+    let seen = captures::observation("pmtud", "normal").unwrap();
+    let cmp = compare("plpmtud", &normal.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("PLPMTUD")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // IPv6 answers with Packet Too Big, not ICMPv4 3/4.
+    let v6 = captures::find("pmtud", "ipv6").unwrap();
+    let seen = captures::observation("pmtud", "ipv6").unwrap();
+    let cmp = compare("normal", &v6.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("ICMP 3/4")),
+        "{:?}",
+        cmp.disagreements
+    );
+}
+
+#[test]
+fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
+    use compare::network::compare;
+    use infra_dojo::captures::decode::Kind;
+    // The nftables DNAT passes the client's connection through to the backend; the proxy answers
+    // the handshake itself and opens its own: the one run does not pass for the other.
+    let l4 = &captures::find("lb-layers", "path-http+l4").unwrap().packets;
+    let cmp = compare("lb-layers", "path-http+l7", l4, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("L7: バックエンドが見た送信元")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let l7 = &captures::find("lb-layers", "path-http+l7").unwrap().packets;
+    let cmp = compare("lb-layers", "path-http+l4", l7, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("同じバックエンド")),
+        "the L7 proxy sent /api/items and / to different backends: {:?}",
+        cmp.disagreements
+    );
+
+    // Inside TLS the client's link shows no request; the proxy that terminated it reads the path and
+    // sends /api/items to pool B in clear. The HTTPS run is not the plain one.
+    let https = &captures::find("lb-layers", "path-https+l7")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "path-http+l7", https, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("読めません")),
+        "{:?}",
+        cmp.disagreements
+    );
+
+    // The other HTTPS runs: the cookie lb=b took both requests to B, the VIP rule both to A; a
+    // JSON-RPC body in a POST is not the path scenario's GET.
+    let sticky = &captures::find("lb-layers", "cookie-sticky+l7")
+        .unwrap()
+        .packets;
+    let dst = &captures::find("lb-layers", "dst-ip+l7").unwrap().packets;
+    let cmp = compare("lb-layers", "cookie-sticky+l7", dst, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("の振り分け")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "dst-ip+l7", sticky, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("Cookie")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let rpc = &captures::find("lb-layers", "custom-http+l7")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "path-https+l7", rpc, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("メソッド")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "custom-http+l7", https, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("本文")),
+        "{:?}",
+        cmp.disagreements
+    );
+
+    // Not HTTP, through the L4 DNAT: PostgreSQL's Query to 5432 went to the DB pool (B); the game's
+    // frame on 7777 is not it.
+    let db = &captures::find("lb-layers", "port-db+l4").unwrap().packets;
+    let game = &captures::find("lb-layers", "custom-tcp+l4")
+        .unwrap()
+        .packets;
+    let cmp = compare("lb-layers", "port-db+l4", game, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("宛先ポート")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "custom-tcp+l4", db, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("Query: SELECT")),
+        "{:?}",
+        cmp.disagreements
+    );
+
+    // Round robin per connection loses the login on connection 2; the address-sticky run keeps it.
+    let memory = &captures::find("sessions", "l4-memory").unwrap().packets;
+    let cmp = compare("sessions", "l4-sticky", memory, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("リクエスト 4 のセッション")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // A doctored capture: the browser stops sending its cookie; and the idle close moved to 60 s.
+    let mut doctored = captures::find("sessions", "keepalive")
+        .unwrap()
+        .packets
+        .clone();
+    for p in &mut doctored {
+        if let Kind::Tcp(t) = &mut p.kind
+            && let Some(i) = t.payload.windows(7).position(|w| w == b"Cookie:")
+        {
+            t.payload[i] = b'X';
+        }
+    }
+    let cmp = compare("sessions", "keepalive", &doctored, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("の Cookie")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let mut late = captures::find("sessions", "l7-memory")
+        .unwrap()
+        .packets
+        .clone();
+    let first_fin = late
+        .iter()
+        .position(
+            |p| matches!(&p.kind, Kind::Tcp(t) if t.fin && p.src.to_string() == "203.0.113.10"),
+        )
+        .unwrap();
+    for p in &mut late[first_fin..] {
+        p.time_us += 59_000_000;
+    }
+    let cmp = compare("sessions", "l7-memory", &late, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("アイドル切断")),
+        "{:?}",
+        cmp.disagreements
+    );
+}
