@@ -8,10 +8,10 @@ use super::balancers::{Conn, backend_at, check_layout};
 use crate::widgets::lb_layers as lb;
 use crate::widgets::sessions as ss;
 
-/// The rest of [`super::balancers::compare_lb`] for HTTPS that no balancer terminates (path-passthrough through the L4
-/// DNAT, host-sni through the pass-through that reads the SNI): one TLS session end to end — the
-/// backend receives the client's bytes unchanged, ClientHello included —, no request readable on
-/// either link, the SNI readable in the ClientHello, and the backend that answered.
+/// The rest of [`super::balancers::compare_lb`] for HTTPS that no balancer terminates: one TLS
+/// session end to end — the backend receives the client's bytes unchanged, ClientHello included —,
+/// no request readable on either link, the SNI readable in the ClientHello, and the backend that
+/// answered.
 pub(super) fn compare(
     mut cmp: Comparison,
     eval: &lb::Evaluation,
