@@ -15,6 +15,12 @@ VIP's address). The backends A 198.51.100.11 and
 B 198.51.100.12 are HTTP/1.1 servers in the server's namespace that name themselves (X-Backend) and keep
 login sessions in their memory or in a store both read (a directory); they speak plain HTTP.
 
+lb-layers' path-passthrough and host-sni keep TLS end to end: the backends terminate it on 443 (a certificate
+for shop.example and api.example, made for the run) and the balancer does not — the L4 DNAT passes the
+connection through, or, for host-sni, a pass-through proxy on the router (sni_proxy) accepts the TCP
+connection, reads the server name from the ClientHello's server_name extension (RFC 6066 §3), picks the
+backend by it (api.example → pool B) and copies the bytes both ways unchanged.
+
 lb-layers' port-db and custom-tcp send PostgreSQL's Query message to VIP:5432 and a game's binary frame to
 VIP:7777 through the L4 DNAT (5432 to the DB pool, backend B; 7777 round robin); the backends answer
 those on their own ports.
@@ -44,6 +50,8 @@ BEFORE = ["POST /login", "GET /dashboard", "GET /api/items"]
 AFTER = ["GET /dashboard", "GET /api/items"]
 SESSION_PLAN = [{"req": r} for r in BEFORE] + [{"pause": PAUSE_S}] + [{"req": r} for r in AFTER]
 LB_PLAN = [{"req": "GET /api/items"}, {"req": "GET /"}]
+# host-sni's packet names api.example (in the SNI and in Host).
+SNI_PLAN = [dict(item, host="api.example") for item in LB_PLAN]
 # The widget's cookie-sticky packet (GET / with Cookie lb=b), twice; and its custom-http one, a JSON-RPC call
 # in a POST body, to /api/items and then to /.
 COOKIE_PLAN = [{"req": "GET /", "cookie": "lb=b"}] * 2
@@ -55,7 +63,7 @@ DB_PLAN = [{"tcp": DB_PORT, "frame": "pg"}] * 2
 GAME_PLAN = [{"tcp": GAME_PORT, "frame": "game"}] * 2
 
 # scenario → (balancer, how it picks, where sessions live, the client's plan, the client's fixed port,
-# TLS between the client and the balancer)
+# TLS from the client: True to the balancer, which terminates it; "pass" through to the backends)
 SCENARIOS = {
     ("lb-layers", "path-http+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "path-http+l7"): ("l7", "path", "plain", LB_PLAN, LB_CLIENT_PORT, False),
@@ -65,6 +73,8 @@ SCENARIOS = {
     ("lb-layers", "custom-http+l7"): ("l7", "path", "plain", RPC_PLAN, LB_CLIENT_PORT, True),
     ("lb-layers", "port-db+l4"): ("l4", "port", "plain", DB_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "custom-tcp+l4"): ("l4", "numgen", "plain", GAME_PLAN, LB_CLIENT_PORT, False),
+    ("lb-layers", "path-passthrough+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, "pass"),
+    ("lb-layers", "host-sni+l7"): ("sni", "sni", "plain", SNI_PLAN, LB_CLIENT_PORT, "pass"),
     ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
     ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
@@ -160,10 +170,15 @@ def serve(addr, handle, port=PORT, ready=True):
         threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
 
 
-def backend(name, store, logfile):
+def backend(name, store, logfile, cert=""):
     """An HTTP/1.1 server with keep-alive that closes a connection idle for IDLE_S (as a balancer's
-    backend does), and login sessions in its memory or in the directory `store`."""
+    backend does), and login sessions in its memory or in the directory `store`; given a certificate,
+    HTTPS on 443 (TLS end to end, through a balancer that does not terminate it)."""
     memory = set()
+    tls = None
+    if cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert + ".crt", cert + ".key")
 
     def known(sid):
         if store == "memory":
@@ -174,9 +189,13 @@ def backend(name, store, logfile):
         conn.settimeout(IDLE_S)
         buf = b""
         try:
+            if tls:
+                conn = tls.wrap_socket(conn, server_side=True)
             while True:
                 msg, buf = read_message(conn, buf)
                 if msg is None:
+                    if tls:
+                        conn = conn.unwrap()  # answer the client's close_notify with ours
                     break
                 start, headers, _ = msg
                 method, path = start.split()[:2]
@@ -203,7 +222,7 @@ def backend(name, store, logfile):
                                                               ("Content-Length", str(len(body)))], body))
                 if (header(headers, "connection") or "").lower() == "close":
                     break
-        except (socket.timeout, ConnectionError):
+        except (socket.timeout, ConnectionError, ssl.SSLError):
             pass  # idle: close it (the FIN comes from this side first)
         conn.close()
 
@@ -221,7 +240,76 @@ def backend(name, store, logfile):
 
     for port in (DB_PORT, GAME_PORT):
         threading.Thread(target=serve, args=(BACKENDS[name], raw, port, False), daemon=True).start()
-    serve(BACKENDS[name], handle)
+    serve(BACKENDS[name], handle, TLS_PORT if tls else PORT)
+
+
+def client_hello_sni(data):
+    """The host name in a ClientHello's server_name extension (RFC 6066 §3), or None: the record and
+    handshake headers, version, random, session id, cipher suites and compression skipped, then the
+    extensions walked to type 0."""
+    try:
+        if data[0] != 22 or data[5] != 1:
+            return None
+        at = 5 + 4 + 2 + 32
+        at += 1 + data[at]
+        at += 2 + int.from_bytes(data[at:at + 2], "big")
+        at += 1 + data[at]
+        end = at + 2 + int.from_bytes(data[at:at + 2], "big")
+        at += 2
+        while at + 4 <= end:
+            kind, n = int.from_bytes(data[at:at + 2], "big"), int.from_bytes(data[at + 2:at + 4], "big")
+            if kind == 0:  # server_name_list: 2-byte length, then host_name(0), 2-byte length, name
+                return data[at + 9:at + 9 + int.from_bytes(data[at + 7:at + 9], "big")].decode("ascii")
+            at += 4 + n
+    except (IndexError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def sni_proxy(logfile):
+    """host-sni's L7 balancer without TLS termination: accepts the client's TCP connection, waits for
+    the whole ClientHello (MSG_PEEK, nothing consumed), picks the backend by its SNI (api.example →
+    pool B, else pool A), and copies the bytes both ways, so the one TLS session runs end to end."""
+
+    def handle(conn, peer):
+        conn.settimeout(5)
+        hello = b""
+        try:
+            while len(hello) < 5 or len(hello) < 5 + int.from_bytes(hello[3:5], "big"):
+                more = conn.recv(4096, socket.MSG_PEEK)
+                if not more:
+                    raise ConnectionError("closed before its ClientHello")
+                if len(more) == len(hello):
+                    time.sleep(0.01)
+                hello = more
+            sni = client_hello_sni(hello)
+            name = "B" if sni == "api.example" else "A"
+            log(logfile, proxy=f"{peer[0]}:{peer[1]}", sni=sni, backend=name)
+            up = socket.create_connection((BACKENDS[name], TLS_PORT), timeout=5)
+            conn.settimeout(None)
+            up.settimeout(None)
+
+            def pump(a, b):
+                try:
+                    while data := a.recv(65536):
+                        b.sendall(data)
+                except OSError:
+                    pass
+                try:
+                    b.shutdown(socket.SHUT_WR)  # the FIN passed on, as it came
+                except OSError:
+                    pass
+
+            back = threading.Thread(target=pump, args=(up, conn), daemon=True)
+            back.start()
+            pump(conn, up)
+            back.join(5)
+            up.close()
+        except (socket.timeout, ConnectionError):
+            pass
+        conn.close()
+
+    serve(VIP, handle, TLS_PORT)
 
 
 def proxy(mode, logfile, cert=""):
@@ -300,7 +388,8 @@ def client(plan, port, logfile, cert=""):
                 sock.bind(("0.0.0.0", port))
             sock.connect((VIP, item.get("tcp") or (TLS_PORT if cert else PORT)))
             if cert:
-                sock = ssl.create_default_context(cafile=cert + ".crt").wrap_socket(sock, server_hostname="shop.example")
+                sock = ssl.create_default_context(cafile=cert + ".crt").wrap_socket(
+                    sock, server_hostname=item.get("host", "shop.example"))
             n += 1
             buf = b""
         if "frame" in item:
@@ -309,7 +398,7 @@ def client(plan, port, logfile, cert=""):
             log(logfile, conn=n, port=sock.getsockname()[1], sent=item["frame"], reply=repr(reply))
             continue
         method, path = item["req"].split()
-        headers = [("Host", "shop.example")]
+        headers = [("Host", item.get("host", "shop.example"))]
         if "cookie" in item:
             name, _, value = item["cookie"].partition("=")
             jar[name] = value
@@ -352,7 +441,7 @@ def run(widget, scenario, c, r, s, out):
         cert = os.path.join(tmp, "shop")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                         "-keyout", cert + ".key", "-out", cert + ".crt", "-days", "1", "-subj", "/CN=shop.example",
-                        "-addext", "subjectAltName=DNS:shop.example"], check=True, capture_output=True)
+                        "-addext", "subjectAltName=DNS:shop.example,DNS:api.example"], check=True, capture_output=True)
     logs = {k: os.path.join(tmp, k + ".log") for k in ("client", "proxy", "A", "B")}
     for f in logs.values():
         open(f, "w").close()
@@ -366,7 +455,7 @@ def run(widget, scenario, c, r, s, out):
         nft(r, f"""table ip lab_lb {{
   chain pre {{ type nat hook prerouting priority dstnat;
     {db}
-    ip daddr {VIP} tcp dport {{ {PORT}, {DB_PORT}, {GAME_PORT} }} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
+    ip daddr {VIP} tcp dport {{ {PORT}, {TLS_PORT}, {DB_PORT}, {GAME_PORT} }} dnat to {pick} map {{ 0 : {BACKENDS['A']}, 1 : {BACKENDS['B']} }}
   }}
 }}""")
     procs = []
@@ -374,10 +463,13 @@ def run(widget, scenario, c, r, s, out):
     os.mkdir(stores)
     for name in BACKENDS:
         kind = stores if store == "shared" else store
-        procs.append(subprocess.Popen(["ip", "netns", "exec", s, "python3", me, "backend", name, kind, logs[name]],
-                                      stdout=subprocess.PIPE, text=True))
+        procs.append(subprocess.Popen(["ip", "netns", "exec", s, "python3", me, "backend", name, kind, logs[name],
+                                       cert if tls == "pass" else ""], stdout=subprocess.PIPE, text=True))
     if balancer == "l7":
         procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "proxy", how, logs["proxy"], cert],
+                                      stdout=subprocess.PIPE, text=True))
+    if balancer == "sni":
+        procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "sni_proxy", logs["proxy"]],
                                       stdout=subprocess.PIPE, text=True))
     try:
         for p in procs:
@@ -392,7 +484,8 @@ def run(widget, scenario, c, r, s, out):
         subprocess.run(["ip", "netns", "exec", r, "nft", "delete", "table", "ip", "lab_lb"],
                        stderr=subprocess.DEVNULL, check=False)
     with open(out + ".txt", "w", encoding="utf-8") as f:
-        for who, title in (("client", "クライアント（ブラウザー役）"), ("proxy", "L7 バランサー（リバースプロキシ）"),
+        proxy_title = "L7 バランサー（SNI を読むパススルー）" if balancer == "sni" else "L7 バランサー（リバースプロキシ）"
+        for who, title in (("client", "クライアント（ブラウザー役）"), ("proxy", proxy_title),
                            ("A", "バックエンド A 198.51.100.11"), ("B", "バックエンド B 198.51.100.12")):
             lines = open(logs[who], encoding="utf-8").read().splitlines()
             if lines:
@@ -406,7 +499,9 @@ def main():
     if role == "run":
         run(*sys.argv[2:8])
     elif role == "backend":
-        backend(sys.argv[2], sys.argv[3], sys.argv[4])
+        backend(*sys.argv[2:6])
+    elif role == "sni_proxy":
+        sni_proxy(sys.argv[2])
     elif role == "proxy":
         proxy(*sys.argv[2:5])
     elif role == "client":

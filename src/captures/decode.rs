@@ -13,8 +13,10 @@ use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
 
-/// Payloads up to this size are kept (a control connection's lines); bigger ones are file data.
-pub const MAX_KEPT_PAYLOAD: usize = 512;
+/// Payloads up to this size are kept: a control connection's lines, an HTTP message, a TLS
+/// ClientHello (OpenSSL 3's is over 512 bytes, and the SNI is read from it); bigger ones are file
+/// data. The lab's balancer captures keep 1600 bytes of each packet.
+pub const MAX_KEPT_PAYLOAD: usize = 1600;
 
 /// UDP payloads up to this size are kept (an SNMP message fits; the lab captures 1600 bytes of them).
 pub const MAX_KEPT_UDP_PAYLOAD: usize = 1472;

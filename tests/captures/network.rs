@@ -64,6 +64,22 @@ fn the_pmtud_captures_agree_with_the_model_and_can_disagree() {
         "{:?}",
         cmp.disagreements
     );
+    // The IPv6 black hole: Packet Too Big arrives and is dropped, nothing is learned — not the IPv6
+    // run that completes, and not the IPv4 hole (whose ICMP would be 3/4).
+    let v6_hole = captures::find("pmtud", "ipv6-black-hole").unwrap();
+    let seen = captures::observation("pmtud", "ipv6-black-hole").unwrap();
+    let cmp = compare("ipv6", &v6_hole.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("完了")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("black-hole", &v6_hole.packets, &seen).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("ICMP 3/4")),
+        "{:?}",
+        cmp.disagreements
+    );
 }
 
 #[test]
@@ -154,6 +170,48 @@ fn the_balancer_comparisons_tell_l4_from_l7_and_a_kept_login_from_a_lost_one() {
         cmp.disagreements
             .iter()
             .any(|d| d.contains("Query: SELECT")),
+        "{:?}",
+        cmp.disagreements
+    );
+
+    // TLS through, not terminated: the DNAT's run names shop.example and passes the connection
+    // through; the SNI pass-through's names api.example and opens its own connection to B. Neither
+    // passes for the other, and a backend link whose bytes differ from the client's is not one TLS
+    // session end to end.
+    let passthrough = &captures::find("lb-layers", "path-passthrough+l4")
+        .unwrap()
+        .packets;
+    let sni = &captures::find("lb-layers", "host-sni+l7").unwrap().packets;
+    let cmp = compare("lb-layers", "host-sni+l7", passthrough, None).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("SNI")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let cmp = compare("lb-layers", "path-passthrough+l4", sni, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("L4: バックエンドが見た接続")),
+        "{:?}",
+        cmp.disagreements
+    );
+    let mut doctored = sni.clone();
+    let to_b = doctored
+        .iter()
+        .position(|p| {
+            p.dst.to_string() == "198.51.100.12"
+                && matches!(&p.kind, Kind::Tcp(t) if t.payload.len() > 100)
+        })
+        .unwrap();
+    if let Kind::Tcp(t) = &mut doctored[to_b].kind {
+        t.payload[100] ^= 1;
+    }
+    let cmp = compare("lb-layers", "host-sni+l7", &doctored, None).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("バックエンドまで 1 本")),
         "{:?}",
         cmp.disagreements
     );

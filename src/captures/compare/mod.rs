@@ -8,6 +8,7 @@ pub mod ftp;
 pub mod handshake;
 pub mod network;
 pub mod os;
+pub mod passthrough;
 pub mod pipe;
 pub mod pmtud;
 pub mod procmem;

@@ -10,8 +10,9 @@ use super::Comparison;
 use crate::captures::decode::{Kind, Packet};
 use crate::widgets::pmtud::{self, Kind as Step};
 
-/// The scenarios the lab records (the widget's preset names). Not recorded: ipv6-black-hole, the IPv6
-/// twin of black-hole (the same drop with ICMPv6, nothing new to hold against a kernel).
+/// The scenarios the lab records: every preset of the widget. ipv6-black-hole drops ICMPv6 Packet Too
+/// Big (type 2) in front of A, as black-hole drops ICMP type 3: the same stall, held against IPv6's
+/// own kernel path (no DF, no router fragmentation to fall back on).
 pub const RECORDED: &[&str] = &[
     "normal",
     "black-hole",
@@ -20,6 +21,7 @@ pub const RECORDED: &[&str] = &[
     "drop-echo",
     "plpmtud",
     "ipv6",
+    "ipv6-black-hole",
 ];
 
 /// Compares a capture of preset `scenario` with the model. `seen` is what the lab measured beside the

@@ -70,6 +70,12 @@ impl Widget for LbLayersWidget {
         };
         let lab = match scenario.rsplit_once('+') {
             Some((base, "l4")) => device(base, "L4 ロードバランサー（nftables の DNAT）"),
+            // Without TLS termination the lab's L7 device reads the SNI and passes the bytes on.
+            Some((base, "l7"))
+                if Scenario::from_name(base).is_some_and(|s| !s.params().terminate) =>
+            {
+                device(base, "L7 ロードバランサー（SNI を読む TLS パススルー）")
+            }
             Some((base, "l7")) => device(base, "L7 ロードバランサー（HTTP のリバースプロキシ）"),
             _ => None,
         };
