@@ -350,9 +350,58 @@ fn the_snmp_comparison_reads_pdus_ports_and_request_ids() {
     let system = &captures::find("snmp", "walk-system").unwrap().packets;
     let cmp = compare("walk-iftable", system).unwrap();
     assert!(cmp.disagreements.iter().any(|d| d.contains("OID")));
+    // A lost Trap is never sent again, unlike a lost Inform.
+    let trap_lost = &captures::find("snmp", "trap+lost").unwrap().packets;
+    assert!(
+        compare("trap+lost", trap_lost)
+            .unwrap()
+            .disagreements
+            .is_empty()
+    );
+    assert!(
+        !compare("inform+lost", trap_lost)
+            .unwrap()
+            .disagreements
+            .is_empty()
+    );
     // Names the recorder does not have are not compared.
-    assert!(compare("poll", system).is_none());
+    assert!(compare("poll+wrap", system).is_none());
     assert!(compare("get+lost", system).is_none());
+}
+
+#[test]
+fn the_snmp_polls_show_a_counter32_wrapping_where_the_model_says_and_a_counter64_not() {
+    use compare::snmp::compare;
+    let poll = &captures::find("snmp", "poll").unwrap().packets;
+    let hc = &captures::find("snmp", "poll+hc").unwrap().packets;
+    assert!(compare("poll", poll).unwrap().disagreements.is_empty());
+    assert!(compare("poll+hc", hc).unwrap().disagreements.is_empty());
+    // The 64-bit counter read as if it were the 32-bit one: another type, and no wrap where the
+    // Counter32 wraps.
+    let cmp = compare("poll", hc).unwrap();
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("Counter32")),
+        "{:?}",
+        cmp.disagreements
+    );
+    assert!(
+        cmp.disagreements.iter().any(|d| d.contains("1 周する")),
+        "{:?}",
+        cmp.disagreements
+    );
+    // The first interval of the real Counter32 poll does wrap: its second value is below its first.
+    let lines = &captures::find("snmp", "poll").unwrap().lines;
+    let counters: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l.split("ifInOctets.2=Counter32 ").nth(1))
+        .filter_map(|v| v.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(counters.len(), 5, "{lines:?}");
+    assert!(counters[1] < counters[0], "{counters:?}");
+    assert!(
+        counters[2..].windows(2).all(|w| w[0] < w[1]),
+        "{counters:?}"
+    );
 }
 
 #[test]
@@ -412,7 +461,8 @@ async fn the_firewall_and_snmp_pages_offer_their_real_captures_without_javascrip
     for bad in [
         "/captures/conntrack/https.json",
         "/captures/conntrack/https.txt",
-        "/captures/snmp/poll.pcap",
+        "/captures/snmp/poll+wrap.pcap",
+        "/captures/lb-layers/host-ech.pcap",
     ] {
         assert_eq!(app.get(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
     }

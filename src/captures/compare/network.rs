@@ -30,6 +30,8 @@ pub fn recorded() -> Vec<(&'static str, &'static str)> {
 pub const VARIANTS: &[(&str, &str)] = &[
     ("conntrack", "stray-ack+strict"),
     ("snmp", "inform+lost"),
+    ("snmp", "trap+lost"),
+    ("snmp", "poll+hc"),
     ("lb-layers", "path-http+l4"),
     ("lb-layers", "path-http+l7"),
     ("lb-layers", "path-https+l7"),
@@ -72,7 +74,7 @@ pub fn capture_note(widget: &str) -> &'static str {
             "この図解のキャプチャは、フィルタ役のルータの両側で記録しました（tcpdump -i any）。In はルータに届いたパケット、Out はフィルタを通って出ていったパケットで、Out の無い In はフィルタが捨てたものです。パケットは図解の順に 1 つずつ手作りで送り（両端のホストは応答しません）、図解のクライアント 192.168.1.10 は 192.0.2.2、ICMP エラーを返すルータ 198.51.100.1 は 198.51.100.254 です。各パケットの後のルータの conntrack -L も並べています。"
         }
         "snmp" => {
-            "この図解のキャプチャは、Linux の net-snmp で記録しました。エージェントはサーバー 198.51.100.2 の snmpd（UDP 161）、マネージャーはクライアント 192.0.2.2 の snmpget・snmpwalk・snmpbulkget・snmpset と、通知を受ける snmptrapd（UDP 162）です。linkDown の Trap と Inform はサーバーから snmptrap・snmpinform で送り、エージェント側のリンクで記録しました。request-id は net-snmp が乱数で選ぶので図解の値とは違います。"
+            "この図解のキャプチャは、Linux の net-snmp で記録しました。エージェントはサーバー 198.51.100.2 の snmpd（UDP 161）、マネージャーはクライアント 192.0.2.2 の snmpget・snmpwalk・snmpbulkget・snmpset と、通知を受ける snmptrapd（UDP 162）です。linkDown の Trap と Inform はサーバーから snmptrap・snmpinform で送り、エージェント側のリンクで記録しました。request-id は net-snmp が乱数で選ぶので図解の値とは違います。ポーリングでは、図解と同じオクテット数（750・450・750・225 MB）をルータからサーバーの eth0 役のインターフェースへ送りながら 5 回 GetRequest を送りました。待ち時間だけを 60 秒から数秒に縮めたので、sysUpTime の差と bits/s は図解と違いますが、カウンタの増え方と 1 周する場所は同じです。"
         }
         "pmtud" => {
             "この図解のキャプチャは、クライアント（図解の A）の回線で記録しました。ルータからサーバーへのリンクの MTU を 1400 にしてあり、A は 20,000 バイトを送ります。Echo Request を落とすシナリオ、PLPMTUD、IPv6 の 2 つのシナリオでは、転送の後にサーバー（図解の B）から A へ ping を 1 回送りました。IPv6 は文書用のプレフィックス 2001:db8::/32 で、その 2 つのシナリオのあいだだけ有効にしています（Packet Too Big を落とすほうは、学んだ MTU が残らないようにサーバーの別のアドレス 2001:db8:100::3 へ送ります）。"

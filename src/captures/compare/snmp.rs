@@ -15,10 +15,11 @@ use crate::captures::snmp::{self, Message, error_name};
 use crate::widgets::snmp::mib::{self, Syntax};
 use crate::widgets::snmp::{self as model, Params, Pdu, Role, Scenario, Step};
 
-/// The scenarios the lab records. Left out: the widget's poll, whose point is minutes between polls
-/// and a Counter32 passing 2³² (gigabytes of traffic), and a lost Trap, whose capture would hold one
-/// datagram and nothing else. `inform+lost` is the Inform with its first datagram dropped at the
-/// router.
+/// The scenarios the lab records: every one of the widget's. `inform+lost` and `trap+lost` are the
+/// notifications with their first datagram dropped at the router; `poll+hc` is the poll of the 64-bit
+/// ifHCInOctets. The polls carry the model's octets between them, but the lab waits seconds, not the
+/// model's minute, so their sysUpTime and the bits/s are not the model's: what is compared is the
+/// counter's movement — by how much it moved in each interval and whether it wrapped.
 pub const RECORDED: &[&str] = &[
     "get",
     "walk-system",
@@ -28,6 +29,9 @@ pub const RECORDED: &[&str] = &[
     "trap",
     "inform",
     "inform+lost",
+    "trap+lost",
+    "poll",
+    "poll+hc",
 ];
 
 /// The manager (the lab's client).
@@ -45,8 +49,13 @@ pub fn params(scenario: &str) -> Option<Params> {
         Some(base) => (base, true),
         None => (scenario, false),
     };
+    let (base, hc) = match base.strip_suffix("+hc") {
+        Some(base) => (base, true),
+        None => (base, false),
+    };
     Some(Params {
         lost,
+        hc,
         ..Params::of(Scenario::from_name(base)?)
     })
 }
@@ -213,7 +222,74 @@ pub fn compare(scenario: &str, packets: &[Packet]) -> Option<Comparison> {
             },
         );
     }
+    if p.scenario == Scenario::Poll {
+        poll(&mut cmp, &run, &seen);
+    }
     Some(cmp)
+}
+
+/// How far a poll's counter may move from the model's octets: the lab tops the counter up in whole
+/// TCP segments and the polls' own datagrams count too (0.2 %).
+const POLL_SLACK_PER_MILLE: u64 = 2;
+
+/// A poll's counter against the model's: in each interval the real counter moved by the model's
+/// octets (the difference taken modulo 2^bits, as the manager does) and wrapped where the model's did.
+fn poll(cmp: &mut Comparison, run: &model::Run, seen: &[(Role, u16, u16, u64, Message)]) {
+    let bits = if run.hc { 64 } else { 32 };
+    let counters: Vec<u64> = seen
+        .iter()
+        .filter(|(from, ..)| *from == Role::Agent)
+        .filter_map(|(.., m)| m.varbinds.get(1)?.value.parse().ok())
+        .collect();
+    let rates: Vec<&model::Rate> = run.steps.iter().filter_map(|s| s.rate.as_ref()).collect();
+    cmp.check(counters.len() == rates.len() + 1, || {
+        format!(
+            "ポーリングで読めたカウンタの値: モデルは {} 個、実際は {} 個",
+            rates.len() + 1,
+            counters.len()
+        )
+    });
+    // The first poll finds the counter where the model starts it (the lab brings it there).
+    let start: Option<u64> = run
+        .steps
+        .iter()
+        .find(|s| s.pdu == Some(Pdu::Response))
+        .and_then(|s| s.varbinds.get(1)?.value.parse().ok());
+    if let (Some(want), Some(&real)) = (start, counters.first()) {
+        cmp.check(
+            real.abs_diff(want) <= want / 1000 * POLL_SLACK_PER_MILLE,
+            || format!("最初のポーリングのカウンタ: モデルは {want}、実際は {real}"),
+        );
+    }
+    let modulus: u128 = 1u128 << bits;
+    for (i, (pair, want)) in counters.windows(2).zip(&rates).enumerate() {
+        let (previous, current) = (pair[0], pair[1]);
+        let delta = ((u128::from(current) + modulus - u128::from(previous)) % modulus) as u64;
+        let at = format!("{} 回目と {} 回目のポーリングの間", i + 1, i + 2);
+        let slack = want.delta / 1000 * POLL_SLACK_PER_MILLE;
+        cmp.check(delta.abs_diff(want.delta) <= slack, || {
+            format!(
+                "{at}のカウンタの増え方: モデルは {}、実際は {delta}（{previous} → {current}）",
+                want.delta
+            )
+        });
+        let wrapped = current < previous;
+        cmp.check(wrapped == want.wrapped, || {
+            format!(
+                "{at}: モデルではカウンタが{}、実際は{}（{previous} → {current}）",
+                if want.wrapped {
+                    "1 周する"
+                } else {
+                    "1 周しない"
+                },
+                if wrapped {
+                    "1 周した"
+                } else {
+                    "1 周しなかった"
+                }
+            )
+        });
+    }
 }
 
 fn varbinds(cmp: &mut Comparison, at: &str, scenario: Scenario, step: &Step, m: &Message) {

@@ -61,13 +61,17 @@ impl Widget for SnmpWidget {
         predict::check(body)
     }
 
-    /// A recorded variant in words: `inform+lost` is the Inform whose first datagram is lost.
+    /// A recorded variant in words: `inform+lost` is the Inform whose first datagram is lost,
+    /// `poll+hc` the poll of the 64-bit ifHCInOctets.
     fn scenario_label(&self, scenario: &str) -> String {
-        match scenario.strip_suffix("+lost").and_then(Scenario::from_name) {
-            Some(s) => format!("{}・最初の通知が失われる", s.label()),
-            None => Scenario::from_name(scenario)
-                .map_or_else(|| scenario.to_owned(), |s| s.label().to_owned()),
-        }
+        let variant = |suffix: &str, words: &str| {
+            let s = Scenario::from_name(scenario.strip_suffix(suffix)?)?;
+            Some(format!("{}・{words}", s.label()))
+        };
+        variant("+lost", "最初の通知が失われる")
+            .or_else(|| variant("+hc", "64 ビットの ifHCInOctets"))
+            .or_else(|| Scenario::from_name(scenario).map(|s| s.label().to_owned()))
+            .unwrap_or_else(|| scenario.to_owned())
     }
 
     /// The step's note in the scenario's default run: 「2. Response sysDescr.0 = …」.
