@@ -25,8 +25,26 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .pragma("temp_store", "memory")
 }
 
+/// Refuses a `--db` that is a URL rather than a file: SQLite would take `postgres://host/db` for a path
+/// and quietly create a folder `postgres:` with a database in it.
+fn refuse_url(path: &Path) -> anyhow::Result<()> {
+    let text = path.to_string_lossy();
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Ok(());
+    };
+    if matches!(scheme, "postgres" | "postgresql") {
+        anyhow::bail!(
+            "--db {text}: PostgreSQL にはまだ対応していません。--db には SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
+        );
+    }
+    anyhow::bail!(
+        "--db {text}: URL ではなく、SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
+    )
+}
+
 /// Opens (creating if needed, with its folder) the database at `path` and runs the migrations.
 pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
+    refuse_url(path)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
             anyhow::anyhow!(
@@ -46,6 +64,7 @@ pub async fn open(path: &Path) -> anyhow::Result<SqlitePool> {
 /// it was deleted or its volume is not mounted, and creating an empty one would lose every account
 /// quietly.
 pub async fn open_existing(path: &Path) -> anyhow::Result<SqlitePool> {
+    refuse_url(path)?;
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {}
         Ok(_) => anyhow::bail!(

@@ -358,3 +358,33 @@ fn serve_refuses_a_missing_database_when_told_it_must_exist() {
         assert!(!path.exists(), "an empty database was created");
     }
 }
+
+#[test]
+fn a_database_url_is_refused_in_japanese_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, words) in [
+        (
+            "postgres://dojo@127.0.0.1/dojo",
+            "PostgreSQL にはまだ対応していません",
+        ),
+        (
+            "postgresql://localhost/dojo",
+            "PostgreSQL にはまだ対応していません",
+        ),
+        ("mysql://localhost/dojo", "URL ではなく"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_infra-dojo"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--db", url])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{url}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(words), "{url}: {stderr}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{url} created something"
+        );
+    }
+}
