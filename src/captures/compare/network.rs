@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Comparison, balancers, conntrack, snmp};
+use super::{Comparison, balancers, conntrack, h2resume, snmp};
 use crate::captures::decode::{Packet, decode, tcpdump_lines};
 
 /// Every (widget, scenario) recorded here.
@@ -42,9 +42,29 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("lb-layers", "host-sni+l7"),
 ];
 
-/// Whether the comparison needs what the lab read beside the capture (`<scenario>.json`).
-pub fn needs_observation(widget: &str) -> bool {
-    widget == "conntrack"
+/// Whether the comparison needs what the lab read beside the capture: conntrack's `<scenario>.json`
+/// (the router's table after each packet), http2-resume's `<scenario>.txt` (what TLS encrypts, from
+/// the balancer's and the browser's logs).
+pub fn needs_observation(widget: &str, scenario: &str) -> bool {
+    widget == "conntrack" || (widget, scenario) == ("sessions", h2resume::SCENARIO)
+}
+
+/// What the comparison of one scenario reads beside its capture, from the recorded `<scenario>.json`
+/// and `<scenario>.txt`; `None` when it needs nothing or it is missing.
+pub fn reading(widget: &str, scenario: &str, json: Option<Value>, txt: &str) -> Option<Value> {
+    match (widget, needs_observation(widget, scenario)) {
+        (_, false) => None,
+        ("sessions", true) => Some(h2resume::log_entries(txt)).filter(|v| v != &Value::Array(vec![])),
+        _ => json,
+    }
+}
+
+/// [`reading`] for a committed capture (`content/captures/`).
+pub fn committed_reading(widget: &str, scenario: &str) -> Option<Value> {
+    let txt = crate::captures::find(widget, scenario)
+        .and_then(|c| c.observed)
+        .unwrap_or_default();
+    reading(widget, scenario, crate::captures::observation(widget, scenario), txt)
 }
 
 /// Compares one recorded scenario with its model: the capture, and for conntrack the lab's reading
@@ -59,6 +79,7 @@ pub fn compare(
         "conntrack" => conntrack::compare(scenario, packets, seen?),
         "snmp" => snmp::compare(scenario, packets),
         "lb-layers" => balancers::compare_lb(scenario, packets),
+        "sessions" if scenario == h2resume::SCENARIO => h2resume::compare(packets, seen?),
         "sessions" => balancers::compare_sessions(scenario, packets),
         _ => None,
     }
@@ -111,11 +132,12 @@ pub fn rows(dir: &Path) -> Vec<Row> {
             let packets = std::fs::read(base.with_extension("pcap"))
                 .ok()
                 .and_then(|b| decode(&b).ok());
-            let seen: Option<Value> = std::fs::read_to_string(format!("{}.json", base.display()))
+            let json: Option<Value> = std::fs::read_to_string(format!("{}.json", base.display()))
                 .ok()
                 .and_then(|t| serde_json::from_str(&t).ok());
             let observed =
                 std::fs::read_to_string(format!("{}.txt", base.display())).unwrap_or_default();
+            let seen = reading(widget, scenario, json, &observed);
             let cmp = packets
                 .as_deref()
                 .and_then(|p| compare(widget, scenario, p, seen.as_ref()));
