@@ -109,3 +109,27 @@ pub fn record_len(bytes: &[u8]) -> Option<usize> {
     let (rest, _) = parse_tls_raw_record(bytes).ok()?;
     Some(bytes.len() - rest.len())
 }
+
+/// A segment that begins with a ClientHello or a ServerHello in a few words, for the capture's
+/// tcpdump-style lines: `ClientHello (SNI shop.example, ALPN h2, pre_shared_key)`,
+/// `ServerHello (TLS 1.3, pre_shared_key)`; `None` for anything else (encrypted records included).
+pub fn summary(payload: &[u8]) -> Option<String> {
+    let (name, mut parts, psk) = if let Some(h) = client_hello(payload) {
+        let mut parts: Vec<String> = h.sni.iter().map(|n| format!("SNI {n}")).collect();
+        if !h.alpn.is_empty() {
+            parts.push(format!("ALPN {}", h.alpn.join(",")));
+        }
+        ("ClientHello", parts, h.psk)
+    } else {
+        let h = server_hello(payload)?;
+        let version = match h.version {
+            TLS13 => "TLS 1.3".to_owned(),
+            v => format!("version {v:#06x}"),
+        };
+        ("ServerHello", vec![version], h.psk)
+    };
+    if psk {
+        parts.push("pre_shared_key".to_owned());
+    }
+    Some(format!("{name} ({})", parts.join(", ")))
+}

@@ -217,9 +217,9 @@ pub fn compare(packets: &[Packet], seen: &Value) -> Option<Comparison> {
         cmp.check(h2 && goaway.is_some() && goaway == want, || {
             format!("接続 {n} の GOAWAY の最終ストリーム: モデルは {want:?}、バランサーの記録は {goaway:?}")
         });
-        let heard = browser.iter().any(|e| {
-            e["conn"].as_u64() == Some(u64::from(n)) && e["goaway"].as_u64() == goaway
-        });
+        let heard = browser
+            .iter()
+            .any(|e| e["conn"].as_u64() == Some(u64::from(n)) && e["goaway"].as_u64() == goaway);
         cmp.check(heard, || {
             format!("接続 {n}: ブラウザーが GOAWAY を受け取った記録がありません")
         });
@@ -292,7 +292,11 @@ fn compare_tls(
         cmp.check(server.psk == resumed, || {
             format!(
                 "接続 {n}: モデルは{}、ServerHello の pre_shared_key は{}",
-                if resumed { "再開" } else { "フルハンドシェイク" },
+                if resumed {
+                    "再開"
+                } else {
+                    "フルハンドシェイク"
+                },
                 said(server.psk)
             )
         });
@@ -306,7 +310,10 @@ fn compare_tls(
                 && (e["alpn"] == "h2") == h2
         });
         cmp.check(agrees, || {
-            format!("接続 {n}: バランサーの記録（TLS 1.3、ALPN h2、再開{}）と違います: {entry:?}", said(resumed))
+            format!(
+                "接続 {n}: バランサーの記録（TLS 1.3、ALPN h2、再開{}）と違います: {entry:?}",
+                said(resumed)
+            )
         });
         if resumed {
             resumed_flight = Some(w.first_flight);
@@ -316,9 +323,9 @@ fn compare_tls(
             if n == 1 {
                 // The model's connection 1 hands over a ticket when resumption is on.
                 let told = step.explain.contains("NewSessionTicket");
-                let held = browser.iter().any(|e| {
-                    e["conn"].as_u64() == Some(1) && e["ticket"].as_bool() == Some(true)
-                });
+                let held = browser
+                    .iter()
+                    .any(|e| e["conn"].as_u64() == Some(1) && e["ticket"].as_bool() == Some(true));
                 cmp.check(told == p.resume && held == p.resume, || {
                     format!(
                         "接続 1 のチケット: モデルの説明は{}、ブラウザーの記録は{}",
@@ -341,8 +348,7 @@ fn compare_tls(
         .filter(|w| w.server.as_ref().is_some_and(|s| s.psk))
         .count() as u32;
     cmp.check(
-        accepted == run.counts.tls_resumed
-            && wires.len() as u32 - accepted == run.counts.tls_full,
+        accepted == run.counts.tls_resumed && wires.len() as u32 - accepted == run.counts.tls_full,
         || {
             format!(
                 "TLS ハンドシェイク: モデルはフル {}・再開 {}、実際は再開 {accepted}（全 {}）",
@@ -415,7 +421,9 @@ fn compare_requests(
             .filter_map(Value::as_u64)
             .collect();
         cmp.check(open == together, || {
-            format!("リクエスト {k}: 同時に開いているストリームがモデルは {together:?}、実際は {open:?}")
+            format!(
+                "リクエスト {k}: 同時に開いているストリームがモデルは {together:?}、実際は {open:?}"
+            )
         });
         let Some(b) = backend.get(i) else {
             cmp.check(false, || {
@@ -432,9 +440,10 @@ fn compare_requests(
                 step.backend
             )
         });
-        cmp.check(e.and_then(|e| e["backend"].as_str()) == to.map(ss::Backend::name), || {
-            format!("リクエスト {k}: バランサーの記録とバックエンド側の接続の行き先が違います")
-        });
+        cmp.check(
+            e.and_then(|e| e["backend"].as_str()) == to.map(ss::Backend::name),
+            || format!("リクエスト {k}: バランサーの記録とバックエンド側の接続の行き先が違います"),
+        );
         let cookie = req.and_then(|r| r.header("cookie")).unwrap_or_default();
         cmp.check((k > 1) == cookie.contains("sid="), || {
             format!("リクエスト {k} の Cookie: 「{cookie}」")
