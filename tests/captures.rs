@@ -121,6 +121,27 @@ fn hostile_bytes_are_refused_not_parsed_by_hand() {
     // A real capture cut in the middle of a packet: an error, not a panic.
     let pcap = captures::find("handshake", "normal").unwrap().pcap;
     assert!(decode::decode(&pcap[..pcap.len() - 7]).is_err());
+    // The TLS hellos too: a ClientHello cut short, a record claiming more than it has, or noise give
+    // nothing, never a panic or a guess.
+    use infra_dojo::captures::tls;
+    let c = captures::find("sessions", "http2-resume").unwrap();
+    let hello = c
+        .packets
+        .iter()
+        .find_map(|p| match &p.kind {
+            decode::Kind::Tcp(t) if t.dport == 443 && t.payload.first() == Some(&22) => {
+                Some(t.payload.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(tls::client_hello(&hello).is_some_and(|h| h.alpn == ["h2"]));
+    for cut in [1, 5, 40, hello.len() - 1] {
+        assert_eq!(tls::client_hello(&hello[..cut]), None, "cut at {cut}");
+        assert_eq!(tls::summary(&hello[..cut]), None);
+    }
+    assert_eq!(tls::server_hello(&hello), None);
+    assert_eq!(tls::record_len(&[22, 3, 1, 0xff, 0xff, 1]), None);
 }
 
 #[test]

@@ -110,7 +110,7 @@ pub fn compare(packets: &[Packet], seen: &Value) -> Option<Comparison> {
         .collect();
     let browser: Vec<&Entry> = log
         .iter()
-        .filter(|e| !e.get("proxy").is_some() && !e.get("backend").is_some())
+        .filter(|e| e.get("proxy").is_none() && e.get("backend").is_none())
         .copied()
         .collect();
     // The browser's connection a balancer entry is about: by its source port on the wire.
