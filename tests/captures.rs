@@ -121,6 +121,27 @@ fn hostile_bytes_are_refused_not_parsed_by_hand() {
     // A real capture cut in the middle of a packet: an error, not a panic.
     let pcap = captures::find("handshake", "normal").unwrap().pcap;
     assert!(decode::decode(&pcap[..pcap.len() - 7]).is_err());
+    // The TLS hellos too: a ClientHello cut short, a record claiming more than it has, or noise give
+    // nothing, never a panic or a guess.
+    use infra_dojo::captures::tls;
+    let c = captures::find("sessions", "http2-resume").unwrap();
+    let hello = c
+        .packets
+        .iter()
+        .find_map(|p| match &p.kind {
+            decode::Kind::Tcp(t) if t.dport == 443 && t.payload.first() == Some(&22) => {
+                Some(t.payload.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(tls::client_hello(&hello).is_some_and(|h| h.alpn == ["h2"]));
+    for cut in [1, 5, 40, hello.len() - 1] {
+        assert_eq!(tls::client_hello(&hello[..cut]), None, "cut at {cut}");
+        assert_eq!(tls::summary(&hello[..cut]), None);
+    }
+    assert_eq!(tls::server_hello(&hello), None);
+    assert_eq!(tls::record_len(&[22, 3, 1, 0xff, 0xff, 1]), None);
 }
 
 #[test]
@@ -253,11 +274,11 @@ fn conntrack_and_snmp_captures_agree_with_their_models() {
     for (widget, scenario) in recorded {
         let capture = captures::find(widget, scenario)
             .unwrap_or_else(|| panic!("content/captures/{widget}/{scenario}.pcap is missing"));
-        let seen = captures::observation(widget, scenario);
+        let seen = network::committed_reading(widget, scenario);
         assert_eq!(
             seen.is_some(),
-            network::needs_observation(widget),
-            "{widget}/{scenario}.json"
+            network::needs_observation(widget, scenario),
+            "{widget}/{scenario}.json or .txt"
         );
         let cmp = network::compare(widget, scenario, &capture.packets, seen.as_ref())
             .expect("a comparison");
@@ -762,4 +783,17 @@ async fn the_balancer_pages_offer_their_real_captures_without_javascript() {
         .collect::<String>();
     assert!(block.contains("60 秒は 1 秒に"), "{block}");
     assert!(block.contains("302 Found"), "{block}");
+    // HTTP/2 over TLS 1.3: the hellos in clear, the streams and the GOAWAY from the balancer's log.
+    let sel = scraper::Selector::parse("[data-capture=\"http2-resume\"]").unwrap();
+    let h2 = html.select(&sel).next().unwrap().text().collect::<String>();
+    assert!(h2.contains("HTTP/2 のストリームと TLS 再開"), "{h2}");
+    assert!(
+        h2.contains("TLS: ClientHello (SNI shop.example, ALPN h2, pre_shared_key)"),
+        "{h2}"
+    );
+    assert!(h2.contains("\"stream\": 7"), "{h2}");
+    assert!(h2.contains("\"goaway\": 7"), "{h2}");
+    assert!(block.contains("TLS 1.3 と HTTP/2 を終端"), "{block}");
+    let res = app.get("/captures/sessions/http2-resume.pcap").await;
+    assert_eq!(res.status, StatusCode::OK);
 }

@@ -26,7 +26,8 @@ VIP:7777 through the L4 DNAT (5432 to the DB pool, backend B; 7777 round robin);
 those on their own ports.
 
 The sessions widget's idle timeout (60 s) and pause (120 s) are shortened to IDLE_S and PAUSE_S so the
-lab stays bounded; the comparison (src/captures/compare/sessions.rs) uses the same numbers."""
+lab stays bounded; the comparison (src/captures/compare/balancers.rs) uses the same numbers. Its
+http2-resume scenario runs through lab.d/h2resume.py: TLS 1.3 and HTTP/2 terminated at VIP:443."""
 import json
 import os
 import secrets
@@ -80,7 +81,11 @@ SCENARIOS = {
     ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l7-memory"): ("l7", "rr", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l7-sticky"): ("l7", "sticky", "memory", SESSION_PLAN, 0, False),
+    # TLS 1.3 and HTTP/2 terminated by the balancer, the browser resuming with a ticket: lab.d/h2resume.py, its plan its own.
+    ("sessions", "http2-resume"): ("h2", "rr", "shared", None, 0, True),
 }
+# h2.py needs Debian's python3-h2, installed for the system's Python.
+SYSTEM_PYTHON = "/usr/bin/python3"
 TLS_PORT = 443
 
 
@@ -468,14 +473,21 @@ def run(widget, scenario, c, r, s, out):
     if balancer == "l7":
         procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "proxy", how, logs["proxy"], cert],
                                       stdout=subprocess.PIPE, text=True))
+    h2 = os.path.join(os.path.dirname(me), "h2resume.py")
+    if balancer == "h2":
+        procs.append(subprocess.Popen(["ip", "netns", "exec", r, SYSTEM_PYTHON, h2, "proxy", logs["proxy"], cert],
+                                      stdout=subprocess.PIPE, text=True))
     if balancer == "sni":
         procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "sni_proxy", logs["proxy"]],
                                       stdout=subprocess.PIPE, text=True))
     try:
         for p in procs:
             p.stdout.readline()  # "ready"
-        subprocess.run(["ip", "netns", "exec", c, "python3", me, "client", json.dumps(plan), str(port),
-                        logs["client"], cert], check=True, timeout=30)
+        if balancer == "h2":
+            browser = [SYSTEM_PYTHON, h2, "client", logs["client"], cert]
+        else:
+            browser = ["python3", me, "client", json.dumps(plan), str(port), logs["client"], cert]
+        subprocess.run(["ip", "netns", "exec", c, *browser], check=True, timeout=30)
         time.sleep(0.3)
     finally:
         for p in procs:
@@ -484,7 +496,9 @@ def run(widget, scenario, c, r, s, out):
         subprocess.run(["ip", "netns", "exec", r, "nft", "delete", "table", "ip", "lab_lb"],
                        stderr=subprocess.DEVNULL, check=False)
     with open(out + ".txt", "w", encoding="utf-8") as f:
-        proxy_title = "L7 バランサー（SNI を読むパススルー）" if balancer == "sni" else "L7 バランサー（リバースプロキシ）"
+        proxy_title = {"sni": "L7 バランサー（SNI を読むパススルー）",
+                       "h2": "L7 バランサー（TLS 1.3 と HTTP/2 を終端するリバースプロキシ）"}.get(
+                           balancer, "L7 バランサー（リバースプロキシ）")
         for who, title in (("client", "クライアント（ブラウザー役）"), ("proxy", proxy_title),
                            ("A", "バックエンド A 198.51.100.11"), ("B", "バックエンド B 198.51.100.12")):
             lines = open(logs[who], encoding="utf-8").read().splitlines()

@@ -364,7 +364,14 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
                         (80, _) | (_, 80) => Some("HTTP"),
                         _ => None,
                     };
-                    if let Some(app) = app.filter(|_| !t.payload.is_empty()) {
+                    // TLS's own first messages are in clear (tcpdump leaves them to Wireshark).
+                    let hello = [t.sport, t.dport]
+                        .contains(&443)
+                        .then(|| super::tls::summary(&t.payload))
+                        .flatten();
+                    if let Some(hello) = hello {
+                        let _ = write!(line, ": TLS: {hello}");
+                    } else if let Some(app) = app.filter(|_| !t.payload.is_empty()) {
                         let text = String::from_utf8_lossy(&t.payload);
                         let first = text.lines().next().unwrap_or_default();
                         let _ = write!(line, ": {app}: {first}");

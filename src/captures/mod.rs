@@ -10,6 +10,7 @@
 pub mod compare;
 pub mod decode;
 pub mod snmp;
+pub mod tls;
 
 use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;

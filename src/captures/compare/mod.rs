@@ -5,6 +5,7 @@ pub mod balancers;
 pub mod conntrack;
 pub mod forktree;
 pub mod ftp;
+pub mod h2resume;
 pub mod handshake;
 pub mod network;
 pub mod os;

@@ -1,14 +1,14 @@
 //! The network widgets added to the lab after the handshake, FTP and PMTUD — conntrack, SNMP,
 //! lb-layers and sessions —
 //! in one place: which scenarios the lab records for each, how a capture and what the lab read beside
-//! it (`<scenario>.json`) are compared with the model, how the widget's captures section says where
+//! it (conntrack's `<scenario>.json`, http2-resume's logs in `<scenario>.txt`) are compared with the model, how the widget's captures section says where
 //! they were taken, and the lab report's rows for them (`examples/lab_check.rs`).
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Comparison, balancers, conntrack, snmp};
+use super::{Comparison, balancers, conntrack, h2resume, snmp};
 use crate::captures::decode::{Packet, decode, tcpdump_lines};
 
 /// Every (widget, scenario) recorded here.
@@ -44,9 +44,36 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("lb-layers", "host-sni+l7"),
 ];
 
-/// Whether the comparison needs what the lab read beside the capture (`<scenario>.json`).
-pub fn needs_observation(widget: &str) -> bool {
-    widget == "conntrack"
+/// Whether the comparison needs what the lab read beside the capture: conntrack's `<scenario>.json`
+/// (the router's table after each packet), http2-resume's `<scenario>.txt` (what TLS encrypts, from
+/// the balancer's and the browser's logs).
+pub fn needs_observation(widget: &str, scenario: &str) -> bool {
+    widget == "conntrack" || (widget, scenario) == ("sessions", h2resume::SCENARIO)
+}
+
+/// What the comparison of one scenario reads beside its capture, from the recorded `<scenario>.json`
+/// and `<scenario>.txt`; `None` when it needs nothing or it is missing.
+pub fn reading(widget: &str, scenario: &str, json: Option<Value>, txt: &str) -> Option<Value> {
+    match (widget, needs_observation(widget, scenario)) {
+        (_, false) => None,
+        ("sessions", true) => {
+            Some(h2resume::log_entries(txt)).filter(|v| v != &Value::Array(vec![]))
+        }
+        _ => json,
+    }
+}
+
+/// [`reading`] for a committed capture (`content/captures/`).
+pub fn committed_reading(widget: &str, scenario: &str) -> Option<Value> {
+    let txt = crate::captures::find(widget, scenario)
+        .and_then(|c| c.observed)
+        .unwrap_or_default();
+    reading(
+        widget,
+        scenario,
+        crate::captures::observation(widget, scenario),
+        txt,
+    )
 }
 
 /// Compares one recorded scenario with its model: the capture, and for conntrack the lab's reading
@@ -61,6 +88,7 @@ pub fn compare(
         "conntrack" => conntrack::compare(scenario, packets, seen?),
         "snmp" => snmp::compare(scenario, packets),
         "lb-layers" => balancers::compare_lb(scenario, packets),
+        "sessions" if scenario == h2resume::SCENARIO => h2resume::compare(packets, seen?),
         "sessions" => balancers::compare_sessions(scenario, packets),
         _ => None,
     }
@@ -83,7 +111,7 @@ pub fn capture_note(widget: &str) -> &'static str {
             "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（dnat to numgen inc mod 2：接続ごとのラウンドロビン）、L7 は HTTP のリバースプロキシ（シナリオのルールどおり、/api で始まるパスはプール B・ほかはプール A、Cookie lb=b はバックエンド B、宛先 IP 203.0.113.10 はプール A）です。プール A はバックエンド 198.51.100.11、プール B は 198.51.100.12 です。クライアントは図解の 198.51.100.23 の代わりに 192.0.2.2 で、送信元ポートは図解と同じ 50000、同じ接続で 2 件目のリクエストも送ります（パスのシナリオは GET /api/items のあと GET /、Cookie のシナリオは lb=b 付きの GET / を 2 回、HTTP の上の独自プロトコルは JSON-RPC の本文を POST /api/items と POST / で）。HTTP ではないシナリオは L4 だけで実行し、PostgreSQL の Query メッセージを 5432 番へ（5432 番は DB プール、ここではバックエンド B）、ゲームの独自フレームを 7777 番へ、同じ接続で 2 つずつ送ります。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。L4 では同じ接続が宛先だけ書き換えられて両側に現れ、L7 ではクライアントとの接続とは別に、ルータ 198.51.100.1 からバックエンドへの接続がリクエストごとに現れます。HTTPS のシナリオ（Cookie・宛先 IP・HTTP の上の独自プロトコルも HTTPS です）は L7 が TLS を終端する実行だけを記録しました（証明書はその実行のために作った shop.example のもの）。クライアント側では暗号化されて読めないリクエストが、バックエンド側では平文で現れます。TLS を終端しない 2 つのシナリオでは、バックエンド自身が 443 番で TLS を終端します。「TLS 終端なし」のパスのシナリオは L4 の DNAT で（リクエストはどちらの側でも読めません）、SNI のシナリオはルータ上のパススルー（ClientHello の SNI を読んで api.example はプール B へ送り、バイトをそのまま中継する小さなプロキシ）で実行しました。証明書は shop.example と api.example の両方の名前で作っています。"
         }
         "sessions" => {
-            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（接続ごとのラウンドロビンは numgen inc mod 2、送信元 IP での固定は jhash ip saddr）、L7 は HTTP のリバースプロキシ（リクエストごとのラウンドロビン、または Cookie lb=…）で、バックエンドは A 198.51.100.11 と B 198.51.100.12 の HTTP/1.1 サーバーです。実行を短くするため、アイドルタイムアウト 60 秒は 1 秒に、休止 120 秒は 2 秒に縮めています。平文の HTTP で記録したので TLS の段は含みません。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。"
+            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（接続ごとのラウンドロビンは numgen inc mod 2、送信元 IP での固定は jhash ip saddr）、L7 は HTTP のリバースプロキシ（リクエストごとのラウンドロビン、または Cookie lb=…）で、バックエンドは A 198.51.100.11 と B 198.51.100.12 の HTTP/1.1 サーバーです。実行を短くするため、アイドルタイムアウト 60 秒は 1 秒に、休止 120 秒は 2 秒に縮めています。HTTP/1.1 のシナリオは平文の HTTP で記録したので TLS の段は含みません。「HTTP/2 のストリームと TLS 再開」だけは VIP の 443 番で、ルータ上の L7 バランサーが TLS 1.3 と HTTP/2 を終端し（Python の ssl と python3-h2）、ブラウザー役は接続 2 で、接続 1 でもらったチケットを使って TLS を再開します。TLS 1.3 では ServerHello より後（証明書、サーバーが選んだ ALPN、HTTP/2 のフレーム）が暗号化されるので、キャプチャで読めるのは ClientHello（ALPN h2、再開なら pre_shared_key）と ServerHello（再開なら pre_shared_key）、それにバランサーからバックエンドへの平文の HTTP/1.1 です。ストリーム番号、同時に開いていたストリーム、GOAWAY は、下に並べたバランサーとブラウザー役の記録から読んでください。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。"
         }
         _ => "",
     }
@@ -113,11 +141,12 @@ pub fn rows(dir: &Path) -> Vec<Row> {
             let packets = std::fs::read(base.with_extension("pcap"))
                 .ok()
                 .and_then(|b| decode(&b).ok());
-            let seen: Option<Value> = std::fs::read_to_string(format!("{}.json", base.display()))
+            let json: Option<Value> = std::fs::read_to_string(format!("{}.json", base.display()))
                 .ok()
                 .and_then(|t| serde_json::from_str(&t).ok());
             let observed =
                 std::fs::read_to_string(format!("{}.txt", base.display())).unwrap_or_default();
+            let seen = reading(widget, scenario, json, &observed);
             let cmp = packets
                 .as_deref()
                 .and_then(|p| compare(widget, scenario, p, seen.as_ref()));

@@ -30,7 +30,7 @@ pub(super) fn compare(
             )
         });
     }
-    let sni = client_hello_sni(&c.sent);
+    let sni = crate::captures::tls::client_hello(&c.sent).and_then(|h| h.sni);
     if let Some(f) = eval.fields.iter().find(|f| f.key == "sni") {
         cmp.check(
             sni.as_deref() == Some(f.value.as_str()) && !f.encrypted,
@@ -74,36 +74,4 @@ pub(super) fn compare(
         )
     });
     cmp
-}
-
-/// The host name in the server_name extension (RFC 6066 §3) of the TLS ClientHello that `bytes`
-/// begin with: past the record and handshake headers, the version, random, session id, cipher
-/// suites and compression methods, the extensions are walked to type 0.
-pub fn client_hello_sni(bytes: &[u8]) -> Option<String> {
-    let u16_at = |at: usize| -> Option<usize> {
-        Some(usize::from(u16::from_be_bytes([
-            *bytes.get(at)?,
-            *bytes.get(at + 1)?,
-        ])))
-    };
-    if bytes.first() != Some(&22) || bytes.get(5) != Some(&1) {
-        return None;
-    }
-    let mut at = 5 + 4 + 2 + 32;
-    at += 1 + usize::from(*bytes.get(at)?);
-    at += 2 + u16_at(at)?;
-    at += 1 + usize::from(*bytes.get(at)?);
-    let end = at + 2 + u16_at(at)?;
-    at += 2;
-    while at + 4 <= end {
-        let (kind, len) = (u16_at(at)?, u16_at(at + 2)?);
-        if kind == 0 {
-            // server_name_list's length, the name's type (host_name, 0), its length, the name.
-            let n = u16_at(at + 7)?;
-            let name = bytes.get(at + 9..at + 9 + n)?;
-            return String::from_utf8(name.to_vec()).ok();
-        }
-        at += 4 + len;
-    }
-    None
 }
