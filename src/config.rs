@@ -31,6 +31,10 @@ pub struct ServeConfig {
     /// Mark the session cookie Secure: set this when infra-dojo is served over HTTPS.
     #[arg(long, env = "INFRA_DOJO_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve Prometheus metrics at GET /metrics on this second address (off by default). Keep it
+    /// private: a loopback or internal address, never the public one.
+    #[arg(long, env = "INFRA_DOJO_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     /// For authors: load the content again whenever a file in the --content folder changes, and reload
     /// the pages open in the browser (problems are shown on the page). Needs --content.
     #[arg(long, env = "INFRA_DOJO_WATCH")]
