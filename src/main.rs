@@ -274,6 +274,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
         metrics: config.metrics_bind.is_some(),
+        trusted_proxies: config.trusted_proxy.clone().into(),
     };
     let state = infra_dojo::build_state(db, content, settings).await?;
     state.warm_pages();

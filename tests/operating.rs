@@ -461,3 +461,66 @@ async fn the_binary_serves_metrics_only_with_the_flag_and_stops_with_its_databas
         with.log()
     );
 }
+
+/// The addresses logins were counted against (the per-address throttle lane), sorted.
+async fn throttled_addresses(app: &common::TestApp) -> Vec<String> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("select key from throttle where kind = 'login-address' order by key")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    rows.into_iter().map(|(k,)| k).collect()
+}
+
+/// A failed login from `client` carrying `X-Forwarded-For: forwarded`.
+async fn failed_login(client: &common::Client<'_>, forwarded: &str) {
+    let csrf = client.csrf("/login").await;
+    let mut req = client.form_request(
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("name", "nobody"),
+            ("password", "wrong password"),
+        ],
+    );
+    req.headers_mut()
+        .insert("x-forwarded-for", forwarded.parse().unwrap());
+    let reply = client.send(req).await;
+    assert_ne!(
+        reply.status,
+        StatusCode::SEE_OTHER,
+        "a wrong password signed in"
+    );
+}
+
+/// Behind nginx every request comes from the proxy's address. With `--trusted-proxy` the throttle
+/// counts the address the proxy saw (the last X-Forwarded-For entry; earlier entries are the client's
+/// own say); from anyone else, and without the setting, the header changes nothing.
+#[tokio::test]
+async fn the_client_address_comes_from_x_forwarded_for_only_through_a_trusted_proxy() {
+    let settings = Settings {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()].into(),
+        ..Default::default()
+    };
+    let app = common::app_with_db(
+        &infra_dojo::content::source::ContentSource::Embedded,
+        settings,
+        |o| o,
+    )
+    .await;
+    failed_login(&app.client_at("127.0.0.1"), "10.9.9.9, 198.51.100.7").await;
+    // Not the proxy: its forged header is ignored.
+    failed_login(&app.client_at("203.0.113.5"), "192.0.2.99").await;
+    assert_eq!(
+        throttled_addresses(&app).await,
+        vec!["198.51.100.7".to_string(), "203.0.113.5".to_string()]
+    );
+
+    // Without the setting, the proxy's own address is all the app knows.
+    let untrusting = common::app().await;
+    failed_login(&untrusting.client_at("127.0.0.1"), "198.51.100.7").await;
+    assert_eq!(
+        throttled_addresses(&untrusting).await,
+        vec!["127.0.0.1".to_string()]
+    );
+}

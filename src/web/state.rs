@@ -99,6 +99,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// `serve --watch`: pages carry the live-reload script and `/_watch/events` exists.
     pub watch: bool,
+    /// `serve --trusted-proxy`: the reverse proxies whose `X-Forwarded-For` names the client
+    /// (`web::auth::ClientAddress`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// `serve --metrics-bind`: install the metrics recorder and record every request (`web::metrics`).
     pub metrics: bool,
 }
