@@ -112,6 +112,9 @@ impl Metrics {
             .unwrap_or_default();
         metrics::gauge!("process_start_time_seconds").set(started.as_secs_f64());
         metrics::gauge!("infra_dojo_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        // Shown from the first scrape, at zero, rather than appearing with the first attempt.
+        metrics::counter!("quiz_attempts_written_total").increment(0);
+        let _ = metrics::histogram!("quiz_writer_batch_size");
         let metrics = Arc::new(Metrics {
             handle,
             fast: FastSeries::new(),
