@@ -434,7 +434,11 @@ async fn add_user(
         infra_dojo::auth::Role::Learner
     };
     let now = infra_dojo::store::now();
-    match infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await {
+    let created =
+        infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await;
+    // The last connection's close checkpoints the WAL: the file is whole on its own (DEPLOY.md copies it).
+    pool.close().await;
+    match created {
         Ok(id) => {
             println!("{role} \"{name}\" を作成しました（id {id}）");
             Ok(())
