@@ -31,6 +31,16 @@ pub struct ServeConfig {
     /// Mark the session cookie Secure: set this when infra-dojo is served over HTTPS.
     #[arg(long, env = "INFRA_DOJO_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The reverse proxy in front (its address as this server sees it, e.g. 127.0.0.1; several separated
+    /// by commas): for requests from it, the client's address — which logins, sign-ups and join codes
+    /// are throttled by — is the last one in its X-Forwarded-For header. Without it every learner behind
+    /// the proxy shares the proxy's address.
+    #[arg(long, env = "INFRA_DOJO_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// Serve Prometheus metrics at GET /metrics on this second address (off by default). Keep it
+    /// private: a loopback or internal address, never the public one.
+    #[arg(long, env = "INFRA_DOJO_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     /// For authors: load the content again whenever a file in the --content folder changes, and reload
     /// the pages open in the browser (problems are shown on the page). Needs --content.
     #[arg(long, env = "INFRA_DOJO_WATCH")]

@@ -106,6 +106,11 @@ pub async fn build_state(
         live.loaded(snapshot.generation);
     }
     let storage = Arc::new(storage::Storage::for_pool(&db));
+    let metrics = if settings.metrics {
+        Some(web::metrics::Metrics::install()?)
+    } else {
+        None
+    };
     Ok(AppState {
         db,
         storage,
@@ -116,6 +121,7 @@ pub async fn build_state(
         hashing: Arc::default(),
         live_reload,
         class_cache: Arc::default(),
+        metrics,
     })
 }
 

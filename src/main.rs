@@ -273,6 +273,8 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let settings = infra_dojo::web::state::Settings {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
+        metrics: config.metrics_bind.is_some(),
+        trusted_proxies: config.trusted_proxy.clone().into(),
     };
     let state = infra_dojo::build_state(db, content, settings).await?;
     state.warm_pages();
@@ -314,7 +316,31 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         header_timeout_s = limits.header_timeout.as_secs_f64(),
         "infra-dojo listening on http://{}", config.bind
     );
+    // The metrics listener: its own socket and router, so nothing on the public address serves metrics.
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics_server = match config.metrics_bind {
+        Some(addr) => {
+            let listener = infra_dojo::server::bind(addr)
+                .with_context(|| format!("{addr} で待ち受けできません（--metrics-bind）"))?;
+            tracing::info!(addr = %addr, "metrics on http://{addr}/metrics");
+            let limits = infra_dojo::server::Limits {
+                max_connections: 64,
+                max_connections_per_client: 64,
+                ..limits.clone()
+            };
+            Some(tokio::spawn(infra_dojo::server::serve(
+                listener,
+                infra_dojo::web::metrics::router(state.clone()),
+                limits,
+                async {
+                    let _ = metrics_stopped.await;
+                },
+            )))
+        }
+        None => None,
+    };
     let db = state.db.clone();
+    let attempts = state.attempts.clone();
     let live_reload = state.live_reload.clone();
     let shutdown = async move {
         shutdown_signal().await;
@@ -325,7 +351,20 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     };
     let stopped =
         infra_dojo::server::serve(listener, infra_dojo::service(state), limits, shutdown).await;
-    // Closing the pool checkpoints the WAL into the database file; bounded, like the rest of shutdown.
+    // Attempts still queued — their requests cut off at the deadline included — are written before the
+    // process ends; then the writer's connection closes, so the pool's close below is the last one.
+    if tokio::time::timeout(std::time::Duration::from_secs(5), attempts.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("attempt writer did not finish in 5 s");
+    }
+    let _ = stop_metrics.send(());
+    if let Some(metrics_server) = metrics_server {
+        let _ = metrics_server.await;
+    }
+    // Closing the pool's last connection checkpoints the WAL into the database file; bounded, like the
+    // rest of shutdown.
     if tokio::time::timeout(std::time::Duration::from_secs(2), db.close())
         .await
         .is_err()
@@ -395,7 +434,11 @@ async fn add_user(
         infra_dojo::auth::Role::Learner
     };
     let now = infra_dojo::store::now();
-    match infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await {
+    let created =
+        infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await;
+    // The last connection's close checkpoints the WAL: the file is whole on its own (DEPLOY.md copies it).
+    pool.close().await;
+    match created {
         Ok(id) => {
             println!("{role} \"{name}\" を作成しました（id {id}）");
             Ok(())

@@ -30,23 +30,40 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
 }
 
-/// The peer address, for throttling ("unknown" in tests without a socket).
+/// The client's address, for throttling ("unknown" in tests without a socket): the TCP peer, or — when
+/// the peer is one of `--trusted-proxy` — the last address in its `X-Forwarded-For`, the one that proxy
+/// saw (nginx's `$proxy_add_x_forwarded_for` appends it). Only the last: the entries before it are
+/// whatever the client chose to send. Without the setting the header is ignored, since anyone could
+/// write it.
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress
+where
+    crate::web::state::Settings: axum::extract::FromRef<S>,
+{
     type Rejection = Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _state: &S,
+        state: &S,
     ) -> std::result::Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
-        ))
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientAddress("unknown".to_string()));
+        };
+        let settings = <crate::web::state::Settings as axum::extract::FromRef<S>>::from_ref(state);
+        let ip = if settings.trusted_proxies.contains(&peer.ip()) {
+            forwarded_for(&parts.headers).unwrap_or(peer.ip())
+        } else {
+            peer.ip()
+        };
+        Ok(ClientAddress(ip.to_string()))
     }
+}
+
+/// The last address of the last `X-Forwarded-For` header, if it is one.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
 #[derive(Deserialize)]

@@ -7,7 +7,10 @@
 //!
 //! Why: those layers cost several times what copying a page from memory does, so the busiest requests a
 //! class makes (every reader opening the same topic) were bounded by them (`bench/pages.sh`).
+//!
+//! With `--metrics-bind`, what it answers is counted as the route it stands for (`web::metrics`).
 
+use crate::web::metrics::FastRoute;
 use crate::web::state::AppState;
 use crate::web::{assets, pages};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, header};
@@ -16,6 +19,7 @@ use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 /// The router with the fast path in front (see the module documentation).
 #[derive(Clone)]
@@ -110,8 +114,23 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        match self.answer(request.method(), request.uri().path(), request.headers()) {
-            Some(response) => futures_util::future::Either::Left(ready(Ok(response))),
+        // The clock is read only when there are metrics to record.
+        let started = self.state.metrics.as_ref().map(|_| Instant::now());
+        let path = request.uri().path();
+        match self.answer(request.method(), path, request.headers()) {
+            Some(response) => {
+                if let (Some(metrics), Some(started)) = (&self.state.metrics, started) {
+                    let route = if path.starts_with("/static/") {
+                        FastRoute::Static
+                    } else if path == "/" {
+                        FastRoute::Home
+                    } else {
+                        FastRoute::Topic
+                    };
+                    metrics.fast_answer(route, request.method(), response.status(), started);
+                }
+                futures_util::future::Either::Left(ready(Ok(response)))
+            }
             None => futures_util::future::Either::Right(self.inner.call(request)),
         }
     }

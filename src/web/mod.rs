@@ -17,6 +17,7 @@ pub mod instructor;
 
 pub mod layout;
 pub mod live_reload;
+pub mod metrics;
 pub mod pages;
 pub mod precompressed;
 pub mod progress;

@@ -135,11 +135,19 @@ pub fn router(state: AppState) -> Router {
     for (name, value) in security_headers(secure) {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    app.layer(TraceLayer::new_for_http())
-        // Outermost: the course's language for everything a request renders, error pages from the
-        // layers above (413, 408) included.
+    let metrics = state.metrics.is_some();
+    let app = app
+        .layer(TraceLayer::new_for_http())
+        // The course's language for everything a request renders, error pages from the layers above
+        // (413, 408) included.
         .layer(axum::middleware::from_fn_with_state(
             state,
             crate::web::chrome::scope,
-        ))
+        ));
+    // Outermost, so the time counts every layer; only with `--metrics-bind` (`web::metrics`).
+    if metrics {
+        app.layer(axum::middleware::from_fn(crate::web::metrics::record))
+    } else {
+        app
+    }
 }

@@ -37,6 +37,9 @@ pub struct AppState {
     /// Class figures that cost a pass over many members, kept while they stay true
     /// (`web::instructor::cache`).
     pub class_cache: Arc<crate::web::instructor::cache::ClassCache>,
+    /// `serve --metrics-bind` only: the Prometheus recorder's handle and the fast path's series
+    /// (`web::metrics`).
+    pub metrics: Option<Arc<crate::web::metrics::Metrics>>,
 }
 
 /// One version of the content, with everything derived from it, so that a page never mixes a course
@@ -96,6 +99,11 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// `serve --watch`: pages carry the live-reload script and `/_watch/events` exists.
     pub watch: bool,
+    /// `serve --trusted-proxy`: the reverse proxies whose `X-Forwarded-For` names the client
+    /// (`web::auth::ClientAddress`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// `serve --metrics-bind`: install the metrics recorder and record every request (`web::metrics`).
+    pub metrics: bool,
 }
 
 /// The visitor checks the session's account against the database.
