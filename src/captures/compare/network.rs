@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Comparison, balancers, conntrack, h2resume, snmp};
+use super::{Comparison, balancers, conntrack, h2resume, passthrough, snmp};
 use crate::captures::decode::{Packet, decode, tcpdump_lines};
 
 /// Every (widget, scenario) recorded here.
@@ -42,13 +42,16 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("lb-layers", "custom-tcp+l4"),
     ("lb-layers", "path-passthrough+l4"),
     ("lb-layers", "host-sni+l7"),
+    ("lb-layers", "host-ech+l7"),
 ];
 
 /// Whether the comparison needs what the lab read beside the capture: conntrack's `<scenario>.json`
-/// (the router's table after each packet), http2-resume's `<scenario>.txt` (what TLS encrypts, from
-/// the balancer's and the browser's logs).
+/// (the router's table after each packet), http2-resume's and host-ech's `<scenario>.txt` (what TLS
+/// encrypts, from the logs of the balancer and the ends).
 pub fn needs_observation(widget: &str, scenario: &str) -> bool {
-    widget == "conntrack" || (widget, scenario) == ("sessions", h2resume::SCENARIO)
+    widget == "conntrack"
+        || (widget, scenario) == ("sessions", h2resume::SCENARIO)
+        || (widget, scenario) == ("lb-layers", passthrough::ECH_RUN)
 }
 
 /// What the comparison of one scenario reads beside its capture, from the recorded `<scenario>.json`
@@ -56,7 +59,7 @@ pub fn needs_observation(widget: &str, scenario: &str) -> bool {
 pub fn reading(widget: &str, scenario: &str, json: Option<Value>, txt: &str) -> Option<Value> {
     match (widget, needs_observation(widget, scenario)) {
         (_, false) => None,
-        ("sessions", true) => {
+        ("sessions" | "lb-layers", true) => {
             Some(h2resume::log_entries(txt)).filter(|v| v != &Value::Array(vec![]))
         }
         _ => json,
@@ -87,6 +90,7 @@ pub fn compare(
     match widget {
         "conntrack" => conntrack::compare(scenario, packets, seen?),
         "snmp" => snmp::compare(scenario, packets),
+        "lb-layers" if scenario == passthrough::ECH_RUN => passthrough::compare_ech(packets, seen?),
         "lb-layers" => balancers::compare_lb(scenario, packets),
         "sessions" if scenario == h2resume::SCENARIO => h2resume::compare(packets, seen?),
         "sessions" => balancers::compare_sessions(scenario, packets),
