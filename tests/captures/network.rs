@@ -360,3 +360,183 @@ fn the_http2_resume_run_is_told_by_its_hellos_and_the_balancer_s_log() {
     let cmp = compare("sessions", "keepalive", &capture.packets, None).unwrap();
     assert!(!cmp.disagreements.is_empty());
 }
+
+#[test]
+fn the_ech_run_shows_only_the_outer_name_and_can_disagree() {
+    use compare::network::{committed_reading, compare};
+    use infra_dojo::captures::decode::Kind;
+    use infra_dojo::captures::tls;
+    let capture = captures::find("lb-layers", "host-ech+l7")
+        .expect("content/captures/lb-layers/host-ech+l7.pcap");
+    let log = committed_reading("lb-layers", "host-ech+l7").expect("the logs beside it (.txt)");
+    let cmp = compare("lb-layers", "host-ech+l7", &capture.packets, Some(&log)).unwrap();
+    assert!(cmp.disagreements.is_empty(), "{:#?}", cmp.disagreements);
+    // Without the ends' logs the run is not compared: only they know the inner name was accepted.
+    assert!(compare("lb-layers", "host-ech+l7", &capture.packets, None).is_none());
+
+    // On the wire: the outer ClientHello names the public name and carries the sealed inner one;
+    // the real host appears nowhere in clear on either link.
+    let hellos: Vec<&String> = capture
+        .lines
+        .iter()
+        .filter(|l| l.contains("TLS: ClientHello"))
+        .collect();
+    assert_eq!(
+        hellos.len(),
+        2,
+        "client → VIP, then VIP → backend: {hellos:#?}"
+    );
+    for h in &hellos {
+        assert!(
+            h.contains(
+                "TLS: ClientHello (SNI public.example, encrypted_client_hello config_id=1 payload="
+            ),
+            "{h}"
+        );
+    }
+    assert!(
+        capture.packets.iter().all(|p| match &p.kind {
+            Kind::Tcp(t) => !t.payload.windows(11).any(|w| w == b"api.example"),
+            _ => true,
+        }),
+        "api.example in clear"
+    );
+    // The pass-through sent it to the default pool A, which decrypted it (the ends' logs).
+    let text = capture.observed.unwrap();
+    assert!(
+        text.contains(r#""sni": "public.example", "ech": true, "backend": "A""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""sni": "api.example", "ech_accepted": true"#),
+        "{text}"
+    );
+
+    // host-sni's run (the real name in the SNI, no ECH) does not pass for host-ech, with its own logs.
+    let sni = captures::find("lb-layers", "host-sni+l7").unwrap();
+    let sni_log = infra_dojo::captures::compare::h2resume::log_entries(sni.observed.unwrap());
+    let cmp = compare("lb-layers", "host-ech+l7", &sni.packets, Some(&sni_log)).unwrap();
+    for want in [
+        "ClientHello の SNI: モデルは public.example",
+        "encrypted_client_hello（ECH）: モデルは外側の ClientHello に付く",
+        "内側の SNI api.example: モデルは暗号化、実際はクライアントの回線で平文で読めます",
+        "バランサーが読んだ SNI: モデルは外側の public.example",
+        "バックエンドは ECH を受け入れたはず",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+    // And host-ech's run does not pass for host-sni: the SNI is the public name, and ECH is there.
+    let cmp = compare("lb-layers", "host-sni+l7", &capture.packets, None).unwrap();
+    for want in [
+        "ClientHello の SNI: モデルは api.example",
+        "encrypted_client_hello（ECH）: モデルはなし",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+
+    // A doctored wire: the encrypted_client_hello renamed to an unknown extension type.
+    let mut renamed = capture.packets.clone();
+    for p in &mut renamed {
+        if let Kind::Tcp(t) = &mut p.kind
+            && tls::client_hello(&t.payload).is_some_and(|h| h.ech.is_some())
+        {
+            let at = t
+                .payload
+                .windows(2)
+                .position(|w| w == [0xfe, 0x0d])
+                .unwrap();
+            t.payload[at] = 0xfa;
+            assert!(tls::client_hello(&t.payload).is_some_and(|h| h.ech.is_none()));
+        }
+    }
+    let cmp = compare("lb-layers", "host-ech+l7", &renamed, Some(&log)).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("encrypted_client_hello（ECH）")),
+        "{:#?}",
+        cmp.disagreements
+    );
+
+    // Doctored logs: a backend that could not decrypt (ECH rejected, the public name served), and a
+    // balancer that routed by the inner name it cannot read.
+    let mut rejected = log.clone();
+    for e in rejected.as_array_mut().unwrap() {
+        if e.get("peer").is_some() && e.get("ech_accepted").is_some() {
+            e["ech_accepted"] = false.into();
+            e["sni"] = "public.example".into();
+        }
+    }
+    let cmp = compare(
+        "lb-layers",
+        "host-ech+l7",
+        &capture.packets,
+        Some(&rejected),
+    )
+    .unwrap();
+    for want in [
+        "バックエンドは ECH を受け入れたはず",
+        "バックエンドが受けた名前: モデルは内側の api.example",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+    let mut routed = log.clone();
+    for e in routed.as_array_mut().unwrap() {
+        if e.get("proxy").is_some() {
+            e["sni"] = "api.example".into();
+            e["backend"] = "B".into();
+        }
+    }
+    let cmp = compare("lb-layers", "host-ech+l7", &capture.packets, Some(&routed)).unwrap();
+    for want in [
+        "バランサーが読んだ SNI",
+        "バランサーの振り分け: モデルは None（バックエンド A）",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+}
+
+#[test]
+fn the_encrypted_client_hello_is_read_from_its_fields_and_hostile_bytes_give_nothing() {
+    use infra_dojo::captures::tls::{EncryptedHello, encrypted_hello};
+    // outer: cipher suite HKDF-SHA256/AES-128-GCM, config 7, a 2-byte enc, a 3-byte payload.
+    let outer = [0, 0, 1, 0, 1, 7, 0, 2, 0xaa, 0xbb, 0, 3, 1, 2, 3];
+    assert_eq!(
+        encrypted_hello(&outer),
+        Some(EncryptedHello {
+            outer: true,
+            config_id: Some(7),
+            payload: 3
+        })
+    );
+    assert_eq!(encrypted_hello(&[1]).map(|e| e.outer), Some(false));
+    for cut in 0..outer.len() {
+        assert_eq!(encrypted_hello(&outer[..cut]), None, "cut at {cut}");
+    }
+    let mut longer = outer.to_vec();
+    longer.push(0);
+    assert_eq!(encrypted_hello(&longer), None, "bytes after the payload");
+    assert_eq!(
+        encrypted_hello(&[0, 0, 1, 0, 1, 7, 0, 0, 0, 0]),
+        None,
+        "an empty payload"
+    );
+    assert_eq!(encrypted_hello(&[2]), None, "an unknown type");
+    assert_eq!(encrypted_hello(&[1, 0]), None, "an inner one with a body");
+}
