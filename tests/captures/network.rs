@@ -394,6 +394,22 @@ fn the_ech_run_shows_only_the_outer_name_and_can_disagree() {
             "{h}"
         );
     }
+    // BoringSSL's ClientHello (a post-quantum key share beside the sealed inner one) spans two
+    // segments: named on the one that completes it, and never from half a record.
+    assert!(hellos.iter().all(|h| h.contains(") [2 segments, ")), "{hellos:#?}");
+    let halves: Vec<_> = capture
+        .packets
+        .iter()
+        .zip(&capture.lines)
+        .filter(|(_, l)| !l.contains("TLS: ClientHello"))
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert!(
+        !infra_dojo::captures::decode::tcpdump_lines(&halves)
+            .iter()
+            .any(|l| l.contains("ClientHello")),
+        "a hello named from its first segment alone"
+    );
     assert!(
         capture.packets.iter().all(|p| match &p.kind {
             Kind::Tcp(t) => !t.payload.windows(11).any(|w| w == b"api.example"),
