@@ -396,7 +396,10 @@ fn the_ech_run_shows_only_the_outer_name_and_can_disagree() {
     }
     // BoringSSL's ClientHello (a post-quantum key share beside the sealed inner one) spans two
     // segments: named on the one that completes it, and never from half a record.
-    assert!(hellos.iter().all(|h| h.contains(") [2 segments, ")), "{hellos:#?}");
+    assert!(
+        hellos.iter().all(|h| h.contains(") [2 segments, ")),
+        "{hellos:#?}"
+    );
     let halves: Vec<_> = capture
         .packets
         .iter()
@@ -458,19 +461,38 @@ fn the_ech_run_shows_only_the_outer_name_and_can_disagree() {
         );
     }
 
-    // A doctored wire: the encrypted_client_hello renamed to an unknown extension type.
+    // A doctored wire: the encrypted_client_hello renamed to an unknown extension type, in both
+    // connections' hellos (each the first two segments the client or the proxy sent to port 443).
     let mut renamed = capture.packets.clone();
-    for p in &mut renamed {
-        if let Kind::Tcp(t) = &mut p.kind
-            && tls::client_hello(&t.payload).is_some_and(|h| h.ech.is_some())
+    let mut flows: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, p) in renamed.iter().enumerate() {
+        if let Kind::Tcp(t) = &p.kind
+            && t.dport == 443
+            && t.len > 0
         {
-            let at = t
-                .payload
-                .windows(2)
-                .position(|w| w == [0xfe, 0x0d])
-                .unwrap();
+            flows
+                .entry(format!("{}.{}", p.src, t.sport))
+                .or_default()
+                .push(i);
+        }
+    }
+    assert_eq!(flows.len(), 2, "{flows:?}");
+    for segments in flows.values() {
+        let payload = |i: usize| match &renamed[i].kind {
+            Kind::Tcp(t) => t.payload.clone(),
+            _ => unreachable!(),
+        };
+        let (first, second) = (payload(segments[0]), payload(segments[1]));
+        let hello = [first.as_slice(), second.as_slice()].concat();
+        assert!(tls::client_hello(&hello).is_some_and(|h| h.ech.is_some()));
+        let at = extension_at(&hello, tls::ECH_EXTENSION);
+        let (i, at) = if at < first.len() {
+            (segments[0], at)
+        } else {
+            (segments[1], at - first.len())
+        };
+        if let Kind::Tcp(t) = &mut renamed[i].kind {
             t.payload[at] = 0xfa;
-            assert!(tls::client_hello(&t.payload).is_some_and(|h| h.ech.is_none()));
         }
     }
     let cmp = compare("lb-layers", "host-ech+l7", &renamed, Some(&log)).unwrap();
@@ -555,4 +577,20 @@ fn the_encrypted_client_hello_is_read_from_its_fields_and_hostile_bytes_give_not
     );
     assert_eq!(encrypted_hello(&[2]), None, "an unknown type");
     assert_eq!(encrypted_hello(&[1, 0]), None, "an inner one with a body");
+}
+
+/// Where the extension `kind` begins in a whole ClientHello record: past the record and handshake
+/// headers, version, random, session id, cipher suites and compression methods, then extension by
+/// extension.
+fn extension_at(hello: &[u8], kind: u16) -> usize {
+    let u16_at = |at: usize| usize::from(u16::from_be_bytes([hello[at], hello[at + 1]]));
+    let mut at = 5 + 4 + 2 + 32;
+    at += 1 + usize::from(hello[at]);
+    at += 2 + u16_at(at);
+    at += 1 + usize::from(hello[at]);
+    at += 2;
+    while u16_at(at) != usize::from(kind) {
+        at += 4 + u16_at(at + 2);
+    }
+    at
 }
