@@ -37,6 +37,8 @@ const IDLE: Duration = Duration::from_secs(1);
 const TLS_PORT: u16 = 443;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+/// An HTTP/1.1 message: its start line, headers and body.
+type Message = (String, Vec<(String, String)>, String);
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -107,9 +109,9 @@ fn s(v: &str) -> String {
     format!("{v:?}")
 }
 
-/// One HTTP/1.1 message head from `r` (requests here have no body; responses say Content-Length):
-/// its start line, headers and body, or `None` at a clean end.
-fn read_message<R: Read>(r: &mut R) -> io::Result<Option<(String, Vec<(String, String)>, String)>> {
+/// One HTTP/1.1 message from `r` (requests here have no body; responses say Content-Length), or
+/// `None` at a clean end.
+fn read_message<R: Read>(r: &mut R) -> io::Result<Option<Message>> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
