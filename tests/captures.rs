@@ -483,9 +483,7 @@ async fn the_firewall_and_snmp_pages_offer_their_real_captures_without_javascrip
         "/captures/conntrack/https.json",
         "/captures/conntrack/https.txt",
         "/captures/snmp/poll+wrap.pcap",
-        // host-ech is recorded through the L7 pass-through only: an L4 DNAT would show what path-passthrough+l4 shows.
         "/captures/lb-layers/host-ech+l4.pcap",
-        "/captures/lb-layers/host-ech.pcap",
     ] {
         assert_eq!(app.get(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
     }
@@ -770,19 +768,6 @@ async fn the_balancer_pages_offer_their_real_captures_without_javascript() {
         gets.len() == 2 && gets.iter().all(|l| l.contains(" IP 198.51.100.1.")),
         "{gets:?}"
     );
-    // ECH through the SNI pass-through: the outer ClientHello in tcpdump's words, and the ends' logs
-    // (the balancer read public.example; the backend decrypted api.example).
-    let sel = scraper::Selector::parse("#widget-lb-layers [data-capture=\"host-ech+l7\"]").unwrap();
-    let ech = html.select(&sel).next().unwrap().text().collect::<String>();
-    assert!(
-        ech.contains("Host で振り分け（ECH、TLS 終端なし）"),
-        "{ech}"
-    );
-    assert!(
-        ech.contains("TLS: ClientHello (SNI public.example, encrypted_client_hello config_id=1"),
-        "{ech}"
-    );
-    assert!(ech.contains("\"ech_accepted\": true"), "{ech}");
 
     let page = app.get("/topics/connection-vs-session").await;
     let html = page.html();

@@ -324,9 +324,12 @@ pub fn relative_numbers(packets: &[Packet]) -> Vec<Option<(u32, u32)>> {
 /// the segment that completes it, as Wireshark does.
 #[derive(Default)]
 struct Hellos {
-    /// (sender, receiver, side of the router) → the record's bytes so far and its segments.
-    pending: HashMap<(IpAddr, u16, IpAddr, u16, Option<bool>), (Vec<u8>, usize)>,
+    /// The record's bytes so far and its segments, per direction and side of the router.
+    pending: HashMap<Direction, (Vec<u8>, usize)>,
 }
+
+/// A connection's direction, sender first, and which side of a router it was seen on.
+type Direction = (IpAddr, u16, IpAddr, u16, Option<bool>);
 
 impl Hellos {
     /// The largest TLS record with its header (RFC 8446 §5.1): more is not a hello being reassembled.

@@ -550,6 +550,31 @@ fn the_ech_run_shows_only_the_outer_name_and_can_disagree() {
     }
 }
 
+#[tokio::test]
+async fn the_load_balancer_page_offers_the_ech_run() {
+    // The outer ClientHello in tcpdump's words, and the ends' logs: the balancer read public.example,
+    // the backend decrypted api.example. (host-ech is recorded through the L7 pass-through only; an
+    // L4 DNAT would show what path-passthrough+l4 shows.)
+    let app = crate::common::app().await;
+    let html = app.get("/topics/load-balancer").await.html();
+    let sel = scraper::Selector::parse("#widget-lb-layers [data-capture=\"host-ech+l7\"]").unwrap();
+    let ech = html.select(&sel).next().unwrap().text().collect::<String>();
+    for want in [
+        "Host で振り分け（ECH、TLS 終端なし）",
+        "TLS: ClientHello (SNI public.example, encrypted_client_hello config_id=1",
+        r#""sni": "public.example", "ech": true, "backend": "A""#,
+        r#""sni": "api.example", "ech_accepted": true"#,
+    ] {
+        assert!(ech.contains(want), "{want}: {ech}");
+    }
+    let res = app.get("/captures/lb-layers/host-ech+l7.pcap").await;
+    assert_eq!(res.status, axum::http::StatusCode::OK);
+    assert_eq!(
+        app.get("/captures/lb-layers/host-ech+l4.pcap").await.status,
+        axum::http::StatusCode::NOT_FOUND
+    );
+}
+
 #[test]
 fn the_encrypted_client_hello_is_read_from_its_fields_and_hostile_bytes_give_nothing() {
     use infra_dojo::captures::tls::{EncryptedHello, encrypted_hello};
