@@ -483,7 +483,7 @@ async fn the_firewall_and_snmp_pages_offer_their_real_captures_without_javascrip
         "/captures/conntrack/https.json",
         "/captures/conntrack/https.txt",
         "/captures/snmp/poll+wrap.pcap",
-        "/captures/lb-layers/host-ech.pcap",
+        "/captures/lb-layers/host-ech+l4.pcap",
     ] {
         assert_eq!(app.get(bad).await.status, StatusCode::NOT_FOUND, "{bad}");
     }

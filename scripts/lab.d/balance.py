@@ -19,7 +19,10 @@ lb-layers' path-passthrough and host-sni keep TLS end to end: the backends termi
 for shop.example and api.example, made for the run) and the balancer does not — the L4 DNAT passes the
 connection through, or, for host-sni, a pass-through proxy on the router (sni_proxy) accepts the TCP
 connection, reads the server name from the ClientHello's server_name extension (RFC 6066 §3), picks the
-backend by it (api.example → pool B) and copies the bytes both ways unchanged.
+backend by it (api.example → pool B) and copies the bytes both ways unchanged. host-ech goes through
+the same pass-through with the ClientHello encrypted (ECH, RFC 9849): its client and backends are
+lab.d/ech (BoringSSL; no TLS library on Debian's side speaks ECH), the backends holding the run's ECH key,
+so the balancer reads only the outer SNI, the ECHConfig's public name public.example.
 
 lb-layers' port-db and custom-tcp send PostgreSQL's Query message to VIP:5432 and a game's binary frame to
 VIP:7777 through the L4 DNAT (5432 to the DB pool, backend B; 7777 round robin); the backends answer
@@ -76,6 +79,8 @@ SCENARIOS = {
     ("lb-layers", "custom-tcp+l4"): ("l4", "numgen", "plain", GAME_PLAN, LB_CLIENT_PORT, False),
     ("lb-layers", "path-passthrough+l4"): ("l4", "numgen", "plain", LB_PLAN, LB_CLIENT_PORT, "pass"),
     ("lb-layers", "host-sni+l7"): ("sni", "sni", "plain", SNI_PLAN, LB_CLIENT_PORT, "pass"),
+    # The same through the same pass-through, the ClientHello encrypted (ECH): lab.d/ech, on BoringSSL.
+    ("lb-layers", "host-ech+l7"): ("sni", "sni", "plain", SNI_PLAN, LB_CLIENT_PORT, "ech"),
     ("sessions", "keepalive"): ("l7", "rr", "shared", SESSION_PLAN, 0, False),
     ("sessions", "l4-memory"): ("l4", "numgen", "memory", SESSION_PLAN, 0, False),
     ("sessions", "l4-sticky"): ("l4", "jhash", "memory", SESSION_PLAN, 0, False),
@@ -87,6 +92,10 @@ SCENARIOS = {
 # h2.py needs Debian's python3-h2, installed for the system's Python.
 SYSTEM_PYTHON = "/usr/bin/python3"
 TLS_PORT = 443
+# host-ech's client and backends (lab.d/ech, built by scripts/lab into target/lab-ech), and the public name
+# of its ECHConfig: the outer SNI, as the widget has it (ECH_PUBLIC_NAME).
+LAB_ECH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", "lab-ech", "debug", "lab-ech")
+ECH_PUBLIC_NAME = "public.example"
 
 
 def read_message(sock, buf):
@@ -248,10 +257,10 @@ def backend(name, store, logfile, cert=""):
     serve(BACKENDS[name], handle, TLS_PORT if tls else PORT)
 
 
-def client_hello_sni(data):
-    """The host name in a ClientHello's server_name extension (RFC 6066 §3), or None: the record and
-    handshake headers, version, random, session id, cipher suites and compression skipped, then the
-    extensions walked to type 0."""
+def client_hello_extensions(data):
+    """A ClientHello's extensions by type, {type: bytes}, or None when `data` does not begin with one: the
+    record and handshake headers, version, random, session id, cipher suites and compression skipped,
+    then the extensions walked."""
     try:
         if data[0] != 22 or data[5] != 1:
             return None
@@ -261,14 +270,28 @@ def client_hello_sni(data):
         at += 1 + data[at]
         end = at + 2 + int.from_bytes(data[at:at + 2], "big")
         at += 2
+        exts = {}
         while at + 4 <= end:
             kind, n = int.from_bytes(data[at:at + 2], "big"), int.from_bytes(data[at + 2:at + 4], "big")
-            if kind == 0:  # server_name_list: 2-byte length, then host_name(0), 2-byte length, name
-                return data[at + 9:at + 9 + int.from_bytes(data[at + 7:at + 9], "big")].decode("ascii")
+            exts[kind] = data[at + 4:at + 4 + n]
             at += 4 + n
-    except (IndexError, UnicodeDecodeError):
-        pass
-    return None
+        return exts
+    except IndexError:
+        return None
+
+
+def client_hello_sni(exts):
+    """The host name in the server_name extension (RFC 6066 §3: a 2-byte list length, then host_name(0),
+    a 2-byte length, the name), or None. With ECH this is the outer ClientHello's: the public name."""
+    data = (exts or {}).get(0)
+    try:
+        return data[5:5 + int.from_bytes(data[3:5], "big")].decode("ascii") if data else None
+    except UnicodeDecodeError:
+        return None
+
+
+# encrypted_client_hello (RFC 9849 §5): present in an outer ClientHello, its inner one sealed inside.
+ECH_EXTENSION = 0xFE0D
 
 
 def sni_proxy(logfile):
@@ -287,9 +310,11 @@ def sni_proxy(logfile):
                 if len(more) == len(hello):
                     time.sleep(0.01)
                 hello = more
-            sni = client_hello_sni(hello)
+            exts = client_hello_extensions(hello)
+            sni = client_hello_sni(exts)
             name = "B" if sni == "api.example" else "A"
-            log(logfile, proxy=f"{peer[0]}:{peer[1]}", sni=sni, backend=name)
+            # What this balancer can read: the (outer) SNI, and whether an encrypted ClientHello rides inside.
+            log(logfile, proxy=f"{peer[0]}:{peer[1]}", sni=sni, ech=ECH_EXTENSION in (exts or {}), backend=name)
             up = socket.create_connection((BACKENDS[name], TLS_PORT), timeout=5)
             conn.settimeout(None)
             up.settimeout(None)
@@ -466,10 +491,17 @@ def run(widget, scenario, c, r, s, out):
     procs = []
     stores = os.path.join(tmp, "store")
     os.mkdir(stores)
+    if tls == "ech":
+        # The run's ECH key, held by both backends: the public name is the whole pool's, so whichever
+        # backend the balancer picks can decrypt the ClientHelloInner.
+        subprocess.run([LAB_ECH, "keys", tmp, ECH_PUBLIC_NAME], check=True)
     for name in BACKENDS:
         kind = stores if store == "shared" else store
-        procs.append(subprocess.Popen(["ip", "netns", "exec", s, "python3", me, "backend", name, kind, logs[name],
-                                       cert if tls == "pass" else ""], stdout=subprocess.PIPE, text=True))
+        if tls == "ech":
+            backend_cmd = [LAB_ECH, "backend", name, BACKENDS[name], tmp, cert, logs[name]]
+        else:
+            backend_cmd = ["python3", me, "backend", name, kind, logs[name], cert if tls == "pass" else ""]
+        procs.append(subprocess.Popen(["ip", "netns", "exec", s, *backend_cmd], stdout=subprocess.PIPE, text=True))
     if balancer == "l7":
         procs.append(subprocess.Popen(["ip", "netns", "exec", r, "python3", me, "proxy", how, logs["proxy"], cert],
                                       stdout=subprocess.PIPE, text=True))
@@ -485,6 +517,9 @@ def run(widget, scenario, c, r, s, out):
             p.stdout.readline()  # "ready"
         if balancer == "h2":
             browser = [SYSTEM_PYTHON, h2, "client", logs["client"], cert]
+        elif tls == "ech":
+            browser = [LAB_ECH, "client", VIP, str(port), plan[0]["host"], tmp, cert, logs["client"],
+                       *(item["req"].split()[1] for item in plan)]
         else:
             browser = ["python3", me, "client", json.dumps(plan), str(port), logs["client"], cert]
         subprocess.run(["ip", "netns", "exec", c, *browser], check=True, timeout=30)

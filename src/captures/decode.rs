@@ -319,10 +319,62 @@ pub fn relative_numbers(packets: &[Packet]) -> Vec<Option<(u32, u32)>> {
         .collect()
 }
 
+/// A hello that does not fit in one segment (ECH's outer ClientHello with a post-quantum key share
+/// is 1.6 KB): the stream's first bytes kept per direction until the record is whole, then named on
+/// the segment that completes it, as Wireshark does.
+#[derive(Default)]
+struct Hellos {
+    /// The record's bytes so far and its segments, per direction and side of the router.
+    pending: HashMap<Direction, (Vec<u8>, usize)>,
+}
+
+/// A connection's direction, sender first, and which side of a router it was seen on.
+type Direction = (IpAddr, u16, IpAddr, u16, Option<bool>);
+
+impl Hellos {
+    /// The largest TLS record with its header (RFC 8446 §5.1): more is not a hello being reassembled.
+    const MAX_RECORD: usize = 5 + (1 << 14);
+
+    /// What `t` carries as a hello, whole or completing one; `seq` is its relative sequence number.
+    fn summary(&mut self, p: &Packet, t: &Tcp, seq: Option<u32>) -> Option<String> {
+        let key = (p.src, t.sport, p.dst, t.dport, p.outgoing);
+        let whole = t.payload.len() == t.len as usize;
+        if let Some((mut bytes, segments)) = self.pending.remove(&key) {
+            // Only the next bytes in order continue it; anything else ends the attempt.
+            if !whole || seq != Some(1 + bytes.len() as u32) {
+                return None;
+            }
+            bytes.extend_from_slice(&t.payload);
+            if super::tls::record_len(&bytes).is_some() {
+                return super::tls::summary(&bytes)
+                    .map(|s| format!("{s} [{} segments, {} bytes]", segments + 1, bytes.len()));
+            }
+            if bytes.len() < Self::MAX_RECORD {
+                self.pending.insert(key, (bytes, segments + 1));
+            }
+            return None;
+        }
+        if let Some(s) = super::tls::summary(&t.payload) {
+            return Some(s);
+        }
+        // The start of a handshake record at the start of the stream, not all there yet.
+        let starts = seq == Some(1)
+            && whole
+            && t.payload.len() >= 5
+            && t.payload[0] == 22
+            && super::tls::record_len(&t.payload).is_none();
+        if starts {
+            self.pending.insert(key, (t.payload.clone(), 1));
+        }
+        None
+    }
+}
+
 /// The packets as `tcpdump -n -ttt`-style lines with relative TCP numbers: the time since the
 /// first packet in seconds, then who sent what.
 pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
     let rel = relative_numbers(packets);
+    let mut hellos = Hellos::default();
     packets
         .iter()
         .zip(rel)
@@ -367,7 +419,7 @@ pub fn tcpdump_lines(packets: &[Packet]) -> Vec<String> {
                     // TLS's own first messages are in clear (tcpdump leaves them to Wireshark).
                     let hello = [t.sport, t.dport]
                         .contains(&443)
-                        .then(|| super::tls::summary(&t.payload))
+                        .then(|| hellos.summary(p, t, rel.map(|(seq, _)| seq)))
                         .flatten();
                     if let Some(hello) = hello {
                         let _ = write!(line, ": TLS: {hello}");

@@ -3,7 +3,11 @@
 //! each direction's bytes through `tls-parser` (rusticata's, like `snmp-parser`; fuzzed, and what
 //! Suricata reads TLS with). In TLS 1.3 everything after the ServerHello is encrypted — the
 //! certificate, the ALPN protocol the server chose (EncryptedExtensions), the application data — so
-//! these two messages are all a capture can say about the handshake itself.
+//! these two messages are all a capture can say about the handshake itself. With Encrypted
+//! ClientHello (ECH, RFC 9849) even the ClientHello is two: the outer one in clear, whose SNI is the
+//! ECHConfig's public name, and the real one sealed in its encrypted_client_hello extension (0xfe0d).
+//! tls-parser 0.12 knows only that extension's forerunner (encrypted_server_name, 0xffce), so 0xfe0d
+//! arrives as an unknown extension and [`encrypted_hello`] reads its fields.
 
 use tls_parser::{
     TlsExtension, TlsMessage, TlsMessageHandshake, parse_tls_client_hello_extensions,
@@ -29,6 +33,51 @@ pub struct ClientHello {
     pub psk_modes: Vec<u8>,
     /// supported_versions (43): the versions offered.
     pub versions: Vec<u16>,
+    /// encrypted_client_hello (0xfe0d): the ClientHello is ECH's outer (or inner) one.
+    pub ech: Option<EncryptedHello>,
+}
+
+/// encrypted_client_hello's number (RFC 9849 §11.1).
+pub const ECH_EXTENSION: u16 = 0xfe0d;
+
+/// What a ClientHello's encrypted_client_hello extension says in clear (RFC 9849 §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptedHello {
+    /// `outer` (0): this ClientHello is the outer one and the real one is sealed in `payload`;
+    /// `inner` (1) only ever travels encrypted.
+    pub outer: bool,
+    /// The ECHConfig the client sealed it with (its config_id), for an outer one.
+    pub config_id: Option<u8>,
+    /// The sealed ClientHelloInner's length in bytes, for an outer one.
+    pub payload: usize,
+}
+
+/// The fields of an encrypted_client_hello extension's body: its type, then for an outer one the
+/// HPKE cipher suite (2 + 2 bytes), config_id, the encapsulated key enc<0..2^16-1> and the
+/// payload<1..2^16-1>; `None` when it does not parse.
+pub fn encrypted_hello(body: &[u8]) -> Option<EncryptedHello> {
+    match *body.first()? {
+        1 if body.len() == 1 => Some(EncryptedHello {
+            outer: false,
+            config_id: None,
+            payload: 0,
+        }),
+        0 => {
+            let config_id = *body.get(5)?;
+            let vec16 = |at: usize| -> Option<(usize, usize)> {
+                let n = u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]) as usize;
+                (body.len() >= at + 2 + n).then_some((n, at + 2 + n))
+            };
+            let (_, after_enc) = vec16(6)?;
+            let (payload, end) = vec16(after_enc)?;
+            (end == body.len() && payload > 0).then_some(EncryptedHello {
+                outer: true,
+                config_id: Some(config_id),
+                payload,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// What a ServerHello chose.
@@ -73,6 +122,9 @@ pub fn client_hello(bytes: &[u8]) -> Option<ClientHello> {
             TlsExtension::PreSharedKey(_) => out.psk = true,
             TlsExtension::PskExchangeModes(modes) => out.psk_modes = modes,
             TlsExtension::SupportedVersions(v) => out.versions = v.iter().map(|v| v.0).collect(),
+            TlsExtension::Unknown(kind, body) if kind.0 == ECH_EXTENSION => {
+                out.ech = encrypted_hello(body);
+            }
             _ => {}
         }
     }
@@ -111,13 +163,23 @@ pub fn record_len(bytes: &[u8]) -> Option<usize> {
 }
 
 /// A segment that begins with a ClientHello or a ServerHello in a few words, for the capture's
-/// tcpdump-style lines: `ClientHello (SNI shop.example, ALPN h2, pre_shared_key)`,
+/// tcpdump-style lines: `ClientHello (SNI shop.example, ALPN h2, pre_shared_key)`, ECH's outer
+/// `ClientHello (SNI public.example, encrypted_client_hello config_id=1 payload=250)`,
 /// `ServerHello (TLS 1.3, pre_shared_key)`; `None` for anything else (encrypted records included).
 pub fn summary(payload: &[u8]) -> Option<String> {
     let (name, mut parts, psk) = if let Some(h) = client_hello(payload) {
         let mut parts: Vec<String> = h.sni.iter().map(|n| format!("SNI {n}")).collect();
         if !h.alpn.is_empty() {
             parts.push(format!("ALPN {}", h.alpn.join(",")));
+        }
+        if let Some(e) = &h.ech {
+            parts.push(match (e.outer, e.config_id) {
+                (true, Some(id)) => format!(
+                    "encrypted_client_hello config_id={id} payload={}",
+                    e.payload
+                ),
+                _ => "encrypted_client_hello inner".to_owned(),
+            });
         }
         ("ClientHello", parts, h.psk)
     } else {

@@ -360,3 +360,262 @@ fn the_http2_resume_run_is_told_by_its_hellos_and_the_balancer_s_log() {
     let cmp = compare("sessions", "keepalive", &capture.packets, None).unwrap();
     assert!(!cmp.disagreements.is_empty());
 }
+
+#[test]
+fn the_ech_run_shows_only_the_outer_name_and_can_disagree() {
+    use compare::network::{committed_reading, compare};
+    use infra_dojo::captures::decode::Kind;
+    use infra_dojo::captures::tls;
+    let capture = captures::find("lb-layers", "host-ech+l7")
+        .expect("content/captures/lb-layers/host-ech+l7.pcap");
+    let log = committed_reading("lb-layers", "host-ech+l7").expect("the logs beside it (.txt)");
+    let cmp = compare("lb-layers", "host-ech+l7", &capture.packets, Some(&log)).unwrap();
+    assert!(cmp.disagreements.is_empty(), "{:#?}", cmp.disagreements);
+    // Without the ends' logs the run is not compared: only they know the inner name was accepted.
+    assert!(compare("lb-layers", "host-ech+l7", &capture.packets, None).is_none());
+
+    // On the wire: the outer ClientHello names the public name and carries the sealed inner one;
+    // the real host appears nowhere in clear on either link.
+    let hellos: Vec<&String> = capture
+        .lines
+        .iter()
+        .filter(|l| l.contains("TLS: ClientHello"))
+        .collect();
+    assert_eq!(
+        hellos.len(),
+        2,
+        "client → VIP, then VIP → backend: {hellos:#?}"
+    );
+    for h in &hellos {
+        assert!(
+            h.contains(
+                "TLS: ClientHello (SNI public.example, encrypted_client_hello config_id=1 payload="
+            ),
+            "{h}"
+        );
+    }
+    // BoringSSL's ClientHello (a post-quantum key share beside the sealed inner one) spans two
+    // segments: named on the one that completes it, and never from half a record.
+    assert!(
+        hellos.iter().all(|h| h.contains(") [2 segments, ")),
+        "{hellos:#?}"
+    );
+    let halves: Vec<_> = capture
+        .packets
+        .iter()
+        .zip(&capture.lines)
+        .filter(|(_, l)| !l.contains("TLS: ClientHello"))
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert!(
+        !infra_dojo::captures::decode::tcpdump_lines(&halves)
+            .iter()
+            .any(|l| l.contains("ClientHello")),
+        "a hello named from its first segment alone"
+    );
+    assert!(
+        capture.packets.iter().all(|p| match &p.kind {
+            Kind::Tcp(t) => !t.payload.windows(11).any(|w| w == b"api.example"),
+            _ => true,
+        }),
+        "api.example in clear"
+    );
+    // The pass-through sent it to the default pool A, which decrypted it (the ends' logs).
+    let text = capture.observed.unwrap();
+    assert!(
+        text.contains(r#""sni": "public.example", "ech": true, "backend": "A""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""sni": "api.example", "ech_accepted": true"#),
+        "{text}"
+    );
+
+    // host-sni's run (the real name in the SNI, no ECH) does not pass for host-ech, with its own logs.
+    let sni = captures::find("lb-layers", "host-sni+l7").unwrap();
+    let sni_log = infra_dojo::captures::compare::h2resume::log_entries(sni.observed.unwrap());
+    let cmp = compare("lb-layers", "host-ech+l7", &sni.packets, Some(&sni_log)).unwrap();
+    for want in [
+        "ClientHello の SNI: モデルは public.example",
+        "encrypted_client_hello（ECH）: モデルは外側の ClientHello に付く",
+        "内側の SNI api.example: モデルは暗号化、実際はクライアントの回線で平文で読めます",
+        "バランサーが読んだ SNI: モデルは外側の public.example",
+        "バックエンドは ECH を受け入れたはず",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+    // And host-ech's run does not pass for host-sni: the SNI is the public name, and ECH is there.
+    let cmp = compare("lb-layers", "host-sni+l7", &capture.packets, None).unwrap();
+    for want in [
+        "ClientHello の SNI: モデルは api.example",
+        "encrypted_client_hello（ECH）: モデルはなし",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+
+    // A doctored wire: the encrypted_client_hello renamed to an unknown extension type, in both
+    // connections' hellos (each the first two segments the client or the proxy sent to port 443).
+    let mut renamed = capture.packets.clone();
+    let mut flows: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (i, p) in renamed.iter().enumerate() {
+        if let Kind::Tcp(t) = &p.kind
+            && t.dport == 443
+            && t.len > 0
+        {
+            flows
+                .entry(format!("{}.{}", p.src, t.sport))
+                .or_default()
+                .push(i);
+        }
+    }
+    assert_eq!(flows.len(), 2, "{flows:?}");
+    for segments in flows.values() {
+        let payload = |i: usize| match &renamed[i].kind {
+            Kind::Tcp(t) => t.payload.clone(),
+            _ => unreachable!(),
+        };
+        let (first, second) = (payload(segments[0]), payload(segments[1]));
+        let hello = [first.as_slice(), second.as_slice()].concat();
+        assert!(tls::client_hello(&hello).is_some_and(|h| h.ech.is_some()));
+        let at = extension_at(&hello, tls::ECH_EXTENSION);
+        let (i, at) = if at < first.len() {
+            (segments[0], at)
+        } else {
+            (segments[1], at - first.len())
+        };
+        if let Kind::Tcp(t) = &mut renamed[i].kind {
+            t.payload[at] = 0xfa;
+        }
+    }
+    let cmp = compare("lb-layers", "host-ech+l7", &renamed, Some(&log)).unwrap();
+    assert!(
+        cmp.disagreements
+            .iter()
+            .any(|d| d.contains("encrypted_client_hello（ECH）")),
+        "{:#?}",
+        cmp.disagreements
+    );
+
+    // Doctored logs: a backend that could not decrypt (ECH rejected, the public name served), and a
+    // balancer that routed by the inner name it cannot read.
+    let mut rejected = log.clone();
+    for e in rejected.as_array_mut().unwrap() {
+        if e.get("peer").is_some() && e.get("ech_accepted").is_some() {
+            e["ech_accepted"] = false.into();
+            e["sni"] = "public.example".into();
+        }
+    }
+    let cmp = compare(
+        "lb-layers",
+        "host-ech+l7",
+        &capture.packets,
+        Some(&rejected),
+    )
+    .unwrap();
+    for want in [
+        "バックエンドは ECH を受け入れたはず",
+        "バックエンドが受けた名前: モデルは内側の api.example",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+    let mut routed = log.clone();
+    for e in routed.as_array_mut().unwrap() {
+        if e.get("proxy").is_some() {
+            e["sni"] = "api.example".into();
+            e["backend"] = "B".into();
+        }
+    }
+    let cmp = compare("lb-layers", "host-ech+l7", &capture.packets, Some(&routed)).unwrap();
+    for want in [
+        "バランサーが読んだ SNI",
+        "バランサーの振り分け: モデルは None（バックエンド A）",
+    ] {
+        assert!(
+            cmp.disagreements.iter().any(|d| d.contains(want)),
+            "{want}: {:#?}",
+            cmp.disagreements
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_load_balancer_page_offers_the_ech_run() {
+    // The outer ClientHello in tcpdump's words, and the ends' logs: the balancer read public.example,
+    // the backend decrypted api.example. (host-ech is recorded through the L7 pass-through only; an
+    // L4 DNAT would show what path-passthrough+l4 shows.)
+    let app = crate::common::app().await;
+    let html = app.get("/topics/load-balancer").await.html();
+    let sel = scraper::Selector::parse("#widget-lb-layers [data-capture=\"host-ech+l7\"]").unwrap();
+    let ech = html.select(&sel).next().unwrap().text().collect::<String>();
+    for want in [
+        "Host で振り分け（ECH、TLS 終端なし）",
+        "TLS: ClientHello (SNI public.example, encrypted_client_hello config_id=1",
+        r#""sni": "public.example", "ech": true, "backend": "A""#,
+        r#""sni": "api.example", "ech_accepted": true"#,
+    ] {
+        assert!(ech.contains(want), "{want}: {ech}");
+    }
+    let res = app.get("/captures/lb-layers/host-ech+l7.pcap").await;
+    assert_eq!(res.status, axum::http::StatusCode::OK);
+    assert_eq!(
+        app.get("/captures/lb-layers/host-ech+l4.pcap").await.status,
+        axum::http::StatusCode::NOT_FOUND
+    );
+}
+
+#[test]
+fn the_encrypted_client_hello_is_read_from_its_fields_and_hostile_bytes_give_nothing() {
+    use infra_dojo::captures::tls::{EncryptedHello, encrypted_hello};
+    // outer: cipher suite HKDF-SHA256/AES-128-GCM, config 7, a 2-byte enc, a 3-byte payload.
+    let outer = [0, 0, 1, 0, 1, 7, 0, 2, 0xaa, 0xbb, 0, 3, 1, 2, 3];
+    assert_eq!(
+        encrypted_hello(&outer),
+        Some(EncryptedHello {
+            outer: true,
+            config_id: Some(7),
+            payload: 3
+        })
+    );
+    assert_eq!(encrypted_hello(&[1]).map(|e| e.outer), Some(false));
+    for cut in 0..outer.len() {
+        assert_eq!(encrypted_hello(&outer[..cut]), None, "cut at {cut}");
+    }
+    let mut longer = outer.to_vec();
+    longer.push(0);
+    assert_eq!(encrypted_hello(&longer), None, "bytes after the payload");
+    assert_eq!(
+        encrypted_hello(&[0, 0, 1, 0, 1, 7, 0, 0, 0, 0]),
+        None,
+        "an empty payload"
+    );
+    assert_eq!(encrypted_hello(&[2]), None, "an unknown type");
+    assert_eq!(encrypted_hello(&[1, 0]), None, "an inner one with a body");
+}
+
+/// Where the extension `kind` begins in a whole ClientHello record: past the record and handshake
+/// headers, version, random, session id, cipher suites and compression methods, then extension by
+/// extension.
+fn extension_at(hello: &[u8], kind: u16) -> usize {
+    let u16_at = |at: usize| usize::from(u16::from_be_bytes([hello[at], hello[at + 1]]));
+    let mut at = 5 + 4 + 2 + 32;
+    at += 1 + usize::from(hello[at]);
+    at += 2 + u16_at(at);
+    at += 1 + usize::from(hello[at]);
+    at += 2;
+    while u16_at(at) != usize::from(kind) {
+        at += 4 + u16_at(at + 2);
+    }
+    at
+}

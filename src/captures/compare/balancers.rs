@@ -41,10 +41,11 @@ pub(super) const SLACK_MS: u64 = 300;
 /// apply the path rule); and HTTPS that no balancer terminates, the backends holding the TLS
 /// themselves: path-passthrough through the L4 DNAT (the path unreadable, the connection pinned) and
 /// host-sni through a pass-through on the router that reads the ClientHello's SNI and splices the
-/// bytes (api.example → backend B). Not recorded: the other HTTPS scenarios through the L4 DNAT
+/// bytes (api.example → backend B), and host-ech through the same pass-through with the ClientHello
+/// encrypted (ECH, on BoringSSL: the balancer reads only the public name and sends it to pool A; the
+/// backend decrypts api.example). Not recorded: the other HTTPS scenarios through the L4 DNAT
 /// (path-https+l4 and the like would show what path-passthrough+l4 shows: an L4 device never sees
-/// TLS, terminated or not); and host-ech, which no TLS library on the lab machine (OpenSSL 3,
-/// Python's ssl) can send.
+/// TLS, terminated or not).
 pub const LB_RECORDED: &[&str] = &[
     "path-http+l4",
     "path-http+l7",
@@ -56,6 +57,7 @@ pub const LB_RECORDED: &[&str] = &[
     "custom-tcp+l4",
     "path-passthrough+l4",
     "host-sni+l7",
+    "host-ech+l7",
 ];
 
 /// The sessions scenarios the lab records, with the idle timeout and the pause shortened (60 s → 1 s,

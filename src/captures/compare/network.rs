@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Comparison, balancers, conntrack, h2resume, snmp};
+use super::{Comparison, balancers, conntrack, h2resume, passthrough, snmp};
 use crate::captures::decode::{Packet, decode, tcpdump_lines};
 
 /// Every (widget, scenario) recorded here.
@@ -42,13 +42,16 @@ pub const VARIANTS: &[(&str, &str)] = &[
     ("lb-layers", "custom-tcp+l4"),
     ("lb-layers", "path-passthrough+l4"),
     ("lb-layers", "host-sni+l7"),
+    ("lb-layers", "host-ech+l7"),
 ];
 
 /// Whether the comparison needs what the lab read beside the capture: conntrack's `<scenario>.json`
-/// (the router's table after each packet), http2-resume's `<scenario>.txt` (what TLS encrypts, from
-/// the balancer's and the browser's logs).
+/// (the router's table after each packet), http2-resume's and host-ech's `<scenario>.txt` (what TLS
+/// encrypts, from the logs of the balancer and the ends).
 pub fn needs_observation(widget: &str, scenario: &str) -> bool {
-    widget == "conntrack" || (widget, scenario) == ("sessions", h2resume::SCENARIO)
+    widget == "conntrack"
+        || (widget, scenario) == ("sessions", h2resume::SCENARIO)
+        || (widget, scenario) == ("lb-layers", passthrough::ECH_RUN)
 }
 
 /// What the comparison of one scenario reads beside its capture, from the recorded `<scenario>.json`
@@ -56,7 +59,7 @@ pub fn needs_observation(widget: &str, scenario: &str) -> bool {
 pub fn reading(widget: &str, scenario: &str, json: Option<Value>, txt: &str) -> Option<Value> {
     match (widget, needs_observation(widget, scenario)) {
         (_, false) => None,
-        ("sessions", true) => {
+        ("sessions" | "lb-layers", true) => {
             Some(h2resume::log_entries(txt)).filter(|v| v != &Value::Array(vec![]))
         }
         _ => json,
@@ -87,6 +90,7 @@ pub fn compare(
     match widget {
         "conntrack" => conntrack::compare(scenario, packets, seen?),
         "snmp" => snmp::compare(scenario, packets),
+        "lb-layers" if scenario == passthrough::ECH_RUN => passthrough::compare_ech(packets, seen?),
         "lb-layers" => balancers::compare_lb(scenario, packets),
         "sessions" if scenario == h2resume::SCENARIO => h2resume::compare(packets, seen?),
         "sessions" => balancers::compare_sessions(scenario, packets),
@@ -108,7 +112,7 @@ pub fn capture_note(widget: &str) -> &'static str {
             "この図解のキャプチャは、クライアント（図解の A）の回線で記録しました。ルータからサーバーへのリンクの MTU を 1400 にしてあり、A は 20,000 バイトを送ります。Echo Request を落とすシナリオ、PLPMTUD、IPv6 の 2 つのシナリオでは、転送の後にサーバー（図解の B）から A へ ping を 1 回送りました。IPv6 は文書用のプレフィックス 2001:db8::/32 で、その 2 つのシナリオのあいだだけ有効にしています（Packet Too Big を落とすほうは、学んだ MTU が残らないようにサーバーの別のアドレス 2001:db8:100::3 へ送ります）。"
         }
         "lb-layers" => {
-            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（dnat to numgen inc mod 2：接続ごとのラウンドロビン）、L7 は HTTP のリバースプロキシ（シナリオのルールどおり、/api で始まるパスはプール B・ほかはプール A、Cookie lb=b はバックエンド B、宛先 IP 203.0.113.10 はプール A）です。プール A はバックエンド 198.51.100.11、プール B は 198.51.100.12 です。クライアントは図解の 198.51.100.23 の代わりに 192.0.2.2 で、送信元ポートは図解と同じ 50000、同じ接続で 2 件目のリクエストも送ります（パスのシナリオは GET /api/items のあと GET /、Cookie のシナリオは lb=b 付きの GET / を 2 回、HTTP の上の独自プロトコルは JSON-RPC の本文を POST /api/items と POST / で）。HTTP ではないシナリオは L4 だけで実行し、PostgreSQL の Query メッセージを 5432 番へ（5432 番は DB プール、ここではバックエンド B）、ゲームの独自フレームを 7777 番へ、同じ接続で 2 つずつ送ります。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。L4 では同じ接続が宛先だけ書き換えられて両側に現れ、L7 ではクライアントとの接続とは別に、ルータ 198.51.100.1 からバックエンドへの接続がリクエストごとに現れます。HTTPS のシナリオ（Cookie・宛先 IP・HTTP の上の独自プロトコルも HTTPS です）は L7 が TLS を終端する実行だけを記録しました（証明書はその実行のために作った shop.example のもの）。クライアント側では暗号化されて読めないリクエストが、バックエンド側では平文で現れます。TLS を終端しない 2 つのシナリオでは、バックエンド自身が 443 番で TLS を終端します。「TLS 終端なし」のパスのシナリオは L4 の DNAT で（リクエストはどちらの側でも読めません）、SNI のシナリオはルータ上のパススルー（ClientHello の SNI を読んで api.example はプール B へ送り、バイトをそのまま中継する小さなプロキシ）で実行しました。証明書は shop.example と api.example の両方の名前で作っています。"
+            "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（dnat to numgen inc mod 2：接続ごとのラウンドロビン）、L7 は HTTP のリバースプロキシ（シナリオのルールどおり、/api で始まるパスはプール B・ほかはプール A、Cookie lb=b はバックエンド B、宛先 IP 203.0.113.10 はプール A）です。プール A はバックエンド 198.51.100.11、プール B は 198.51.100.12 です。クライアントは図解の 198.51.100.23 の代わりに 192.0.2.2 で、送信元ポートは図解と同じ 50000、同じ接続で 2 件目のリクエストも送ります（パスのシナリオは GET /api/items のあと GET /、Cookie のシナリオは lb=b 付きの GET / を 2 回、HTTP の上の独自プロトコルは JSON-RPC の本文を POST /api/items と POST / で）。HTTP ではないシナリオは L4 だけで実行し、PostgreSQL の Query メッセージを 5432 番へ（5432 番は DB プール、ここではバックエンド B）、ゲームの独自フレームを 7777 番へ、同じ接続で 2 つずつ送ります。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。L4 では同じ接続が宛先だけ書き換えられて両側に現れ、L7 ではクライアントとの接続とは別に、ルータ 198.51.100.1 からバックエンドへの接続がリクエストごとに現れます。HTTPS のシナリオ（Cookie・宛先 IP・HTTP の上の独自プロトコルも HTTPS です）は L7 が TLS を終端する実行だけを記録しました（証明書はその実行のために作った shop.example のもの）。クライアント側では暗号化されて読めないリクエストが、バックエンド側では平文で現れます。TLS を終端しない 2 つのシナリオでは、バックエンド自身が 443 番で TLS を終端します。「TLS 終端なし」のパスのシナリオは L4 の DNAT で（リクエストはどちらの側でも読めません）、SNI のシナリオはルータ上のパススルー（ClientHello の SNI を読んで api.example はプール B へ送り、バイトをそのまま中継する小さなプロキシ）で実行しました。証明書は shop.example と api.example の両方の名前で作っています。ECH のシナリオも同じパススルーで実行し、クライアントとバックエンドは ECH を話せる BoringSSL（Rust の boring クレート）のプログラムです。ECHConfig（公開名 public.example）の鍵はその実行のために作り、両方のバックエンドが持っています。パススルーが ClientHello から読めるのは外側の SNI public.example と encrypted_client_hello 拡張があることだけなので、Host のルールは使えず、既定のプール A へ送ります。内側の SNI api.example はバックエンドが復号して受け入れました（下の記録の sni と ech_accepted）。"
         }
         "sessions" => {
             "この図解のキャプチャは、実際のロードバランサーで記録しました。VIP 203.0.113.10:80 は Linux のルータに置き、L4 は nftables の DNAT（接続ごとのラウンドロビンは numgen inc mod 2、送信元 IP での固定は jhash ip saddr）、L7 は HTTP のリバースプロキシ（リクエストごとのラウンドロビン、または Cookie lb=…）で、バックエンドは A 198.51.100.11 と B 198.51.100.12 の HTTP/1.1 サーバーです。実行を短くするため、アイドルタイムアウト 60 秒は 1 秒に、休止 120 秒は 2 秒に縮めています。HTTP/1.1 のシナリオは平文の HTTP で記録したので TLS の段は含みません。「HTTP/2 のストリームと TLS 再開」だけは VIP の 443 番で、ルータ上の L7 バランサーが TLS 1.3 と HTTP/2 を終端し（Python の ssl と python3-h2）、ブラウザー役は接続 2 で、接続 1 でもらったチケットを使って TLS を再開します。TLS 1.3 では ServerHello より後（証明書、サーバーが選んだ ALPN、HTTP/2 のフレーム）が暗号化されるので、キャプチャで読めるのは ClientHello（ALPN h2、再開なら pre_shared_key）と ServerHello（再開なら pre_shared_key）、それにバランサーからバックエンドへの平文の HTTP/1.1 です。ストリーム番号、同時に開いていたストリーム、GOAWAY は、下に並べたバランサーとブラウザー役の記録から読んでください。ルータの全インターフェースで記録したので（tcpdump -i any）、In はルータに届いたパケット、Out はルータが送り出したパケットです。"
