@@ -180,11 +180,12 @@ pub(super) async fn memberships(
     users: &[i64],
 ) -> Result<Memberships, sqlx::Error> {
     let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(i64, i64, String)> =
-        sqlx::query_as(&format!("select {MEMBERSHIP_COLUMNS} from {MEMBERSHIP_FROM}"))
-        .bind(json)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+        "select {MEMBERSHIP_COLUMNS} from {MEMBERSHIP_FROM}"
+    ))
+    .bind(json)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(memberships_of(rows))
 }
 
@@ -192,7 +193,8 @@ pub(super) async fn memberships(
 /// `from` of [`memberships`], also read by `aggregates::prefetch`.
 pub(super) const MEMBERSHIP_COLUMNS: &str =
     "m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')";
-pub(super) const MEMBERSHIP_FROM: &str = "json_each(?1) k cross join class_member m on m.user_id = k.value
+pub(super) const MEMBERSHIP_FROM: &str =
+    "json_each(?1) k cross join class_member m on m.user_id = k.value
      join user u on u.user_id = m.user_id";
 
 /// [`Memberships`] from rows of [`MEMBERSHIPS`].
@@ -303,10 +305,12 @@ async fn recent_kept(
             .into_iter()
             .filter(|(user, _, _)| users.contains(user))
             .collect(),
-        None => sqlx::query_as(&format!("select {RECENT_COLUMNS} from {RECENT_FROM}"))
-            .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
-            .fetch_all(&mut *conn)
-            .await?,
+        None => {
+            sqlx::query_as(&format!("select {RECENT_COLUMNS} from {RECENT_FROM}"))
+                .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
+                .fetch_all(&mut *conn)
+                .await?
+        }
     };
     let mut kept: HashMap<i64, (i64, Days)> = rows
         .into_iter()

@@ -151,7 +151,8 @@ type QuestionRow = (i64, String, String, i64, i64, i64, QuestionAgg);
 const TOPIC_ROWS: &str = "coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at,
     r.last_attempt_id, r.mastered, r.score, r.answered_first, r.right_first, json(r.extra))), '[]')";
 /// The same for `learner_question`.
-const QUESTION_ROWS: &str = "coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id,
+const QUESTION_ROWS: &str =
+    "coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id,
     r.answers, r.correct, r.first_correct, json(r.extra))), '[]')";
 
 /// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
@@ -240,7 +241,8 @@ async fn prefetch(
 ) -> Result<Prefetched, sqlx::Error> {
     use classes::{MEMBERSHIP_COLUMNS, MEMBERSHIP_FROM, RECENT_COLUMNS, RECENT_FROM};
     static SQL: LazyLock<String> = LazyLock::new(|| {
-        let pair = "r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')";
+        let pair =
+            "r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')";
         format!(
             "select (select coalesce(json_group_array(json_array({MEMBERSHIP_COLUMNS})), '[]')
                        from {MEMBERSHIP_FROM}),
