@@ -36,9 +36,11 @@ struct Learner {
     csrf: String,
 }
 
-/// The fields a quiz page's form needs besides csrf: its sealed token and every ordering item at the
-/// position the page preselected (the rest stays blank, graded as wrong). Plain string scanning, not an
-/// HTML parser: the loader shares the machine with the server and must stay cheap.
+/// The fields a quiz page's form needs besides csrf: its sealed token and an answer to every question —
+/// the first option of each single- and several-answer question, "1" typed into each text answer, and
+/// each ordering's items in page order (positions 1, 2, …) — so every question is graded, as a learner's
+/// would be (a question left blank would send the form back for confirmation). Plain string scanning, not
+/// an HTML parser: the loader shares the machine with the server and must stay cheap.
 fn form_fields(page: &str) -> Option<String> {
     let value_after = |from: usize, marker: &str| -> Option<(String, usize)> {
         let start = page[from..].find(marker)? + from + marker.len();
@@ -47,13 +49,35 @@ fn form_fields(page: &str) -> Option<String> {
     };
     let (token, _) = value_after(0, "name=\"token\" value=\"")?;
     let mut fields = vec![format!("token={}", enc(&token))];
+    let mut positions: std::collections::HashMap<String, usize> = Default::default();
     let mut at = 0;
     while let Some((name, end)) = value_after(at, "<select name=\"") {
-        let selected = page[end..].find(" selected>")? + end;
-        let value_start = page[..selected].rfind("value=\"")? + "value=\"".len();
-        let position = page[value_start..selected].trim_end_matches('"');
+        let question = name.rsplit_once('.').map_or("", |(q, _)| q).to_string();
+        let position = positions.entry(question).or_default();
+        *position += 1;
         fields.push(format!("{}={position}", enc(&name)));
-        at = selected;
+        at = end;
+    }
+    let mut answered = std::collections::HashSet::new();
+    let mut at = 0;
+    while let Some(start) = page[at..].find("<input ").map(|i| i + at) {
+        let end = page[start..].find('>')? + start;
+        let tag = &page[start..end];
+        at = end;
+        let attr = |name: &str| -> Option<&str> {
+            let from = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+            Some(&tag[from..from + tag[from..].find('"')?])
+        };
+        let Some(name) = attr("name").filter(|n| n.starts_with("a.")) else {
+            continue;
+        };
+        match attr("type") {
+            Some("radio" | "checkbox") if answered.insert(name) => {
+                fields.push(format!("{}={}", enc(name), enc(attr("value")?)));
+            }
+            Some("text") if answered.insert(name) => fields.push(format!("{}=1", enc(name))),
+            _ => {}
+        }
     }
     Some(fields.join("&"))
 }

@@ -99,6 +99,7 @@ pub async fn build_state(
         );
     }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
+    db::checkpoint_continuously(db.clone());
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
     let snapshot = snapshot(&db, content, 0, live_reload.as_ref()).await?;

@@ -64,6 +64,60 @@ async fn a_session_whose_account_is_gone_is_signed_out_and_never_a_500() {
     assert_eq!(owners, 1);
 }
 
+/// A session stored by tower-sessions' own SQLite store (MessagePack, before `web::session_store`) is
+/// still read — signed in while the account exists, signed out once it is gone — and what the store
+/// writes now is JSON without the flag its loads add.
+#[tokio::test]
+async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
+    use tower_sessions::SessionStore;
+    let app = common::app().await;
+    let c = app.client();
+    c.sign_up("mia").await;
+    assert!(c.get("/me").await.body.contains("mia"));
+    let (json, flagged): (i64, i64) = sqlx::query_as(
+        "select count(*), coalesce(sum(instr(data, 'account_exists') > 0), 0) from tower_sessions
+         where typeof(data) = 'text' and json_extract(data, '$.user_id') is not null",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!((json, flagged), (1, 0), "stored as JSON, the flag left out");
+
+    // The same session written again by the crate's store, as an older version of the server did.
+    let cookie = c.cookies.lock().unwrap()[infra_dojo::auth::SESSION_COOKIE].clone();
+    let id: tower_sessions::session::Id = cookie.parse().unwrap();
+    let ours = infra_dojo::web::session_store::Store::new(app.state.db.clone(), "user_id");
+    let mut record = ours.load(&id).await.unwrap().expect("the session");
+    assert_eq!(
+        record
+            .data
+            .remove(infra_dojo::web::session_store::ACCOUNT_EXISTS),
+        Some(serde_json::Value::Bool(true))
+    );
+    tower_sessions_sqlx_store::SqliteStore::new(app.state.db.clone())
+        .save(&record)
+        .await
+        .unwrap();
+    let (blobs,): (i64,) =
+        sqlx::query_as("select count(*) from tower_sessions where typeof(data) = 'blob'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(blobs, 1);
+    let me = c.get("/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(me.body.contains("mia"), "still signed in");
+
+    let mia = app.user_id("mia").await;
+    infra_dojo::store::account::delete_account(&app.state.db, mia)
+        .await
+        .unwrap();
+    let topic = c.get("/topics/tcp").await;
+    assert_eq!(topic.status, StatusCode::OK);
+    assert!(!topic.body.contains("mia"), "the header names nobody");
+    assert_eq!(session_rows(&app).await, 0, "the session is deleted");
+}
+
 #[tokio::test]
 async fn the_password_to_delete_an_account_is_throttled_like_a_login_and_then_forgotten() {
     let app = common::app().await;

@@ -150,6 +150,9 @@ pub(crate) fn rows_args<'q, T>(
     mut row: impl FnMut(&mut SqliteArguments<'q>, &T) -> Result<(), sqlx::Error>,
 ) -> Result<SqliteArguments<'q>, sqlx::Error> {
     let mut args = SqliteArguments::default();
+    // Every value of the statement at once: grown by doubling instead, the arguments were copied over
+    // and over (a fifth of the attempt writer's own time in `perf`, with learners in a class).
+    args.reserve(ROWS * width, 0);
     for item in items {
         row(&mut args, item)?;
     }

@@ -25,6 +25,7 @@ pub mod quiz;
 pub mod review;
 pub mod router;
 pub mod search;
+pub mod session_store;
 pub mod state;
 pub mod storage;
 pub mod visitor;

@@ -5,7 +5,7 @@
 use crate::web::state::AppState;
 use crate::web::{
     account, assets, auth, health, instructor, live_reload, pages, progress, quiz, review, search,
-    storage, widgets,
+    session_store, storage, visitor, widgets,
 };
 
 use axum::Router;
@@ -19,7 +19,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// No inline script or style, nothing from another host, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -65,15 +64,18 @@ pub fn router(state: AppState) -> Router {
     // Sessions live in SQLite; the cookie is HttpOnly, SameSite=Lax, Secure and `__Host-` when served over
     // HTTPS (see `auth::cookie_name`).
     let secure = state.settings.secure_cookies;
-    let sessions = SessionManagerLayer::new(SqliteStore::new(state.db.clone()))
-        .with_name(crate::auth::cookie_name(
-            crate::auth::SESSION_COOKIE,
-            secure,
-        ))
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+    let sessions = SessionManagerLayer::new(session_store::Store::new(
+        state.db.clone(),
+        visitor::USER_ID,
+    ))
+    .with_name(crate::auth::cookie_name(
+        crate::auth::SESSION_COOKIE,
+        secure,
+    ))
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_secure(state.settings.secure_cookies)
+    .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let mut routes = Router::new()
         .route("/", get(pages::home))
         .route("/topics/{slug}", get(pages::topic))

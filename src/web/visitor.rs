@@ -10,13 +10,15 @@
 //! and sign-out.
 //!
 //! A session names its user by id, and the account may be gone (deleted on another device, or by an
-//! administrator): the user row is looked up once per request that reads the session, and a session
-//! whose account no longer exists is emptied and treated as signed out — never a 500 on a foreign key.
+//! administrator): the user row is looked up once per request that reads the session — by the statement
+//! that loads the session (`web::session_store`) — and a session whose account no longer exists is
+//! emptied and treated as signed out — never a 500 on a foreign key.
 //! Deleting an account also ends every session signed in as it ([`end_sessions_of`]).
 
 use crate::auth::{CSRF_COOKIE, constant_time_eq, cookie_name, is_token, random_token};
 use crate::store;
 use crate::web::error::AppError;
+use crate::web::session_store::{ACCOUNT_EXISTS, Store};
 use crate::web::state::AppState;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -25,9 +27,8 @@ use tower_cookies::{Cookie, Cookies};
 use tower_sessions::Session;
 use tower_sessions::session::Id;
 use tower_sessions::session_store::SessionStore;
-use tower_sessions_sqlx_store::SqliteStore;
 
-const USER_ID: &str = "user_id";
+pub(crate) const USER_ID: &str = "user_id";
 const USER_NAME: &str = "user_name";
 /// Set for instructors, so the header can link to their pages; every instructor route still checks the
 /// role in the database.
@@ -67,8 +68,17 @@ async fn checked_user(
         return Ok(user.clone());
     }
     let user_id: Option<i64> = session.get(USER_ID).await.map_err(session_error)?;
+    // What the session store found when it loaded the session; asked here only for a session it could
+    // not check (one stored before it, see `web::session_store`).
+    let exists = match user_id {
+        Some(user_id) => match session.get::<bool>(ACCOUNT_EXISTS).await {
+            Ok(Some(exists)) => exists,
+            _ => store::users::exists(db, user_id).await?,
+        },
+        None => false,
+    };
     let user = match user_id {
-        Some(user_id) if store::users::exists(db, user_id).await? => {
+        Some(user_id) if exists => {
             let name: Option<String> = session.get(USER_NAME).await.map_err(session_error)?;
             Some(SignedIn {
                 user_id,
@@ -269,7 +279,7 @@ impl Visitor {
 /// read back through the store itself, so this follows its encoding whatever it is. One read per
 /// signed-in session of anyone: fine for deleting an account, too much for a page.
 async fn sessions_of(state: &AppState, user_id: i64) -> Result<Vec<String>, AppError> {
-    let sessions = SqliteStore::new(state.db.clone());
+    let sessions = Store::new(state.db.clone(), USER_ID);
     let mut ids = Vec::new();
     for id in store::account::session_ids_with_key(&state.db, USER_ID).await? {
         let Ok(parsed) = id.parse::<Id>() else {

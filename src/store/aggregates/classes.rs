@@ -20,12 +20,13 @@ pub(super) async fn apply_to_classes(
     before: &HashMap<i64, LearnerAggs>,
     after: &HashMap<i64, LearnerAggs>,
     memberships: &Memberships,
+    kept_recent: Option<Vec<RecentRow>>,
 ) -> Result<(), sqlx::Error> {
     let with_attempts: Vec<&Change> = changes
         .iter()
         .filter(|c| !c.new_attempts.is_empty() && memberships.contains_key(&c.user_id))
         .collect();
-    let recent = recent_kept(conn, &with_attempts).await?;
+    let recent = recent_kept(conn, &with_attempts, kept_recent).await?;
     let empty = LearnerAggs::default();
     let mut delta = ClassDelta::new();
     let mut learners: Vec<ClassLearnerChange> = Vec::new();
@@ -179,20 +180,40 @@ pub(super) async fn memberships(
     users: &[i64],
 ) -> Result<Memberships, sqlx::Error> {
     let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "select m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')
-         from json_each(?1) k cross join class_member m on m.user_id = k.value
-         join user u on u.user_id = m.user_id",
-    )
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+        "select {MEMBERSHIP_COLUMNS} from {MEMBERSHIP_FROM}"
+    ))
     .bind(json)
     .fetch_all(&mut *conn)
     .await?;
+    Ok(memberships_of(rows))
+}
+
+/// The membership rows (user, class, name) of the users in the JSON array `?1`: the columns and the
+/// `from` of [`memberships`], also read by `aggregates::prefetch`.
+pub(super) const MEMBERSHIP_COLUMNS: &str =
+    "m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')";
+pub(super) const MEMBERSHIP_FROM: &str =
+    "json_each(?1) k cross join class_member m on m.user_id = k.value
+     join user u on u.user_id = m.user_id";
+
+/// [`Memberships`] from rows of [`MEMBERSHIPS`].
+pub(super) fn memberships_of(rows: Vec<(i64, i64, String)>) -> Memberships {
     let mut out: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for (user, class_id, name) in rows {
         out.entry(user).or_default().push((class_id, name));
     }
-    Ok(out)
+    out
 }
+
+/// A `learner_recent` row: user, latest attempt, days (JSON).
+pub(super) type RecentRow = (i64, i64, String);
+
+/// The `learner_recent` rows of the users in the JSON array `?1`: the columns and the `from`, also read
+/// by `aggregates::prefetch`.
+pub(super) const RECENT_COLUMNS: &str = "r.user_id, r.last_at, r.days";
+pub(super) const RECENT_FROM: &str =
+    "json_each(?1) k cross join learner_recent r on r.user_id = k.value";
 
 /// A learner's answers and wrong answers per (topic, Japan-time day), as `learner_recent.days` keeps them.
 type Days = Vec<(String, i64, i64, i64)>;
@@ -273,17 +294,24 @@ async fn recent(
 async fn recent_kept(
     conn: &mut SqliteConnection,
     changes: &[&Change],
+    kept_rows: Option<Vec<RecentRow>>,
 ) -> Result<HashMap<i64, Recent>, sqlx::Error> {
     if changes.is_empty() {
         return Ok(HashMap::new());
     }
     let users: Vec<i64> = changes.iter().map(|c| c.user_id).collect();
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "select r.user_id, r.last_at, r.days from json_each(?1) k cross join learner_recent r on r.user_id = k.value",
-    )
-    .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<RecentRow> = match kept_rows {
+        Some(rows) => rows
+            .into_iter()
+            .filter(|(user, _, _)| users.contains(user))
+            .collect(),
+        None => {
+            sqlx::query_as(&format!("select {RECENT_COLUMNS} from {RECENT_FROM}"))
+                .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
     let mut kept: HashMap<i64, (i64, Days)> = rows
         .into_iter()
         .map(|(user, last_at, days)| {

@@ -146,6 +146,15 @@ type TopicRow = (
 
 type QuestionRow = (i64, String, String, i64, i64, i64, QuestionAgg);
 
+/// The packed `learner_topic` rows (alias `r`) of the keys joined from `json_each(?N) k`: the select
+/// expression of [`load`] and of [`prefetch`].
+const TOPIC_ROWS: &str = "coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at,
+    r.last_attempt_id, r.mastered, r.score, r.answered_first, r.right_first, json(r.extra))), '[]')";
+/// The same for `learner_question`.
+const QUESTION_ROWS: &str =
+    "coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id,
+    r.answers, r.correct, r.first_correct, json(r.extra))), '[]')";
+
 /// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
 async fn load(
     conn: &mut SqliteConnection,
@@ -153,26 +162,33 @@ async fn load(
 ) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
     let json = keys.json();
     let (topics,): (String,) = sqlx::query_as(&format!(
-        "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id,
-                r.mastered, r.score, r.answered_first, r.right_first, json(r.extra))), '[]')
-         from json_each(?1) k cross join learner_topic r on {}",
+        "select {TOPIC_ROWS} from json_each(?1) k cross join learner_topic r on {}",
         keys.join()
     ))
     .bind(&json)
     .fetch_one(&mut *conn)
     .await?;
     let (questions,): (String,) = sqlx::query_as(&format!(
-        "select coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id, r.answers, r.correct,
-                r.first_correct, json(r.extra))), '[]')
-         from json_each(?1) k cross join learner_question r on {}",
+        "select {QUESTION_ROWS} from json_each(?1) k cross join learner_question r on {}",
         keys.join()
     ))
     .bind(&json)
     .fetch_one(&mut *conn)
     .await?;
-    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
-    let topics: Vec<TopicRow> = serde_json::from_str(&topics).map_err(decode)?;
-    let questions: Vec<QuestionRow> = serde_json::from_str(&questions).map_err(decode)?;
+    unpack_learners(&topics, &questions)
+}
+
+fn decode(e: serde_json::Error) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(e))
+}
+
+/// [`LearnerAggs`] per learner from packed rows of [`TOPIC_ROWS`] and [`QUESTION_ROWS`].
+fn unpack_learners(
+    topics: &str,
+    questions: &str,
+) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
+    let topics: Vec<TopicRow> = serde_json::from_str(topics).map_err(decode)?;
+    let questions: Vec<QuestionRow> = serde_json::from_str(questions).map_err(decode)?;
     let mut out: HashMap<i64, LearnerAggs> = HashMap::new();
     for (user, topic, attempts, last_at, last_id, mastered, score, answered, right, extra) in topics
     {
@@ -204,6 +220,64 @@ async fn load(
     Ok(out)
 }
 
+/// What [`record`] reads before it changes anything.
+struct Prefetched {
+    memberships: classes::Memberships,
+    /// Rows of every learner and topic of the batch (members or not).
+    learners: HashMap<i64, LearnerAggs>,
+    bits: Bits,
+    recent: Vec<classes::RecentRow>,
+}
+
+/// Everything [`record`] reads, in one statement: the learners' classes, their rows for `pairs`, the
+/// question bits of `topics` and the learners' kept `learner_recent` rows. Each statement is a round trip
+/// to SQLite's thread, paid in turn by the writer every submitter waits for; read one by one, these
+/// were five (`bench/quiz.sh`, learners in a class).
+async fn prefetch(
+    conn: &mut SqliteConnection,
+    users: &[i64],
+    pairs: &BTreeSet<(i64, String)>,
+    topics: &BTreeSet<String>,
+) -> Result<Prefetched, sqlx::Error> {
+    use classes::{MEMBERSHIP_COLUMNS, MEMBERSHIP_FROM, RECENT_COLUMNS, RECENT_FROM};
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let pair =
+            "r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')";
+        format!(
+            "select (select coalesce(json_group_array(json_array({MEMBERSHIP_COLUMNS})), '[]')
+                       from {MEMBERSHIP_FROM}),
+                    (select {TOPIC_ROWS} from json_each(?2) p cross join learner_topic r on {pair}),
+                    (select {QUESTION_ROWS} from json_each(?2) p cross join learner_question r on {pair}),
+                    (select coalesce(json_group_array(json_array(t.topic, t.question_id, t.bit)), '[]')
+                       from json_each(?3) k cross join topic_question t on t.topic = k.value),
+                    (select coalesce(json_group_array(json_array({RECENT_COLUMNS})), '[]')
+                       from {RECENT_FROM})"
+        )
+    });
+    let json = |v: Result<String, serde_json::Error>| v.unwrap_or_else(|_| "[]".into());
+    let (memberships, learner_topics, learner_questions, bits, recent): (
+        String,
+        String,
+        String,
+        String,
+        String,
+    ) = sqlx::query_as(&SQL)
+        .bind(json(serde_json::to_string(users)))
+        .bind(json(serde_json::to_string(pairs)))
+        .bind(json(serde_json::to_string(topics)))
+        .fetch_one(&mut *conn)
+        .await?;
+    let memberships: Vec<(i64, i64, String)> =
+        serde_json::from_str(&memberships).map_err(decode)?;
+    let bits: Vec<(String, String, i64)> = serde_json::from_str(&bits).map_err(decode)?;
+    Ok(Prefetched {
+        memberships: classes::memberships_of(memberships),
+        learners: unpack_learners(&learner_topics, &learner_questions)?,
+        bits: Bits::from_rows(bits),
+        recent: serde_json::from_str(&recent).map_err(decode)?,
+    })
+}
+
 /// The bit positions of topics' questions (`topic_question`), given to new questions as they come.
 #[derive(Default)]
 struct Bits {
@@ -224,13 +298,17 @@ impl Bits {
         .bind(json)
         .fetch_all(&mut *conn)
         .await?;
+        Ok(Bits::from_rows(rows))
+    }
+
+    fn from_rows(rows: Vec<(String, String, i64)>) -> Bits {
         let mut bits = Bits::default();
         for (topic, question, bit) in rows {
             let next = bits.next.entry(topic.clone()).or_default();
             *next = (*next).max(bit + 1);
             bits.known.insert((topic, question), bit);
         }
-        Ok(bits)
+        bits
     }
 
     /// The question's bit, given now if it has none; `None` past `classroom::aggregates::MAX_BITS`.
@@ -371,7 +449,18 @@ pub async fn record(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let memberships = classes::memberships(conn, &users).await?;
+    let all_pairs: BTreeSet<(i64, String)> = attempts
+        .iter()
+        .map(|(_, a)| (a.user_id, a.topic.clone()))
+        .chain(moves.iter().map(|m| (m.user_id, m.topic.to_string())))
+        .collect();
+    let all_topics: BTreeSet<String> = all_pairs.iter().map(|(_, t)| t.clone()).collect();
+    let Prefetched {
+        memberships,
+        learners,
+        mut bits,
+        recent,
+    } = prefetch(conn, &users, &all_pairs, &all_topics).await?;
     if memberships.is_empty() {
         return Ok(());
     }
@@ -389,10 +478,12 @@ pub async fn record(
         .map(|(_, a)| (a.user_id, a.topic.clone()))
         .chain(moves.iter().map(|m| (m.user_id, m.topic.to_string())))
         .collect();
-    let before = load(conn, Keys::Pairs(&pairs)).await?;
+    // The rows of `pairs`: a member's pairs are all of theirs in the batch.
+    let before: HashMap<i64, LearnerAggs> = learners
+        .into_iter()
+        .filter(|(user, _)| memberships.contains_key(user))
+        .collect();
     let mut after = before.clone();
-    let topics: BTreeSet<String> = pairs.iter().map(|(_, t)| t.clone()).collect();
-    let mut bits = Bits::load(conn, &topics).await?;
     let mut replay: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut new_attempts: HashMap<i64, Vec<NewOne>> = HashMap::new();
     for &(id, a) in &attempts {
@@ -453,7 +544,7 @@ pub async fn record(
             new_attempts: new_attempts.remove(&user).unwrap_or_default(),
         })
         .collect();
-    apply_to_classes(conn, &changes, &before, &after, &memberships).await
+    apply_to_classes(conn, &changes, &before, &after, &memberships, Some(recent)).await
 }
 
 /// A newly stored attempt, as the class sums see it.
@@ -507,5 +598,5 @@ pub async fn reset_topic(
         topics: BTreeSet::from([topic.to_string()]),
         new_attempts: Vec::new(),
     };
-    apply_to_classes(conn, &[change], &before, &after, &memberships).await
+    apply_to_classes(conn, &[change], &before, &after, &memberships, None).await
 }
