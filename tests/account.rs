@@ -56,7 +56,7 @@ async fn a_session_whose_account_is_gone_is_signed_out_and_never_a_500() {
         "the guest sees their result"
     );
     let (owners,): (i64,) = sqlx::query_as(
-        "select count(*) from attempt a join user u on u.user_id = a.user_id where u.role = 'guest'",
+        "select count(*) from attempt a join app_user u on u.user_id = a.user_id where u.role = 'guest'",
     )
     .fetch_one(&app.state.db)
     .await

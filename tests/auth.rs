@@ -31,7 +31,7 @@ fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
 
 /// Accounts (guests aside).
 async fn users(app: &TestApp) -> i64 {
-    app.count("user where role <> 'guest'").await
+    app.count("app_user where role <> 'guest'").await
 }
 
 fn retry_after(reply: &common::Reply) -> u64 {

@@ -508,7 +508,7 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
     let app = common::app().await;
     let teacher = app.client();
     teacher.sign_up("teacher").await;
-    sqlx::query("update user set role = 'instructor' where name = 'teacher'")
+    sqlx::query("update app_user set role = 'instructor' where name = 'teacher'")
         .execute(&app.state.db)
         .await
         .unwrap();
@@ -587,7 +587,7 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
         .unwrap();
         assert_eq!(n, 0, "{table}");
     }
-    let (users,): (i64,) = sqlx::query_as("select count(*) from user where name = 'ivy'")
+    let (users,): (i64,) = sqlx::query_as("select count(*) from app_user where name = 'ivy'")
         .fetch_one(&app.state.db)
         .await
         .unwrap();
@@ -610,7 +610,7 @@ async fn the_retention_view_shows_the_class_s_recall_per_topic_to_its_instructor
     let app = common::app().await;
     let teacher = app.client();
     teacher.sign_up("teacher2").await;
-    sqlx::query("update user set role = 'instructor' where name = 'teacher2'")
+    sqlx::query("update app_user set role = 'instructor' where name = 'teacher2'")
         .execute(&app.state.db)
         .await
         .unwrap();

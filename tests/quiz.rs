@@ -399,7 +399,7 @@ async fn csrf_is_required_on_every_state_changing_form() {
     }
     assert_eq!(app.count("attempt").await, 0);
     assert_eq!(
-        app.count("user").await,
+        app.count("app_user").await,
         1,
         "no account made without the token"
     );
@@ -666,7 +666,7 @@ async fn a_guest_is_graded_and_keeps_the_work_on_sign_up_or_log_in() {
         "the guest's attempt is now grace's"
     );
     assert_eq!(
-        app.count("user").await,
+        app.count("app_user").await,
         1,
         "the guest row became the account"
     );
@@ -688,7 +688,7 @@ async fn a_guest_is_graded_and_keeps_the_work_on_sign_up_or_log_in() {
         .await;
     assert_eq!(again.get("/me").await.attrs(".history a", "href").len(), 2);
     assert_eq!(
-        app.count("user").await,
+        app.count("app_user").await,
         1,
         "the second guest was merged and removed"
     );
@@ -780,10 +780,11 @@ async fn signup_validates_and_refuses_a_taken_name() {
             .concat()
             .contains("すでに使われて")
     );
-    let (hash,): (String,) = sqlx::query_as("select password_hash from user where name = 'judy'")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
+    let (hash,): (String,) =
+        sqlx::query_as("select password_hash from app_user where name = 'judy'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }
 

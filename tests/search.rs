@@ -175,7 +175,7 @@ async fn any_query_string_gets_a_page_not_an_error() {
         "_",
         "%%%",
         "\\",
-        "'; drop table user; --",
+        "'; drop table app_user; --",
         "\u{7f}abc",
         "\u{1b}[31mabc",
         "\r\nabc",

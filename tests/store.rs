@@ -314,7 +314,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     .await
     .unwrap();
     users::merge_guest(db, guest, account).await.unwrap();
-    assert_eq!(count(db, "select count(*) from user").await, 1);
+    assert_eq!(count(db, "select count(*) from app_user").await, 1);
     assert_eq!(
         count(
             db,

@@ -1,4 +1,4 @@
-//! What an account may do. Stored as text in `user.role`; everywhere else it is this enum, so a misspelt
+//! What an account may do. Stored as text in `app_user.role`; everywhere else it is this enum, so a misspelt
 //! role is a compile error rather than an account that silently matches nothing.
 
 use std::fmt;
@@ -15,7 +15,7 @@ pub enum Role {
 }
 
 impl Role {
-    /// As stored in `user.role`.
+    /// As stored in `app_user.role`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Guest => "guest",
@@ -31,7 +31,7 @@ impl fmt::Display for Role {
     }
 }
 
-/// A `user.role` value this build does not know.
+/// A `app_user.role` value this build does not know.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown role {0:?}")]
 pub struct UnknownRole(String);

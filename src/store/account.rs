@@ -98,7 +98,7 @@ pub struct Export {
 /// Everything kept about `user_id`; `None` for no such account.
 pub async fn export(pool: &SqlitePool, user_id: i64) -> Result<Option<Export>, sqlx::Error> {
     let Some(account) = sqlx::query_as::<_, AccountRow>(
-        "select user_id, name, display_name, role, created_at from user where user_id = ?",
+        "select user_id, name, display_name, role, created_at from app_user where user_id = ?",
     )
     .bind(user_id)
     .fetch_optional(pool)
@@ -204,7 +204,7 @@ pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx:
         "delete from class_member where user_id = ?",
         "delete from class_member where class_id in (select class_id from class where owner_id = ?)",
         "delete from class where owner_id = ?",
-        "delete from user where user_id = ?",
+        "delete from app_user where user_id = ?",
     ] {
         sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
     }

@@ -46,7 +46,7 @@ pub fn topic_answers<'a>(
                              char(30) order by a.created_at, a.attempt_id) as packed
          from class_member m
          cross join attempt a on a.user_id = m.user_id and a.topic = ?2
-         join user u on u.user_id = m.user_id
+         join app_user u on u.user_id = m.user_id
          join answer w on w.attempt_id = a.attempt_id
          where m.class_id = ?1
          group by m.user_id",
@@ -132,7 +132,7 @@ static GRID: LazyLock<String> = LazyLock::new(|| {
                      select topic, sum({mastered}) as mastered from question_progress
                      where user_id = m.user_id group by topic) p) as mastered,
                 (select max(a.created_at) from attempt a where a.user_id = m.user_id) as last_at
-         from class_member m join user u on u.user_id = m.user_id
+         from class_member m join app_user u on u.user_id = m.user_id
          where m.class_id = ?1
          order by u.display_name, u.user_id",
         mastered = super::MASTERED
@@ -182,7 +182,7 @@ pub fn answers(
                                  order by a.topic, a.created_at, a.attempt_id, w.answer_id) as answers
          from class_member m
          cross join attempt a on a.user_id = m.user_id
-         join user u on u.user_id = m.user_id
+         join app_user u on u.user_id = m.user_id
          join answer w on w.attempt_id = a.attempt_id
          where m.class_id = ?1
          group by m.user_id

@@ -221,7 +221,7 @@ pub async fn grid_page(
     };
     let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(&format!(
         "select c.user_id, u.display_name, coalesce(u.name, ''), c.last_at
-         from class_learner c join user u on u.user_id = c.user_id
+         from class_learner c join app_user u on u.user_id = c.user_id
          where c.class_id = ?1 order by {order_by} limit ?2 offset ?3"
     ))
     .bind(class_id)
@@ -368,7 +368,7 @@ pub async fn names(
     users: &[i64],
 ) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "select u.user_id, u.display_name, coalesce(u.name, '') from json_each(?1) k cross join user u on u.user_id = k.value",
+        "select u.user_id, u.display_name, coalesce(u.name, '') from json_each(?1) k cross join app_user u on u.user_id = k.value",
     )
     .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
     .fetch_all(pool)

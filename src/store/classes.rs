@@ -174,7 +174,7 @@ pub struct Member {
 pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, sqlx::Error> {
     sqlx::query_as(
         "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
-         from class_member m join user u on u.user_id = m.user_id where m.class_id = ? order by u.display_name, u.user_id",
+         from class_member m join app_user u on u.user_id = m.user_id where m.class_id = ? order by u.display_name, u.user_id",
     )
     .bind(class_id)
     .fetch_all(pool)
@@ -250,7 +250,7 @@ pub async fn member(
 ) -> Result<Option<Member>, sqlx::Error> {
     sqlx::query_as(
         "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
-         from class_member m join user u on u.user_id = m.user_id where m.class_id = ? and m.user_id = ?",
+         from class_member m join app_user u on u.user_id = m.user_id where m.class_id = ? and m.user_id = ?",
     )
     .bind(class_id)
     .bind(user_id)

@@ -42,7 +42,7 @@ static ME_SUMMARY: LazyLock<String> = LazyLock::new(|| {
            (select json_group_array(json_object('class_id', c.class_id, 'name', c.name,
                    'owner_name', o.display_name, 'archived_at', c.archived_at, 'joined_at', m.joined_at)
                    order by c.archived_at is not null, c.name, c.class_id)
-            from class_member m join class c on c.class_id = m.class_id join user o on o.user_id = c.owner_id
+            from class_member m join class c on c.class_id = m.class_id join app_user o on o.user_id = c.owner_id
             where m.user_id = ?1) as classes",
         stats = TOPIC_STATS.as_str(),
     )

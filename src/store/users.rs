@@ -3,7 +3,7 @@
 use crate::auth::Role;
 use sqlx::SqlitePool;
 
-/// A row of `user`.
+/// A row of `app_user`.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub user_id: i64,
@@ -24,7 +24,7 @@ impl User {
 const COLUMNS: &str = "user_id, name, display_name, password_hash, role, created_at";
 
 pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from user where user_id = ?"))
+    sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = ?"))
         .bind(user_id)
         .fetch_optional(pool)
         .await
@@ -32,7 +32,7 @@ pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx
 
 /// Whether the account `user_id` exists (a session may outlive it).
 pub async fn exists(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as("select 1 from user where user_id = ?")
+    let found: Option<(i64,)> = sqlx::query_as("select 1 from app_user where user_id = ?")
         .bind(user_id)
         .fetch_optional(pool)
         .await?;
@@ -40,7 +40,7 @@ pub async fn exists(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error
 }
 
 pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from user where name = ?"))
+    sqlx::query_as(&format!("select {COLUMNS} from app_user where name = ?"))
         .bind(name)
         .fetch_optional(pool)
         .await
@@ -49,7 +49,7 @@ pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx
 /// A guest: the owner of a visitor's answers until they sign up or log in.
 pub async fn create_guest(pool: &SqlitePool, now: i64) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) =
-        sqlx::query_as("insert into user (role, created_at) values (?, ?) returning user_id")
+        sqlx::query_as("insert into app_user (role, created_at) values (?, ?) returning user_id")
             .bind(Role::Guest.as_str())
             .bind(now)
             .fetch_one(pool)
@@ -68,7 +68,7 @@ pub async fn create<'e>(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
-        "insert into user (name, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) returning user_id",
+        "insert into app_user (name, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) returning user_id",
     )
     .bind(name)
     .bind(display_name)
@@ -89,7 +89,7 @@ pub async fn upgrade_guest(
     password_hash: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "update user set name = ?, display_name = ?, password_hash = ?, role = ? where user_id = ? and role = ?",
+        "update app_user set name = ?, display_name = ?, password_hash = ?, role = ? where user_id = ? and role = ?",
     )
     .bind(name)
     .bind(display_name)
@@ -110,7 +110,7 @@ pub async fn merge_guest(
     user_id: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let is_guest: Option<(String,)> = sqlx::query_as("select role from user where user_id = ?")
+    let is_guest: Option<(String,)> = sqlx::query_as("select role from app_user where user_id = ?")
         .bind(guest_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -154,7 +154,7 @@ pub async fn merge_guest(
     .bind(guest_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("delete from user where user_id = ?")
+    sqlx::query("delete from app_user where user_id = ?")
         .bind(guest_id)
         .execute(&mut *tx)
         .await?;

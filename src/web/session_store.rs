@@ -100,7 +100,7 @@ impl SessionStore for Store {
         let row: Option<(Option<String>, Option<bool>, OffsetDateTime)> = sqlx::query_as(
             "select case when typeof(s.data) = 'text' then s.data end,
                     case when typeof(s.data) = 'text' and json_type(s.data, '$.' || ?3) = 'integer'
-                         then exists (select 1 from user u
+                         then exists (select 1 from app_user u
                                       where u.user_id = json_extract(s.data, '$.' || ?3)) end,
                     s.expiry_date
              from tower_sessions s where s.id = ?1 and s.expiry_date > ?2",

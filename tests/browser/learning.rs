@@ -432,7 +432,7 @@ async fn a_learner_downloads_their_data_and_deletes_their_account() {
     assert!(b.text("main").await.contains("削除しました"));
     b.open("/me").await;
     assert!(b.path().await.starts_with("/login"), "signed out");
-    let (left,): (i64,) = sqlx::query_as("select count(*) from user where name = 'sora'")
+    let (left,): (i64,) = sqlx::query_as("select count(*) from app_user where name = 'sora'")
         .fetch_one(&b.app().state.db)
         .await
         .unwrap();

@@ -391,7 +391,7 @@ impl<'a> std::ops::Deref for Account<'a> {
 }
 
 impl TestApp {
-    /// Rows in `table`, which may carry a filter: `count("user where role <> 'guest'")`.
+    /// Rows in `table`, which may carry a filter: `count("app_user where role <> 'guest'")`.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
             .fetch_one(&self.state.db)

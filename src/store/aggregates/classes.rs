@@ -195,7 +195,7 @@ pub(super) const MEMBERSHIP_COLUMNS: &str =
     "m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')";
 pub(super) const MEMBERSHIP_FROM: &str =
     "json_each(?1) k cross join class_member m on m.user_id = k.value
-     join user u on u.user_id = m.user_id";
+     join app_user u on u.user_id = m.user_id";
 
 /// [`Memberships`] from rows of [`MEMBERSHIPS`].
 pub(super) fn memberships_of(rows: Vec<(i64, i64, String)>) -> Memberships {
@@ -529,7 +529,7 @@ pub async fn add_members(
         let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
         let names: Vec<(i64, String, String, String)> = sqlx::query_as(
             "select u.user_id, u.display_name, coalesce(u.name, ''), coalesce(nullif(u.display_name, ''), u.name, '?')
-             from json_each(?1) k cross join user u on u.user_id = k.value",
+             from json_each(?1) k cross join app_user u on u.user_id = k.value",
         )
         .bind(&json)
         .fetch_all(&mut *conn)
