@@ -2,10 +2,14 @@
 //! instead of instant "database is locked" errors, and the migrations run before anything else. Opening
 //! also proves the file can be written, so a read-only file or a full disk stops `serve` at start with a
 //! message saying what to fix, not at a learner's first answer.
+//!
+//! PostgreSQL (`open_postgres`, schema in `migrations/postgres/`) is opened only by `infra-dojo migrate`
+//! for now: the queries in `store/` are SQLite's, so `serve` refuses a `postgres://` `--db`.
 
 use crate::store;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,6 +29,62 @@ pub fn connect_options(path: &Path) -> SqliteConnectOptions {
         .pragma("temp_store", "memory")
 }
 
+/// Whether `--db` names PostgreSQL (a `postgres://` or `postgresql://` URL) rather than a SQLite file.
+pub fn is_postgres_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// Opens a pool on the PostgreSQL database at `url` and brings its schema up to date with
+/// `migrations/postgres/` (the same tables and columns as SQLite's `migrations/`: tests/postgres.rs).
+/// Every error says, in Japanese, what to check; the password in the URL is never printed.
+pub async fn open_postgres(url: &str) -> anyhow::Result<PgPool> {
+    let shown = redact_password(url);
+    let options: PgConnectOptions = url.parse().map_err(|e| {
+        anyhow::anyhow!("PostgreSQL の接続先 {shown} を読めません: {e}（例: postgres://user:password@localhost:5432/infra_dojo）")
+    })?;
+    // One connection first: the pool retries a refused connection until its timeout and then reports
+    // only the timeout; this reports why (refused, unknown database, wrong password).
+    let cannot_connect = |e: sqlx::Error| {
+        anyhow::anyhow!(
+            "PostgreSQL {shown} に接続できません。サーバーが動いているか、ホスト・ポート・ユーザー・パスワード・データベース名を確かめてください。（{e}）"
+        )
+    };
+    options
+        .connect()
+        .await
+        .map_err(cannot_connect)?
+        .close()
+        .await
+        .map_err(cannot_connect)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(cannot_connect)?;
+    sqlx::migrate!("./migrations/postgres")
+        .run(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("PostgreSQL {shown} のマイグレーションに失敗しました: {e}"))?;
+    Ok(pool)
+}
+
+/// `url` with its password (if any) replaced by `***`, for messages and logs.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    // The credentials end at the last `@` before the path: a password may itself contain `@`.
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 /// Refuses a `--db` that is a URL rather than a file: SQLite would take `postgres://host/db` for a path
 /// and quietly create a folder `postgres:` with a database in it.
 fn refuse_url(path: &Path) -> anyhow::Result<()> {
@@ -33,8 +93,9 @@ fn refuse_url(path: &Path) -> anyhow::Result<()> {
         return Ok(());
     };
     if matches!(scheme, "postgres" | "postgresql") {
+        let shown = redact_password(&text);
         anyhow::bail!(
-            "--db {text}: PostgreSQL にはまだ対応していません。--db には SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
+            "--db {shown}: PostgreSQL で動かすことにはまだ対応していません（データの移行先にはできます: infra-dojo migrate --from sqlite:PATH --to postgres://…）。--db には SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
         );
     }
     anyhow::bail!(

@@ -59,6 +59,17 @@ enum Command {
         #[command(flatten)]
         content: ContentArgs,
     },
+    /// Copy a SQLite database into an empty PostgreSQL database (every table but the sessions), in one
+    /// transaction, verified by each table's row count. The SQLite file's schema is first brought up to
+    /// date, as `serve` would.
+    Migrate {
+        /// The SQLite database: sqlite:PATH
+        #[arg(long, value_name = "sqlite:PATH")]
+        from: String,
+        /// The PostgreSQL database: postgres://USER:PASSWORD@HOST:PORT/NAME (its schema is made if missing)
+        #[arg(long, value_name = "postgres://…")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -101,6 +112,7 @@ fn main() -> ExitCode {
             bind,
             content,
         }) => run(demo_seed(db, learners, attempts, bind, content)),
+        Some(Command::Migrate { from, to }) => run(migrate(from, to)),
         None => run_serve(cli.serve),
     }
 }
@@ -164,6 +176,51 @@ async fn demo_seed(
     );
     println!(
         "  （受講者 demo-01… も同じパスワードでログインできます。すべてデモ用のデータです。）"
+    );
+    Ok(())
+}
+
+async fn migrate(from: String, to: String) -> anyhow::Result<()> {
+    let Some(path) = from.strip_prefix("sqlite:") else {
+        anyhow::bail!(
+            "--from {from}: 移行元は sqlite:PATH の形で指定してください（例: --from sqlite:data/infra-dojo.db）。"
+        );
+    };
+    // `sqlite://PATH` too, as sqlx writes it.
+    let path = std::path::Path::new(path.strip_prefix("//").unwrap_or(path));
+    if !infra_dojo::db::is_postgres_url(&to) {
+        anyhow::bail!(
+            "--to {}: 移行先は PostgreSQL の URL で指定してください（例: --to postgres://user:password@localhost:5432/infra_dojo）。",
+            infra_dojo::db::redact_password(&to)
+        );
+    }
+    if !path.is_file() {
+        anyhow::bail!(
+            "--from {from}: SQLite のデータベースファイル {} がありません。パスを確かめてください。",
+            path.display()
+        );
+    }
+    // The target first: a wrong address must not have touched the source.
+    let postgres = infra_dojo::db::open_postgres(&to).await?;
+    let sqlite = infra_dojo::db::open_existing(path).await?;
+    // A database from before the class aggregates gets them first, as `serve` would give them.
+    infra_dojo::store::aggregates::rebuild_if_needed(&sqlite).await?;
+    let started = std::time::Instant::now();
+    let copied = infra_dojo::store::transfer::sqlite_to_postgres(&sqlite, &postgres).await?;
+    sqlite.close().await;
+    postgres.close().await;
+    println!(
+        "{} を {} に移しました（{:.1} 秒）。",
+        path.display(),
+        infra_dojo::db::redact_password(&to),
+        started.elapsed().as_secs_f64()
+    );
+    for table in &copied {
+        println!("  {:<22} {:>10} 行", table.table, table.rows);
+    }
+    println!(
+        "検証: {} 表すべてで、SQLite と PostgreSQL の行数が一致しました。セッションは移していません（移行後は全員がもう一度ログインします）。",
+        copied.len()
     );
     Ok(())
 }

@@ -364,12 +364,12 @@ fn a_database_url_is_refused_in_japanese_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for (url, words) in [
         (
-            "postgres://dojo@127.0.0.1/dojo",
-            "PostgreSQL にはまだ対応していません",
+            "postgres://dojo:s3cret@127.0.0.1/dojo",
+            "PostgreSQL で動かすことにはまだ対応していません",
         ),
         (
             "postgresql://localhost/dojo",
-            "PostgreSQL にはまだ対応していません",
+            "PostgreSQL で動かすことにはまだ対応していません",
         ),
         ("mysql://localhost/dojo", "URL ではなく"),
     ] {
@@ -381,6 +381,10 @@ fn a_database_url_is_refused_in_japanese_and_creates_nothing() {
         assert!(!out.status.success(), "{url}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(words), "{url}: {stderr}");
+        assert!(
+            !stderr.contains("s3cret"),
+            "the password was printed: {stderr}"
+        );
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             0,

@@ -15,6 +15,7 @@ pub mod quiz;
 pub mod search;
 pub mod secrets;
 pub mod throttle;
+pub mod transfer;
 pub mod users;
 
 /// The mastery rule in SQL (`quiz::mastery`): a `question_progress` row is mastered when its box is at

@@ -1,0 +1,368 @@
+//! PostgreSQL: the schema kept in step with SQLite's, and `infra-dojo migrate` copying a SQLite database
+//! into PostgreSQL. These tests need a PostgreSQL cluster: `scripts/test` (through `scripts/with-postgres`)
+//! starts a throwaway one and passes its address in `INFRA_DOJO_TEST_POSTGRES`; each test makes a
+//! database of its own in it. Without the variable they fail and say how to run them.
+
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
+use sqlx::{Connection, Executor, Row};
+use std::collections::BTreeSet;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The admin address of the throwaway cluster.
+fn cluster() -> String {
+    std::env::var("INFRA_DOJO_TEST_POSTGRES").expect(
+        "INFRA_DOJO_TEST_POSTGRES is not set: run these tests through scripts/test, or \
+         scripts/with-postgres cargo test --test postgres",
+    )
+}
+
+/// A new, empty database in the cluster; its URL.
+async fn fresh_database() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let admin = cluster();
+    let name = format!(
+        "t_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    conn.execute(format!("create database {name}").as_str())
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    // postgres://user@host/DB?query: the database is the path's last segment.
+    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}?{query}")
+}
+
+fn infra_dojo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infra-dojo"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every (table, column, not null) of a SQLite database made by the app, search's FTS5 tables left out.
+async fn sqlite_columns(pool: &SqlitePool) -> BTreeSet<(String, String, bool)> {
+    let rows = sqlx::query(
+        "select m.name, c.name, c.\"notnull\" or c.pk > 0 from sqlite_master m, pragma_table_info(m.name) c
+         where m.type = 'table' and m.name not like 'search_entry%' and m.name not like 'sqlite_%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| (r.get(0), r.get(1), r.get::<bool, _>(2)))
+        .collect()
+}
+
+async fn postgres_columns(pool: &PgPool) -> BTreeSet<(String, String, bool)> {
+    let rows = sqlx::query(
+        "select table_name::text, column_name::text, is_nullable = 'NO' from information_schema.columns
+         where table_schema = current_schema()",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| (r.get(0), r.get(1), r.get::<bool, _>(2)))
+        .collect()
+}
+
+async fn sqlite_schema_db(dir: &std::path::Path) -> SqlitePool {
+    let pool = infra_dojo::db::open(&dir.join("schema.db")).await.unwrap();
+    // The session table is made by the session store at start-up, as `serve` does.
+    tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
+        .migrate()
+        .await
+        .unwrap();
+    pool
+}
+
+#[tokio::test]
+async fn both_backends_have_the_same_tables_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = sqlite_columns(&sqlite_schema_db(dir.path()).await).await;
+    let postgres = infra_dojo::db::open_postgres(&fresh_database().await)
+        .await
+        .unwrap();
+    let postgres = postgres_columns(&postgres).await;
+    let only_sqlite: Vec<_> = sqlite.difference(&postgres).collect();
+    let only_postgres: Vec<_> = postgres.difference(&sqlite).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "(table, column, not null) only in SQLite: {only_sqlite:?}\nonly in PostgreSQL: {only_postgres:?}\n\
+         add the change to migrations/ and migrations/postgres/ both"
+    );
+    // And the schemas are not trivially equal.
+    assert!(sqlite.len() > 100, "{}", sqlite.len());
+}
+
+#[tokio::test]
+async fn migrate_copies_every_table_but_the_sessions() {
+    let tables: BTreeSet<&str> = infra_dojo::store::transfer::TABLES
+        .iter()
+        .chain(infra_dojo::store::transfer::NOT_COPIED)
+        .copied()
+        .collect();
+    let postgres = infra_dojo::db::open_postgres(&fresh_database().await)
+        .await
+        .unwrap();
+    let schema: BTreeSet<String> = postgres_columns(&postgres)
+        .await
+        .into_iter()
+        .map(|(table, _, _)| table)
+        .filter(|t| t != "_sqlx_migrations")
+        .collect();
+    let listed: BTreeSet<String> = tables.iter().map(|t| t.to_string()).collect();
+    assert_eq!(
+        schema, listed,
+        "a table is missing from store::transfer::TABLES (or NOT_COPIED)"
+    );
+}
+
+/// Row counts of every copied table.
+async fn sqlite_counts(pool: &SqlitePool) -> Vec<(String, i64)> {
+    let mut counts = Vec::new();
+    for table in infra_dojo::store::transfer::TABLES {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        counts.push((table.to_string(), n));
+    }
+    counts
+}
+
+async fn postgres_counts(pool: &PgPool) -> Vec<(String, i64)> {
+    let mut counts = Vec::new();
+    for table in infra_dojo::store::transfer::TABLES {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        counts.push((table.to_string(), n));
+    }
+    counts
+}
+
+#[tokio::test]
+async fn migrate_moves_a_school_s_history_into_postgres_verified_by_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let db_text = db.to_str().unwrap();
+    let out = infra_dojo(&[
+        "demo-seed",
+        "--db",
+        db_text,
+        "--learners",
+        "12",
+        "--attempts",
+        "4",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A learner whose name needs COPY's escapes, and a server secret (bytes).
+    let sqlite = infra_dojo::db::open(&db).await.unwrap();
+    sqlx::query(
+        "insert into app_user (name, display_name, role, created_at)
+         values ('tab\tnew\nline\\back', '表示\t名', 'learner', 1)",
+    )
+    .execute(&sqlite)
+    .await
+    .unwrap();
+    sqlx::query("insert into server_secret (name, value, created_at) values ('k', x'00ff5c0a', 2)")
+        .execute(&sqlite)
+        .await
+        .unwrap();
+    let before = sqlite_counts(&sqlite).await;
+    assert!(
+        before.iter().filter(|(_, n)| *n > 0).count() >= 12,
+        "{before:?}"
+    );
+
+    let url = fresh_database().await;
+    let out = infra_dojo(&[
+        "migrate",
+        "--from",
+        &format!("sqlite:{db_text}"),
+        "--to",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("行数が一致しました"), "{stdout}");
+
+    let postgres = infra_dojo::db::open_postgres(&url).await.unwrap();
+    assert_eq!(postgres_counts(&postgres).await, before);
+    // The rows themselves, not only their number: every attempt and every answer, and the odd texts.
+    let attempts_sqlite: Vec<(i64, String, i64, String, i64, i64, i64)> = sqlx::query_as(
+        "select attempt_id, token, user_id, topic, seed, correct_count, created_at from attempt order by attempt_id",
+    )
+    .fetch_all(&sqlite)
+    .await
+    .unwrap();
+    let attempts_postgres: Vec<(i64, String, i64, String, i64, i64, i64)> = sqlx::query_as(
+        "select attempt_id, token, user_id, topic, seed, correct_count, created_at from attempt order by attempt_id",
+    )
+    .fetch_all(&postgres)
+    .await
+    .unwrap();
+    assert_eq!(attempts_sqlite, attempts_postgres);
+    let answers = "select answer_id, question_id, response, correct, misconception, credit from answer order by answer_id";
+    let answers_sqlite: Vec<(i64, String, String, i64, Option<String>, i64)> =
+        sqlx::query_as(answers).fetch_all(&sqlite).await.unwrap();
+    let answers_postgres: Vec<(i64, String, String, i64, Option<String>, i64)> =
+        sqlx::query_as(answers).fetch_all(&postgres).await.unwrap();
+    assert_eq!(answers_sqlite, answers_postgres);
+    let progress = "select user_id, question_id, stability, difficulty from question_progress order by user_id, question_id";
+    let progress_sqlite: Vec<(i64, String, f64, f64)> =
+        sqlx::query_as(progress).fetch_all(&sqlite).await.unwrap();
+    let progress_postgres: Vec<(i64, String, f64, f64)> =
+        sqlx::query_as(progress).fetch_all(&postgres).await.unwrap();
+    assert_eq!(progress_sqlite, progress_postgres);
+    let odd: (String, String) =
+        sqlx::query_as("select name, display_name from app_user where name like 'tab%'")
+            .fetch_one(&postgres)
+            .await
+            .unwrap();
+    assert_eq!(odd, ("tab\tnew\nline\\back".into(), "表示\t名".into()));
+    let secret: Vec<u8> = sqlx::query_scalar("select value from server_secret where name = 'k'")
+        .fetch_one(&postgres)
+        .await
+        .unwrap();
+    assert_eq!(secret, vec![0x00, 0xff, 0x5c, 0x0a]);
+
+    // Rows made after the move take new ids, not copied ones.
+    let max: i64 = sqlx::query_scalar("select max(user_id) from app_user")
+        .fetch_one(&postgres)
+        .await
+        .unwrap();
+    let new: i64 = sqlx::query_scalar(
+        "insert into app_user (name, role, created_at) values ('after', 'learner', 3) returning user_id",
+    )
+    .fetch_one(&postgres)
+    .await
+    .unwrap();
+    assert!(new > max, "{new} <= {max}");
+}
+
+#[tokio::test]
+async fn migrate_into_a_database_with_data_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let db_text = db.to_str().unwrap();
+    let out = infra_dojo(&[
+        "demo-seed",
+        "--db",
+        db_text,
+        "--learners",
+        "3",
+        "--attempts",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = fresh_database().await;
+    let from = format!("sqlite:{db_text}");
+    assert!(
+        infra_dojo(&["migrate", "--from", &from, "--to", &url])
+            .status
+            .success()
+    );
+    let postgres = infra_dojo::db::open_postgres(&url).await.unwrap();
+    let once = postgres_counts(&postgres).await;
+
+    let again = infra_dojo(&["migrate", "--from", &from, "--to", &url]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("すでにデータがあります"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(postgres_counts(&postgres).await, once);
+}
+
+#[tokio::test]
+async fn a_failed_copy_leaves_the_target_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let out = infra_dojo(&[
+        "demo-seed",
+        "--db",
+        db.to_str().unwrap(),
+        "--learners",
+        "3",
+        "--attempts",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A text PostgreSQL cannot hold (NUL), in a table copied after several others.
+    let sqlite = infra_dojo::db::open(&db).await.unwrap();
+    sqlx::query("update answer set response = 'a' || char(0) || 'b' where answer_id = (select min(answer_id) from answer)")
+        .execute(&sqlite)
+        .await
+        .unwrap();
+    let url = fresh_database().await;
+    let out = infra_dojo(&[
+        "migrate",
+        "--from",
+        &format!("sqlite:{}", db.display()),
+        "--to",
+        &url,
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("表 answer の列 response"),
+        "{}",
+        stderr(&out)
+    );
+    let postgres = infra_dojo::db::open_postgres(&url).await.unwrap();
+    let counts = postgres_counts(&postgres).await;
+    assert!(counts.iter().all(|(_, n)| *n == 0), "{counts:?}");
+}
+
+#[test]
+fn migrate_explains_bad_addresses_in_japanese_without_printing_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    std::fs::write(&db, b"").unwrap();
+    let from = format!("sqlite:{}", db.display());
+    let missing = format!("sqlite:{}", dir.path().join("missing.db").display());
+    for (args, words) in [
+        (
+            vec!["--from", db.to_str().unwrap(), "--to", "postgres://u@h/d"],
+            "sqlite:PATH の形で",
+        ),
+        (
+            vec!["--from", &missing, "--to", "postgres://u@h/d"],
+            "がありません",
+        ),
+        (
+            vec!["--from", &from, "--to", "mysql://u:s3cret@localhost/d"],
+            "PostgreSQL の URL で",
+        ),
+        (
+            vec!["--from", &from, "--to", "postgres://u:s3cret@127.0.0.1:1/d"],
+            "接続できません",
+        ),
+    ] {
+        let mut all = vec!["migrate"];
+        all.extend(&args);
+        let out = infra_dojo(&all);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(words), "{args:?}: {err}");
+        assert!(!err.contains("s3cret"), "the password was printed: {err}");
+    }
+    assert!(
+        !dir.path().join("missing.db").exists(),
+        "a missing source was created"
+    );
+}
