@@ -22,7 +22,6 @@ use crate::store::quiz::{NewAnswer, NewAttempt};
 use crate::widgets::Widget;
 use crate::widgets::handshake;
 use crate::widgets::rng::Rng;
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 /// The demo instructor's login name.
@@ -299,17 +298,19 @@ fn timeline(rng: &mut Rng, learner: &Learner, count: usize, now: i64) -> Vec<i64
 
 /// Creates the demo instructor, class, learners and their history (see the module comment).
 pub async fn seed(
-    pool: &SqlitePool,
+    db: &crate::db::Db,
     course: &Course,
     bank: &Bank,
     options: &Options,
 ) -> anyhow::Result<Outcome> {
-    if let Some(teacher) = crate::store::users::by_name(pool, TEACHER_NAME).await? {
+    // The seeder writes through SQLite's own connection settings (cache size): not ported to PostgreSQL.
+    let pool = db.sqlite();
+    if let Some(teacher) = crate::store::users::by_name(db, TEACHER_NAME).await? {
         anyhow::ensure!(
             teacher.is_instructor(),
             "ユーザー名 {TEACHER_NAME} は講師ではないアカウントに使われています。別のデータベース（--db）を指定してください。"
         );
-        let class = crate::store::classes::owned_named(pool, teacher.user_id, CLASS_NAME).await?;
+        let class = crate::store::classes::owned_named(db, teacher.user_id, CLASS_NAME).await?;
         return match class {
             Some(class) => Ok(Outcome::AlreadyThere {
                 class_id: class.class_id,

@@ -100,6 +100,7 @@ pub async fn build_state(
     }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
     db::checkpoint_continuously(db.clone());
+    let db = db::Db::from(db);
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
     let snapshot = snapshot(&db, content, 0, live_reload.as_ref()).await?;
@@ -162,7 +163,7 @@ pub async fn snapshot(
 }
 
 /// The deployment's quiz-form key: made on the first start, read from the database afterwards.
-async fn quiz_form_key(db: &sqlx::SqlitePool) -> anyhow::Result<quiz::form::FormKey> {
+async fn quiz_form_key(db: &db::Db) -> anyhow::Result<quiz::form::FormKey> {
     let mut fresh = [0u8; quiz::form::FormKey::LEN];
     getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     let stored = store::secrets::get_or_create(db, "quiz-form", &fresh, store::now()).await?;

@@ -130,7 +130,7 @@ async fn demo_seed(
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("コンテンツに問題があります:\n{}", list.join("\n"))
     })?;
-    let pool = infra_dojo::db::open(&db).await?;
+    let pool = infra_dojo::db::Db::from(infra_dojo::db::open(&db).await?);
     let started = std::time::Instant::now();
     let options = demo::Options {
         learners,
@@ -345,7 +345,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Expired sessions are deleted hourly, by whichever instance runs this.
     tokio::spawn(
         tower_sessions::ExpiredDeletion::continuously_delete_expired(
-            tower_sessions_sqlx_store::SqliteStore::new(state.db.clone()),
+            tower_sessions_sqlx_store::SqliteStore::new(state.db.sqlite().clone()),
             std::time::Duration::from_secs(3600),
         ),
     );

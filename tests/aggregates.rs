@@ -109,7 +109,7 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
         generation: 0,
         cache,
     };
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let topics = topics(app);
     let title = |slug: &str| slug.to_uppercase();
     for &now in nows {
@@ -124,13 +124,21 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
                         now,
                         language: Language::Ja,
                     };
-                    let kept = standing::from_aggregates(db, class_id, &topics, &ask, &with, title)
-                        .await
-                        .unwrap()
-                        .expect("no bank is capped");
-                    let history = standing::from_history(db, class_id, &topics, &ask, title)
-                        .await
-                        .unwrap();
+                    let kept = standing::from_aggregates(
+                        &app.state.db,
+                        class_id,
+                        &topics,
+                        &ask,
+                        &with,
+                        title,
+                    )
+                    .await
+                    .unwrap()
+                    .expect("no bank is capped");
+                    let history =
+                        standing::from_history(&app.state.db, class_id, &topics, &ask, title)
+                            .await
+                            .unwrap();
                     assert_eq!(
                         kept, history,
                         "class {class_id}, now {now}, {order:?} desc {desc} page {page}"
@@ -201,7 +209,7 @@ async fn snapshot(db: &sqlx::SqlitePool) -> Vec<String> {
 #[tokio::test]
 async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_merge() {
     let app = common::app().await;
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let teacher = app.instructor("teacher").await;
     let (class_a, _) = teacher.create_class("A組").await;
     let (class_b, _) = teacher.create_class("B組").await;
@@ -337,7 +345,9 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
     attempt(&app, "late", ids[0], "tcp", start + 2 * DAY, 9, &mut rng).await;
     attempt(&app, "late2", ids[4], "process", start + DAY, 0, &mut rng).await;
     // A guest's answers merged into a member's account.
-    let guest = store::users::create_guest(db, NOW - 3 * DAY).await.unwrap();
+    let guest = store::users::create_guest(&app.state.db, NOW - 3 * DAY)
+        .await
+        .unwrap();
     attempt(&app, "g1", guest, "ftp", NOW - 3 * DAY, 3, &mut rng).await;
     store::quiz::record_widget_answer(
         db,
@@ -381,9 +391,11 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         now: NOW,
         language: Language::Ja,
     };
-    let a = standing::from_history(db, class_a, &topics(&app), &ask, |s: &str| s.to_string())
-        .await
-        .unwrap();
+    let a = standing::from_history(&app.state.db, class_a, &topics(&app), &ask, |s: &str| {
+        s.to_string()
+    })
+    .await
+    .unwrap();
     assert!(
         a.flagged.len() == 20 && a.flagged_more > 0 && a.pages > 4,
         "{a:?}"
@@ -421,7 +433,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
 #[tokio::test]
 async fn a_shrunken_bank_falls_back_to_the_history() {
     let app = common::app().await;
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("C組").await;
     let learner = app.learner("kei").await.id;
@@ -448,7 +460,7 @@ async fn a_shrunken_bank_falls_back_to_the_history() {
         cache: &cache,
     };
     assert!(
-        standing::from_aggregates(db, class_id, &topics, &ask, &with, title)
+        standing::from_aggregates(&app.state.db, class_id, &topics, &ask, &with, title)
             .await
             .unwrap()
             .is_some()
@@ -456,12 +468,12 @@ async fn a_shrunken_bank_falls_back_to_the_history() {
     let tcp = topics.iter_mut().find(|t| t.slug == "tcp").unwrap();
     tcp.questions = 2;
     assert!(
-        standing::from_aggregates(db, class_id, &topics, &ask, &with, title)
+        standing::from_aggregates(&app.state.db, class_id, &topics, &ask, &with, title)
             .await
             .unwrap()
             .is_none()
     );
-    let history = standing::from_history(db, class_id, &topics, &ask, title)
+    let history = standing::from_history(&app.state.db, class_id, &topics, &ask, title)
         .await
         .unwrap();
     let all = app.state.content().quizzes.topic("tcp").len() as i64;
@@ -482,7 +494,7 @@ async fn a_shrunken_bank_falls_back_to_the_history() {
 #[tokio::test]
 async fn a_database_from_before_the_aggregates_gets_them_at_start() {
     let app = common::app().await;
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("D組").await;
     let mut rng = Rng::new(3);

@@ -70,7 +70,7 @@ const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
 /// Later attempts (never first answers): l6 gets Q1 right and answers Q3 "LISTEN"; l2 answers Q3
 /// "SYN-RECEIVED".
 async fn seed_class(app: &TestApp, owner: i64) -> i64 {
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let class_id = store::classes::create(db, owner, "3年A組", "ANALYSIS", T0)
         .await
         .unwrap();
@@ -248,7 +248,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
 
     // The store's numbers first.
     use futures_util::TryStreamExt;
-    let answers: Vec<_> = store::analysis::topic_answers(&app.state.db, class_id, "tcp")
+    let answers: Vec<_> = store::analysis::topic_answers(app.state.db.sqlite(), class_id, "tcp")
         .try_collect()
         .await
         .unwrap();
@@ -472,7 +472,7 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
     let app = common::app().await;
     let teacher = app.instructor("teacher").await;
     let teacher_id = teacher.id;
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let class_id = store::classes::create(db, teacher_id, "少人数", "SMALLONE", T0)
         .await
         .unwrap();
@@ -680,7 +680,7 @@ async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
         "select count(*) from question_progress where user_id = ? and box >= 3",
     )
     .bind(l3)
-    .fetch_one(&app.state.db)
+    .fetch_one(app.state.db.sqlite())
     .await
     .unwrap()
     .0;
@@ -819,7 +819,7 @@ async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
     for (i, display_name) in names.iter().enumerate() {
         let login = format!("formula{i}");
         let id = app.learner_as(&login, display_name).await.id;
-        store::classes::join(&app.state.db, class_id, id, T0)
+        store::classes::join(app.state.db.sqlite(), class_id, id, T0)
             .await
             .unwrap();
     }

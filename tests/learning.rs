@@ -309,13 +309,13 @@ async fn partial_credit_is_stored_and_shown_with_its_rule() {
     let (credit, correct): (i64, bool) =
         sqlx::query_as("select credit, correct from answer where question_id = ?")
             .bind(&order.id)
-            .fetch_one(&app.state.db)
+            .fetch_one(app.state.db.sqlite())
             .await
             .unwrap();
     assert_eq!((credit, correct), (expected, false));
     let n = ids(&app, "tcp").len() as i64;
     let (attempt_credit,): (i64,) = sqlx::query_as("select credit from attempt")
-        .fetch_one(&app.state.db)
+        .fetch_one(app.state.db.sqlite())
         .await
         .unwrap();
     assert_eq!(attempt_credit, (n - 1) * 100 + expected);
@@ -401,7 +401,7 @@ async fn the_review_loop_asks_one_question_at_a_time_with_feedback_and_a_forecas
          order by a.attempt_id desc limit 1",
     )
     .bind(&q.id)
-    .fetch_one(&app.state.db)
+    .fetch_one(app.state.db.sqlite())
     .await
     .unwrap();
     assert_eq!(kind, "review");
@@ -509,7 +509,7 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
     let teacher = app.client();
     teacher.sign_up("teacher").await;
     sqlx::query("update app_user set role = 'instructor' where name = 'teacher'")
-        .execute(&app.state.db)
+        .execute(app.state.db.sqlite())
         .await
         .unwrap();
     teacher.log_in("teacher", common::PASSWORD).await;
@@ -556,7 +556,7 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
 
     let sessions = || async {
         let (n,): (i64,) = sqlx::query_as("select count(*) from tower_sessions")
-            .fetch_one(&app.state.db)
+            .fetch_one(app.state.db.sqlite())
             .await
             .unwrap();
         n
@@ -582,13 +582,13 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
                 _ => format!("user_id = {user}"),
             }
         ))
-        .fetch_one(&app.state.db)
+        .fetch_one(app.state.db.sqlite())
         .await
         .unwrap();
         assert_eq!(n, 0, "{table}");
     }
     let (users,): (i64,) = sqlx::query_as("select count(*) from app_user where name = 'ivy'")
-        .fetch_one(&app.state.db)
+        .fetch_one(app.state.db.sqlite())
         .await
         .unwrap();
     assert_eq!(users, 0);
@@ -611,7 +611,7 @@ async fn the_retention_view_shows_the_class_s_recall_per_topic_to_its_instructor
     let teacher = app.client();
     teacher.sign_up("teacher2").await;
     sqlx::query("update app_user set role = 'instructor' where name = 'teacher2'")
-        .execute(&app.state.db)
+        .execute(app.state.db.sqlite())
         .await
         .unwrap();
     teacher.log_in("teacher2", common::PASSWORD).await;
@@ -623,7 +623,7 @@ async fn the_retention_view_shows_the_class_s_recall_per_topic_to_its_instructor
     submit(&c, "tcp", &common::answer_quiz(&app, &page, &[])).await;
     // A month later without review: the answers have faded.
     sqlx::query("update question_progress set last_at = last_at - 30 * 86400")
-        .execute(&app.state.db)
+        .execute(app.state.db.sqlite())
         .await
         .unwrap();
     let url = format!("/instructor/classes/{class_id}/retention");

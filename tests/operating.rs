@@ -262,7 +262,9 @@ async fn closing_the_writer_writes_every_queued_attempt_then_refuses() {
     let app = common::app().await;
     let user = app.learner("kai").await.id;
     let writer = infra_dojo::store::quiz::AttemptWriter::start(
-        infra_dojo::db::writer_for(&app.state.db).await.unwrap(),
+        infra_dojo::db::writer_for(app.state.db.sqlite())
+            .await
+            .unwrap(),
     )
     .unwrap();
     let attempt = |i: usize| infra_dojo::store::quiz::NewAttempt {
@@ -282,7 +284,7 @@ async fn closing_the_writer_writes_every_queued_attempt_then_refuses() {
     writer.close().await;
     let stored: (i64,) =
         sqlx::query_as("select count(*) from attempt where token like 'closing-%'")
-            .fetch_one(&app.state.db)
+            .fetch_one(app.state.db.sqlite())
             .await
             .unwrap();
     assert_eq!(stored.0, 40);
@@ -466,7 +468,7 @@ async fn the_binary_serves_metrics_only_with_the_flag_and_stops_with_its_databas
 async fn throttled_addresses(app: &common::TestApp) -> Vec<String> {
     let rows: Vec<(String,)> =
         sqlx::query_as("select key from throttle where kind = 'login-address' order by key")
-            .fetch_all(&app.state.db)
+            .fetch_all(app.state.db.sqlite())
             .await
             .unwrap();
     rows.into_iter().map(|(k,)| k).collect()

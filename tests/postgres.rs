@@ -366,3 +366,281 @@ fn migrate_explains_bad_addresses_in_japanese_without_printing_the_password() {
         "a missing source was created"
     );
 }
+
+/// Runs `sql` (portable, `$1`… placeholders) on either backend and returns the first column of its
+/// first row: the rows the ported functions read, made the same way on both.
+async fn insert(db: &infra_dojo::db::Db, sql: &str, args: &[&str]) -> i64 {
+    infra_dojo::on!(db, pool => {
+        let mut query = sqlx::query_scalar(sql);
+        for arg in args {
+            query = query.bind(*arg);
+        }
+        query.fetch_one(pool).await.unwrap()
+    })
+}
+
+/// Every ported store function, called in one story; what each returned, in order.
+async fn story(db: &infra_dojo::db::Db) -> Vec<String> {
+    use infra_dojo::store::{classes, learning, secrets, throttle, users};
+    let mut seen = Vec::new();
+    let mut see = |what: &str, value: String| seen.push(format!("{what}: {value}"));
+
+    let guest = users::create_guest(db, 100).await.unwrap();
+    see(
+        "guest",
+        format!("{:?}", users::by_id(db, guest).await.unwrap()),
+    );
+    see(
+        "exists",
+        format!("{:?}", users::exists(db, guest).await.unwrap()),
+    );
+    see(
+        "exists 999",
+        format!("{:?}", users::exists(db, 999).await.unwrap()),
+    );
+    let upgraded = users::upgrade_guest(db, guest, "mio", "ミオ", "hash").await;
+    see("upgrade", format!("{upgraded:?}"));
+    let again = users::upgrade_guest(db, guest, "mio2", "ミオ", "hash").await;
+    see("upgrade again", format!("{again:?}"));
+    see(
+        "by name",
+        format!("{:?}", users::by_name(db, "mio").await.unwrap()),
+    );
+
+    let teacher = insert(
+        db,
+        "insert into app_user (name, display_name, password_hash, role, created_at)
+         values ('t', '先生', 'h', 'instructor', 1) returning user_id",
+        &[],
+    )
+    .await;
+    let class = insert(
+        db,
+        "insert into class (owner_id, name, join_code, created_at)
+         values (cast($1 as bigint), 'A組', 'CODEA', 5) returning class_id",
+        &[&teacher.to_string()],
+    )
+    .await;
+    let other = insert(
+        db,
+        "insert into class (owner_id, name, join_code, created_at)
+         values (cast($1 as bigint), 'B組', 'CODEB', 6) returning class_id",
+        &[&teacher.to_string()],
+    )
+    .await;
+    insert(
+        db,
+        "insert into class_member (class_id, user_id, joined_at)
+         values (cast($1 as bigint), cast($2 as bigint), 10) returning user_id",
+        &[&class.to_string(), &guest.to_string()],
+    )
+    .await;
+    see(
+        "class",
+        format!("{:?}", classes::by_id(db, class).await.unwrap()),
+    );
+    see(
+        "by code",
+        format!("{:?}", classes::by_code(db, "CODEA").await.unwrap()),
+    );
+    see(
+        "owned",
+        format!("{:?}", classes::owned_by(db, teacher).await.unwrap()),
+    );
+    see(
+        "joined",
+        format!("{:?}", classes::joined_by(db, guest).await.unwrap()),
+    );
+    classes::rename(db, class, "C組").await.unwrap();
+    classes::set_code(db, class, "NEWCODE").await.unwrap();
+    see(
+        "old code",
+        format!("{:?}", classes::by_code(db, "CODEA").await.unwrap()),
+    );
+    classes::archive(db, class, 20).await.unwrap();
+    see(
+        "archived code",
+        format!("{:?}", classes::by_code(db, "NEWCODE").await.unwrap()),
+    );
+    see(
+        "archived list",
+        format!(
+            "{:?}",
+            classes::owned_with_counts(db, teacher).await.unwrap()
+        ),
+    );
+    classes::restore(db, class).await.unwrap();
+    see(
+        "restored",
+        format!("{:?}", classes::by_code(db, "NEWCODE").await.unwrap()),
+    );
+    see(
+        "members",
+        format!("{:?}", classes::members(db, class).await.unwrap()),
+    );
+    see(
+        "member",
+        format!("{:?}", classes::member(db, class, guest).await.unwrap()),
+    );
+    see(
+        "is member",
+        format!("{:?}", classes::is_member(db, class, guest).await.unwrap()),
+    );
+    see(
+        "not member",
+        format!("{:?}", classes::is_member(db, other, guest).await.unwrap()),
+    );
+    see(
+        "named",
+        format!(
+            "{:?}",
+            classes::owned_named(db, teacher, "C組").await.unwrap()
+        ),
+    );
+
+    let first = secrets::get_or_create(db, "k", &[0, 1, 0xff], 1)
+        .await
+        .unwrap();
+    let second = secrets::get_or_create(db, "k", &[9, 9], 2).await.unwrap();
+    see("secret", format!("{first:?} {second:?}"));
+
+    let checked = learning::check_answer(db, "tok", "q1", "\"a\"", 1000)
+        .await
+        .unwrap();
+    let kept = learning::check_answer(db, "tok", "q1", "\"b\"", 1001)
+        .await
+        .unwrap();
+    see(
+        "checks",
+        format!(
+            "{checked:?} {kept:?} {:?}",
+            learning::checks(db, "tok").await.unwrap()
+        ),
+    );
+    learning::forget_checks(db, "tok").await.unwrap();
+    see(
+        "forgotten",
+        format!("{:?}", learning::checks(db, "tok").await.unwrap()),
+    );
+    see(
+        "stored?",
+        format!("{:?}", learning::attempt_stored(db, "tok").await.unwrap()),
+    );
+    insert(
+        db,
+        "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at)
+         values ('tok', cast($1 as bigint), 'tcp', 7, 2, 1, 500, 1100) returning attempt_id",
+        &[&guest.to_string()],
+    )
+    .await;
+    see(
+        "stored",
+        format!("{:?}", learning::attempt_stored(db, "tok").await.unwrap()),
+    );
+    for (question, due, right) in [
+        ("q1", "2000", "1"),
+        ("q2", "3000", "0"),
+        ("q3", "9000", "1"),
+    ] {
+        insert(
+            db,
+            "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct,
+                                            last_correct, last_at, stability, difficulty)
+             values (cast($1 as bigint), $2, 'tcp', 2, cast($3 as bigint), 1, 1, cast($4 as bigint), 1100, 2.5, 5.25)
+             returning user_id",
+            &[&guest.to_string(), question, due, right],
+        )
+        .await;
+    }
+    see(
+        "due",
+        format!("{:?}", learning::due_by(db, guest, 3000).await.unwrap()),
+    );
+    see(
+        "due times",
+        format!(
+            "{:?}",
+            learning::due_times(db, guest, 2000, 9000).await.unwrap()
+        ),
+    );
+    see(
+        "class states",
+        format!("{:?}", learning::class_states(db, class).await.unwrap()),
+    );
+
+    let lanes = [("login", "192.0.2.1 mio"), ("login-name", "mio")];
+    let before = throttle::update(db, &lanes, |rows| {
+        let put = throttle::Write::Put(throttle::LaneRow {
+            failures: 1,
+            last_at: 50,
+        });
+        (rows.to_vec(), vec![put, put])
+    })
+    .await
+    .unwrap();
+    let after = throttle::update(db, &lanes, |rows| (rows.to_vec(), vec![]))
+        .await
+        .unwrap();
+    see("lanes", format!("{before:?} {after:?}"));
+    see(
+        "swept",
+        format!("{:?}", throttle::sweep(db, "login-name", 60).await.unwrap()),
+    );
+    throttle::forget(db, &[], "", &["login"], "mio")
+        .await
+        .unwrap();
+    let gone = throttle::update(db, &lanes, |rows| (rows.to_vec(), vec![]))
+        .await
+        .unwrap();
+    see("forgotten lanes", format!("{gone:?}"));
+    seen
+}
+
+#[tokio::test]
+async fn the_ported_store_functions_do_the_same_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = infra_dojo::db::Db::Sqlite(sqlite_schema_db(dir.path()).await);
+    let postgres = infra_dojo::db::Db::Postgres(
+        infra_dojo::db::open_postgres(&fresh_database().await)
+            .await
+            .unwrap(),
+    );
+    let on_sqlite = story(&sqlite).await;
+    let on_postgres = story(&postgres).await;
+    for (a, b) in on_sqlite.iter().zip(&on_postgres) {
+        assert_eq!(a, b, "SQLite and PostgreSQL differ");
+    }
+    assert_eq!(on_sqlite.len(), on_postgres.len());
+    // The story means something: spot checks of what it saw.
+    let said = |what: &str| {
+        on_sqlite
+            .iter()
+            .find(|l| l.starts_with(&format!("{what}: ")))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(said("exists"), "exists: true");
+    assert_eq!(said("upgrade"), "upgrade: Ok(true)");
+    assert_eq!(said("upgrade again"), "upgrade again: Ok(false)");
+    assert_eq!(said("secret"), "secret: [0, 1, 255] [0, 1, 255]");
+    assert!(
+        said("checks").starts_with("checks: (\"\\\"a\\\"\", true) (\"\\\"a\\\"\", false)"),
+        "{}",
+        said("checks")
+    );
+    assert_eq!(said("stored"), "stored: true");
+    assert!(
+        said("due").contains("q1") && said("due").contains("q2") && !said("due").contains("q3")
+    );
+    assert!(
+        said("lanes").contains("Some(LaneRow { failures: 1, last_at: 50 })"),
+        "{}",
+        said("lanes")
+    );
+    assert_eq!(said("swept"), "swept: 1");
+    assert_eq!(said("forgotten lanes"), "forgotten lanes: [None, None]");
+    assert_eq!(said("old code"), "old code: None");
+    assert_eq!(said("archived code"), "archived code: None");
+    assert!(said("restored").contains("NEWCODE"));
+    assert_eq!(said("not member"), "not member: false");
+}

@@ -334,7 +334,7 @@ async fn a_post_cannot_choose_the_seed_or_the_questions() {
     let res = submit(&c, "tcp", &good).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let (seed, token): (i64, String) = sqlx::query_as("select seed, token from attempt")
-        .fetch_one(&app.state.db)
+        .fetch_one(app.state.db.sqlite())
         .await
         .unwrap();
     assert_eq!(seed as u64, form.seed());
@@ -357,7 +357,7 @@ async fn the_same_form_submitted_twice_is_recorded_once() {
         app.state.content().quizzes.topic("ftp").len() as i64
     );
     let (seen,): (i64,) = sqlx::query_as("select max(seen) from question_progress")
-        .fetch_one(&app.state.db)
+        .fetch_one(app.state.db.sqlite())
         .await
         .unwrap();
     assert_eq!(seen, 1, "progress counted once");
@@ -737,7 +737,7 @@ async fn widget_predictions_are_stored_for_signed_in_learners_only() {
     let res = c.post_json("/api/widgets/handshake/check", &body).await;
     assert!(res.body.contains("\"correct\":false"));
     let (step, correct): (i64, bool) = sqlx::query_as("select step, correct from widget_answer")
-        .fetch_one(&app.state.db)
+        .fetch_one(app.state.db.sqlite())
         .await
         .unwrap();
     assert_eq!((step, correct), (1, false));
@@ -782,7 +782,7 @@ async fn signup_validates_and_refuses_a_taken_name() {
     );
     let (hash,): (String,) =
         sqlx::query_as("select password_hash from app_user where name = 'judy'")
-            .fetch_one(&app.state.db)
+            .fetch_one(app.state.db.sqlite())
             .await
             .unwrap();
     assert!(hash.starts_with("$argon2id$"));

@@ -391,7 +391,7 @@ async fn the_real_app_gets_the_peer_address_for_login_throttling() {
     let (by_address,): (i64,) = sqlx::query_as(
         "select failures from throttle where kind = 'login-address' and key = '127.0.0.7'",
     )
-    .fetch_one(&app.state.db)
+    .fetch_one(app.state.db.sqlite())
     .await
     .unwrap();
     assert_eq!(by_address, 1);

@@ -22,7 +22,7 @@ fn with_page_limit(options: SqliteConnectOptions) -> SqliteConnectOptions {
 
 /// Fills the database up to its page limit with blobs, largest first, so that hardly a byte is left.
 async fn fill(app: &common::TestApp) {
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     sqlx::query("create table filler (b blob)")
         .execute(db)
         .await
@@ -232,7 +232,7 @@ async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error(
     )
     .await;
     let user = infra_dojo::store::users::create(
-        &app.state.db,
+        app.state.db.sqlite(),
         "writer",
         "writer",
         "not-a-hash",

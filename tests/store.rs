@@ -47,8 +47,8 @@ fn attempt(token: &str, user_id: i64, correct: &[bool]) -> NewAttempt {
 #[tokio::test]
 async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     let app = common::app().await;
-    let db = &app.state.db;
-    let user = users::create_guest(db, 1).await.unwrap();
+    let db = app.state.db.sqlite();
+    let user = users::create_guest(&app.state.db, 1).await.unwrap();
     let first = store::quiz::record_attempt(
         db,
         &"a".repeat(32),
@@ -137,8 +137,8 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
 #[tokio::test]
 async fn group_commit_keeps_attempts_independent() {
     let app = common::app().await;
-    let db = &app.state.db;
-    let user = users::create_guest(db, 1).await.unwrap();
+    let db = app.state.db.sqlite();
+    let user = users::create_guest(&app.state.db, 1).await.unwrap();
     let writer = AttemptWriter::start(infra_dojo::db::writer_for(db).await.unwrap()).unwrap();
     // Many at once, so they share batches; one of them is doomed (unknown user).
     let mut handles = Vec::new();
@@ -187,9 +187,9 @@ async fn group_commit_keeps_attempts_independent() {
 #[tokio::test]
 async fn a_batch_is_written_as_if_one_attempt_after_another() {
     let app = common::app().await;
-    let db = &app.state.db;
-    let kim = users::create_guest(db, 1).await.unwrap();
-    let lee = users::create_guest(db, 1).await.unwrap();
+    let db = app.state.db.sqlite();
+    let kim = users::create_guest(&app.state.db, 1).await.unwrap();
+    let lee = users::create_guest(&app.state.db, 1).await.unwrap();
     let mut earlier = attempt(&"e".repeat(32), kim, &[false]);
     earlier.now = 100;
     store::quiz::write_attempts(&mut db.acquire().await.unwrap(), &[&earlier])
@@ -284,8 +284,8 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
 #[tokio::test]
 async fn a_guest_merges_into_an_account_adding_counts() {
     let app = common::app().await;
-    let db = &app.state.db;
-    let guest = users::create_guest(db, 1).await.unwrap();
+    let db = app.state.db.sqlite();
+    let guest = users::create_guest(&app.state.db, 1).await.unwrap();
     let account = users::create(db, "kim", "キム", "x", infra_dojo::auth::Role::Learner, 1)
         .await
         .unwrap();
@@ -349,7 +349,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
 #[tokio::test]
 async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     let app = common::app().await;
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let role = infra_dojo::auth::Role::Learner;
     let learner = users::create(db, "mio", "ミオ", "x", role, 1)
         .await
@@ -409,7 +409,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
             .unwrap();
         store::classes::join(db, class, learner, 600).await.unwrap();
         if archived {
-            store::classes::archive(db, class, 700).await.unwrap();
+            store::classes::archive(&app.state.db, class, 700)
+                .await
+                .unwrap();
         }
     }
 

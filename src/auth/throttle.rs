@@ -32,8 +32,8 @@
 //! address for every guess.
 
 use crate::content::Language;
+use crate::db::Db;
 use crate::store::throttle::{self as lanes, LaneRow, Write};
-use sqlx::SqlitePool;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -318,18 +318,13 @@ pub struct Reservation {
 
 impl Reservation {
     /// Takes this attempt's count back from every lane it was counted in (it was right, or not checked).
-    pub async fn release(self, db: &SqlitePool) -> Result<(), sqlx::Error> {
+    pub async fn release(self, db: &Db) -> Result<(), sqlx::Error> {
         self.settle(db, None, now_ms()).await
     }
 
     /// Gives the count back, and with `success` — a login's (name, address) — forgets that pair's failures
     /// and remembers the name as known there.
-    async fn settle(
-        self,
-        db: &SqlitePool,
-        success: Option<&str>,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
+    async fn settle(self, db: &Db, success: Option<&str>, now: i64) -> Result<(), sqlx::Error> {
         let mut keys: Vec<(&str, &str)> = self
             .counted
             .iter()
@@ -366,7 +361,7 @@ impl Reservation {
 /// must wait. The (name, address) lane always applies; the per-name and per-address lanes only where the
 /// name is not known at this address.
 pub async fn reserve_login(
-    db: &SqlitePool,
+    db: &Db,
     name: &str,
     address: &str,
 ) -> Result<Result<Reservation, Wait>, sqlx::Error> {
@@ -416,7 +411,7 @@ pub async fn reserve_login(
 /// A right password: the attempt's count is given back, the (name, address) lane forgotten, and the name
 /// becomes known at this address.
 pub async fn login_succeeded(
-    db: &SqlitePool,
+    db: &Db,
     reservation: Reservation,
     name: &str,
     address: &str,
@@ -429,7 +424,7 @@ pub async fn login_succeeded(
 }
 
 /// A new account: its name is known at the address it was created from (its first login there).
-pub async fn signed_up(db: &SqlitePool, name: &str, address: &str) -> Result<(), sqlx::Error> {
+pub async fn signed_up(db: &Db, name: &str, address: &str) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let pair = pair_key(name, address);
     lanes::update(db, &[(KIND_LOGIN_KNOWN, &pair)], |_| {
@@ -448,7 +443,7 @@ pub async fn signed_up(db: &SqlitePool, name: &str, address: &str) -> Result<(),
 /// Counts a sign-up from `address` before the password is hashed, or says how long to wait. Once the
 /// account exists the count stays (it counts accounts, not mistakes); release it if none was created.
 pub async fn reserve_signup(
-    db: &SqlitePool,
+    db: &Db,
     address: &str,
 ) -> Result<Result<Reservation, Wait>, sqlx::Error> {
     reserve(
@@ -466,7 +461,7 @@ pub async fn reserve_signup(
 /// Counts a join-code attempt by `user_id` from `address` before the code is looked up, or says how long
 /// to wait. Release it when the code was right.
 pub async fn reserve_join(
-    db: &SqlitePool,
+    db: &Db,
     user_id: i64,
     address: &str,
 ) -> Result<Result<Reservation, Wait>, sqlx::Error> {
@@ -491,10 +486,7 @@ pub async fn reserve_join(
 }
 
 /// Checks and counts an attempt in every one of `lanes`.
-async fn reserve(
-    db: &SqlitePool,
-    lanes: Vec<Lane>,
-) -> Result<Result<Reservation, Wait>, sqlx::Error> {
+async fn reserve(db: &Db, lanes: Vec<Lane>) -> Result<Result<Reservation, Wait>, sqlx::Error> {
     let keys: Vec<(&str, &str)> = lanes.iter().map(|l| (l.kind, l.key.as_str())).collect();
     let active = vec![true; lanes.len()];
     let verdict = lanes::update(db, &keys, |rows| {
@@ -508,7 +500,7 @@ async fn reserve(
 
 /// After an account is deleted: its name's lanes (they hold the name and the addresses it came from) and
 /// its join-code lane go with it, and a newcomer taking the name starts with none.
-pub async fn forget_account(db: &SqlitePool, name: &str, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn forget_account(db: &Db, name: &str, user_id: i64) -> Result<(), sqlx::Error> {
     lanes::forget(
         db,
         &[KIND_LOGIN_NAME],
@@ -525,7 +517,7 @@ static LAST_SWEEP: AtomicI64 = AtomicI64::new(0);
 
 /// At most once an hour per process, on a success, deletes lanes quiet for longer than their policy
 /// remembers: they count as empty anyway, and names an attacker invented should not stay for ever.
-async fn sweep_now_and_then(db: &SqlitePool, now: i64) -> Result<(), sqlx::Error> {
+async fn sweep_now_and_then(db: &Db, now: i64) -> Result<(), sqlx::Error> {
     let last = LAST_SWEEP.load(Ordering::Relaxed);
     if now - last < HOUR
         || LAST_SWEEP

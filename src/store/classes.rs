@@ -1,5 +1,7 @@
 //! Classes and their members.
 
+use crate::db::Db;
+use crate::on;
 use sqlx::SqlitePool;
 
 /// A row of `class`.
@@ -16,42 +18,50 @@ pub struct Class {
 const COLUMNS: &str = "class_id, owner_id, name, join_code, archived_at, created_at";
 
 /// The class with this id, archived or not.
-pub async fn by_id(pool: &SqlitePool, class_id: i64) -> Result<Option<Class>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from class where class_id = ?"))
-        .bind(class_id)
-        .fetch_optional(pool)
-        .await
+pub async fn by_id(db: &Db, class_id: i64) -> Result<Option<Class>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!("select {COLUMNS} from class where class_id = $1"))
+            .bind(class_id)
+            .fetch_optional(pool)
+            .await
+    })
 }
 
 /// The active class with this join code (an archived class's code no longer works).
-pub async fn by_code(pool: &SqlitePool, join_code: &str) -> Result<Option<Class>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from class where join_code = ? and archived_at is null"
-    ))
-    .bind(join_code)
-    .fetch_optional(pool)
-    .await
+pub async fn by_code(db: &Db, join_code: &str) -> Result<Option<Class>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "select {COLUMNS} from class where join_code = $1 and archived_at is null"
+        ))
+        .bind(join_code)
+        .fetch_optional(pool)
+        .await
+    })
 }
 
 /// The classes an instructor owns, active first, newest first.
-pub async fn owned_by(pool: &SqlitePool, owner_id: i64) -> Result<Vec<Class>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from class where owner_id = ? order by archived_at is not null, created_at desc, class_id desc"
-    ))
-    .bind(owner_id)
-    .fetch_all(pool)
-    .await
+pub async fn owned_by(db: &Db, owner_id: i64) -> Result<Vec<Class>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "select {COLUMNS} from class where owner_id = $1 order by archived_at is not null, created_at desc, class_id desc"
+        ))
+        .bind(owner_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// The classes a learner belongs to.
-pub async fn joined_by(pool: &SqlitePool, user_id: i64) -> Result<Vec<Class>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {} from class c join class_member m on m.class_id = c.class_id where m.user_id = ? order by c.name",
-        COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
-    ))
-    .bind(user_id)
-    .fetch_all(pool)
-    .await
+pub async fn joined_by(db: &Db, user_id: i64) -> Result<Vec<Class>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "select {} from class c join class_member m on m.class_id = c.class_id where m.user_id = $1 order by c.name",
+            COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
+        ))
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Creates a class, on a pool or inside a caller's transaction (the demo seeder's); a join code already
@@ -64,7 +74,7 @@ pub async fn create<'e>(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) =
-        sqlx::query_as("insert into class (owner_id, name, join_code, created_at) values (?, ?, ?, ?) returning class_id")
+        sqlx::query_as("insert into class (owner_id, name, join_code, created_at) values ($1, $2, $3, $4) returning class_id")
             .bind(owner_id)
             .bind(name)
             .bind(join_code)
@@ -75,36 +85,38 @@ pub async fn create<'e>(
 }
 
 /// Renames a class.
-pub async fn rename(pool: &SqlitePool, class_id: i64, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set name = ? where class_id = ?")
-        .bind(name)
-        .bind(class_id)
-        .execute(pool)
-        .await?;
+pub async fn rename(db: &Db, class_id: i64, name: &str) -> Result<(), sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query("update class set name = $1 where class_id = $2")
+            .bind(name)
+            .bind(class_id)
+            .execute(pool)
+            .await?;
+    });
     Ok(())
 }
 
 /// Replaces the join code; the old one stops working.
-pub async fn set_code(
-    pool: &SqlitePool,
-    class_id: i64,
-    join_code: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set join_code = ? where class_id = ?")
-        .bind(join_code)
-        .bind(class_id)
-        .execute(pool)
-        .await?;
+pub async fn set_code(db: &Db, class_id: i64, join_code: &str) -> Result<(), sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query("update class set join_code = $1 where class_id = $2")
+            .bind(join_code)
+            .bind(class_id)
+            .execute(pool)
+            .await?;
+    });
     Ok(())
 }
 
 /// Archives a class: still readable, its code no longer joins.
-pub async fn archive(pool: &SqlitePool, class_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set archived_at = ? where class_id = ? and archived_at is null")
-        .bind(now)
-        .bind(class_id)
-        .execute(pool)
-        .await?;
+pub async fn archive(db: &Db, class_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query("update class set archived_at = $1 where class_id = $2 and archived_at is null")
+            .bind(now)
+            .bind(class_id)
+            .execute(pool)
+            .await?;
+    });
     Ok(())
 }
 
@@ -132,7 +144,7 @@ pub async fn join_many(
     let mut added = Vec::with_capacity(learners.len());
     for &(user_id, joined_at) in learners {
         let inserted: Option<(i64,)> = sqlx::query_as(
-            "insert into class_member (class_id, user_id, joined_at) values (?, ?, ?) on conflict do nothing returning user_id",
+            "insert into class_member (class_id, user_id, joined_at) values ($1, $2, $3) on conflict do nothing returning user_id",
         )
         .bind(class_id)
         .bind(user_id)
@@ -149,7 +161,7 @@ pub async fn join_many(
 pub async fn leave(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let removed: Option<(i64,)> = sqlx::query_as(
-        "delete from class_member where class_id = ? and user_id = ? returning user_id",
+        "delete from class_member where class_id = $1 and user_id = $2 returning user_id",
     )
     .bind(class_id)
     .bind(user_id)
@@ -171,29 +183,29 @@ pub struct Member {
 }
 
 /// The members of a class, by display name.
-pub async fn members(pool: &SqlitePool, class_id: i64) -> Result<Vec<Member>, sqlx::Error> {
-    sqlx::query_as(
-        "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
-         from class_member m join app_user u on u.user_id = m.user_id where m.class_id = ? order by u.display_name, u.user_id",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await
+pub async fn members(db: &Db, class_id: i64) -> Result<Vec<Member>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
+             from class_member m join app_user u on u.user_id = m.user_id where m.class_id = $1 order by u.display_name, u.user_id",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Whether the user belongs to the class.
-pub async fn is_member(
-    pool: &SqlitePool,
-    class_id: i64,
-    user_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> =
-        sqlx::query_as("select 1 from class_member where class_id = ? and user_id = ?")
-            .bind(class_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?;
-    Ok(found.is_some())
+pub async fn is_member(db: &Db, class_id: i64, user_id: i64) -> Result<bool, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_scalar(
+            "select exists (select 1 from class_member where class_id = $1 and user_id = $2)",
+        )
+        .bind(class_id)
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+    })
 }
 
 /// A class with its number of members, for the instructor's list.
@@ -208,27 +220,28 @@ pub struct ClassSummary {
 }
 
 /// The classes an instructor owns with their member counts, active first, newest first.
-pub async fn owned_with_counts(
-    pool: &SqlitePool,
-    owner_id: i64,
-) -> Result<Vec<ClassSummary>, sqlx::Error> {
-    sqlx::query_as(
-        "select c.class_id, c.name, c.join_code, c.archived_at, c.created_at,
-                (select count(*) from class_member m where m.class_id = c.class_id) as members
-         from class c where c.owner_id = ?
-         order by c.archived_at is not null, c.created_at desc, c.class_id desc",
-    )
-    .bind(owner_id)
-    .fetch_all(pool)
-    .await
+pub async fn owned_with_counts(db: &Db, owner_id: i64) -> Result<Vec<ClassSummary>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "select c.class_id, c.name, c.join_code, c.archived_at, c.created_at,
+                    (select count(*) from class_member m where m.class_id = c.class_id) as members
+             from class c where c.owner_id = $1
+             order by c.archived_at is not null, c.created_at desc, c.class_id desc",
+        )
+        .bind(owner_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Makes an archived class active again (its join code works again).
-pub async fn restore(pool: &SqlitePool, class_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("update class set archived_at = null where class_id = ?")
-        .bind(class_id)
-        .execute(pool)
-        .await?;
+pub async fn restore(db: &Db, class_id: i64) -> Result<(), sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query("update class set archived_at = null where class_id = $1")
+            .bind(class_id)
+            .execute(pool)
+            .await?;
+    });
     Ok(())
 }
 
@@ -243,32 +256,28 @@ pub struct Joined {
 }
 
 /// One member of a class, if that user is one.
-pub async fn member(
-    pool: &SqlitePool,
-    class_id: i64,
-    user_id: i64,
-) -> Result<Option<Member>, sqlx::Error> {
-    sqlx::query_as(
-        "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
-         from class_member m join app_user u on u.user_id = m.user_id where m.class_id = ? and m.user_id = ?",
-    )
-    .bind(class_id)
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await
+pub async fn member(db: &Db, class_id: i64, user_id: i64) -> Result<Option<Member>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "select u.user_id, coalesce(u.name, '') as name, u.display_name, m.joined_at
+             from class_member m join app_user u on u.user_id = m.user_id where m.class_id = $1 and m.user_id = $2",
+        )
+        .bind(class_id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })
 }
 
 /// The class an instructor owns with this exact name, if any (the demo seed looks its class up by name).
-pub async fn owned_named(
-    pool: &SqlitePool,
-    owner_id: i64,
-    name: &str,
-) -> Result<Option<Class>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from class where owner_id = ? and name = ? order by class_id limit 1"
-    ))
-    .bind(owner_id)
-    .bind(name)
-    .fetch_optional(pool)
-    .await
+pub async fn owned_named(db: &Db, owner_id: i64, name: &str) -> Result<Option<Class>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!(
+            "select {COLUMNS} from class where owner_id = $1 and name = $2 order by class_id limit 1"
+        ))
+        .bind(owner_id)
+        .bind(name)
+        .fetch_optional(pool)
+        .await
+    })
 }

@@ -1,7 +1,8 @@
 //! The learning loop's SQL: the quiz's per-question checks (`attempt_check`, see `web::quiz::check`), the
 //! review queue and its forecast, and the review states a class's retention view reads.
 
-use sqlx::SqlitePool;
+use crate::db::Db;
+use crate::{in_tx, on};
 use std::collections::HashMap;
 
 /// Checks older than this are dropped (an abandoned quiz page's).
@@ -11,68 +12,73 @@ const CHECK_TTL_SECS: i64 = 2 * 24 * 60 * 60;
 /// kept already, and returns the kept one and whether it is this one. Old checks of abandoned forms go
 /// in the same transaction.
 pub async fn check_answer(
-    pool: &SqlitePool,
+    db: &Db,
     token: &str,
     question_id: &str,
     response: &str,
     now: i64,
 ) -> Result<(String, bool), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("delete from attempt_check where created_at < ?")
-        .bind(now - CHECK_TTL_SECS)
-        .execute(&mut *tx)
-        .await?;
-    let inserted = sqlx::query(
-        "insert into attempt_check (token, question_id, response, created_at) values (?, ?, ?, ?)
-         on conflict (token, question_id) do nothing",
-    )
-    .bind(token)
-    .bind(question_id)
-    .bind(response)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    let (kept,): (String,) =
-        sqlx::query_as("select response from attempt_check where token = ? and question_id = ?")
-            .bind(token)
-            .bind(question_id)
-            .fetch_one(&mut *tx)
+    let mut tx = db.begin().await?;
+    let kept = in_tx!(&mut tx, conn => {
+        sqlx::query("delete from attempt_check where created_at < $1")
+            .bind(now - CHECK_TTL_SECS)
+            .execute(&mut *conn)
             .await?;
+        let inserted = sqlx::query(
+            "insert into attempt_check (token, question_id, response, created_at) values ($1, $2, $3, $4)
+             on conflict (token, question_id) do nothing",
+        )
+        .bind(token)
+        .bind(question_id)
+        .bind(response)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        let kept: String = sqlx::query_scalar(
+            "select response from attempt_check where token = $1 and question_id = $2",
+        )
+        .bind(token)
+        .bind(question_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        (kept, inserted)
+    });
     tx.commit().await?;
-    Ok((kept, inserted))
+    Ok(kept)
 }
 
 /// The checked answers of an attempt form, by question.
-pub async fn checks(
-    pool: &SqlitePool,
-    token: &str,
-) -> Result<HashMap<String, String>, sqlx::Error> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select question_id, response from attempt_check where token = ?")
+pub async fn checks(db: &Db, token: &str) -> Result<HashMap<String, String>, sqlx::Error> {
+    let rows: Vec<(String, String)> = on!(db, pool => {
+        sqlx::query_as("select question_id, response from attempt_check where token = $1")
             .bind(token)
             .fetch_all(pool)
-            .await?;
+            .await?
+    });
     Ok(rows.into_iter().collect())
 }
 
 /// Drops an attempt form's checks (once the attempt is stored, they are in its answers).
-pub async fn forget_checks(pool: &SqlitePool, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from attempt_check where token = ?")
-        .bind(token)
-        .execute(pool)
-        .await?;
+pub async fn forget_checks(db: &Db, token: &str) -> Result<(), sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query("delete from attempt_check where token = $1")
+            .bind(token)
+            .execute(pool)
+            .await?;
+    });
     Ok(())
 }
 
 /// Whether an attempt with this token is stored (its form was submitted).
-pub async fn attempt_stored(pool: &SqlitePool, token: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as("select 1 from attempt where token = ?")
-        .bind(token)
-        .fetch_optional(pool)
-        .await?;
-    Ok(found.is_some())
+pub async fn attempt_stored(db: &Db, token: &str) -> Result<bool, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_scalar("select exists (select 1 from attempt where token = $1)")
+            .bind(token)
+            .fetch_one(pool)
+            .await
+    })
 }
 
 /// A question in a learner's review queue.
@@ -90,37 +96,37 @@ pub struct Queued {
 }
 
 /// The learner's questions due by `until`, the most overdue first.
-pub async fn due_by(
-    pool: &SqlitePool,
-    user_id: i64,
-    until: i64,
-) -> Result<Vec<Queued>, sqlx::Error> {
-    sqlx::query_as(
-        "select question_id, topic, box, due_at, last_correct, last_at, stability, difficulty
-         from question_progress where user_id = ? and due_at <= ? order by due_at, question_id",
-    )
-    .bind(user_id)
-    .bind(until)
-    .fetch_all(pool)
-    .await
+pub async fn due_by(db: &Db, user_id: i64, until: i64) -> Result<Vec<Queued>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "select question_id, topic, box, due_at, last_correct <> 0 as last_correct, last_at,
+                    stability, difficulty
+             from question_progress where user_id = $1 and due_at <= $2 order by due_at, question_id",
+        )
+        .bind(user_id)
+        .bind(until)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Due times of the learner's questions due after `from` and by `until`, for the forecast.
 pub async fn due_times(
-    pool: &SqlitePool,
+    db: &Db,
     user_id: i64,
     from: i64,
     until: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "select due_at from question_progress where user_id = ? and due_at > ? and due_at <= ?",
-    )
-    .bind(user_id)
-    .bind(from)
-    .bind(until)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|(t,)| t).collect())
+    on!(db, pool => {
+        sqlx::query_scalar(
+            "select due_at from question_progress where user_id = $1 and due_at > $2 and due_at <= $3",
+        )
+        .bind(user_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// One member's review state of one question, for the class's retention view.
@@ -135,16 +141,15 @@ pub struct MemberState {
 }
 
 /// Every review state of the class's members.
-pub async fn class_states(
-    pool: &SqlitePool,
-    class_id: i64,
-) -> Result<Vec<MemberState>, sqlx::Error> {
-    sqlx::query_as(
-        "select p.user_id, p.question_id, p.topic, p.last_at, p.stability, p.difficulty
-         from class_member m join question_progress p on p.user_id = m.user_id
-         where m.class_id = ?",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await
+pub async fn class_states(db: &Db, class_id: i64) -> Result<Vec<MemberState>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "select p.user_id, p.question_id, p.topic, p.last_at, p.stability, p.difficulty
+             from class_member m join question_progress p on p.user_id = m.user_id
+             where m.class_id = $1",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await
+    })
 }

@@ -1,6 +1,8 @@
 //! Users (guests, learners, instructors). Throttling of logins is in `store::throttle`.
 
 use crate::auth::Role;
+use crate::db::Db;
+use crate::on;
 use sqlx::SqlitePool;
 
 /// A row of `app_user`.
@@ -23,38 +25,43 @@ impl User {
 
 const COLUMNS: &str = "user_id, name, display_name, password_hash, role, created_at";
 
-pub async fn by_id(pool: &SqlitePool, user_id: i64) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = ?"))
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
+pub async fn by_id(db: &Db, user_id: i64) -> Result<Option<User>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1"))
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })
 }
 
 /// Whether the account `user_id` exists (a session may outlive it).
-pub async fn exists(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = sqlx::query_as("select 1 from app_user where user_id = ?")
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(found.is_some())
+pub async fn exists(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_scalar("select exists (select 1 from app_user where user_id = $1)")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+    })
 }
 
-pub async fn by_name(pool: &SqlitePool, name: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from app_user where name = ?"))
-        .bind(name)
-        .fetch_optional(pool)
-        .await
+pub async fn by_name(db: &Db, name: &str) -> Result<Option<User>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(&format!("select {COLUMNS} from app_user where name = $1"))
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+    })
 }
 
 /// A guest: the owner of a visitor's answers until they sign up or log in.
-pub async fn create_guest(pool: &SqlitePool, now: i64) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) =
-        sqlx::query_as("insert into app_user (role, created_at) values (?, ?) returning user_id")
+pub async fn create_guest(db: &Db, now: i64) -> Result<i64, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_scalar("insert into app_user (role, created_at) values ($1, $2) returning user_id")
             .bind(Role::Guest.as_str())
             .bind(now)
             .fetch_one(pool)
-            .await?;
-    Ok(id)
+            .await
+    })
 }
 
 /// A new learner or instructor, on a pool or inside a caller's transaction. A taken name is a unique
@@ -68,7 +75,7 @@ pub async fn create<'e>(
     now: i64,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
-        "insert into app_user (name, display_name, password_hash, role, created_at) values (?, ?, ?, ?, ?) returning user_id",
+        "insert into app_user (name, display_name, password_hash, role, created_at) values ($1, $2, $3, $4, $5) returning user_id",
     )
     .bind(name)
     .bind(display_name)
@@ -82,24 +89,28 @@ pub async fn create<'e>(
 
 /// Turns a guest into a learner in place, keeping everything it answered. `false` if it is no guest.
 pub async fn upgrade_guest(
-    pool: &SqlitePool,
+    db: &Db,
     guest_id: i64,
     name: &str,
     display_name: &str,
     password_hash: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update app_user set name = ?, display_name = ?, password_hash = ?, role = ? where user_id = ? and role = ?",
-    )
-    .bind(name)
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(Role::Learner.as_str())
-    .bind(guest_id)
-    .bind(Role::Guest.as_str())
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let changed = on!(db, pool => {
+        sqlx::query(
+            "update app_user set name = $1, display_name = $2, password_hash = $3, role = $4
+             where user_id = $5 and role = $6",
+        )
+        .bind(name)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(Role::Learner.as_str())
+        .bind(guest_id)
+        .bind(Role::Guest.as_str())
+        .execute(pool)
+        .await?
+        .rows_affected()
+    });
+    Ok(changed == 1)
 }
 
 /// Moves a guest's attempts, progress and widget answers to `user_id` and deletes the guest, in one
@@ -110,36 +121,37 @@ pub async fn merge_guest(
     user_id: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let is_guest: Option<(String,)> = sqlx::query_as("select role from app_user where user_id = ?")
-        .bind(guest_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let is_guest: Option<(String,)> =
+        sqlx::query_as("select role from app_user where user_id = $1")
+            .bind(guest_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     if is_guest.is_none_or(|(role,)| role != Role::Guest.as_str()) || guest_id == user_id {
         return Ok(());
     }
     // The account's classes count it without the guest's answers: take it out of their aggregates, and
     // put it back, rebuilt from the merged history, at the end.
     let classes: Vec<(i64,)> =
-        sqlx::query_as("select class_id from class_member where user_id = ?")
+        sqlx::query_as("select class_id from class_member where user_id = $1")
             .bind(user_id)
             .fetch_all(&mut *tx)
             .await?;
     for &(class_id,) in &classes {
         super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
     }
-    sqlx::query("update attempt set user_id = ? where user_id = ?")
+    sqlx::query("update attempt set user_id = $1 where user_id = $2")
         .bind(user_id)
         .bind(guest_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("update widget_answer set user_id = ? where user_id = ?")
+    sqlx::query("update widget_answer set user_id = $1 where user_id = $2")
         .bind(user_id)
         .bind(guest_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query(
         "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty)
-         select ?, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty from question_progress where user_id = ? and true
+         select $1, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty from question_progress where user_id = $2 and true
          on conflict (user_id, question_id) do update set
              seen = question_progress.seen + excluded.seen,
              correct = question_progress.correct + excluded.correct,
@@ -154,7 +166,7 @@ pub async fn merge_guest(
     .bind(guest_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("delete from app_user where user_id = ?")
+    sqlx::query("delete from app_user where user_id = $1")
         .bind(guest_id)
         .execute(&mut *tx)
         .await?;

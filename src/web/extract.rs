@@ -153,7 +153,7 @@ impl<S, T> FromRequest<S> for CsrfForm<T>
 where
     S: Send + Sync,
     Settings: FromRef<S>,
-    sqlx::SqlitePool: FromRef<S>,
+    crate::db::Db: FromRef<S>,
     T: DeserializeOwned + Send,
 {
     type Rejection = AppError;

@@ -9,14 +9,13 @@ use crate::quiz::bank::Bank;
 use crate::web::live_reload::LiveReload;
 use crate::web::pages::RenderedPages;
 use arc_swap::ArcSwap;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
 /// Shared application state, passed to handlers as `State<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    /// The SQLite pool: sessions, accounts, attempts, progress, the search index.
-    pub db: SqlitePool,
+    /// The database: sessions, accounts, attempts, progress (and, on SQLite, the search index).
+    pub db: crate::db::Db,
     /// The database file as opened, and the room left for writes: `/healthz` and every write request
     /// check it (see `storage`).
     pub storage: Arc<crate::storage::Storage>,
@@ -107,7 +106,7 @@ pub struct Settings {
 }
 
 /// The visitor checks the session's account against the database.
-impl axum::extract::FromRef<AppState> for SqlitePool {
+impl axum::extract::FromRef<AppState> for crate::db::Db {
     fn from_ref(state: &AppState) -> Self {
         state.db.clone()
     }

@@ -16,13 +16,13 @@
 //! Deleting an account also ends every session signed in as it ([`end_sessions_of`]).
 
 use crate::auth::{CSRF_COOKIE, constant_time_eq, cookie_name, is_token, random_token};
+use crate::db::Db;
 use crate::store;
 use crate::web::error::AppError;
 use crate::web::session_store::{ACCOUNT_EXISTS, Store};
 use crate::web::state::AppState;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use sqlx::SqlitePool;
 use tower_cookies::{Cookie, Cookies};
 use tower_sessions::Session;
 use tower_sessions::session::Id;
@@ -62,7 +62,7 @@ struct CheckedUser(Option<SignedIn>);
 async fn checked_user(
     parts: &mut Parts,
     session: &Session,
-    db: &SqlitePool,
+    db: &Db,
 ) -> Result<Option<SignedIn>, AppError> {
     if let Some(CheckedUser(user)) = parts.extensions.get::<CheckedUser>() {
         return Ok(user.clone());
@@ -103,7 +103,7 @@ impl<S> FromRequestParts<S> for Visitor
 where
     S: Send + Sync,
     crate::web::state::Settings: FromRef<S>,
-    SqlitePool: FromRef<S>,
+    Db: FromRef<S>,
 {
     type Rejection = AppError;
 
@@ -117,7 +117,7 @@ where
             ))
         })?;
         let secure = crate::web::state::Settings::from_ref(state).secure_cookies;
-        let signed_in = checked_user(parts, &session, &SqlitePool::from_ref(state)).await?;
+        let signed_in = checked_user(parts, &session, &Db::from_ref(state)).await?;
         Ok(Visitor {
             session,
             signed_in,
@@ -140,7 +140,7 @@ pub struct HeaderIdentity {
 impl HeaderIdentity {
     /// Reads the session's name and instructor flag; an unreadable session, or one whose account is
     /// gone, shows a visitor's header.
-    pub async fn read(parts: &mut Parts, session: &Session, db: &SqlitePool) -> HeaderIdentity {
+    pub async fn read(parts: &mut Parts, session: &Session, db: &Db) -> HeaderIdentity {
         let Ok(Some(user)) = checked_user(parts, session, db).await else {
             return HeaderIdentity::default();
         };
@@ -279,7 +279,7 @@ impl Visitor {
 /// read back through the store itself, so this follows its encoding whatever it is. One read per
 /// signed-in session of anyone: fine for deleting an account, too much for a page.
 async fn sessions_of(state: &AppState, user_id: i64) -> Result<Vec<String>, AppError> {
-    let sessions = Store::new(state.db.clone(), USER_ID);
+    let sessions = Store::new(state.db.sqlite().clone(), USER_ID);
     let mut ids = Vec::new();
     for id in store::account::session_ids_with_key(&state.db, USER_ID).await? {
         let Ok(parsed) = id.parse::<Id>() else {

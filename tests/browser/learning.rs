@@ -130,7 +130,7 @@ async fn quiz_check_one_at_a_time_and_the_unanswered_summary() {
         "locked"
     );
     let kept: (i64,) = sqlx::query_as("select count(*) from attempt_check")
-        .fetch_one(&b.app().state.db)
+        .fetch_one(b.app().state.db.sqlite())
         .await
         .unwrap();
     assert_eq!(kept.0, 1, "the first answer is kept on the server");
@@ -211,7 +211,7 @@ async fn quiz_check_one_at_a_time_and_the_unanswered_summary() {
     // The two checked answers count as checked: the ordering as accepted, the text one wrong.
     let answers: Vec<(String, i64)> =
         sqlx::query_as("select response, credit from answer order by position")
-            .fetch_all(&b.app().state.db)
+            .fetch_all(b.app().state.db.sqlite())
             .await
             .unwrap();
     assert_eq!(answers.len(), total);
@@ -433,7 +433,7 @@ async fn a_learner_downloads_their_data_and_deletes_their_account() {
     b.open("/me").await;
     assert!(b.path().await.starts_with("/login"), "signed out");
     let (left,): (i64,) = sqlx::query_as("select count(*) from app_user where name = 'sora'")
-        .fetch_one(&b.app().state.db)
+        .fetch_one(b.app().state.db.sqlite())
         .await
         .unwrap();
     assert_eq!(left, 0);

@@ -137,7 +137,7 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
     );
     assert_eq!(b.count(".result-item.is-correct").await, ids.len());
     let times: i64 = sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0")
-        .fetch_one(&b.app().state.db)
+        .fetch_one(b.app().state.db.sqlite())
         .await
         .unwrap()
         .0;

@@ -176,7 +176,7 @@ async fn predict_mode_asks_each_packet_before_showing_it() {
     let rows: Vec<(String, i64, String, bool)> = sqlx::query_as(
         "select scenario, step, answer, correct from widget_answer where widget = 'conntrack' order by widget_answer_id",
     )
-    .fetch_all(&b.app().state.db)
+    .fetch_all(b.app().state.db.sqlite())
     .await
     .expect("widget answers");
     assert_eq!(

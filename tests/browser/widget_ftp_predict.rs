@@ -149,7 +149,7 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     let rows: Vec<(String, String, i64, String, bool)> = sqlx::query_as(
         "select scenario, answer, step, field, correct from widget_answer where widget = 'ftp' order by widget_answer_id",
     )
-    .fetch_all(&b.app().state.db)
+    .fetch_all(b.app().state.db.sqlite())
     .await
     .expect("widget answers");
     assert_eq!(

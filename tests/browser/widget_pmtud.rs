@@ -237,7 +237,7 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     let rows: Vec<(String, i64, String, String, bool)> = sqlx::query_as(
         "select scenario, step, field, answer, correct from widget_answer where widget = 'pmtud' order by widget_answer_id",
     )
-    .fetch_all(&b.app().state.db)
+    .fetch_all(b.app().state.db.sqlite())
     .await
     .expect("widget answers");
     assert_eq!(

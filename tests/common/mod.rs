@@ -394,7 +394,7 @@ impl TestApp {
     /// Rows in `table`, which may carry a filter: `count("app_user where role <> 'guest'")`.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
-            .fetch_one(&self.state.db)
+            .fetch_one(self.state.db.sqlite())
             .await
             .unwrap();
         n
@@ -415,7 +415,7 @@ impl TestApp {
         sqlx::query("update throttle set last_at = last_at - ? where kind = ?")
             .bind(ms)
             .bind(kind)
-            .execute(&self.state.db)
+            .execute(self.state.db.sqlite())
             .await
             .unwrap();
     }
@@ -444,7 +444,7 @@ impl TestApp {
     pub async fn instructor_as(&self, name: &str, display_name: &str) -> Account<'_> {
         let hash = infra_dojo::auth::password::hash(PASSWORD).unwrap();
         let id = store::users::create(
-            &self.state.db,
+            self.state.db.sqlite(),
             name,
             display_name,
             &hash,
@@ -472,9 +472,18 @@ impl TestApp {
         for (i, a) in answers.iter_mut().enumerate() {
             a.position = i as i64;
         }
-        store::quiz::record_attempt(&self.state.db, token, user, topic, 42, 5000, &answers, at)
-            .await
-            .unwrap();
+        store::quiz::record_attempt(
+            self.state.db.sqlite(),
+            token,
+            user,
+            topic,
+            42,
+            5000,
+            &answers,
+            at,
+        )
+        .await
+        .unwrap();
     }
 
     /// A learner who answered: an attempt at every question of `topic`, wrong on the questions at the

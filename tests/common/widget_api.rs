@@ -97,7 +97,7 @@ pub async fn widget_answers(app: &TestApp) -> Vec<(String, String, i64, String, 
     sqlx::query_as(
         "select widget, scenario, step, field, answer, correct from widget_answer order by widget_answer_id",
     )
-    .fetch_all(&app.state.db)
+    .fetch_all(app.state.db.sqlite())
     .await
     .unwrap()
 }

@@ -185,7 +185,7 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
     let (misses,): (i64,) = sqlx::query_as(
         "select failures from throttle where kind = 'join-address' and key = '203.0.113.9'",
     )
-    .fetch_one(&app.state.db)
+    .fetch_one(app.state.db.sqlite())
     .await
     .unwrap();
     let mut made = 0;

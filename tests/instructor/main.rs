@@ -84,7 +84,7 @@ pub async fn backdate_joins(app: &TestApp, class_id: i64, at: i64) {
     sqlx::query("update class_member set joined_at = ? where class_id = ?")
         .bind(at)
         .bind(class_id)
-        .execute(&app.state.db)
+        .execute(app.state.db.sqlite())
         .await
         .unwrap();
 }

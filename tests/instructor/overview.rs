@@ -366,7 +366,7 @@ async fn the_grid_comes_a_page_at_a_time_in_the_order_of_the_whole_class() {
     let app = common::app().await;
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("大教室").await;
-    let db = &app.state.db;
+    let db = app.state.db.sqlite();
     let hash = infra_dojo::auth::password::hash(common::PASSWORD).unwrap();
     let now = store::now();
     for i in 0..120 {

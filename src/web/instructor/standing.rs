@@ -12,10 +12,10 @@ use crate::classroom::needs_help::{
     self, Flagged, INACTIVE_DAYS, LOWEST_COUNT, MISS_MIN_WRONG, SHOWN, TopicMisses,
 };
 use crate::content::Language;
+use crate::db::Db;
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::Mastery;
 use crate::store::{self, class_stats, class_view};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 
 pub use crate::store::class_view::Order;
@@ -146,7 +146,7 @@ pub struct With<'a> {
 /// The figures from the class's aggregates; `None` when a shrunken bank caps someone's mastery
 /// (`class_view::capped`), which the aggregates' totals cannot apply.
 pub async fn from_aggregates(
-    db: &SqlitePool,
+    db: &Db,
     class_id: i64,
     topics: &[Topic],
     ask: &Ask,
@@ -213,7 +213,7 @@ pub async fn from_aggregates(
 /// when the class changed, or time moved it (a new day, a member turning inactive, a listed member's
 /// days of inactivity).
 async fn needs_help_kept(
-    db: &SqlitePool,
+    db: &Db,
     class_id: i64,
     questions: i64,
     ask: &Ask,
@@ -253,7 +253,7 @@ async fn needs_help_kept(
 /// candidates (`class_view::flagged`), ordered; the words of the listed ones' reasons from their own
 /// recent attempts. With each listed member, their last attempt.
 async fn needs_help(
-    db: &SqlitePool,
+    db: &Db,
     class_id: i64,
     questions: i64,
     ask: &Ask,
@@ -313,7 +313,7 @@ async fn needs_help(
 /// The figures from every attempt of the class's members (the rules as first written: whole-class
 /// queries over `attempt` and `question_progress`, then everything in memory).
 pub async fn from_history(
-    db: &SqlitePool,
+    db: &Db,
     class_id: i64,
     topics: &[Topic],
     ask: &Ask,
