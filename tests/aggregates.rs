@@ -152,7 +152,7 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
         class_view::widget_steps(db, class_id, &widgets)
             .await
             .unwrap(),
-        store::analysis::widget_steps(db, class_id, &widgets)
+        store::analysis::widget_steps(&app.state.db, class_id, &widgets)
             .await
             .unwrap(),
         "class {class_id}: widget steps"
@@ -162,7 +162,9 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
             .await
             .unwrap()
             .expect("few questions");
-        let history = breakdown_from_history(db, class_id, topic).await.unwrap();
+        let history = breakdown_from_history(&app.state.db, class_id, topic)
+            .await
+            .unwrap();
         assert_eq!(kept, history, "class {class_id}, topic {topic}");
     }
 }
@@ -401,11 +403,13 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         "{a:?}"
     );
     assert!(a.flagged.iter().any(|f| f.reasons.len() >= 3));
-    let tcp = breakdown_from_history(db, class_a, "tcp").await.unwrap();
+    let tcp = breakdown_from_history(&app.state.db, class_a, "tcp")
+        .await
+        .unwrap();
     assert!(tcp.stats.iter().any(|s| s.discrimination().is_some()));
     assert!(tcp.options.iter().any(|o| o.learners.len() > 1));
     assert!(!tcp.wrong.is_empty() && !tcp.tags.is_empty());
-    let steps = store::analysis::widget_steps(db, class_a, &["handshake".to_string()])
+    let steps = store::analysis::widget_steps(&app.state.db, class_a, &["handshake".to_string()])
         .await
         .unwrap();
     assert!(steps.len() >= 3 && steps.iter().any(|s| s.learners > 1));

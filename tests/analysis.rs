@@ -248,7 +248,7 @@ async fn facility_discrimination_options_and_misconceptions_match_the_hand_compu
 
     // The store's numbers first.
     use futures_util::TryStreamExt;
-    let answers: Vec<_> = store::analysis::topic_answers(app.state.db.sqlite(), class_id, "tcp")
+    let answers: Vec<_> = store::analysis::topic_answers(&app.state.db, class_id, "tcp")
         .try_collect()
         .await
         .unwrap();

@@ -381,7 +381,8 @@ async fn insert(db: &infra_dojo::db::Db, sql: &str, args: &[&str]) -> i64 {
 
 /// Every ported store function, called in one story; what each returned, in order.
 async fn story(db: &infra_dojo::db::Db) -> Vec<String> {
-    use infra_dojo::store::{classes, learning, secrets, throttle, users};
+    use futures_util::TryStreamExt;
+    use infra_dojo::store::{account, analysis, classes, learning, secrets, throttle, users};
     let mut seen = Vec::new();
     let mut see = |what: &str, value: String| seen.push(format!("{what}: {value}"));
 
@@ -568,6 +569,79 @@ async fn story(db: &infra_dojo::db::Db) -> Vec<String> {
         format!("{:?}", learning::class_states(db, class).await.unwrap()),
     );
 
+    insert(
+        db,
+        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms, credit)
+         values (1, 'q1', 0, '\"a\"', 1, null, 900, 100) returning answer_id",
+        &[],
+    )
+    .await;
+    see(
+        "export",
+        format!("{:?}", account::export(db, guest).await.unwrap()),
+    );
+    see(
+        "export of none",
+        format!("{:?}", account::export(db, 999).await.unwrap()),
+    );
+    insert(
+        db,
+        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms, credit)
+         values (1, 'q2', 1, '[1,2]', 0, 'order', 700, 0) returning answer_id",
+        &[],
+    )
+    .await;
+    insert(
+        db,
+        "update question_progress set box = 4 where question_id = 'q3' returning box",
+        &[],
+    )
+    .await;
+    for (step, right) in [("0", "1"), ("0", "0"), ("1", "1")] {
+        insert(
+            db,
+            "insert into widget_answer (user_id, widget, scenario, step, field, answer, correct, created_at)
+             values (cast($1 as bigint), 'handshake', 'normal', cast($2 as bigint), 'flags', 'SYN', cast($3 as bigint), 1200)
+             returning widget_answer_id",
+            &[&guest.to_string(), step, right],
+        )
+        .await;
+    }
+    let answers: Vec<_> = analysis::topic_answers(db, class, "tcp")
+        .try_collect()
+        .await
+        .unwrap();
+    see("topic answers", format!("{answers:?}"));
+    see(
+        "member count",
+        format!("{:?}", analysis::member_count(db, class).await.unwrap()),
+    );
+    let widgets = ["handshake".to_string(), "forktree".to_string()];
+    see(
+        "widget steps",
+        format!(
+            "{:?}",
+            analysis::widget_steps(db, class, &widgets).await.unwrap()
+        ),
+    );
+    let grid: Vec<_> = analysis::grid(db, class).try_collect().await.unwrap();
+    see("grid", format!("{grid:?}"));
+    let export: Vec<_> = analysis::answers(db, class).try_collect().await.unwrap();
+    see("csv answers", format!("{export:?}"));
+
+    for (id, data) in [("s1", r#"{"user_id":1}"#), ("s2", r#"{"guest":true}"#)] {
+        insert(
+            db,
+            "insert into tower_sessions (id, data, expiry_date) values ($1, $2, current_timestamp) returning cast(1 as bigint)",
+            &[id, data],
+        )
+        .await;
+    }
+    let with_user = account::session_ids_with_key(db, "user_id").await.unwrap();
+    account::delete_sessions(db, &with_user).await.unwrap();
+    let left = account::session_ids_with_key(db, "guest").await.unwrap();
+    see("sessions", format!("{with_user:?} {left:?}"));
+
     let lanes = [("login", "192.0.2.1 mio"), ("login-name", "mio")];
     let before = throttle::update(db, &lanes, |rows| {
         let put = throttle::Write::Put(throttle::LaneRow {
@@ -643,4 +717,28 @@ async fn the_ported_store_functions_do_the_same_on_both_backends() {
     assert_eq!(said("archived code"), "archived code: None");
     assert!(said("restored").contains("NEWCODE"));
     assert_eq!(said("not member"), "not member: false");
+    assert!(
+        said("export").contains("correct: true") && said("export").contains("C組"),
+        "{}",
+        said("export")
+    );
+    assert_eq!(said("export of none"), "export of none: None");
+    assert_eq!(said("sessions"), r#"sessions: ["s1"] ["s2"]"#);
+    assert!(
+        said("topic answers").contains("order"),
+        "{}",
+        said("topic answers")
+    );
+    assert_eq!(said("member count"), "member count: 1");
+    assert!(
+        said("widget steps").contains("attempts: 2, correct: 1"),
+        "{}",
+        said("widget steps")
+    );
+    assert!(said("grid").contains(r#""tcp": 1"#), "{}", said("grid"));
+    assert!(
+        said("csv answers").contains("q2"),
+        "{}",
+        said("csv answers")
+    );
 }

@@ -2,6 +2,8 @@
 //! (`delete_account`). Both name every table that holds a user's rows, so a new table that does must be
 //! added to both (the deletion test counts the rows left in each).
 
+use crate::db::Db;
+use crate::{in_tx, on};
 use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -96,94 +98,109 @@ pub struct Export {
 }
 
 /// Everything kept about `user_id`; `None` for no such account.
-pub async fn export(pool: &SqlitePool, user_id: i64) -> Result<Option<Export>, sqlx::Error> {
-    let Some(account) = sqlx::query_as::<_, AccountRow>(
-        "select user_id, name, display_name, role, created_at from app_user where user_id = ?",
-    )
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let attempts = sqlx::query_as(
-        "select attempt_id, topic, kind, question_count, correct_count, credit, duration_ms, created_at
-         from attempt where user_id = ? order by created_at, attempt_id",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    let answers = sqlx::query_as(
-        "select w.attempt_id, w.question_id, w.position, w.response, w.correct, w.credit, w.misconception, w.time_ms
-         from attempt a join answer w on w.attempt_id = a.attempt_id
-         where a.user_id = ? order by a.created_at, a.attempt_id, w.position",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    let reviews = sqlx::query_as(
-        "select question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty
-         from question_progress where user_id = ? order by topic, question_id",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    let topic_resets =
-        sqlx::query_as("select topic, reset_at from topic_reset where user_id = ? order by topic")
-            .bind(user_id)
-            .fetch_all(pool)
-            .await?;
-    let widget_answers = sqlx::query_as(
-        "select widget, scenario, step, field, answer, correct, created_at from widget_answer
-         where user_id = ? order by created_at, widget_answer_id",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    let classes = sqlx::query_as(
-        "select c.class_id, c.name, 'member' as relation, m.joined_at as since
-         from class_member m join class c on c.class_id = m.class_id where m.user_id = ?1
-         union all
-         select class_id, name, 'owner', created_at from class where owner_id = ?1
-         order by since",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(Some(Export {
-        account,
-        attempts,
-        answers,
-        reviews,
-        topic_resets,
-        widget_answers,
-        classes,
-    }))
+pub async fn export(db: &Db, user_id: i64) -> Result<Option<Export>, sqlx::Error> {
+    on!(db, pool => {
+        let Some(account) = sqlx::query_as::<_, AccountRow>(
+            "select user_id, name, display_name, role, created_at from app_user where user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let attempts = sqlx::query_as(
+            "select attempt_id, topic, kind, question_count, correct_count, credit, duration_ms, created_at
+             from attempt where user_id = $1 order by created_at, attempt_id",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        let answers = sqlx::query_as(
+            "select w.attempt_id, w.question_id, w.position, w.response, w.correct <> 0 as correct,
+                    w.credit, w.misconception, w.time_ms
+             from attempt a join answer w on w.attempt_id = a.attempt_id
+             where a.user_id = $1 order by a.created_at, a.attempt_id, w.position",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        let reviews = sqlx::query_as(
+            "select question_id, topic, box, due_at, seen, correct, last_correct <> 0 as last_correct,
+                    last_at, stability, difficulty
+             from question_progress where user_id = $1 order by topic, question_id",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        let topic_resets = sqlx::query_as(
+            "select topic, reset_at from topic_reset where user_id = $1 order by topic",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        let widget_answers = sqlx::query_as(
+            "select widget, scenario, step, field, answer, correct <> 0 as correct, created_at
+             from widget_answer where user_id = $1 order by created_at, widget_answer_id",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        let classes = sqlx::query_as(
+            "select c.class_id, c.name, 'member' as relation, m.joined_at as since
+             from class_member m join class c on c.class_id = m.class_id where m.user_id = $1
+             union all
+             select class_id, name, 'owner', created_at from class where owner_id = $1
+             order by since",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(Some(Export {
+            account,
+            attempts,
+            answers,
+            reviews,
+            topic_resets,
+            widget_answers,
+            classes,
+        }))
+    })
 }
 
 /// The ids of the stored sessions (tower-sessions' table) whose data holds the key `key` anywhere: the
 /// candidates for a user's sessions, each then read back through the session store.
-pub async fn session_ids_with_key(
-    pool: &SqlitePool,
-    key: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("select id from tower_sessions where instr(data, cast(? as blob)) > 0")
+pub async fn session_ids_with_key(db: &Db, key: &str) -> Result<Vec<String>, sqlx::Error> {
+    match db {
+        // SQLite's rows may be the session crate's MessagePack (a blob) from before: search the bytes.
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar(
+                "select id from tower_sessions where instr(data, cast($1 as blob)) > 0",
+            )
             .bind(key)
             .fetch_all(pool)
-            .await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+            .await
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar("select id from tower_sessions where strpos(data, $1) > 0")
+                .bind(key)
+                .fetch_all(pool)
+                .await
+        }
+    }
 }
 
 /// Deletes these stored sessions (their cookies then name nothing).
-pub async fn delete_sessions(pool: &SqlitePool, ids: &[String]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    for id in ids {
-        sqlx::query("delete from tower_sessions where id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
+pub async fn delete_sessions(db: &Db, ids: &[String]) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    in_tx!(&mut tx, conn => {
+        for id in ids {
+            sqlx::query("delete from tower_sessions where id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    });
     tx.commit().await
 }
 
@@ -196,15 +213,15 @@ pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx:
     let mut tx = pool.begin().await?;
     delete_derived(&mut tx, user_id).await?;
     for sql in [
-        "delete from answer where attempt_id in (select attempt_id from attempt where user_id = ?)",
-        "delete from attempt where user_id = ?",
-        "delete from question_progress where user_id = ?",
-        "delete from topic_reset where user_id = ?",
-        "delete from widget_answer where user_id = ?",
-        "delete from class_member where user_id = ?",
-        "delete from class_member where class_id in (select class_id from class where owner_id = ?)",
-        "delete from class where owner_id = ?",
-        "delete from app_user where user_id = ?",
+        "delete from answer where attempt_id in (select attempt_id from attempt where user_id = $1)",
+        "delete from attempt where user_id = $1",
+        "delete from question_progress where user_id = $1",
+        "delete from topic_reset where user_id = $1",
+        "delete from widget_answer where user_id = $1",
+        "delete from class_member where user_id = $1",
+        "delete from class_member where class_id in (select class_id from class where owner_id = $1)",
+        "delete from class where owner_id = $1",
+        "delete from app_user where user_id = $1",
     ] {
         sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
     }
@@ -218,7 +235,7 @@ pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx:
 pub async fn delete_derived(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
     // Their part of every class's sums goes first, as when a member leaves; then their own rows.
     let classes: Vec<(i64,)> =
-        sqlx::query_as("select class_id from class_member where user_id = ?")
+        sqlx::query_as("select class_id from class_member where user_id = $1")
             .bind(user_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -226,7 +243,7 @@ pub async fn delete_derived(conn: &mut SqliteConnection, user_id: i64) -> Result
         super::aggregates::add_members(conn, class_id, &[user_id], -1).await?;
     }
     for table in ["learner_topic", "learner_question", "learner_recent"] {
-        sqlx::query(&format!("delete from {table} where user_id = ?"))
+        sqlx::query(&format!("delete from {table} where user_id = $1"))
             .bind(user_id)
             .execute(&mut *conn)
             .await?;

@@ -213,7 +213,7 @@ pub fn readable_response(question: Option<&Question>, stored: &str) -> String {
 /// counted as each member's row arrives, while SQLite reads the next ones): what the class's sums must
 /// equal (`tests/aggregates.rs`), and what a topic too large for them is counted with.
 pub async fn breakdown_from_history(
-    db: &sqlx::SqlitePool,
+    db: &crate::db::Db,
     class_id: i64,
     slug: &str,
 ) -> std::result::Result<item_stats::Breakdown, sqlx::Error> {
