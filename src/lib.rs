@@ -5,7 +5,7 @@
 //!   the text, and reports every content problem with file and line. No axum.
 //! - [`widgets`] holds one pure, seeded model per interactive widget (TCP handshake, FTP, fork tree, SNMP, thread race), a folder
 //!   each, behind the [`widgets::Widget`] trait and the one [`widgets::registry`] the other layers look up.
-//! - [`search`] (with [`store::search`]) answers queries over the course with SQLite FTS5.
+//! - [`search`] (with [`store::search`]) answers queries over the course with SQLite FTS5, in memory.
 //! - [`store`] owns all SQL; [`db`] opens the database and runs the migrations; [`storage`] notices when
 //!   its file is deleted or replaced, or the disk is full.
 //! - [`web`] is the only module that knows HTTP: the route table, handlers, page structs, static assets,
@@ -103,7 +103,8 @@ pub async fn build_state(
     let db = db::Db::from(db);
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
-    let snapshot = snapshot(&db, content, 0, live_reload.as_ref()).await?;
+    let search = store::search::open_index().await?;
+    let snapshot = snapshot(&search, content, 0, live_reload.as_ref()).await?;
     if let Some(live) = &live_reload {
         live.loaded(snapshot.generation);
     }
@@ -115,6 +116,7 @@ pub async fn build_state(
     };
     Ok(AppState {
         db,
+        search,
         storage,
         attempts,
         content: Arc::new(arc_swap::ArcSwap::from_pointee(snapshot)),
@@ -131,7 +133,7 @@ pub async fn build_state(
 /// search index is rebuilt to match. Used at start and by each reload of `serve --watch`, so a reload
 /// derives exactly what a start does.
 pub async fn snapshot(
-    db: &sqlx::SqlitePool,
+    search: &sqlx::SqlitePool,
     content: Content,
     generation: u64,
     live_reload: Option<&web::live_reload::LiveReload>,
@@ -153,7 +155,7 @@ pub async fn snapshot(
         "anonymous pages rendered"
     );
     // Last, so that a version which fails to render leaves the index as it was.
-    store::search::rebuild(db, &content.course.search_docs).await?;
+    store::search::rebuild(search, &content.course.search_docs).await?;
     Ok(state::Snapshot {
         course: content.course,
         quizzes: content.quizzes,

@@ -50,11 +50,11 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Every (table, column, not null) of a SQLite database made by the app, search's FTS5 tables left out.
+/// Every (table, column, not null) of a SQLite database made by the app.
 async fn sqlite_columns(pool: &SqlitePool) -> BTreeSet<(String, String, bool)> {
     let rows = sqlx::query(
         "select m.name, c.name, c.\"notnull\" or c.pk > 0 from sqlite_master m, pragma_table_info(m.name) c
-         where m.type = 'table' and m.name not like 'search_entry%' and m.name not like 'sqlite_%'",
+         where m.type = 'table' and m.name not like 'sqlite_%'",
     )
     .fetch_all(pool)
     .await

@@ -1,9 +1,35 @@
-//! The `search_entry` FTS5 table: rebuilt from the course at start, queried by MATCH (trigram) or, for
-//! terms too short for trigrams, by LIKE.
+//! The search index: an FTS5 table in an in-memory SQLite database of this process's own, rebuilt from
+//! the course at start (and at each `--watch` reload), queried by MATCH (trigram) or, for terms too short
+//! for trigrams, by LIKE. It is derived from the content, never from user data, so it is kept out of the
+//! application's database: every instance has its own, whichever backend holds the accounts (PostgreSQL
+//! has no FTS5), and a start writes nothing to the database for it.
 
 use crate::content::SearchDoc;
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use unicode_normalization::UnicodeNormalization;
+
+/// Opens an empty index: one connection to a private in-memory database, kept open for good (no idle
+/// timeout, no maximum lifetime: the database lives as long as its connection). One connection, because
+/// connections sharing an in-memory database lock each other's tables without SQLite's busy handler (a
+/// search during a `--watch` rebuild would fail); here a search waits for the connection instead. A
+/// search takes well under a millisecond.
+pub async fn open_index() -> Result<SqlitePool, sqlx::Error> {
+    let pool = SqlitePoolOptions::new()
+        .min_connections(1)
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_with(SqliteConnectOptions::new().in_memory(true))
+        .await?;
+    sqlx::query(
+        "create virtual table search_entry using fts5(
+             slug unindexed, anchor unindexed, kind unindexed, body, tokenize = 'trigram')",
+    )
+    .execute(&pool)
+    .await?;
+    Ok(pool)
+}
 
 /// A matching entry.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -36,7 +36,7 @@ pub async fn search(
     layout.query = raw.chars().take(search::MAX_QUERY_CHARS).collect();
     let (status, results, message) = match search::parse_query(&raw) {
         Ok(query) => {
-            let results = search::run(&state.db, &content.course, &query).await?;
+            let results = search::run(&state.search, &content.course, &query).await?;
             (StatusCode::OK, Some(results), None)
         }
         Err(e @ QueryError::Empty) => (

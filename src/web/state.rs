@@ -14,8 +14,10 @@ use std::sync::Arc;
 /// Shared application state, passed to handlers as `State<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database: sessions, accounts, attempts, progress (and, on SQLite, the search index).
+    /// The database: sessions, accounts, attempts, progress.
     pub db: crate::db::Db,
+    /// The search index: in memory, this process's own (`store::search::open_index`).
+    pub search: sqlx::SqlitePool,
     /// The database file as opened, and the room left for writes: `/healthz` and every write request
     /// check it (see `storage`).
     pub storage: Arc<crate::storage::Storage>,

@@ -123,9 +123,14 @@ pub async fn reload(state: &AppState, source: &ContentSource, generation: u64) -
         Err(e) => Err(vec![internal_problem(source, &e)]),
     };
     let outcome = match loaded {
-        Ok(content) => crate::snapshot(&state.db, content, generation, state.live_reload.as_ref())
-            .await
-            .map_err(|e| vec![internal_problem(source, &*e)]),
+        Ok(content) => crate::snapshot(
+            &state.search,
+            content,
+            generation,
+            state.live_reload.as_ref(),
+        )
+        .await
+        .map_err(|e| vec![internal_problem(source, &*e)]),
         Err(problems) => Err(problems),
     };
     match outcome {
