@@ -152,6 +152,11 @@ pub async fn open_with(options: SqliteConnectOptions) -> anyhow::Result<SqlitePo
     let path = options.get_filename().to_path_buf();
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // sqlx pings every connection it hands out by default: for SQLite, a round trip to the
+        // connection's thread that checks nothing a query would not (a file does not drop connections;
+        // a dead worker fails the query itself). It doubled the round trips of every request that reads
+        // the database (`bench/quiz.sh`: a quiz cycle's three reads were six thread hand-offs).
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|e| open_error(&path, &e))?;

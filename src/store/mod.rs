@@ -4,6 +4,7 @@
 pub mod account;
 pub mod aggregates;
 pub mod analysis;
+pub(crate) mod batch;
 pub mod class_stats;
 pub mod class_view;
 pub mod classes;

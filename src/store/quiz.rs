@@ -5,9 +5,9 @@
 //! its answers', so its score in percent is `credit / question_count`; `correct` and `correct_count`
 //! still count answers with full credit.
 
+use super::batch::{ROWS, Script, bind, rows_args, values_list};
 use crate::quiz::schedule;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -80,18 +80,6 @@ pub struct NewAttempt {
     pub review: bool,
 }
 
-/// Rows per multi-row statement. Each statement is written for exactly this many rows, the unused ones
-/// bound as NULL and skipped, so it has one SQL text — prepared once, kept in sqlx's statement cache —
-/// whatever the size of the batch; bigger inputs take several statements. (The first version sent the
-/// rows as JSON through `json_each`: unpacking every row again cost about as much as the inserts.)
-pub(crate) const ROWS: usize = 128;
-
-/// `(?, …), …`: room for [`ROWS`] rows of `width` values.
-pub(crate) fn values_list(width: usize) -> String {
-    let row = format!("({})", vec!["?"; width].join(", "));
-    vec![row; ROWS].join(", ")
-}
-
 static INSERT_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind)
@@ -134,42 +122,14 @@ static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Binds one value.
-pub(crate) fn bind<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<(), sqlx::Error>
-where
-    T: sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + 'q,
-{
-    args.add(value).map_err(sqlx::Error::Encode)
-}
-
-/// The arguments for one [`ROWS`]-row statement: `row` binds each item's `width` values, NULLs fill the
-/// rest.
-pub(crate) fn rows_args<'q, T>(
-    items: &[T],
-    width: usize,
-    mut row: impl FnMut(&mut SqliteArguments<'q>, &T) -> Result<(), sqlx::Error>,
-) -> Result<SqliteArguments<'q>, sqlx::Error> {
-    let mut args = SqliteArguments::default();
-    // Every value of the statement at once: grown by doubling instead, the arguments were copied over
-    // and over (a fifth of the attempt writer's own time in `perf`, with learners in a class).
-    args.reserve(ROWS * width, 0);
-    for item in items {
-        row(&mut args, item)?;
-    }
-    for _ in 0..(ROWS - items.len()) * width {
-        bind(&mut args, None::<i64>)?;
-    }
-    Ok(args)
-}
-
 /// Writes attempts, in the order given, inside a transaction the caller owns: every attempt and answer,
 /// and each question's level and FSRS state moved on answer by answer (so one learner answering the same question
 /// twice in a batch climbs, or falls, twice). A token already used — before, or earlier in `attempts` —
 /// writes nothing and gives [`Recorded::Duplicate`].
 ///
-/// A batch costs a few multi-row statements (see [`ROWS`]), not a few statements per attempt: on the one
-/// writer connection, each statement is a round trip to SQLite's thread, and those were the cost
-/// (`bench/quiz.sh`).
+/// A batch costs a few multi-row statements (see [`ROWS`]), not a few statements per attempt, sent in two
+/// round trips (`batch::Script`): everything read, then everything written. On the one writer
+/// connection, each round trip to SQLite's thread costs more than most statements (`bench/quiz.sh`).
 pub async fn write_attempts(
     conn: &mut SqliteConnection,
     attempts: &[&NewAttempt],
@@ -184,31 +144,74 @@ pub async fn write_attempts(
         .map(|i| attempts[i])
         .collect();
 
+    // Each learner's question moves answer by answer, in answer order, from the state it is in now.
+    let mut pairs: Vec<(i64, &str)> = fresh
+        .iter()
+        .flat_map(|a| {
+            a.answers
+                .iter()
+                .map(|n| (a.user_id, n.question_id.as_str()))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+
+    // One round trip for everything the batch reads: the attempts inserted (their ids), the questions'
+    // current states, and what the aggregates start from (`aggregates::prefetch`). Rows come back in
+    // statement order: the inserts' (token, id), then one row per states statement, then the prefetch's.
+    let prefetch = super::aggregates::Prefetch::new(&fresh);
+    let mut reads: Script = Script::default();
+    reads.rows(&INSERT_ATTEMPTS, &fresh, 10, |args, a| {
+        bind(args, a.token.as_str())?;
+        bind(args, a.user_id)?;
+        bind(args, a.topic.as_str())?;
+        bind(args, a.seed)?;
+        bind(args, a.answers.len() as i64)?;
+        bind(args, a.answers.iter().filter(|n| n.correct).count() as i64)?;
+        bind(args, a.duration_ms)?;
+        bind(args, a.now)?;
+        bind(
+            args,
+            a.answers
+                .iter()
+                .map(|n| n.credit.clamp(0, 100))
+                .sum::<i64>(),
+        )?;
+        bind(args, if a.review { "review" } else { "quiz" })
+    })?;
+    reads.rows(&CURRENT_BOXES, &pairs, 2, |args, (user, question)| {
+        bind(args, *user)?;
+        bind(args, *question)
+    })?;
+    prefetch.add_to(&mut reads)?;
+    let mut rows = reads.fetch_all(conn).await?;
+    let prefetched = prefetch.read(rows.pop())?;
+    let state_rows = pairs.len().div_ceil(ROWS);
+    let states = rows.split_off(rows.len().saturating_sub(state_rows));
     // RETURNING gives no order: the ids come back keyed by their (unique) tokens.
-    let mut inserted: HashMap<String, i64> = HashMap::new();
-    for chunk in fresh.chunks(ROWS) {
-        let args = rows_args(chunk, 10, |args, a| {
-            bind(args, a.token.as_str())?;
-            bind(args, a.user_id)?;
-            bind(args, a.topic.as_str())?;
-            bind(args, a.seed)?;
-            bind(args, a.answers.len() as i64)?;
-            bind(args, a.answers.iter().filter(|n| n.correct).count() as i64)?;
-            bind(args, a.duration_ms)?;
-            bind(args, a.now)?;
-            bind(
-                args,
-                a.answers
-                    .iter()
-                    .map(|n| n.credit.clamp(0, 100))
-                    .sum::<i64>(),
-            )?;
-            bind(args, if a.review { "review" } else { "quiz" })
-        })?;
-        let rows: Vec<(String, i64)> = sqlx::query_as_with(&INSERT_ATTEMPTS, args)
-            .fetch_all(&mut *conn)
-            .await?;
-        inserted.extend(rows);
+    let mut inserted: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        inserted.insert(row.try_get(0)?, row.try_get(1)?);
+    }
+    let mut boxes: HashMap<(i64, String), schedule::Progress> = HashMap::new();
+    for row in states {
+        let found: String = row.try_get(0)?;
+        let found: Vec<(i64, String, i64, f64, f64, i64)> =
+            serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        boxes.extend(found.into_iter().map(
+            |(user, question, box_number, stability, difficulty, last_at)| {
+                let progress = schedule::Progress {
+                    box_number,
+                    // A row without a memory state (stability 0) is scheduled as new.
+                    memory: (stability > 0.0).then_some(schedule::Memory {
+                        stability,
+                        difficulty,
+                    }),
+                    last_at,
+                };
+                ((user, question), progress)
+            },
+        ));
     }
 
     // Tokens stored before this batch: their attempts and owners.
@@ -248,63 +251,22 @@ pub async fn write_attempts(
         recorded.push(outcome);
     }
 
+    // Everything the batch writes goes in one more round trip (`batch::Script`).
+    let mut writes: Script = Script::default();
     let answers: Vec<(i64, &NewAnswer)> = new_attempts
         .iter()
         .flat_map(|(id, a)| a.answers.iter().map(move |n| (*id, n)))
         .collect();
-    for chunk in answers.chunks(ROWS) {
-        let args = rows_args(chunk, 8, |args, (id, n)| {
-            bind(args, *id)?;
-            bind(args, n.question_id.as_str())?;
-            bind(args, n.position)?;
-            bind(args, n.response.as_str())?;
-            bind(args, n.correct)?;
-            bind(args, n.misconception.as_deref())?;
-            bind(args, n.time_ms)?;
-            bind(args, n.credit.clamp(0, 100))
-        })?;
-        sqlx::query_with(&INSERT_ANSWERS, args)
-            .execute(&mut *conn)
-            .await?;
-    }
-
-    // Each learner's question moves answer by answer, in answer order, from the state it is in now.
-    let mut pairs: Vec<(i64, &str)> = new_attempts
-        .iter()
-        .flat_map(|(_, a)| {
-            a.answers
-                .iter()
-                .map(|n| (a.user_id, n.question_id.as_str()))
-        })
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut boxes: HashMap<(i64, String), schedule::Progress> = HashMap::new();
-    for chunk in pairs.chunks(ROWS) {
-        let args = rows_args(chunk, 2, |args, (user, question)| {
-            bind(args, *user)?;
-            bind(args, *question)
-        })?;
-        let (found,): (String,) = sqlx::query_as_with(&CURRENT_BOXES, args)
-            .fetch_one(&mut *conn)
-            .await?;
-        let found: Vec<(i64, String, i64, f64, f64, i64)> =
-            serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(e.into()))?;
-        boxes.extend(found.into_iter().map(
-            |(user, question, box_number, stability, difficulty, last_at)| {
-                let progress = schedule::Progress {
-                    box_number,
-                    // A row without a memory state (stability 0) is scheduled as new.
-                    memory: (stability > 0.0).then_some(schedule::Memory {
-                        stability,
-                        difficulty,
-                    }),
-                    last_at,
-                };
-                ((user, question), progress)
-            },
-        ));
-    }
+    writes.rows(&INSERT_ANSWERS, &answers, 8, |args, (id, n)| {
+        bind(args, *id)?;
+        bind(args, n.question_id.as_str())?;
+        bind(args, n.position)?;
+        bind(args, n.response.as_str())?;
+        bind(args, n.correct)?;
+        bind(args, n.misconception.as_deref())?;
+        bind(args, n.time_ms)?;
+        bind(args, n.credit.clamp(0, 100))
+    })?;
 
     /// What this batch does to one learner's question.
     struct Step<'a> {
@@ -352,25 +314,20 @@ pub async fn write_attempts(
             step.last_at = a.now;
         }
     }
-    for chunk in steps.chunks(ROWS) {
-        let args = rows_args(chunk, 11, |args, s| {
-            let memory = s.progress.and_then(|p| p.memory);
-            bind(args, s.user_id)?;
-            bind(args, s.question_id)?;
-            bind(args, s.topic)?;
-            bind(args, s.progress.map(|p| p.box_number))?;
-            bind(args, s.due_at)?;
-            bind(args, s.seen)?;
-            bind(args, s.correct)?;
-            bind(args, s.last_correct)?;
-            bind(args, s.last_at)?;
-            bind(args, memory.map(|m| m.stability))?;
-            bind(args, memory.map(|m| m.difficulty))
-        })?;
-        sqlx::query_with(&UPSERT_PROGRESS, args)
-            .execute(&mut *conn)
-            .await?;
-    }
+    writes.rows(&UPSERT_PROGRESS, &steps, 11, |args, s| {
+        let memory = s.progress.and_then(|p| p.memory);
+        bind(args, s.user_id)?;
+        bind(args, s.question_id)?;
+        bind(args, s.topic)?;
+        bind(args, s.progress.map(|p| p.box_number))?;
+        bind(args, s.due_at)?;
+        bind(args, s.seen)?;
+        bind(args, s.correct)?;
+        bind(args, s.last_correct)?;
+        bind(args, s.last_at)?;
+        bind(args, memory.map(|m| m.stability))?;
+        bind(args, memory.map(|m| m.difficulty))
+    })?;
 
     // The aggregates the instructor's views read, in the same transaction (`store::aggregates`).
     let mastered = |b: Option<i64>| b.is_some_and(|b| b >= schedule::MASTERED_BOX);
@@ -390,7 +347,8 @@ pub async fn write_attempts(
             })
         })
         .collect();
-    super::aggregates::record(conn, &new_attempts, &moves).await?;
+    super::aggregates::record(conn, &mut writes, prefetched, &new_attempts, &moves).await?;
+    writes.run(conn).await?;
     Ok(recorded)
 }
 

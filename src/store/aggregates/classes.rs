@@ -5,7 +5,7 @@
 use super::{Change, Keys, LearnerAggs, load, rebuild_users};
 use crate::classroom::aggregates as agg;
 use crate::jst;
-use crate::store::quiz::{ROWS, bind, rows_args, values_list};
+use crate::store::batch::{Script, bind, values_list};
 use sqlx::SqliteConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
@@ -16,6 +16,7 @@ type ClassDelta = HashMap<(i64, &'static str, String, String), (i64, i64, i64)>;
 /// Carries learner changes into the sums of every class the learners are in.
 pub(super) async fn apply_to_classes(
     conn: &mut SqliteConnection,
+    script: &mut Script<'_>,
     changes: &[Change],
     before: &HashMap<i64, LearnerAggs>,
     after: &HashMap<i64, LearnerAggs>,
@@ -26,7 +27,7 @@ pub(super) async fn apply_to_classes(
         .iter()
         .filter(|c| !c.new_attempts.is_empty() && memberships.contains_key(&c.user_id))
         .collect();
-    let recent = recent_kept(conn, &with_attempts, kept_recent).await?;
+    let recent = recent_kept(conn, script, &with_attempts, kept_recent).await?;
     let empty = LearnerAggs::default();
     let mut delta = ClassDelta::new();
     let mut learners: Vec<ClassLearnerChange> = Vec::new();
@@ -108,10 +109,10 @@ pub(super) async fn apply_to_classes(
             });
         }
     }
-    save_delta(conn, delta).await?;
-    save_options(conn, &added_options, &removed_options).await?;
-    save_ranks(conn, &ranks_out, &ranks_in).await?;
-    save_class_learners(conn, &learners).await
+    save_delta(script, delta)?;
+    save_options(script, &added_options, &removed_options)?;
+    save_ranks(script, &ranks_out, &ranks_in)?;
+    save_class_learners(script, &learners)
 }
 
 /// A row of `class_rank`: class, topic, score, user, first answers given, first answers right.
@@ -133,24 +134,26 @@ static INSERT_RANKS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Takes members' old rank rows out and puts their new ones in.
-async fn save_ranks(
-    conn: &mut SqliteConnection,
+/// Takes members' old rank rows out and puts their new ones in (added to `script`).
+fn save_ranks(
+    script: &mut Script<'_>,
     out: &[RankRow],
     into: &[RankRow],
 ) -> Result<(), sqlx::Error> {
     for (rows, sql) in [(out, &*DELETE_RANKS), (into, &*INSERT_RANKS)] {
-        for chunk in rows.chunks(ROWS) {
-            let args = rows_args(chunk, 6, |args, (class_id, topic, score, user, a, r)| {
+        script.rows(
+            sql,
+            rows,
+            6,
+            |args, (class_id, topic, score, user, a, r)| {
                 bind(args, *class_id)?;
                 bind(args, topic.clone())?;
                 bind(args, *score)?;
                 bind(args, *user)?;
                 bind(args, *a)?;
                 bind(args, *r)
-            })?;
-            sqlx::query_with(sql, args).execute(&mut *conn).await?;
-        }
+            },
+        )?;
     }
     Ok(())
 }
@@ -189,12 +192,12 @@ pub(super) async fn memberships(
     Ok(memberships_of(rows))
 }
 
-/// The membership rows (user, class, name) of the users in the JSON array `?1`: the columns and the
+/// The membership rows (user, class, name) of the users in the JSON array bound (a plain `?`): the columns and the
 /// `from` of [`memberships`], also read by `aggregates::prefetch`.
 pub(super) const MEMBERSHIP_COLUMNS: &str =
     "m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')";
 pub(super) const MEMBERSHIP_FROM: &str =
-    "json_each(?1) k cross join class_member m on m.user_id = k.value
+    "json_each(?) k cross join class_member m on m.user_id = k.value
      join app_user u on u.user_id = m.user_id";
 
 /// [`Memberships`] from rows of [`MEMBERSHIPS`].
@@ -209,11 +212,11 @@ pub(super) fn memberships_of(rows: Vec<(i64, i64, String)>) -> Memberships {
 /// A `learner_recent` row: user, latest attempt, days (JSON).
 pub(super) type RecentRow = (i64, i64, String);
 
-/// The `learner_recent` rows of the users in the JSON array `?1`: the columns and the `from`, also read
+/// The `learner_recent` rows of the users in the JSON array bound (a plain `?`): the columns and the `from`, also read
 /// by `aggregates::prefetch`.
 pub(super) const RECENT_COLUMNS: &str = "r.user_id, r.last_at, r.days";
 pub(super) const RECENT_FROM: &str =
-    "json_each(?1) k cross join learner_recent r on r.user_id = k.value";
+    "json_each(?) k cross join learner_recent r on r.user_id = k.value";
 
 /// A learner's answers and wrong answers per (topic, Japan-time day), as `learner_recent.days` keeps them.
 type Days = Vec<(String, i64, i64, i64)>;
@@ -284,7 +287,9 @@ async fn recent(
             },
         );
     }
-    save_recent(conn, &rows).await?;
+    let mut script = Script::default();
+    save_recent(&mut script, &rows)?;
+    script.run(conn).await?;
     Ok(out)
 }
 
@@ -293,6 +298,7 @@ async fn recent(
 /// two weeks, never by their whole history.
 async fn recent_kept(
     conn: &mut SqliteConnection,
+    script: &mut Script<'_>,
     changes: &[&Change],
     kept_rows: Option<Vec<RecentRow>>,
 ) -> Result<HashMap<i64, Recent>, sqlx::Error> {
@@ -360,7 +366,7 @@ async fn recent_kept(
             )
         })
         .collect();
-    save_recent(conn, &rows).await?;
+    save_recent(script, &rows)?;
     Ok(out)
 }
 
@@ -373,22 +379,13 @@ static UPSERT_RECENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Writes learners' `learner_recent` rows: (user, latest attempt, days as JSON).
-async fn save_recent(
-    conn: &mut SqliteConnection,
-    rows: &[(i64, i64, String)],
-) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS) {
-        let args = rows_args(chunk, 3, |args, (user, last_at, days)| {
-            bind(args, *user)?;
-            bind(args, *last_at)?;
-            bind(args, days.clone())
-        })?;
-        sqlx::query_with(&UPSERT_RECENT, args)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+/// Adds to `script` learners' `learner_recent` rows to write: (user, latest attempt, days as JSON).
+fn save_recent(script: &mut Script<'_>, rows: &[(i64, i64, String)]) -> Result<(), sqlx::Error> {
+    script.rows(&UPSERT_RECENT, rows, 3, |args, (user, last_at, days)| {
+        bind(args, *user)?;
+        bind(args, *last_at)?;
+        bind(args, days.clone())
+    })
 }
 
 static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
@@ -403,32 +400,27 @@ static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
 
 /// Adds `delta` to the classes' sums, and counts one more change of each class it touches (kind
 /// `version`: what a cache of a class's figures is checked against, see `class_view::version`).
-async fn save_delta(conn: &mut SqliteConnection, mut delta: ClassDelta) -> Result<(), sqlx::Error> {
+fn save_delta(script: &mut Script<'_>, mut delta: ClassDelta) -> Result<(), sqlx::Error> {
     let classes: BTreeSet<i64> = delta.keys().map(|k| k.0).collect();
     for class_id in classes {
         add(&mut delta, class_id, "version", "", "", (1, 0, 0));
     }
     let mut rows: Vec<_> = delta.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
     rows.sort();
-    for chunk in rows.chunks(ROWS) {
-        let args = rows_args(
-            chunk,
-            7,
-            |args, ((class_id, kind, scope, key), (n, m, l))| {
-                bind(args, *class_id)?;
-                bind(args, *kind)?;
-                bind(args, scope.clone())?;
-                bind(args, key.clone())?;
-                bind(args, *n)?;
-                bind(args, *m)?;
-                bind(args, *l)
-            },
-        )?;
-        sqlx::query_with(&UPSERT_CLASS_STAT, args)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    script.rows(
+        &UPSERT_CLASS_STAT,
+        &rows,
+        7,
+        |args, ((class_id, kind, scope, key), (n, m, l))| {
+            bind(args, *class_id)?;
+            bind(args, *kind)?;
+            bind(args, scope.clone())?;
+            bind(args, key.clone())?;
+            bind(args, *n)?;
+            bind(args, *m)?;
+            bind(args, *l)
+        },
+    )
 }
 
 static INSERT_OPTIONS: LazyLock<String> = LazyLock::new(|| {
@@ -448,22 +440,24 @@ static DELETE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
 
 type OptionRow = (i64, String, i64, String, i64);
 
-async fn save_options(
-    conn: &mut SqliteConnection,
+fn save_options(
+    script: &mut Script<'_>,
     added: &[OptionRow],
     removed: &[OptionRow],
 ) -> Result<(), sqlx::Error> {
     for (rows, sql) in [(added, &*INSERT_OPTIONS), (removed, &*DELETE_OPTIONS)] {
-        for chunk in rows.chunks(ROWS) {
-            let args = rows_args(chunk, 5, |args, (class_id, scope, option, name, user)| {
+        script.rows(
+            sql,
+            rows,
+            5,
+            |args, (class_id, scope, option, name, user)| {
                 bind(args, *class_id)?;
                 bind(args, scope.clone())?;
                 bind(args, *option)?;
                 bind(args, name.clone())?;
                 bind(args, *user)
-            })?;
-            sqlx::query_with(sql, args).execute(&mut *conn).await?;
-        }
+            },
+        )?;
     }
     Ok(())
 }
@@ -490,25 +484,19 @@ static UPDATE_CLASS_LEARNERS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-async fn save_class_learners(
-    conn: &mut SqliteConnection,
+fn save_class_learners(
+    script: &mut Script<'_>,
     rows: &[ClassLearnerChange],
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS) {
-        let args = rows_args(chunk, 7, |args, c| {
-            bind(args, c.class_id)?;
-            bind(args, c.user_id)?;
-            bind(args, c.attempts)?;
-            bind(args, c.mastered)?;
-            bind(args, c.recent.map(|r| r.last_at))?;
-            bind(args, c.recent.map(|r| r.miss_day))?;
-            bind(args, c.recent.map(|r| r.miss_counts))
-        })?;
-        sqlx::query_with(&UPDATE_CLASS_LEARNERS, args)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    script.rows(&UPDATE_CLASS_LEARNERS, rows, 7, |args, c| {
+        bind(args, c.class_id)?;
+        bind(args, c.user_id)?;
+        bind(args, c.attempts)?;
+        bind(args, c.mastered)?;
+        bind(args, c.recent.map(|r| r.last_at))?;
+        bind(args, c.recent.map(|r| r.miss_day))?;
+        bind(args, c.recent.map(|r| r.miss_counts))
+    })
 }
 
 /// Members joining (`sign` 1) or leaving (`sign` −1) class `class_id`: what they bring is added to the
@@ -614,10 +602,12 @@ pub async fn add_members(
                 r.map_or(0, |r| r.miss_counts),
             ));
         }
-        save_delta(conn, delta).await?;
+        let mut script = Script::default();
+        save_delta(&mut script, delta)?;
         if sign > 0 {
-            save_options(conn, &options, &[]).await?;
-            save_ranks(conn, &[], &ranks).await?;
+            save_options(&mut script, &options, &[])?;
+            save_ranks(&mut script, &[], &ranks)?;
+            script.run(conn).await?;
             for (user, sort_name, attempts, last_at, mastered, miss_day, miss_counts) in rows {
                 sqlx::query(
                     "insert into class_learner (class_id, user_id, sort_name, attempts, last_at, mastered, miss_day, miss_counts)
@@ -635,8 +625,9 @@ pub async fn add_members(
                 .await?;
             }
         } else {
-            save_options(conn, &[], &options).await?;
-            save_ranks(conn, &ranks, &[]).await?;
+            save_options(&mut script, &[], &options)?;
+            save_ranks(&mut script, &ranks, &[])?;
+            script.run(conn).await?;
             sqlx::query(
                 "delete from class_learner where class_id = ?1 and user_id in (select value from json_each(?2))",
             )
@@ -738,5 +729,7 @@ pub async fn widget_answers(
             );
         }
     }
-    save_delta(conn, delta).await
+    let mut script = Script::default();
+    save_delta(&mut script, delta)?;
+    script.run(conn).await
 }

@@ -20,9 +20,12 @@
 //! rows from their history. (A learner who leaves their last class keeps rows nobody reads, made again if
 //! they join another.)
 
-use super::quiz::{NewAttempt, ROWS, bind, rows_args, values_list};
+use super::batch::{Script, bind, values_list};
+use super::quiz::NewAttempt;
 use crate::classroom::aggregates::{self as agg, AnswerFact, Contribution, QuestionAgg, TopicAgg};
+use sqlx::Row;
 use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteRow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
@@ -220,8 +223,8 @@ fn unpack_learners(
     Ok(out)
 }
 
-/// What [`record`] reads before it changes anything.
-struct Prefetched {
+/// What [`record`] reads before it changes anything ([`Prefetch`]).
+pub struct Prefetched {
     memberships: classes::Memberships,
     /// Rows of every learner and topic of the batch (members or not).
     learners: HashMap<i64, LearnerAggs>,
@@ -229,53 +232,74 @@ struct Prefetched {
     recent: Vec<classes::RecentRow>,
 }
 
-/// Everything [`record`] reads, in one statement: the learners' classes, their rows for `pairs`, the
-/// question bits of `topics` and the learners' kept `learner_recent` rows. Each statement is a round trip
-/// to SQLite's thread, paid in turn by the writer every submitter waits for; read one by one, these
-/// were five (`bench/quiz.sh`, learners in a class).
-async fn prefetch(
-    conn: &mut SqliteConnection,
-    users: &[i64],
-    pairs: &BTreeSet<(i64, String)>,
-    topics: &BTreeSet<String>,
-) -> Result<Prefetched, sqlx::Error> {
-    use classes::{MEMBERSHIP_COLUMNS, MEMBERSHIP_FROM, RECENT_COLUMNS, RECENT_FROM};
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        let pair =
-            "r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')";
-        format!(
-            "select (select coalesce(json_group_array(json_array({MEMBERSHIP_COLUMNS})), '[]')
-                       from {MEMBERSHIP_FROM}),
-                    (select {TOPIC_ROWS} from json_each(?2) p cross join learner_topic r on {pair}),
-                    (select {QUESTION_ROWS} from json_each(?2) p cross join learner_question r on {pair}),
-                    (select coalesce(json_group_array(json_array(t.topic, t.question_id, t.bit)), '[]')
-                       from json_each(?3) k cross join topic_question t on t.topic = k.value),
-                    (select coalesce(json_group_array(json_array({RECENT_COLUMNS})), '[]')
-                       from {RECENT_FROM})"
-        )
-    });
-    let json = |v: Result<String, serde_json::Error>| v.unwrap_or_else(|_| "[]".into());
-    let (memberships, learner_topics, learner_questions, bits, recent): (
-        String,
-        String,
-        String,
-        String,
-        String,
-    ) = sqlx::query_as(&SQL)
-        .bind(json(serde_json::to_string(users)))
-        .bind(json(serde_json::to_string(pairs)))
-        .bind(json(serde_json::to_string(topics)))
-        .fetch_one(&mut *conn)
-        .await?;
-    let memberships: Vec<(i64, i64, String)> =
-        serde_json::from_str(&memberships).map_err(decode)?;
-    let bits: Vec<(String, String, i64)> = serde_json::from_str(&bits).map_err(decode)?;
-    Ok(Prefetched {
-        memberships: classes::memberships_of(memberships),
-        learners: unpack_learners(&learner_topics, &learner_questions)?,
-        bits: Bits::from_rows(bits),
-        recent: serde_json::from_str(&recent).map_err(decode)?,
-    })
+/// Everything [`record`] reads, in one statement: the learners' classes, their rows for the batch's
+/// (learner, topic) pairs, the question bits of its topics and the learners' kept `learner_recent` rows.
+/// Each statement is a round trip to SQLite's thread, paid in turn by the writer every submitter waits
+/// for; read one by one, these were five (`bench/quiz.sh`, learners in a class). The attempt writer
+/// sends it with the batch's other reads ([`Prefetch::add_to`]) and hands what came back to [`record`].
+pub struct Prefetch {
+    users: String,
+    pairs: String,
+    topics: String,
+}
+
+impl Prefetch {
+    /// What to read for these attempts.
+    pub fn new(attempts: &[&NewAttempt]) -> Prefetch {
+        let users: BTreeSet<i64> = attempts.iter().map(|a| a.user_id).collect();
+        let pairs: BTreeSet<(i64, &str)> = attempts
+            .iter()
+            .map(|a| (a.user_id, a.topic.as_str()))
+            .collect();
+        let topics: BTreeSet<&str> = attempts.iter().map(|a| a.topic.as_str()).collect();
+        let json = |v: Result<String, serde_json::Error>| v.unwrap_or_else(|_| "[]".into());
+        Prefetch {
+            users: json(serde_json::to_string(&users)),
+            pairs: json(serde_json::to_string(&pairs)),
+            topics: json(serde_json::to_string(&topics)),
+        }
+    }
+
+    /// Adds the statement, which gives one row, to `script`. Its parameters are plain `?`, bound in the
+    /// order they appear: numbered ones would count from the start of a multi-statement command.
+    pub(crate) fn add_to<'q>(&'q self, script: &mut Script<'q>) -> Result<(), sqlx::Error> {
+        use classes::{MEMBERSHIP_COLUMNS, MEMBERSHIP_FROM, RECENT_COLUMNS, RECENT_FROM};
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let pair = "r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')";
+            format!(
+                "select (select coalesce(json_group_array(json_array({MEMBERSHIP_COLUMNS})), '[]')
+                           from {MEMBERSHIP_FROM}),
+                        (select {TOPIC_ROWS} from json_each(?) p cross join learner_topic r on {pair}),
+                        (select {QUESTION_ROWS} from json_each(?) p cross join learner_question r on {pair}),
+                        (select coalesce(json_group_array(json_array(t.topic, t.question_id, t.bit)), '[]')
+                           from json_each(?) k cross join topic_question t on t.topic = k.value),
+                        (select coalesce(json_group_array(json_array({RECENT_COLUMNS})), '[]')
+                           from {RECENT_FROM})"
+            )
+        });
+        script.statement(&SQL, |args| {
+            bind(args, self.users.as_str())?;
+            bind(args, self.pairs.as_str())?;
+            bind(args, self.pairs.as_str())?;
+            bind(args, self.topics.as_str())?;
+            bind(args, self.users.as_str())
+        })
+    }
+
+    /// The statement's row, read.
+    pub fn read(&self, row: Option<SqliteRow>) -> Result<Prefetched, sqlx::Error> {
+        let row = row.ok_or(sqlx::Error::RowNotFound)?;
+        let memberships: Vec<(i64, i64, String)> =
+            serde_json::from_str(row.try_get(0)?).map_err(decode)?;
+        let bits: Vec<(String, String, i64)> =
+            serde_json::from_str(row.try_get(3)?).map_err(decode)?;
+        Ok(Prefetched {
+            memberships: classes::memberships_of(memberships),
+            learners: unpack_learners(row.try_get(1)?, row.try_get(2)?)?,
+            bits: Bits::from_rows(bits),
+            recent: serde_json::from_str(row.try_get(4)?).map_err(decode)?,
+        })
+    }
 }
 
 /// The bit positions of topics' questions (`topic_question`), given to new questions as they come.
@@ -328,16 +352,21 @@ impl Bits {
         (bit < agg::MAX_BITS).then_some(bit)
     }
 
-    async fn save(&mut self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        for (topic, question, bit) in self.added.drain(..) {
-            sqlx::query("insert into topic_question (topic, question_id, bit) values (?, ?, ?)")
-                .bind(topic)
-                .bind(question)
-                .bind(bit)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(())
+    /// Adds the bits given since the last save to `script`.
+    fn save(&mut self, script: &mut Script<'_>) -> Result<(), sqlx::Error> {
+        static INSERT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "insert into topic_question (topic, question_id, bit)
+                 select * from (values {}) where column1 is not null",
+                values_list(3)
+            )
+        });
+        let added = std::mem::take(&mut self.added);
+        script.rows(&INSERT, &added, 3, |args, (topic, question, bit)| {
+            bind(args, topic.clone())?;
+            bind(args, question.clone())?;
+            bind(args, *bit)
+        })
     }
 }
 
@@ -363,9 +392,10 @@ static UPSERT_QUESTIONS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Writes learner rows: every topic and question of `after` that differs from `before`.
-async fn save_learners(
-    conn: &mut SqliteConnection,
+/// Adds to `script` the learner rows to write: every topic and question of `after` that differs from
+/// `before`.
+fn save_learners(
+    script: &mut Script<'_>,
     before: &HashMap<i64, LearnerAggs>,
     after: &HashMap<i64, LearnerAggs>,
 ) -> Result<(), sqlx::Error> {
@@ -385,38 +415,32 @@ async fn save_learners(
             }
         }
     }
-    for chunk in topics.chunks(ROWS) {
-        let args = rows_args(chunk, 10, |args, (user, topic, t)| {
+    script.rows(&UPSERT_TOPICS, &topics, 10, |args, (user, topic, t)| {
+        bind(args, *user)?;
+        bind(args, topic.to_string())?;
+        bind(args, t.attempts)?;
+        bind(args, t.last_at)?;
+        bind(args, t.last_attempt_id)?;
+        bind(args, t.mastered)?;
+        bind(args, t.score)?;
+        bind(args, t.answered_first as i64)?;
+        bind(args, t.right_first as i64)?;
+        bind(args, agg::topic_extra_json(t))
+    })?;
+    script.rows(
+        &UPSERT_QUESTIONS,
+        &questions,
+        7,
+        |args, (user, topic, q, qa)| {
             bind(args, *user)?;
-            bind(args, *topic)?;
-            bind(args, t.attempts)?;
-            bind(args, t.last_at)?;
-            bind(args, t.last_attempt_id)?;
-            bind(args, t.mastered)?;
-            bind(args, t.score)?;
-            bind(args, t.answered_first as i64)?;
-            bind(args, t.right_first as i64)?;
-            bind(args, agg::topic_extra_json(t))
-        })?;
-        sqlx::query_with(&UPSERT_TOPICS, args)
-            .execute(&mut *conn)
-            .await?;
-    }
-    for chunk in questions.chunks(ROWS) {
-        let args = rows_args(chunk, 7, |args, (user, topic, q, qa)| {
-            bind(args, *user)?;
-            bind(args, *topic)?;
-            bind(args, *q)?;
+            bind(args, topic.to_string())?;
+            bind(args, q.to_string())?;
             bind(args, qa.answers)?;
             bind(args, qa.correct)?;
             bind(args, qa.first_correct)?;
             bind(args, qa.extra_json())
-        })?;
-        sqlx::query_with(&UPSERT_QUESTIONS, args)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+        },
+    )
 }
 
 /// A learner's mastered/not-mastered change on one question of a topic, from the attempts' box moves.
@@ -432,8 +456,10 @@ pub struct MasteryMove<'a> {
 /// moved, inside the transaction that stores them. An attempt older than one already counted for its
 /// learner and topic (only seed data or a clock set back does that) has that topic rebuilt from the
 /// history instead, so first answers stay the earliest.
-pub async fn record(
+pub(crate) async fn record(
     conn: &mut SqliteConnection,
+    script: &mut Script<'_>,
+    prefetched: Prefetched,
     attempts: &[(i64, &NewAttempt)],
     moves: &[MasteryMove<'_>],
 ) -> Result<(), sqlx::Error> {
@@ -441,26 +467,20 @@ pub async fn record(
         return Ok(());
     }
     // Only learners in a class have aggregates (the instructor's views are all there is to read them);
-    // one studying alone costs this one lookup.
-    let users: Vec<i64> = attempts
+    // one studying alone costs a part of the batch's one read.
+    let Prefetched {
+        memberships,
+        mut learners,
+        mut bits,
+        recent,
+    } = prefetched;
+    // What was read for attempts not stored after all (their form was sent before) stays out.
+    let users: BTreeSet<i64> = attempts
         .iter()
         .map(|(_, a)| a.user_id)
         .chain(moves.iter().map(|m| m.user_id))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
-    let all_pairs: BTreeSet<(i64, String)> = attempts
-        .iter()
-        .map(|(_, a)| (a.user_id, a.topic.clone()))
-        .chain(moves.iter().map(|m| (m.user_id, m.topic.to_string())))
-        .collect();
-    let all_topics: BTreeSet<String> = all_pairs.iter().map(|(_, t)| t.clone()).collect();
-    let Prefetched {
-        memberships,
-        learners,
-        mut bits,
-        recent,
-    } = prefetch(conn, &users, &all_pairs, &all_topics).await?;
+    learners.retain(|user, _| users.contains(user));
     if memberships.is_empty() {
         return Ok(());
     }
@@ -520,6 +540,10 @@ pub async fn record(
             t.mastered += m.change;
         }
     }
+    if !replay.is_empty() {
+        // The history read next must hold this batch's answers, still in the script.
+        script.run(conn).await?;
+    }
     for (user, topic) in &replay {
         let fresh = replay_history(conn, &[*user], Some(topic), &mut bits).await?;
         let l = after.entry(*user).or_default();
@@ -530,8 +554,8 @@ pub async fn record(
             l.questions.extend(f.questions.clone());
         }
     }
-    bits.save(conn).await?;
-    save_learners(conn, &before, &after).await?;
+    bits.save(script)?;
+    save_learners(script, &before, &after)?;
     let changes: Vec<Change> = after
         .keys()
         .map(|&user| Change {
@@ -544,7 +568,16 @@ pub async fn record(
             new_attempts: new_attempts.remove(&user).unwrap_or_default(),
         })
         .collect();
-    apply_to_classes(conn, &changes, &before, &after, &memberships, Some(recent)).await
+    apply_to_classes(
+        conn,
+        script,
+        &changes,
+        &before,
+        &after,
+        &memberships,
+        Some(recent),
+    )
+    .await
 }
 
 /// A newly stored attempt, as the class sums see it.
@@ -592,11 +625,22 @@ pub async fn reset_topic(
         return Ok(());
     };
     t.mastered = 0;
-    save_learners(conn, &before, &after).await?;
+    let mut script = Script::default();
+    save_learners(&mut script, &before, &after)?;
     let change = Change {
         user_id,
         topics: BTreeSet::from([topic.to_string()]),
         new_attempts: Vec::new(),
     };
-    apply_to_classes(conn, &[change], &before, &after, &memberships, None).await
+    apply_to_classes(
+        conn,
+        &mut script,
+        &[change],
+        &before,
+        &after,
+        &memberships,
+        None,
+    )
+    .await?;
+    script.run(conn).await
 }

@@ -3,6 +3,7 @@
 
 use super::{Bits, LearnerAggs, add_members, save_learners};
 use crate::classroom::aggregates::{self as agg, AnswerFact};
+use crate::store::batch::Script;
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -119,8 +120,10 @@ pub async fn rebuild_users(conn: &mut SqliteConnection, users: &[i64]) -> Result
         }
         let mut bits = Bits::default();
         let fresh = replay_history(conn, chunk, None, &mut bits).await?;
-        bits.save(conn).await?;
-        save_learners(conn, &HashMap::new(), &fresh).await?;
+        let mut script = Script::default();
+        bits.save(&mut script)?;
+        save_learners(&mut script, &HashMap::new(), &fresh)?;
+        script.run(conn).await?;
     }
     Ok(())
 }
