@@ -240,7 +240,10 @@ impl RenderedPages {
             layout
         };
         let html = "text/html; charset=utf-8";
-        let page = |rendered: String| Precompressed::new(Bytes::from(rendered), html);
+        // Kept in an allocation of its exact size (the rendered `String` grew by doubling).
+        let page = |rendered: String| {
+            Precompressed::new(Bytes::copy_from_slice(rendered.as_bytes()), html)
+        };
         let mut pages = RenderedPages::default();
         for topic in &course.topics {
             let mut themes: [Precompressed; 3] = Default::default();

@@ -179,10 +179,12 @@ impl Precompressed {
             if !self.compressible {
                 return [None, None];
             }
+            // Copied into an allocation of their exact size: the encoders' buffers grew past it, and
+            // these bytes are kept for as long as the content is served.
             let smaller = |packed: Option<Vec<u8>>| {
                 packed
                     .filter(|p| p.len() < self.identity.len())
-                    .map(Bytes::from)
+                    .map(|p| Bytes::copy_from_slice(&p))
             };
             [
                 smaller(gzip(&self.identity)),
