@@ -70,3 +70,41 @@ pub async fn summary(
         classes: serde_json::from_str(&classes).map_err(json)?,
     })
 }
+
+/// A learner's mastery of one topic, as the course navigation shows it beside the topic's link: questions
+/// seen and mastered (the `progress` part of [`super::quiz::topic_stats`], nothing else).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct TopicMastery {
+    pub topic: String,
+    pub seen: i64,
+    pub mastered: i64,
+}
+
+/// A scalar subquery giving the learner `user`'s [`TopicMastery`] rows as one JSON array (`user` is an SQL
+/// expression: a parameter, or the session store's `json_extract` of the session's user id). Written
+/// into the session store's load (`web::session_store`) so a page showing the course navigation costs
+/// one round trip to SQLite, not two.
+pub fn topic_mastery_json(user: &str) -> String {
+    format!(
+        "(select json_group_array(json_object('topic', topic, 'seen', seen, 'mastered', mastered))
+          from (select topic, count(*) as seen, sum({mastered}) as mastered
+                from question_progress where user_id = {user} group by topic))",
+        mastered = super::MASTERED
+    )
+}
+
+static TOPIC_MASTERY: LazyLock<String> =
+    LazyLock::new(|| format!("select {}", topic_mastery_json("?1")));
+
+/// [`TopicMastery`] of every topic `user_id` has seen a question of, read on its own (when the session's
+/// load did not bring it).
+pub async fn topic_mastery(
+    pool: &SqlitePool,
+    user_id: i64,
+) -> Result<Vec<TopicMastery>, sqlx::Error> {
+    let (json,): (String,) = sqlx::query_as(TOPIC_MASTERY.as_str())
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?;
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))
+}

@@ -26,6 +26,7 @@ pub mod review;
 pub mod router;
 pub mod search;
 pub mod session_store;
+pub mod signed_gzip;
 pub mod state;
 pub mod storage;
 pub mod visitor;

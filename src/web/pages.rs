@@ -6,6 +6,7 @@ use crate::quiz::bank::Bank;
 use crate::web::error::{AppError, Result};
 use crate::web::layout::{Layout, LiveReloadTag, NavPart, course_nav};
 use crate::web::precompressed::Precompressed;
+use crate::web::signed_gzip::Skeleton;
 use crate::web::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use std::sync::OnceLock;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "topics/home.html")]
@@ -42,7 +44,7 @@ pub async fn home(
             Some(
                 crate::store::quiz::due_count(&state.db, user.user_id, crate::store::now()).await?,
             ),
-            Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
+            Some(crate::web::progress::nav_progress(&state, &visitor).await?),
         ),
         None => {
             // Every reader who is not signed in sees the same page for a theme.
@@ -138,17 +140,38 @@ pub async fn topic(
         return Ok(anonymous(page, &headers));
     }
     let progress = match &visitor.signed_in {
-        Some(user) => Some(crate::web::progress::nav_progress(&state, user.user_id).await?),
+        Some(_) => Some(crate::web::progress::nav_progress(&state, &visitor).await?),
         None => None,
     };
-    Ok(topic_page(
+    let theme = layout.theme;
+    let page = topic_page(
         &content.course,
         &content.quizzes,
         topic,
         layout,
         progress.as_ref(),
     )
-    .into_response())
+    .render()?;
+    // gzip from the parts every reader's page shares, deflated once (`web::signed_gzip`).
+    if crate::web::precompressed::accepts_gzip(&headers)
+        && let Some(gzip) = content
+            .rendered
+            .topic_skeleton(&topic.slug, theme)
+            .and_then(|skeleton| skeleton.gzip(page.as_bytes()))
+    {
+        let length = HeaderValue::from(gzip.len());
+        let mut response = Response::new(axum::body::Body::from(gzip));
+        let out = response.headers_mut();
+        out.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        out.insert(header::CONTENT_LENGTH, length);
+        out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        return Ok(response);
+    }
+    Ok(Html(page).into_response())
 }
 
 fn topic_page<'a>(
@@ -194,6 +217,9 @@ fn topic_page<'a>(
 #[derive(Debug, Default)]
 pub struct RenderedPages {
     topics: std::collections::HashMap<String, [Precompressed; 3]>,
+    /// Per topic and theme, the parts a signed-in reader's page shares with the anonymous one, deflated
+    /// on first need (`web::signed_gzip`).
+    skeletons: std::collections::HashMap<String, [OnceLock<Option<Skeleton>>; 3]>,
     home: Option<[Precompressed; 3]>,
 }
 
@@ -214,7 +240,10 @@ impl RenderedPages {
             layout
         };
         let html = "text/html; charset=utf-8";
-        let page = |rendered: String| Precompressed::new(Bytes::from(rendered), html);
+        // Kept in an allocation of its exact size (the rendered `String` grew by doubling).
+        let page = |rendered: String| {
+            Precompressed::new(Bytes::copy_from_slice(rendered.as_bytes()), html)
+        };
         let mut pages = RenderedPages::default();
         for topic in &course.topics {
             let mut themes: [Precompressed; 3] = Default::default();
@@ -223,6 +252,9 @@ impl RenderedPages {
                     page(topic_page(course, quizzes, topic, layout(*theme), None).render()?);
             }
             pages.topics.insert(topic.slug.clone(), themes);
+            pages
+                .skeletons
+                .insert(topic.slug.clone(), Default::default());
         }
         let mut home: [Precompressed; 3] = Default::default();
         for (i, theme) in THEMES.iter().enumerate() {
@@ -246,6 +278,16 @@ impl RenderedPages {
         self.topics.get(slug).map(|pages| &pages[i])
     }
 
+    /// The parts of `slug`'s page with `theme` that a signed-in reader's page shares (made now if they
+    /// were not yet).
+    pub fn topic_skeleton(&self, slug: &str, theme: Option<&str>) -> Option<&Skeleton> {
+        let i = THEMES.iter().position(|t| *t == theme)?;
+        let page = self.topics.get(slug)?[i].identity();
+        self.skeletons.get(slug)?[i]
+            .get_or_init(|| Skeleton::of(page))
+            .as_ref()
+    }
+
     /// The home page as an anonymous reader with `theme` sees it.
     pub fn home(&self, theme: Option<&str>) -> Option<&Precompressed> {
         let i = THEMES.iter().position(|t| *t == theme)?;
@@ -259,7 +301,14 @@ impl RenderedPages {
             .chain(self.home.iter())
             .flatten()
             .map(Precompressed::stored_bytes)
-            .sum()
+            .sum::<usize>()
+            + self
+                .skeletons
+                .values()
+                .flatten()
+                .filter_map(|s| s.get().and_then(Option::as_ref))
+                .map(Skeleton::stored_bytes)
+                .sum::<usize>()
     }
 }
 

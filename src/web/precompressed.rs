@@ -55,6 +55,23 @@ impl Coding {
 /// The codings the client accepts, best first: brotli, then gzip, by their q-values (RFC 9110 §12.5.3);
 /// `*` stands for codings not named. Identity when nothing else is acceptable.
 pub fn negotiate(headers: &HeaderMap) -> Coding {
+    let (br, gzip) = q_values(headers);
+    if br > 0.0 && br >= gzip {
+        Coding::Brotli
+    } else if gzip > 0.0 {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// Whether the client takes gzip (for pages made per request, which come in gzip or as they are).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    q_values(headers).1 > 0.0
+}
+
+/// The q-values of brotli and gzip in `Accept-Encoding` (0 when not acceptable).
+fn q_values(headers: &HeaderMap) -> (f32, f32) {
     let mut br: Option<f32> = None;
     let mut gzip: Option<f32> = None;
     let mut any: Option<f32> = None;
@@ -82,15 +99,7 @@ pub fn negotiate(headers: &HeaderMap) -> Coding {
             *slot = Some(q);
         }
     }
-    let br = br.or(any).unwrap_or(0.0);
-    let gzip = gzip.or(any).unwrap_or(0.0);
-    if br > 0.0 && br >= gzip {
-        Coding::Brotli
-    } else if gzip > 0.0 {
-        Coding::Gzip
-    } else {
-        Coding::Identity
-    }
+    (br.or(any).unwrap_or(0.0), gzip.or(any).unwrap_or(0.0))
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison, as RFC 9110 §13.1.2 asks for GET), or is `*`.
@@ -170,10 +179,12 @@ impl Precompressed {
             if !self.compressible {
                 return [None, None];
             }
+            // Copied into an allocation of their exact size: the encoders' buffers grew past it, and
+            // these bytes are kept for as long as the content is served.
             let smaller = |packed: Option<Vec<u8>>| {
                 packed
                     .filter(|p| p.len() < self.identity.len())
-                    .map(Bytes::from)
+                    .map(|p| Bytes::copy_from_slice(&p))
             };
             [
                 smaller(gzip(&self.identity)),

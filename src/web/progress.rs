@@ -159,18 +159,19 @@ async fn me(user: SignedInUser, State(state): State<AppState>, layout: Layout) -
 }
 
 /// A signed-in reader's progress per topic with a quiz, for the course navigation (the course map and
-/// the topic pages' sidebar): the same mastery rule and colour step as `/me`.
+/// the topic pages' sidebar): the same mastery rule and colour step as `/me`. Read with the session
+/// where the route asked for it (`session_store::with_topic_mastery`).
 pub async fn nav_progress(
     state: &AppState,
-    user_id: i64,
+    visitor: &crate::web::visitor::Visitor,
 ) -> Result<HashMap<String, crate::web::layout::NavProgress>> {
     let content = state.content();
-    let stats: HashMap<String, store::quiz::TopicStats> =
-        store::quiz::topic_stats(&state.db, user_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.topic.clone(), s))
-            .collect();
+    let mastery: HashMap<String, store::me::TopicMastery> = visitor
+        .topic_mastery(state)
+        .await?
+        .into_iter()
+        .map(|m| (m.topic.clone(), m))
+        .collect();
     Ok(content
         .course
         .topics
@@ -180,11 +181,11 @@ pub async fn nav_progress(
             if questions == 0 {
                 return None;
             }
-            let s = stats.get(&t.slug).cloned().unwrap_or_default();
-            let progress = crate::web::layout::NavProgress::new(
-                Mastery::of(s.mastered, questions),
-                s.seen > 0,
-            );
+            let (seen, mastered) = mastery
+                .get(&t.slug)
+                .map_or((0, 0), |m| (m.seen, m.mastered));
+            let progress =
+                crate::web::layout::NavProgress::new(Mastery::of(mastered, questions), seen > 0);
             Some((t.slug.clone(), progress))
         })
         .collect())

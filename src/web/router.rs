@@ -60,6 +60,14 @@ pub fn security_headers(secure: bool) -> Vec<(HeaderName, HeaderValue)> {
     headers
 }
 
+/// Middleware of a route whose page shows the course navigation with the learner's mastery.
+async fn with_topic_mastery(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    session_store::with_topic_mastery(next.run(request)).await
+}
+
 pub fn router(state: AppState) -> Router {
     // Sessions live in SQLite; the cookie is HttpOnly, SameSite=Lax, Secure and `__Host-` when served over
     // HTTPS (see `auth::cookie_name`).
@@ -77,8 +85,16 @@ pub fn router(state: AppState) -> Router {
     .with_secure(state.settings.secure_cookies)
     .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
     let mut routes = Router::new()
-        .route("/", get(pages::home))
-        .route("/topics/{slug}", get(pages::topic))
+        // Their pages show the learner's mastery beside each topic: read with the session, in one
+        // statement (`session_store::with_topic_mastery`).
+        .route(
+            "/",
+            get(pages::home).layer(axum::middleware::from_fn(with_topic_mastery)),
+        )
+        .route(
+            "/topics/{slug}",
+            get(pages::topic).layer(axum::middleware::from_fn(with_topic_mastery)),
+        )
         .route("/search", get(search::search))
         .route("/healthz", get(health::healthz))
         .route("/static/{version}/{*path}", get(assets::serve))

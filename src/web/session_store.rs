@@ -6,7 +6,11 @@
 //! signed-in pages and quiz submissions spent their time on: `bench/pages.sh`, `bench/quiz.sh`).
 //!
 //! What the load found is put into the record under [`ACCOUNT_EXISTS`] (never stored: [`Store::save`]
-//! leaves it out), read by `web::visitor`. Rows written by the crate's own store (MessagePack, from
+//! leaves it out), read by `web::visitor`. Inside [`with_topic_mastery`] (the pages that show the course
+//! navigation: the home page and the topic pages) the same statement also reads the signed-in learner's
+//! mastery of each topic, put under [`TOPIC_MASTERY`]: such a page then costs one round trip in all. It
+//! is read from the database on every such load, never kept between requests, so a learner sees what
+//! their last submission or reset changed on the next page. Rows written by the crate's own store (MessagePack, from
 //! before) are still read, through it, without that key — the visitor then asks the database itself — and
 //! are written as JSON at their next save.
 
@@ -19,6 +23,49 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 /// Set by [`Store::load`] on a session naming a user (under `user_key`): whether that account exists.
 pub const ACCOUNT_EXISTS: &str = "account_exists";
+/// Set by [`Store::load`] inside [`with_topic_mastery`] on a session naming a user: that learner's
+/// `store::me::TopicMastery` rows.
+pub const TOPIC_MASTERY: &str = "topic_mastery";
+/// Keys [`Store::load`] adds to a record: answers of the load, never stored.
+const LOADED_ONLY: [&str; 2] = [ACCOUNT_EXISTS, TOPIC_MASTERY];
+
+tokio::task_local! {
+    /// Present while a request whose page shows the learner's mastery per topic runs.
+    static WANTS_TOPIC_MASTERY: ();
+}
+
+/// Runs `request` (a handler, with its extractors) so that a session loaded during it comes with the
+/// learner's mastery per topic (see the module doc).
+pub async fn with_topic_mastery<F: std::future::Future>(request: F) -> F::Output {
+    WANTS_TOPIC_MASTERY.scope((), request).await
+}
+
+/// The load's statement: ?1 the session id, ?2 now, ?3 the data key of the user id. Columns: the data
+/// (when it is JSON), whether the account it names exists (null: it names none), the expiry, and with
+/// `mastery` the learner's mastery per topic as JSON (null: no user).
+fn load_statement(mastery: bool) -> String {
+    let user = "json_extract(s.data, '$.' || ?3)";
+    let names_user = "typeof(s.data) = 'text' and json_type(s.data, '$.' || ?3) = 'integer'";
+    let mastery = if mastery {
+        format!(
+            "case when {names_user} then {} end",
+            crate::store::me::topic_mastery_json(user)
+        )
+    } else {
+        "null".to_string()
+    };
+    format!(
+        "select case when typeof(s.data) = 'text' then s.data end,
+                case when {names_user}
+                     then exists (select 1 from app_user u where u.user_id = {user}) end,
+                s.expiry_date,
+                {mastery}
+         from tower_sessions s where s.id = ?1 and s.expiry_date > ?2"
+    )
+}
+
+static LOAD: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| [load_statement(false), load_statement(true)]);
 
 /// The session store of the app (see the module doc).
 #[derive(Clone, Debug)]
@@ -45,9 +92,11 @@ impl Store {
     }
 
     fn data_json(record: &Record) -> session_store::Result<String> {
-        let json = if record.data.contains_key(ACCOUNT_EXISTS) {
+        let json = if LOADED_ONLY.iter().any(|k| record.data.contains_key(*k)) {
             let mut data = record.data.clone();
-            data.remove(ACCOUNT_EXISTS);
+            for key in LOADED_ONLY {
+                data.remove(key);
+            }
             serde_json::to_string(&data)
         } else {
             serde_json::to_string(&record.data)
@@ -95,23 +144,16 @@ impl SessionStore for Store {
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        // The data (when it is JSON), whether the account it names exists (null: it names none), and
-        // the expiry — in one statement.
-        let row: Option<(Option<String>, Option<bool>, OffsetDateTime)> = sqlx::query_as(
-            "select case when typeof(s.data) = 'text' then s.data end,
-                    case when typeof(s.data) = 'text' and json_type(s.data, '$.' || ?3) = 'integer'
-                         then exists (select 1 from app_user u
-                                      where u.user_id = json_extract(s.data, '$.' || ?3)) end,
-                    s.expiry_date
-             from tower_sessions s where s.id = ?1 and s.expiry_date > ?2",
-        )
-        .bind(session_id.to_string())
-        .bind(OffsetDateTime::now_utc())
-        .bind(self.user_key)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some((data, exists, expiry_date)) = row else {
+        let mastery = WANTS_TOPIC_MASTERY.try_with(|_| ()).is_ok();
+        let row: Option<(Option<String>, Option<bool>, OffsetDateTime, Option<String>)> =
+            sqlx::query_as(LOAD[usize::from(mastery)].as_str())
+                .bind(session_id.to_string())
+                .bind(OffsetDateTime::now_utc())
+                .bind(self.user_key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        let Some((data, exists, expiry_date, mastery)) = row else {
             return Ok(None);
         };
         let Some(data) = data else {
@@ -121,6 +163,11 @@ impl SessionStore for Store {
             serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         if let Some(exists) = exists {
             data.insert(ACCOUNT_EXISTS.into(), exists.into());
+        }
+        if let Some(mastery) = mastery {
+            let mastery: serde_json::Value = serde_json::from_str(&mastery)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+            data.insert(TOPIC_MASTERY.into(), mastery);
         }
         Ok(Some(Record {
             id: *session_id,

@@ -19,7 +19,7 @@ use crate::auth::{CSRF_COOKIE, constant_time_eq, cookie_name, is_token, random_t
 use crate::db::Db;
 use crate::store;
 use crate::web::error::AppError;
-use crate::web::session_store::{ACCOUNT_EXISTS, Store};
+use crate::web::session_store::{ACCOUNT_EXISTS, Store, TOPIC_MASTERY};
 use crate::web::state::AppState;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -215,6 +215,21 @@ impl Visitor {
             .await
             .map_err(session_error)?;
         Ok(guest)
+    }
+
+    /// The signed-in learner's mastery per topic, as the session's load read it (inside
+    /// `session_store::with_topic_mastery`), else from the database now.
+    pub async fn topic_mastery(
+        &self,
+        state: &AppState,
+    ) -> Result<Vec<store::me::TopicMastery>, AppError> {
+        let Some(user) = &self.signed_in else {
+            return Ok(Vec::new());
+        };
+        match self.session.get(TOPIC_MASTERY).await {
+            Ok(Some(loaded)) => Ok(loaded),
+            _ => Ok(store::me::topic_mastery(&state.db, user.user_id).await?),
+        }
     }
 
     /// The guest owning this session's anonymous answers, if any.
