@@ -24,6 +24,9 @@ if (panel) {
   let lastServerTime = Number(panel.dataset.since) || null;
   let timer = null;
   let previous = new Map();
+  // Each poll's number: a response that comes back after a newer poll was sent (a slow rolling-window poll
+  // finishing after "count from now") is dropped instead of overwriting the newer answer.
+  let polls = 0;
 
   const cell = (text, className) => {
     const td = document.createElement("td");
@@ -60,8 +63,10 @@ if (panel) {
 
   const poll = async () => {
     const target = since === null ? url : `${url}?since=${since}`;
+    const mine = ++polls;
     try {
       const response = await fetch(target, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (mine !== polls) return;
       // An expired session is redirected to the login page, which is not JSON: say so and stop asking.
       if (response.redirected || !(response.headers.get("Content-Type") || "").includes("application/json")) {
         auto.textContent = pick(
@@ -78,7 +83,9 @@ if (panel) {
         );
         return;
       }
-      render(await response.json());
+      const data = await response.json();
+      if (mine !== polls) return;
+      render(data);
       auto.textContent = pick("5 秒ごとに自動で更新しています。", "Updating automatically every 5 seconds.");
     } catch {
       auto.textContent = pick(
@@ -107,7 +114,9 @@ if (panel) {
   });
 
   restart.addEventListener("click", () => {
-    since = lastServerTime;
+    // The server counts in whole seconds (answers at or after `since`): from the second after the last
+    // update, so an answer already shown, made in that update's second, is not counted again.
+    since = lastServerTime === null ? null : lastServerTime + 1;
     rolling.hidden = false;
     poll();
   });
