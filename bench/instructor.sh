@@ -36,14 +36,30 @@ measure() {
   sort -n "$times" | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", (v[10] + v[11]) / 2, v[NR] }'
 }
 
-# Median (and slowest) of 10 timed GETs, each right after a class member made a widget prediction.
+# A class member's widget prediction (changes the class's widget sums only).
+predict() {
+  local base=$1 code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/learner" -H 'Content-Type: application/json' \
+    --data '{"scenario":"normal","seed":0,"step":1,"field":"ack","answer":"3141592654"}' "$base/api/widgets/handshake/check")
+  [ "$code" = 200 ] || { echo "widget prediction: HTTP $code" >&2; exit 1; }
+}
+
+# A class member's reset of their progress in a topic (changes the members' figures, as a quiz attempt, a
+# join or a leave does).
+reset_topic() {
+  local base=$1 csrf code
+  csrf=$(curl -fs -b "$work/learner" "$base/me/topics/$topic/reset" | grep -o 'name="csrf" value="[^"]*"' | head -n 1 | sed 's/.*value="//; s/"$//')
+  code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/learner" --data-urlencode "csrf=$csrf" "$base/me/topics/$topic/reset")
+  [ "$code" = 303 ] || { echo "topic reset: HTTP $code" >&2; exit 1; }
+}
+
+# Median (and slowest) of 10 timed GETs, each right after a class member's change (CHANGE: predict or
+# reset_topic).
 measure_changed() {
-  local url=$1 times="$work/times" code t
+  local url=$1 change=$2 times="$work/times" code t
   : > "$times"
   for _ in $(seq 1 10); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/learner" -H 'Content-Type: application/json' \
-      --data '{"scenario":"normal","seed":0,"step":1,"field":"ack","answer":"3141592654"}' "${url%%/instructor/*}/api/widgets/handshake/check")
-    [ "$code" = 200 ] || { echo "widget prediction: HTTP $code" >&2; exit 1; }
+    "$change" "${url%%/instructor/*}"
     read -r code t < <(curl -s -o /dev/null -b "$work/cookies" -w '%{http_code} %{time_total}\n' "$url")
     [ "$code" = 200 ] || { echo "GET $url: HTTP $code" >&2; exit 1; }
     echo "$t" >> "$times"
@@ -88,8 +104,9 @@ size() {
     --data-urlencode "csrf=$csrf" --data-urlencode "name=$learner" --data-urlencode "password=demo-password" \
     --data-urlencode "next=/me" "$base/login")
   [ "$status" = 303 ] || { echo "learner login failed: HTTP $status" >&2; exit 1; }
-  measure_changed "$base$class_path" > "$work/$name.overview_changed"
-  measure_changed "$base$class_path/topics/$topic" > "$work/$name.analysis_changed"
+  measure_changed "$base$class_path" predict > "$work/$name.overview_changed"
+  measure_changed "$base$class_path/topics/$topic" predict > "$work/$name.analysis_changed"
+  measure_changed "$base$class_path" reset_topic > "$work/$name.overview_reset"
   curl -s -b "$work/cookies" "$base$class_path" | wc -c > "$work/$name.overview_bytes"
   curl -s -b "$work/cookies" "$base$class_path/topics/$topic" | wc -c > "$work/$name.analysis_bytes"
   rss_mb "$server" > "$work/$name.rss_pages"
@@ -125,7 +142,9 @@ a_small=$(col small.analysis 1); a_large=$(col large.analysis 1)
 o_ratio=$(ratio "$o_large" "$o_small"); a_ratio=$(ratio "$a_large" "$a_small")
 oc_small=$(col small.overview_changed 1); oc_large=$(col large.overview_changed 1)
 ac_small=$(col small.analysis_changed 1); ac_large=$(col large.analysis_changed 1)
+or_small=$(col small.overview_reset 1); or_large=$(col large.overview_reset 1)
 oc_ratio=$(ratio "$oc_large" "$oc_small"); ac_ratio=$(ratio "$ac_large" "$ac_small")
+or_ratio=$(ratio "$or_large" "$or_small")
 read -r csv_code csv_s csv_first_s csv_bytes < "$work/large.curl"
 [ "$csv_code" = 200 ] || { echo "answers.csv: HTTP $csv_code" >&2; exit 1; }
 csv_rows=$(( $(tr -d ' ' < "$work/large.csv_lines") - 1 ))
@@ -146,9 +165,11 @@ $(date -u '+%Y-%m-%d %H:%M UTC') on $(machine). Release build. Each size seeded 
 a database of its own, then served and measured in turn. Logged in as demo-teacher over HTTP (curl,
 cookie jar, CSRF token from the login form); each page timed 20 times after 2 warm-ups, one request at a
 time, no compression asked for; curl shares the machine's cores with the server. The overview keeps its
-"needs help" list and live counts per class until the class changes (\`web::instructor::cache\`): the first
-two rows are repeated views of an unchanged class, the next two views right after a member of the class
-made a widget prediction (which changes the class and so computes them again).
+"needs help" list and live counts per class until its members change (\`web::instructor::cache\`,
+\`class_view::members_version\`): the first two rows are repeated views of an unchanged class, the next
+two views right after a member of the class made a widget prediction (which changes the class's widget
+sums, not what those two are computed from), the fifth views right after a member reset a topic (which,
+like a quiz attempt, a join or a leave, changes the members and so computes them again).
 
 demo-seed printed — $small: $(head -n 1 "$work/small.seed") ($(seed_s small) s by the clock);
 $large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
@@ -157,8 +178,9 @@ $large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
 |---|---|---|---|---|---|
 | class overview, first page (median / slowest of 20) | ${o_small} / $(col small.overview 2) ms ($(kib small.overview_bytes) KiB) | ${o_large} / $(col large.overview 2) ms ($(kib large.overview_bytes) KiB) | ${o_ratio}× | ≤ 1.5× | $(verdict "$o_ratio <= 1.5") |
 | question analysis \`…/topics/$topic\` (median / slowest of 20) | ${a_small} / $(col small.analysis 2) ms ($(kib small.analysis_bytes) KiB) | ${a_large} / $(col large.analysis 2) ms ($(kib large.analysis_bytes) KiB) | ${a_ratio}× | ≤ 1.5× | $(verdict "$a_ratio <= 1.5") |
-| class overview, right after a member's change (median / slowest of 10) | ${oc_small} / $(col small.overview_changed 2) ms | ${oc_large} / $(col large.overview_changed 2) ms | ${oc_ratio}× | (≤ 1.5×) | $(verdict "$oc_ratio <= 1.5") |
-| question analysis, right after a member's change (median / slowest of 10) | ${ac_small} / $(col small.analysis_changed 2) ms | ${ac_large} / $(col large.analysis_changed 2) ms | ${ac_ratio}× | (≤ 1.5×) | $(verdict "$ac_ratio <= 1.5") |
+| class overview, right after a member's widget prediction (median / slowest of 10) | ${oc_small} / $(col small.overview_changed 2) ms | ${oc_large} / $(col large.overview_changed 2) ms | ${oc_ratio}× | (≤ 1.5×) | $(verdict "$oc_ratio <= 1.5") |
+| class overview, right after a member's topic reset (median / slowest of 10) | ${or_small} / $(col small.overview_reset 2) ms | ${or_large} / $(col large.overview_reset 2) ms | ${or_ratio}× | (≤ 1.5×) | $(verdict "$or_ratio <= 1.5") |
+| question analysis, right after a member's widget prediction (median / slowest of 10) | ${ac_small} / $(col small.analysis_changed 2) ms | ${ac_large} / $(col large.analysis_changed 2) ms | ${ac_ratio}× | (≤ 1.5×) | $(verdict "$ac_ratio <= 1.5") |
 | demo-seed | $(seed_s small) s | $(seed_s large) s | | $large: < 60 s | $(verdict "$(cat "$work/large.seed_ms") < 60000") |
 | server RSS: idle / after the pages | $(cat "$work/small.rss_idle") / $(cat "$work/small.rss_pages") MB | $(cat "$work/large.rss_idle") / $(cat "$work/large.rss_pages") MB | | | |
 

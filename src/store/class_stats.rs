@@ -218,7 +218,8 @@ pub struct LiveQuestion {
 /// it, and how many got it right. The window is short, so the scan starts from the time index (`indexed
 /// by` and `cross join` fix the plan, which SQLite otherwise picks badly here: starting from every answer
 /// ever given, or every member's history); each member's answers to a question are folded first, so one
-/// grouping counts both.
+/// grouping counts both. The window's start is a condition of its own (not `max(since, joined_at)`): only
+/// then does SQLite bound the time index to the window instead of walking every attempt ever made.
 pub async fn live_questions(
     pool: &SqlitePool,
     class_id: i64,
@@ -228,8 +229,8 @@ pub async fn live_questions(
         "select question_id, topic, count(*) as attempted, sum(ok) as correct from (
              select n.question_id, a.topic, a.user_id, max(n.correct) as ok
              from attempt a indexed by attempt_created cross join class_member m cross join answer n
-             where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
-                   and n.attempt_id = a.attempt_id
+             where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
+                   and m.user_id = a.user_id and n.attempt_id = a.attempt_id
              group by n.question_id, a.topic, a.user_id)
          group by question_id, topic",
     )
@@ -257,12 +258,14 @@ pub async fn live_topics(
     class_id: i64,
     since: i64,
 ) -> Result<Vec<LiveTopic>, sqlx::Error> {
-    // `indexed by`: left to itself, SQLite walks every attempt in topic order to skip the grouping sort.
+    // `indexed by`: left to itself, SQLite walks every attempt in topic order to skip the grouping sort;
+    // `created_at >= $2` on its own bounds the index to the window (see `live_questions`).
     sqlx::query_as(
         "select a.topic, count(distinct a.user_id) as learners, count(*) as attempts,
                 sum(a.question_count) as answers, sum(a.correct_count) as correct
          from attempt a indexed by attempt_created cross join class_member m
-         where a.created_at >= max(?2, m.joined_at) and m.user_id = a.user_id and m.class_id = ?1
+         where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
+               and m.user_id = a.user_id
          group by a.topic",
     )
     .bind(class_id)

@@ -59,10 +59,27 @@ pub async fn sums(pool: &SqlitePool, class_id: i64) -> Result<ClassSums, sqlx::E
 /// How many times the class's aggregates have changed: figures computed at one version stay true until
 /// the next (and until time moves them: see `web::instructor::cache`).
 pub async fn version(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
+    counted_changes(pool, class_id, "").await
+}
+
+/// How many times the class's members changed — who they are, their `class_learner` rows, their
+/// attempts — leaving out widget predictions, which change only the widget sums: what "needs help" and
+/// the live panel are computed from, so a prediction does not make them computed again.
+pub async fn members_version(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
+    counted_changes(pool, class_id, "members").await
+}
+
+/// The `version` counter of `scope` (`store::aggregates` counts them).
+async fn counted_changes(
+    pool: &SqlitePool,
+    class_id: i64,
+    scope: &str,
+) -> Result<i64, sqlx::Error> {
     let n: Option<(i64,)> = sqlx::query_as(
-        "select n from class_stat where class_id = ? and kind = 'version' and scope = '' and key = ''",
+        "select n from class_stat where class_id = $1 and kind = 'version' and scope = $2 and key = ''",
     )
     .bind(class_id)
+    .bind(scope)
     .fetch_optional(pool)
     .await?;
     Ok(n.map_or(0, |(n,)| n))

@@ -1,5 +1,6 @@
 //! The class overview: the grid's numbers worked out by hand, sorting without JavaScript, "needs help",
-//! attempts per day on Japan days, and the live counts before and after a member submits.
+//! attempts per day on Japan days, the live counts before and after a member submits, and both shown at
+//! once after a member changes.
 
 use crate::common::{self, Reply};
 use crate::{DAY, column, fixture, grid, month_day};
@@ -459,4 +460,99 @@ async fn the_grid_comes_a_page_at_a_time_in_the_order_of_the_whole_class() {
             "{bad}"
         );
     }
+}
+
+/// "Needs help" and the live panel are kept between views (`web::instructor::cache`) until the members
+/// change: a widget prediction leaves them kept (it changes neither), and a member's join or quiz shows
+/// on the very next view.
+#[tokio::test]
+async fn a_members_change_shows_at_once_in_needs_help_and_the_live_panel() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let db = &app.state.db;
+    let url = format!("/instructor/classes/{}", f.class_id);
+    let help = |page: &Reply| page.texts(".help-list > li");
+    let summary = |page: &Reply| page.texts("[data-live-summary]")[0].clone();
+    let first = f.teacher.get(&url).await;
+    assert!(
+        summary(&first).contains("1 回の提出、14 問に解答"),
+        "{}",
+        summary(&first)
+    );
+    assert!(!help(&first).iter().any(|i| i.starts_with("fumi")));
+
+    // fumi joins: listed at once as not having started.
+    let (code,): (String,) = sqlx::query_as("select join_code from class where class_id = ?")
+        .bind(f.class_id)
+        .fetch_one(db.sqlite())
+        .await
+        .unwrap();
+    let fumi = app.learner("fumi").await;
+    assert_eq!(fumi.join_class(&code).await.status, StatusCode::SEE_OTHER);
+    let joined = f.teacher.get(&url).await;
+    let fumi_item = |page: &Reply| {
+        help(page)
+            .into_iter()
+            .find(|i| i.starts_with("fumi さん"))
+            .unwrap_or_default()
+    };
+    assert!(
+        fumi_item(&joined).contains("まだ一度もクイズを解いていません"),
+        "{:?}",
+        help(&joined)
+    );
+
+    // A widget prediction changes the class (its widget sums) but not its members' figures.
+    let (version, members) = (
+        store::class_view::version(db, f.class_id).await.unwrap(),
+        store::class_view::members_version(db, f.class_id)
+            .await
+            .unwrap(),
+    );
+    let body = serde_json::json!({"scenario": "normal", "seed": 0, "step": 1, "field": "ack", "answer": "1"});
+    let predicted = fumi.post_json("/api/widgets/handshake/check", &body).await;
+    assert_eq!(predicted.status, StatusCode::OK, "{}", predicted.body);
+    assert_eq!(
+        store::class_view::version(db, f.class_id).await.unwrap(),
+        version + 1
+    );
+    assert_eq!(
+        store::class_view::members_version(db, f.class_id)
+            .await
+            .unwrap(),
+        members
+    );
+    let after_prediction = f.teacher.get(&url).await;
+    assert_eq!(help(&after_prediction), help(&joined));
+    assert_eq!(summary(&after_prediction), summary(&joined));
+
+    // fumi takes the シグナル quiz through the site: the very next view counts it and fumi's reason goes.
+    let quiz = fumi.get("/topics/signals/quiz").await;
+    let done = fumi
+        .post_pairs(
+            "/topics/signals/quiz",
+            &common::answer_quiz(&app, &quiz, &[]),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert!(
+        store::class_view::members_version(db, f.class_id)
+            .await
+            .unwrap()
+            > members
+    );
+    let after_quiz = f.teacher.get(&url).await;
+    assert!(
+        summary(&after_quiz).contains("2 回の提出、28 問に解答"),
+        "{}",
+        summary(&after_quiz)
+    );
+    assert!(
+        !fumi_item(&after_quiz).contains("まだ一度も"),
+        "{:?}",
+        help(&after_quiz)
+    );
+    let live: serde_json::Value =
+        serde_json::from_str(&f.teacher.get(&format!("{url}/live.json")).await.body).unwrap();
+    assert_eq!(live["topics"][0]["learners"], 2);
 }

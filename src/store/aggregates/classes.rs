@@ -109,7 +109,7 @@ pub(super) async fn apply_to_classes(
             });
         }
     }
-    save_delta(script, delta)?;
+    save_delta(script, delta, true)?;
     save_options(script, &added_options, &removed_options)?;
     save_ranks(script, &ranks_out, &ranks_in)?;
     save_class_learners(script, &learners)
@@ -399,11 +399,21 @@ static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Adds `delta` to the classes' sums, and counts one more change of each class it touches (kind
-/// `version`: what a cache of a class's figures is checked against, see `class_view::version`).
-fn save_delta(script: &mut Script<'_>, mut delta: ClassDelta) -> Result<(), sqlx::Error> {
+/// `version`: what a cache of a class's figures is checked against, see `class_view::version`). With
+/// `members_changed` (an attempt, a reset, a join or a leave: not a widget prediction, which only adds to
+/// the widget sums) it also counts one more change of the members' rows and attempts (scope `members`,
+/// `class_view::members_version`): what "needs help" and the live panel are computed from.
+fn save_delta(
+    script: &mut Script<'_>,
+    mut delta: ClassDelta,
+    members_changed: bool,
+) -> Result<(), sqlx::Error> {
     let classes: BTreeSet<i64> = delta.keys().map(|k| k.0).collect();
     for class_id in classes {
         add(&mut delta, class_id, "version", "", "", (1, 0, 0));
+        if members_changed {
+            add(&mut delta, class_id, "version", "members", "", (1, 0, 0));
+        }
     }
     let mut rows: Vec<_> = delta.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
     rows.sort();
@@ -603,7 +613,7 @@ pub async fn add_members(
             ));
         }
         let mut script = Script::default();
-        save_delta(&mut script, delta)?;
+        save_delta(&mut script, delta, true)?;
         if sign > 0 {
             save_options(&mut script, &options, &[])?;
             save_ranks(&mut script, &[], &ranks)?;
@@ -730,6 +740,6 @@ pub async fn widget_answers(
         }
     }
     let mut script = Script::default();
-    save_delta(&mut script, delta)?;
+    save_delta(&mut script, delta, false)?;
     script.run(conn).await
 }

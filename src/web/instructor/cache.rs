@@ -2,9 +2,10 @@
 //! list and the live panel's counts — kept in memory for as long as they cannot change, so an
 //! instructor reloading the overview of a large class pays for them once:
 //!
-//! * each is computed at a *version* of the class (`store::class_view::version`, counted up by every
-//!   change to the class's aggregates: an attempt of a member, a join, a leave, a reset), for one
-//!   version of the content and one language, and is used only at that version;
+//! * each is computed at a *version* of the class's members (`store::class_view::members_version`,
+//!   counted up by every change they are computed from: an attempt of a member, a join, a leave, a
+//!   reset — not a widget prediction, which neither reads), for one version of the content and one
+//!   language, and is used only at that version;
 //! * and only until the moment time alone would change it (`valid_until`): for "needs help" the next
 //!   Japan-time day (misses count in days), the next member to become inactive, the next day of
 //!   inactivity a listed member's reason counts; for the live panel the next minute (its window moves in
@@ -21,7 +22,7 @@ use std::sync::Mutex;
 /// What a figure was computed for; it is used again only for the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
-    /// `class_view::version` of the class.
+    /// `class_view::members_version` of the class.
     pub version: i64,
     /// The content snapshot's generation (topic titles, question counts).
     pub generation: u64,

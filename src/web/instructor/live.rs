@@ -87,7 +87,7 @@ pub(super) async fn live_data(
             );
         }
         let key = crate::web::instructor::cache::Key {
-            version: store::class_view::version(&state.db, class_id).await?,
+            version: store::class_view::members_version(&state.db, class_id).await?,
             generation: content.generation,
             extra: since,
         };

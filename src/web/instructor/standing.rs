@@ -221,7 +221,7 @@ async fn needs_help_kept(
     title: &impl Fn(&str) -> String,
 ) -> Result<(Vec<Flagged>, usize), sqlx::Error> {
     let key = Key {
-        version: class_view::version(db, class_id).await?,
+        version: class_view::members_version(db, class_id).await?,
         generation: with.generation,
         extra: i64::from(ask.language == Language::En),
     };
