@@ -73,8 +73,11 @@ pub fn serve_command(
     command
 }
 
-/// Learners written per batch of attempts (bounded memory for large classes).
-const LEARNERS_PER_BATCH: usize = 200;
+/// Learners written per batch of attempts (bounded memory for large classes): each batch is one
+/// `write_attempts`, whose writes go to SQLite as one command (`store::batch::Script`) holding every value
+/// of the batch — at 200 learners the seeder peaked at 908 MB for 3,000 learners × 50 attempts, at 40 at
+/// 484 MB, and took 24.3 s instead of 25.9.
+const LEARNERS_PER_BATCH: usize = 40;
 
 /// What to create.
 #[derive(Debug, Clone)]
