@@ -316,6 +316,15 @@ async fn live_json_counts_before_and_after_a_member_submits() {
         [format!("/instructor/classes/{}#live", f.class_id)]
     );
 
+    // The next second is accepted (the page counts from the second after its last update): nothing yet.
+    let next = store::now() + 1;
+    let reply = f.teacher.get(&format!("{url}?since={next}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(
+        reply.body.contains("まだ解答はありません"),
+        "{}",
+        reply.body
+    );
     // Bad `since`: a 400 with a Japanese message, as JSON.
     for bad in ["abc", "99999999999", "1"] {
         let reply = f.teacher.get(&format!("{url}?since={bad}")).await;

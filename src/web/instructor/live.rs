@@ -215,7 +215,9 @@ pub async fn live(
                     "since must be a whole number of unix seconds.",
                 ))
             })?;
-            if since > now || since < now - LIVE_MAX_BACK_SECS {
+            // Up to the next second: the page's 今から数え直す counts from the second after its last
+            // update (static/js/instructor.js), which is the next one when it clicks within that second.
+            if since > now + 1 || since < now - LIVE_MAX_BACK_SECS {
                 return Err(AppError::bad_request(pick(
                     "since は現在から 7 日前までの時刻（unix 秒）で指定してください。",
                     "since must be a time (unix seconds) within the last 7 days.",
