@@ -164,7 +164,7 @@ pub async fn open_with(options: SqliteConnectOptions) -> anyhow::Result<SqlitePo
         sqlx::migrate::MigrateError::Execute(e) => open_error(&path, &e),
         e => anyhow::anyhow!("マイグレーションに失敗しました: {e}"),
     })?;
-    store::health::probe_write(&pool)
+    store::health::probe_write(&Db::Sqlite(pool.clone()))
         .await
         .map_err(|e| open_error(&path, &e))?;
     // The file exists now. Connections opened later (the pool replacing one, the attempt writer) must not

@@ -108,7 +108,7 @@ pub async fn build_state(
     if let Some(live) = &live_reload {
         live.loaded(snapshot.generation);
     }
-    let storage = Arc::new(storage::Storage::for_pool(&db));
+    let storage = Arc::new(storage::Storage::for_db(&db));
     let metrics = if settings.metrics {
         Some(web::metrics::Metrics::install()?)
     } else {

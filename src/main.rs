@@ -352,7 +352,10 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Expired sessions are deleted hourly, by whichever instance runs this.
     tokio::spawn(
         tower_sessions::ExpiredDeletion::continuously_delete_expired(
-            tower_sessions_sqlx_store::SqliteStore::new(state.db.sqlite().clone()),
+            infra_dojo::web::session_store::Store::new(
+                state.db.clone(),
+                infra_dojo::web::visitor::USER_ID,
+            ),
             std::time::Duration::from_secs(3600),
         ),
     );
