@@ -44,6 +44,7 @@ enum Command {
     /// Create demo data: the instructor demo-teacher (password demo-password), a class of synthetic
     /// learners and a few weeks of their attempts. Running it again changes nothing.
     DemoSeed {
+        /// The SQLite database file, or a postgres:// URL.
         #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
         db: std::path::PathBuf,
         /// Learners in the demo class.
@@ -83,6 +84,7 @@ enum UserCommand {
         /// Name shown in the interface (defaults to NAME).
         #[arg(long)]
         display_name: Option<String>,
+        /// The SQLite database file, or a postgres:// URL.
         #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
         db: std::path::PathBuf,
     },
@@ -137,7 +139,7 @@ async fn demo_seed(
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("コンテンツに問題があります:\n{}", list.join("\n"))
     })?;
-    let pool = infra_dojo::db::Db::from(infra_dojo::db::open(&db).await?);
+    let pool = open_for_command(&db).await?;
     let started = std::time::Instant::now();
     let options = demo::Options {
         learners,
@@ -164,7 +166,7 @@ async fn demo_seed(
         demo::Outcome::AlreadyThere { class_id } => {
             println!(
                 "デモデータはすでにあります（{}、/instructor/classes/{class_id}）。何も変更していません。",
-                db.display()
+                infra_dojo::db::redact_password(&db.to_string_lossy())
             );
         }
     }
@@ -173,7 +175,11 @@ async fn demo_seed(
     // or INFRA_DOJO_* variables).
     println!(
         "ログインのしかた: `{}` でサーバーを起動し、",
-        demo::serve_command(&db, content.content.as_deref(), bind)
+        demo::serve_command(
+            std::path::Path::new(&infra_dojo::db::redact_password(&db.to_string_lossy())),
+            content.content.as_deref(),
+            bind
+        )
     );
     println!(
         "  {} で ユーザー名 {} / パスワード {} でログインしてください。",
@@ -446,6 +452,17 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens `--db` for a one-off command (`user add`, `demo-seed`): a `postgres://` URL is PostgreSQL, anything
+/// else the SQLite file.
+async fn open_for_command(db: &std::path::Path) -> anyhow::Result<infra_dojo::db::Db> {
+    let text = db.to_string_lossy();
+    Ok(if infra_dojo::db::is_postgres_url(&text) {
+        infra_dojo::db::Db::Postgres(infra_dojo::db::open_postgres(&text).await?)
+    } else {
+        infra_dojo::db::Db::Sqlite(infra_dojo::db::open(db).await?)
+    })
+}
+
 /// Resolves on SIGINT or SIGTERM; the server then drains (see `infra_dojo::server`).
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -493,7 +510,7 @@ async fn add_user(
         infra_dojo::content::Language::Ja,
     );
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
-    let pool = infra_dojo::db::open(&db).await?;
+    let pool = open_for_command(&db).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;
     let role = if instructor {
         infra_dojo::auth::Role::Instructor
@@ -504,7 +521,7 @@ async fn add_user(
     let created =
         infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await;
     // The last connection's close checkpoints the WAL: the file is whole on its own (DEPLOY.md copies it).
-    pool.close().await;
+    infra_dojo::on!(&pool, pool => pool.close().await);
     match created {
         Ok(id) => {
             println!("{role} \"{name}\" を作成しました（id {id}）");

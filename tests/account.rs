@@ -33,7 +33,7 @@ async fn a_session_whose_account_is_gone_is_signed_out_and_never_a_500() {
     let zoe = app.user_id("zoe").await;
     let rows = session_rows(&app).await;
     // The account goes, its session stays (as a session saved by a request in flight would).
-    infra_dojo::store::account::delete_account(app.state.db.sqlite(), zoe)
+    infra_dojo::store::account::delete_account(&app.state.db, zoe)
         .await
         .unwrap();
     assert_eq!(session_rows(&app).await, rows);
@@ -86,7 +86,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
     // The same session written again by the crate's store, as an older version of the server did.
     let cookie = c.cookies.lock().unwrap()[infra_dojo::auth::SESSION_COOKIE].clone();
     let id: tower_sessions::session::Id = cookie.parse().unwrap();
-    let ours = infra_dojo::web::session_store::Store::new(app.state.db.sqlite().clone(), "user_id");
+    let ours = infra_dojo::web::session_store::Store::new(app.state.db.clone(), "user_id");
     let mut record = ours.load(&id).await.unwrap().expect("the session");
     assert_eq!(
         record
@@ -109,7 +109,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
     assert!(me.body.contains("mia"), "still signed in");
 
     let mia = app.user_id("mia").await;
-    infra_dojo::store::account::delete_account(app.state.db.sqlite(), mia)
+    infra_dojo::store::account::delete_account(&app.state.db, mia)
         .await
         .unwrap();
     let topic = c.get("/topics/tcp").await;

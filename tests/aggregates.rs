@@ -230,7 +230,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
     let hash = infra_dojo::auth::password::hash(common::PASSWORD).unwrap();
     ids.push(
         store::users::create(
-            db,
+            &app.state.db,
             "gen",
             "",
             &hash,
@@ -244,7 +244,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
     for i in 8..=32 {
         ids.push(
             store::users::create(
-                db,
+                &app.state.db,
                 &format!("l{i:02}"),
                 &format!("受講者{i:02}"),
                 &hash,
@@ -262,9 +262,11 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
 
     // Four join A before answering; the fifth answers first and joins later.
     for &id in ids[..4].iter().chain(&ids[7..]) {
-        store::classes::join(db, class_a, id, start).await.unwrap();
+        store::classes::join(&app.state.db, class_a, id, start)
+            .await
+            .unwrap();
     }
-    store::classes::join(db, class_b, ids[5], start)
+    store::classes::join(&app.state.db, class_b, ids[5], start)
         .await
         .unwrap();
     let mut n = 0;
@@ -312,10 +314,10 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
             .await;
         }
         if day == 10 {
-            store::classes::join(db, class_a, ids[4], start + 10 * DAY)
+            store::classes::join(&app.state.db, class_a, ids[4], start + 10 * DAY)
                 .await
                 .unwrap();
-            store::classes::join(db, class_a, ids[5], start + 10 * DAY)
+            store::classes::join(&app.state.db, class_a, ids[5], start + 10 * DAY)
                 .await
                 .unwrap();
         }
@@ -327,8 +329,12 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
             store::quiz::reset_topic(db, ids[2], "ftp", start + 18 * DAY)
                 .await
                 .unwrap();
-            store::classes::leave(db, class_a, ids[3]).await.unwrap();
-            store::classes::leave(db, class_b, ids[5]).await.unwrap();
+            store::classes::leave(&app.state.db, class_a, ids[3])
+                .await
+                .unwrap();
+            store::classes::leave(&app.state.db, class_b, ids[5])
+                .await
+                .unwrap();
         }
         if day == 20 {
             // Figures compared (and kept in the cache) mid-way: the rest of the story changes them.
@@ -336,7 +342,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         }
         if day == 25 {
             // The leaver comes back, with what they answered meanwhile.
-            store::classes::join(db, class_a, ids[3], start + 25 * DAY)
+            store::classes::join(&app.state.db, class_a, ids[3], start + 25 * DAY)
                 .await
                 .unwrap();
         }
@@ -365,9 +371,11 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
     .await
     .unwrap();
     attempt(&app, "g2", guest, "tcp", start, 8, &mut rng).await;
-    store::users::merge_guest(db, guest, ids[2]).await.unwrap();
+    store::users::merge_guest(&app.state.db, guest, ids[2])
+        .await
+        .unwrap();
     // The learner without a display name joins B last.
-    store::classes::join(db, class_b, ids[6], NOW)
+    store::classes::join(&app.state.db, class_b, ids[6], NOW)
         .await
         .unwrap();
 
@@ -416,7 +424,9 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
 
     // A member of class A deletes their account: the classes' figures are as if they never took
     // part, and nothing of theirs is left in the aggregates.
-    store::account::delete_account(db, ids[0]).await.unwrap();
+    store::account::delete_account(&app.state.db, ids[0])
+        .await
+        .unwrap();
     same_figures(&app, class_a, &cache, &later).await;
     same_figures(&app, class_b, &cache, &later).await;
 
@@ -437,11 +447,10 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
 #[tokio::test]
 async fn a_shrunken_bank_falls_back_to_the_history() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("C組").await;
     let learner = app.learner("kei").await.id;
-    store::classes::join(db, class_id, learner, NOW - 10 * DAY)
+    store::classes::join(&app.state.db, class_id, learner, NOW - 10 * DAY)
         .await
         .unwrap();
     for k in 0..3 {
@@ -504,7 +513,7 @@ async fn a_database_from_before_the_aggregates_gets_them_at_start() {
     let mut rng = Rng::new(3);
     for (k, name) in ["hana", "iku", "jun"].into_iter().enumerate() {
         let id = app.learner(name).await.id;
-        store::classes::join(db, class_id, id, NOW - 20 * DAY)
+        store::classes::join(&app.state.db, class_id, id, NOW - 20 * DAY)
             .await
             .unwrap();
         for day in 0..6 {

@@ -71,7 +71,7 @@ const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
 /// "SYN-RECEIVED".
 async fn seed_class(app: &TestApp, owner: i64) -> i64 {
     let db = app.state.db.sqlite();
-    let class_id = store::classes::create(db, owner, "3年A組", "ANALYSIS", T0)
+    let class_id = store::classes::create(&app.state.db, owner, "3年A組", "ANALYSIS", T0)
         .await
         .unwrap();
     let mut ids = vec![app.learner_as("learner1", TRICKY_NAME).await.id];
@@ -79,7 +79,9 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
         ids.push(app.learner(name).await.id);
     }
     for &id in &ids {
-        store::classes::join(db, class_id, id, T0).await.unwrap();
+        store::classes::join(&app.state.db, class_id, id, T0)
+            .await
+            .unwrap();
     }
     let (l1, l2, l3, l4, l5, l6) = (ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]);
     let outsider = app.learner("outsider").await.id;
@@ -473,13 +475,15 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
     let teacher = app.instructor("teacher").await;
     let teacher_id = teacher.id;
     let db = app.state.db.sqlite();
-    let class_id = store::classes::create(db, teacher_id, "少人数", "SMALLONE", T0)
+    let class_id = store::classes::create(&app.state.db, teacher_id, "少人数", "SMALLONE", T0)
         .await
         .unwrap();
     let mut ids = Vec::new();
     for name in ["small1", "small2", "small3"] {
         let id = app.learner(name).await.id;
-        store::classes::join(db, class_id, id, T0).await.unwrap();
+        store::classes::join(&app.state.db, class_id, id, T0)
+            .await
+            .unwrap();
         ids.push(id);
     }
     for (i, id) in ids.iter().enumerate() {
@@ -819,7 +823,7 @@ async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
     for (i, display_name) in names.iter().enumerate() {
         let login = format!("formula{i}");
         let id = app.learner_as(&login, display_name).await.id;
-        store::classes::join(app.state.db.sqlite(), class_id, id, T0)
+        store::classes::join(&app.state.db, class_id, id, T0)
             .await
             .unwrap();
     }

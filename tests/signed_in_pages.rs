@@ -32,8 +32,7 @@ async fn the_sidebar_shows_an_answer_on_the_next_page_and_the_session_stores_no_
     // The store's load inside a page's scope carries the rows; its save leaves them out.
     let cookie = aki.client.cookies.lock().unwrap()[infra_dojo::auth::SESSION_COOKIE].clone();
     let id: tower_sessions::session::Id = cookie.parse().unwrap();
-    let store =
-        infra_dojo::web::session_store::Store::new(app.state.db.sqlite().clone(), "user_id");
+    let store = infra_dojo::web::session_store::Store::new(app.state.db.clone(), "user_id");
     let plain = store.load(&id).await.unwrap().expect("the session");
     assert!(
         !plain

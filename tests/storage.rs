@@ -232,7 +232,7 @@ async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error(
     )
     .await;
     let user = infra_dojo::store::users::create(
-        app.state.db.sqlite(),
+        &app.state.db,
         "writer",
         "writer",
         "not-a-hash",

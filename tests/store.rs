@@ -286,9 +286,16 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     let app = common::app().await;
     let db = app.state.db.sqlite();
     let guest = users::create_guest(&app.state.db, 1).await.unwrap();
-    let account = users::create(db, "kim", "キム", "x", infra_dojo::auth::Role::Learner, 1)
-        .await
-        .unwrap();
+    let account = users::create(
+        &app.state.db,
+        "kim",
+        "キム",
+        "x",
+        infra_dojo::auth::Role::Learner,
+        1,
+    )
+    .await
+    .unwrap();
     store::quiz::record_attempt(
         db,
         &"1".repeat(32),
@@ -313,7 +320,9 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     )
     .await
     .unwrap();
-    users::merge_guest(db, guest, account).await.unwrap();
+    users::merge_guest(&app.state.db, guest, account)
+        .await
+        .unwrap();
     assert_eq!(count(db, "select count(*) from app_user").await, 1);
     assert_eq!(
         count(
@@ -351,14 +360,14 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     let app = common::app().await;
     let db = app.state.db.sqlite();
     let role = infra_dojo::auth::Role::Learner;
-    let learner = users::create(db, "mio", "ミオ", "x", role, 1)
+    let learner = users::create(&app.state.db, "mio", "ミオ", "x", role, 1)
         .await
         .unwrap();
-    let newcomer = users::create(db, "sora", "ソラ", "x", role, 1)
+    let newcomer = users::create(&app.state.db, "sora", "ソラ", "x", role, 1)
         .await
         .unwrap();
     let teacher = users::create(
-        db,
+        &app.state.db,
         "t",
         "田中先生",
         "x",
@@ -368,7 +377,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     .await
     .unwrap();
 
-    let empty = store::me::summary(db, newcomer, 20, 10_000).await.unwrap();
+    let empty = store::me::summary(&app.state.db, newcomer, 20, 10_000)
+        .await
+        .unwrap();
     assert_eq!(
         (
             empty.stats.len(),
@@ -404,10 +415,12 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
         .await
         .unwrap();
     for (name, archived) in [("B組", false), ("卒業した組", true), ("A組", false)] {
-        let class = store::classes::create(db, teacher, name, &format!("CODE{name}"), 1)
+        let class = store::classes::create(&app.state.db, teacher, name, &format!("CODE{name}"), 1)
             .await
             .unwrap();
-        store::classes::join(db, class, learner, 600).await.unwrap();
+        store::classes::join(&app.state.db, class, learner, 600)
+            .await
+            .unwrap();
         if archived {
             store::classes::archive(&app.state.db, class, 700)
                 .await
@@ -417,7 +430,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
 
     // Far enough ahead that every question still in the learner's progress is due.
     let now = 1_000_000_000;
-    let summary = store::me::summary(db, learner, 3, now).await.unwrap();
+    let summary = store::me::summary(&app.state.db, learner, 3, now)
+        .await
+        .unwrap();
     let mut expected = store::quiz::topic_stats(db, learner).await.unwrap();
     let mut stats = summary.stats.clone();
     expected.sort_by(|a, b| a.topic.cmp(&b.topic));

@@ -444,7 +444,7 @@ impl TestApp {
     pub async fn instructor_as(&self, name: &str, display_name: &str) -> Account<'_> {
         let hash = infra_dojo::auth::password::hash(PASSWORD).unwrap();
         let id = store::users::create(
-            self.state.db.sqlite(),
+            &self.state.db,
             name,
             display_name,
             &hash,

@@ -376,12 +376,11 @@ async fn the_grid_comes_a_page_at_a_time_in_the_order_of_the_whole_class() {
     let app = common::app().await;
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("大教室").await;
-    let db = app.state.db.sqlite();
     let hash = infra_dojo::auth::password::hash(common::PASSWORD).unwrap();
     let now = store::now();
     for i in 0..120 {
         let id = store::users::create(
-            db,
+            &app.state.db,
             &format!("m{i:03}"),
             &format!("受講者{i:03}"),
             &hash,
@@ -390,7 +389,7 @@ async fn the_grid_comes_a_page_at_a_time_in_the_order_of_the_whole_class() {
         )
         .await
         .unwrap();
-        store::classes::join(db, class_id, id, now - 30 * DAY)
+        store::classes::join(&app.state.db, class_id, id, now - 30 * DAY)
             .await
             .unwrap();
         // Every seventh masters TCP (right twice); the rest but every tenth answered once, every third
