@@ -283,9 +283,9 @@ async fn closing_the_writer_writes_every_queued_attempt_then_refuses() {
     }
     writer.close().await;
     let stored: (i64,) =
-        sqlx::query_as("select count(*) from attempt where token like 'closing-%'")
-            .fetch_one(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from attempt where token like 'closing-%'")
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert_eq!(stored.0, 40);
     let late = writer.record(attempt(99)).await;
@@ -467,9 +467,9 @@ async fn the_binary_serves_metrics_only_with_the_flag_and_stops_with_its_databas
 /// The addresses logins were counted against (the per-address throttle lane), sorted.
 async fn throttled_addresses(app: &common::TestApp) -> Vec<String> {
     let rows: Vec<(String,)> =
-        sqlx::query_as("select key from throttle where kind = 'login-address' order by key")
-            .fetch_all(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select key from throttle where kind = 'login-address' order by key")
+            .fetch_all(pool)
+            .await)
             .unwrap();
     rows.into_iter().map(|(k,)| k).collect()
 }

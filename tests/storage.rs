@@ -22,18 +22,18 @@ fn with_page_limit(options: SqliteConnectOptions) -> SqliteConnectOptions {
 
 /// Fills the database up to its page limit with blobs, largest first, so that hardly a byte is left.
 async fn fill(app: &common::TestApp) {
-    let db = app.state.db.sqlite();
-    sqlx::query("create table filler (b blob)")
-        .execute(db)
-        .await
-        .unwrap();
+    let db = &app.state.db;
+    infra_dojo::on!(db, pool => sqlx::query("create table filler (b blob)")
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))
+    .unwrap();
     for size in [1 << 20, 64 << 10, 4 << 10, 512, 64] {
         // Bounded: at most 64 blobs of each size (64 MiB at the largest, beyond the limit).
         for _ in 0..64 {
-            match sqlx::query("insert into filler values (zeroblob(?))")
+            match infra_dojo::on!(db, pool => sqlx::query("insert into filler values (zeroblob($1))")
                 .bind(size)
-                .execute(db)
-                .await
+                .execute(pool)
+                .await.map(|r| r.rows_affected()))
             {
                 Ok(_) => {}
                 Err(e) if infra_dojo::store::is_disk_full(&e) => break,
@@ -360,18 +360,19 @@ fn serve_refuses_a_missing_database_when_told_it_must_exist() {
 }
 
 #[test]
-fn a_database_url_is_refused_in_japanese_and_creates_nothing() {
+fn a_database_url_that_cannot_be_served_is_refused_in_japanese_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on loopback port 1: PostgreSQL's URL is taken, and the connection refused.
     for (url, words) in [
         (
-            "postgres://dojo:s3cret@127.0.0.1/dojo",
-            "PostgreSQL で動かすことにはまだ対応していません",
+            "postgres://dojo:s3cret@127.0.0.1:1/dojo",
+            "PostgreSQL postgres://dojo:***@127.0.0.1:1/dojo に接続できません",
         ),
+        ("postgresql://localhost:1/dojo", "に接続できません"),
         (
-            "postgresql://localhost/dojo",
-            "PostgreSQL で動かすことにはまだ対応していません",
+            "mysql://dojo:s3cret@localhost/dojo",
+            "SQLite のデータベースファイルのパス",
         ),
-        ("mysql://localhost/dojo", "URL ではなく"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_infra-dojo"))
             .args(["serve", "--bind", "127.0.0.1:0", "--db", url])
