@@ -61,7 +61,7 @@ pub async fn serve_content(
     settings: infra_dojo::web::state::Settings,
 ) -> AppHandle {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = backend::fresh_db(dir.path(), |options| options).await;
+    let (db, _) = backend::fresh_db(dir.path(), |options| options).await;
     let content = infra_dojo::load_content(source).expect("content");
     let state = infra_dojo::build_state(db, content, settings)
         .await

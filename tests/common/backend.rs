@@ -55,20 +55,23 @@ pub async fn fresh_postgres_database() -> String {
 /// The database for one app: a SQLite file in `dir` whose connections are opened with `adjust`ed options,
 /// or, on PostgreSQL, a fresh database (`adjust` is SQLite's alone: the tests that need it are skipped on
 /// PostgreSQL with [`sqlite_only`]).
+/// Returns the database and what `--db` would name it (the file, or the URL), for another instance on it.
 pub async fn fresh_db(
     dir: &Path,
     adjust: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
-) -> Db {
+) -> (Db, String) {
     if on_postgres() {
         let url = fresh_postgres_database().await;
-        return Db::Postgres(infra_dojo::db::open_postgres(&url).await.expect("open db"));
+        let db = Db::Postgres(infra_dojo::db::open_postgres(&url).await.expect("open db"));
+        return (db, url);
     }
     let path = dir.join("test.db");
-    Db::Sqlite(
+    let db = Db::Sqlite(
         infra_dojo::db::open_with(adjust(infra_dojo::db::connect_options(&path)))
             .await
             .expect("open db"),
-    )
+    );
+    (db, path.to_string_lossy().into_owned())
 }
 
 /// For a test of something only SQLite has (its file, its pragmas): true — and a line saying why — when

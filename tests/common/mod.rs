@@ -24,7 +24,9 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub router: axum::Router,
     pub state: infra_dojo::web::state::AppState,
-    _dir: tempfile::TempDir,
+    /// What `--db` would say for this app's database: its file, or its PostgreSQL URL.
+    pub database: String,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub async fn app() -> TestApp {
@@ -52,7 +54,7 @@ pub async fn app_with_db(
     adjust: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = backend::fresh_db(dir.path(), adjust).await;
+    let (db, database) = backend::fresh_db(dir.path(), adjust).await;
     let content = infra_dojo::load_content(source).expect("content loads");
     let state = infra_dojo::build_state(db, content, settings)
         .await
@@ -60,7 +62,28 @@ pub async fn app_with_db(
     TestApp {
         router: infra_dojo::app(state.clone()),
         state,
-        _dir: dir,
+        database,
+        _dir: std::sync::Arc::new(dir),
+    }
+}
+
+impl TestApp {
+    /// A second instance of the app on the same database, as a balancer's second upstream would be: its own
+    /// pool, attempt writer, caches and memory; nothing shared with this one but the database.
+    pub async fn another_instance(&self) -> TestApp {
+        let db = infra_dojo::db::Db::open(std::path::Path::new(&self.database), true)
+            .await
+            .expect("open the same database");
+        let content = infra_dojo::load_content(&ContentSource::Embedded).expect("content loads");
+        let state = infra_dojo::build_state(db, content, self.state.settings.clone())
+            .await
+            .expect("state");
+        TestApp {
+            router: infra_dojo::app(state.clone()),
+            state,
+            database: self.database.clone(),
+            _dir: self._dir.clone(),
+        }
     }
 }
 
@@ -178,6 +201,7 @@ impl TestApp {
         TestApp {
             router: infra_dojo::app(state.clone()),
             state,
+            database: self.database,
             _dir: self._dir,
         }
     }
