@@ -51,6 +51,9 @@ fn disk_full_page(reply: &common::Reply) -> bool {
 
 #[tokio::test]
 async fn healthz_fails_when_the_database_file_is_deleted_and_writes_are_refused() {
+    if common::backend::sqlite_only("the database file is SQLite's") {
+        return;
+    }
     let app = common::app().await;
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     let client = app.client();
@@ -104,6 +107,9 @@ async fn healthz_fails_when_the_database_file_is_deleted_and_writes_are_refused(
 
 #[tokio::test]
 async fn healthz_fails_when_the_database_file_is_replaced() {
+    if common::backend::sqlite_only("the database file is SQLite's") {
+        return;
+    }
     let app = common::app().await;
     let path = app.db_path();
     let restored = path.with_extension("restored");
@@ -120,6 +126,9 @@ async fn healthz_fails_when_the_database_file_is_replaced() {
 
 #[tokio::test]
 async fn a_full_disk_fails_health_and_a_bare_500_becomes_a_japanese_page() {
+    if common::backend::sqlite_only("a full disk is simulated with SQLite's page limit") {
+        return;
+    }
     let app = common::app_with_db(
         &ContentSource::Embedded,
         Default::default(),
@@ -194,6 +203,9 @@ async fn a_full_disk_fails_health_and_a_bare_500_becomes_a_japanese_page() {
 
 #[tokio::test]
 async fn a_handler_whose_write_fails_on_a_full_disk_shows_the_disk_full_page() {
+    if common::backend::sqlite_only("a full disk is simulated with SQLite's page limit") {
+        return;
+    }
     let app = common::app_with_db(
         &ContentSource::Embedded,
         Default::default(),
@@ -223,6 +235,9 @@ async fn a_handler_whose_write_fails_on_a_full_disk_shows_the_disk_full_page() {
 
 #[tokio::test]
 async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error() {
+    if common::backend::sqlite_only("a full disk is simulated with SQLite's page limit") {
+        return;
+    }
     use infra_dojo::store::quiz::{NewAnswer, NewAttempt};
     use infra_dojo::web::error::AppError;
     let app = common::app_with_db(
@@ -277,6 +292,9 @@ async fn an_attempt_the_writer_cannot_store_on_a_full_disk_is_a_disk_full_error(
 
 #[tokio::test]
 async fn a_read_only_database_is_refused_at_open_with_a_japanese_message() {
+    if common::backend::sqlite_only("a read-only database file is SQLite's") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ro.db");
     infra_dojo::db::open(&path).await.unwrap().close().await;
@@ -293,6 +311,9 @@ async fn a_read_only_database_is_refused_at_open_with_a_japanese_message() {
 
 #[tokio::test]
 async fn a_database_without_write_permission_is_refused_at_open_unless_root() {
+    if common::backend::sqlite_only("file permissions are SQLite's") {
+        return;
+    }
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ro.db");
