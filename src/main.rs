@@ -139,7 +139,7 @@ async fn demo_seed(
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("コンテンツに問題があります:\n{}", list.join("\n"))
     })?;
-    let pool = open_for_command(&db).await?;
+    let pool = infra_dojo::db::Db::open(&db, false).await?;
     let started = std::time::Instant::now();
     let options = demo::Options {
         learners,
@@ -335,11 +335,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             list.join("\n")
         )
     })?;
-    let db = if config.db_must_exist {
-        infra_dojo::db::open_existing(&config.db).await?
-    } else {
-        infra_dojo::db::open(&config.db).await?
-    };
+    let db = infra_dojo::db::Db::open(&config.db, config.db_must_exist).await?;
     let settings = infra_dojo::web::state::Settings {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
@@ -452,17 +448,6 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens `--db` for a one-off command (`user add`, `demo-seed`): a `postgres://` URL is PostgreSQL, anything
-/// else the SQLite file.
-async fn open_for_command(db: &std::path::Path) -> anyhow::Result<infra_dojo::db::Db> {
-    let text = db.to_string_lossy();
-    Ok(if infra_dojo::db::is_postgres_url(&text) {
-        infra_dojo::db::Db::Postgres(infra_dojo::db::open_postgres(&text).await?)
-    } else {
-        infra_dojo::db::Db::Sqlite(infra_dojo::db::open(db).await?)
-    })
-}
-
 /// Resolves on SIGINT or SIGTERM; the server then drains (see `infra_dojo::server`).
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -510,7 +495,7 @@ async fn add_user(
         infra_dojo::content::Language::Ja,
     );
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
-    let pool = open_for_command(&db).await?;
+    let pool = infra_dojo::db::Db::open(&db, false).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;
     let role = if instructor {
         infra_dojo::auth::Role::Instructor
@@ -521,7 +506,7 @@ async fn add_user(
     let created =
         infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await;
     // The last connection's close checkpoints the WAL: the file is whole on its own (DEPLOY.md copies it).
-    infra_dojo::on!(&pool, pool => pool.close().await);
+    pool.close().await;
     match created {
         Ok(id) => {
             println!("{role} \"{name}\" を作成しました（id {id}）");
