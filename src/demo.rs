@@ -495,8 +495,8 @@ async fn write_batch(
 ) -> anyhow::Result<()> {
     match tx {
         Tx::Sqlite(tx) => {
-            store::quiz::write_attempts(&mut **tx, attempts).await?;
-            bulk::insert_widget_answers(&mut **tx, widgets).await?;
+            store::quiz::write_attempts(tx, attempts).await?;
+            bulk::insert_widget_answers(tx, widgets).await?;
             Ok(())
         }
         Tx::Postgres(_) => anyhow::bail!(

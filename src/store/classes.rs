@@ -205,7 +205,7 @@ pub(crate) async fn members_changed(
     sign: i64,
 ) -> Result<(), sqlx::Error> {
     match tx {
-        Tx::Sqlite(tx) => super::aggregates::add_members(&mut **tx, class_id, users, sign).await,
+        Tx::Sqlite(tx) => super::aggregates::add_members(tx, class_id, users, sign).await,
         Tx::Postgres(_) if users.is_empty() => Ok(()),
         Tx::Postgres(_) => Err(sqlx::Error::Protocol(
             "store::aggregates::add_members is not ported to PostgreSQL yet (pg-writer)".into(),
