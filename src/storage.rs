@@ -88,7 +88,7 @@ impl Problem {
             Problem::Full => "ディスクがいっぱいです（データベースに書き込めません）",
             Problem::Unavailable => "データベースが応答しません",
             Problem::ReadOnly => {
-                "データベースが書き込みを受け付けません（読み取り専用です: スタンバイか、default_transaction_read_only が on です）"
+                "データベースが書き込みを受け付けません（読み取り専用です。スタンバイか、default_transaction_read_only が on になっています）"
             }
         }
     }

@@ -155,6 +155,8 @@ pub async fn join_many(
     learners: &[(i64, i64)],
     _now: i64,
 ) -> Result<(), sqlx::Error> {
+    // Before the membership changes: an attempt writer holding the lock then sees it whole or not at all.
+    lock_progress(tx).await?;
     let mut added = Vec::with_capacity(learners.len());
     in_tx!(&mut *tx, conn => {
         for &(user_id, joined_at) in learners {
@@ -176,6 +178,7 @@ pub async fn join_many(
 /// to the class's aggregates is taken away, in the same transaction.
 pub async fn leave(db: &Db, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
+    lock_progress(&mut tx).await?;
     let removed: Option<i64> = in_tx!(&mut tx, conn => {
         sqlx::query_scalar(
             "delete from class_member where class_id = $1 and user_id = $2 returning user_id",
