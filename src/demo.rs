@@ -495,8 +495,9 @@ async fn write_batch(
 ) -> anyhow::Result<()> {
     match tx {
         Tx::Sqlite(tx) => {
-            store::quiz::write_attempts(tx, attempts).await?;
-            bulk::insert_widget_answers(tx, widgets).await?;
+            let conn: &mut sqlx::SqliteConnection = tx;
+            store::quiz::write_attempts(&mut *conn, attempts).await?;
+            bulk::insert_widget_answers(&mut *conn, widgets).await?;
             Ok(())
         }
         Tx::Postgres(_) => anyhow::bail!(
