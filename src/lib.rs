@@ -90,6 +90,7 @@ pub async fn build_state(
     tower_sessions_sqlx_store::SqliteStore::new(db.clone())
         .migrate()
         .await?;
+    let db = db::Db::from(db);
     // A database from before the class aggregates gets them from its history, once, before serving.
     let started = std::time::Instant::now();
     if store::aggregates::rebuild_if_needed(&db).await? {
@@ -99,8 +100,7 @@ pub async fn build_state(
         );
     }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
-    db::checkpoint_continuously(db.clone());
-    let db = db::Db::from(db);
+    db::checkpoint_continuously(&db);
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
     let search = store::search::open_index().await?;

@@ -240,7 +240,7 @@ pub async fn delete_derived(conn: &mut SqliteConnection, user_id: i64) -> Result
             .fetch_all(&mut *conn)
             .await?;
     for (class_id,) in classes {
-        super::aggregates::add_members(conn, class_id, &[user_id], -1).await?;
+        super::aggregates::add_members(&mut *conn, class_id, &[user_id], -1).await?;
     }
     for table in ["learner_topic", "learner_question", "learner_recent"] {
         sqlx::query(&format!("delete from {table} where user_id = $1"))

@@ -472,18 +472,9 @@ impl TestApp {
         for (i, a) in answers.iter_mut().enumerate() {
             a.position = i as i64;
         }
-        store::quiz::record_attempt(
-            self.state.db.sqlite(),
-            token,
-            user,
-            topic,
-            42,
-            5000,
-            &answers,
-            at,
-        )
-        .await
-        .unwrap();
+        store::quiz::record_attempt(&self.state.db, token, user, topic, 42, 5000, &answers, at)
+            .await
+            .unwrap();
     }
 
     /// A learner who answered: an attempt at every question of `topic`, wrong on the questions at the
