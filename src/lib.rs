@@ -83,14 +83,16 @@ pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
 /// Builds the state from an open database and loaded content: the search index is rebuilt from the
 /// course so it always matches what is served, and the session table is created if missing.
 pub async fn build_state(
-    db: sqlx::SqlitePool,
+    db: db::Db,
     content: Content,
     settings: Settings,
 ) -> anyhow::Result<AppState> {
-    tower_sessions_sqlx_store::SqliteStore::new(db.clone())
-        .migrate()
-        .await?;
-    let db = db::Db::from(db);
+    if let db::Db::Sqlite(pool) = &db {
+        // PostgreSQL's session table is in its migrations (`migrations/postgres/`).
+        tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
+            .migrate()
+            .await?;
+    }
     // A database from before the class aggregates gets them from its history, once, before serving.
     let started = std::time::Instant::now();
     if store::aggregates::rebuild_if_needed(&db).await? {
