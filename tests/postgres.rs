@@ -6,9 +6,9 @@
 #[path = "common/backend.rs"]
 mod backend;
 
+use sqlx::Row;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
 

@@ -261,7 +261,7 @@ async fn recent(conn: &mut Conn<'_>, users: &[i64]) -> Result<HashMap<i64, Recen
                         sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
                  from latest l {join} attempt a
                    on a.user_id = l.user_id and a.created_at >= ((l.last_at + {p2}) / 86400 - {p3}) * 86400 - {p2}
-                 group by l.user_id, a.topic, day) d",
+                 group by l.user_id, l.last_at, a.topic, day) d",
             users_from(postgres, &p(1), "attempt a on a.user_id = k.value"),
             packed(postgres, if postgres {
                 "user_id, last_at, topic, day, answered::bigint, wrong::bigint"
