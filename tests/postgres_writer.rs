@@ -522,11 +522,10 @@ async fn two_writers_racing_on_one_learner_lose_no_update() {
         AttemptWriter::start(infra_dojo::db::writer_for(&pg).await.unwrap()).unwrap(),
         AttemptWriter::start(infra_dojo::db::writer_for(&pg).await.unwrap()).unwrap(),
     ];
-    // Learner 1 (a member) answers the same three questions 60 times, through both writers at once.
-    let mut sent = Vec::new();
-    for i in 0..60i64 {
-        let writer = writers[i as usize % 2].clone();
-        let a = attempt(
+    // Learner 1 (a member) answers the same three questions 60 times: two attempts at a time, one through
+    // each writer, so that their transactions overlap.
+    let sent = |i: i64| {
+        attempt(
             &format!("race-{i}"),
             1,
             "tcp",
@@ -536,11 +535,12 @@ async fn two_writers_racing_on_one_learner_lose_no_update() {
                 answer(1, (i % 3) as usize, if i % 3 == 1 { 100 } else { 0 }, None),
                 answer(2, 0, 0, Some("syn")),
             ],
-        );
-        sent.push(tokio::spawn(async move { writer.record(a).await.unwrap() }));
-    }
-    for s in sent {
-        assert!(matches!(s.await.unwrap(), Recorded::New(_)));
+        )
+    };
+    for i in (0..60i64).step_by(2) {
+        let (a, b) = tokio::join!(writers[0].record(sent(i)), writers[1].record(sent(i + 1)));
+        assert!(matches!(a.unwrap(), Recorded::New(_)));
+        assert!(matches!(b.unwrap(), Recorded::New(_)));
     }
     assert_eq!(
         count(
