@@ -441,21 +441,21 @@ impl<'c> From<&'c mut PgConnection> for Conn<'c> {
 
 impl<'c> From<&'c mut sqlx::Transaction<'_, sqlx::Sqlite>> for Conn<'c> {
     fn from(tx: &'c mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Conn<'c> {
-        Conn::Sqlite(&mut **tx)
+        Conn::Sqlite(tx)
     }
 }
 
 impl<'c> From<&'c mut sqlx::Transaction<'_, sqlx::Postgres>> for Conn<'c> {
     fn from(tx: &'c mut sqlx::Transaction<'_, sqlx::Postgres>) -> Conn<'c> {
-        Conn::Postgres(&mut **tx)
+        Conn::Postgres(tx)
     }
 }
 
 impl<'c> From<&'c mut Tx> for Conn<'c> {
     fn from(tx: &'c mut Tx) -> Conn<'c> {
         match tx {
-            Tx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            Tx::Postgres(tx) => Conn::Postgres(&mut **tx),
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 }

@@ -546,14 +546,13 @@ pub async fn add_members<'c>(
         }
         let aggs = load(conn, Keys::Users(chunk)).await?;
         let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
-        let (names, days): (Vec<(i64, String, String, String)>, Vec<(i64, i64)>) = on_conn!(conn.reborrow(), c => (
-            sqlx::query_as(&names_sql).bind(&json).fetch_all(&mut *c).await?,
-            sqlx::query_as(&days_sql)
-                .bind(&json)
-                .bind(jst::OFFSET)
-                .fetch_all(&mut *c)
-                .await?,
-        ));
+        let names: Vec<(i64, String, String, String)> = on_conn!(conn.reborrow(), c =>
+            sqlx::query_as(&names_sql).bind(&json).fetch_all(c).await)?;
+        let days: Vec<(i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(&days_sql)
+            .bind(&json)
+            .bind(jst::OFFSET)
+            .fetch_all(c)
+            .await)?;
         let recent = if sign > 0 {
             recent(conn, chunk).await?
         } else {
