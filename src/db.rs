@@ -216,7 +216,13 @@ pub async fn writer_for(db: &Db) -> anyhow::Result<Dedicated> {
                 .await?;
             Dedicated::Sqlite(conn)
         }
-        Db::Postgres(pool) => Dedicated::Postgres(pool.connect_options().connect().await?),
+        Db::Postgres(pool) => {
+            let options = (*pool.connect_options()).clone();
+            Dedicated::Postgres {
+                conn: options.connect().await?,
+                options,
+            }
+        }
     })
 }
 
@@ -372,10 +378,14 @@ macro_rules! in_tx {
     };
 }
 
-/// A connection owned, not pooled, on either backend: the attempt writer's ([`writer_for`]).
+/// A connection owned, not pooled, on either backend: the attempt writer's ([`writer_for`]). PostgreSQL's
+/// keeps its options, to open another when the server drops it.
 pub enum Dedicated {
     Sqlite(SqliteConnection),
-    Postgres(PgConnection),
+    Postgres {
+        conn: PgConnection,
+        options: PgConnectOptions,
+    },
 }
 
 impl Dedicated {
@@ -383,7 +393,39 @@ impl Dedicated {
     pub async fn close(self) -> Result<(), sqlx::Error> {
         match self {
             Dedicated::Sqlite(conn) => conn.close().await,
-            Dedicated::Postgres(conn) => conn.close().await,
+            Dedicated::Postgres { conn, .. } => conn.close().await,
+        }
+    }
+
+    /// After `error`: whether it was a PostgreSQL connection lost (the server restarted, failed over, or
+    /// ended the session) and another could be opened in its place — then the work can be tried again. A
+    /// pool does this for its connections; without it, one restart of the server would fail every later
+    /// attempt until the instance restarts. (A SQLite file does not drop connections.)
+    pub async fn reopen_if_lost(&mut self, error: &sqlx::Error) -> bool {
+        let Dedicated::Postgres { conn, options } = self else {
+            return false;
+        };
+        let lost = match error {
+            sqlx::Error::Io(_) => true,
+            // Class 08: connection exception; 57P01–03: the server shutting down or not ready.
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        };
+        if !lost {
+            return false;
+        }
+        match options.connect().await {
+            Ok(fresh) => {
+                tracing::warn!(error = %error, "attempt writer's PostgreSQL connection lost: opened another");
+                *conn = fresh;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "attempt writer's PostgreSQL connection lost and not opened again");
+                false
+            }
         }
     }
 }
@@ -391,12 +433,6 @@ impl Dedicated {
 impl From<SqliteConnection> for Dedicated {
     fn from(conn: SqliteConnection) -> Dedicated {
         Dedicated::Sqlite(conn)
-    }
-}
-
-impl From<PgConnection> for Dedicated {
-    fn from(conn: PgConnection) -> Dedicated {
-        Dedicated::Postgres(conn)
     }
 }
 

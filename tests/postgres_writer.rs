@@ -582,3 +582,36 @@ async fn two_writers_racing_on_one_learner_lose_no_update() {
         w.close().await;
     }
 }
+
+/// The server ends the writer's session (a restart, a failover): the next batch is written on a new
+/// connection, not refused until the instance restarts.
+#[tokio::test]
+async fn a_writer_whose_connection_the_server_dropped_opens_another() {
+    let pg = postgres().await;
+    seed(&pg).await;
+    let writer = AttemptWriter::start(infra_dojo::db::writer_for(&pg).await.unwrap()).unwrap();
+    let one = |token: &str| attempt(token, 1, "tcp", START, vec![answer(0, 1, 100, None)]);
+    assert!(matches!(
+        writer.record(one("before")).await.unwrap(),
+        Recorded::New(_)
+    ));
+    let Db::Postgres(pool) = &pg else {
+        unreachable!()
+    };
+    let mut admin = pool.acquire().await.unwrap();
+    let (ended,): (i64,) = sqlx::query_as(
+        "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&mut *admin)
+    .await
+    .unwrap();
+    assert!(ended >= 1, "the writer's session was not found");
+    drop(admin);
+    assert!(matches!(
+        writer.record(one("after")).await.unwrap(),
+        Recorded::New(_)
+    ));
+    assert_eq!(count(&pg, "select count(*) from attempt").await, 2);
+    writer.close().await;
+}

@@ -478,14 +478,21 @@ async fn write_and_reply(conn: &mut Dedicated, batch: Vec<Job>) {
     }
 }
 
-/// The batch in one transaction; should that fail, each attempt in its own, so one bad attempt costs
+/// The batch in one transaction — tried again once on a new connection if PostgreSQL's was lost
+/// (`Dedicated::reopen_if_lost`) — and should that fail, each attempt in its own, so one bad attempt costs
 /// only itself. (No savepoints on the common path: SQLite would copy every page the batch touches into a
 /// sub-journal in case of a rollback to it.)
 async fn write_batch(
     conn: &mut Dedicated,
     attempts: &[&NewAttempt],
 ) -> Vec<Result<Recorded, sqlx::Error>> {
-    match write_transaction(conn, attempts).await {
+    let mut written = write_transaction(conn, attempts).await;
+    if let Err(e) = &written {
+        if conn.reopen_if_lost(e).await {
+            written = write_transaction(conn, attempts).await;
+        }
+    }
+    match written {
         Ok(recorded) => recorded.into_iter().map(Ok).collect(),
         Err(e) if attempts.len() == 1 => vec![Err(e)],
         Err(_) => {
@@ -524,7 +531,7 @@ async fn write_transaction(
     }
     match conn {
         Dedicated::Sqlite(conn) => in_transaction!(conn),
-        Dedicated::Postgres(conn) => in_transaction!(conn),
+        Dedicated::Postgres { conn, .. } => in_transaction!(conn),
     }
 }
 
