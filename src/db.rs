@@ -217,7 +217,7 @@ pub async fn writer_for(db: &Db) -> anyhow::Result<Dedicated> {
             Dedicated::Sqlite(conn)
         }
         Db::Postgres(pool) => {
-            let options = (*pool.connect_options()).clone();
+            let options = Box::new((*pool.connect_options()).clone());
             Dedicated::Postgres {
                 conn: options.connect().await?,
                 options,
@@ -384,7 +384,7 @@ pub enum Dedicated {
     Sqlite(SqliteConnection),
     Postgres {
         conn: PgConnection,
-        options: PgConnectOptions,
+        options: Box<PgConnectOptions>,
     },
 }
 

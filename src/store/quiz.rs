@@ -487,10 +487,10 @@ async fn write_batch(
     attempts: &[&NewAttempt],
 ) -> Vec<Result<Recorded, sqlx::Error>> {
     let mut written = write_transaction(conn, attempts).await;
-    if let Err(e) = &written {
-        if conn.reopen_if_lost(e).await {
-            written = write_transaction(conn, attempts).await;
-        }
+    if let Err(e) = &written
+        && conn.reopen_if_lost(e).await
+    {
+        written = write_transaction(conn, attempts).await;
     }
     match written {
         Ok(recorded) => recorded.into_iter().map(Ok).collect(),
