@@ -9,7 +9,7 @@
 use crate::store;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
@@ -200,24 +200,41 @@ pub fn open_error(path: &Path, e: &sqlx::Error) -> anyhow::Error {
 /// A connection of its own on the same database, for the hot write path (quiz attempts: see
 /// `store::quiz::AttemptWriter`). SQLite takes one writer at a time; with several pooled writers the
 /// losers sleep in the busy handler and the tail latency explodes. With one writer connection, writes
-/// queue in order and never sleep.
+/// queue in order and never sleep. On PostgreSQL the writer's connection is a plain one: its transactions
+/// take an advisory lock instead, shared with the writers of the other instances (`store::quiz`).
 ///
-/// It does not checkpoint the WAL (`wal_autocheckpoint = 0`): SQLite's automatic checkpoint runs in the
-/// commit that crosses 1,000 pages, and on this connection every submitter waiting for the writer paid for
-/// it — copying the WAL into the database file and syncing it took a fifth of the writer's time under
-/// `bench/quiz.sh` (2.6 ms a commit on average). [`checkpoint_continuously`] does it beside the writer.
-pub async fn writer_for(pool: &SqlitePool) -> anyhow::Result<SqliteConnection> {
-    let mut conn = pool.connect_options().connect().await?;
-    sqlx::query("pragma wal_autocheckpoint = 0")
-        .execute(&mut conn)
-        .await?;
-    Ok(conn)
+/// On SQLite it does not checkpoint the WAL (`wal_autocheckpoint = 0`): SQLite's automatic checkpoint runs
+/// in the commit that crosses 1,000 pages, and on this connection every submitter waiting for the writer
+/// paid for it — copying the WAL into the database file and syncing it took a fifth of the writer's time
+/// under `bench/quiz.sh` (2.6 ms a commit on average). [`checkpoint_continuously`] does it beside the writer.
+pub async fn writer_for(db: &Db) -> anyhow::Result<Dedicated> {
+    Ok(match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.connect_options().connect().await?;
+            sqlx::query("pragma wal_autocheckpoint = 0")
+                .execute(&mut conn)
+                .await?;
+            Dedicated::Sqlite(conn)
+        }
+        Db::Postgres(pool) => {
+            let options = Box::new((*pool.connect_options()).clone());
+            Dedicated::Postgres {
+                conn: options.connect().await?,
+                options,
+            }
+        }
+    })
 }
 
 /// Checkpoints the WAL every second on a pooled connection, for the writer that does not ([`writer_for`]):
 /// PASSIVE copies what no reader still needs and neither waits for nor blocks the writer, so the WAL stays
 /// small without the writer stopping for it. (The pool's connections keep SQLite's automatic checkpoint.)
-pub fn checkpoint_continuously(pool: SqlitePool) {
+/// PostgreSQL has no WAL of ours to checkpoint: nothing is started.
+pub fn checkpoint_continuously(db: &Db) {
+    let Db::Sqlite(pool) = db else {
+        return;
+    };
+    let pool = pool.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -357,6 +374,143 @@ macro_rules! in_tx {
                 let $conn = &mut **tx;
                 $body
             }
+        }
+    };
+}
+
+/// A connection owned, not pooled, on either backend: the attempt writer's ([`writer_for`]). PostgreSQL's
+/// keeps its options, to open another when the server drops it.
+pub enum Dedicated {
+    Sqlite(SqliteConnection),
+    Postgres {
+        conn: PgConnection,
+        options: Box<PgConnectOptions>,
+    },
+}
+
+impl Dedicated {
+    /// Closes the connection cleanly.
+    pub async fn close(self) -> Result<(), sqlx::Error> {
+        match self {
+            Dedicated::Sqlite(conn) => conn.close().await,
+            Dedicated::Postgres { conn, .. } => conn.close().await,
+        }
+    }
+
+    /// After `error`: whether it was a PostgreSQL connection lost (the server restarted, failed over, or
+    /// ended the session) and another could be opened in its place — then the work can be tried again. A
+    /// pool does this for its connections; without it, one restart of the server would fail every later
+    /// attempt until the instance restarts. (A SQLite file does not drop connections.)
+    pub async fn reopen_if_lost(&mut self, error: &sqlx::Error) -> bool {
+        let Dedicated::Postgres { conn, options } = self else {
+            return false;
+        };
+        let lost = match error {
+            sqlx::Error::Io(_) => true,
+            // Class 08: connection exception; 57P01–03: the server shutting down or not ready.
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        };
+        if !lost {
+            return false;
+        }
+        match options.connect().await {
+            Ok(fresh) => {
+                tracing::warn!(error = %error, "attempt writer's PostgreSQL connection lost: opened another");
+                *conn = fresh;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "attempt writer's PostgreSQL connection lost and not opened again");
+                false
+            }
+        }
+    }
+}
+
+impl From<SqliteConnection> for Dedicated {
+    fn from(conn: SqliteConnection) -> Dedicated {
+        Dedicated::Sqlite(conn)
+    }
+}
+
+/// A connection borrowed on either backend — a [`Tx`]'s, an `sqlx::Transaction`'s, a [`Dedicated`] one's —
+/// for store functions that run inside their caller's transaction (`store::aggregates`, the attempt
+/// writer's `store::quiz::write_attempts`). Its statements run through [`on_conn!`].
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl Conn<'_> {
+    /// The same connection, borrowed again for one call.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+
+    /// `sqlite` or `postgres`, whichever dialect this connection speaks: for statements whose text
+    /// differs.
+    pub fn pick<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
+        match self {
+            Conn::Sqlite(_) => sqlite,
+            Conn::Postgres(_) => postgres,
+        }
+    }
+}
+
+impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
+    fn from(conn: &'c mut SqliteConnection) -> Conn<'c> {
+        Conn::Sqlite(conn)
+    }
+}
+
+impl<'c> From<&'c mut PgConnection> for Conn<'c> {
+    fn from(conn: &'c mut PgConnection) -> Conn<'c> {
+        Conn::Postgres(conn)
+    }
+}
+
+impl<'c> From<&'c mut sqlx::Transaction<'_, sqlx::Sqlite>> for Conn<'c> {
+    fn from(tx: &'c mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Conn<'c> {
+        Conn::Sqlite(tx)
+    }
+}
+
+impl<'c> From<&'c mut sqlx::Transaction<'_, sqlx::Postgres>> for Conn<'c> {
+    fn from(tx: &'c mut sqlx::Transaction<'_, sqlx::Postgres>) -> Conn<'c> {
+        Conn::Postgres(tx)
+    }
+}
+
+impl<'c> From<&'c mut Tx> for Conn<'c> {
+    fn from(tx: &'c mut Tx) -> Conn<'c> {
+        match tx {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+}
+
+impl<'c, 'b> From<&'c mut Conn<'b>> for Conn<'c> {
+    fn from(conn: &'c mut Conn<'b>) -> Conn<'c> {
+        conn.reborrow()
+    }
+}
+
+/// Runs `$body` with `$c` bound to the [`Conn`]'s connection (`&mut SqliteConnection` or
+/// `&mut PgConnection`): as [`in_tx!`], for a borrowed connection. Takes the `Conn` by value
+/// (`conn.reborrow()` to keep it); pass `$c` on as `&mut *$c` to use it more than once.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
         }
     };
 }

@@ -102,9 +102,7 @@ pub async fn build_state(
         );
     }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
-    if let db::Db::Sqlite(pool) = &db {
-        db::checkpoint_continuously(pool.clone());
-    }
+    db::checkpoint_continuously(&db);
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
     let search = store::search::open_index().await?;

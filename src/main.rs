@@ -217,7 +217,8 @@ async fn migrate(from: String, to: String) -> anyhow::Result<()> {
     let postgres = infra_dojo::db::open_postgres(&to).await?;
     let sqlite = infra_dojo::db::open_existing(path).await?;
     // A database from before the class aggregates gets them first, as `serve` would give them.
-    infra_dojo::store::aggregates::rebuild_if_needed(&sqlite).await?;
+    infra_dojo::store::aggregates::rebuild_if_needed(&infra_dojo::db::Db::from(sqlite.clone()))
+        .await?;
     let started = std::time::Instant::now();
     let copied = infra_dojo::store::transfer::sqlite_to_postgres(&sqlite, &postgres).await?;
     sqlite.close().await;

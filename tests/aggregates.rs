@@ -296,7 +296,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
                     ("forktree", "fork-exec", -1, "tree"),
                 ][rng.below(4) as usize];
                 store::quiz::record_widget_answer(
-                    db,
+                    &app.state.db,
                     id,
                     widget,
                     scenario,
@@ -330,10 +330,10 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         }
         if day == 18 {
             // Resets (mastery gone, answers kept) and a member leaving (then answering outside).
-            store::quiz::reset_topic(db, ids[1], "tcp", start + 18 * DAY)
+            store::quiz::reset_topic(&app.state.db, ids[1], "tcp", start + 18 * DAY)
                 .await
                 .unwrap();
-            store::quiz::reset_topic(db, ids[2], "ftp", start + 18 * DAY)
+            store::quiz::reset_topic(&app.state.db, ids[2], "ftp", start + 18 * DAY)
                 .await
                 .unwrap();
             store::classes::leave(db, class_a, ids[3]).await.unwrap();
@@ -361,7 +361,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         .unwrap();
     attempt(&app, "g1", guest, "ftp", NOW - 3 * DAY, 3, &mut rng).await;
     store::quiz::record_widget_answer(
-        db,
+        &app.state.db,
         guest,
         "handshake",
         "normal",

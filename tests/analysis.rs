@@ -196,9 +196,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
     .await;
 
     // Handshake predictions: step 1 ack is half wrong, step 2 client state always right.
+    let state_db = &app.state.db;
     let w = |user, step, field, correct| async move {
         store::quiz::record_widget_answer(
-            db,
+            state_db,
             user,
             "handshake",
             "normal",
@@ -493,7 +494,15 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
         .await;
     }
     store::quiz::record_widget_answer(
-        db, ids[0], "forktree", "bash-ls", -1, "tree", "101<100", false, T0,
+        &app.state.db,
+        ids[0],
+        "forktree",
+        "bash-ls",
+        -1,
+        "tree",
+        "101<100",
+        false,
+        T0,
     )
     .await
     .unwrap();

@@ -262,9 +262,7 @@ async fn closing_the_writer_writes_every_queued_attempt_then_refuses() {
     let app = common::app().await;
     let user = app.learner("kai").await.id;
     let writer = infra_dojo::store::quiz::AttemptWriter::start(
-        infra_dojo::db::writer_for(app.state.db.sqlite())
-            .await
-            .unwrap(),
+        infra_dojo::db::writer_for(&app.state.db).await.unwrap(),
     )
     .unwrap();
     let attempt = |i: usize| infra_dojo::store::quiz::NewAttempt {

@@ -145,7 +145,8 @@ async fn story(db: &Db) -> Vec<String> {
     )
     .await;
     users::merge_guest(db, guest, learner).await.unwrap();
-    // Memberships written directly (after the merge, which would move them in the class aggregates): joining goes through the class aggregates (pg-writer's part).
+    // Memberships written directly, after the merge (which would otherwise move them in the class
+    // aggregates: that story is the next test's).
     exec(
         db,
         &format!(
@@ -183,7 +184,7 @@ async fn story(db: &Db) -> Vec<String> {
     mastery.sort_by(|a, b| a.topic.cmp(&b.topic));
     see("mastery", format!("{mastery:?}"));
 
-    // Deleting an account without classes (classes go through the aggregates, pg-writer's part).
+    // Deleting an account without classes (with classes: the next test).
     let other = users::create(
         db,
         "sora",
@@ -489,10 +490,8 @@ async fn user_add_creates_the_account_in_postgresql() {
 }
 
 /// Joining, leaving, a guest merged into a member and a member's account deleted: the class's members and
-/// aggregates the same on both backends. The aggregates are pg-writer's part on PostgreSQL
-/// (`classes::members_changed`): run once it is merged.
+/// aggregates the same on both backends.
 #[tokio::test]
-#[ignore = "needs pg-writer's store::aggregates::add_members on PostgreSQL (classes::members_changed)"]
 async fn classes_and_their_aggregates_change_the_same_on_both_backends() {
     async fn story(db: &Db) -> Vec<String> {
         let role = infra_dojo::auth::Role::Learner;

@@ -50,7 +50,7 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     let db = &app.state.db;
     let user = users::create_guest(&app.state.db, 1).await.unwrap();
     let first = store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"a".repeat(32),
         user,
         "tcp",
@@ -63,7 +63,7 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     .unwrap();
     assert!(matches!(first, Recorded::New(_)));
     let again = store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"a".repeat(32),
         user,
         "tcp",
@@ -119,7 +119,7 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
 
     // An attempt by a user who does not exist fails on the foreign key: nothing of it remains.
     let failed = store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"b".repeat(32),
         999_999,
         "tcp",
@@ -139,7 +139,8 @@ async fn group_commit_keeps_attempts_independent() {
     let app = common::app().await;
     let db = &app.state.db;
     let user = users::create_guest(&app.state.db, 1).await.unwrap();
-    let writer = AttemptWriter::start(infra_dojo::db::writer_for(db).await.unwrap()).unwrap();
+    let writer =
+        AttemptWriter::start(infra_dojo::db::writer_for(&app.state.db).await.unwrap()).unwrap();
     // Many at once, so they share batches; one of them is doomed (unknown user).
     let mut handles = Vec::new();
     for i in 0..50 {
@@ -192,7 +193,7 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     let lee = users::create_guest(&app.state.db, 1).await.unwrap();
     let mut earlier = attempt(&"e".repeat(32), kim, &[false]);
     earlier.now = 100;
-    store::quiz::write_attempts(&mut db.acquire().await.unwrap(), &[&earlier])
+    store::quiz::write_attempts(&mut *db.acquire().await.unwrap(), &[&earlier])
         .await
         .unwrap();
 
@@ -290,7 +291,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
         .await
         .unwrap();
     store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"1".repeat(32),
         account,
         "tcp",
@@ -302,7 +303,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     .await
     .unwrap();
     store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"2".repeat(32),
         guest,
         "tcp",
@@ -388,7 +389,7 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     ] {
         token += 1;
         store::quiz::record_attempt(
-            db,
+            &app.state.db,
             &format!("{token:032}"),
             learner,
             topic,
@@ -400,7 +401,7 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
         .await
         .unwrap();
     }
-    store::quiz::reset_topic(db, learner, "ftp", 500)
+    store::quiz::reset_topic(&app.state.db, learner, "ftp", 500)
         .await
         .unwrap();
     for (name, archived) in [("B組", false), ("卒業した組", true), ("A組", false)] {
@@ -418,7 +419,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     // Far enough ahead that every question still in the learner's progress is due.
     let now = 1_000_000_000;
     let summary = store::me::summary(db, learner, 3, now).await.unwrap();
-    let mut expected = store::quiz::topic_stats(db, learner).await.unwrap();
+    let mut expected = store::quiz::topic_stats(&app.state.db, learner)
+        .await
+        .unwrap();
     let mut stats = summary.stats.clone();
     expected.sort_by(|a, b| a.topic.cmp(&b.topic));
     stats.sort_by(|a, b| a.topic.cmp(&b.topic));
@@ -431,7 +434,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     );
     assert_eq!(
         summary.history,
-        store::quiz::history(db, learner, 3).await.unwrap()
+        store::quiz::history(&app.state.db, learner, 3)
+            .await
+            .unwrap()
     );
     assert_eq!(
         summary
@@ -443,7 +448,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     );
     assert_eq!(
         summary.due,
-        store::quiz::due_count(db, learner, now).await.unwrap()
+        store::quiz::due_count(&app.state.db, learner, now)
+            .await
+            .unwrap()
     );
     assert!(summary.due > 0, "{summary:?}");
     let classes: Vec<(&str, &str, bool)> = summary

@@ -234,7 +234,7 @@ pub async fn delete_account(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
 /// [`delete_account`] leaves the instructor's views as if they had never been there. Runs first, inside
 /// its transaction, which on PostgreSQL takes the attempt writers' lock first (their rows change).
 pub async fn delete_derived(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
-    super::classes::lock_progress(tx).await?;
+    super::aggregates::lock(&mut (&mut *tx).into()).await?;
     // Their part of every class's sums goes first, as when a member leaves; then their own rows.
     let classes: Vec<i64> = in_tx!(&mut *tx, conn => {
         sqlx::query_scalar("select class_id from class_member where user_id = $1")
@@ -243,7 +243,7 @@ pub async fn delete_derived(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error
             .await?
     });
     for class_id in classes {
-        super::classes::members_changed(tx, class_id, &[user_id], -1).await?;
+        super::aggregates::add_members(&mut *tx, class_id, &[user_id], -1).await?;
     }
     in_tx!(tx, conn => {
         for table in ["learner_topic", "learner_question", "learner_recent"] {

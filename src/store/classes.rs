@@ -148,7 +148,7 @@ pub async fn join(db: &Db, class_id: i64, user_id: i64, now: i64) -> Result<(), 
 }
 
 /// Adds learners (each with the time they joined) inside a caller's transaction: `class_member` rows and
-/// the class's aggregates ([`members_changed`]). Those already in the class are left alone.
+/// the class's aggregates (`aggregates::add_members`). Those already in the class are left alone.
 pub async fn join_many(
     tx: &mut Tx,
     class_id: i64,
@@ -156,7 +156,7 @@ pub async fn join_many(
     _now: i64,
 ) -> Result<(), sqlx::Error> {
     // Before the membership changes: an attempt writer holding the lock then sees it whole or not at all.
-    lock_progress(tx).await?;
+    super::aggregates::lock(&mut (&mut *tx).into()).await?;
     let mut added = Vec::with_capacity(learners.len());
     in_tx!(&mut *tx, conn => {
         for &(user_id, joined_at) in learners {
@@ -171,14 +171,14 @@ pub async fn join_many(
             added.extend(inserted);
         }
     });
-    members_changed(tx, class_id, &added, 1).await
+    super::aggregates::add_members(tx, class_id, &added, 1).await
 }
 
 /// Removes a member (leaving, or removed by the instructor): their answers stay theirs; what they brought
 /// to the class's aggregates is taken away, in the same transaction.
 pub async fn leave(db: &Db, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    lock_progress(&mut tx).await?;
+    super::aggregates::lock(&mut (&mut tx).into()).await?;
     let removed: Option<i64> = in_tx!(&mut tx, conn => {
         sqlx::query_scalar(
             "delete from class_member where class_id = $1 and user_id = $2 returning user_id",
@@ -189,45 +189,9 @@ pub async fn leave(db: &Db, class_id: i64, user_id: i64) -> Result<(), sqlx::Err
         .await?
     });
     if removed.is_some() {
-        members_changed(&mut tx, class_id, &[user_id], -1).await?;
+        super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
     }
     tx.commit().await
-}
-
-/// Members joining (`sign` 1) or leaving (−1) class `class_id`, in its aggregates
-/// (`store::aggregates::add_members`), inside the caller's transaction.
-///
-/// The one place this module's writers reach the aggregates, which pg-writer ports to PostgreSQL
-/// (`add_members` taking `impl Into<db::Conn>`, and its advisory lock): once that is merged the body is
-/// `super::aggregates::add_members(tx, class_id, users, sign).await`. Until then PostgreSQL refuses here,
-/// rather than leave the class's figures wrong.
-pub(crate) async fn members_changed(
-    tx: &mut Tx,
-    class_id: i64,
-    users: &[i64],
-    sign: i64,
-) -> Result<(), sqlx::Error> {
-    match tx {
-        Tx::Sqlite(tx) => super::aggregates::add_members(tx, class_id, users, sign).await,
-        Tx::Postgres(_) if users.is_empty() => Ok(()),
-        Tx::Postgres(_) => Err(sqlx::Error::Protocol(
-            "store::aggregates::add_members is not ported to PostgreSQL yet (pg-writer)".into(),
-        )),
-    }
-}
-
-/// Takes, on PostgreSQL, the advisory lock every transaction that changes learners' progress or the
-/// aggregates takes first (the attempt writers of every instance: pg-writer's `aggregates::lock`, whose
-/// key this is), so what they read and write back is not changed in between. Nothing on SQLite, whose
-/// transactions write one at a time. Once pg-writer is merged: `super::aggregates::lock(&mut tx.into())`.
-pub(crate) async fn lock_progress(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    if let Tx::Postgres(tx) = tx {
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(0x7072_6f67_7265_7373_i64)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 /// A member with their name.

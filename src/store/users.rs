@@ -140,7 +140,7 @@ pub async fn upgrade_guest(
 /// instance's writer computes a state from the rows being merged.
 pub async fn merge_guest(db: &Db, guest_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    super::classes::lock_progress(&mut tx).await?;
+    super::aggregates::lock(&mut (&mut tx).into()).await?;
     let is_guest: Option<String> = in_tx!(&mut tx, conn => {
         sqlx::query_scalar("select role from app_user where user_id = $1")
             .bind(guest_id)
@@ -159,7 +159,7 @@ pub async fn merge_guest(db: &Db, guest_id: i64, user_id: i64) -> Result<(), sql
             .await?
     });
     for &class_id in &classes {
-        super::classes::members_changed(&mut tx, class_id, &[user_id], -1).await?;
+        super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
     }
     let later = match &tx {
         Tx::Sqlite(_) => "max(question_progress.last_at, excluded.last_at)",
@@ -197,7 +197,7 @@ pub async fn merge_guest(db: &Db, guest_id: i64, user_id: i64) -> Result<(), sql
     });
     // Rejoining makes the account's rows again from the merged history.
     for &class_id in &classes {
-        super::classes::members_changed(&mut tx, class_id, &[user_id], 1).await?;
+        super::aggregates::add_members(&mut tx, class_id, &[user_id], 1).await?;
     }
     tx.commit().await
 }
