@@ -431,7 +431,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
 
     // What the incremental updates left is what the history gives when everything is rebuilt.
     let kept = snapshot(db).await;
-    let mut tx = db.sqlite().begin().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
     aggregates::rebuild_all(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     let rebuilt = snapshot(db).await;

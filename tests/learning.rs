@@ -307,7 +307,7 @@ async fn partial_credit_is_stored_and_shown_with_its_rule() {
     let done = submit(&c, "tcp", &pairs).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let (credit, correct): (i64, bool) =
-        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select credit, correct from answer where question_id = $1")
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select credit, correct <> 0 from answer where question_id = $1")
             .bind(&order.id)
             .fetch_one(pool)
             .await)
@@ -396,9 +396,10 @@ async fn the_review_loop_asks_one_question_at_a_time_with_feedback_and_a_forecas
         .collect();
     assert_eq!(days.len(), 7);
     assert_eq!(days.iter().sum::<i64>(), 1, "{days:?}");
-    let (kind, stability, due_at, now): (String, f64, i64, i64) =
+    let now = infra_dojo::store::now();
+    let (kind, stability, due_at): (String, f64, i64) =
         infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
-        "select a.kind, p.stability, p.due_at, cast(strftime('%s','now') as integer) from attempt a
+        "select a.kind, p.stability, p.due_at from attempt a
          join question_progress p on p.user_id = a.user_id and p.question_id = $1
          order by a.attempt_id desc limit 1",
     )

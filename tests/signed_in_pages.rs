@@ -48,8 +48,8 @@ async fn the_sidebar_shows_an_answer_on_the_next_page_and_the_session_stores_no_
     assert!(rows[0]["seen"].as_i64().unwrap() > 0, "{rows}");
     store.save(&record).await.unwrap();
     let (stored,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
-        "select count(*) from tower_sessions where instr(data, 'topic_mastery') > 0
-            or instr(data, 'account_exists') > 0",
+        "select count(*) from tower_sessions where data like '%topic_mastery%'
+            or data like '%account_exists%'",
     )
     .fetch_one(pool)
     .await)

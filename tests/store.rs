@@ -23,10 +23,8 @@ fn answers(correct: &[bool]) -> Vec<NewAnswer> {
         .collect()
 }
 
-async fn count(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
-    sqlx::query_as::<_, (i64,)>(sql)
-        .fetch_one(pool)
-        .await
+async fn count(db: &infra_dojo::db::Db, sql: &str) -> i64 {
+    infra_dojo::on!(db, pool => sqlx::query_as::<_, (i64,)>(sql).fetch_one(pool).await)
         .unwrap()
         .0
 }
@@ -87,7 +85,11 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     assert_eq!(count(db, "select count(*) from attempt").await, 1);
     assert_eq!(count(db, "select count(*) from answer").await, 3);
     assert_eq!(
-        count(db, "select sum(seen) from question_progress").await,
+        count(
+            db,
+            "select cast(sum(seen) as bigint) from question_progress"
+        )
+        .await,
         3,
         "progress counted once"
     );
@@ -193,9 +195,11 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     let lee = users::create_guest(&app.state.db, 1).await.unwrap();
     let mut earlier = attempt(&"e".repeat(32), kim, &[false]);
     earlier.now = 100;
-    store::quiz::write_attempts(&mut *db.acquire().await.unwrap(), &[&earlier])
+    let mut tx = db.begin().await.unwrap();
+    store::quiz::write_attempts(&mut tx, &[&earlier])
         .await
         .unwrap();
+    tx.commit().await.unwrap();
 
     // Kim answers tcp-q0 right twice in one batch (box 1 → 2 → 3) and tcp-q1 right then wrong;
     // Lee replays Kim's first form (same token: Kim's attempt, not Lee's); an old token comes back.
@@ -207,7 +211,7 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     second.seed = i64::MAX;
     let replay = attempt(&"1".repeat(32), lee, &[true]);
     let again = attempt(&"e".repeat(32), kim, &[true]);
-    let mut tx = db.sqlite().begin().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
     let recorded = store::quiz::write_attempts(&mut tx, &[&first, &second, &replay, &again])
         .await
         .unwrap();
@@ -235,14 +239,15 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
             .unwrap();
     assert_eq!(seeds, [(i64::MIN,), (i64::MAX,)]);
     assert_eq!(count(db, "select count(*) from answer").await, 5);
-    let row = |q: &'static str| {
-        sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
-            "select box, due_at, seen, correct, last_correct, last_at from question_progress
+    let row = |q: &'static str| async move {
+        infra_dojo::on!(db, pool => sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
+            "select box, due_at, seen, correct, last_correct <> 0, last_at from question_progress
              where user_id = $1 and question_id = $2",
         )
         .bind(kim)
         .bind(q)
-        .fetch_one(db.sqlite())
+        .fetch_one(pool)
+        .await)
     };
     // tcp-q0: wrong at 100 (level 1), right at 1,000 (level 2), right at 2,000 (level 3), due when FSRS
     // says after those three answers one after another.
