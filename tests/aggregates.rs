@@ -109,7 +109,7 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
         generation: 0,
         cache,
     };
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let topics = topics(app);
     let title = |slug: &str| slug.to_uppercase();
     for &now in nows {
