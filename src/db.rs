@@ -3,8 +3,8 @@
 //! also proves the file can be written, so a read-only file or a full disk stops `serve` at start with a
 //! message saying what to fix, not at a learner's first answer.
 //!
-//! PostgreSQL (`open_postgres`, schema in `migrations/postgres/`) is opened only by `infra-dojo migrate`
-//! for now: the queries in `store/` are SQLite's, so `serve` refuses a `postgres://` `--db`.
+//! PostgreSQL (`open_postgres`, schema in `migrations/postgres/`) is chosen by a `postgres://` `--db`
+//! ([`Db::open`]): several instances then share one database.
 
 use crate::store;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -85,22 +85,17 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
-/// Refuses a `--db` that is a URL rather than a file: SQLite would take `postgres://host/db` for a path
-/// and quietly create a folder `postgres:` with a database in it.
+/// Refuses a `--db` that is a URL other than PostgreSQL's ([`Db::open`] takes those): SQLite would take
+/// `mysql://host/db` for a path and quietly create a folder `mysql:` with a database in it.
 fn refuse_url(path: &Path) -> anyhow::Result<()> {
     let text = path.to_string_lossy();
-    let Some((scheme, _)) = text.split_once("://") else {
-        return Ok(());
-    };
-    if matches!(scheme, "postgres" | "postgresql") {
-        let shown = redact_password(&text);
+    if text.contains("://") {
         anyhow::bail!(
-            "--db {shown}: PostgreSQL で動かすことにはまだ対応していません（データの移行先にはできます: infra-dojo migrate --from sqlite:PATH --to postgres://…）。--db には SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
-        );
+            "--db {}: SQLite のデータベースファイルのパス（例: data/infra-dojo.db）か、PostgreSQL の URL（例: postgres://user:password@localhost:5432/infra_dojo）を指定してください。",
+            redact_password(&text)
+        )
     }
-    anyhow::bail!(
-        "--db {text}: URL ではなく、SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
-    )
+    Ok(())
 }
 
 /// Opens (creating if needed, with its folder) the database at `path` and runs the migrations.
@@ -243,8 +238,7 @@ pub fn checkpoint_continuously(pool: SqlitePool) {
 /// compiled once per driver, so SQLite keeps its native driver's speed — with `$1`-style placeholders, which
 /// both drivers read; where the two dialects differ, the function picks its text by variant.
 ///
-/// The port is under way: modules not ported yet take the SQLite pool ([`Db::sqlite`]), which is why
-/// `serve` still refuses a PostgreSQL `--db`.
+/// The port is under way: modules not ported yet take the SQLite pool ([`Db::sqlite`]).
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
@@ -252,6 +246,34 @@ pub enum Db {
 }
 
 impl Db {
+    /// Opens what `--db` names: a `postgres://` URL opens PostgreSQL (its schema brought up to date), anything
+    /// else is a SQLite file — created if missing, unless `must_exist`.
+    pub async fn open(db: &Path, must_exist: bool) -> anyhow::Result<Db> {
+        let text = db.to_string_lossy();
+        if is_postgres_url(&text) {
+            return Ok(Db::Postgres(open_postgres(&text).await?));
+        }
+        Ok(Db::Sqlite(if must_exist {
+            open_existing(db).await?
+        } else {
+            open(db).await?
+        }))
+    }
+
+    /// Which backend, for logs and messages.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every pooled connection (SQLite's last close checkpoints the WAL, so the file is whole on
+    /// its own).
+    pub async fn close(&self) {
+        crate::on!(self, pool => pool.close().await)
+    }
+
     /// The SQLite pool, for the store modules that are not ported to PostgreSQL yet.
     ///
     /// # Panics

@@ -137,7 +137,7 @@ async fn demo_seed(
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("コンテンツに問題があります:\n{}", list.join("\n"))
     })?;
-    let pool = infra_dojo::db::Db::from(infra_dojo::db::open(&db).await?);
+    let pool = infra_dojo::db::Db::open(&db, false).await?;
     let started = std::time::Instant::now();
     let options = demo::Options {
         learners,
@@ -329,11 +329,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             list.join("\n")
         )
     })?;
-    let db = if config.db_must_exist {
-        infra_dojo::db::open_existing(&config.db).await?
-    } else {
-        infra_dojo::db::open(&config.db).await?
-    };
+    let db = infra_dojo::db::Db::open(&config.db, config.db_must_exist).await?;
     let settings = infra_dojo::web::state::Settings {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
@@ -490,7 +486,7 @@ async fn add_user(
         infra_dojo::content::Language::Ja,
     );
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
-    let pool = infra_dojo::db::open(&db).await?;
+    let pool = infra_dojo::db::Db::open(&db, false).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;
     let role = if instructor {
         infra_dojo::auth::Role::Instructor
@@ -499,7 +495,8 @@ async fn add_user(
     };
     let now = infra_dojo::store::now();
     let created =
-        infra_dojo::store::users::create(&pool, &name, &display_name, &hash, role, now).await;
+        infra_dojo::store::users::create(pool.sqlite(), &name, &display_name, &hash, role, now)
+            .await;
     // The last connection's close checkpoints the WAL: the file is whole on its own (DEPLOY.md copies it).
     pool.close().await;
     match created {

@@ -70,8 +70,8 @@ const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
 /// Later attempts (never first answers): l6 gets Q1 right and answers Q3 "LISTEN"; l2 answers Q3
 /// "SYN-RECEIVED".
 async fn seed_class(app: &TestApp, owner: i64) -> i64 {
-    let db = app.state.db.sqlite();
-    let class_id = store::classes::create(db, owner, "3年A組", "ANALYSIS", T0)
+    let db = &app.state.db;
+    let class_id = store::classes::create(db.sqlite(), owner, "3年A組", "ANALYSIS", T0)
         .await
         .unwrap();
     let mut ids = vec![app.learner_as("learner1", TRICKY_NAME).await.id];
@@ -472,8 +472,8 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
     let app = common::app().await;
     let teacher = app.instructor("teacher").await;
     let teacher_id = teacher.id;
-    let db = app.state.db.sqlite();
-    let class_id = store::classes::create(db, teacher_id, "少人数", "SMALLONE", T0)
+    let db = &app.state.db;
+    let class_id = store::classes::create(db.sqlite(), teacher_id, "少人数", "SMALLONE", T0)
         .await
         .unwrap();
     let mut ids = Vec::new();
@@ -676,12 +676,12 @@ async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
         vec![choice(Q1, 0, true, None), choice(Q2, 0, true, None)],
     )
     .await;
-    let mastered: i64 = sqlx::query_as::<_, (i64,)>(
-        "select count(*) from question_progress where user_id = ? and box >= 3",
+    let mastered: i64 = infra_dojo::on!(&app.state.db, pool => sqlx::query_as::<_, (i64,)>(
+        "select count(*) from question_progress where user_id = $1 and box >= 3",
     )
     .bind(l3)
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap()
     .0;
     assert_eq!(mastered, 2, "the Leitner schedule moved both to box 3");
@@ -819,7 +819,7 @@ async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
     for (i, display_name) in names.iter().enumerate() {
         let login = format!("formula{i}");
         let id = app.learner_as(&login, display_name).await.id;
-        store::classes::join(app.state.db.sqlite(), class_id, id, T0)
+        store::classes::join(&app.state.db, class_id, id, T0)
             .await
             .unwrap();
     }

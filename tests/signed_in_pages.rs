@@ -48,12 +48,12 @@ async fn the_sidebar_shows_an_answer_on_the_next_page_and_the_session_stores_no_
     assert_eq!(rows[0]["topic"], "icmp", "{rows}");
     assert!(rows[0]["seen"].as_i64().unwrap() > 0, "{rows}");
     store.save(&record).await.unwrap();
-    let (stored,): (i64,) = sqlx::query_as(
+    let (stored,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
         "select count(*) from tower_sessions where instr(data, 'topic_mastery') > 0
             or instr(data, 'account_exists') > 0",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert_eq!(stored, 0);
     // And the course map on the home page says the same.

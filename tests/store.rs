@@ -47,7 +47,7 @@ fn attempt(token: &str, user_id: i64, correct: &[bool]) -> NewAttempt {
 #[tokio::test]
 async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let user = users::create_guest(&app.state.db, 1).await.unwrap();
     let first = store::quiz::record_attempt(
         db,
@@ -137,7 +137,7 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
 #[tokio::test]
 async fn group_commit_keeps_attempts_independent() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let user = users::create_guest(&app.state.db, 1).await.unwrap();
     let writer = AttemptWriter::start(infra_dojo::db::writer_for(db).await.unwrap()).unwrap();
     // Many at once, so they share batches; one of them is doomed (unknown user).
@@ -187,7 +187,7 @@ async fn group_commit_keeps_attempts_independent() {
 #[tokio::test]
 async fn a_batch_is_written_as_if_one_attempt_after_another() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let kim = users::create_guest(&app.state.db, 1).await.unwrap();
     let lee = users::create_guest(&app.state.db, 1).await.unwrap();
     let mut earlier = attempt(&"e".repeat(32), kim, &[false]);
@@ -206,7 +206,7 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     second.seed = i64::MAX;
     let replay = attempt(&"1".repeat(32), lee, &[true]);
     let again = attempt(&"e".repeat(32), kim, &[true]);
-    let mut tx = db.begin().await.unwrap();
+    let mut tx = db.sqlite().begin().await.unwrap();
     let recorded = store::quiz::write_attempts(&mut tx, &[&first, &second, &replay, &again])
         .await
         .unwrap();
@@ -226,22 +226,22 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     assert!(matches!(recorded[3], Recorded::Duplicate { user_id, .. } if user_id == kim));
     assert_eq!(count(db, "select count(*) from attempt").await, 3);
     let seeds: Vec<(i64,)> =
-        sqlx::query_as("select seed from attempt where attempt_id in (?, ?) order by attempt_id")
+        infra_dojo::on!(db, pool => sqlx::query_as("select seed from attempt where attempt_id in ($1, $2) order by attempt_id")
             .bind(first_id)
             .bind(second_id)
-            .fetch_all(db)
-            .await
+            .fetch_all(pool)
+            .await)
             .unwrap();
     assert_eq!(seeds, [(i64::MIN,), (i64::MAX,)]);
     assert_eq!(count(db, "select count(*) from answer").await, 5);
     let row = |q: &'static str| {
         sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
             "select box, due_at, seen, correct, last_correct, last_at from question_progress
-             where user_id = ? and question_id = ?",
+             where user_id = $1 and question_id = $2",
         )
         .bind(kim)
         .bind(q)
-        .fetch_one(db)
+        .fetch_one(db.sqlite())
     };
     // tcp-q0: wrong at 100 (level 1), right at 1,000 (level 2), right at 2,000 (level 3), due when FSRS
     // says after those three answers one after another.
@@ -259,12 +259,12 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
         row("tcp-q0").await.unwrap(),
         (3, s3.due_at, 3, 2, true, 2_000)
     );
-    let (stability,): (f64,) = sqlx::query_as(
-        "select stability from question_progress where user_id = ? and question_id = 'tcp-q0'",
+    let (stability,): (f64,) = infra_dojo::on!(db, pool => sqlx::query_as(
+        "select stability from question_progress where user_id = $1 and question_id = 'tcp-q0'",
     )
     .bind(kim)
-    .fetch_one(db)
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert!(
         (stability - s3.memory.stability).abs() < 1e-9,
@@ -273,10 +273,10 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     // tcp-q1: right at 1,000 (box 2), wrong at 2,000: back to box 1, due at once.
     assert_eq!(row("tcp-q1").await.unwrap(), (1, 2_000, 2, 1, false, 2_000));
     let (lee_rows,): (i64,) =
-        sqlx::query_as("select count(*) from question_progress where user_id = ?")
+        infra_dojo::on!(db, pool => sqlx::query_as("select count(*) from question_progress where user_id = $1")
             .bind(lee)
-            .fetch_one(db)
-            .await
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert_eq!(lee_rows, 0, "the replay stored nothing for Lee");
 }
@@ -284,11 +284,18 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
 #[tokio::test]
 async fn a_guest_merges_into_an_account_adding_counts() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let guest = users::create_guest(&app.state.db, 1).await.unwrap();
-    let account = users::create(db, "kim", "キム", "x", infra_dojo::auth::Role::Learner, 1)
-        .await
-        .unwrap();
+    let account = users::create(
+        db.sqlite(),
+        "kim",
+        "キム",
+        "x",
+        infra_dojo::auth::Role::Learner,
+        1,
+    )
+    .await
+    .unwrap();
     store::quiz::record_attempt(
         db,
         &"1".repeat(32),
@@ -349,16 +356,16 @@ async fn a_guest_merges_into_an_account_adding_counts() {
 #[tokio::test]
 async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let role = infra_dojo::auth::Role::Learner;
-    let learner = users::create(db, "mio", "ミオ", "x", role, 1)
+    let learner = users::create(db.sqlite(), "mio", "ミオ", "x", role, 1)
         .await
         .unwrap();
-    let newcomer = users::create(db, "sora", "ソラ", "x", role, 1)
+    let newcomer = users::create(db.sqlite(), "sora", "ソラ", "x", role, 1)
         .await
         .unwrap();
     let teacher = users::create(
-        db,
+        db.sqlite(),
         "t",
         "田中先生",
         "x",
@@ -404,7 +411,7 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
         .await
         .unwrap();
     for (name, archived) in [("B組", false), ("卒業した組", true), ("A組", false)] {
-        let class = store::classes::create(db, teacher, name, &format!("CODE{name}"), 1)
+        let class = store::classes::create(db.sqlite(), teacher, name, &format!("CODE{name}"), 1)
             .await
             .unwrap();
         store::classes::join(db, class, learner, 600).await.unwrap();
