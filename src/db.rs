@@ -254,8 +254,6 @@ pub fn checkpoint_continuously(db: &Db) {
 /// database). A store function takes `&Db` and runs the same SQL on either through [`on!`] — written once,
 /// compiled once per driver, so SQLite keeps its native driver's speed — with `$1`-style placeholders, which
 /// both drivers read; where the two dialects differ, the function picks its text by variant.
-///
-/// The port is under way: modules not ported yet take the SQLite pool ([`Db::sqlite`]).
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
@@ -291,14 +289,11 @@ impl Db {
         crate::on!(self, pool => pool.close().await)
     }
 
-    /// The SQLite pool, for the store modules that are not ported to PostgreSQL yet.
-    ///
-    /// # Panics
-    /// On PostgreSQL, which `serve` refuses until every module is ported: reaching this is a bug.
-    pub fn sqlite(&self) -> &SqlitePool {
+    /// The SQLite pool, for what only SQLite has (its file, its pragmas); `None` on PostgreSQL.
+    pub fn as_sqlite(&self) -> Option<&SqlitePool> {
         match self {
-            Db::Sqlite(pool) => pool,
-            Db::Postgres(_) => unreachable!("a store module not ported to PostgreSQL was called"),
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -308,17 +303,6 @@ impl Db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
-    }
-}
-
-/// While the port is under way, a `&Db` passes where a `&SqlitePool` is expected, so the modules not ported
-/// yet keep their signatures and their callers are untouched. Removed with the last of them: the compiler
-/// then lists any caller left. Panics on PostgreSQL, as [`Db::sqlite`] does.
-impl std::ops::Deref for Db {
-    type Target = SqlitePool;
-
-    fn deref(&self) -> &SqlitePool {
-        self.sqlite()
     }
 }
 

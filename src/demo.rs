@@ -484,26 +484,14 @@ pub async fn seed(
 
 /// Writes a batch's attempts through the quiz's writer and its widget predictions, in the seeder's
 /// transaction.
-///
-/// The two writers are ported to PostgreSQL by pg-writer (`write_attempts`, taking `impl Into<db::Conn>`)
-/// and pg-instr (`bulk::insert_widget_answers`): once both are merged the body is those two calls with
-/// `&mut *tx`. Until then PostgreSQL stops here, and the transaction (everything) is rolled back.
 async fn write_batch(
     tx: &mut Tx,
     attempts: &[&NewAttempt],
     widgets: &[bulk::WidgetAnswer],
 ) -> anyhow::Result<()> {
-    match tx {
-        Tx::Sqlite(tx) => {
-            let conn: &mut sqlx::SqliteConnection = tx;
-            store::quiz::write_attempts(&mut *conn, attempts).await?;
-            bulk::insert_widget_answers(&mut *conn, widgets).await?;
-            Ok(())
-        }
-        Tx::Postgres(_) => anyhow::bail!(
-            "demo-seed: 提出の書き込み（store::quiz::write_attempts）がまだ PostgreSQL に対応していません。"
-        ),
-    }
+    store::quiz::write_attempts(&mut *tx, attempts).await?;
+    bulk::insert_widget_answers(&mut *tx, widgets).await?;
+    Ok(())
 }
 
 /// A learner's predictions in the handshake stepper (the "normal" scenario): each step's seq, ack and

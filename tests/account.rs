@@ -81,7 +81,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
         "select count(*), coalesce(sum(instr(data, 'account_exists') > 0), 0) from tower_sessions
          where typeof(data) = 'text' and json_extract(data, '$.user_id') is not null",
     )
-    .fetch_one(app.state.db.sqlite())
+    .fetch_one(app.state.db.as_sqlite().unwrap())
     .await
     .unwrap();
     assert_eq!((json, flagged), (1, 0), "stored as JSON, the flag left out");
@@ -97,7 +97,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
             .remove(infra_dojo::web::session_store::ACCOUNT_EXISTS),
         Some(serde_json::Value::Bool(true))
     );
-    tower_sessions_sqlx_store::SqliteStore::new(app.state.db.sqlite().clone())
+    tower_sessions_sqlx_store::SqliteStore::new(app.state.db.as_sqlite().unwrap().clone())
         .save(&record)
         .await
         .unwrap();

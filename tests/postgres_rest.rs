@@ -563,10 +563,8 @@ async fn classes_and_their_aggregates_change_the_same_on_both_backends() {
 }
 
 /// `infra-dojo demo-seed --db postgres://…` makes the same demo as on SQLite, and a second run changes
-/// nothing. Its attempts and widget predictions go through pg-writer's and pg-instr's writers
-/// (`demo::write_batch`): run once they are merged.
+/// nothing.
 #[tokio::test]
-#[ignore = "needs pg-writer's write_attempts and pg-instr's insert_widget_answers on PostgreSQL (demo::write_batch)"]
 async fn demo_seed_makes_the_same_demo_on_postgresql() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("demo.db");

@@ -97,7 +97,8 @@ async fn healthz_fails_when_the_database_file_is_deleted_and_writes_are_refused(
     assert_eq!(app.get("/topics/tcp").await.status, StatusCode::OK);
     // A connection the pool opens from now on fails, rather than start an empty database at the same
     // path (which a restart would then take for the real one).
-    let fresh = sqlx::ConnectOptions::connect(&*app.state.db.connect_options()).await;
+    let fresh =
+        sqlx::ConnectOptions::connect(&*app.state.db.as_sqlite().unwrap().connect_options()).await;
     assert!(
         fresh.is_err(),
         "a new connection recreated the deleted database"

@@ -38,7 +38,7 @@ async fn demo_seed_fills_a_class_and_is_idempotent() {
     assert!(widget_answers > 0);
     // The stored answers agree with the grader and with the attempts' scores.
     let (mismatched,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
-        "select count(*) from attempt a where a.correct_count != (select count(*) from answer n where n.attempt_id = a.attempt_id and n.correct)",
+        "select count(*) from attempt a where a.correct_count != (select count(*) from answer n where n.attempt_id = a.attempt_id and n.correct <> 0)",
     )
     .fetch_one(pool)
     .await)
