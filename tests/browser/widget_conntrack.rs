@@ -174,7 +174,7 @@ async fn predict_mode_asks_each_packet_before_showing_it() {
     assert_eq!(b.count("[data-widget-static]").await, 1);
 
     let rows: Vec<(String, i64, String, bool)> = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as(
-        "select scenario, step, answer, correct from widget_answer where widget = 'conntrack' order by widget_answer_id",
+        "select scenario, step, answer, correct <> 0 from widget_answer where widget = 'conntrack' order by widget_answer_id",
     )
     .fetch_all(pool)
     .await)
