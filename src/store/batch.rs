@@ -10,8 +10,10 @@
 //! in turn, each with its own arguments, and the code that builds and reads them is the same.
 
 use crate::db::Conn;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::sqlite::{SqliteArgumentValue, SqliteArguments, SqliteRow, SqliteTypeInfo};
 use sqlx::{Arguments, Decode, Postgres, Sqlite, Type};
 use std::sync::OnceLock;
 
@@ -116,9 +118,10 @@ impl Rows {
     }
 }
 
-/// The values bound to one statement (SQLite: to a whole script), for either backend.
+/// The values bound to one statement (SQLite: to a whole script), for either backend. SQLite's are kept
+/// encoded as sqlx encodes them, so that a long script can be cut into its statements ([`Script::run`]).
 pub(crate) enum Args<'q> {
-    Sqlite(SqliteArguments<'q>),
+    Sqlite(Vec<SqliteArgumentValue<'q>>),
     Postgres(PgArguments),
 }
 
@@ -128,10 +131,55 @@ where
     T: sqlx::Encode<'q, Sqlite> + Type<Sqlite> + sqlx::Encode<'q, Postgres> + Type<Postgres> + 'q,
 {
     match args {
-        Args::Sqlite(args) => args.add(value),
-        Args::Postgres(args) => args.add(value),
+        Args::Sqlite(values) => {
+            // As `SqliteArguments::add` does: a NULL is pushed by its caller, a failed value leaves nothing.
+            let before = values.len();
+            match sqlx::Encode::<Sqlite>::encode(value, values) {
+                Ok(IsNull::Yes) => values.push(SqliteArgumentValue::Null),
+                Ok(IsNull::No) => {}
+                Err(e) => {
+                    values.truncate(before);
+                    return Err(sqlx::Error::Encode(e));
+                }
+            }
+            Ok(())
+        }
+        Args::Postgres(args) => args.add(value).map_err(sqlx::Error::Encode),
     }
-    .map_err(sqlx::Error::Encode)
+}
+
+/// A value already encoded, handed to sqlx's arguments as it is.
+struct Encoded<'q>(SqliteArgumentValue<'q>);
+
+impl<'q> sqlx::Encode<'q, Sqlite> for Encoded<'q> {
+    fn encode(self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+        buf.push(self.0);
+        Ok(IsNull::No)
+    }
+
+    fn encode_by_ref(&self, buf: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+        buf.push(self.0.clone());
+        Ok(IsNull::No)
+    }
+}
+
+impl Type<Sqlite> for Encoded<'_> {
+    // Only checked by sqlx's compile-time macros, which never see this type.
+    fn type_info() -> SqliteTypeInfo {
+        <str as Type<Sqlite>>::type_info()
+    }
+}
+
+/// sqlx's arguments holding `values`.
+fn sqlite_arguments<'q>(
+    values: impl ExactSizeIterator<Item = SqliteArgumentValue<'q>>,
+) -> Result<SqliteArguments<'q>, sqlx::Error> {
+    let mut args = SqliteArguments::default();
+    args.reserve(values.len(), 0);
+    for value in values {
+        args.add(Encoded(value)).map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
 }
 
 /// Binds one SQLite [`ROWS`]-row statement's values into `args`: `row` binds each item's `width` values,
@@ -144,8 +192,8 @@ fn bind_rows<'q, T>(
 ) -> Result<(), sqlx::Error> {
     // Every value of the statement at once: grown by doubling instead, the arguments were copied over
     // and over (a fifth of the attempt writer's own time in `perf`, with learners in a class).
-    if let Args::Sqlite(args) = args {
-        args.reserve(ROWS * width, 0);
+    if let Args::Sqlite(values) = args {
+        values.reserve(ROWS * width);
     }
     for item in items {
         row(args, item)?;
@@ -183,8 +231,13 @@ impl Row {
 /// transaction. Statements that read what an earlier one writes must run after it: whoever reads in
 /// between runs the script first.
 pub(crate) enum Script<'q> {
-    /// One multi-statement command, its parameters plain `?` bound in order across it.
-    Sqlite { sql: String, args: Args<'q> },
+    /// One multi-statement command, its parameters plain `?` bound in order across it; `ends` has where
+    /// each statement's text and values end.
+    Sqlite {
+        sql: String,
+        args: Args<'q>,
+        ends: Vec<(usize, usize)>,
+    },
     /// Statements, each with its own `$1…` arguments, run in turn.
     Postgres(Vec<(String, Args<'q>)>),
 }
@@ -199,7 +252,8 @@ impl<'q> Script<'q> {
         match conn {
             Conn::Sqlite(_) => Script::Sqlite {
                 sql: String::new(),
-                args: Args::Sqlite(SqliteArguments::default()),
+                args: Args::Sqlite(Vec::new()),
+                ends: Vec::new(),
             },
             Conn::Postgres(_) => Script::Postgres(Vec::new()),
         }
@@ -223,9 +277,10 @@ impl<'q> Script<'q> {
     ) -> Result<(), sqlx::Error> {
         for chunk in items.chunks(ROWS) {
             match self {
-                Script::Sqlite { sql, args } => {
+                Script::Sqlite { sql, args, ends } => {
                     bind_rows(args, chunk, statement.width, &mut row)?;
                     sql.push_str(statement.sqlite());
+                    ends.push((sql.len(), args.sqlite_len()));
                     sql.push_str(";\n");
                 }
                 Script::Postgres(statements) => {
@@ -249,9 +304,10 @@ impl<'q> Script<'q> {
         bind_args: impl FnOnce(&mut Args<'q>) -> Result<(), sqlx::Error>,
     ) -> Result<(), sqlx::Error> {
         match self {
-            Script::Sqlite { sql, args } => {
+            Script::Sqlite { sql, args, ends } => {
                 bind_args(args)?;
                 sql.push_str(sqlite);
+                ends.push((sql.len(), args.sqlite_len()));
                 sql.push_str(";\n");
             }
             Script::Postgres(statements) => {
@@ -268,7 +324,8 @@ impl<'q> Script<'q> {
         let empty = match self {
             Script::Sqlite { .. } => Script::Sqlite {
                 sql: String::new(),
-                args: Args::Sqlite(SqliteArguments::default()),
+                args: Args::Sqlite(Vec::new()),
+                ends: Vec::new(),
             },
             Script::Postgres(_) => Script::Postgres(Vec::new()),
         };
@@ -277,8 +334,8 @@ impl<'q> Script<'q> {
 
     /// Runs the statements added so far, in order — on SQLite in one command — (nothing when there are
     /// none), and starts again empty. On SQLite, the command's text depends only on which statements were
-    /// added and how many times, so the few texts a writer makes stay prepared in sqlx's statement cache
-    /// ([`cached`]).
+    /// added and how many times, so the few texts a writer makes stay prepared in sqlx's statement cache;
+    /// a command too long to keep runs statement by statement instead ([`sqlite_commands`]).
     pub(crate) async fn run(&mut self, conn: &mut Conn<'_>) -> Result<(), sqlx::Error> {
         if self.is_empty() {
             return Ok(());
@@ -287,14 +344,17 @@ impl<'q> Script<'q> {
             (
                 Script::Sqlite {
                     sql,
-                    args: Args::Sqlite(args),
+                    args: Args::Sqlite(values),
+                    ends,
                 },
                 Conn::Sqlite(c),
             ) => {
-                sqlx::query_with(&sql, args)
-                    .persistent(cached(&sql))
-                    .execute(&mut **c)
-                    .await?;
+                for (sql, args) in sqlite_commands(&sql, values, &ends)? {
+                    sqlx::query_with(sql, args)
+                        .persistent(true)
+                        .execute(&mut **c)
+                        .await?;
+                }
             }
             (Script::Postgres(statements), Conn::Postgres(c)) => {
                 for (sql, args) in statements {
@@ -318,16 +378,21 @@ impl<'q> Script<'q> {
             (
                 Script::Sqlite {
                     sql,
-                    args: Args::Sqlite(args),
+                    args: Args::Sqlite(values),
+                    ends,
                 },
                 Conn::Sqlite(c),
-            ) => Ok(sqlx::query_with(&sql, args)
-                .persistent(cached(&sql))
-                .fetch_all(&mut **c)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect()),
+            ) => {
+                let mut rows = Vec::new();
+                for (sql, args) in sqlite_commands(&sql, values, &ends)? {
+                    let found = sqlx::query_with(sql, args)
+                        .persistent(true)
+                        .fetch_all(&mut **c)
+                        .await?;
+                    rows.extend(found.into_iter().map(Row::Sqlite));
+                }
+                Ok(rows)
+            }
             (Script::Postgres(statements), Conn::Postgres(c)) => {
                 let mut rows = Vec::new();
                 for (sql, args) in statements {
@@ -344,13 +409,41 @@ impl<'q> Script<'q> {
     }
 }
 
-/// Whether a command is kept prepared in sqlx's statement cache (up to 100 per connection, each holding
-/// every statement of its command compiled). A quiz batch's command (at most `quiz::MAX_BATCH` attempts:
-/// well under 1 MiB of text) recurs and is worth keeping; `demo-seed`'s batches are each of a size of their
-/// own, thousands of statements long, and kept prepared they took the seeder to 3.2 GB resident at 3,000
-/// learners × 50 attempts (444 MB before `Script`), 111 s instead of ~40 at 10,000.
-fn cached(sql: &str) -> bool {
-    sql.len() <= 1 << 20
+impl Args<'_> {
+    /// How many SQLite values are bound so far.
+    fn sqlite_len(&self) -> usize {
+        match self {
+            Args::Sqlite(values) => values.len(),
+            Args::Postgres(_) => 0,
+        }
+    }
+}
+
+/// The commands that run a SQLite script: the whole script as one command when it is short enough to keep
+/// prepared in sqlx's statement cache (up to 100 per connection, each holding every statement of its
+/// command compiled) — a quiz batch's (at most `quiz::MAX_BATCH` attempts: well under 1 MiB of text)
+/// recurs and is worth keeping —, otherwise each statement alone. `demo-seed`'s batches are each of a
+/// size of their own, hundreds of statements long: kept prepared, they took the seeder to 3.2 GB resident
+/// at 3,000 learners × 50 attempts; prepared again for every batch, parsing them was 15% of its time
+/// (`perf`, 800 learners). Alone, each statement is one of the few fixed [`Rows`] texts, prepared once.
+fn sqlite_commands<'s, 'q>(
+    sql: &'s str,
+    values: Vec<SqliteArgumentValue<'q>>,
+    ends: &[(usize, usize)],
+) -> Result<Vec<(&'s str, SqliteArguments<'q>)>, sqlx::Error> {
+    if sql.len() <= 1 << 20 {
+        return Ok(vec![(sql, sqlite_arguments(values.into_iter())?)]);
+    }
+    let mut values = values.into_iter();
+    let (mut sql_from, mut values_from) = (0, 0);
+    let mut commands = Vec::with_capacity(ends.len());
+    for &(sql_end, values_end) in ends {
+        let args = sqlite_arguments(values.by_ref().take(values_end - values_from))?;
+        // Each statement's text is followed by ";\n", skipped here.
+        commands.push((&sql[sql_from..sql_end], args));
+        (sql_from, values_from) = (sql_end + 2, values_end);
+    }
+    Ok(commands)
 }
 
 #[cfg(test)]
@@ -391,6 +484,55 @@ mod tests {
         assert_eq!(rows.len(), 201);
         assert_eq!(rows[199], (199, "x199".to_string()));
         assert_eq!(rows[200], (1000, "last".to_string()));
+    }
+
+    /// A script too long to keep prepared runs statement by statement: every statement still gets its
+    /// own values, and the rows come back in statement order.
+    #[tokio::test]
+    async fn a_long_script_runs_statement_by_statement_with_the_same_result() {
+        let mut sqlite = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("create table t (a integer, b text, c integer)")
+            .execute(&mut sqlite)
+            .await
+            .unwrap();
+        let mut conn = Conn::Sqlite(&mut sqlite);
+        static INSERT: Rows = Rows::insert(3, "insert into t (a, b, c)", "returning a");
+        let items: Vec<(i64, String)> = (0..120_000).map(|i| (i, format!("x{i}"))).collect();
+        let mut script = Script::new(&conn);
+        script
+            .statement("insert into t (a, b, c) values (?, ?, ?)", "", |args| {
+                bind(args, -1i64)?;
+                bind(args, "first")?;
+                bind(args, 0i64)
+            })
+            .unwrap();
+        script
+            .rows(&INSERT, &items, |args, (a, b)| {
+                bind(args, *a)?;
+                bind(args, b.clone())?;
+                bind(args, *a * 2)
+            })
+            .unwrap();
+        script
+            .statement(
+                "select count(*) from t where c = 2 * a and b = 'x' || a",
+                "",
+                |_| Ok(()),
+            )
+            .unwrap();
+        let Script::Sqlite { sql, .. } = &script else {
+            unreachable!()
+        };
+        assert!(sql.len() > 1 << 20, "the script is long enough to be cut");
+        let rows = script.fetch_all(&mut conn).await.unwrap();
+        assert_eq!(rows.len(), items.len() + 1);
+        let last: i64 = rows[items.len()].get(0).unwrap();
+        assert_eq!(last, items.len() as i64, "every row got its own values");
+        let (first,): (String,) = sqlx::query_as("select b from t where a = -1")
+            .fetch_one(&mut sqlite)
+            .await
+            .unwrap();
+        assert_eq!(first, "first");
     }
 
     /// Run, a script is empty: running it again does nothing.
