@@ -398,88 +398,123 @@ pub async fn seed(
         seed: 0,
         relative: false,
     });
-    let (mut attempt_total, mut answer_total, mut widget_total) = (0, 0, 0);
-    for batch in learners.chunks(LEARNERS_PER_BATCH) {
-        let mut attempts = Vec::new();
-        let mut widgets = Vec::new();
-        for learner in batch {
-            // How often the learner has seen each question: they get better at what they have seen.
-            let mut seen_counts: HashMap<String, i64> = HashMap::new();
-            let times = timeline(&mut rng, learner, options.attempts, now);
-            let mut previous: Option<usize> = None;
-            for (k, &at) in times.iter().enumerate() {
-                // The learner moves through the course at their own pace (a topic every 1.5–3 attempts), and
-                // mostly takes the topic reached, sometimes retries the last quiz or looks back.
-                let reached = ((k as f64 * learner.pace) as usize).min(topics.len() - 1);
-                let t = match (rng.below(20), previous) {
-                    (0..=10, _) | (_, None) => reached,
-                    (11..=15, Some(p)) => p,
-                    _ => rng.below(reached as u64 + 1) as usize,
-                };
-                previous = Some(t);
-                let topic = topics[t];
-                let attempt_seed = rng.next_u64() >> 1;
-                let mut answers = Vec::new();
-                for (position, q) in bank.topic(topic).iter().enumerate() {
-                    let seen = seen_counts.get(&q.id).copied().unwrap_or(0);
-                    let weak = if t == learner.weak_topic { 1.3 } else { 0.0 };
-                    let logit = 0.9 + learner.ability - difficulty(q) - weak + 0.45 * seen as f64;
-                    let p = 1.0 / (1.0 + (-logit).exp());
-                    let response = respond(q, attempt_seed, unit(&mut rng) < p, &mut rng);
-                    let graded = grade::grade(q, attempt_seed, &response)
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", q.id))?;
-                    let time_ms = 4_000
-                        + rng.below(20_000) as i64
-                        + if graded.correct {
-                            0
-                        } else {
-                            rng.below(25_000) as i64
-                        };
-                    *seen_counts.entry(q.id.clone()).or_default() += 1;
-                    answers.push(NewAnswer {
-                        question_id: q.id.clone(),
-                        position: position as i64,
-                        response: serde_json::to_string(&response)?,
-                        correct: graded.correct,
-                        credit: graded.credit,
-                        misconception: graded.misconception,
-                        time_ms,
-                    });
+    // The batches are made on a thread of their own while the previous one is written: making them
+    // (grading every response, generated questions built again) was a third of the seeder's time, spent
+    // while the database waited. They come in order, from the same generator, so the data is the same.
+    let learner_count = learners.len();
+    let (sender, mut batches) = tokio::sync::mpsc::channel(2);
+    let maker = {
+        let bank = bank.clone();
+        let topics: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
+        let attempts = options.attempts;
+        tokio::task::spawn_blocking(move || {
+            for batch in learners.chunks(LEARNERS_PER_BATCH) {
+                let made = make_batch(&mut rng, &bank, &topics, batch, attempts, now, &handshake);
+                let failed = made.is_err();
+                // A closed channel: the writer stopped (it failed); nothing more to make.
+                if sender.blocking_send(made).is_err() || failed {
+                    break;
                 }
-                answer_total += answers.len();
-                attempts.push(NewAttempt {
-                    token: format!("demo-{}-{k}", learner.user_id),
-                    user_id: learner.user_id,
-                    topic: topic.to_string(),
-                    seed: attempt_seed as i64,
-                    duration_ms: answers.iter().map(|a| a.time_ms).sum(),
-                    now: at,
-                    answers,
-                    review: false,
-                });
             }
-            widgets.extend(handshake_predictions(
-                &mut rng,
-                learner,
-                &handshake,
-                times.first().copied().unwrap_or(now - DAY),
-            ));
-        }
+        })
+    };
+    let (mut attempt_total, mut answer_total, mut widget_total) = (0, 0, 0);
+    while let Some(made) = batches.recv().await {
+        let (attempts, widgets) = made?;
         attempt_total += attempts.len();
+        answer_total += attempts.iter().map(|a| a.answers.len()).sum::<usize>();
         widget_total += widgets.len();
         // Through the same writer as a submitted quiz: the review states follow the attempts in order.
         let attempts: Vec<&NewAttempt> = attempts.iter().collect();
         write_batch(&mut tx, &attempts, &widgets).await?;
     }
+    maker.await?;
     tx.commit().await?;
     Ok(Outcome::Created {
         class_id,
         join_code,
-        learners: learners.len(),
+        learners: learner_count,
         attempts: attempt_total,
         answers: answer_total,
         widget_answers: widget_total,
     })
+}
+
+/// The attempts and widget predictions of a batch of learners, in the order they are written.
+fn make_batch(
+    rng: &mut Rng,
+    bank: &Bank,
+    topics: &[String],
+    batch: &[Learner],
+    attempts_each: usize,
+    now: i64,
+    handshake: &handshake::Handshake,
+) -> anyhow::Result<(Vec<NewAttempt>, Vec<bulk::WidgetAnswer>)> {
+    let mut attempts = Vec::new();
+    let mut widgets = Vec::new();
+    for learner in batch {
+        // How often the learner has seen each question: they get better at what they have seen.
+        let mut seen_counts: HashMap<String, i64> = HashMap::new();
+        let times = timeline(rng, learner, attempts_each, now);
+        let mut previous: Option<usize> = None;
+        for (k, &at) in times.iter().enumerate() {
+            // The learner moves through the course at their own pace (a topic every 1.5–3 attempts), and
+            // mostly takes the topic reached, sometimes retries the last quiz or looks back.
+            let reached = ((k as f64 * learner.pace) as usize).min(topics.len() - 1);
+            let t = match (rng.below(20), previous) {
+                (0..=10, _) | (_, None) => reached,
+                (11..=15, Some(p)) => p,
+                _ => rng.below(reached as u64 + 1) as usize,
+            };
+            previous = Some(t);
+            let topic = topics[t].as_str();
+            let attempt_seed = rng.next_u64() >> 1;
+            let mut answers = Vec::new();
+            for (position, q) in bank.topic(topic).iter().enumerate() {
+                let seen = seen_counts.get(&q.id).copied().unwrap_or(0);
+                let weak = if t == learner.weak_topic { 1.3 } else { 0.0 };
+                let logit = 0.9 + learner.ability - difficulty(q) - weak + 0.45 * seen as f64;
+                let p = 1.0 / (1.0 + (-logit).exp());
+                let response = respond(q, attempt_seed, unit(rng) < p, rng);
+                let graded = grade::grade(q, attempt_seed, &response)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", q.id))?;
+                let time_ms = 4_000
+                    + rng.below(20_000) as i64
+                    + if graded.correct {
+                        0
+                    } else {
+                        rng.below(25_000) as i64
+                    };
+                *seen_counts.entry(q.id.clone()).or_default() += 1;
+                answers.push(NewAnswer {
+                    question_id: q.id.clone(),
+                    position: position as i64,
+                    response: serde_json::to_string(&response)?,
+                    correct: graded.correct,
+                    credit: graded.credit,
+                    misconception: graded.misconception,
+                    time_ms,
+                });
+            }
+            attempts.push(NewAttempt {
+                token: format!("demo-{}-{k}", learner.user_id),
+                user_id: learner.user_id,
+                topic: topic.to_string(),
+                seed: attempt_seed as i64,
+                duration_ms: answers.iter().map(|a| a.time_ms).sum(),
+                now: at,
+                answers,
+                review: false,
+            });
+        }
+        widgets.extend(handshake_predictions(
+            rng,
+            learner,
+            handshake,
+            times.first().copied().unwrap_or(now - DAY),
+        ));
+    }
+    Ok((attempts, widgets))
 }
 
 /// Writes a batch's attempts through the quiz's writer and its widget predictions, in the seeder's
