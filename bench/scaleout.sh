@@ -7,8 +7,9 @@
 #     an anonymous topic page and a signed-in one, `wrk -t2 -c64`;
 # (b) quiz submissions/s and p99 the same two ways (examples/quiz_load.rs, which counts the attempts
 #     acknowledged with a 303 and checks them against the database);
-# (c) kill -9 one of the two instances mid-load: nginx retries on the other (`proxy_next_upstream … 
-#     non_idempotent`), every acknowledged attempt must be in the database, and the failed requests counted;
+# (c) under quiz load, a rolling restart (SIGTERM one, start it again, then the other), then kill -9 of one:
+#     nginx retries on the other (`proxy_next_upstream … non_idempotent`); every acknowledged attempt must
+#     be in the database, and the failed requests are counted;
 # (d) one instance on PostgreSQL vs one on SQLite, no nginx: quiz submissions/s and p99, and an instructor's
 #     class overview and question analysis (a class made by demo-seed, as bench/instructor.sh).
 # PostgreSQL is a throwaway cluster (scripts/with-postgres: Unix socket, fsync off), a database per run.
@@ -149,9 +150,10 @@ proxy_set_header X-Forwarded-Proto $scheme;
 # An instance that refuses the connection, drops it, or answers 502/503 (draining, or its database
 # unreachable) costs the visitor nothing: the request goes to the next instance. `non_idempotent` lets
 # nginx resend a POST too, even one the dead instance may already have received. That is safe here
-# because every state-changing request is: a quiz submission carries its form's one-time token and the
-# store keeps one attempt per token (a resent form gets the first one's result), and the other POSTs
-# (sign-up, log-in, join, reset…) either check uniqueness in the database or repeat to the same state.
+# for what matters: a quiz submission carries its form's one-time token and the store keeps one attempt
+# per token (a resent form gets the first one's result), so no attempt is stored twice. Of the other
+# POSTs, log-in, join and reset repeat to the same state; a resent sign-up finds its name taken and says
+# so, though the account was made (signing in works).
 proxy_next_upstream error timeout http_502 http_503 non_idempotent;
 proxy_next_upstream_tries 2;
 proxy_connect_timeout 2s;
@@ -306,7 +308,7 @@ browser='gzip, deflate, br, zstd'
 reader="$work/reader.jar"
 signup "$two" "$reader" "scaleout-reader"
 cookie=$(sed 's/^#HttpOnly_//' "$reader" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }')
-curl -fs -H "Cookie: $cookie" "$one/me" | grep -q scaleout-reader || { echo "reader not signed in" >&2; exit 1; }
+grep -q scaleout-reader <<<"$(curl -fs -H "Cookie: $cookie" "$one/me")" || { echo "reader not signed in" >&2; exit 1; }
 # bench NAME URL [HEADER...]: 2 s of warm-up, then the measured run into $work/NAME.txt.
 bench() {
   local name=$1 url=$2; shift 2
@@ -337,34 +339,63 @@ get() { tr ' ' '\n' <"$work/$1.out" | awk -F= -v k="$2" '$1 == k { print $2 }'; 
 quiz quiz-one "$one" "$db"
 quiz quiz-two "$two" "$db"
 
-# --- (c) kill -9 one instance mid-load ------------------------------------------------------------------
-acks="$work/acks"
-: >"$acks"
-QUIZ_LOAD_ACKS="$acks" "$load" "http://127.0.0.1:$nginx_kill" "$db" "$clients" "$seconds" \
-  2>"$work/kill.err" | tail -n 1 >"$work/kill.out" &
-kill_load=$!
-pids+=("$kill_load")
-for _ in $(seq 1 600); do
-  [ "$(wc -l <"$acks")" -ge 300 ] && break
-  kill -0 "$kill_load" 2>/dev/null || break
-  sleep 0.1
-done
-sleep 2
-acked_before_kill=$(wc -l <"$acks")
-kill -9 "$pid_b"
-wait "$pid_b" 2>/dev/null || true
-kill_at=$(date -u '+%H:%M:%S')
-wait "$kill_load" || true
-sleep 1.5 # nginx flushes its buffered log every second
-acked=$(sort -u "$acks" | grep -c . || true)
-ids=$(sort -u "$acks" | paste -sd, -)
-found=$(sql "$db" "select count(*) from attempt where attempt_id in (${ids:-0})")
-lost=$((acked - found))
-retried=$(awk -F'"' '$4 ~ /,/' "$work/nginx/kill.log" | wc -l)
-retried_post=$(awk -F'"' '$4 ~ /,/ && /^POST/' "$work/nginx/kill.log" | wc -l)
-status_after=$(awk -F'"' '$4 !~ /,/ { split($1, f, " "); c[f[3]]++ } END { for (s in c) printf "%s×%s ", s, c[s] }' "$work/nginx/kill.log")
-errors_5xx=$(awk '{ if ($3 >= 500) n++ } END { print n + 0 }' "$work/nginx/kill.log")
-echo "kill: $(cat "$work/kill.out"); acked $acked found $found lost $lost retried $retried ($retried_post POST) 5xx $errors_5xx"
+# --- (c) a rolling restart, then kill -9, each under quiz load ------------------------------------------
+# disrupted NAME ACTION: quiz load through the logging listener for max(seconds, 20) s; once 300 attempts
+# are acknowledged, ACTION runs. Then: the acknowledged attempts missing from the database, and what nginx
+# logged (each request's final status; requests it sent to a second instance after the first failed).
+disrupted() {
+  local name=$1 action=$2 acks="$work/$1.acks" gen n
+  : >"$acks"
+  QUIZ_LOAD_ACKS="$acks" "$load" "http://127.0.0.1:$nginx_kill" "$db" "$clients" $((seconds > 20 ? seconds : 20)) \
+    2>"$work/$name.err" >"$work/$name.raw" &
+  gen=$!
+  pids+=("$gen")
+  for _ in $(seq 1 600); do
+    [ "$(wc -l <"$acks")" -ge 300 ] && break
+    kill -0 "$gen" 2>/dev/null || break
+    sleep 0.1
+  done
+  wc -l <"$acks" >"$work/$name.acked_before"
+  "$action" >"$work/$name.action"
+  wait "$gen" || true
+  tail -n 1 "$work/$name.raw" >"$work/$name.out"
+  sleep 1.5 # nginx writes its buffered log every second
+  mv "$work/nginx/kill.log" "$work/$name.log"
+  kill -USR1 "$nginx_pid" # reopen its logs
+  sort -u "$acks" | grep -c . >"$work/$name.acked" || true
+  n=$(sort -u "$acks" | paste -sd, -)
+  sql "$db" "select count(*) from attempt where attempt_id in (${n:-0})" >"$work/$name.found"
+  awk -F'"' '$4 ~ /,/' "$work/$name.log" | wc -l >"$work/$name.retried"
+  awk -F'"' '$4 ~ /,/ && /^POST/' "$work/$name.log" | wc -l >"$work/$name.retried_post"
+  awk '{ c[$3]++ } END { for (s in c) printf "%s × %s, ", s, c[s] }' "$work/$name.log" | sed 's/, $//' >"$work/$name.statuses"
+  echo "$name: $(cat "$work/$name.out"); acked $(cat "$work/$name.acked") found $(cat "$work/$name.found") retried $(cat "$work/$name.retried") statuses $(cat "$work/$name.statuses")"
+}
+# restart NAME PORT METRICS PID: SIGTERM (the server drains: stops accepting, finishes what is in flight),
+# then the same instance started again, as an upgrade would: sets $started and $restart_ms (SIGTERM to
+# /healthz 200 and its pages compressed).
+restart() {
+  local t0
+  t0=$(now_ms)
+  stop "$4"
+  start "$1" "$2" "$db" "$3"
+  restart_ms=$(( $(now_ms) - t0 ))
+}
+rolling() {
+  local b_ms
+  restart b "$port_b" "$metrics_b" "$pid_b"; pid_b=$started; b_ms=$restart_ms
+  # nginx counts B's refused connections as failures and leaves B out for fail_timeout (5 s): stopping A
+  # before then would leave no instance to send requests to (docs/DEPLOY.md §9.4).
+  sleep 6
+  restart a "$port_a" "$metrics_a" "$pid_a"; pid_a=$started
+  echo "B drained, stopped and back in $b_ms ms; 6 s later A in $restart_ms ms"
+}
+kill_b() {
+  kill -9 "$pid_b"
+  wait "$pid_b" 2>/dev/null || true
+  echo "B killed at $(date -u '+%H:%M:%S') UTC, not restarted"
+}
+disrupted roll rolling
+disrupted kill kill_b
 stop "$pid_a"
 kill -QUIT "$nginx_pid" 2>/dev/null || true
 wait "$nginx_pid" 2>/dev/null || true
@@ -470,19 +501,21 @@ $(quiz_row "nginx → 2" quiz-two)
 
 2 ÷ 1: $(ratio "$(get quiz-two rps)" "$(get quiz-one rps)")× submissions/s.
 
-**kill -9 one instance mid-load.** The same quiz load (${clients} learners, ${seconds} s) through the logging
-listener; after $acked_before_kill acknowledged attempts, B was killed with \`kill -9\` (at $kill_at UTC) and not
-restarted; A carried on. quiz_load: $(get kill ok) acknowledged, $(get kill failed) failed, $(get kill rps)/s, p99
-$(get kill p99_ms) ms, slowest $(get kill max_ms) ms.
+**An instance going away under quiz load**, through the logging listener over A and B: the same quiz load
+($clients learners, $((seconds > 20 ? seconds : 20)) s); once 300 attempts were acknowledged, either a rolling restart
+(docs/DEPLOY.md §9: SIGTERM to B, which drains; B started again and healthy; 6 s later — nginx's \`fail_timeout\` — the same for A),
+or \`kill -9\` of B (not restarted: A carried on alone). "Lost": acknowledged with a 303, not in the database.
 
-| measure | result |
-|---|---|
-| acknowledged attempts (distinct ids quiz_load got a 303 for) | $acked |
-| of them in the database after the run | $found |
-| **lost** (acknowledged, not stored) | **$lost** |
-| requests nginx sent to a second instance after the first failed (\`\$upstream_status\` has two entries) | $retried, of them $retried_post POSTs |
-| answers nginx gave to the load (status × count, retried ones not included) | $status_after |
-| 5xx answers seen by the load | $errors_5xx |
+| measure | rolling restart | kill -9 |
+|---|---|---|
+| what happened | $(cat "$work/roll.action") | $(cat "$work/kill.action"), after $(cat "$work/kill.acked_before") acknowledged |
+| quiz_load: submissions/s, p99 / slowest | $(get roll rps)/s, $(get roll p99_ms) / $(get roll max_ms) ms | $(get kill rps)/s, $(get kill p99_ms) / $(get kill max_ms) ms |
+| acknowledged attempts (distinct ids) | $(cat "$work/roll.acked") | $(cat "$work/kill.acked") |
+| of them in the database | $(cat "$work/roll.found") | $(cat "$work/kill.found") |
+| **lost** | **$(( $(cat "$work/roll.acked") - $(cat "$work/roll.found") ))** | **$(( $(cat "$work/kill.acked") - $(cat "$work/kill.found") ))** |
+| failed requests (quiz_load: an error or a status other than 303 for a form, or no quiz page) | $(get roll failed) | $(get kill failed) |
+| requests nginx sent on to the other instance after the first failed | $(cat "$work/roll.retried") ($(cat "$work/roll.retried_post") POSTs) | $(cat "$work/kill.retried") ($(cat "$work/kill.retried_post") POSTs) |
+| nginx's answers (status × requests) | $(cat "$work/roll.statuses") | $(cat "$work/kill.statuses") |
 
 MD
   if [ "$backend" = postgres ]; then
@@ -519,4 +552,5 @@ MD
 } >"$bench_dir/results/issue-14-scaleout.md"
 assemble_results
 cat "$bench_dir/results/issue-14-scaleout.md"
+lost=$(( $(cat "$work/roll.acked") - $(cat "$work/roll.found") + $(cat "$work/kill.acked") - $(cat "$work/kill.found") ))
 [ "$checks_failed" = 0 ] && [ "$lost" = 0 ] || { echo "a check failed or an acknowledged attempt was lost" >&2; exit 1; }
