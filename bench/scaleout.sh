@@ -451,7 +451,42 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 page_row() { echo "| $1 | $(rps "$2-one") / $(p99 "$2-one") ms | $(rps "$2-two") / $(p99 "$2-two") ms | $(ratio "$(rps "$2-two")" "$(rps "$2-one")")× |"; }
 quiz_row() { echo "| $1 | $(get "$2" rps) | $(get "$2" p50_ms) / $(get "$2" p99_ms) / $(get "$2" max_ms) ms | $(get "$2" failed) | $(get "$2" stored) / $(get "$2" ok) |"; }
 cpu_row() { read -r sec ca cb cn cp cg cm <"$work/$1.cpu"; echo "| $1 | $ca | $cb | $cn | $cp | $cg | $cm |"; }
-notes() { echo "(notes)"; }
+# cpu NAME FIELD: a value of $work/NAME.cpu (1 seconds, 2 A, 3 B, 4 nginx, 5 PostgreSQL, 6 load generator,
+# 7 machine).
+cpu() { cut -d' ' -f"$2" "$work/$1.cpu"; }
+ours() { awk -v a="$(cpu "$1" 2)" -v b="$(cpu "$1" 3)" -v n="$(cpu "$1" 4)" -v p="$(cpu "$1" 5)" -v g="$(cpu "$1" 6)" 'BEGIN { printf "%.2f", a + b + n + p + g }'; }
+others() { awk -v m="$(cpu "$1" 7)" -v o="$(ours "$1")" 'BEGIN { v = m - o; printf "%.2f", v < 0 ? 0 : v }'; }
+notes() {
+  cat <<MD
+**What limits the ratio here, and what a bigger machine needs.** nginx → 2 over nginx → 1 was
+$(ratio "$(rps anon-two)" "$(rps anon-one)")× for the anonymous page, $(ratio "$(rps signed-two)" "$(rps signed-one)")× for the signed-in page and
+$(ratio "$(get quiz-two rps)" "$(get quiz-one rps)")× for quiz submissions: no scaling, and none can show on this machine, for these reasons.
+
+1. **There is no idle core for the second instance.** The machine has 2 cores; in the → 1 quiz run it was
+   busy $(cpu quiz-one 7) of 2 (our processes $(ours quiz-one): instance A $(cpu quiz-one 2), nginx $(cpu quiz-one 4), $([ "$backend" = postgres ] && echo "PostgreSQL $(cpu quiz-one 5), ")the load
+   generator $(cpu quiz-one 6); the other sessions sharing the machine $(others quiz-one)), in the → 2 run $(cpu quiz-two 7) (A
+   $(cpu quiz-two 2) + B $(cpu quiz-two 3)). One instance already runs a worker thread per core and can use both; a
+   second process only splits the same CPU time in two, and adds context switches, a second pool and a
+   second set of caches.
+2. **Everything shares those two cores.** nginx parses every request and response once more and crosses
+   loopback twice, the database server (PostgreSQL's backends, or SQLite's work inside each instance),
+   wrk or quiz_load (which also parses every quiz page) and the instances all take turns on the same cores:
+   the CPU an instance can use is what the others leave, with or without a second instance.
+3. **Attempts are written one transaction at a time across all instances.** Each instance's writer commits
+   groups of attempts, but every group first takes one PostgreSQL advisory lock shared by all instances
+   (progress and class aggregates are read, computed and written back under it), just as SQLite has one
+   writer at a time; a second instance adds grading and page-rendering capacity, not write capacity.
+
+To show scaling, a machine (or machines) where each part has cores of its own: each instance on 2 or more
+cores (its own VM, or pinned with \`taskset\`/\`CPUAffinity=\`), PostgreSQL on its own cores with a disk whose
+commits are fast (this cluster runs with \`fsync=off\`; a real one waits for its WAL to reach the disk at each
+commit, which makes the one-at-a-time write path the limit sooner), nginx on its own core(s), and the load
+generators on another machine so they take nothing from the servers. Then pages (CPU-bound: session lookup,
+rendering, compression) should grow with the number of instances until nginx, the network or
+PostgreSQL's per-query CPU stops them, while quiz submissions grow only until the shared write lock is busy
+all the time; past that, a faster commit (disk) or a shorter locked section, not more instances, is what helps.
+MD
+}
 if [ "$backend" = postgres ]; then
   pg_version=$(psql -qtA "$INFRA_DOJO_TEST_POSTGRES" -c 'show server_version' | cut -d' ' -f1)
   on="one PostgreSQL $pg_version database (throwaway cluster on a Unix socket, \`fsync=off\`, \`synchronous_commit=off\`: scripts/with-postgres)"
