@@ -562,9 +562,9 @@ median / slowest of 20 after 2 warm-ups, one at a time (as bench/instructor.sh).
 
 | measure | PostgreSQL | SQLite | PostgreSQL ÷ SQLite |
 |---|---|---|---|
-| quiz submissions/s | $(get pg-quiz-quiz rps) | $(get lite-quiz-quiz rps) | $(ratio "$(get pg-quiz-quiz rps)" "$(get lite-quiz-quiz rps)")× |
-| quiz p50 / p99 | $(get pg-quiz-quiz p50_ms) / $(get pg-quiz-quiz p99_ms) ms | $(get lite-quiz-quiz p50_ms) / $(get lite-quiz-quiz p99_ms) ms | |
-| failed; stored / acknowledged | $(get pg-quiz-quiz failed); $(get pg-quiz-quiz stored) / $(get pg-quiz-quiz ok) | $(get lite-quiz-quiz failed); $(get lite-quiz-quiz stored) / $(get lite-quiz-quiz ok) | |
+| quiz submissions/s | $(get pg-quiz rps) | $(get lite-quiz rps) | $(ratio "$(get pg-quiz rps)" "$(get lite-quiz rps)")× |
+| quiz p50 / p99 | $(get pg-quiz p50_ms) / $(get pg-quiz p99_ms) ms | $(get lite-quiz p50_ms) / $(get lite-quiz p99_ms) ms | |
+| failed; stored / acknowledged | $(get pg-quiz failed); $(get pg-quiz stored) / $(get pg-quiz ok) | $(get lite-quiz failed); $(get lite-quiz stored) / $(get lite-quiz ok) | |
 | class overview (median / slowest) | $(cut -d' ' -f1 "$work/pg.overview") / $(cut -d' ' -f2 "$work/pg.overview") ms | $(cut -d' ' -f1 "$work/lite.overview") / $(cut -d' ' -f2 "$work/lite.overview") ms | $(ratio "$(cut -d' ' -f1 "$work/pg.overview")" "$(cut -d' ' -f1 "$work/lite.overview")")× |
 | question analysis (median / slowest) | $(cut -d' ' -f1 "$work/pg.analysis") / $(cut -d' ' -f2 "$work/pg.analysis") ms | $(cut -d' ' -f1 "$work/lite.analysis") / $(cut -d' ' -f2 "$work/lite.analysis") ms | $(ratio "$(cut -d' ' -f1 "$work/pg.analysis")" "$(cut -d' ' -f1 "$work/lite.analysis")")× |
 | demo-seed of the class | $(awk '{ printf "%.1f", $1 / 1000 }' "$work/pg.seed_ms") s | $(awk '{ printf "%.1f", $1 / 1000 }' "$work/lite.seed_ms") s | |
