@@ -3,13 +3,13 @@
 //! also proves the file can be written, so a read-only file or a full disk stops `serve` at start with a
 //! message saying what to fix, not at a learner's first answer.
 //!
-//! PostgreSQL (`open_postgres`, schema in `migrations/postgres/`) is opened only by `infra-dojo migrate`
-//! for now: the queries in `store/` are SQLite's, so `serve` refuses a `postgres://` `--db`.
+//! PostgreSQL (`open_postgres`, schema in `migrations/postgres/`) is chosen by a `postgres://` `--db`
+//! ([`Db::open`]): several instances then share one database.
 
 use crate::store;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection, SqlitePool};
 use std::path::Path;
 use std::time::Duration;
 
@@ -85,22 +85,17 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
-/// Refuses a `--db` that is a URL rather than a file: SQLite would take `postgres://host/db` for a path
-/// and quietly create a folder `postgres:` with a database in it.
+/// Refuses a `--db` that is a URL other than PostgreSQL's ([`Db::open`] takes those): SQLite would take
+/// `mysql://host/db` for a path and quietly create a folder `mysql:` with a database in it.
 fn refuse_url(path: &Path) -> anyhow::Result<()> {
     let text = path.to_string_lossy();
-    let Some((scheme, _)) = text.split_once("://") else {
-        return Ok(());
-    };
-    if matches!(scheme, "postgres" | "postgresql") {
-        let shown = redact_password(&text);
+    if text.contains("://") {
         anyhow::bail!(
-            "--db {shown}: PostgreSQL で動かすことにはまだ対応していません（データの移行先にはできます: infra-dojo migrate --from sqlite:PATH --to postgres://…）。--db には SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
-        );
+            "--db {}: SQLite のデータベースファイルのパス（例: data/infra-dojo.db）か、PostgreSQL の URL（例: postgres://user:password@localhost:5432/infra_dojo）を指定してください。",
+            redact_password(&text)
+        )
     }
-    anyhow::bail!(
-        "--db {text}: URL ではなく、SQLite のデータベースファイルのパス（例: data/infra-dojo.db）を指定してください。"
-    )
+    Ok(())
 }
 
 /// Opens (creating if needed, with its folder) the database at `path` and runs the migrations.
@@ -164,7 +159,7 @@ pub async fn open_with(options: SqliteConnectOptions) -> anyhow::Result<SqlitePo
         sqlx::migrate::MigrateError::Execute(e) => open_error(&path, &e),
         e => anyhow::anyhow!("マイグレーションに失敗しました: {e}"),
     })?;
-    store::health::probe_write(&pool)
+    store::health::probe_write(&Db::Sqlite(pool.clone()))
         .await
         .map_err(|e| open_error(&path, &e))?;
     // The file exists now. Connections opened later (the pool replacing one, the attempt writer) must not
@@ -205,24 +200,41 @@ pub fn open_error(path: &Path, e: &sqlx::Error) -> anyhow::Error {
 /// A connection of its own on the same database, for the hot write path (quiz attempts: see
 /// `store::quiz::AttemptWriter`). SQLite takes one writer at a time; with several pooled writers the
 /// losers sleep in the busy handler and the tail latency explodes. With one writer connection, writes
-/// queue in order and never sleep.
+/// queue in order and never sleep. On PostgreSQL the writer's connection is a plain one: its transactions
+/// take an advisory lock instead, shared with the writers of the other instances (`store::quiz`).
 ///
-/// It does not checkpoint the WAL (`wal_autocheckpoint = 0`): SQLite's automatic checkpoint runs in the
-/// commit that crosses 1,000 pages, and on this connection every submitter waiting for the writer paid for
-/// it — copying the WAL into the database file and syncing it took a fifth of the writer's time under
-/// `bench/quiz.sh` (2.6 ms a commit on average). [`checkpoint_continuously`] does it beside the writer.
-pub async fn writer_for(pool: &SqlitePool) -> anyhow::Result<SqliteConnection> {
-    let mut conn = pool.connect_options().connect().await?;
-    sqlx::query("pragma wal_autocheckpoint = 0")
-        .execute(&mut conn)
-        .await?;
-    Ok(conn)
+/// On SQLite it does not checkpoint the WAL (`wal_autocheckpoint = 0`): SQLite's automatic checkpoint runs
+/// in the commit that crosses 1,000 pages, and on this connection every submitter waiting for the writer
+/// paid for it — copying the WAL into the database file and syncing it took a fifth of the writer's time
+/// under `bench/quiz.sh` (2.6 ms a commit on average). [`checkpoint_continuously`] does it beside the writer.
+pub async fn writer_for(db: &Db) -> anyhow::Result<Dedicated> {
+    Ok(match db {
+        Db::Sqlite(pool) => {
+            let mut conn = pool.connect_options().connect().await?;
+            sqlx::query("pragma wal_autocheckpoint = 0")
+                .execute(&mut conn)
+                .await?;
+            Dedicated::Sqlite(conn)
+        }
+        Db::Postgres(pool) => {
+            let options = Box::new((*pool.connect_options()).clone());
+            Dedicated::Postgres {
+                conn: options.connect().await?,
+                options,
+            }
+        }
+    })
 }
 
 /// Checkpoints the WAL every second on a pooled connection, for the writer that does not ([`writer_for`]):
 /// PASSIVE copies what no reader still needs and neither waits for nor blocks the writer, so the WAL stays
 /// small without the writer stopping for it. (The pool's connections keep SQLite's automatic checkpoint.)
-pub fn checkpoint_continuously(pool: SqlitePool) {
+/// PostgreSQL has no WAL of ours to checkpoint: nothing is started.
+pub fn checkpoint_continuously(db: &Db) {
+    let Db::Sqlite(pool) = db else {
+        return;
+    };
+    let pool = pool.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -242,9 +254,6 @@ pub fn checkpoint_continuously(pool: SqlitePool) {
 /// database). A store function takes `&Db` and runs the same SQL on either through [`on!`] — written once,
 /// compiled once per driver, so SQLite keeps its native driver's speed — with `$1`-style placeholders, which
 /// both drivers read; where the two dialects differ, the function picks its text by variant.
-///
-/// The port is under way: modules not ported yet take the SQLite pool ([`Db::sqlite`]), which is why
-/// `serve` still refuses a PostgreSQL `--db`.
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool),
@@ -252,14 +261,39 @@ pub enum Db {
 }
 
 impl Db {
-    /// The SQLite pool, for the store modules that are not ported to PostgreSQL yet.
-    ///
-    /// # Panics
-    /// On PostgreSQL, which `serve` refuses until every module is ported: reaching this is a bug.
-    pub fn sqlite(&self) -> &SqlitePool {
+    /// Opens what `--db` names: a `postgres://` URL opens PostgreSQL (its schema brought up to date), anything
+    /// else is a SQLite file — created if missing, unless `must_exist`.
+    pub async fn open(db: &Path, must_exist: bool) -> anyhow::Result<Db> {
+        let text = db.to_string_lossy();
+        if is_postgres_url(&text) {
+            return Ok(Db::Postgres(open_postgres(&text).await?));
+        }
+        Ok(Db::Sqlite(if must_exist {
+            open_existing(db).await?
+        } else {
+            open(db).await?
+        }))
+    }
+
+    /// Which backend, for logs and messages.
+    pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(pool) => pool,
-            Db::Postgres(_) => unreachable!("a store module not ported to PostgreSQL was called"),
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every pooled connection (SQLite's last close checkpoints the WAL, so the file is whole on
+    /// its own).
+    pub async fn close(&self) {
+        crate::on!(self, pool => pool.close().await)
+    }
+
+    /// The SQLite pool, for what only SQLite has (its file, its pragmas); `None` on PostgreSQL.
+    pub fn as_sqlite(&self) -> Option<&SqlitePool> {
+        match self {
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -269,17 +303,6 @@ impl Db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
-    }
-}
-
-/// While the port is under way, a `&Db` passes where a `&SqlitePool` is expected, so the modules not ported
-/// yet keep their signatures and their callers are untouched. Removed with the last of them: the compiler
-/// then lists any caller left. Panics on PostgreSQL, as [`Db::sqlite`] does.
-impl std::ops::Deref for Db {
-    type Target = SqlitePool;
-
-    fn deref(&self) -> &SqlitePool {
-        self.sqlite()
     }
 }
 
@@ -335,6 +358,143 @@ macro_rules! in_tx {
                 let $conn = &mut **tx;
                 $body
             }
+        }
+    };
+}
+
+/// A connection owned, not pooled, on either backend: the attempt writer's ([`writer_for`]). PostgreSQL's
+/// keeps its options, to open another when the server drops it.
+pub enum Dedicated {
+    Sqlite(SqliteConnection),
+    Postgres {
+        conn: PgConnection,
+        options: Box<PgConnectOptions>,
+    },
+}
+
+impl Dedicated {
+    /// Closes the connection cleanly.
+    pub async fn close(self) -> Result<(), sqlx::Error> {
+        match self {
+            Dedicated::Sqlite(conn) => conn.close().await,
+            Dedicated::Postgres { conn, .. } => conn.close().await,
+        }
+    }
+
+    /// After `error`: whether it was a PostgreSQL connection lost (the server restarted, failed over, or
+    /// ended the session) and another could be opened in its place — then the work can be tried again. A
+    /// pool does this for its connections; without it, one restart of the server would fail every later
+    /// attempt until the instance restarts. (A SQLite file does not drop connections.)
+    pub async fn reopen_if_lost(&mut self, error: &sqlx::Error) -> bool {
+        let Dedicated::Postgres { conn, options } = self else {
+            return false;
+        };
+        let lost = match error {
+            sqlx::Error::Io(_) => true,
+            // Class 08: connection exception; 57P01–03: the server shutting down or not ready.
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        };
+        if !lost {
+            return false;
+        }
+        match options.connect().await {
+            Ok(fresh) => {
+                tracing::warn!(error = %error, "attempt writer's PostgreSQL connection lost: opened another");
+                *conn = fresh;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "attempt writer's PostgreSQL connection lost and not opened again");
+                false
+            }
+        }
+    }
+}
+
+impl From<SqliteConnection> for Dedicated {
+    fn from(conn: SqliteConnection) -> Dedicated {
+        Dedicated::Sqlite(conn)
+    }
+}
+
+/// A connection borrowed on either backend — a [`Tx`]'s, an `sqlx::Transaction`'s, a [`Dedicated`] one's —
+/// for store functions that run inside their caller's transaction (`store::aggregates`, the attempt
+/// writer's `store::quiz::write_attempts`). Its statements run through [`on_conn!`].
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl Conn<'_> {
+    /// The same connection, borrowed again for one call.
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+
+    /// `sqlite` or `postgres`, whichever dialect this connection speaks: for statements whose text
+    /// differs.
+    pub fn pick<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
+        match self {
+            Conn::Sqlite(_) => sqlite,
+            Conn::Postgres(_) => postgres,
+        }
+    }
+}
+
+impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
+    fn from(conn: &'c mut SqliteConnection) -> Conn<'c> {
+        Conn::Sqlite(conn)
+    }
+}
+
+impl<'c> From<&'c mut PgConnection> for Conn<'c> {
+    fn from(conn: &'c mut PgConnection) -> Conn<'c> {
+        Conn::Postgres(conn)
+    }
+}
+
+impl<'c> From<&'c mut sqlx::Transaction<'_, sqlx::Sqlite>> for Conn<'c> {
+    fn from(tx: &'c mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Conn<'c> {
+        Conn::Sqlite(tx)
+    }
+}
+
+impl<'c> From<&'c mut sqlx::Transaction<'_, sqlx::Postgres>> for Conn<'c> {
+    fn from(tx: &'c mut sqlx::Transaction<'_, sqlx::Postgres>) -> Conn<'c> {
+        Conn::Postgres(tx)
+    }
+}
+
+impl<'c> From<&'c mut Tx> for Conn<'c> {
+    fn from(tx: &'c mut Tx) -> Conn<'c> {
+        match tx {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+}
+
+impl<'c, 'b> From<&'c mut Conn<'b>> for Conn<'c> {
+    fn from(conn: &'c mut Conn<'b>) -> Conn<'c> {
+        conn.reborrow()
+    }
+}
+
+/// Runs `$body` with `$c` bound to the [`Conn`]'s connection (`&mut SqliteConnection` or
+/// `&mut PgConnection`): as [`in_tx!`], for a borrowed connection. Takes the `Conn` by value
+/// (`conn.reborrow()` to keep it); pass `$c` on as `&mut *$c` to use it more than once.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
         }
     };
 }

@@ -12,6 +12,7 @@
 
 use crate::auth::Role;
 use crate::content::Course;
+use crate::db::Tx;
 use crate::jst::DAY;
 use crate::quiz::bank::{Bank, Kind, Question};
 use crate::quiz::grade::{self, Response};
@@ -306,8 +307,6 @@ pub async fn seed(
     bank: &Bank,
     options: &Options,
 ) -> anyhow::Result<Outcome> {
-    // The seeder writes through SQLite's own connection settings (cache size): not ported to PostgreSQL.
-    let pool = db.sqlite();
     if let Some(teacher) = crate::store::users::by_name(db, TEACHER_NAME).await? {
         anyhow::ensure!(
             teacher.is_instructor(),
@@ -338,14 +337,16 @@ pub async fn seed(
     let now = options.now;
     let mut rng = Rng::new(options.seed);
 
-    let mut tx = pool.begin().await?;
-    // One transaction writes everything: with SQLite's default 2 MB page cache, pages spill to the WAL
-    // and are written again each time they change. The seeder's connection keeps up to 256 MB instead.
-    sqlx::query("pragma cache_size = -262144")
-        .execute(&mut *tx)
-        .await?;
-    let teacher_id = crate::store::users::create(
-        &mut *tx,
+    let mut tx = db.begin().await?;
+    if let Tx::Sqlite(tx) = &mut tx {
+        // One transaction writes everything: with SQLite's default 2 MB page cache, pages spill to the
+        // WAL and are written again each time they change. The seeder's connection keeps up to 256 MB.
+        sqlx::query("pragma cache_size = -262144")
+            .execute(&mut **tx)
+            .await?;
+    }
+    let teacher_id = crate::store::users::create_in(
+        &mut tx,
         TEACHER_NAME,
         TEACHER_DISPLAY_NAME,
         &password_hash,
@@ -354,14 +355,14 @@ pub async fn seed(
     )
     .await?;
     let class_id =
-        store::classes::create(&mut *tx, teacher_id, CLASS_NAME, &join_code, now - 35 * DAY)
+        store::classes::create_in(&mut tx, teacher_id, CLASS_NAME, &join_code, now - 35 * DAY)
             .await?;
     let mut learners = Vec::with_capacity(options.learners);
     let mut joined = Vec::with_capacity(options.learners);
     for i in 0..options.learners {
         let (name, display_name) = learner_name(i, options.learners);
-        let user_id = match crate::store::users::create(
-            &mut *tx,
+        let user_id = match crate::store::users::create_in(
+            &mut tx,
             &name,
             &display_name,
             &password_hash,
@@ -468,8 +469,7 @@ pub async fn seed(
         widget_total += widgets.len();
         // Through the same writer as a submitted quiz: the review states follow the attempts in order.
         let attempts: Vec<&NewAttempt> = attempts.iter().collect();
-        store::quiz::write_attempts(&mut tx, &attempts).await?;
-        bulk::insert_widget_answers(&mut tx, &widgets).await?;
+        write_batch(&mut tx, &attempts, &widgets).await?;
     }
     tx.commit().await?;
     Ok(Outcome::Created {
@@ -480,6 +480,18 @@ pub async fn seed(
         answers: answer_total,
         widget_answers: widget_total,
     })
+}
+
+/// Writes a batch's attempts through the quiz's writer and its widget predictions, in the seeder's
+/// transaction.
+async fn write_batch(
+    tx: &mut Tx,
+    attempts: &[&NewAttempt],
+    widgets: &[bulk::WidgetAnswer],
+) -> anyhow::Result<()> {
+    store::quiz::write_attempts(&mut *tx, attempts).await?;
+    bulk::insert_widget_answers(&mut *tx, widgets).await?;
+    Ok(())
 }
 
 /// A learner's predictions in the handshake stepper (the "normal" scenario): each step's seq, ack and

@@ -83,13 +83,16 @@ pub fn load_content(source: &ContentSource) -> Result<Content, Vec<Problem>> {
 /// Builds the state from an open database and loaded content: the search index is rebuilt from the
 /// course so it always matches what is served, and the session table is created if missing.
 pub async fn build_state(
-    db: sqlx::SqlitePool,
+    db: db::Db,
     content: Content,
     settings: Settings,
 ) -> anyhow::Result<AppState> {
-    tower_sessions_sqlx_store::SqliteStore::new(db.clone())
-        .migrate()
-        .await?;
+    if let db::Db::Sqlite(pool) = &db {
+        // PostgreSQL's session table is in its migrations (`migrations/postgres/`).
+        tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
+            .migrate()
+            .await?;
+    }
     // A database from before the class aggregates gets them from its history, once, before serving.
     let started = std::time::Instant::now();
     if store::aggregates::rebuild_if_needed(&db).await? {
@@ -99,8 +102,7 @@ pub async fn build_state(
         );
     }
     let attempts = store::quiz::AttemptWriter::start(db::writer_for(&db).await?)?;
-    db::checkpoint_continuously(db.clone());
-    let db = db::Db::from(db);
+    db::checkpoint_continuously(&db);
     let quiz_forms = quiz_form_key(&db).await?;
     let live_reload = settings.watch.then(web::live_reload::LiveReload::new);
     let search = store::search::open_index().await?;
@@ -108,7 +110,7 @@ pub async fn build_state(
     if let Some(live) = &live_reload {
         live.loaded(snapshot.generation);
     }
-    let storage = Arc::new(storage::Storage::for_pool(&db));
+    let storage = Arc::new(storage::Storage::for_db(&db));
     let metrics = if settings.metrics {
         Some(web::metrics::Metrics::install()?)
     } else {

@@ -44,6 +44,7 @@ enum Command {
     /// Create demo data: the instructor demo-teacher (password demo-password), a class of synthetic
     /// learners and a few weeks of their attempts. Running it again changes nothing.
     DemoSeed {
+        /// The SQLite database file, or a postgres:// URL.
         #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
         db: std::path::PathBuf,
         /// Learners in the demo class.
@@ -83,6 +84,7 @@ enum UserCommand {
         /// Name shown in the interface (defaults to NAME).
         #[arg(long)]
         display_name: Option<String>,
+        /// The SQLite database file, or a postgres:// URL.
         #[arg(long, env = "INFRA_DOJO_DB", default_value = "data/infra-dojo.db")]
         db: std::path::PathBuf,
     },
@@ -137,7 +139,7 @@ async fn demo_seed(
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("コンテンツに問題があります:\n{}", list.join("\n"))
     })?;
-    let pool = infra_dojo::db::Db::from(infra_dojo::db::open(&db).await?);
+    let pool = infra_dojo::db::Db::open(&db, false).await?;
     let started = std::time::Instant::now();
     let options = demo::Options {
         learners,
@@ -164,7 +166,7 @@ async fn demo_seed(
         demo::Outcome::AlreadyThere { class_id } => {
             println!(
                 "デモデータはすでにあります（{}、/instructor/classes/{class_id}）。何も変更していません。",
-                db.display()
+                infra_dojo::db::redact_password(&db.to_string_lossy())
             );
         }
     }
@@ -173,7 +175,11 @@ async fn demo_seed(
     // or INFRA_DOJO_* variables).
     println!(
         "ログインのしかた: `{}` でサーバーを起動し、",
-        demo::serve_command(&db, content.content.as_deref(), bind)
+        demo::serve_command(
+            std::path::Path::new(&infra_dojo::db::redact_password(&db.to_string_lossy())),
+            content.content.as_deref(),
+            bind
+        )
     );
     println!(
         "  {} で ユーザー名 {} / パスワード {} でログインしてください。",
@@ -211,7 +217,8 @@ async fn migrate(from: String, to: String) -> anyhow::Result<()> {
     let postgres = infra_dojo::db::open_postgres(&to).await?;
     let sqlite = infra_dojo::db::open_existing(path).await?;
     // A database from before the class aggregates gets them first, as `serve` would give them.
-    infra_dojo::store::aggregates::rebuild_if_needed(&sqlite).await?;
+    infra_dojo::store::aggregates::rebuild_if_needed(&infra_dojo::db::Db::from(sqlite.clone()))
+        .await?;
     let started = std::time::Instant::now();
     let copied = infra_dojo::store::transfer::sqlite_to_postgres(&sqlite, &postgres).await?;
     sqlite.close().await;
@@ -329,11 +336,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             list.join("\n")
         )
     })?;
-    let db = if config.db_must_exist {
-        infra_dojo::db::open_existing(&config.db).await?
-    } else {
-        infra_dojo::db::open(&config.db).await?
-    };
+    let db = infra_dojo::db::Db::open(&config.db, config.db_must_exist).await?;
     let settings = infra_dojo::web::state::Settings {
         secure_cookies: config.secure_cookies,
         watch: config.watch,
@@ -352,7 +355,10 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Expired sessions are deleted hourly, by whichever instance runs this.
     tokio::spawn(
         tower_sessions::ExpiredDeletion::continuously_delete_expired(
-            tower_sessions_sqlx_store::SqliteStore::new(state.db.sqlite().clone()),
+            infra_dojo::web::session_store::Store::new(
+                state.db.clone(),
+                infra_dojo::web::visitor::USER_ID,
+            ),
             std::time::Duration::from_secs(3600),
         ),
     );
@@ -490,7 +496,7 @@ async fn add_user(
         infra_dojo::content::Language::Ja,
     );
     anyhow::ensure!(errors.is_empty(), "{}", errors.join("\n"));
-    let pool = infra_dojo::db::open(&db).await?;
+    let pool = infra_dojo::db::Db::open(&db, false).await?;
     let hash = infra_dojo::auth::password::hash_blocking(password).await?;
     let role = if instructor {
         infra_dojo::auth::Role::Instructor

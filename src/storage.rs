@@ -8,9 +8,14 @@
 //! each check; it measures the room left on the filesystem and under SQLite's page limit. The checks
 //! before every write request are one `stat`; the full check (a query, `statvfs`) runs for `/healthz`,
 //! and before writes only after a write has failed for lack of space. No axum.
+//!
+//! On PostgreSQL there is no file of ours to watch: the server owns its storage. The full check is then
+//! a write transaction (`store::health::probe_write`): it fails when the server does not answer, is
+//! read-only (a standby, `default_transaction_read_only`) or has no room for its WAL, and `/healthz`
+//! says which, so a balancer takes an instance that cannot keep answers out of rotation.
 
+use crate::db::Db;
 use crate::store;
-use sqlx::SqlitePool;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -32,6 +37,8 @@ pub enum Problem {
     Full,
     /// The database does not answer.
     Unavailable,
+    /// The database answers but refuses writes (PostgreSQL: a standby, or read-only transactions).
+    ReadOnly,
 }
 
 impl Problem {
@@ -48,6 +55,9 @@ impl Problem {
                 Problem::Unavailable => {
                     "The server's database does not answer. Please try again later."
                 }
+                Problem::ReadOnly => {
+                    "The server's database accepts no changes right now, so answers and changes cannot be saved. Please try again later."
+                }
             };
         }
         match self {
@@ -59,6 +69,9 @@ impl Problem {
             }
             Problem::Unavailable => {
                 "サーバーのデータベースが応答しません。時間をおいてもう一度お試しください。"
+            }
+            Problem::ReadOnly => {
+                "サーバーのデータベースがいま書き込みを受け付けないため、回答や変更を保存できません。時間をおいてもう一度お試しください。"
             }
         }
     }
@@ -74,6 +87,9 @@ impl Problem {
             }
             Problem::Full => "ディスクがいっぱいです（データベースに書き込めません）",
             Problem::Unavailable => "データベースが応答しません",
+            Problem::ReadOnly => {
+                "データベースが書き込みを受け付けません（読み取り専用です。スタンバイか、default_transaction_read_only が on になっています）"
+            }
         }
     }
 }
@@ -81,7 +97,10 @@ impl Problem {
 /// The database file as it was when opened, and what the last checks found.
 #[derive(Debug)]
 pub struct Storage {
-    path: PathBuf,
+    /// The SQLite file; `None` on PostgreSQL.
+    path: Option<PathBuf>,
+    /// What the log calls the database: the file's path, or PostgreSQL's host and database.
+    label: String,
     /// Device and inode of the file at open; `None` when there was no file to stat (then only the
     /// database's answers and its room are checked).
     identity: Option<(u64, u64)>,
@@ -100,29 +119,42 @@ impl Storage {
             tracing::warn!(db = %path.display(), "database file not found: deletion will not be noticed");
         }
         Storage {
-            path: path.to_path_buf(),
+            path: Some(path.to_path_buf()),
+            label: path.display().to_string(),
             identity,
             full: AtomicBool::new(false),
             last: Mutex::new(Ok(())),
         }
     }
 
-    /// Watches the file `pool` was opened on.
-    pub fn for_pool(pool: &SqlitePool) -> Self {
-        Self::watch(pool.connect_options().get_filename())
+    /// Watches the database `db` is open on: its file (SQLite), or the server's answers (PostgreSQL).
+    pub fn for_db(db: &Db) -> Self {
+        match db {
+            Db::Sqlite(pool) => Self::watch(pool.connect_options().get_filename()),
+            Db::Postgres(pool) => {
+                let options = pool.connect_options();
+                Storage {
+                    path: None,
+                    label: format!(
+                        "postgres://{}:{}/{}",
+                        options.get_host(),
+                        options.get_port(),
+                        options.get_database().unwrap_or_default()
+                    ),
+                    identity: None,
+                    full: AtomicBool::new(false),
+                    last: Mutex::new(Ok(())),
+                }
+            }
+        }
     }
 
-    /// The database file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Whether the file at the path is still the one opened: one `stat`.
+    /// Whether the file at the path is still the one opened: one `stat`. Always true on PostgreSQL.
     pub fn check_file(&self) -> Result<(), Problem> {
-        let Some(identity) = self.identity else {
+        let (Some(identity), Some(path)) = (self.identity, &self.path) else {
             return Ok(());
         };
-        match std::fs::metadata(&self.path) {
+        match std::fs::metadata(path) {
             Ok(meta) if (meta.dev(), meta.ino()) == identity => Ok(()),
             Ok(_) => Err(Problem::Replaced),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Problem::Missing),
@@ -133,8 +165,11 @@ impl Storage {
 
     /// Everything: the file, the database answering, room on the filesystem and under the page limit.
     /// Finding room clears the mark a failed write left ([`Storage::note_full`]).
-    pub async fn check(&self, pool: &SqlitePool) -> Result<(), Problem> {
-        let result = self.check_all(pool).await;
+    pub async fn check(&self, db: &Db) -> Result<(), Problem> {
+        let result = match db {
+            Db::Sqlite(pool) => self.check_all(pool).await,
+            Db::Postgres(_) => self.check_server(db).await,
+        };
         self.full
             .store(result == Err(Problem::Full), Ordering::Relaxed);
         let changed = match self.last.lock() {
@@ -143,17 +178,17 @@ impl Storage {
         };
         if changed {
             match result {
-                Err(problem) => tracing::error!(db = %self.path.display(), ?problem,
+                Err(problem) => tracing::error!(db = %self.label, ?problem,
                     "database storage check failed: {}", problem.health_reason()),
                 Ok(()) => {
-                    tracing::info!(db = %self.path.display(), "database storage check passes again")
+                    tracing::info!(db = %self.label, "database storage check passes again")
                 }
             }
         }
         result
     }
 
-    async fn check_all(&self, pool: &SqlitePool) -> Result<(), Problem> {
+    async fn check_all(&self, pool: &sqlx::SqlitePool) -> Result<(), Problem> {
         self.check_file()?;
         let room = store::health::room_under_page_limit(pool)
             .await
@@ -172,12 +207,27 @@ impl Storage {
         Ok(())
     }
 
+    /// PostgreSQL: a write transaction proves the server answers and takes writes.
+    async fn check_server(&self, db: &Db) -> Result<(), Problem> {
+        store::health::probe_write(db).await.map_err(|e| {
+            let problem = if store::is_disk_full(&e) {
+                Problem::Full
+            } else if store::is_read_only(&e) {
+                Problem::ReadOnly
+            } else {
+                Problem::Unavailable
+            };
+            tracing::error!(db = %self.label, error = %e, ?problem, "database write probe failed");
+            problem
+        })
+    }
+
     /// Before a write: the file (one `stat`), and — only after a write has failed for lack of space —
     /// the full check, so the next form gets "disk full" rather than a puzzling error of its own.
-    pub async fn check_before_write(&self, pool: &SqlitePool) -> Result<(), Problem> {
+    pub async fn check_before_write(&self, db: &Db) -> Result<(), Problem> {
         self.check_file()?;
         if self.full.load(Ordering::Relaxed) {
-            return self.check(pool).await;
+            return self.check(db).await;
         }
         Ok(())
     }
@@ -185,13 +235,13 @@ impl Storage {
     /// A write failed for lack of space: later writes run the full check first.
     pub fn note_full(&self) {
         if !self.full.swap(true, Ordering::Relaxed) {
-            tracing::error!(db = %self.path.display(), "a write failed: the disk is full");
+            tracing::error!(db = %self.label, "a write failed: the disk is full");
         }
     }
 
     /// Bytes an unprivileged writer can still use on the database's filesystem; `None` if unknown.
     fn free_on_filesystem(&self) -> Option<u64> {
-        let dir = match self.path.parent() {
+        let dir = match self.path.as_deref()?.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };

@@ -33,7 +33,7 @@ async fn a_session_whose_account_is_gone_is_signed_out_and_never_a_500() {
     let zoe = app.user_id("zoe").await;
     let rows = session_rows(&app).await;
     // The account goes, its session stays (as a session saved by a request in flight would).
-    infra_dojo::store::account::delete_account(app.state.db.sqlite(), zoe)
+    infra_dojo::store::account::delete_account(&app.state.db, zoe)
         .await
         .unwrap();
     assert_eq!(session_rows(&app).await, rows);
@@ -55,11 +55,11 @@ async fn a_session_whose_account_is_gone_is_signed_out_and_never_a_500() {
         StatusCode::OK,
         "the guest sees their result"
     );
-    let (owners,): (i64,) = sqlx::query_as(
+    let (owners,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
         "select count(*) from attempt a join app_user u on u.user_id = a.user_id where u.role = 'guest'",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert_eq!(owners, 1);
 }
@@ -69,6 +69,9 @@ async fn a_session_whose_account_is_gone_is_signed_out_and_never_a_500() {
 /// writes now is JSON without the flag its loads add.
 #[tokio::test]
 async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
+    if common::backend::sqlite_only("sessions in MessagePack were only ever stored in SQLite") {
+        return;
+    }
     use tower_sessions::SessionStore;
     let app = common::app().await;
     let c = app.client();
@@ -78,7 +81,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
         "select count(*), coalesce(sum(instr(data, 'account_exists') > 0), 0) from tower_sessions
          where typeof(data) = 'text' and json_extract(data, '$.user_id') is not null",
     )
-    .fetch_one(app.state.db.sqlite())
+    .fetch_one(app.state.db.as_sqlite().unwrap())
     .await
     .unwrap();
     assert_eq!((json, flagged), (1, 0), "stored as JSON, the flag left out");
@@ -86,7 +89,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
     // The same session written again by the crate's store, as an older version of the server did.
     let cookie = c.cookies.lock().unwrap()[infra_dojo::auth::SESSION_COOKIE].clone();
     let id: tower_sessions::session::Id = cookie.parse().unwrap();
-    let ours = infra_dojo::web::session_store::Store::new(app.state.db.sqlite().clone(), "user_id");
+    let ours = infra_dojo::web::session_store::Store::new(app.state.db.clone(), "user_id");
     let mut record = ours.load(&id).await.unwrap().expect("the session");
     assert_eq!(
         record
@@ -94,14 +97,14 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
             .remove(infra_dojo::web::session_store::ACCOUNT_EXISTS),
         Some(serde_json::Value::Bool(true))
     );
-    tower_sessions_sqlx_store::SqliteStore::new(app.state.db.sqlite().clone())
+    tower_sessions_sqlx_store::SqliteStore::new(app.state.db.as_sqlite().unwrap().clone())
         .save(&record)
         .await
         .unwrap();
     let (blobs,): (i64,) =
-        sqlx::query_as("select count(*) from tower_sessions where typeof(data) = 'blob'")
-            .fetch_one(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from tower_sessions where typeof(data) = 'blob'")
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert_eq!(blobs, 1);
     let me = c.get("/me").await;
@@ -109,7 +112,7 @@ async fn a_session_stored_before_the_json_store_still_signs_in_and_out() {
     assert!(me.body.contains("mia"), "still signed in");
 
     let mia = app.user_id("mia").await;
-    infra_dojo::store::account::delete_account(app.state.db.sqlite(), mia)
+    infra_dojo::store::account::delete_account(&app.state.db, mia)
         .await
         .unwrap();
     let topic = c.get("/topics/tcp").await;
@@ -158,9 +161,9 @@ async fn the_password_to_delete_an_account_is_throttled_like_a_login_and_then_fo
     app.time_passes("login-pair", 60_000).await;
     let done = delete(common::PASSWORD).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let (lanes,): (i64,) = sqlx::query_as("select count(*) from throttle where key like '%yuki'")
-        .fetch_one(app.state.db.sqlite())
-        .await
+    let (lanes,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from throttle where key like '%yuki'")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(lanes, 0, "no lane keeps the name");
     // A newcomer may take the name and log in at once.

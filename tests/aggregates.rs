@@ -8,6 +8,7 @@
 mod common;
 
 use infra_dojo::content::Language;
+use infra_dojo::db::Db;
 use infra_dojo::quiz::bank::Kind;
 use infra_dojo::quiz::grade::{self, Response};
 use infra_dojo::store::{self, aggregates, class_view, quiz::NewAnswer};
@@ -109,7 +110,7 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
         generation: 0,
         cache,
     };
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let topics = topics(app);
     let title = |slug: &str| slug.to_uppercase();
     for &now in nows {
@@ -170,7 +171,7 @@ async fn same_figures(app: &common::TestApp, class_id: i64, cache: &ClassCache, 
 }
 
 /// Every aggregate row, sorted (sums that came back to zero left out: a rebuild has no row for them).
-async fn snapshot(db: &sqlx::SqlitePool) -> Vec<String> {
+async fn snapshot(db: &infra_dojo::db::Db) -> Vec<String> {
     let mut rows = Vec::new();
     // Learner rows are kept for members only: those of learners outside every class are not compared.
     let members = "where user_id in (select user_id from class_member)";
@@ -186,22 +187,30 @@ async fn snapshot(db: &sqlx::SqlitePool) -> Vec<String> {
             "where (n != 0 or m != 0 or learners != 0) and kind != 'version'",
         ),
     ] {
-        let cols: Vec<(String,)> = sqlx::query_as(&format!(
-            "select name from pragma_table_info('{table}') order by cid"
-        ))
-        .fetch_all(db)
-        .await
+        let columns = match db {
+            Db::Sqlite(_) => format!("select name from pragma_table_info('{table}') order by cid"),
+            Db::Postgres(_) => format!(
+                "select column_name::text from information_schema.columns where table_name = '{table}' order by ordinal_position"
+            ),
+        };
+        let cols: Vec<(String,)> = infra_dojo::on!(db, pool => sqlx::query_as(&columns)
+        .fetch_all(pool)
+        .await)
         .unwrap();
         let list = cols
             .iter()
             .map(|(c,)| c.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        let json: Vec<(String,)> = sqlx::query_as(&format!(
-            "select json_array({list}) from {table} {filter} order by {list}"
+        let row = match db {
+            Db::Sqlite(_) => format!("json_array({list})"),
+            Db::Postgres(_) => format!("json_build_array({list})::text"),
+        };
+        let json: Vec<(String,)> = infra_dojo::on!(db, pool => sqlx::query_as(&format!(
+            "select {row} from {table} {filter} order by {list}"
         ))
-        .fetch_all(db)
-        .await
+        .fetch_all(pool)
+        .await)
         .unwrap();
         rows.extend(json.into_iter().map(|(r,)| format!("{table} {r}")));
     }
@@ -211,7 +220,7 @@ async fn snapshot(db: &sqlx::SqlitePool) -> Vec<String> {
 #[tokio::test]
 async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_merge() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let teacher = app.instructor("teacher").await;
     let (class_a, _) = teacher.create_class("A組").await;
     let (class_b, _) = teacher.create_class("B組").await;
@@ -287,7 +296,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
                     ("forktree", "fork-exec", -1, "tree"),
                 ][rng.below(4) as usize];
                 store::quiz::record_widget_answer(
-                    db,
+                    &app.state.db,
                     id,
                     widget,
                     scenario,
@@ -321,10 +330,10 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         }
         if day == 18 {
             // Resets (mastery gone, answers kept) and a member leaving (then answering outside).
-            store::quiz::reset_topic(db, ids[1], "tcp", start + 18 * DAY)
+            store::quiz::reset_topic(&app.state.db, ids[1], "tcp", start + 18 * DAY)
                 .await
                 .unwrap();
-            store::quiz::reset_topic(db, ids[2], "ftp", start + 18 * DAY)
+            store::quiz::reset_topic(&app.state.db, ids[2], "ftp", start + 18 * DAY)
                 .await
                 .unwrap();
             store::classes::leave(db, class_a, ids[3]).await.unwrap();
@@ -352,7 +361,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         .unwrap();
     attempt(&app, "g1", guest, "ftp", NOW - 3 * DAY, 3, &mut rng).await;
     store::quiz::record_widget_answer(
-        db,
+        &app.state.db,
         guest,
         "handshake",
         "normal",
@@ -371,9 +380,9 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
         .await
         .unwrap();
 
-    let mastered: (i64,) = sqlx::query_as("select count(*) from question_progress where box >= 3")
-        .fetch_one(db)
-        .await
+    let mastered: (i64,) = infra_dojo::on!(db, pool => sqlx::query_as("select count(*) from question_progress where box >= 3")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert!(
         mastered.0 > 10,
@@ -437,7 +446,7 @@ async fn aggregates_equal_the_history_after_attempts_resets_joins_leaves_and_a_m
 #[tokio::test]
 async fn a_shrunken_bank_falls_back_to_the_history() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("C組").await;
     let learner = app.learner("kei").await.id;
@@ -498,7 +507,7 @@ async fn a_shrunken_bank_falls_back_to_the_history() {
 #[tokio::test]
 async fn a_database_from_before_the_aggregates_gets_them_at_start() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("D組").await;
     let mut rng = Rng::new(3);
@@ -533,10 +542,10 @@ async fn a_database_from_before_the_aggregates_gets_them_at_start() {
         "learner_recent",
         "aggregate_state",
     ] {
-        sqlx::query(&format!("delete from {table}"))
-            .execute(db)
-            .await
-            .unwrap();
+        infra_dojo::on!(db, pool => sqlx::query(&format!("delete from {table}"))
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))
+        .unwrap();
     }
     let content =
         infra_dojo::load_content(&infra_dojo::content::source::ContentSource::Embedded).unwrap();
@@ -544,9 +553,10 @@ async fn a_database_from_before_the_aggregates_gets_them_at_start() {
         .await
         .unwrap();
     assert_eq!(snapshot(db).await, kept);
-    let marked: (i64,) = sqlx::query_as("select count(*) from aggregate_state")
-        .fetch_one(db)
-        .await
+    let marked: (i64,) =
+        infra_dojo::on!(db, pool => sqlx::query_as("select count(*) from aggregate_state")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(marked.0, 1, "built once");
 }

@@ -70,7 +70,7 @@ const Q3: &str = "tcp-syn-sent-state"; // text: SYN-SENT
 /// Later attempts (never first answers): l6 gets Q1 right and answers Q3 "LISTEN"; l2 answers Q3
 /// "SYN-RECEIVED".
 async fn seed_class(app: &TestApp, owner: i64) -> i64 {
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let class_id = store::classes::create(db, owner, "3年A組", "ANALYSIS", T0)
         .await
         .unwrap();
@@ -196,9 +196,10 @@ async fn seed_class(app: &TestApp, owner: i64) -> i64 {
     .await;
 
     // Handshake predictions: step 1 ack is half wrong, step 2 client state always right.
+    let state_db = &app.state.db;
     let w = |user, step, field, correct| async move {
         store::quiz::record_widget_answer(
-            db,
+            state_db,
             user,
             "handshake",
             "normal",
@@ -472,7 +473,7 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
     let app = common::app().await;
     let teacher = app.instructor("teacher").await;
     let teacher_id = teacher.id;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let class_id = store::classes::create(db, teacher_id, "少人数", "SMALLONE", T0)
         .await
         .unwrap();
@@ -493,7 +494,15 @@ async fn widget_steps_show_on_the_widgets_topic_and_small_classes_get_no_index()
         .await;
     }
     store::quiz::record_widget_answer(
-        db, ids[0], "forktree", "bash-ls", -1, "tree", "101<100", false, T0,
+        &app.state.db,
+        ids[0],
+        "forktree",
+        "bash-ls",
+        -1,
+        "tree",
+        "101<100",
+        false,
+        T0,
     )
     .await
     .unwrap();
@@ -676,12 +685,12 @@ async fn grid_csv_has_one_row_per_member_with_mastery_per_topic() {
         vec![choice(Q1, 0, true, None), choice(Q2, 0, true, None)],
     )
     .await;
-    let mastered: i64 = sqlx::query_as::<_, (i64,)>(
-        "select count(*) from question_progress where user_id = ? and box >= 3",
+    let mastered: i64 = infra_dojo::on!(&app.state.db, pool => sqlx::query_as::<_, (i64,)>(
+        "select count(*) from question_progress where user_id = $1 and box >= 3",
     )
     .bind(l3)
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap()
     .0;
     assert_eq!(mastered, 2, "the Leitner schedule moved both to box 3");
@@ -819,7 +828,7 @@ async fn the_grid_csv_defuses_formulas_in_names_learners_chose() {
     for (i, display_name) in names.iter().enumerate() {
         let login = format!("formula{i}");
         let id = app.learner_as(&login, display_name).await.id;
-        store::classes::join(app.state.db.sqlite(), class_id, id, T0)
+        store::classes::join(&app.state.db, class_id, id, T0)
             .await
             .unwrap();
     }

@@ -307,16 +307,17 @@ async fn partial_credit_is_stored_and_shown_with_its_rule() {
     let done = submit(&c, "tcp", &pairs).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let (credit, correct): (i64, bool) =
-        sqlx::query_as("select credit, correct from answer where question_id = ?")
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select credit, correct <> 0 from answer where question_id = $1")
             .bind(&order.id)
-            .fetch_one(app.state.db.sqlite())
-            .await
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert_eq!((credit, correct), (expected, false));
     let n = ids(&app, "tcp").len() as i64;
-    let (attempt_credit,): (i64,) = sqlx::query_as("select credit from attempt")
-        .fetch_one(app.state.db.sqlite())
-        .await
+    let (attempt_credit,): (i64,) =
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select credit from attempt")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(attempt_credit, (n - 1) * 100 + expected);
     let results = c.get(done.header("location").unwrap()).await;
@@ -395,15 +396,17 @@ async fn the_review_loop_asks_one_question_at_a_time_with_feedback_and_a_forecas
         .collect();
     assert_eq!(days.len(), 7);
     assert_eq!(days.iter().sum::<i64>(), 1, "{days:?}");
-    let (kind, stability, due_at, now): (String, f64, i64, i64) = sqlx::query_as(
-        "select a.kind, p.stability, p.due_at, cast(strftime('%s','now') as integer) from attempt a
-         join question_progress p on p.user_id = a.user_id and p.question_id = ?
+    let now = infra_dojo::store::now();
+    let (kind, stability, due_at): (String, f64, i64) =
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
+        "select a.kind, p.stability, p.due_at from attempt a
+         join question_progress p on p.user_id = a.user_id and p.question_id = $1
          order by a.attempt_id desc limit 1",
     )
     .bind(&q.id)
-    .fetch_one(app.state.db.sqlite())
-    .await
-    .unwrap();
+    .fetch_one(pool)
+    .await)
+        .unwrap();
     assert_eq!(kind, "review");
     assert!(stability > 0.0);
     assert!(
@@ -508,9 +511,9 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
     let app = common::app().await;
     let teacher = app.client();
     teacher.sign_up("teacher").await;
-    sqlx::query("update app_user set role = 'instructor' where name = 'teacher'")
-        .execute(app.state.db.sqlite())
-        .await
+    infra_dojo::on!(&app.state.db, pool => sqlx::query("update app_user set role = 'instructor' where name = 'teacher'")
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
     teacher.log_in("teacher", common::PASSWORD).await;
     let (class_id, code) = teacher.create_class("1 組").await;
@@ -555,9 +558,9 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     let sessions = || async {
-        let (n,): (i64,) = sqlx::query_as("select count(*) from tower_sessions")
-            .fetch_one(app.state.db.sqlite())
-            .await
+        let (n,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from tower_sessions")
+            .fetch_one(pool)
+            .await)
             .unwrap();
         n
     };
@@ -575,21 +578,21 @@ async fn deleting_an_account_needs_the_password_and_removes_everything() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.header("location"), Some("/me/deleted"));
     for table in ["attempt", "answer", "question_progress", "class_member"] {
-        let (n,): (i64,) = sqlx::query_as(&format!(
+        let (n,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(&format!(
             "select count(*) from {table} where {}",
             match table {
                 "answer" => "attempt_id not in (select attempt_id from attempt)".to_string(),
                 _ => format!("user_id = {user}"),
             }
         ))
-        .fetch_one(app.state.db.sqlite())
-        .await
+        .fetch_one(pool)
+        .await)
         .unwrap();
         assert_eq!(n, 0, "{table}");
     }
-    let (users,): (i64,) = sqlx::query_as("select count(*) from app_user where name = 'ivy'")
-        .fetch_one(app.state.db.sqlite())
-        .await
+    let (users,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from app_user where name = 'ivy'")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(users, 0);
     // Both sessions are over — the phone's row is gone before the phone asks anything; the class no
@@ -610,9 +613,9 @@ async fn the_retention_view_shows_the_class_s_recall_per_topic_to_its_instructor
     let app = common::app().await;
     let teacher = app.client();
     teacher.sign_up("teacher2").await;
-    sqlx::query("update app_user set role = 'instructor' where name = 'teacher2'")
-        .execute(app.state.db.sqlite())
-        .await
+    infra_dojo::on!(&app.state.db, pool => sqlx::query("update app_user set role = 'instructor' where name = 'teacher2'")
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
     teacher.log_in("teacher2", common::PASSWORD).await;
     let (class_id, code) = teacher.create_class("2 組").await;
@@ -622,9 +625,9 @@ async fn the_retention_view_shows_the_class_s_recall_per_topic_to_its_instructor
     let page = c.get("/topics/tcp/quiz").await;
     submit(&c, "tcp", &common::answer_quiz(&app, &page, &[])).await;
     // A month later without review: the answers have faded.
-    sqlx::query("update question_progress set last_at = last_at - 30 * 86400")
-        .execute(app.state.db.sqlite())
-        .await
+    infra_dojo::on!(&app.state.db, pool => sqlx::query("update question_progress set last_at = last_at - 30 * 86400")
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
     let url = format!("/instructor/classes/{class_id}/retention");
     let r = teacher.get(&url).await;

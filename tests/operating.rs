@@ -262,9 +262,7 @@ async fn closing_the_writer_writes_every_queued_attempt_then_refuses() {
     let app = common::app().await;
     let user = app.learner("kai").await.id;
     let writer = infra_dojo::store::quiz::AttemptWriter::start(
-        infra_dojo::db::writer_for(app.state.db.sqlite())
-            .await
-            .unwrap(),
+        infra_dojo::db::writer_for(&app.state.db).await.unwrap(),
     )
     .unwrap();
     let attempt = |i: usize| infra_dojo::store::quiz::NewAttempt {
@@ -283,9 +281,9 @@ async fn closing_the_writer_writes_every_queued_attempt_then_refuses() {
     }
     writer.close().await;
     let stored: (i64,) =
-        sqlx::query_as("select count(*) from attempt where token like 'closing-%'")
-            .fetch_one(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from attempt where token like 'closing-%'")
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert_eq!(stored.0, 40);
     let late = writer.record(attempt(99)).await;
@@ -313,10 +311,16 @@ impl Binary {
         let dir = tempfile::tempdir().unwrap();
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        // On PostgreSQL, the binary is served on a fresh database of the test cluster.
+        let db = if common::backend::on_postgres() {
+            common::backend::fresh_postgres_database().await
+        } else {
+            dir.path().join("t.db").display().to_string()
+        };
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_infra-dojo"))
             .arg("serve")
             .args(["--bind", &addr.to_string()])
-            .args(["--db", &dir.path().join("t.db").display().to_string()])
+            .args(["--db", &db])
             .args(args)
             .env("RUST_LOG", "info")
             .env_remove("INFRA_DOJO_METRICS_BIND")
@@ -454,8 +458,11 @@ async fn the_binary_serves_metrics_only_with_the_flag_and_stops_with_its_databas
     assert_eq!(TcpClient::new(with.addr).get("/metrics").await.status, 404);
 
     // Stopped by SIGTERM, the last connection's close checkpoints the WAL: the .db file alone holds
-    // everything (a plain copy of it after a stop is a complete backup).
+    // everything (a plain copy of it after a stop is a complete backup). (PostgreSQL keeps its own files.)
     with.terminate().await;
+    if common::backend::on_postgres() {
+        return;
+    }
     let wal = with.dir.path().join("t.db-wal");
     assert!(
         std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
@@ -467,9 +474,9 @@ async fn the_binary_serves_metrics_only_with_the_flag_and_stops_with_its_databas
 /// The addresses logins were counted against (the per-address throttle lane), sorted.
 async fn throttled_addresses(app: &common::TestApp) -> Vec<String> {
     let rows: Vec<(String,)> =
-        sqlx::query_as("select key from throttle where kind = 'login-address' order by key")
-            .fetch_all(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select key from throttle where kind = 'login-address' order by key")
+            .fetch_all(pool)
+            .await)
             .unwrap();
     rows.into_iter().map(|(k,)| k).collect()
 }

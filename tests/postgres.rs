@@ -3,39 +3,18 @@
 //! starts a throwaway one and passes its address in `INFRA_DOJO_TEST_POSTGRES`; each test makes a
 //! database of its own in it. Without the variable they fail and say how to run them.
 
+#[path = "common/backend.rs"]
+mod backend;
+
+use sqlx::Row;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
-use sqlx::{Connection, Executor, Row};
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The admin address of the throwaway cluster.
-fn cluster() -> String {
-    std::env::var("INFRA_DOJO_TEST_POSTGRES").expect(
-        "INFRA_DOJO_TEST_POSTGRES is not set: run these tests through scripts/test, or \
-         scripts/with-postgres cargo test --test postgres",
-    )
-}
-
-/// A new, empty database in the cluster; its URL.
+/// A new, empty database in the test cluster; its URL.
 async fn fresh_database() -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let admin = cluster();
-    let name = format!(
-        "t_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    conn.execute(format!("create database {name}").as_str())
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    // postgres://user@host/DB?query: the database is the path's last segment.
-    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-    let (server, _) = base.rsplit_once('/').unwrap();
-    format!("{server}/{name}?{query}")
+    backend::fresh_postgres_database().await
 }
 
 fn infra_dojo(args: &[&str]) -> Output {

@@ -333,9 +333,10 @@ async fn a_post_cannot_choose_the_seed_or_the_questions() {
     // The untouched form is still accepted, with the server's own seed.
     let res = submit(&c, "tcp", &good).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    let (seed, token): (i64, String) = sqlx::query_as("select seed, token from attempt")
-        .fetch_one(app.state.db.sqlite())
-        .await
+    let (seed, token): (i64, String) =
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select seed, token from attempt")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(seed as u64, form.seed());
     assert_eq!(token, form.token());
@@ -356,9 +357,9 @@ async fn the_same_form_submitted_twice_is_recorded_once() {
         app.count("answer").await,
         app.state.content().quizzes.topic("ftp").len() as i64
     );
-    let (seen,): (i64,) = sqlx::query_as("select max(seen) from question_progress")
-        .fetch_one(app.state.db.sqlite())
-        .await
+    let (seen,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select max(seen) from question_progress")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(seen, 1, "progress counted once");
 }
@@ -736,9 +737,9 @@ async fn widget_predictions_are_stored_for_signed_in_learners_only() {
     c.sign_up("ivan").await;
     let res = c.post_json("/api/widgets/handshake/check", &body).await;
     assert!(res.body.contains("\"correct\":false"));
-    let (step, correct): (i64, bool) = sqlx::query_as("select step, correct from widget_answer")
-        .fetch_one(app.state.db.sqlite())
-        .await
+    let (step, correct): (i64, bool) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select step, correct <> 0 from widget_answer")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!((step, correct), (1, false));
 }
@@ -781,9 +782,9 @@ async fn signup_validates_and_refuses_a_taken_name() {
             .contains("すでに使われて")
     );
     let (hash,): (String,) =
-        sqlx::query_as("select password_hash from app_user where name = 'judy'")
-            .fetch_one(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select password_hash from app_user where name = 'judy'")
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }

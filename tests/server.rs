@@ -388,11 +388,11 @@ async fn the_real_app_gets_the_peer_address_for_login_throttling() {
     .await;
     assert_ne!(status, 303, "a wrong password signed in");
     // The failure is counted against 127.0.0.7, the address the connection came from.
-    let (by_address,): (i64,) = sqlx::query_as(
+    let (by_address,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
         "select failures from throttle where kind = 'login-address' and key = '127.0.0.7'",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert_eq!(by_address, 1);
     server.shut_down(Duration::from_secs(10)).await;

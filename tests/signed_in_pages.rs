@@ -32,8 +32,7 @@ async fn the_sidebar_shows_an_answer_on_the_next_page_and_the_session_stores_no_
     // The store's load inside a page's scope carries the rows; its save leaves them out.
     let cookie = aki.client.cookies.lock().unwrap()[infra_dojo::auth::SESSION_COOKIE].clone();
     let id: tower_sessions::session::Id = cookie.parse().unwrap();
-    let store =
-        infra_dojo::web::session_store::Store::new(app.state.db.sqlite().clone(), "user_id");
+    let store = infra_dojo::web::session_store::Store::new(app.state.db.clone(), "user_id");
     let plain = store.load(&id).await.unwrap().expect("the session");
     assert!(
         !plain
@@ -48,12 +47,12 @@ async fn the_sidebar_shows_an_answer_on_the_next_page_and_the_session_stores_no_
     assert_eq!(rows[0]["topic"], "icmp", "{rows}");
     assert!(rows[0]["seen"].as_i64().unwrap() > 0, "{rows}");
     store.save(&record).await.unwrap();
-    let (stored,): (i64,) = sqlx::query_as(
-        "select count(*) from tower_sessions where instr(data, 'topic_mastery') > 0
-            or instr(data, 'account_exists') > 0",
+    let (stored,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
+        "select count(*) from tower_sessions where data like '%topic_mastery%'
+            or data like '%account_exists%'",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert_eq!(stored, 0);
     // And the course map on the home page says the same.

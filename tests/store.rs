@@ -23,10 +23,8 @@ fn answers(correct: &[bool]) -> Vec<NewAnswer> {
         .collect()
 }
 
-async fn count(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
-    sqlx::query_as::<_, (i64,)>(sql)
-        .fetch_one(pool)
-        .await
+async fn count(db: &infra_dojo::db::Db, sql: &str) -> i64 {
+    infra_dojo::on!(db, pool => sqlx::query_as::<_, (i64,)>(sql).fetch_one(pool).await)
         .unwrap()
         .0
 }
@@ -47,10 +45,10 @@ fn attempt(token: &str, user_id: i64, correct: &[bool]) -> NewAttempt {
 #[tokio::test]
 async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let user = users::create_guest(&app.state.db, 1).await.unwrap();
     let first = store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"a".repeat(32),
         user,
         "tcp",
@@ -63,7 +61,7 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     .unwrap();
     assert!(matches!(first, Recorded::New(_)));
     let again = store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"a".repeat(32),
         user,
         "tcp",
@@ -87,7 +85,11 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
     assert_eq!(count(db, "select count(*) from attempt").await, 1);
     assert_eq!(count(db, "select count(*) from answer").await, 3);
     assert_eq!(
-        count(db, "select sum(seen) from question_progress").await,
+        count(
+            db,
+            "select cast(sum(seen) as bigint) from question_progress"
+        )
+        .await,
         3,
         "progress counted once"
     );
@@ -119,7 +121,7 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
 
     // An attempt by a user who does not exist fails on the foreign key: nothing of it remains.
     let failed = store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"b".repeat(32),
         999_999,
         "tcp",
@@ -137,9 +139,10 @@ async fn an_attempt_is_stored_whole_and_a_reused_token_stores_nothing() {
 #[tokio::test]
 async fn group_commit_keeps_attempts_independent() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let user = users::create_guest(&app.state.db, 1).await.unwrap();
-    let writer = AttemptWriter::start(infra_dojo::db::writer_for(db).await.unwrap()).unwrap();
+    let writer =
+        AttemptWriter::start(infra_dojo::db::writer_for(&app.state.db).await.unwrap()).unwrap();
     // Many at once, so they share batches; one of them is doomed (unknown user).
     let mut handles = Vec::new();
     for i in 0..50 {
@@ -187,14 +190,16 @@ async fn group_commit_keeps_attempts_independent() {
 #[tokio::test]
 async fn a_batch_is_written_as_if_one_attempt_after_another() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let kim = users::create_guest(&app.state.db, 1).await.unwrap();
     let lee = users::create_guest(&app.state.db, 1).await.unwrap();
     let mut earlier = attempt(&"e".repeat(32), kim, &[false]);
     earlier.now = 100;
-    store::quiz::write_attempts(&mut db.acquire().await.unwrap(), &[&earlier])
+    let mut tx = db.begin().await.unwrap();
+    store::quiz::write_attempts(&mut tx, &[&earlier])
         .await
         .unwrap();
+    tx.commit().await.unwrap();
 
     // Kim answers tcp-q0 right twice in one batch (box 1 → 2 → 3) and tcp-q1 right then wrong;
     // Lee replays Kim's first form (same token: Kim's attempt, not Lee's); an old token comes back.
@@ -226,22 +231,23 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     assert!(matches!(recorded[3], Recorded::Duplicate { user_id, .. } if user_id == kim));
     assert_eq!(count(db, "select count(*) from attempt").await, 3);
     let seeds: Vec<(i64,)> =
-        sqlx::query_as("select seed from attempt where attempt_id in (?, ?) order by attempt_id")
+        infra_dojo::on!(db, pool => sqlx::query_as("select seed from attempt where attempt_id in ($1, $2) order by attempt_id")
             .bind(first_id)
             .bind(second_id)
-            .fetch_all(db)
-            .await
+            .fetch_all(pool)
+            .await)
             .unwrap();
     assert_eq!(seeds, [(i64::MIN,), (i64::MAX,)]);
     assert_eq!(count(db, "select count(*) from answer").await, 5);
-    let row = |q: &'static str| {
-        sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
-            "select box, due_at, seen, correct, last_correct, last_at from question_progress
-             where user_id = ? and question_id = ?",
+    let row = |q: &'static str| async move {
+        infra_dojo::on!(db, pool => sqlx::query_as::<_, (i64, i64, i64, i64, bool, i64)>(
+            "select box, due_at, seen, correct, last_correct <> 0, last_at from question_progress
+             where user_id = $1 and question_id = $2",
         )
         .bind(kim)
         .bind(q)
-        .fetch_one(db)
+        .fetch_one(pool)
+        .await)
     };
     // tcp-q0: wrong at 100 (level 1), right at 1,000 (level 2), right at 2,000 (level 3), due when FSRS
     // says after those three answers one after another.
@@ -259,12 +265,12 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
         row("tcp-q0").await.unwrap(),
         (3, s3.due_at, 3, 2, true, 2_000)
     );
-    let (stability,): (f64,) = sqlx::query_as(
-        "select stability from question_progress where user_id = ? and question_id = 'tcp-q0'",
+    let (stability,): (f64,) = infra_dojo::on!(db, pool => sqlx::query_as(
+        "select stability from question_progress where user_id = $1 and question_id = 'tcp-q0'",
     )
     .bind(kim)
-    .fetch_one(db)
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert!(
         (stability - s3.memory.stability).abs() < 1e-9,
@@ -273,10 +279,10 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
     // tcp-q1: right at 1,000 (box 2), wrong at 2,000: back to box 1, due at once.
     assert_eq!(row("tcp-q1").await.unwrap(), (1, 2_000, 2, 1, false, 2_000));
     let (lee_rows,): (i64,) =
-        sqlx::query_as("select count(*) from question_progress where user_id = ?")
+        infra_dojo::on!(db, pool => sqlx::query_as("select count(*) from question_progress where user_id = $1")
             .bind(lee)
-            .fetch_one(db)
-            .await
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert_eq!(lee_rows, 0, "the replay stored nothing for Lee");
 }
@@ -284,13 +290,13 @@ async fn a_batch_is_written_as_if_one_attempt_after_another() {
 #[tokio::test]
 async fn a_guest_merges_into_an_account_adding_counts() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let guest = users::create_guest(&app.state.db, 1).await.unwrap();
     let account = users::create(db, "kim", "キム", "x", infra_dojo::auth::Role::Learner, 1)
         .await
         .unwrap();
     store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"1".repeat(32),
         account,
         "tcp",
@@ -302,7 +308,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
     .await
     .unwrap();
     store::quiz::record_attempt(
-        db,
+        &app.state.db,
         &"2".repeat(32),
         guest,
         "tcp",
@@ -349,7 +355,7 @@ async fn a_guest_merges_into_an_account_adding_counts() {
 #[tokio::test]
 async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     let app = common::app().await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let role = infra_dojo::auth::Role::Learner;
     let learner = users::create(db, "mio", "ミオ", "x", role, 1)
         .await
@@ -388,7 +394,7 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     ] {
         token += 1;
         store::quiz::record_attempt(
-            db,
+            &app.state.db,
             &format!("{token:032}"),
             learner,
             topic,
@@ -400,7 +406,7 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
         .await
         .unwrap();
     }
-    store::quiz::reset_topic(db, learner, "ftp", 500)
+    store::quiz::reset_topic(&app.state.db, learner, "ftp", 500)
         .await
         .unwrap();
     for (name, archived) in [("B組", false), ("卒業した組", true), ("A組", false)] {
@@ -418,7 +424,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     // Far enough ahead that every question still in the learner's progress is due.
     let now = 1_000_000_000;
     let summary = store::me::summary(db, learner, 3, now).await.unwrap();
-    let mut expected = store::quiz::topic_stats(db, learner).await.unwrap();
+    let mut expected = store::quiz::topic_stats(&app.state.db, learner)
+        .await
+        .unwrap();
     let mut stats = summary.stats.clone();
     expected.sort_by(|a, b| a.topic.cmp(&b.topic));
     stats.sort_by(|a, b| a.topic.cmp(&b.topic));
@@ -431,7 +439,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     );
     assert_eq!(
         summary.history,
-        store::quiz::history(db, learner, 3).await.unwrap()
+        store::quiz::history(&app.state.db, learner, 3)
+            .await
+            .unwrap()
     );
     assert_eq!(
         summary
@@ -443,7 +453,9 @@ async fn the_me_summary_agrees_with_the_queries_it_replaces() {
     );
     assert_eq!(
         summary.due,
-        store::quiz::due_count(db, learner, now).await.unwrap()
+        store::quiz::due_count(&app.state.db, learner, now)
+            .await
+            .unwrap()
     );
     assert!(summary.due > 0, "{summary:?}");
     let classes: Vec<(&str, &str, bool)> = summary

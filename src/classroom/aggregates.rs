@@ -298,10 +298,17 @@ pub fn misses_on(base: i64, packed: i64, today: i64) -> i64 {
     }
 }
 
-/// The SQL expression of [`misses_on`] over `class_learner`'s columns, with `today` bound as `?{today}`.
-pub fn misses_on_sql(today: &str) -> String {
+/// The SQL expression of [`misses_on`] over `class_learner`'s columns, with `today` the parameter bound to
+/// it (`?4`). PostgreSQL (`postgres`) shifts a bigint only by an integer: the shift is cast there.
+pub fn misses_on_sql(today: &str, postgres: bool) -> String {
+    let shift = format!("2 * ({today} - miss_day)");
+    let shift = if postgres {
+        format!("cast({shift} as integer)")
+    } else {
+        shift
+    };
     format!(
-        "(case when {today} - miss_day between 0 and {last} then (miss_counts >> (2 * ({today} - miss_day))) & 3 else 0 end)",
+        "(case when {today} - miss_day between 0 and {last} then (miss_counts >> ({shift})) & 3 else 0 end)",
         last = MISS_WINDOW_DAYS - 1
     )
 }

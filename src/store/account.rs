@@ -2,10 +2,9 @@
 //! (`delete_account`). Both name every table that holds a user's rows, so a new table that does must be
 //! added to both (the deletion test counts the rows left in each).
 
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::{in_tx, on};
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqlitePool};
 
 /// The account row, without its password hash.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -209,44 +208,50 @@ pub async fn delete_sessions(db: &Db, ids: &[String]) -> Result<(), sqlx::Error>
 /// instructor's, with their memberships), and the row itself. The instructor views read classes through
 /// `class_member`, so the learner is gone from them at once. Its sessions are the session store's:
 /// `web::visitor::end_sessions_of` ends them, and no request is signed in as an account that is gone.
-pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn delete_account(db: &Db, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     delete_derived(&mut tx, user_id).await?;
-    for sql in [
-        "delete from answer where attempt_id in (select attempt_id from attempt where user_id = $1)",
-        "delete from attempt where user_id = $1",
-        "delete from question_progress where user_id = $1",
-        "delete from topic_reset where user_id = $1",
-        "delete from widget_answer where user_id = $1",
-        "delete from class_member where user_id = $1",
-        "delete from class_member where class_id in (select class_id from class where owner_id = $1)",
-        "delete from class where owner_id = $1",
-        "delete from app_user where user_id = $1",
-    ] {
-        sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
-    }
+    in_tx!(&mut tx, conn => {
+        for sql in [
+            "delete from answer where attempt_id in (select attempt_id from attempt where user_id = $1)",
+            "delete from attempt where user_id = $1",
+            "delete from question_progress where user_id = $1",
+            "delete from topic_reset where user_id = $1",
+            "delete from widget_answer where user_id = $1",
+            "delete from class_member where user_id = $1",
+            "delete from class_member where class_id in (select class_id from class where owner_id = $1)",
+            "delete from class where owner_id = $1",
+            "delete from app_user where user_id = $1",
+        ] {
+            sqlx::query(sql).bind(user_id).execute(&mut *conn).await?;
+        }
+    });
     tx.commit().await
 }
 
 /// Rows computed from a user's answers and kept for speed (`store::aggregates`): their share of each
 /// class's sums is taken out as when a member leaves, and their per-topic and per-question rows go, so
 /// [`delete_account`] leaves the instructor's views as if they had never been there. Runs first, inside
-/// its transaction.
-pub async fn delete_derived(conn: &mut SqliteConnection, user_id: i64) -> Result<(), sqlx::Error> {
+/// its transaction, which on PostgreSQL takes the attempt writers' lock first (their rows change).
+pub async fn delete_derived(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    super::aggregates::lock(&mut (&mut *tx).into()).await?;
     // Their part of every class's sums goes first, as when a member leaves; then their own rows.
-    let classes: Vec<(i64,)> =
-        sqlx::query_as("select class_id from class_member where user_id = $1")
+    let classes: Vec<i64> = in_tx!(&mut *tx, conn => {
+        sqlx::query_scalar("select class_id from class_member where user_id = $1")
             .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (class_id,) in classes {
-        super::aggregates::add_members(conn, class_id, &[user_id], -1).await?;
+            .fetch_all(conn)
+            .await?
+    });
+    for class_id in classes {
+        super::aggregates::add_members(&mut *tx, class_id, &[user_id], -1).await?;
     }
-    for table in ["learner_topic", "learner_question", "learner_recent"] {
-        sqlx::query(&format!("delete from {table} where user_id = $1"))
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await?;
-    }
+    in_tx!(tx, conn => {
+        for table in ["learner_topic", "learner_question", "learner_recent"] {
+            sqlx::query(&format!("delete from {table} where user_id = $1"))
+                .bind(user_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    });
     Ok(())
 }

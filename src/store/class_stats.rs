@@ -10,7 +10,8 @@
 
 use crate::classroom::needs_help::TopicMisses;
 use crate::classroom::rows;
-use sqlx::SqlitePool;
+use crate::db::Db;
+use crate::on;
 
 /// Mastered questions of one learner in one topic (from `question_progress`, which a topic reset clears,
 /// so it is always the learner's current state).
@@ -28,19 +29,30 @@ pub struct Mastered {
 /// only when the query's own text implies its condition). One row per learner comes back with the topics packed into a string:
 /// a class of 2,000 has tens of thousands of (learner, topic) pairs, and fetching each as its own row
 /// costs far more in the driver than the aggregation does in SQLite.
-pub async fn mastered(pool: &SqlitePool, class_id: i64) -> Result<Vec<Mastered>, sqlx::Error> {
-    let packed: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "select user_id, group_concat(topic || char(31) || mastered, char(30)) as cells
-         from (select m.user_id, p.topic, count(*) as mastered
-               from class_member m join question_progress p on p.user_id = m.user_id
-               where m.class_id = ? and p.{}
-               group by m.user_id, p.topic)
-         group by user_id",
-        super::MASTERED
-    ))
-    .bind(class_id)
-    .fetch_all(pool)
-    .await?;
+pub async fn mastered(db: &Db, class_id: i64) -> Result<Vec<Mastered>, sqlx::Error> {
+    let sql = match db {
+        Db::Sqlite(_) => format!(
+            "select user_id, group_concat(topic || char(31) || mastered, char(30)) as cells
+             from (select m.user_id, p.topic, count(*) as mastered
+                   from class_member m join question_progress p on p.user_id = m.user_id
+                   where m.class_id = ? and p.{}
+                   group by m.user_id, p.topic)
+             group by user_id",
+            super::MASTERED
+        ),
+        Db::Postgres(_) => format!(
+            "select user_id, string_agg(topic || chr(31) || mastered, chr(30)) as cells
+             from (select m.user_id, p.topic, count(*) as mastered
+                   from class_member m join question_progress p on p.user_id = m.user_id
+                   where m.class_id = $1 and p.{}
+                   group by m.user_id, p.topic) t
+             group by user_id",
+            super::MASTERED
+        ),
+    };
+    let packed: Vec<(i64, String)> = on!(db, pool => {
+        sqlx::query_as(&sql).bind(class_id).fetch_all(pool).await?
+    });
     Ok(packed
         .iter()
         .flat_map(|(user_id, packed)| {
@@ -64,18 +76,29 @@ pub struct Started {
 
 /// Activity and started topics of every member with at least one attempt, in one pass over the attempt
 /// index; topics packed as in [`mastered`].
-pub async fn started(pool: &SqlitePool, class_id: i64) -> Result<Vec<Started>, sqlx::Error> {
-    let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-        "select user_id, sum(attempts) as attempts, max(last_at) as last_at, group_concat(topic, char(30)) as topics
-         from (select m.user_id, a.topic, count(*) as attempts, max(a.created_at) as last_at
-               from class_member m join attempt a on a.user_id = m.user_id
-               where m.class_id = ?
-               group by m.user_id, a.topic)
-         group by user_id",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await?;
+pub async fn started(db: &Db, class_id: i64) -> Result<Vec<Started>, sqlx::Error> {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "select user_id, sum(attempts) as attempts, max(last_at) as last_at, group_concat(topic, char(30)) as topics
+             from (select m.user_id, a.topic, count(*) as attempts, max(a.created_at) as last_at
+                   from class_member m join attempt a on a.user_id = m.user_id
+                   where m.class_id = ?
+                   group by m.user_id, a.topic)
+             group by user_id"
+        }
+        Db::Postgres(_) => {
+            "select user_id, cast(sum(attempts) as bigint) as attempts, max(last_at) as last_at,
+                    string_agg(topic, chr(30)) as topics
+             from (select m.user_id, a.topic, count(*) as attempts, max(a.created_at) as last_at
+                   from class_member m join attempt a on a.user_id = m.user_id
+                   where m.class_id = $1
+                   group by m.user_id, a.topic) t
+             group by user_id"
+        }
+    };
+    let rows: Vec<(i64, i64, i64, String)> = on!(db, pool => {
+        sqlx::query_as(sql).bind(class_id).fetch_all(pool).await?
+    });
     Ok(rows
         .into_iter()
         .map(|(user_id, attempts, last_at, topics)| Started {
@@ -96,16 +119,18 @@ pub struct Activity {
 }
 
 /// Attempts and last activity of every member who has attempted anything.
-pub async fn activity(pool: &SqlitePool, class_id: i64) -> Result<Vec<Activity>, sqlx::Error> {
-    sqlx::query_as(
-        "select m.user_id, count(*) as attempts, max(a.created_at) as last_at
-         from class_member m join attempt a on a.user_id = m.user_id
-         where m.class_id = ?
-         group by m.user_id",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await
+pub async fn activity(db: &Db, class_id: i64) -> Result<Vec<Activity>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as(
+            "select m.user_id, count(*) as attempts, max(a.created_at) as last_at
+             from class_member m join attempt a on a.user_id = m.user_id
+             where m.class_id = $1
+             group by m.user_id",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Per member and topic, answers and wrong answers in attempts made at or after `since`, where there were
@@ -113,23 +138,38 @@ pub async fn activity(pool: &SqlitePool, class_id: i64) -> Result<Vec<Activity>,
 /// rule of `classroom::needs_help`, applied here too so a large class sends only the rows that count).
 /// Read from the attempts' own counts, so the answer table is not touched.
 pub async fn recent_misses(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     since: i64,
     min_wrong: i64,
 ) -> Result<Vec<TopicMisses>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "select m.user_id, a.topic, sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
-         from class_member m join attempt a on a.user_id = m.user_id
-         where m.class_id = ?1 and a.created_at >= ?2
-         group by m.user_id, a.topic
-         having wrong >= ?3 and (answered - wrong) * 2 < answered",
-    )
-    .bind(class_id)
-    .bind(since)
-    .bind(min_wrong)
-    .fetch_all(pool)
-    .await?;
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "select m.user_id, a.topic, sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
+             from class_member m join attempt a on a.user_id = m.user_id
+             where m.class_id = ?1 and a.created_at >= ?2
+             group by m.user_id, a.topic
+             having wrong >= ?3 and (answered - wrong) * 2 < answered"
+        }
+        // PostgreSQL's `having` cannot name the sums: they are one query down.
+        Db::Postgres(_) => {
+            "select user_id, topic, answered, wrong from (
+                 select m.user_id, a.topic, cast(sum(a.question_count) as bigint) as answered,
+                        cast(sum(a.question_count - a.correct_count) as bigint) as wrong
+                 from class_member m join attempt a on a.user_id = m.user_id
+                 where m.class_id = $1 and a.created_at >= $2
+                 group by m.user_id, a.topic) t
+             where wrong >= $3 and (answered - wrong) * 2 < answered"
+        }
+    };
+    let rows: Vec<(i64, String, i64, i64)> = on!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(class_id)
+            .bind(since)
+            .bind(min_wrong)
+            .fetch_all(pool)
+            .await?
+    });
     Ok(rows
         .into_iter()
         .map(|(user_id, topic, answered, wrong)| TopicMisses {
@@ -144,7 +184,7 @@ pub async fn recent_misses(
 /// [`recent_misses`] of a few learners (those "needs help" lists), whatever their classes: one pass over
 /// each learner's attempts since `since`.
 pub async fn misses_of(
-    pool: &SqlitePool,
+    db: &Db,
     users: &[i64],
     since: i64,
     min_wrong: i64,
@@ -152,18 +192,38 @@ pub async fn misses_of(
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "select a.user_id, a.topic, sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
-         from json_each(?1) k cross join attempt a on a.user_id = k.value
-         where a.created_at >= ?2
-         group by a.user_id, a.topic
-         having wrong >= ?3 and (answered - wrong) * 2 < answered",
-    )
-    .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
-    .bind(since)
-    .bind(min_wrong)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<(i64, String, i64, i64)> = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_as(
+                "select a.user_id, a.topic, sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
+                 from json_each(?1) k cross join attempt a on a.user_id = k.value
+                 where a.created_at >= ?2
+                 group by a.user_id, a.topic
+                 having wrong >= ?3 and (answered - wrong) * 2 < answered",
+            )
+            .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
+            .bind(since)
+            .bind(min_wrong)
+            .fetch_all(pool)
+            .await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_as(
+                "select user_id, topic, answered, wrong from (
+                     select a.user_id, a.topic, cast(sum(a.question_count) as bigint) as answered,
+                            cast(sum(a.question_count - a.correct_count) as bigint) as wrong
+                     from attempt a
+                     where a.user_id = any($1) and a.created_at >= $2
+                     group by a.user_id, a.topic) t
+                 where wrong >= $3 and (answered - wrong) * 2 < answered",
+            )
+            .bind(users)
+            .bind(since)
+            .bind(min_wrong)
+            .fetch_all(pool)
+            .await?
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|(user_id, topic, answered, wrong)| TopicMisses {
@@ -185,22 +245,24 @@ pub struct DayCount {
 
 /// The class's attempts per local day (UTC + `offset_secs`) since `since`; days without any are absent.
 pub async fn attempts_per_day(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     since: i64,
     offset_secs: i64,
 ) -> Result<Vec<DayCount>, sqlx::Error> {
-    sqlx::query_as(
-        "select (a.created_at + ?3) / 86400 as day, count(*) as attempts
-         from class_member m join attempt a on a.user_id = m.user_id
-         where m.class_id = ?1 and a.created_at >= ?2
-         group by day order by day",
-    )
-    .bind(class_id)
-    .bind(since)
-    .bind(offset_secs)
-    .fetch_all(pool)
-    .await
+    on!(db, pool => {
+        sqlx::query_as(
+            "select (a.created_at + $3) / 86400 as day, count(*) as attempts
+             from class_member m join attempt a on a.user_id = m.user_id
+             where m.class_id = $1 and a.created_at >= $2
+             group by day order by day",
+        )
+        .bind(class_id)
+        .bind(since)
+        .bind(offset_secs)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// One question answered by the class in a time window.
@@ -221,23 +283,38 @@ pub struct LiveQuestion {
 /// grouping counts both. The window's start is a condition of its own (not `max(since, joined_at)`): only
 /// then does SQLite bound the time index to the window instead of walking every attempt ever made.
 pub async fn live_questions(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     since: i64,
 ) -> Result<Vec<LiveQuestion>, sqlx::Error> {
-    sqlx::query_as(
-        "select question_id, topic, count(*) as attempted, sum(ok) as correct from (
-             select n.question_id, a.topic, a.user_id, max(n.correct) as ok
-             from attempt a indexed by attempt_created cross join class_member m cross join answer n
-             where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
-                   and m.user_id = a.user_id and n.attempt_id = a.attempt_id
-             group by n.question_id, a.topic, a.user_id)
-         group by question_id, topic",
-    )
-    .bind(class_id)
-    .bind(since)
-    .fetch_all(pool)
-    .await
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "select question_id, topic, count(*) as attempted, sum(ok) as correct from (
+                 select n.question_id, a.topic, a.user_id, max(n.correct) as ok
+                 from attempt a indexed by attempt_created cross join class_member m cross join answer n
+                 where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
+                       and m.user_id = a.user_id and n.attempt_id = a.attempt_id
+                 group by n.question_id, a.topic, a.user_id)
+             group by question_id, topic"
+        }
+        // PostgreSQL has no `indexed by` (its planner starts from `attempt_created` for a short window).
+        Db::Postgres(_) => {
+            "select question_id, topic, count(*) as attempted, cast(sum(ok) as bigint) as correct from (
+                 select n.question_id, a.topic, a.user_id, max(n.correct) as ok
+                 from attempt a join class_member m on m.user_id = a.user_id
+                 join answer n on n.attempt_id = a.attempt_id
+                 where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
+                 group by n.question_id, a.topic, a.user_id) t
+             group by question_id, topic"
+        }
+    };
+    on!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(class_id)
+            .bind(since)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// One topic's activity in a time window.
@@ -254,24 +331,36 @@ pub struct LiveTopic {
 /// Per topic, the class's attempts at or after `since` (and after each member joined: what a learner did
 /// before joining is not the class's activity).
 pub async fn live_topics(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     since: i64,
 ) -> Result<Vec<LiveTopic>, sqlx::Error> {
-    // `indexed by`: left to itself, SQLite walks every attempt in topic order to skip the grouping sort;
-    // `created_at >= $2` on its own bounds the index to the window (see `live_questions`).
-    sqlx::query_as(
-        "select a.topic, count(distinct a.user_id) as learners, count(*) as attempts,
-                sum(a.question_count) as answers, sum(a.correct_count) as correct
-         from attempt a indexed by attempt_created cross join class_member m
-         where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
-               and m.user_id = a.user_id
-         group by a.topic",
-    )
-    .bind(class_id)
-    .bind(since)
-    .fetch_all(pool)
-    .await
+    let sql = match db {
+        // `indexed by`: left to itself, SQLite walks every attempt in topic order to skip the grouping
+        // sort; `created_at >= $2` on its own bounds the index to the window (see `live_questions`).
+        Db::Sqlite(_) => {
+            "select a.topic, count(distinct a.user_id) as learners, count(*) as attempts,
+                    sum(a.question_count) as answers, sum(a.correct_count) as correct
+             from attempt a indexed by attempt_created cross join class_member m
+             where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
+                   and m.user_id = a.user_id
+             group by a.topic"
+        }
+        Db::Postgres(_) => {
+            "select a.topic, count(distinct a.user_id) as learners, count(*) as attempts,
+                    cast(sum(a.question_count) as bigint) as answers, cast(sum(a.correct_count) as bigint) as correct
+             from attempt a join class_member m on m.user_id = a.user_id
+             where m.class_id = $1 and a.created_at >= $2 and a.created_at >= m.joined_at
+             group by a.topic"
+        }
+    };
+    on!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(class_id)
+            .bind(since)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// One answer of a learner, with the attempt it belongs to.
@@ -283,19 +372,24 @@ pub struct LearnerAnswer {
 }
 
 /// Every answer a learner gave, oldest attempt first, in question order.
-pub async fn learner_answers(
-    pool: &SqlitePool,
-    user_id: i64,
-) -> Result<Vec<LearnerAnswer>, sqlx::Error> {
-    sqlx::query_as(
-        "select n.attempt_id, n.question_id, n.position, n.response, n.correct, n.misconception, n.time_ms, n.credit
-         from attempt a join answer n on n.attempt_id = a.attempt_id
-         where a.user_id = ?
-         order by a.created_at, a.attempt_id, n.position",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await
+pub async fn learner_answers(db: &Db, user_id: i64) -> Result<Vec<LearnerAnswer>, sqlx::Error> {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "select n.attempt_id, n.question_id, n.position, n.response, n.correct, n.misconception, n.time_ms, n.credit
+             from attempt a join answer n on n.attempt_id = a.attempt_id
+             where a.user_id = ?
+             order by a.created_at, a.attempt_id, n.position"
+        }
+        // `correct` is a 0/1 bigint in PostgreSQL's schema, and `Answer::correct` a bool.
+        Db::Postgres(_) => {
+            "select n.attempt_id, n.question_id, n.position, n.response, n.correct != 0 as correct,
+                    n.misconception, n.time_ms, n.credit
+             from attempt a join answer n on n.attempt_id = a.attempt_id
+             where a.user_id = $1
+             order by a.created_at, a.attempt_id, n.position"
+        }
+    };
+    on!(db, pool => sqlx::query_as(sql).bind(user_id).fetch_all(pool).await)
 }
 
 /// A learner's last reset of a topic.
@@ -307,17 +401,21 @@ pub struct TopicReset {
 }
 
 /// A learner's topic resets (the last one per topic).
-pub async fn topic_resets(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicReset>, sqlx::Error> {
-    sqlx::query_as("select topic, after_attempt_id, reset_at from topic_reset where user_id = ?")
-        .bind(user_id)
-        .fetch_all(pool)
-        .await
+pub async fn topic_resets(db: &Db, user_id: i64) -> Result<Vec<TopicReset>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_as("select topic, after_attempt_id, reset_at from topic_reset where user_id = $1")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// Writing a class's demo widget answers at once, inside a transaction the caller owns. Attempts are not
 /// here: they go through `store::quiz::write_attempts`, like every attempt.
 pub mod bulk {
-    use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+    use crate::db::Conn;
+    use crate::on_conn;
+    use sqlx::QueryBuilder;
 
     /// SQLite accepts at most 32,766 bound values per statement; stay well below.
     const MAX_VALUES: usize = 30_000;
@@ -336,27 +434,31 @@ pub mod bulk {
     }
 
     /// `widget_answer` rows, a few thousand values per statement, counted in their learners' classes
-    /// (`store::aggregates`). (Classes and members go through `store::classes::create` and
-    /// `join_many`, which take a transaction.)
-    pub async fn insert_widget_answers(
-        conn: &mut SqliteConnection,
+    /// (`store::aggregates`), on either backend. (Classes and members go through `store::classes::create`
+    /// and `join_many`, which take a transaction.)
+    pub async fn insert_widget_answers<'c>(
+        conn: impl Into<Conn<'c>>,
         rows: &[WidgetAnswer],
     ) -> Result<(), sqlx::Error> {
+        let mut conn = conn.into();
         for chunk in rows.chunks(MAX_VALUES / 8) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "insert into widget_answer (user_id, widget, scenario, step, field, answer, correct, created_at) ",
-            );
-            insert.push_values(chunk, |mut row, w| {
-                row.push_bind(w.user_id)
-                    .push_bind(&w.widget)
-                    .push_bind(&w.scenario)
-                    .push_bind(w.step)
-                    .push_bind(&w.field)
-                    .push_bind(&w.answer)
-                    .push_bind(w.correct)
-                    .push_bind(w.created_at);
+            on_conn!(conn.reborrow(), c => {
+                let mut insert = QueryBuilder::new(
+                    "insert into widget_answer (user_id, widget, scenario, step, field, answer, correct, created_at) ",
+                );
+                // `correct` as 0/1: PostgreSQL's column is a bigint (SQLite stores a bool as the same).
+                insert.push_values(chunk, |mut row, w| {
+                    row.push_bind(w.user_id)
+                        .push_bind(&w.widget)
+                        .push_bind(&w.scenario)
+                        .push_bind(w.step)
+                        .push_bind(&w.field)
+                        .push_bind(&w.answer)
+                        .push_bind(i64::from(w.correct))
+                        .push_bind(w.created_at);
+                });
+                insert.build().execute(&mut *c).await?;
             });
-            insert.build().execute(&mut *conn).await?;
         }
         let stored: Vec<crate::store::aggregates::WidgetAnswer> = rows
             .iter()

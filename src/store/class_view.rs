@@ -1,19 +1,19 @@
 //! What the instructor's class overview and question analysis read from the aggregates
 //! (`store::aggregates`): a handful of queries whose cost follows the page shown — one page of the grid, the
 //! 20 learners listed under "needs help", one topic's sums — plus, for "needs help" and the sorts by
-//! mastery or activity, one pass over the class's narrow `class_learner` rows inside SQLite. The history
+//! mastery or activity, one pass over the class's narrow `class_learner` rows inside the database. The history
 //! (`store::class_stats`, `store::analysis`) stays for drill-downs, the CSV exports, and the few cases the
 //! aggregates leave to it (see [`capped`], [`breakdown`]).
 
-use crate::classroom::aggregates::{self as agg, SEP};
-use crate::classroom::item_stats::{
-    Breakdown, MIN_RANKED, MisconceptionCount, OptionChoice, QuestionStats, WrongResponse,
-    group_size,
-};
+use crate::classroom::aggregates as agg;
 use crate::classroom::needs_help::INACTIVE_DAYS;
+use crate::db::Db;
 use crate::jst::DAY;
-use sqlx::SqlitePool;
+use crate::on;
 use std::collections::{BTreeMap, HashMap};
+
+mod breakdown;
+pub use breakdown::breakdown;
 
 /// A class's sums the overview shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,14 +27,16 @@ pub struct ClassSums {
 }
 
 /// [`ClassSums`] of `class_id`.
-pub async fn sums(pool: &SqlitePool, class_id: i64) -> Result<ClassSums, sqlx::Error> {
-    let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-        "select kind, scope, key, n, learners from class_stat
-         where class_id = ?1 and kind in ('members', 'topic', 'mastered', 'day')",
-    )
-    .bind(class_id)
-    .fetch_all(pool)
-    .await?;
+pub async fn sums(db: &Db, class_id: i64) -> Result<ClassSums, sqlx::Error> {
+    let rows: Vec<(String, String, String, i64, i64)> = on!(db, pool => {
+        sqlx::query_as(
+            "select kind, scope, key, n, learners from class_stat
+             where class_id = $1 and kind in ('members', 'topic', 'mastered', 'day')",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await?
+    });
     let mut sums = ClassSums::default();
     for (kind, scope, key, n, learners) in rows {
         match kind.as_str() {
@@ -58,89 +60,107 @@ pub async fn sums(pool: &SqlitePool, class_id: i64) -> Result<ClassSums, sqlx::E
 
 /// How many times the class's aggregates have changed: figures computed at one version stay true until
 /// the next (and until time moves them: see `web::instructor::cache`).
-pub async fn version(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
-    counted_changes(pool, class_id, "").await
+pub async fn version(db: &Db, class_id: i64) -> Result<i64, sqlx::Error> {
+    counted_changes(db, class_id, "").await
 }
 
 /// How many times the class's members changed — who they are, their `class_learner` rows, their
 /// attempts — leaving out widget predictions, which change only the widget sums: what "needs help" and
 /// the live panel are computed from, so a prediction does not make them computed again.
-pub async fn members_version(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
-    counted_changes(pool, class_id, "members").await
+pub async fn members_version(db: &Db, class_id: i64) -> Result<i64, sqlx::Error> {
+    counted_changes(db, class_id, "members").await
 }
 
 /// The `version` counter of `scope` (`store::aggregates` counts them).
-async fn counted_changes(
-    pool: &SqlitePool,
-    class_id: i64,
-    scope: &str,
-) -> Result<i64, sqlx::Error> {
-    let n: Option<(i64,)> = sqlx::query_as(
-        "select n from class_stat where class_id = $1 and kind = 'version' and scope = $2 and key = ''",
-    )
-    .bind(class_id)
-    .bind(scope)
-    .fetch_optional(pool)
-    .await?;
+async fn counted_changes(db: &Db, class_id: i64, scope: &str) -> Result<i64, sqlx::Error> {
+    let n: Option<(i64,)> = on!(db, pool => {
+        sqlx::query_as(
+            "select n from class_stat where class_id = $1 and kind = 'version' and scope = $2 and key = ''",
+        )
+        .bind(class_id)
+        .bind(scope)
+        .fetch_optional(pool)
+        .await?
+    });
     Ok(n.map_or(0, |(n,)| n))
 }
 
 /// The next moment a member of `class_id` becomes inactive (their last attempt turns `inactive_secs`
 /// old), after `now`; `None` if nobody will without another attempt.
 pub async fn next_inactive(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     now: i64,
     inactive_secs: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let (first,): (Option<i64>,) = sqlx::query_as(
-        "select min(last_at) from class_learner where class_id = ?1 and last_at > ?2",
-    )
-    .bind(class_id)
-    .bind(now - inactive_secs)
-    .fetch_one(pool)
-    .await?;
+    let (first,): (Option<i64>,) = on!(db, pool => {
+        sqlx::query_as("select min(last_at) from class_learner where class_id = $1 and last_at > $2")
+            .bind(class_id)
+            .bind(now - inactive_secs)
+            .fetch_one(pool)
+            .await?
+    });
     Ok(first.map(|t| t + inactive_secs))
 }
 
 /// Members in a class (its `members` sum: no pass over the members).
-pub async fn member_count(pool: &SqlitePool, class_id: i64) -> Result<i64, sqlx::Error> {
-    let n: Option<(i64,)> = sqlx::query_as(
-        "select n from class_stat where class_id = ? and kind = 'members' and scope = '' and key = ''",
-    )
-    .bind(class_id)
-    .fetch_optional(pool)
-    .await?;
+pub async fn member_count(db: &Db, class_id: i64) -> Result<i64, sqlx::Error> {
+    let n: Option<(i64,)> = on!(db, pool => {
+        sqlx::query_as(
+            "select n from class_stat where class_id = $1 and kind = 'members' and scope = '' and key = ''",
+        )
+        .bind(class_id)
+        .fetch_optional(pool)
+        .await?
+    });
     Ok(n.map_or(0, |(n,)| n))
 }
 
 /// Each member's attempts and last attempt, for the members page.
 pub async fn activity(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
 ) -> Result<Vec<super::class_stats::Activity>, sqlx::Error> {
-    sqlx::query_as("select user_id, attempts, last_at from class_learner where class_id = ?")
-        .bind(class_id)
-        .fetch_all(pool)
-        .await
+    on!(db, pool => {
+        sqlx::query_as("select user_id, attempts, last_at from class_learner where class_id = $1")
+            .bind(class_id)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// Prediction statistics for the steps of `widgets` in `class_id`, from the class's sums, in the order of
 /// `store::analysis::widget_steps` (worst share correct first).
 pub async fn widget_steps(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     widgets: &[String],
 ) -> Result<Vec<super::analysis::WidgetStep>, sqlx::Error> {
-    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-        "select s.scope, s.key, s.n, s.m, s.learners from json_each(?2) w
-         cross join class_stat s on s.class_id = ?1 and s.kind = 'widget' and s.scope = w.value
-         where s.n > 0",
-    )
-    .bind(class_id)
-    .bind(serde_json::to_string(widgets).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<(String, String, i64, i64, i64)> = match db {
+        // The widget names go in as one JSON array, so the statement is the same for any number of them.
+        Db::Sqlite(pool) => {
+            sqlx::query_as(
+                "select s.scope, s.key, s.n, s.m, s.learners from json_each(?2) w
+                 cross join class_stat s on s.class_id = ?1 and s.kind = 'widget' and s.scope = w.value
+                 where s.n > 0",
+            )
+            .bind(class_id)
+            .bind(serde_json::to_string(widgets).unwrap_or_else(|_| "[]".into()))
+            .fetch_all(pool)
+            .await?
+        }
+        // PostgreSQL takes them as an array.
+        Db::Postgres(pool) => {
+            sqlx::query_as(
+                "select scope, key, n, m, learners from class_stat
+                 where class_id = $1 and kind = 'widget' and scope = any($2) and n > 0",
+            )
+            .bind(class_id)
+            .bind(widgets)
+            .fetch_all(pool)
+            .await?
+        }
+    };
     let mut steps: Vec<super::analysis::WidgetStep> = rows
         .into_iter()
         .filter_map(|(widget, key, attempts, correct, learners)| {
@@ -177,16 +197,15 @@ pub async fn widget_steps(
 /// bank now) gives it, or mastered questions in a topic the course no longer has: then a learner's
 /// overall mastery is not their mastered total over the course's questions (`quiz::mastery` caps each
 /// topic), and the overview falls back to the history. One indexed lookup per topic ever answered.
-pub async fn capped(
-    pool: &SqlitePool,
-    questions: &HashMap<String, i64>,
-) -> Result<bool, sqlx::Error> {
-    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "select t.topic, (select max(mastered) from learner_topic where topic = t.topic)
-         from (select distinct topic from topic_question) t",
-    )
-    .fetch_all(pool)
-    .await?;
+pub async fn capped(db: &Db, questions: &HashMap<String, i64>) -> Result<bool, sqlx::Error> {
+    let rows: Vec<(String, Option<i64>)> = on!(db, pool => {
+        sqlx::query_as(
+            "select t.topic, (select max(mastered) from learner_topic where topic = t.topic)
+             from (select distinct topic from topic_question) t",
+        )
+        .fetch_all(pool)
+        .await?
+    });
     Ok(rows
         .iter()
         .any(|(topic, most)| most.unwrap_or(0) > questions.get(topic).copied().unwrap_or(0)))
@@ -212,7 +231,7 @@ pub struct PageRow {
     pub topics: HashMap<String, (bool, i64)>,
 }
 
-/// `overall` in SQL: the mastered total over the course's `?{q}` questions, in whole percent rounded
+/// `overall` in SQL: the mastered total over the course's `{q}` questions, in whole percent rounded
 /// down (`quiz::mastery::percent`), for a class where no topic caps anyone ([`capped`]).
 fn overall_sql(q: &str) -> String {
     // Used once `capped` has said no topic caps anyone: then 0 ≤ mastered ≤ the course's questions.
@@ -222,7 +241,7 @@ fn overall_sql(q: &str) -> String {
 /// One page of the grid: `limit` members from `offset` in `order`, with their topics. `questions` is the
 /// course's question count (for the mastery order).
 pub async fn grid_page(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     order: Order,
     desc: bool,
@@ -231,30 +250,73 @@ pub async fn grid_page(
     questions: i64,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
     let dir = if desc { "desc" } else { "asc" };
-    let order_by = match order {
-        Order::Name => format!("c.sort_name {dir}, c.user_id {dir}"),
-        Order::Mastery => format!("{} {dir}, c.sort_name, c.user_id", overall_sql("?4")),
-        Order::Activity => format!("c.last_at {dir}, c.sort_name, c.user_id"),
+    let rows: Vec<(i64, String, String, Option<i64>)> = match db {
+        Db::Sqlite(pool) => {
+            let order_by = match order {
+                Order::Name => format!("c.sort_name {dir}, c.user_id {dir}"),
+                Order::Mastery => format!("{} {dir}, c.sort_name, c.user_id", overall_sql("?4")),
+                Order::Activity => format!("c.last_at {dir}, c.sort_name, c.user_id"),
+            };
+            sqlx::query_as(&format!(
+                "select c.user_id, u.display_name, coalesce(u.name, ''), c.last_at
+                 from class_learner c join app_user u on u.user_id = c.user_id
+                 where c.class_id = ?1 order by {order_by} limit ?2 offset ?3"
+            ))
+            .bind(class_id)
+            .bind(limit)
+            .bind(offset)
+            .bind(questions)
+            .fetch_all(pool)
+            .await?
+        }
+        // The order of SQLite and of the history's `web::instructor::standing::sort`, whatever the
+        // database's locale: names in byte order, and members without an attempt (null) first when
+        // ascending, as SQLite sorts nulls.
+        Db::Postgres(pool) => {
+            let name = r#"c.sort_name collate "C""#;
+            let nulls = if desc { "last" } else { "first" };
+            let order_by = match order {
+                Order::Name => format!("{name} {dir}, c.user_id {dir}"),
+                Order::Mastery => format!("{} {dir}, {name}, c.user_id", overall_sql("$4")),
+                Order::Activity => format!("c.last_at {dir} nulls {nulls}, {name}, c.user_id"),
+            };
+            let sql = format!(
+                "select c.user_id, u.display_name, coalesce(u.name, ''), c.last_at
+                 from class_learner c join app_user u on u.user_id = c.user_id
+                 where c.class_id = $1 order by {order_by} limit $2 offset $3"
+            );
+            let query = sqlx::query_as(&sql).bind(class_id).bind(limit).bind(offset);
+            // PostgreSQL refuses more values than the statement has parameters: `$4` is only in the
+            // mastery order.
+            let query = if order == Order::Mastery {
+                query.bind(questions)
+            } else {
+                query
+            };
+            query.fetch_all(pool).await?
+        }
     };
-    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(&format!(
-        "select c.user_id, u.display_name, coalesce(u.name, ''), c.last_at
-         from class_learner c join app_user u on u.user_id = c.user_id
-         where c.class_id = ?1 order by {order_by} limit ?2 offset ?3"
-    ))
-    .bind(class_id)
-    .bind(limit)
-    .bind(offset)
-    .bind(questions)
-    .fetch_all(pool)
-    .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let (packed,): (String,) = sqlx::query_as(
-        "select coalesce(json_group_array(json_array(t.user_id, t.topic, t.attempts, t.mastered)), '[]')
-         from json_each(?1) k cross join learner_topic t on t.user_id = k.value",
-    )
-    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-    .fetch_one(pool)
-    .await?;
+    let (packed,): (String,) = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_as(
+                "select coalesce(json_group_array(json_array(t.user_id, t.topic, t.attempts, t.mastered)), '[]')
+                 from json_each(?1) k cross join learner_topic t on t.user_id = k.value",
+            )
+            .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+            .fetch_one(pool)
+            .await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_as(
+                "select coalesce(json_agg(json_build_array(user_id, topic, attempts, mastered))::text, '[]')
+                 from learner_topic where user_id = any($1)",
+            )
+            .bind(&ids[..])
+            .fetch_one(pool)
+            .await?
+        }
+    };
     let cells: Vec<(i64, String, i64, i64)> =
         serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let mut topics: HashMap<i64, HashMap<String, (bool, i64)>> = HashMap::new();
@@ -290,19 +352,21 @@ pub struct Standing {
 /// `count`. Read from the `class_learner_mastery` index: the first `count` by mastered questions give the
 /// highest percentage that can be among them, and only the members up to it are ranked.
 pub async fn lowest(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     questions: i64,
     count: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let first: Vec<(i64,)> = sqlx::query_as(
-        "select mastered from class_learner where class_id = ?1 and last_at is not null
-         order by mastered, user_id limit ?2",
-    )
-    .bind(class_id)
-    .bind(count)
-    .fetch_all(pool)
-    .await?;
+    let first: Vec<(i64,)> = on!(db, pool => {
+        sqlx::query_as(
+            "select mastered from class_learner where class_id = $1 and last_at is not null
+             order by mastered, user_id limit $2",
+        )
+        .bind(class_id)
+        .bind(count)
+        .fetch_all(pool)
+        .await?
+    });
     let Some(&(last,)) = first.last() else {
         return Ok(Vec::new());
     };
@@ -312,34 +376,39 @@ pub async fn lowest(
     } else {
         i64::MAX
     };
-    sqlx::query_as(&format!(
+    let sql = format!(
         "select user_id, {overall} as overall from class_learner
-         where class_id = ?1 and last_at is not null and mastered <= ?3
-         order by overall, user_id limit ?4",
-        overall = overall_sql("?2")
-    ))
-    .bind(class_id)
-    .bind(questions)
-    .bind(bound)
-    .bind(count)
-    .fetch_all(pool)
-    .await
+         where class_id = $1 and last_at is not null and mastered <= $3
+         order by overall, user_id limit $4",
+        overall = overall_sql("$2")
+    );
+    on!(db, pool => {
+        sqlx::query_as(&sql)
+            .bind(class_id)
+            .bind(questions)
+            .bind(bound)
+            .bind(count)
+            .fetch_all(pool)
+            .await
+    })
 }
 
 /// Every member with a reason to be listed under "needs help" at `now` (`today` its Japan-time day):
 /// inactive, misses on `today` (`classroom::aggregates::misses_on`), or among `lowest`. One pass over the
 /// class's `class_learner` rows in SQLite; the flagged come back packed in one row.
 pub async fn flagged(
-    pool: &SqlitePool,
+    db: &Db,
     class_id: i64,
     now: i64,
     today: i64,
     questions: i64,
     lowest: &[i64],
 ) -> Result<Vec<Standing>, sqlx::Error> {
+    let window = crate::classroom::needs_help::MISS_WINDOW_DAYS - 1;
     // Only members with a reason are read, each kind through its index: no attempt or none for a week
     // (`class_learner_last`), misses in the window (`class_learner_misses`), the lowest.
-    let (packed,): (String,) = sqlx::query_as(&format!(
+    let (packed,): (String,) = match db {
+        Db::Sqlite(pool) => sqlx::query_as(&format!(
         "with candidate(user_id) as (
              select user_id from class_learner where class_id = ?1 and last_at is null
              union select user_id from class_learner where class_id = ?1 and last_at <= ?2 - ?3
@@ -354,8 +423,7 @@ pub async fn flagged(
                      from candidate k join class_learner c on c.class_id = ?1 and c.user_id = k.user_id))
          where reasons > 0",
         overall = overall_sql("?5"),
-        misses = agg::misses_on_sql("?4"),
-        window = crate::classroom::needs_help::MISS_WINDOW_DAYS - 1,
+        misses = agg::misses_on_sql("?4", false),
     ))
     .bind(class_id)
     .bind(now)
@@ -364,7 +432,34 @@ pub async fn flagged(
     .bind(questions)
     .bind(serde_json::to_string(lowest).unwrap_or_else(|_| "[]".into()))
     .fetch_one(pool)
-    .await?;
+    .await?,
+        // The same packing; the lowest as an array, truth values counted through `int`.
+        Db::Postgres(pool) => sqlx::query_as(&format!(
+            "with candidate(user_id) as (
+                 select user_id from class_learner where class_id = $1 and last_at is null
+                 union select user_id from class_learner where class_id = $1 and last_at <= $2 - $3
+                 union select user_id from class_learner
+                       where class_id = $1 and miss_counts != 0 and miss_day between $4 - {window} and $4
+                 union select unnest($6::bigint[]))
+             select coalesce(string_agg(concat_ws(',', user_id, reasons, overall, coalesce(last_at::text, '')), ';'), '')
+             from (select user_id, overall, last_at,
+                          (last_at is null or $2 - last_at >= $3)::int + least(misses, 2) + (misses > 2)::int
+                            + (user_id = any($6))::int as reasons
+                   from (select c.user_id, c.last_at, {overall} as overall, {misses} as misses
+                         from candidate k join class_learner c on c.class_id = $1 and c.user_id = k.user_id) f) r
+             where reasons > 0",
+            overall = overall_sql("$5"),
+            misses = agg::misses_on_sql("$4", true),
+        ))
+        .bind(class_id)
+        .bind(now)
+        .bind(INACTIVE_DAYS * DAY)
+        .bind(today)
+        .bind(questions)
+        .bind(lowest)
+        .fetch_one(pool)
+        .await?,
+    };
     Ok(packed
         .split(';')
         .filter_map(|row| {
@@ -380,332 +475,24 @@ pub async fn flagged(
 }
 
 /// Members' display and login names.
-pub async fn names(
-    pool: &SqlitePool,
-    users: &[i64],
-) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "select u.user_id, u.display_name, coalesce(u.name, '') from json_each(?1) k cross join app_user u on u.user_id = k.value",
-    )
-    .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|(u, d, n)| (u, (d, n))).collect())
-}
-
-/// The question analysis of `topic` for `class_id` from the class's sums, with the first `names` learners
-/// named under each option and the `wrong_limit` most common wrong responses per question: the same
-/// [`Breakdown`] `classroom::item_stats::Tallies` computes from the history. `None` for a topic with more
-/// questions than the first-answer bit sets hold (`classroom::aggregates::MAX_BITS`): the caller reads the
-/// history then.
-pub async fn breakdown(
-    pool: &SqlitePool,
-    class_id: i64,
-    topic: &str,
-    wrong_limit: usize,
-    names: usize,
-) -> Result<Option<Breakdown>, sqlx::Error> {
-    let bits: Vec<(String, i64)> =
-        sqlx::query_as("select question_id, bit from topic_question where topic = ?")
-            .bind(topic)
-            .fetch_all(pool)
-            .await?;
-    if bits.iter().any(|(_, b)| *b >= agg::MAX_BITS) {
-        return Ok(None);
-    }
-    let (from, to) = (format!("{topic}{SEP}"), format!("{topic}\u{20}"));
-    // Each kind a range of the primary key: the topic's own sums, then its questions'.
-    let rows: Vec<(String, String, String, i64, i64, i64)> = sqlx::query_as(
-        "select kind, scope, key, n, m, learners from class_stat
-         where class_id = ?1 and kind in ('rank', 'topic_tag') and scope = ?2 and (n != 0 or learners != 0)
-         union all
-         select kind, scope, key, n, m, learners from class_stat
-         where class_id = ?1 and kind in ('q', 'qrank', 'option', 'tag') and scope >= ?3 and scope < ?4
-           and (n != 0 or learners != 0)",
-    )
-    .bind(class_id)
-    .bind(topic)
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(pool)
-    .await?;
-    let question = |scope: &str| scope.split_once(SEP).map(|(_, q)| q.to_string());
-    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    let mut by_score: BTreeMap<i64, HashMap<String, (i64, i64)>> = BTreeMap::new();
-    let mut buckets: BTreeMap<i64, i64> = BTreeMap::new();
-    let mut options = Vec::new();
-    let mut tags = Vec::new();
-    for (kind, scope, key, n, m, learners) in rows {
-        match kind.as_str() {
-            "rank" => {
-                if let Ok(score) = key.parse() {
-                    *buckets.entry(score).or_default() += n;
-                }
-            }
-            "q" if learners > 0 => {
-                totals.insert(question(&scope).unwrap_or_default(), (n, m));
-            }
-            "qrank" => {
-                if let (Ok(score), Some(q)) = (key.parse(), question(&scope)) {
-                    let e = by_score.entry(score).or_default().entry(q).or_default();
-                    e.0 += n;
-                    e.1 += m;
-                }
-            }
-            "option" if learners > 0 => {
-                if let (Ok(option), Some(q)) = (key.parse::<usize>(), question(&scope)) {
-                    options.push((scope.clone(), q, option, n, learners));
-                }
-            }
-            "tag" | "topic_tag" if learners > 0 => {
-                if let Some((blank, tag)) = agg::parse_tag_key(&key) {
-                    tags.push(MisconceptionCount {
-                        question_id: if kind == "tag" {
-                            question(&scope)
-                        } else {
-                            None
-                        },
-                        tag,
-                        blank,
-                        times: n,
-                        learners,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    let ranked: i64 = buckets.values().sum();
-    let groups = Groups::of(pool, class_id, topic, &bits, &buckets, &by_score, ranked).await?;
-    let mut stats: Vec<QuestionStats> = totals
-        .into_iter()
-        .map(|(q, (attempts, correct))| {
-            let (first_answers, first_correct) = by_score
-                .values()
-                .filter_map(|per| per.get(&q))
-                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-            let (upper_answers, upper_correct) = groups.upper.get(&q).copied().unwrap_or_default();
-            let (lower_answers, lower_correct) = groups.lower.get(&q).copied().unwrap_or_default();
-            QuestionStats {
-                question_id: q,
-                attempts,
-                correct,
-                first_answers,
-                first_correct,
-                upper_answers,
-                upper_correct,
-                lower_answers,
-                lower_correct,
-                ranked,
-            }
-        })
-        .collect();
-    stats.sort_by(|a, b| a.question_id.cmp(&b.question_id));
-
-    let mut choices = Vec::with_capacity(options.len());
-    for (scope, question_id, option, times, learner_count) in options {
-        let listed: Vec<(i64, String)> = sqlx::query_as(
-            "select user_id, name from class_option_member where class_id = ?1 and scope = ?2 and option = ?3
-             order by name, user_id limit ?4",
-        )
-        .bind(class_id)
-        .bind(&scope)
-        .bind(option as i64)
-        .bind(names as i64)
-        .fetch_all(pool)
-        .await?;
-        choices.push(OptionChoice {
-            question_id,
-            option,
-            times,
-            learner_count,
-            learners: listed,
-        });
-    }
-    choices.sort_by(|a, b| {
-        a.question_id
-            .cmp(&b.question_id)
-            .then(a.option.cmp(&b.option))
-    });
-    tags.sort_by(|a, b| {
-        a.question_id
-            .cmp(&b.question_id)
-            .then(b.times.cmp(&a.times))
-            .then(a.tag.cmp(&b.tag))
-            .then(a.blank.cmp(&b.blank))
-    });
-
-    // The most common wrong responses per question: the first few of the `class_stat_responses` index
-    // (a large class types many), each with the greatest tag it came with.
-    let mut wrong: Vec<WrongResponse> = Vec::new();
-    for question_id in stats.iter().map(|s| s.question_id.clone()) {
-        let scope = agg::question_scope(topic, &question_id);
-        let top: Vec<(String, i64, i64)> = sqlx::query_as(
-            "select key, n, learners from class_stat
-             where class_id = ?1 and scope = ?2 and kind = 'response' and learners > 0
-             order by n desc, key limit ?3",
-        )
-        .bind(class_id)
-        .bind(&scope)
-        .bind(wrong_limit as i64)
-        .fetch_all(pool)
-        .await?;
-        for (response, times, learners) in top {
-            // `response_tag` keys are `[response, tag]`: the response's own are a range.
-            let prefix = agg::response_tag_key(&response, "");
-            let prefix = prefix.trim_end_matches("\"\"]");
-            let tags: Vec<(String,)> = sqlx::query_as(
-                "select key from class_stat where class_id = ?1 and kind = 'response_tag' and scope = ?2
-                   and key >= ?3 and key < ?3 || char(1114111) and n > 0",
+pub async fn names(db: &Db, users: &[i64]) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_as(
+                "select u.user_id, u.display_name, coalesce(u.name, '') from json_each(?1) k cross join app_user u on u.user_id = k.value",
             )
-            .bind(class_id)
-            .bind(&scope)
-            .bind(prefix)
+            .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
             .fetch_all(pool)
-            .await?;
-            let misconception = tags
-                .iter()
-                .filter_map(|(key,)| agg::parse_response_tag_key(key))
-                .filter(|(r, _)| *r == response)
-                .map(|(_, tag)| tag)
-                .max();
-            wrong.push(WrongResponse {
-                question_id: question_id.clone(),
-                response,
-                misconception,
-                times,
-                learners,
-            });
+            .await?
         }
-    }
-    wrong.sort_by(|a, b| {
-        a.question_id
-            .cmp(&b.question_id)
-            .then(b.times.cmp(&a.times))
-            .then(a.response.cmp(&b.response))
-    });
-    Ok(Some(Breakdown {
-        stats,
-        options: choices,
-        tags,
-        wrong,
-    }))
-}
-
-/// First answers per question (answers, right) in the upper and lower groups of the discrimination index.
-#[derive(Debug, Default)]
-struct Groups {
-    upper: HashMap<String, (i64, i64)>,
-    lower: HashMap<String, (i64, i64)>,
-}
-
-impl Groups {
-    /// The groups of `classroom::item_stats` — the top and bottom `group_size(ranked)` members by score,
-    /// ties by user id — from the sums per score; only the members of the score at a group's edge are
-    /// read one by one (the fewer of those in and those out), as bit sets.
-    async fn of(
-        pool: &SqlitePool,
-        class_id: i64,
-        topic: &str,
-        bits: &[(String, i64)],
-        buckets: &BTreeMap<i64, i64>,
-        by_score: &BTreeMap<i64, HashMap<String, (i64, i64)>>,
-        ranked: i64,
-    ) -> Result<Groups, sqlx::Error> {
-        let mut groups = Groups::default();
-        if ranked < MIN_RANKED {
-            return Ok(groups);
+        Db::Postgres(pool) => {
+            sqlx::query_as(
+                "select user_id, display_name, coalesce(name, '') from app_user where user_id = any($1)",
+            )
+            .bind(users)
+            .fetch_all(pool)
+            .await?
         }
-        let k = group_size(ranked);
-        for upper in [true, false] {
-            let scores: Vec<(i64, i64)> = if upper {
-                buckets.iter().rev().map(|(s, n)| (*s, *n)).collect()
-            } else {
-                buckets.iter().map(|(s, n)| (*s, *n)).collect()
-            };
-            let group = if upper {
-                &mut groups.upper
-            } else {
-                &mut groups.lower
-            };
-            let mut taken = 0;
-            for (score, size) in scores {
-                if taken >= k {
-                    break;
-                }
-                let whole = by_score.get(&score);
-                let want = (k - taken).min(size);
-                taken += want;
-                if want == size {
-                    for (q, (a, c)) in whole.into_iter().flatten() {
-                        let e = group.entry(q.clone()).or_default();
-                        e.0 += a;
-                        e.1 += c;
-                    }
-                    continue;
-                }
-                // The upper group takes the lowest user ids at its edge; the lower group the highest
-                // (the bottom of the ranking). Read the smaller side: those in, or those out.
-                let in_from_low_ids = upper;
-                let (read, low_ids, sign) = if want * 2 <= size {
-                    (want, in_from_low_ids, 1)
-                } else {
-                    (size - want, !in_from_low_ids, -1)
-                };
-                if sign < 0 {
-                    for (q, (a, c)) in whole.into_iter().flatten() {
-                        let e = group.entry(q.clone()).or_default();
-                        e.0 += a;
-                        e.1 += c;
-                    }
-                }
-                let masks = edge(pool, class_id, topic, score, low_ids, read).await?;
-                for (q, bit) in bits {
-                    let (mut a, mut c) = (0, 0);
-                    for (answered, right) in &masks {
-                        a += (answered >> bit) & 1;
-                        c += (right >> bit) & 1;
-                    }
-                    if a != 0 || c != 0 {
-                        let e = group.entry(q.clone()).or_default();
-                        e.0 += sign * a;
-                        e.1 += sign * c;
-                    }
-                }
-            }
-        }
-        Ok(groups)
-    }
-}
-
-/// The first-answer bit sets of `count` members of `class_id` with `score` on `topic`, from the lowest
-/// user ids (`low_ids`) or the highest: a range of `class_rank`.
-async fn edge(
-    pool: &SqlitePool,
-    class_id: i64,
-    topic: &str,
-    score: i64,
-    low_ids: bool,
-    count: i64,
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let dir = if low_ids { "asc" } else { "desc" };
-    let (packed,): (String,) = sqlx::query_as(&format!(
-        "select coalesce(group_concat(answered_first || ',' || right_first, ';'), '') from (
-             select answered_first, right_first from class_rank
-             where topic = ?1 and score = ?2 and class_id = ?3
-             order by user_id {dir} limit ?4)"
-    ))
-    .bind(topic)
-    .bind(score)
-    .bind(class_id)
-    .bind(count)
-    .fetch_one(pool)
-    .await?;
-    Ok(packed
-        .split(';')
-        .filter_map(|m| {
-            let (a, r) = m.split_once(',')?;
-            Some((a.parse().ok()?, r.parse().ok()?))
-        })
-        .collect())
+    };
+    Ok(rows.into_iter().map(|(u, d, n)| (u, (d, n))).collect())
 }

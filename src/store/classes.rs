@@ -1,8 +1,7 @@
 //! Classes and their members.
 
-use crate::db::Db;
-use crate::on;
-use sqlx::SqlitePool;
+use crate::db::{Db, Tx};
+use crate::{in_tx, on};
 
 /// A row of `class`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -64,24 +63,44 @@ pub async fn joined_by(db: &Db, user_id: i64) -> Result<Vec<Class>, sqlx::Error>
     })
 }
 
-/// Creates a class, on a pool or inside a caller's transaction (the demo seeder's); a join code already
-/// taken is a unique violation (draw another).
-pub async fn create<'e>(
-    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+const CREATE: &str = "insert into class (owner_id, name, join_code, created_at) values ($1, $2, $3, $4) returning class_id";
+
+/// Creates a class; a join code already taken is a unique violation (draw another).
+pub async fn create(
+    db: &Db,
     owner_id: i64,
     name: &str,
     join_code: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) =
-        sqlx::query_as("insert into class (owner_id, name, join_code, created_at) values ($1, $2, $3, $4) returning class_id")
+    on!(db, pool => {
+        sqlx::query_scalar(CREATE)
             .bind(owner_id)
             .bind(name)
             .bind(join_code)
             .bind(now)
-            .fetch_one(db)
-            .await?;
-    Ok(id)
+            .fetch_one(pool)
+            .await
+    })
+}
+
+/// [`create`] inside a caller's transaction (the demo seeder's).
+pub async fn create_in(
+    tx: &mut Tx,
+    owner_id: i64,
+    name: &str,
+    join_code: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    in_tx!(tx, conn => {
+        sqlx::query_scalar(CREATE)
+            .bind(owner_id)
+            .bind(name)
+            .bind(join_code)
+            .bind(now)
+            .fetch_one(conn)
+            .await
+    })
 }
 
 /// Renames a class.
@@ -122,51 +141,53 @@ pub async fn archive(db: &Db, class_id: i64, now: i64) -> Result<(), sqlx::Error
 
 /// Adds a learner to a class (joining twice is not an error), with what they bring to the class's
 /// aggregates, in one transaction.
-pub async fn join(
-    pool: &SqlitePool,
-    class_id: i64,
-    user_id: i64,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn join(db: &Db, class_id: i64, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     join_many(&mut tx, class_id, &[(user_id, now)], now).await?;
     tx.commit().await
 }
 
 /// Adds learners (each with the time they joined) inside a caller's transaction: `class_member` rows and
-/// the class's aggregates (`store::aggregates::add_members`). Those already in the class are left alone.
+/// the class's aggregates (`aggregates::add_members`). Those already in the class are left alone.
 pub async fn join_many(
-    conn: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     class_id: i64,
     learners: &[(i64, i64)],
     _now: i64,
 ) -> Result<(), sqlx::Error> {
+    // Before the membership changes: an attempt writer holding the lock then sees it whole or not at all.
+    super::aggregates::lock(&mut (&mut *tx).into()).await?;
     let mut added = Vec::with_capacity(learners.len());
-    for &(user_id, joined_at) in learners {
-        let inserted: Option<(i64,)> = sqlx::query_as(
-            "insert into class_member (class_id, user_id, joined_at) values ($1, $2, $3) on conflict do nothing returning user_id",
-        )
-        .bind(class_id)
-        .bind(user_id)
-        .bind(joined_at)
-        .fetch_optional(&mut *conn)
-        .await?;
-        added.extend(inserted.map(|(id,)| id));
-    }
-    super::aggregates::add_members(conn, class_id, &added, 1).await
+    in_tx!(&mut *tx, conn => {
+        for &(user_id, joined_at) in learners {
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "insert into class_member (class_id, user_id, joined_at) values ($1, $2, $3) on conflict do nothing returning user_id",
+            )
+            .bind(class_id)
+            .bind(user_id)
+            .bind(joined_at)
+            .fetch_optional(&mut *conn)
+            .await?;
+            added.extend(inserted);
+        }
+    });
+    super::aggregates::add_members(tx, class_id, &added, 1).await
 }
 
 /// Removes a member (leaving, or removed by the instructor): their answers stay theirs; what they brought
 /// to the class's aggregates is taken away, in the same transaction.
-pub async fn leave(pool: &SqlitePool, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let removed: Option<(i64,)> = sqlx::query_as(
-        "delete from class_member where class_id = $1 and user_id = $2 returning user_id",
-    )
-    .bind(class_id)
-    .bind(user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+pub async fn leave(db: &Db, class_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    super::aggregates::lock(&mut (&mut tx).into()).await?;
+    let removed: Option<i64> = in_tx!(&mut tx, conn => {
+        sqlx::query_scalar(
+            "delete from class_member where class_id = $1 and user_id = $2 returning user_id",
+        )
+        .bind(class_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?
+    });
     if removed.is_some() {
         super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
     }

@@ -2,11 +2,13 @@
 //! read in one statement. `/me` is read on every visit and each statement is a round trip to one of
 //! SQLite's worker threads: as four statements (plus the session's two) it missed its p99 target under
 //! load, half its CPU spent switching threads (bench/RESULTS.md, issue 16). The rows come back as JSON
-//! arrays and are read into the same structs the separate queries fill, which tests compare.
+//! arrays and are read into the same structs the separate queries fill, which tests compare. PostgreSQL
+//! runs the same one statement in its dialect (`json_agg`, `json_build_object`), a round trip saved there too.
 
 use super::classes::Joined;
 use super::quiz::{ATTEMPT_COLUMNS, Attempt, TOPIC_STATS, TopicStats};
-use sqlx::SqlitePool;
+use crate::db::Db;
+use crate::on;
 use std::sync::LazyLock;
 
 /// Everything `/me` reads from the database besides the session.
@@ -48,20 +50,78 @@ static ME_SUMMARY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`TOPIC_STATS`] in PostgreSQL's dialect (`greatest`, a `filter` count: a comparison is a boolean there).
+static TOPIC_STATS_PG: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "with scored as (
+             select a.topic, a.created_at, a.attempt_id,
+                    a.credit / greatest(a.question_count, 1) as score
+             from attempt a left join topic_reset r on r.user_id = a.user_id and r.topic = a.topic
+             where a.user_id = $1 and a.kind = 'quiz'
+               and (r.after_attempt_id is null or a.attempt_id > r.after_attempt_id)
+         ),
+         progress as (
+             select topic, count(*) as seen, count(*) filter (where {mastered}) as mastered
+             from question_progress where user_id = $1 group by topic
+         ),
+         topics as (select topic from scored union select topic from progress)
+         select t.topic,
+                coalesce(p.seen, 0) as seen,
+                coalesce(p.mastered, 0) as mastered,
+                (select count(*) from scored s where s.topic = t.topic) as attempts,
+                (select max(score) from scored s where s.topic = t.topic) as best,
+                (select score from scored s where s.topic = t.topic order by created_at desc, attempt_id desc limit 1) as latest,
+                (select max(created_at) from scored s where s.topic = t.topic) as last_at
+         from topics t left join progress p on p.topic = t.topic",
+        mastered = super::MASTERED
+    )
+});
+
+/// [`ME_SUMMARY`] on PostgreSQL: `json_agg` is null over no rows (SQLite's `json_group_array` is `[]`),
+/// and class names sort by bytes, as SQLite's do.
+static ME_SUMMARY_PG: LazyLock<String> = LazyLock::new(|| {
+    let attempt_object = ATTEMPT_COLUMNS
+        .split(", ")
+        .map(|c| format!("'{c}', {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "select
+           (select coalesce(json_agg(json_build_object('topic', topic, 'seen', seen, 'mastered', mastered,
+                   'attempts', attempts, 'best', best, 'latest', latest, 'last_at', last_at)), '[]')::text
+            from ({stats}) s) as stats,
+           (select coalesce(json_agg(json_build_object({attempt_object}) order by created_at desc, attempt_id desc), '[]')::text
+            from (select {ATTEMPT_COLUMNS} from attempt where user_id = $1
+                  order by created_at desc, attempt_id desc limit $2) h) as history,
+           (select count(*) from question_progress where user_id = $1 and due_at <= $3) as due,
+           (select coalesce(json_agg(json_build_object('class_id', c.class_id, 'name', c.name,
+                   'owner_name', o.display_name, 'archived_at', c.archived_at, 'joined_at', m.joined_at)
+                   order by c.archived_at is not null, c.name collate \"C\", c.class_id), '[]')::text
+            from class_member m join class c on c.class_id = m.class_id join app_user o on o.user_id = c.owner_id
+            where m.user_id = $1) as classes",
+        stats = TOPIC_STATS_PG.as_str(),
+    )
+});
+
 /// Reads [`MeSummary`] for `user_id` at `now`, with at most `history` attempts.
 pub async fn summary(
-    pool: &SqlitePool,
+    db: &Db,
     user_id: i64,
     history: i64,
     now: i64,
 ) -> Result<MeSummary, sqlx::Error> {
-    let (stats, attempts, due, classes): (String, String, i64, String) =
-        sqlx::query_as(ME_SUMMARY.as_str())
+    let statement = match db {
+        Db::Sqlite(_) => ME_SUMMARY.as_str(),
+        Db::Postgres(_) => ME_SUMMARY_PG.as_str(),
+    };
+    let (stats, attempts, due, classes): (String, String, i64, String) = on!(db, pool => {
+        sqlx::query_as(statement)
             .bind(user_id)
             .bind(history)
             .bind(now)
             .fetch_one(pool)
-            .await?;
+            .await?
+    });
     let json = |e: serde_json::Error| sqlx::Error::Decode(e.into());
     Ok(MeSummary {
         stats: serde_json::from_str(&stats).map_err(json)?,
@@ -81,30 +141,37 @@ pub struct TopicMastery {
 }
 
 /// A scalar subquery giving the learner `user`'s [`TopicMastery`] rows as one JSON array (`user` is an SQL
-/// expression: a parameter, or the session store's `json_extract` of the session's user id). Written
-/// into the session store's load (`web::session_store`) so a page showing the course navigation costs
-/// one round trip to SQLite, not two.
-pub fn topic_mastery_json(user: &str) -> String {
-    format!(
-        "(select json_group_array(json_object('topic', topic, 'seen', seen, 'mastered', mastered))
-          from (select topic, count(*) as seen, sum({mastered}) as mastered
-                from question_progress where user_id = {user} group by topic))",
-        mastered = super::MASTERED
-    )
+/// expression: a parameter, or the session store's read of the session's user id), in SQLite's dialect or
+/// PostgreSQL's. Written into the session store's load (`web::session_store`) so a page showing the
+/// course navigation costs one round trip to the database, not two.
+pub fn topic_mastery_json(postgres: bool, user: &str) -> String {
+    let mastered = super::MASTERED;
+    if postgres {
+        format!(
+            "(select coalesce(json_agg(json_build_object('topic', topic, 'seen', seen, 'mastered', mastered)), '[]')::text
+              from (select topic, count(*) as seen, count(*) filter (where {mastered}) as mastered
+                    from question_progress where user_id = {user} group by topic) m)"
+        )
+    } else {
+        format!(
+            "(select json_group_array(json_object('topic', topic, 'seen', seen, 'mastered', mastered))
+              from (select topic, count(*) as seen, sum({mastered}) as mastered
+                    from question_progress where user_id = {user} group by topic))"
+        )
+    }
 }
 
-static TOPIC_MASTERY: LazyLock<String> =
-    LazyLock::new(|| format!("select {}", topic_mastery_json("?1")));
+/// `select` of [`topic_mastery_json`] for one learner: `[backend is PostgreSQL]`.
+static TOPIC_MASTERY: LazyLock<[String; 2]> = LazyLock::new(|| {
+    [false, true].map(|postgres| format!("select {}", topic_mastery_json(postgres, "$1")))
+});
 
 /// [`TopicMastery`] of every topic `user_id` has seen a question of, read on its own (when the session's
 /// load did not bring it).
-pub async fn topic_mastery(
-    pool: &SqlitePool,
-    user_id: i64,
-) -> Result<Vec<TopicMastery>, sqlx::Error> {
-    let (json,): (String,) = sqlx::query_as(TOPIC_MASTERY.as_str())
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?;
+pub async fn topic_mastery(db: &Db, user_id: i64) -> Result<Vec<TopicMastery>, sqlx::Error> {
+    let statement = TOPIC_MASTERY[usize::from(matches!(db, Db::Postgres(_)))].as_str();
+    let (json,): (String,) = on!(db, pool => {
+        sqlx::query_as(statement).bind(user_id).fetch_one(pool).await?
+    });
     serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))
 }

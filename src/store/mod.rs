@@ -37,27 +37,28 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// Whether an error means the disk (or SQLite's page limit) is full: `SQLITE_FULL`, or ENOSPC from I/O.
+/// Whether an error means the disk (or SQLite's page limit) is full: `SQLITE_FULL`, PostgreSQL's
+/// `disk_full` (53100), or ENOSPC from I/O.
 pub fn is_disk_full(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            // Extended result codes keep the primary code in the low byte.
-            .is_some_and(|code| code & 0xff == SQLITE_FULL),
+        sqlx::Error::Database(_) => {
+            sqlite_code(e).is_some_and(|code| code == SQLITE_FULL)
+                || postgres_code(e) == Some("53100")
+        }
         sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::StorageFull,
         _ => false,
     }
 }
 
 /// Whether an error means the database cannot be written: `SQLITE_READONLY` (a read-only file, folder
-/// or mount), or a permission error from I/O.
+/// or mount), PostgreSQL's `read_only_sql_transaction` (25006: a standby, read-only transactions), or a
+/// permission error from I/O.
 pub fn is_read_only(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == SQLITE_READONLY),
+        sqlx::Error::Database(_) => {
+            sqlite_code(e).is_some_and(|code| code == SQLITE_READONLY)
+                || postgres_code(e) == Some("25006")
+        }
         sqlx::Error::Io(io) => io.kind() == std::io::ErrorKind::PermissionDenied,
         _ => false,
     }
@@ -66,10 +67,28 @@ pub fn is_read_only(e: &sqlx::Error) -> bool {
 /// Whether an error means SQLite could not open the file (`SQLITE_CANTOPEN`, `SQLITE_PERM`): a missing
 /// folder, or no permission on the file or its folder.
 pub fn is_cannot_open(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db
-        .code()
-        .and_then(|code| code.parse::<i32>().ok())
-        .is_some_and(|code| matches!(code & 0xff, SQLITE_CANTOPEN | SQLITE_PERM)))
+    sqlite_code(e).is_some_and(|code| matches!(code, SQLITE_CANTOPEN | SQLITE_PERM))
+}
+
+/// SQLite's primary result code of a database error from SQLite (extended codes keep it in the low
+/// byte). Not PostgreSQL's SQLSTATE, whose digits would read as some other number.
+fn sqlite_code(e: &sqlx::Error) -> Option<i32> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    Some(db.code()?.parse::<i32>().ok()? & 0xff)
+}
+
+/// PostgreSQL's SQLSTATE of a database error from PostgreSQL.
+fn postgres_code(e: &sqlx::Error) -> Option<&str> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    Some(
+        db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?
+            .code(),
+    )
 }
 
 // SQLite's primary result codes (https://www.sqlite.org/rescode.html).

@@ -5,9 +5,10 @@
 //! its answers', so its score in percent is `credit / question_count`; `correct` and `correct_count`
 //! still count answers with full credit.
 
-use super::batch::{ROWS, Script, bind, rows_args, values_list};
+use super::batch::{ROWS, Rows, Script, bind};
+use crate::db::{Conn, Db, Dedicated};
 use crate::quiz::schedule;
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use crate::{in_tx, on};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -40,7 +41,7 @@ pub enum Recorded {
 /// stores nothing and says which attempt has it.
 #[allow(clippy::too_many_arguments)]
 pub async fn record_attempt(
-    pool: &SqlitePool,
+    db: &Db,
     token: &str,
     user_id: i64,
     topic: &str,
@@ -59,8 +60,10 @@ pub async fn record_attempt(
         now,
         review: false,
     };
-    let mut conn = pool.acquire().await?;
-    Ok(write_transaction(&mut conn, &[&attempt]).await?[0])
+    let mut tx = db.begin().await?;
+    let recorded = write_attempts(&mut tx, &[&attempt]).await?[0];
+    tx.commit().await?;
+    Ok(recorded)
 }
 
 /// An attempt to store: the one way attempts are written, by the quiz page (through [`AttemptWriter`]),
@@ -80,47 +83,38 @@ pub struct NewAttempt {
     pub review: bool,
 }
 
-static INSERT_ATTEMPTS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind)
-         select * from (values {}) where column1 is not null
-         on conflict (token) do nothing returning token, attempt_id",
-        values_list(10)
-    )
-});
-static STORED_TOKENS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "select token, attempt_id, user_id from attempt where token in (values {})",
-        values_list(1)
-    )
-});
-static INSERT_ANSWERS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms, credit)
-         select * from (values {}) where column1 is not null",
-        values_list(8)
-    )
-});
+static INSERT_ATTEMPTS: Rows = Rows::insert(
+    10,
+    "insert into attempt (token, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind)",
+    "on conflict (token) do nothing returning token, attempt_id",
+);
+static STORED_TOKENS: Rows = Rows::same(
+    1,
+    "select token, attempt_id, user_id from attempt where token in (values {values})",
+);
+static INSERT_ANSWERS: Rows = Rows::insert(
+    8,
+    "insert into answer (attempt_id, question_id, position, response, correct, misconception, time_ms, credit)",
+    "",
+);
 // One row carrying every state found: sqlx hands rows over one at a time, which cost more than the query.
-static CURRENT_BOXES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "select json_group_array(json_array(p.user_id, p.question_id, p.box, p.stability, p.difficulty, p.last_at))
-         from (values {}) v
-         join question_progress p on p.user_id = v.column1 and p.question_id = v.column2",
-        values_list(2)
-    )
-});
-static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty)
-         select * from (values {}) where column1 is not null
-         on conflict (user_id, question_id) do update set box = excluded.box, due_at = excluded.due_at,
-           seen = question_progress.seen + excluded.seen, correct = question_progress.correct + excluded.correct,
-           last_correct = excluded.last_correct, last_at = excluded.last_at,
-           stability = excluded.stability, difficulty = excluded.difficulty",
-        values_list(11)
-    )
-});
+static CURRENT_BOXES: Rows = Rows::new(
+    2,
+    "select json_group_array(json_array(p.user_id, p.question_id, p.box, p.stability, p.difficulty, p.last_at))
+     from (values {values}) v
+     join question_progress p on p.user_id = v.column1 and p.question_id = v.column2",
+    "select coalesce(json_agg(json_build_array(p.user_id, p.question_id, p.box, p.stability, p.difficulty, p.last_at)), '[]')::text
+     from (values {values}) v
+     join question_progress p on p.user_id = v.column1 and p.question_id = v.column2",
+);
+static UPSERT_PROGRESS: Rows = Rows::insert(
+    11,
+    "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty)",
+    "on conflict (user_id, question_id) do update set box = excluded.box, due_at = excluded.due_at,
+       seen = question_progress.seen + excluded.seen, correct = question_progress.correct + excluded.correct,
+       last_correct = excluded.last_correct, last_at = excluded.last_at,
+       stability = excluded.stability, difficulty = excluded.difficulty",
+);
 
 /// Writes attempts, in the order given, inside a transaction the caller owns: every attempt and answer,
 /// and each question's level and FSRS state moved on answer by answer (so one learner answering the same question
@@ -128,12 +122,18 @@ static UPSERT_PROGRESS: LazyLock<String> = LazyLock::new(|| {
 /// writes nothing and gives [`Recorded::Duplicate`].
 ///
 /// A batch costs a few multi-row statements (see [`ROWS`]), not a few statements per attempt, sent in two
-/// round trips (`batch::Script`): everything read, then everything written. On the one writer
-/// connection, each round trip to SQLite's thread costs more than most statements (`bench/quiz.sh`).
-pub async fn write_attempts(
-    conn: &mut SqliteConnection,
+/// round trips on SQLite (`batch::Script`): everything read, then everything written. On the one writer
+/// connection, each round trip to SQLite's thread costs more than most statements (`bench/quiz.sh`). On
+/// PostgreSQL the same statements run one after another, after the transaction has taken the lock every
+/// writer of progress and aggregates takes (`aggregates::lock`): the states read here stay the states
+/// written over, whichever instance's writer comes next.
+pub async fn write_attempts<'c>(
+    conn: impl Into<Conn<'c>>,
     attempts: &[&NewAttempt],
 ) -> Result<Vec<Recorded>, sqlx::Error> {
+    let mut conn = conn.into();
+    let conn = &mut conn;
+    super::aggregates::lock(conn).await?;
     // The first attempt with a token is the one to insert; a repeat in the same batch is its duplicate.
     let mut first_with_token: HashMap<&str, usize> = HashMap::new();
     for (i, a) in attempts.iter().enumerate() {
@@ -160,8 +160,8 @@ pub async fn write_attempts(
     // current states, and what the aggregates start from (`aggregates::prefetch`). Rows come back in
     // statement order: the inserts' (token, id), then one row per states statement, then the prefetch's.
     let prefetch = super::aggregates::Prefetch::new(&fresh);
-    let mut reads: Script = Script::default();
-    reads.rows(&INSERT_ATTEMPTS, &fresh, 10, |args, a| {
+    let mut reads = Script::new(conn);
+    reads.rows(&INSERT_ATTEMPTS, &fresh, |args, a| {
         bind(args, a.token.as_str())?;
         bind(args, a.user_id)?;
         bind(args, a.topic.as_str())?;
@@ -179,7 +179,7 @@ pub async fn write_attempts(
         )?;
         bind(args, if a.review { "review" } else { "quiz" })
     })?;
-    reads.rows(&CURRENT_BOXES, &pairs, 2, |args, (user, question)| {
+    reads.rows(&CURRENT_BOXES, &pairs, |args, (user, question)| {
         bind(args, *user)?;
         bind(args, *question)
     })?;
@@ -191,11 +191,11 @@ pub async fn write_attempts(
     // RETURNING gives no order: the ids come back keyed by their (unique) tokens.
     let mut inserted: HashMap<String, i64> = HashMap::with_capacity(rows.len());
     for row in rows {
-        inserted.insert(row.try_get(0)?, row.try_get(1)?);
+        inserted.insert(row.get(0)?, row.get(1)?);
     }
     let mut boxes: HashMap<(i64, String), schedule::Progress> = HashMap::new();
     for row in states {
-        let found: String = row.try_get(0)?;
+        let found: String = row.get(0)?;
         let found: Vec<(i64, String, i64, f64, f64, i64)> =
             serde_json::from_str(&found).map_err(|e| sqlx::Error::Decode(e.into()))?;
         boxes.extend(found.into_iter().map(
@@ -221,12 +221,10 @@ pub async fn write_attempts(
         .filter(|t| !inserted.contains_key(*t))
         .collect();
     let mut stored_before: HashMap<String, (i64, i64)> = HashMap::new();
-    for chunk in old_tokens.chunks(ROWS) {
-        let args = rows_args(chunk, 1, |args, t| bind(args, *t))?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as_with(&STORED_TOKENS, args)
-            .fetch_all(&mut *conn)
-            .await?;
-        stored_before.extend(rows.into_iter().map(|(t, id, owner)| (t, (id, owner))));
+    let mut stored = Script::new(conn);
+    stored.rows(&STORED_TOKENS, &old_tokens, |args, t| bind(args, *t))?;
+    for row in stored.fetch_all(conn).await? {
+        stored_before.insert(row.get(0)?, (row.get(1)?, row.get(2)?));
     }
 
     let mut recorded = Vec::with_capacity(attempts.len());
@@ -252,17 +250,17 @@ pub async fn write_attempts(
     }
 
     // Everything the batch writes goes in one more round trip (`batch::Script`).
-    let mut writes: Script = Script::default();
+    let mut writes = Script::new(conn);
     let answers: Vec<(i64, &NewAnswer)> = new_attempts
         .iter()
         .flat_map(|(id, a)| a.answers.iter().map(move |n| (*id, n)))
         .collect();
-    writes.rows(&INSERT_ANSWERS, &answers, 8, |args, (id, n)| {
+    writes.rows(&INSERT_ANSWERS, &answers, |args, (id, n)| {
         bind(args, *id)?;
         bind(args, n.question_id.as_str())?;
         bind(args, n.position)?;
         bind(args, n.response.as_str())?;
-        bind(args, n.correct)?;
+        bind(args, i64::from(n.correct))?;
         bind(args, n.misconception.as_deref())?;
         bind(args, n.time_ms)?;
         bind(args, n.credit.clamp(0, 100))
@@ -314,7 +312,7 @@ pub async fn write_attempts(
             step.last_at = a.now;
         }
     }
-    writes.rows(&UPSERT_PROGRESS, &steps, 11, |args, s| {
+    writes.rows(&UPSERT_PROGRESS, &steps, |args, s| {
         let memory = s.progress.and_then(|p| p.memory);
         bind(args, s.user_id)?;
         bind(args, s.question_id)?;
@@ -323,7 +321,7 @@ pub async fn write_attempts(
         bind(args, s.due_at)?;
         bind(args, s.seen)?;
         bind(args, s.correct)?;
-        bind(args, s.last_correct)?;
+        bind(args, i64::from(s.last_correct))?;
         bind(args, s.last_at)?;
         bind(args, memory.map(|m| m.stability))?;
         bind(args, memory.map(|m| m.difficulty))
@@ -365,10 +363,12 @@ enum Message {
     Close(tokio::sync::oneshot::Sender<()>),
 }
 
-/// The one writer of quiz attempts: a thread that takes the attempts waiting in its queue (up to
-/// [`MAX_BATCH`]) and commits them together — group commit. SQLite allows one writer at a time anyway;
-/// batching turns many small WAL commits into one, and [`write_attempts`] writes a batch with a handful
-/// of statements. Should a batch fail (say, one learner was deleted meanwhile), each attempt is written
+/// The one writer of quiz attempts (of this instance): a thread that takes the attempts waiting in its
+/// queue (up to [`MAX_BATCH`]) and commits them together — group commit. SQLite allows one writer at a
+/// time anyway; batching turns many small WAL commits into one, and [`write_attempts`] writes a batch
+/// with a handful of statements. On PostgreSQL every instance has its writer, and each batch's
+/// transaction first takes one advisory lock (`aggregates::lock`): the batches of all instances are
+/// written one after another, and a form submitted through two instances is stored once. Should a batch fail (say, one learner was deleted meanwhile), each attempt is written
 /// again alone, so an attempt is stored whole or not at all and its submitter hears about its own.
 ///
 /// The writer runs on a thread and runtime of its own. Each statement is a hop to SQLite's worker thread
@@ -389,7 +389,8 @@ pub const MAX_BATCH: usize = 64;
 
 impl AttemptWriter {
     /// Starts the writer thread on `conn`, its own connection (see `db::writer_for`).
-    pub fn start(mut conn: SqliteConnection) -> std::io::Result<Self> {
+    pub fn start(conn: impl Into<Dedicated>) -> std::io::Result<Self> {
+        let mut conn = conn.into();
         let (queue, mut jobs) = tokio::sync::mpsc::channel::<Message>(4 * MAX_BATCH);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -420,7 +421,7 @@ impl AttemptWriter {
                         }
                     }
                     // The queue is closed and empty: every attempt sent before `close` is written.
-                    if let Err(e) = sqlx::Connection::close(conn).await {
+                    if let Err(e) = conn.close().await {
                         tracing::warn!(error = %e, "attempt writer's connection did not close cleanly");
                     }
                     if let Some(done) = closed {
@@ -460,7 +461,7 @@ impl AttemptWriter {
 }
 
 /// Writes a batch and tells each submitter how its attempt went.
-async fn write_and_reply(conn: &mut SqliteConnection, batch: Vec<Job>) {
+async fn write_and_reply(conn: &mut Dedicated, batch: Vec<Job>) {
     let attempts: Vec<&NewAttempt> = batch.iter().map(|(a, _)| a).collect();
     let results = write_batch(conn, &attempts).await;
     // A resubmitted form (`Duplicate`) wrote nothing.
@@ -477,14 +478,21 @@ async fn write_and_reply(conn: &mut SqliteConnection, batch: Vec<Job>) {
     }
 }
 
-/// The batch in one transaction; should that fail, each attempt in its own, so one bad attempt costs
+/// The batch in one transaction — tried again once on a new connection if PostgreSQL's was lost
+/// (`Dedicated::reopen_if_lost`) — and should that fail, each attempt in its own, so one bad attempt costs
 /// only itself. (No savepoints on the common path: SQLite would copy every page the batch touches into a
 /// sub-journal in case of a rollback to it.)
 async fn write_batch(
-    conn: &mut SqliteConnection,
+    conn: &mut Dedicated,
     attempts: &[&NewAttempt],
 ) -> Vec<Result<Recorded, sqlx::Error>> {
-    match write_transaction(conn, attempts).await {
+    let mut written = write_transaction(conn, attempts).await;
+    if let Err(e) = &written
+        && conn.reopen_if_lost(e).await
+    {
+        written = write_transaction(conn, attempts).await;
+    }
+    match written {
         Ok(recorded) => recorded.into_iter().map(Ok).collect(),
         Err(e) if attempts.len() == 1 => vec![Err(e)],
         Err(_) => {
@@ -503,19 +511,27 @@ async fn write_batch(
 
 /// [`write_attempts`] in a transaction of its own: all of it is stored, or none.
 async fn write_transaction(
-    conn: &mut SqliteConnection,
+    conn: &mut Dedicated,
     attempts: &[&NewAttempt],
 ) -> Result<Vec<Recorded>, sqlx::Error> {
-    let mut tx = sqlx::Connection::begin(conn).await?;
-    match write_attempts(&mut tx, attempts).await {
-        Ok(recorded) => {
-            tx.commit().await?;
-            Ok(recorded)
-        }
-        Err(e) => {
-            tx.rollback().await?;
-            Err(e)
-        }
+    macro_rules! in_transaction {
+        ($conn:expr) => {{
+            let mut tx = sqlx::Connection::begin($conn).await?;
+            match write_attempts(&mut tx, attempts).await {
+                Ok(recorded) => {
+                    tx.commit().await?;
+                    Ok(recorded)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
+            }
+        }};
+    }
+    match conn {
+        Dedicated::Sqlite(conn) => in_transaction!(conn),
+        Dedicated::Postgres { conn, .. } => in_transaction!(conn),
     }
 }
 
@@ -567,33 +583,30 @@ pub struct Answer {
 
 pub(super) const ATTEMPT_COLUMNS: &str = "attempt_id, user_id, topic, seed, question_count, correct_count, duration_ms, created_at, credit, kind";
 
-pub async fn attempt(pool: &SqlitePool, attempt_id: i64) -> Result<Option<Attempt>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select {ATTEMPT_COLUMNS} from attempt where attempt_id = ?"
-    ))
-    .bind(attempt_id)
-    .fetch_optional(pool)
-    .await
+pub async fn attempt(db: &Db, attempt_id: i64) -> Result<Option<Attempt>, sqlx::Error> {
+    static SQL: LazyLock<String> =
+        LazyLock::new(|| format!("select {ATTEMPT_COLUMNS} from attempt where attempt_id = $1"));
+    on!(db, pool => sqlx::query_as(&SQL).bind(attempt_id).fetch_optional(pool).await)
 }
 
-pub async fn answers(pool: &SqlitePool, attempt_id: i64) -> Result<Vec<Answer>, sqlx::Error> {
-    sqlx::query_as("select question_id, position, response, correct, misconception, time_ms, credit from answer where attempt_id = ? order by position")
-        .bind(attempt_id)
-        .fetch_all(pool)
-        .await
+pub async fn answers(db: &Db, attempt_id: i64) -> Result<Vec<Answer>, sqlx::Error> {
+    on!(db, pool => sqlx::query_as(
+        "select question_id, position, response, correct <> 0 as correct, misconception, time_ms, credit
+         from answer where attempt_id = $1 order by position",
+    )
+    .bind(attempt_id)
+    .fetch_all(pool)
+    .await)
 }
 
 /// A learner's latest attempts, newest first.
-pub async fn history(
-    pool: &SqlitePool,
-    user_id: i64,
-    limit: i64,
-) -> Result<Vec<Attempt>, sqlx::Error> {
-    sqlx::query_as(&format!("select {ATTEMPT_COLUMNS} from attempt where user_id = ? order by created_at desc, attempt_id desc limit ?"))
-        .bind(user_id)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
+pub async fn history(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Attempt>, sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "select {ATTEMPT_COLUMNS} from attempt where user_id = $1 order by created_at desc, attempt_id desc limit $2"
+        )
+    });
+    on!(db, pool => sqlx::query_as(&SQL).bind(user_id).bind(limit).fetch_all(pool).await)
 }
 
 /// Per topic: questions seen and mastered, best and latest score (in percent), attempts and last activity,
@@ -611,19 +624,20 @@ pub struct TopicStats {
 
 /// [`topic_stats`]' query, with the mastery rule written in ([`super::MASTERED`]). A score is a whole
 /// percent rounded down, as every percentage is (`quiz::mastery::percent`), partial credit counted; the
-/// review loop's one-question attempts move mastery but are not quiz scores.
+/// review loop's one-question attempts move mastery but are not quiz scores. One text for SQLite and
+/// PostgreSQL (`case` where SQLite would say `max(a, b)` and sum a boolean).
 pub(super) static TOPIC_STATS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "with scored as (
              select a.topic, a.created_at, a.attempt_id,
-                    a.credit / max(a.question_count, 1) as score
+                    a.credit / (case when a.question_count > 1 then a.question_count else 1 end) as score
              from attempt a left join topic_reset r on r.user_id = a.user_id and r.topic = a.topic
-             where a.user_id = ?1 and a.kind = 'quiz'
+             where a.user_id = $1 and a.kind = 'quiz'
                and (r.after_attempt_id is null or a.attempt_id > r.after_attempt_id)
          ),
          progress as (
-             select topic, count(*) as seen, sum({mastered}) as mastered
-             from question_progress where user_id = ?1 group by topic
+             select topic, count(*) as seen, sum(case when {mastered} then 1 else 0 end) as mastered
+             from question_progress where user_id = $1 group by topic
          ),
          topics as (select topic from scored union select topic from progress)
          select t.topic,
@@ -638,11 +652,8 @@ pub(super) static TOPIC_STATS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub async fn topic_stats(pool: &SqlitePool, user_id: i64) -> Result<Vec<TopicStats>, sqlx::Error> {
-    sqlx::query_as(TOPIC_STATS.as_str())
-        .bind(user_id)
-        .fetch_all(pool)
-        .await
+pub async fn topic_stats(db: &Db, user_id: i64) -> Result<Vec<TopicStats>, sqlx::Error> {
+    on!(db, pool => sqlx::query_as(TOPIC_STATS.as_str()).bind(user_id).fetch_all(pool).await)
 }
 
 /// A question due for review.
@@ -656,50 +667,50 @@ pub struct Due {
     pub last_correct: bool,
 }
 
-pub async fn due(pool: &SqlitePool, user_id: i64, now: i64) -> Result<Vec<Due>, sqlx::Error> {
-    sqlx::query_as(
-        "select question_id, topic, box, due_at, last_correct from question_progress
-         where user_id = ? and due_at <= ? order by box, due_at, question_id",
+pub async fn due(db: &Db, user_id: i64, now: i64) -> Result<Vec<Due>, sqlx::Error> {
+    on!(db, pool => sqlx::query_as(
+        "select question_id, topic, box, due_at, last_correct <> 0 as last_correct from question_progress
+         where user_id = $1 and due_at <= $2 order by box, due_at, question_id",
     )
     .bind(user_id)
     .bind(now)
     .fetch_all(pool)
-    .await
+    .await)
 }
 
-pub async fn due_count(pool: &SqlitePool, user_id: i64, now: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) =
-        sqlx::query_as("select count(*) from question_progress where user_id = ? and due_at <= ?")
-            .bind(user_id)
-            .bind(now)
-            .fetch_one(pool)
-            .await?;
+pub async fn due_count(db: &Db, user_id: i64, now: i64) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on!(db, pool => sqlx::query_as(
+        "select count(*) from question_progress where user_id = $1 and due_at <= $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(pool)
+    .await)?;
     Ok(n)
 }
 
 /// Forgets a topic's progress for the learner (boxes, scores); attempts stay in the history.
-pub async fn reset_topic(
-    pool: &SqlitePool,
-    user_id: i64,
-    topic: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("delete from question_progress where user_id = ? and topic = ?")
+pub async fn reset_topic(db: &Db, user_id: i64, topic: &str, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // The lock first, before any row is changed: a writer holding it may be about to change the same rows.
+    super::aggregates::lock(&mut (&mut tx).into()).await?;
+    in_tx!(&mut tx, conn => {
+        sqlx::query("delete from question_progress where user_id = $1 and topic = $2")
+            .bind(user_id)
+            .bind(topic)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "insert into topic_reset (user_id, topic, after_attempt_id, reset_at)
+             values ($1, $2, (select coalesce(max(attempt_id), 0) from attempt), $3)
+             on conflict (user_id, topic) do update set after_attempt_id = excluded.after_attempt_id, reset_at = excluded.reset_at",
+        )
         .bind(user_id)
         .bind(topic)
-        .execute(&mut *tx)
+        .bind(now)
+        .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "insert into topic_reset (user_id, topic, after_attempt_id, reset_at)
-         values (?1, ?2, (select coalesce(max(attempt_id), 0) from attempt), ?3)
-         on conflict (user_id, topic) do update set after_attempt_id = excluded.after_attempt_id, reset_at = excluded.reset_at",
-    )
-    .bind(user_id)
-    .bind(topic)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    });
     super::aggregates::reset_topic(&mut tx, user_id, topic).await?;
     tx.commit().await
 }
@@ -707,7 +718,7 @@ pub async fn reset_topic(
 /// Stores a graded widget prediction, and counts it in the learner's classes (`store::aggregates`).
 #[allow(clippy::too_many_arguments)]
 pub async fn record_widget_answer(
-    pool: &SqlitePool,
+    db: &Db,
     user_id: i64,
     widget: &str,
     scenario: &str,
@@ -717,9 +728,11 @@ pub async fn record_widget_answer(
     correct: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "insert into widget_answer (user_id, widget, scenario, step, field, answer, correct, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+    let mut tx = db.begin().await?;
+    super::aggregates::lock(&mut (&mut tx).into()).await?;
+    in_tx!(&mut tx, conn => sqlx::query(
+        "insert into widget_answer (user_id, widget, scenario, step, field, answer, correct, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(user_id)
     .bind(widget)
@@ -727,10 +740,11 @@ pub async fn record_widget_answer(
     .bind(step)
     .bind(field)
     .bind(answer)
-    .bind(correct)
+    .bind(i64::from(correct))
     .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    .execute(conn)
+    .await
+    .map(|_| ()))?;
     let stored = super::aggregates::WidgetAnswer {
         user_id,
         widget,

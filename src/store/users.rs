@@ -1,9 +1,8 @@
 //! Users (guests, learners, instructors). Throttling of logins is in `store::throttle`.
 
 use crate::auth::Role;
-use crate::db::Db;
-use crate::on;
-use sqlx::SqlitePool;
+use crate::db::{Db, Tx};
+use crate::{in_tx, on};
 
 /// A row of `app_user`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -64,27 +63,49 @@ pub async fn create_guest(db: &Db, now: i64) -> Result<i64, sqlx::Error> {
     })
 }
 
-/// A new learner or instructor, on a pool or inside a caller's transaction. A taken name is a unique
-/// violation (`is_unique_violation`).
-pub async fn create<'e>(
-    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+const CREATE: &str = "insert into app_user (name, display_name, password_hash, role, created_at)
+     values ($1, $2, $3, $4, $5) returning user_id";
+
+/// A new learner or instructor. A taken name is a unique violation (`is_unique_violation`).
+pub async fn create(
+    db: &Db,
     name: &str,
     display_name: &str,
     password_hash: &str,
     role: Role,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
-        "insert into app_user (name, display_name, password_hash, role, created_at) values ($1, $2, $3, $4, $5) returning user_id",
-    )
-    .bind(name)
-    .bind(display_name)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(now)
-    .fetch_one(db)
-    .await?;
-    Ok(id)
+    on!(db, pool => {
+        sqlx::query_scalar(CREATE)
+            .bind(name)
+            .bind(display_name)
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(now)
+            .fetch_one(pool)
+            .await
+    })
+}
+
+/// [`create`] inside a caller's transaction (the demo seeder's).
+pub async fn create_in(
+    tx: &mut Tx,
+    name: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    in_tx!(tx, conn => {
+        sqlx::query_scalar(CREATE)
+            .bind(name)
+            .bind(display_name)
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(now)
+            .fetch_one(conn)
+            .await
+    })
 }
 
 /// Turns a guest into a learner in place, keeping everything it answered. `false` if it is no guest.
@@ -114,42 +135,37 @@ pub async fn upgrade_guest(
 }
 
 /// Moves a guest's attempts, progress and widget answers to `user_id` and deletes the guest, in one
-/// transaction. Where both have progress on a question, the counts add up and the later answer's level and FSRS state win.
-pub async fn merge_guest(
-    pool: &SqlitePool,
-    guest_id: i64,
-    user_id: i64,
-) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let is_guest: Option<(String,)> =
-        sqlx::query_as("select role from app_user where user_id = $1")
+/// transaction. Where both have progress on a question, the counts add up and the later answer's level and
+/// FSRS state win. On PostgreSQL the transaction first takes the lock the attempt writers take, so no
+/// instance's writer computes a state from the rows being merged.
+pub async fn merge_guest(db: &Db, guest_id: i64, user_id: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    super::aggregates::lock(&mut (&mut tx).into()).await?;
+    let is_guest: Option<String> = in_tx!(&mut tx, conn => {
+        sqlx::query_scalar("select role from app_user where user_id = $1")
             .bind(guest_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if is_guest.is_none_or(|(role,)| role != Role::Guest.as_str()) || guest_id == user_id {
+            .fetch_optional(conn)
+            .await?
+    });
+    if is_guest.is_none_or(|role| role != Role::Guest.as_str()) || guest_id == user_id {
         return Ok(());
     }
     // The account's classes count it without the guest's answers: take it out of their aggregates, and
     // put it back, rebuilt from the merged history, at the end.
-    let classes: Vec<(i64,)> =
-        sqlx::query_as("select class_id from class_member where user_id = $1")
+    let classes: Vec<i64> = in_tx!(&mut tx, conn => {
+        sqlx::query_scalar("select class_id from class_member where user_id = $1")
             .bind(user_id)
-            .fetch_all(&mut *tx)
-            .await?;
-    for &(class_id,) in &classes {
+            .fetch_all(conn)
+            .await?
+    });
+    for &class_id in &classes {
         super::aggregates::add_members(&mut tx, class_id, &[user_id], -1).await?;
     }
-    sqlx::query("update attempt set user_id = $1 where user_id = $2")
-        .bind(user_id)
-        .bind(guest_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("update widget_answer set user_id = $1 where user_id = $2")
-        .bind(user_id)
-        .bind(guest_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    let later = match &tx {
+        Tx::Sqlite(_) => "max(question_progress.last_at, excluded.last_at)",
+        Tx::Postgres(_) => "greatest(question_progress.last_at, excluded.last_at)",
+    };
+    let merge_progress = format!(
         "insert into question_progress (user_id, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty)
          select $1, question_id, topic, box, due_at, seen, correct, last_correct, last_at, stability, difficulty from question_progress where user_id = $2 and true
          on conflict (user_id, question_id) do update set
@@ -160,18 +176,27 @@ pub async fn merge_guest(
              difficulty = case when excluded.last_at > question_progress.last_at then excluded.difficulty else question_progress.difficulty end,
              due_at = case when excluded.last_at > question_progress.last_at then excluded.due_at else question_progress.due_at end,
              last_correct = case when excluded.last_at > question_progress.last_at then excluded.last_correct else question_progress.last_correct end,
-             last_at = max(question_progress.last_at, excluded.last_at)",
-    )
-    .bind(user_id)
-    .bind(guest_id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("delete from app_user where user_id = $1")
-        .bind(guest_id)
-        .execute(&mut *tx)
-        .await?;
+             last_at = {later}"
+    );
+    in_tx!(&mut tx, conn => {
+        for sql in [
+            "update attempt set user_id = $1 where user_id = $2",
+            "update widget_answer set user_id = $1 where user_id = $2",
+            merge_progress.as_str(),
+        ] {
+            sqlx::query(sql)
+                .bind(user_id)
+                .bind(guest_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query("delete from app_user where user_id = $1")
+            .bind(guest_id)
+            .execute(&mut *conn)
+            .await?;
+    });
     // Rejoining makes the account's rows again from the merged history.
-    for &(class_id,) in &classes {
+    for &class_id in &classes {
         super::aggregates::add_members(&mut tx, class_id, &[user_id], 1).await?;
     }
     tx.commit().await

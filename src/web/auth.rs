@@ -206,7 +206,7 @@ async fn signup(
                 Ok(true) => Ok(guest_id),
                 Ok(false) => {
                     store::users::create(
-                        state.db.sqlite(),
+                        &state.db,
                         &name,
                         &display_name,
                         &hash,
@@ -220,7 +220,7 @@ async fn signup(
         }
         None => {
             store::users::create(
-                state.db.sqlite(),
+                &state.db,
                 &name,
                 &display_name,
                 &hash,

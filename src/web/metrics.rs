@@ -142,8 +142,10 @@ impl Metrics {
 
     /// The scrape: gauges read now (pool, writer queue), then everything in the text format.
     fn render(&self, state: &AppState) -> String {
-        metrics::gauge!("db_pool_connections").set(state.db.size() as f64);
-        metrics::gauge!("db_pool_idle_connections").set(state.db.num_idle() as f64);
+        metrics::gauge!("db_pool_connections")
+            .set(crate::on!(&state.db, pool => pool.size()) as f64);
+        metrics::gauge!("db_pool_idle_connections")
+            .set(crate::on!(&state.db, pool => pool.num_idle()) as f64);
         metrics::gauge!("quiz_writer_queue_depth").set(state.attempts.queue_depth() as f64);
         self.handle.render()
     }

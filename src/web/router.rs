@@ -73,7 +73,7 @@ pub fn router(state: AppState) -> Router {
     // HTTPS (see `auth::cookie_name`).
     let secure = state.settings.secure_cookies;
     let sessions = SessionManagerLayer::new(session_store::Store::new(
-        state.db.sqlite().clone(),
+        state.db.clone(),
         visitor::USER_ID,
     ))
     .with_name(crate::auth::cookie_name(

@@ -28,7 +28,7 @@ use tower_sessions::Session;
 use tower_sessions::session::Id;
 use tower_sessions::session_store::SessionStore;
 
-pub(crate) const USER_ID: &str = "user_id";
+pub const USER_ID: &str = "user_id";
 const USER_NAME: &str = "user_name";
 /// Set for instructors, so the header can link to their pages; every instructor route still checks the
 /// role in the database.
@@ -294,7 +294,7 @@ impl Visitor {
 /// read back through the store itself, so this follows its encoding whatever it is. One read per
 /// signed-in session of anyone: fine for deleting an account, too much for a page.
 async fn sessions_of(state: &AppState, user_id: i64) -> Result<Vec<String>, AppError> {
-    let sessions = Store::new(state.db.sqlite().clone(), USER_ID);
+    let sessions = Store::new(state.db.clone(), USER_ID);
     let mut ids = Vec::new();
     for id in store::account::session_ids_with_key(&state.db, USER_ID).await? {
         let Ok(parsed) = id.parse::<Id>() else {

@@ -129,9 +129,9 @@ async fn quiz_check_one_at_a_time_and_the_unanswered_summary() {
         0,
         "locked"
     );
-    let kept: (i64,) = sqlx::query_as("select count(*) from attempt_check")
-        .fetch_one(b.app().state.db.sqlite())
-        .await
+    let kept: (i64,) = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as("select count(*) from attempt_check")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(kept.0, 1, "the first answer is kept on the server");
     show(&b, &format!("{order} .check-feedback")).await;
@@ -210,9 +210,9 @@ async fn quiz_check_one_at_a_time_and_the_unanswered_summary() {
     .await;
     // The two checked answers count as checked: the ordering as accepted, the text one wrong.
     let answers: Vec<(String, i64)> =
-        sqlx::query_as("select response, credit from answer order by position")
-            .fetch_all(b.app().state.db.sqlite())
-            .await
+        infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as("select response, credit from answer order by position")
+            .fetch_all(pool)
+            .await)
             .unwrap();
     assert_eq!(answers.len(), total);
     let given: Vec<&(String, i64)> = answers
@@ -432,9 +432,9 @@ async fn a_learner_downloads_their_data_and_deletes_their_account() {
     assert!(b.text("main").await.contains("削除しました"));
     b.open("/me").await;
     assert!(b.path().await.starts_with("/login"), "signed out");
-    let (left,): (i64,) = sqlx::query_as("select count(*) from app_user where name = 'sora'")
-        .fetch_one(b.app().state.db.sqlite())
-        .await
+    let (left,): (i64,) = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as("select count(*) from app_user where name = 'sora'")
+        .fetch_one(pool)
+        .await)
         .unwrap();
     assert_eq!(left, 0);
     b.quit().await;

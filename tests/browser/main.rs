@@ -2,6 +2,8 @@
 //! fantoccini, against the real app served on a loopback port. One file per flow or widget; each opens
 //! with a comment naming what it guards. `scripts/test` installs Chromium on a fresh machine.
 
+#[path = "../common/backend.rs"]
+mod backend;
 mod support;
 mod widget_support;
 

@@ -136,9 +136,9 @@ async fn sign_up_take_the_tcp_quiz_and_find_it_on_me() {
         b.text(".score").await
     );
     assert_eq!(b.count(".result-item.is-correct").await, ids.len());
-    let times: i64 = sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0")
-        .fetch_one(b.app().state.db.sqlite())
-        .await
+    let times: i64 = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as::<_, (i64,)>("select count(*) from answer where time_ms > 0")
+        .fetch_one(pool)
+        .await)
         .unwrap()
         .0;
     assert!(times > 0, "time per question was measured");

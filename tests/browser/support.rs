@@ -4,6 +4,7 @@
 //! ([`wait_for`], [`tap`], [`type_into`], [`sideways_scroll`]), so no test file keeps its own copy.
 #![allow(dead_code)]
 
+use crate::backend;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -60,9 +61,7 @@ pub async fn serve_content(
     settings: infra_dojo::web::state::Settings,
 ) -> AppHandle {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = infra_dojo::db::open(&dir.path().join("browser.db"))
-        .await
-        .expect("db");
+    let (db, _) = backend::fresh_db(dir.path(), |options| options).await;
     let content = infra_dojo::load_content(source).expect("content");
     let state = infra_dojo::build_state(db, content, settings)
         .await

@@ -173,11 +173,11 @@ async fn predict_mode_asks_each_packet_before_showing_it() {
     assert!(!b.text("#widget-conntrack .ct-outcome").await.is_empty());
     assert_eq!(b.count("[data-widget-static]").await, 1);
 
-    let rows: Vec<(String, i64, String, bool)> = sqlx::query_as(
-        "select scenario, step, answer, correct from widget_answer where widget = 'conntrack' order by widget_answer_id",
+    let rows: Vec<(String, i64, String, bool)> = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as(
+        "select scenario, step, answer, correct <> 0 from widget_answer where widget = 'conntrack' order by widget_answer_id",
     )
-    .fetch_all(b.app().state.db.sqlite())
-    .await
+    .fetch_all(pool)
+    .await)
     .expect("widget answers");
     assert_eq!(
         rows,

@@ -146,11 +146,11 @@ async fn predict_mode_stops_before_the_data_connection_and_grades_on_the_server(
     b.screenshot("widget-ftp-predict-right").await;
 
     // Both answers were stored for this learner, graded as the page said.
-    let rows: Vec<(String, String, i64, String, bool)> = sqlx::query_as(
-        "select scenario, answer, step, field, correct from widget_answer where widget = 'ftp' order by widget_answer_id",
+    let rows: Vec<(String, String, i64, String, bool)> = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as(
+        "select scenario, answer, step, field, correct <> 0 from widget_answer where widget = 'ftp' order by widget_answer_id",
     )
-    .fetch_all(b.app().state.db.sqlite())
-    .await
+    .fetch_all(pool)
+    .await)
     .expect("widget answers");
     assert_eq!(
         rows,

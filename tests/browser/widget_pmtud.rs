@@ -234,11 +234,11 @@ async fn predict_mode_hides_the_future_and_grades_on_the_server() {
     .await;
     assert!(b.text(".pm-verdict").await.starts_with("✓ 正解"));
 
-    let rows: Vec<(String, i64, String, String, bool)> = sqlx::query_as(
-        "select scenario, step, field, answer, correct from widget_answer where widget = 'pmtud' order by widget_answer_id",
+    let rows: Vec<(String, i64, String, String, bool)> = infra_dojo::on!(&b.app().state.db, pool => sqlx::query_as(
+        "select scenario, step, field, answer, correct <> 0 from widget_answer where widget = 'pmtud' order by widget_answer_id",
     )
-    .fetch_all(b.app().state.db.sqlite())
-    .await
+    .fetch_all(pool)
+    .await)
     .expect("widget answers");
     assert_eq!(
         rows,

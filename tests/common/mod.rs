@@ -1,5 +1,5 @@
 //! Shared by the integration tests, so each test reads like the story it tells: an app on a fresh
-//! temporary SQLite file (`common::app()`), browser-like clients that keep their cookies, accounts made
+//! temporary SQLite file, or a fresh PostgreSQL database (`common::backend`) (`common::app()`), browser-like clients that keep their cookies, accounts made
 //! the way people make them (`app.learner("aki")` signs up through the form, `app.instructor("teacher")`
 //! is created as the CLI does and logs in through the form), "an instructor with a class"
 //! (`teacher.create_class("1年A組")`), "a learner who answered" (`app.answer_topic(…)`), and the counts
@@ -14,6 +14,7 @@ use infra_dojo::store::{self, quiz::NewAnswer};
 use sqlx::sqlite::SqliteConnectOptions;
 use tower::ServiceExt;
 
+pub mod backend;
 pub mod widget_api;
 
 /// Every test account's password.
@@ -23,7 +24,9 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub router: axum::Router,
     pub state: infra_dojo::web::state::AppState,
-    _dir: tempfile::TempDir,
+    /// What `--db` would say for this app's database: its file, or its PostgreSQL URL.
+    pub database: String,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub async fn app() -> TestApp {
@@ -51,10 +54,7 @@ pub async fn app_with_db(
     adjust: impl FnOnce(SqliteConnectOptions) -> SqliteConnectOptions,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("test.db");
-    let db = infra_dojo::db::open_with(adjust(infra_dojo::db::connect_options(&path)))
-        .await
-        .expect("open db");
+    let (db, database) = backend::fresh_db(dir.path(), adjust).await;
     let content = infra_dojo::load_content(source).expect("content loads");
     let state = infra_dojo::build_state(db, content, settings)
         .await
@@ -62,7 +62,28 @@ pub async fn app_with_db(
     TestApp {
         router: infra_dojo::app(state.clone()),
         state,
-        _dir: dir,
+        database,
+        _dir: std::sync::Arc::new(dir),
+    }
+}
+
+impl TestApp {
+    /// A second instance of the app on the same database, as a balancer's second upstream would be: its own
+    /// pool, attempt writer, caches and memory; nothing shared with this one but the database.
+    pub async fn another_instance(&self) -> TestApp {
+        let db = infra_dojo::db::Db::open(std::path::Path::new(&self.database), true)
+            .await
+            .expect("open the same database");
+        let content = infra_dojo::load_content(&ContentSource::Embedded).expect("content loads");
+        let state = infra_dojo::build_state(db, content, self.state.settings.clone())
+            .await
+            .expect("state");
+        TestApp {
+            router: infra_dojo::app(state.clone()),
+            state,
+            database: self.database.clone(),
+            _dir: self._dir.clone(),
+        }
     }
 }
 
@@ -180,6 +201,7 @@ impl TestApp {
         TestApp {
             router: infra_dojo::app(state.clone()),
             state,
+            database: self.database,
             _dir: self._dir,
         }
     }
@@ -393,9 +415,9 @@ impl<'a> std::ops::Deref for Account<'a> {
 impl TestApp {
     /// Rows in `table`, which may carry a filter: `count("app_user where role <> 'guest'")`.
     pub async fn count(&self, table: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(&format!("select count(*) from {table}"))
-            .fetch_one(self.state.db.sqlite())
-            .await
+        let (n,): (i64,) = infra_dojo::on!(&self.state.db, pool => sqlx::query_as(&format!("select count(*) from {table}"))
+            .fetch_one(pool)
+            .await)
             .unwrap();
         n
     }
@@ -412,11 +434,11 @@ impl TestApp {
     /// Moves every throttle lane of `kind` back by `ms`, as if that much time had passed since its last
     /// attempt (tests never sleep through a throttle).
     pub async fn time_passes(&self, kind: &str, ms: i64) {
-        sqlx::query("update throttle set last_at = last_at - ? where kind = ?")
+        infra_dojo::on!(&self.state.db, pool => sqlx::query("update throttle set last_at = last_at - $1 where kind = $2")
             .bind(ms)
             .bind(kind)
-            .execute(self.state.db.sqlite())
-            .await
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))
             .unwrap();
     }
 
@@ -444,7 +466,7 @@ impl TestApp {
     pub async fn instructor_as(&self, name: &str, display_name: &str) -> Account<'_> {
         let hash = infra_dojo::auth::password::hash(PASSWORD).unwrap();
         let id = store::users::create(
-            self.state.db.sqlite(),
+            &self.state.db,
             name,
             display_name,
             &hash,
@@ -472,18 +494,9 @@ impl TestApp {
         for (i, a) in answers.iter_mut().enumerate() {
             a.position = i as i64;
         }
-        store::quiz::record_attempt(
-            self.state.db.sqlite(),
-            token,
-            user,
-            topic,
-            42,
-            5000,
-            &answers,
-            at,
-        )
-        .await
-        .unwrap();
+        store::quiz::record_attempt(&self.state.db, token, user, topic, 42, 5000, &answers, at)
+            .await
+            .unwrap();
     }
 
     /// A learner who answered: an attempt at every question of `topic`, wrong on the questions at the

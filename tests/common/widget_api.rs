@@ -94,11 +94,11 @@ pub async fn json_post(
 
 /// Every stored widget answer, oldest first: (widget, scenario, step, field, answer, correct).
 pub async fn widget_answers(app: &TestApp) -> Vec<(String, String, i64, String, String, bool)> {
-    sqlx::query_as(
-        "select widget, scenario, step, field, answer, correct from widget_answer order by widget_answer_id",
+    infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
+        "select widget, scenario, step, field, answer, correct <> 0 from widget_answer order by widget_answer_id",
     )
-    .fetch_all(app.state.db.sqlite())
-    .await
+    .fetch_all(pool)
+    .await)
     .unwrap()
 }
 

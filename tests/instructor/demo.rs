@@ -37,26 +37,26 @@ async fn demo_seed_fills_a_class_and_is_idempotent() {
     assert_eq!(app.count("widget_answer").await, widget_answers as i64);
     assert!(widget_answers > 0);
     // The stored answers agree with the grader and with the attempts' scores.
-    let (mismatched,): (i64,) = sqlx::query_as(
-        "select count(*) from attempt a where a.correct_count != (select count(*) from answer n where n.attempt_id = a.attempt_id and n.correct)",
+    let (mismatched,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
+        "select count(*) from attempt a where a.correct_count != (select count(*) from answer n where n.attempt_id = a.attempt_id and n.correct <> 0)",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert_eq!(mismatched, 0);
     let tagged: (i64,) =
-        sqlx::query_as("select count(*) from answer where misconception is not null")
-            .fetch_one(app.state.db.sqlite())
-            .await
+        infra_dojo::on!(&app.state.db, pool => sqlx::query_as("select count(*) from answer where misconception is not null")
+            .fetch_one(pool)
+            .await)
             .unwrap();
     assert!(tagged.0 > 0, "wrong answers carry real misconception tags");
     // Progress matches what recording each attempt would have produced: every answered question has a row.
-    let (without_progress,): (i64,) = sqlx::query_as(
+    let (without_progress,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
         "select count(*) from (select distinct a.user_id, n.question_id from attempt a join answer n using (attempt_id)) x
          where not exists (select 1 from question_progress p where p.user_id = x.user_id and p.question_id = x.question_id)",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     assert_eq!(without_progress, 0);
     // Again: nothing new.

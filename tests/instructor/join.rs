@@ -182,11 +182,11 @@ async fn join_codes_cannot_be_guessed_at_speed_and_the_right_code_still_works() 
 
     // Many accounts at one address share its lane: past the free misses (a class mistyping together),
     // each further one waits, doubling, up to a minute. The link (GET) is counted like the form.
-    let (misses,): (i64,) = sqlx::query_as(
+    let (misses,): (i64,) = infra_dojo::on!(&app.state.db, pool => sqlx::query_as(
         "select failures from throttle where kind = 'join-address' and key = '203.0.113.9'",
     )
-    .fetch_one(app.state.db.sqlite())
-    .await
+    .fetch_one(pool)
+    .await)
     .unwrap();
     let mut made = 0;
     let mut misses = misses;

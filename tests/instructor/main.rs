@@ -81,11 +81,11 @@ pub async fn fixture(app: &TestApp) -> Fixture<'_> {
 /// Moves every member's joining time of `class_id` back to `at`, for fixtures whose attempts are dated in
 /// the past (the live panel counts only what members did after joining).
 pub async fn backdate_joins(app: &TestApp, class_id: i64, at: i64) {
-    sqlx::query("update class_member set joined_at = ? where class_id = ?")
+    infra_dojo::on!(&app.state.db, pool => sqlx::query("update class_member set joined_at = $1 where class_id = $2")
         .bind(at)
         .bind(class_id)
-        .execute(app.state.db.sqlite())
-        .await
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))
         .unwrap();
 }
 

@@ -376,7 +376,7 @@ async fn the_grid_comes_a_page_at_a_time_in_the_order_of_the_whole_class() {
     let app = common::app().await;
     let teacher = app.instructor("teacher").await;
     let (class_id, _) = teacher.create_class("大教室").await;
-    let db = app.state.db.sqlite();
+    let db = &app.state.db;
     let hash = infra_dojo::auth::password::hash(common::PASSWORD).unwrap();
     let now = store::now();
     for i in 0..120 {
@@ -491,10 +491,10 @@ async fn a_members_change_shows_at_once_in_needs_help_and_the_live_panel() {
     assert!(!help(&first).iter().any(|i| i.starts_with("fumi")));
 
     // fumi joins: listed at once as not having started.
-    let (code,): (String,) = sqlx::query_as("select join_code from class where class_id = ?")
+    let (code,): (String,) = infra_dojo::on!(db, pool => sqlx::query_as("select join_code from class where class_id = $1")
         .bind(f.class_id)
-        .fetch_one(db.sqlite())
-        .await
+        .fetch_one(pool)
+        .await)
         .unwrap();
     let fumi = app.learner("fumi").await;
     assert_eq!(fumi.join_class(&code).await.status, StatusCode::SEE_OTHER);

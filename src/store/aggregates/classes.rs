@@ -2,20 +2,20 @@
 //! (`class_stat`, `class_learner`, `class_rank`, `class_option_member`), members joining and leaving, and
 //! widget predictions.
 
-use super::{Change, Keys, LearnerAggs, load, rebuild_users};
+use super::{Change, Keys, LearnerAggs, load, lock, packed, rebuild_users, users_from};
 use crate::classroom::aggregates as agg;
+use crate::db::Conn;
 use crate::jst;
-use crate::store::batch::{Script, bind, values_list};
-use sqlx::SqliteConnection;
+use crate::on_conn;
+use crate::store::batch::{Rows, Script, bind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::LazyLock;
 
 /// A class's sums to change: (class, kind, scope, key) → (n, m, learners).
 type ClassDelta = HashMap<(i64, &'static str, String, String), (i64, i64, i64)>;
 
 /// Carries learner changes into the sums of every class the learners are in.
 pub(super) async fn apply_to_classes(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     script: &mut Script<'_>,
     changes: &[Change],
     before: &HashMap<i64, LearnerAggs>,
@@ -118,21 +118,22 @@ pub(super) async fn apply_to_classes(
 /// A row of `class_rank`: class, topic, score, user, first answers given, first answers right.
 type RankRow = (i64, String, i64, i64, i64, i64);
 
-static DELETE_RANKS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "delete from class_rank where (class_id, topic, score, user_id) in
-           (select column1, column2, column3, column4 from (values {}))",
-        values_list(6)
-    )
-});
+static DELETE_RANKS: Rows = Rows::new(
+    6,
+    "delete from class_rank where (class_id, topic, score, user_id) in
+       (select column1, column2, column3, column4 from (values {values}))",
+    "delete from class_rank where (class_id, topic, score, user_id) in
+       (select column1, column2, column3, column4 from (values {values}) v)",
+);
 
-static INSERT_RANKS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert or replace into class_rank (class_id, topic, score, user_id, answered_first, right_first)
-         select * from (values {}) where column1 is not null",
-        values_list(6)
-    )
-});
+static INSERT_RANKS: Rows = Rows::new(
+    6,
+    "insert or replace into class_rank (class_id, topic, score, user_id, answered_first, right_first)
+     select * from (values {values}) where column1 is not null",
+    "insert into class_rank (class_id, topic, score, user_id, answered_first, right_first) values {values}
+     on conflict (class_id, topic, score, user_id) do update
+       set answered_first = excluded.answered_first, right_first = excluded.right_first",
+);
 
 /// Takes members' old rank rows out and puts their new ones in (added to `script`).
 fn save_ranks(
@@ -140,20 +141,15 @@ fn save_ranks(
     out: &[RankRow],
     into: &[RankRow],
 ) -> Result<(), sqlx::Error> {
-    for (rows, sql) in [(out, &*DELETE_RANKS), (into, &*INSERT_RANKS)] {
-        script.rows(
-            sql,
-            rows,
-            6,
-            |args, (class_id, topic, score, user, a, r)| {
-                bind(args, *class_id)?;
-                bind(args, topic.clone())?;
-                bind(args, *score)?;
-                bind(args, *user)?;
-                bind(args, *a)?;
-                bind(args, *r)
-            },
-        )?;
+    for (rows, sql) in [(out, &DELETE_RANKS), (into, &INSERT_RANKS)] {
+        script.rows(sql, rows, |args, (class_id, topic, score, user, a, r)| {
+            bind(args, *class_id)?;
+            bind(args, topic.clone())?;
+            bind(args, *score)?;
+            bind(args, *user)?;
+            bind(args, *a)?;
+            bind(args, *r)
+        })?;
     }
     Ok(())
 }
@@ -179,26 +175,32 @@ pub(super) type Memberships = HashMap<i64, Vec<(i64, String)>>;
 
 /// [`Memberships`] of `users` (those in no class are absent).
 pub(super) async fn memberships(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     users: &[i64],
 ) -> Result<Memberships, sqlx::Error> {
     let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
-        "select {MEMBERSHIP_COLUMNS} from {MEMBERSHIP_FROM}"
-    ))
-    .bind(json)
-    .fetch_all(&mut *conn)
-    .await?;
+    let postgres = matches!(conn, Conn::Postgres(_));
+    let sql = format!(
+        "select {MEMBERSHIP_COLUMNS} from {}",
+        membership_from(postgres, if postgres { "$1" } else { "?" })
+    );
+    let rows: Vec<(i64, i64, String)> =
+        on_conn!(conn.reborrow(), c => sqlx::query_as(&sql).bind(json).fetch_all(c).await)?;
     Ok(memberships_of(rows))
 }
 
-/// The membership rows (user, class, name) of the users in the JSON array bound (a plain `?`): the columns and the
-/// `from` of [`memberships`], also read by `aggregates::prefetch`.
+/// The membership rows (user, class, name) of the users in the JSON array bound as `param`: the columns
+/// and the `from` of [`memberships`], also read by `aggregates::Prefetch`.
 pub(super) const MEMBERSHIP_COLUMNS: &str =
     "m.user_id, m.class_id, coalesce(nullif(u.display_name, ''), u.name, '?')";
-pub(super) const MEMBERSHIP_FROM: &str =
-    "json_each(?) k cross join class_member m on m.user_id = k.value
-     join app_user u on u.user_id = m.user_id";
+pub(super) fn membership_from(postgres: bool, param: &str) -> String {
+    users_from(
+        postgres,
+        param,
+        "class_member m on m.user_id = k.value
+     join app_user u on u.user_id = m.user_id",
+    )
+}
 
 /// [`Memberships`] from rows of [`MEMBERSHIPS`].
 pub(super) fn memberships_of(rows: Vec<(i64, i64, String)>) -> Memberships {
@@ -212,11 +214,12 @@ pub(super) fn memberships_of(rows: Vec<(i64, i64, String)>) -> Memberships {
 /// A `learner_recent` row: user, latest attempt, days (JSON).
 pub(super) type RecentRow = (i64, i64, String);
 
-/// The `learner_recent` rows of the users in the JSON array bound (a plain `?`): the columns and the `from`, also read
-/// by `aggregates::prefetch`.
+/// The `learner_recent` rows of the users in the JSON array bound as `param`: the columns and the `from`,
+/// also read by `aggregates::Prefetch`.
 pub(super) const RECENT_COLUMNS: &str = "r.user_id, r.last_at, r.days";
-pub(super) const RECENT_FROM: &str =
-    "json_each(?) k cross join learner_recent r on r.user_id = k.value";
+pub(super) fn recent_from(postgres: bool, param: &str) -> String {
+    users_from(postgres, param, "learner_recent r on r.user_id = k.value")
+}
 
 /// A learner's answers and wrong answers per (topic, Japan-time day), as `learner_recent.days` keeps them.
 type Days = Vec<(String, i64, i64, i64)>;
@@ -235,31 +238,48 @@ struct Recent {
 /// [`Recent`] for each of `users` who has attempts, from their attempts of the last 14 days before their
 /// latest (the attempts index, one learner at a time), and their `learner_recent` rows made from them: for
 /// members joining.
-async fn recent(
-    conn: &mut SqliteConnection,
-    users: &[i64],
-) -> Result<HashMap<i64, Recent>, sqlx::Error> {
+async fn recent(conn: &mut Conn<'_>, users: &[i64]) -> Result<HashMap<i64, Recent>, sqlx::Error> {
     if users.is_empty() {
         return Ok(HashMap::new());
     }
     let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
     let window = crate::classroom::needs_help::MISS_WINDOW_DAYS - 1;
-    let (packed,): (String,) = sqlx::query_as(
-        "with latest as (
-             select a.user_id, max(a.created_at) as last_at
-             from json_each(?1) k cross join attempt a on a.user_id = k.value group by a.user_id)
-         select coalesce(json_group_array(json_array(user_id, last_at, topic, day, answered, wrong)), '[]') from (
-             select l.user_id, l.last_at, a.topic, (a.created_at + ?2) / 86400 as day,
-                    sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
-             from latest l cross join attempt a
-               on a.user_id = l.user_id and a.created_at >= ((l.last_at + ?2) / 86400 - ?3) * 86400 - ?2
-             group by l.user_id, a.topic, day)",
-    )
-    .bind(json)
-    .bind(jst::OFFSET)
-    .bind(window)
-    .fetch_one(&mut *conn)
-    .await?;
+    let sql = |postgres: bool| {
+        let p = |n: usize| {
+            if postgres {
+                format!("${n}")
+            } else {
+                format!("?{n}")
+            }
+        };
+        format!(
+            "with latest as (
+                 select a.user_id, max(a.created_at) as last_at
+                 from {} group by a.user_id)
+             select {} from (
+                 select l.user_id, l.last_at, a.topic, (a.created_at + {p2}) / 86400 as day,
+                        sum(a.question_count) as answered, sum(a.question_count - a.correct_count) as wrong
+                 from latest l {join} attempt a
+                   on a.user_id = l.user_id and a.created_at >= ((l.last_at + {p2}) / 86400 - {p3}) * 86400 - {p2}
+                 group by l.user_id, l.last_at, a.topic, day) d",
+            users_from(postgres, &p(1), "attempt a on a.user_id = k.value"),
+            packed(postgres, if postgres {
+                "user_id, last_at, topic, day, answered::bigint, wrong::bigint"
+            } else {
+                "user_id, last_at, topic, day, answered, wrong"
+            }),
+            p2 = p(2),
+            p3 = p(3),
+            join = if postgres { "join" } else { "cross join" },
+        )
+    };
+    let sql = sql(matches!(conn, Conn::Postgres(_)));
+    let (packed,): (String,) = on_conn!(conn.reborrow(), c => sqlx::query_as(&sql)
+        .bind(json)
+        .bind(jst::OFFSET)
+        .bind(window)
+        .fetch_one(c)
+        .await)?;
     let rows: Vec<(i64, i64, String, i64, i64, i64)> =
         serde_json::from_str(&packed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let mut days: HashMap<i64, (i64, Days)> = HashMap::new();
@@ -287,7 +307,7 @@ async fn recent(
             },
         );
     }
-    let mut script = Script::default();
+    let mut script = Script::new(conn);
     save_recent(&mut script, &rows)?;
     script.run(conn).await?;
     Ok(out)
@@ -297,7 +317,7 @@ async fn recent(
 /// their latest attempt) and the new attempts; the rows are written back. Bounded by what a learner did in
 /// two weeks, never by their whole history.
 async fn recent_kept(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     script: &mut Script<'_>,
     changes: &[&Change],
     kept_rows: Option<Vec<RecentRow>>,
@@ -312,10 +332,13 @@ async fn recent_kept(
             .filter(|(user, _, _)| users.contains(user))
             .collect(),
         None => {
-            sqlx::query_as(&format!("select {RECENT_COLUMNS} from {RECENT_FROM}"))
-                .bind(serde_json::to_string(&users).unwrap_or_else(|_| "[]".into()))
-                .fetch_all(&mut *conn)
-                .await?
+            let postgres = matches!(conn, Conn::Postgres(_));
+            let sql = format!(
+                "select {RECENT_COLUMNS} from {}",
+                recent_from(postgres, if postgres { "$1" } else { "?" })
+            );
+            let json = serde_json::to_string(&users).unwrap_or_else(|_| "[]".into());
+            on_conn!(conn.reborrow(), c => sqlx::query_as(&sql).bind(json).fetch_all(c).await)?
         }
     };
     let mut kept: HashMap<i64, (i64, Days)> = rows
@@ -370,33 +393,27 @@ async fn recent_kept(
     Ok(out)
 }
 
-static UPSERT_RECENT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into learner_recent (user_id, last_at, days)
-         select * from (values {}) where column1 is not null
-         on conflict (user_id) do update set last_at = excluded.last_at, days = excluded.days",
-        values_list(3)
-    )
-});
+static UPSERT_RECENT: Rows = Rows::insert(
+    3,
+    "insert into learner_recent (user_id, last_at, days)",
+    "on conflict (user_id) do update set last_at = excluded.last_at, days = excluded.days",
+);
 
 /// Adds to `script` learners' `learner_recent` rows to write: (user, latest attempt, days as JSON).
 fn save_recent(script: &mut Script<'_>, rows: &[(i64, i64, String)]) -> Result<(), sqlx::Error> {
-    script.rows(&UPSERT_RECENT, rows, 3, |args, (user, last_at, days)| {
+    script.rows(&UPSERT_RECENT, rows, |args, (user, last_at, days)| {
         bind(args, *user)?;
         bind(args, *last_at)?;
         bind(args, days.clone())
     })
 }
 
-static UPSERT_CLASS_STAT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into class_stat (class_id, kind, scope, key, n, m, learners)
-         select * from (values {}) where column1 is not null
-         on conflict (class_id, kind, scope, key) do update set n = class_stat.n + excluded.n,
-           m = class_stat.m + excluded.m, learners = class_stat.learners + excluded.learners",
-        values_list(7)
-    )
-});
+static UPSERT_CLASS_STAT: Rows = Rows::insert(
+    7,
+    "insert into class_stat (class_id, kind, scope, key, n, m, learners)",
+    "on conflict (class_id, kind, scope, key) do update set n = class_stat.n + excluded.n,
+       m = class_stat.m + excluded.m, learners = class_stat.learners + excluded.learners",
+);
 
 /// Adds `delta` to the classes' sums, and counts one more change of each class it touches (kind
 /// `version`: what a cache of a class's figures is checked against, see `class_view::version`). With
@@ -420,7 +437,6 @@ fn save_delta(
     script.rows(
         &UPSERT_CLASS_STAT,
         &rows,
-        7,
         |args, ((class_id, kind, scope, key), (n, m, l))| {
             bind(args, *class_id)?;
             bind(args, *kind)?;
@@ -433,20 +449,18 @@ fn save_delta(
     )
 }
 
-static INSERT_OPTIONS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert or ignore into class_option_member (class_id, scope, option, name, user_id)
-         select * from (values {}) where column1 is not null",
-        values_list(5)
-    )
-});
+static INSERT_OPTIONS: Rows = Rows::new(
+    5,
+    "insert or ignore into class_option_member (class_id, scope, option, name, user_id)
+     select * from (values {values}) where column1 is not null",
+    "insert into class_option_member (class_id, scope, option, name, user_id) values {values}
+     on conflict do nothing",
+);
 
-static DELETE_OPTIONS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "delete from class_option_member where (class_id, scope, option, name, user_id) in (values {})",
-        values_list(5)
-    )
-});
+static DELETE_OPTIONS: Rows = Rows::same(
+    5,
+    "delete from class_option_member where (class_id, scope, option, name, user_id) in (values {values})",
+);
 
 type OptionRow = (i64, String, i64, String, i64);
 
@@ -455,19 +469,14 @@ fn save_options(
     added: &[OptionRow],
     removed: &[OptionRow],
 ) -> Result<(), sqlx::Error> {
-    for (rows, sql) in [(added, &*INSERT_OPTIONS), (removed, &*DELETE_OPTIONS)] {
-        script.rows(
-            sql,
-            rows,
-            5,
-            |args, (class_id, scope, option, name, user)| {
-                bind(args, *class_id)?;
-                bind(args, scope.clone())?;
-                bind(args, *option)?;
-                bind(args, name.clone())?;
-                bind(args, *user)
-            },
-        )?;
+    for (rows, sql) in [(added, &INSERT_OPTIONS), (removed, &DELETE_OPTIONS)] {
+        script.rows(sql, rows, |args, (class_id, scope, option, name, user)| {
+            bind(args, *class_id)?;
+            bind(args, scope.clone())?;
+            bind(args, *option)?;
+            bind(args, name.clone())?;
+            bind(args, *user)
+        })?;
     }
     Ok(())
 }
@@ -482,23 +491,21 @@ struct ClassLearnerChange {
     recent: Option<Recent>,
 }
 
-static UPDATE_CLASS_LEARNERS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "update class_learner set attempts = class_learner.attempts + v.column3,
-           mastered = class_learner.mastered + v.column4,
-           last_at = coalesce(v.column5, class_learner.last_at),
-           miss_day = coalesce(v.column6, class_learner.miss_day),
-           miss_counts = coalesce(v.column7, class_learner.miss_counts)
-         from (values {}) v where class_learner.class_id = v.column1 and class_learner.user_id = v.column2",
-        values_list(7)
-    )
-});
+static UPDATE_CLASS_LEARNERS: Rows = Rows::same(
+    7,
+    "update class_learner set attempts = class_learner.attempts + v.column3,
+       mastered = class_learner.mastered + v.column4,
+       last_at = coalesce(v.column5, class_learner.last_at),
+       miss_day = coalesce(v.column6, class_learner.miss_day),
+       miss_counts = coalesce(v.column7, class_learner.miss_counts)
+     from (values {values}) v where class_learner.class_id = v.column1 and class_learner.user_id = v.column2",
+);
 
 fn save_class_learners(
     script: &mut Script<'_>,
     rows: &[ClassLearnerChange],
 ) -> Result<(), sqlx::Error> {
-    script.rows(&UPDATE_CLASS_LEARNERS, rows, 7, |args, c| {
+    script.rows(&UPDATE_CLASS_LEARNERS, rows, |args, c| {
         bind(args, c.class_id)?;
         bind(args, c.user_id)?;
         bind(args, c.attempts)?;
@@ -512,34 +519,40 @@ fn save_class_learners(
 /// Members joining (`sign` 1) or leaving (`sign` −1) class `class_id`: what they bring is added to the
 /// class's sums, or taken away, with their `class_learner` rows and the options they chose. The
 /// `class_member` rows are the caller's (`store::classes`).
-pub async fn add_members(
-    conn: &mut SqliteConnection,
+pub async fn add_members<'c>(
+    conn: impl Into<Conn<'c>>,
     class_id: i64,
     users: &[i64],
     sign: i64,
 ) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
+    let conn = &mut conn;
+    lock(conn).await?;
+    let postgres = matches!(conn, Conn::Postgres(_));
+    let (first, second) = if postgres { ("$1", "$2") } else { ("?1", "?2") };
+    let names_sql = format!(
+        "select u.user_id, u.display_name, coalesce(u.name, ''), coalesce(nullif(u.display_name, ''), u.name, '?')
+         from {}",
+        users_from(postgres, first, "app_user u on u.user_id = k.value")
+    );
+    let days_sql = format!(
+        "select (a.created_at + {second}) / 86400 as day, count(*) from {} group by day",
+        users_from(postgres, first, "attempt a on a.user_id = k.value")
+    );
     for chunk in users.chunks(500) {
         if sign > 0 {
             // Learners outside any class have no aggregates kept: made now from their history.
-            rebuild_users(conn, chunk).await?;
+            rebuild_users(conn.reborrow(), chunk).await?;
         }
         let aggs = load(conn, Keys::Users(chunk)).await?;
         let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
-        let names: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "select u.user_id, u.display_name, coalesce(u.name, ''), coalesce(nullif(u.display_name, ''), u.name, '?')
-             from json_each(?1) k cross join app_user u on u.user_id = k.value",
-        )
-        .bind(&json)
-        .fetch_all(&mut *conn)
-        .await?;
-        let days: Vec<(i64, i64)> = sqlx::query_as(
-            "select (a.created_at + ?2) / 86400 as day, count(*)
-             from json_each(?1) k cross join attempt a on a.user_id = k.value group by day",
-        )
-        .bind(&json)
-        .bind(jst::OFFSET)
-        .fetch_all(&mut *conn)
-        .await?;
+        let names: Vec<(i64, String, String, String)> = on_conn!(conn.reborrow(), c =>
+            sqlx::query_as(&names_sql).bind(&json).fetch_all(c).await)?;
+        let days: Vec<(i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(&days_sql)
+            .bind(&json)
+            .bind(jst::OFFSET)
+            .fetch_all(c)
+            .await)?;
         let recent = if sign > 0 {
             recent(conn, chunk).await?
         } else {
@@ -612,16 +625,16 @@ pub async fn add_members(
                 r.map_or(0, |r| r.miss_counts),
             ));
         }
-        let mut script = Script::default();
+        let mut script = Script::new(conn);
         save_delta(&mut script, delta, true)?;
         if sign > 0 {
             save_options(&mut script, &options, &[])?;
             save_ranks(&mut script, &[], &ranks)?;
             script.run(conn).await?;
             for (user, sort_name, attempts, last_at, mastered, miss_day, miss_counts) in rows {
-                sqlx::query(
+                on_conn!(conn.reborrow(), c => sqlx::query(
                     "insert into class_learner (class_id, user_id, sort_name, attempts, last_at, mastered, miss_day, miss_counts)
-                     values (?, ?, ?, ?, ?, ?, ?, ?)",
+                     values ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(class_id)
                 .bind(user)
@@ -631,20 +644,25 @@ pub async fn add_members(
                 .bind(mastered)
                 .bind(miss_day)
                 .bind(miss_counts)
-                .execute(&mut *conn)
-                .await?;
+                .execute(c)
+                .await
+                .map(|_| ()))?;
             }
         } else {
             save_options(&mut script, &[], &options)?;
             save_ranks(&mut script, &ranks, &[])?;
             script.run(conn).await?;
-            sqlx::query(
+            let sql = conn.pick(
                 "delete from class_learner where class_id = ?1 and user_id in (select value from json_each(?2))",
-            )
-            .bind(class_id)
-            .bind(&json)
-            .execute(&mut *conn)
-            .await?;
+                "delete from class_learner where class_id = $1
+                   and user_id in (select value::bigint from json_array_elements_text($2::json))",
+            );
+            on_conn!(conn.reborrow(), c => sqlx::query(sql)
+                .bind(class_id)
+                .bind(&json)
+                .execute(c)
+                .await
+                .map(|_| ()))?;
         }
     }
     Ok(())
@@ -652,17 +670,24 @@ pub async fn add_members(
 
 /// Widget predictions of `users`, counted per (user, widget, JSON [scenario, step, field]): (made, right).
 async fn widget_counts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     users: &[i64],
 ) -> Result<BTreeMap<(i64, String, String), (i64, i64)>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, String, i64, i64)> = sqlx::query_as(
-        "select w.user_id, w.widget, w.scenario, w.step, w.field, count(*), sum(w.correct)
-         from json_each(?1) k cross join widget_answer w on w.user_id = k.value
+    let postgres = matches!(conn, Conn::Postgres(_));
+    let sql = format!(
+        "select w.user_id, w.widget, w.scenario, w.step, w.field, count(*), sum(w.correct){}
+         from {}
          group by w.user_id, w.widget, w.scenario, w.step, w.field",
-    )
-    .bind(serde_json::to_string(users).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(&mut *conn)
-    .await?;
+        if postgres { "::bigint" } else { "" },
+        users_from(
+            postgres,
+            if postgres { "$1" } else { "?1" },
+            "widget_answer w on w.user_id = k.value"
+        )
+    );
+    let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
+    let rows: Vec<(i64, String, String, i64, String, i64, i64)> =
+        on_conn!(conn.reborrow(), c => sqlx::query_as(&sql).bind(json).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
         .map(|(user, widget, scenario, step, field, n, m)| {
@@ -689,10 +714,13 @@ pub struct WidgetAnswer<'a> {
 
 /// Counts widget predictions just stored into the sums of their learners' classes (kind `widget`: scope
 /// the widget, key `[scenario, step, field]`; learners: members who predicted that step).
-pub async fn widget_answers(
-    conn: &mut SqliteConnection,
+pub async fn widget_answers<'c>(
+    conn: impl Into<Conn<'c>>,
     answers: &[WidgetAnswer<'_>],
 ) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
+    let conn = &mut conn;
+    lock(conn).await?;
     let users: Vec<i64> = answers
         .iter()
         .map(|a| a.user_id)
@@ -739,7 +767,7 @@ pub async fn widget_answers(
             );
         }
     }
-    let mut script = Script::default();
+    let mut script = Script::new(conn);
     save_delta(&mut script, delta, false)?;
     script.run(conn).await
 }

@@ -19,13 +19,19 @@
 //! them — so a learner studying alone pays one lookup per batch of attempts; joining a class makes their
 //! rows from their history. (A learner who leaves their last class keeps rows nobody reads, made again if
 //! they join another.)
+//!
+//! On PostgreSQL, where the instances' writers share the database, every transaction that changes
+//! progress or aggregates first takes one advisory lock ([`lock`]): what it reads, computes and writes
+//! back is not changed by another in between, as on SQLite with its one writer at a time. Statements
+//! whose text differs per backend are picked with `Conn::pick`: JSON arrays of keys are read with
+//! `json_each` on SQLite and `json_array_elements` on PostgreSQL, packed rows made with
+//! `json_group_array` and `json_agg`.
 
-use super::batch::{Script, bind, values_list};
+use super::batch::{Row, Rows, Script, bind};
 use super::quiz::NewAttempt;
 use crate::classroom::aggregates::{self as agg, AnswerFact, Contribution, QuestionAgg, TopicAgg};
-use sqlx::Row;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
+use crate::db::Conn;
+use crate::on_conn;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
@@ -108,6 +114,45 @@ impl LearnerAggs {
     }
 }
 
+/// The PostgreSQL advisory lock that every transaction changing learners' progress or the aggregates
+/// takes first (any fixed number no other lock uses; it reads "progress" in ASCII).
+const POSTGRES_LOCK: i64 = 0x7072_6f67_7265_7373;
+
+/// Takes [`POSTGRES_LOCK`] until the end of the transaction `conn` is in (PostgreSQL; nothing on SQLite,
+/// whose transactions write one at a time anyway). Taken again in the same transaction, it returns at
+/// once: every entry point of this module takes it, and their callers may have.
+pub(crate) async fn lock(conn: &mut Conn<'_>) -> Result<(), sqlx::Error> {
+    if let Conn::Postgres(c) = conn {
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(POSTGRES_LOCK)
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `from` the users of the JSON array of ids bound as `param`, as `k.value`, then `rest` (`t on t.user_id
+/// = k.value …`). SQLite's `cross join` keeps the keys the outer loop; PostgreSQL chooses its own.
+pub(super) fn users_from(postgres: bool, param: &str, rest: &str) -> String {
+    if postgres {
+        format!(
+            "(select value::bigint as value from json_array_elements_text({param}::json)) k join {rest}"
+        )
+    } else {
+        format!("json_each({param}) k cross join {rest}")
+    }
+}
+
+/// Packed rows: `json_group_array(json_array(columns))` on SQLite, `[]` when there are none; the same
+/// text on PostgreSQL.
+pub(super) fn packed(postgres: bool, columns: &str) -> String {
+    if postgres {
+        format!("coalesce(json_agg(json_build_array({columns})), '[]')::text")
+    } else {
+        format!("coalesce(json_group_array(json_array({columns})), '[]')")
+    }
+}
+
 /// Whose rows to load: whole learners, or some of their topics.
 enum Keys<'a> {
     Users(&'a [i64]),
@@ -123,14 +168,32 @@ impl Keys<'_> {
         .unwrap_or_else(|_| "[]".into())
     }
 
-    /// The join that picks the rows of `table` (aliased `r`) for these keys from `json_each(?1) k`.
-    fn join(&self) -> &'static str {
+    /// The keys (bound first, as JSON) joined to the rows of `table` (aliased `r`): the `from` of [`load`].
+    fn from(&self, postgres: bool, table: &str) -> String {
         match self {
-            Keys::Users(_) => "r.user_id = k.value",
-            Keys::Pairs(_) => {
-                "r.user_id = json_extract(k.value, '$[0]') and r.topic = json_extract(k.value, '$[1]')"
-            }
+            Keys::Users(_) => users_from(
+                postgres,
+                if postgres { "$1" } else { "?1" },
+                &format!("{table} r on r.user_id = k.value"),
+            ),
+            Keys::Pairs(_) => pairs_from(postgres, if postgres { "$1" } else { "?1" }, table),
         }
+    }
+}
+
+/// `from` the (user, topic) pairs of the JSON array bound as `param` (as `p`), joined to the rows of
+/// `table` (`r`).
+fn pairs_from(postgres: bool, param: &str, table: &str) -> String {
+    if postgres {
+        format!(
+            "json_array_elements({param}::json) p join {table} r
+               on r.user_id = (p.value->>0)::bigint and r.topic = p.value->>1"
+        )
+    } else {
+        format!(
+            "json_each({param}) p cross join {table} r
+               on r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')"
+        )
     }
 }
 
@@ -149,43 +212,66 @@ type TopicRow = (
 
 type QuestionRow = (i64, String, String, i64, i64, i64, QuestionAgg);
 
-/// The packed `learner_topic` rows (alias `r`) of the keys joined from `json_each(?N) k`: the select
-/// expression of [`load`] and of [`prefetch`].
-const TOPIC_ROWS: &str = "coalesce(json_group_array(json_array(r.user_id, r.topic, r.attempts, r.last_at,
-    r.last_attempt_id, r.mastered, r.score, r.answered_first, r.right_first, json(r.extra))), '[]')";
+/// The columns of a packed `learner_topic` row (alias `r`): the select of [`load`] and of [`Prefetch`].
+fn topic_rows(postgres: bool) -> String {
+    packed(
+        postgres,
+        &format!(
+            "r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id, r.mastered, r.score,
+             r.answered_first, r.right_first, {}",
+            if postgres {
+                "r.extra::json"
+            } else {
+                "json(r.extra)"
+            }
+        ),
+    )
+}
+
 /// The same for `learner_question`.
-const QUESTION_ROWS: &str =
-    "coalesce(json_group_array(json_array(r.user_id, r.topic, r.question_id,
-    r.answers, r.correct, r.first_correct, json(r.extra))), '[]')";
+fn question_rows(postgres: bool) -> String {
+    packed(
+        postgres,
+        &format!(
+            "r.user_id, r.topic, r.question_id, r.answers, r.correct, r.first_correct, {}",
+            if postgres {
+                "r.extra::json"
+            } else {
+                "json(r.extra)"
+            }
+        ),
+    )
+}
 
 /// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
 async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     keys: Keys<'_>,
 ) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
     let json = keys.json();
-    let (topics,): (String,) = sqlx::query_as(&format!(
-        "select {TOPIC_ROWS} from json_each(?1) k cross join learner_topic r on {}",
-        keys.join()
-    ))
-    .bind(&json)
-    .fetch_one(&mut *conn)
-    .await?;
-    let (questions,): (String,) = sqlx::query_as(&format!(
-        "select {QUESTION_ROWS} from json_each(?1) k cross join learner_question r on {}",
-        keys.join()
-    ))
-    .bind(&json)
-    .fetch_one(&mut *conn)
-    .await?;
-    unpack_learners(&topics, &questions)
+    let postgres = matches!(conn, Conn::Postgres(_));
+    let topics = format!(
+        "select {} from {}",
+        topic_rows(postgres),
+        keys.from(postgres, "learner_topic")
+    );
+    let questions = format!(
+        "select {} from {}",
+        question_rows(postgres),
+        keys.from(postgres, "learner_question")
+    );
+    let (topics, questions): ((String,), (String,)) = on_conn!(conn.reborrow(), c => (
+        sqlx::query_as(&topics).bind(&json).fetch_one(&mut *c).await?,
+        sqlx::query_as(&questions).bind(&json).fetch_one(&mut *c).await?,
+    ));
+    unpack_learners(&topics.0, &questions.0)
 }
 
 fn decode(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }
 
-/// [`LearnerAggs`] per learner from packed rows of [`TOPIC_ROWS`] and [`QUESTION_ROWS`].
+/// [`LearnerAggs`] per learner from packed rows of [`topic_rows`] and [`question_rows`].
 fn unpack_learners(
     topics: &str,
     questions: &str,
@@ -260,24 +346,38 @@ impl Prefetch {
         }
     }
 
-    /// Adds the statement, which gives one row, to `script`. Its parameters are plain `?`, bound in the
-    /// order they appear: numbered ones would count from the start of a multi-statement command.
+    /// Adds the statement, which gives one row, to `script`. On SQLite its parameters are plain `?`, bound
+    /// in the order they appear: numbered ones would count from the start of a multi-statement command.
     pub(crate) fn add_to<'q>(&'q self, script: &mut Script<'q>) -> Result<(), sqlx::Error> {
-        use classes::{MEMBERSHIP_COLUMNS, MEMBERSHIP_FROM, RECENT_COLUMNS, RECENT_FROM};
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            let pair = "r.user_id = json_extract(p.value, '$[0]') and r.topic = json_extract(p.value, '$[1]')";
+        fn sql(postgres: bool) -> String {
+            let p = |n: usize| {
+                if postgres {
+                    format!("${n}")
+                } else {
+                    "?".to_string()
+                }
+            };
             format!(
-                "select (select coalesce(json_group_array(json_array({MEMBERSHIP_COLUMNS})), '[]')
-                           from {MEMBERSHIP_FROM}),
-                        (select {TOPIC_ROWS} from json_each(?) p cross join learner_topic r on {pair}),
-                        (select {QUESTION_ROWS} from json_each(?) p cross join learner_question r on {pair}),
-                        (select coalesce(json_group_array(json_array(t.topic, t.question_id, t.bit)), '[]')
-                           from json_each(?) k cross join topic_question t on t.topic = k.value),
-                        (select coalesce(json_group_array(json_array({RECENT_COLUMNS})), '[]')
-                           from {RECENT_FROM})"
+                "select (select {} from {}),
+                        (select {} from {}),
+                        (select {} from {}),
+                        (select {} from {}),
+                        (select {} from {})",
+                packed(postgres, classes::MEMBERSHIP_COLUMNS),
+                classes::membership_from(postgres, &p(1)),
+                topic_rows(postgres),
+                pairs_from(postgres, &p(2), "learner_topic"),
+                question_rows(postgres),
+                pairs_from(postgres, &p(3), "learner_question"),
+                packed(postgres, "t.topic, t.question_id, t.bit"),
+                topics_from(postgres, &p(4)),
+                packed(postgres, classes::RECENT_COLUMNS),
+                classes::recent_from(postgres, &p(5)),
             )
-        });
-        script.statement(&SQL, |args| {
+        }
+        static SQLITE: LazyLock<String> = LazyLock::new(|| sql(false));
+        static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(true));
+        script.statement(&SQLITE, &POSTGRES, |args| {
             bind(args, self.users.as_str())?;
             bind(args, self.pairs.as_str())?;
             bind(args, self.pairs.as_str())?;
@@ -287,18 +387,29 @@ impl Prefetch {
     }
 
     /// The statement's row, read.
-    pub fn read(&self, row: Option<SqliteRow>) -> Result<Prefetched, sqlx::Error> {
+    pub(crate) fn read(&self, row: Option<Row>) -> Result<Prefetched, sqlx::Error> {
         let row = row.ok_or(sqlx::Error::RowNotFound)?;
+        let text = |i: usize| row.get::<String>(i);
         let memberships: Vec<(i64, i64, String)> =
-            serde_json::from_str(row.try_get(0)?).map_err(decode)?;
-        let bits: Vec<(String, String, i64)> =
-            serde_json::from_str(row.try_get(3)?).map_err(decode)?;
+            serde_json::from_str(&text(0)?).map_err(decode)?;
+        let bits: Vec<(String, String, i64)> = serde_json::from_str(&text(3)?).map_err(decode)?;
         Ok(Prefetched {
             memberships: classes::memberships_of(memberships),
-            learners: unpack_learners(row.try_get(1)?, row.try_get(2)?)?,
+            learners: unpack_learners(&text(1)?, &text(2)?)?,
             bits: Bits::from_rows(bits),
-            recent: serde_json::from_str(row.try_get(4)?).map_err(decode)?,
+            recent: serde_json::from_str(&text(4)?).map_err(decode)?,
         })
+    }
+}
+
+/// `from` the topics of the JSON array bound as `param`, joined to their `topic_question` rows (`t`).
+fn topics_from(postgres: bool, param: &str) -> String {
+    if postgres {
+        format!(
+            "json_array_elements_text({param}::json) k join topic_question t on t.topic = k.value"
+        )
+    } else {
+        format!("json_each({param}) k cross join topic_question t on t.topic = k.value")
     }
 }
 
@@ -311,17 +422,15 @@ struct Bits {
 }
 
 impl Bits {
-    async fn load(
-        conn: &mut SqliteConnection,
-        topics: &BTreeSet<String>,
-    ) -> Result<Bits, sqlx::Error> {
+    async fn load(conn: &mut Conn<'_>, topics: &BTreeSet<String>) -> Result<Bits, sqlx::Error> {
         let json = serde_json::to_string(topics).unwrap_or_else(|_| "[]".into());
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "select t.topic, t.question_id, t.bit from json_each(?1) k cross join topic_question t on t.topic = k.value",
-        )
-        .bind(json)
-        .fetch_all(&mut *conn)
-        .await?;
+        let postgres = matches!(conn, Conn::Postgres(_));
+        let sql = format!(
+            "select t.topic, t.question_id, t.bit from {}",
+            topics_from(postgres, if postgres { "$1" } else { "?1" })
+        );
+        let rows: Vec<(String, String, i64)> =
+            on_conn!(conn.reborrow(), c => sqlx::query_as(&sql).bind(json).fetch_all(c).await)?;
         Ok(Bits::from_rows(rows))
     }
 
@@ -354,15 +463,13 @@ impl Bits {
 
     /// Adds the bits given since the last save to `script`.
     fn save(&mut self, script: &mut Script<'_>) -> Result<(), sqlx::Error> {
-        static INSERT: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "insert into topic_question (topic, question_id, bit)
-                 select * from (values {}) where column1 is not null",
-                values_list(3)
-            )
-        });
+        static INSERT: Rows = Rows::insert(
+            3,
+            "insert into topic_question (topic, question_id, bit)",
+            "",
+        );
         let added = std::mem::take(&mut self.added);
-        script.rows(&INSERT, &added, 3, |args, (topic, question, bit)| {
+        script.rows(&INSERT, &added, |args, (topic, question, bit)| {
             bind(args, topic.clone())?;
             bind(args, question.clone())?;
             bind(args, *bit)
@@ -370,27 +477,21 @@ impl Bits {
     }
 }
 
-static UPSERT_TOPICS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into learner_topic (user_id, topic, attempts, last_at, last_attempt_id, mastered, score,
-                                    answered_first, right_first, extra)
-         select * from (values {}) where column1 is not null
-         on conflict (user_id, topic) do update set attempts = excluded.attempts, last_at = excluded.last_at,
-           last_attempt_id = excluded.last_attempt_id, mastered = excluded.mastered, score = excluded.score,
-           answered_first = excluded.answered_first, right_first = excluded.right_first, extra = excluded.extra",
-        values_list(10)
-    )
-});
+static UPSERT_TOPICS: Rows = Rows::insert(
+    10,
+    "insert into learner_topic (user_id, topic, attempts, last_at, last_attempt_id, mastered, score,
+                                answered_first, right_first, extra)",
+    "on conflict (user_id, topic) do update set attempts = excluded.attempts, last_at = excluded.last_at,
+       last_attempt_id = excluded.last_attempt_id, mastered = excluded.mastered, score = excluded.score,
+       answered_first = excluded.answered_first, right_first = excluded.right_first, extra = excluded.extra",
+);
 
-static UPSERT_QUESTIONS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "insert into learner_question (user_id, topic, question_id, answers, correct, first_correct, extra)
-         select * from (values {}) where column1 is not null
-         on conflict (user_id, topic, question_id) do update set answers = excluded.answers,
-           correct = excluded.correct, first_correct = excluded.first_correct, extra = excluded.extra",
-        values_list(7)
-    )
-});
+static UPSERT_QUESTIONS: Rows = Rows::insert(
+    7,
+    "insert into learner_question (user_id, topic, question_id, answers, correct, first_correct, extra)",
+    "on conflict (user_id, topic, question_id) do update set answers = excluded.answers,
+       correct = excluded.correct, first_correct = excluded.first_correct, extra = excluded.extra",
+);
 
 /// Adds to `script` the learner rows to write: every topic and question of `after` that differs from
 /// `before`.
@@ -415,7 +516,7 @@ fn save_learners(
             }
         }
     }
-    script.rows(&UPSERT_TOPICS, &topics, 10, |args, (user, topic, t)| {
+    script.rows(&UPSERT_TOPICS, &topics, |args, (user, topic, t)| {
         bind(args, *user)?;
         bind(args, topic.to_string())?;
         bind(args, t.attempts)?;
@@ -430,14 +531,13 @@ fn save_learners(
     script.rows(
         &UPSERT_QUESTIONS,
         &questions,
-        7,
         |args, (user, topic, q, qa)| {
             bind(args, *user)?;
             bind(args, topic.to_string())?;
             bind(args, q.to_string())?;
             bind(args, qa.answers)?;
             bind(args, qa.correct)?;
-            bind(args, qa.first_correct)?;
+            bind(args, i64::from(qa.first_correct))?;
             bind(args, qa.extra_json())
         },
     )
@@ -457,7 +557,7 @@ pub struct MasteryMove<'a> {
 /// learner and topic (only seed data or a clock set back does that) has that topic rebuilt from the
 /// history instead, so first answers stay the earliest.
 pub(crate) async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     script: &mut Script<'_>,
     prefetched: Prefetched,
     attempts: &[(i64, &NewAttempt)],
@@ -606,11 +706,14 @@ struct Change {
 
 /// A topic reset: the learner's mastered questions in `topic` are gone (their answers are not), in their
 /// row and in their classes' sums.
-pub async fn reset_topic(
-    conn: &mut SqliteConnection,
+pub async fn reset_topic<'c>(
+    conn: impl Into<Conn<'c>>,
     user_id: i64,
     topic: &str,
 ) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
+    let conn = &mut conn;
+    lock(conn).await?;
     let memberships = classes::memberships(conn, &[user_id]).await?;
     if memberships.is_empty() {
         return Ok(());
@@ -625,7 +728,7 @@ pub async fn reset_topic(
         return Ok(());
     };
     t.mastered = 0;
-    let mut script = Script::default();
+    let mut script = Script::new(conn);
     save_learners(&mut script, &before, &after)?;
     let change = Change {
         user_id,

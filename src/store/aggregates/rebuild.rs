@@ -1,34 +1,49 @@
 //! The aggregates made again from the history: a learner's rows (a merge, an attempt that arrives older
 //! than one already counted), or everything (the first start after migration 0008).
 
-use super::{Bits, LearnerAggs, add_members, save_learners};
+use super::{Bits, LearnerAggs, add_members, lock, save_learners, users_from};
 use crate::classroom::aggregates::{self as agg, AnswerFact};
+use crate::db::{Conn, Db};
 use crate::store::batch::Script;
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::{in_tx, on_conn};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The learners' rows as their history gives them, in `topic` only or in every topic: their attempts in
 /// order (time, then id) through `classroom::aggregates::apply_answer`, and mastered questions from
 /// `question_progress`. Nothing is written.
 pub(super) async fn replay_history(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     users: &[i64],
     topic: Option<&str>,
     bits: &mut Bits,
 ) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
     let json = serde_json::to_string(users).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "select a.user_id,
-                json_group_array(json_array(a.attempt_id, a.topic, a.created_at, w.question_id, w.response, w.correct,
-                                            w.misconception) order by a.created_at, a.attempt_id, w.position)
-         from json_each(?1) k cross join attempt a on a.user_id = k.value and (?2 is null or a.topic = ?2)
+    let postgres = matches!(conn, Conn::Postgres(_));
+    let (first, second) = if postgres {
+        ("$1", "$2::text")
+    } else {
+        ("?1", "?2")
+    };
+    let history = format!(
+        "select a.user_id, {}(json_{}(a.attempt_id, a.topic, a.created_at, w.question_id, w.response, w.correct,
+                                  w.misconception) order by a.created_at, a.attempt_id, w.position){}
+         from {}
          left join answer w on w.attempt_id = a.attempt_id
          group by a.user_id",
-    )
-    .bind(&json)
-    .bind(topic)
-    .fetch_all(&mut *conn)
-    .await?;
+        if postgres { "json_agg" } else { "json_group_array" },
+        if postgres { "build_array" } else { "array" },
+        if postgres { "::text" } else { "" },
+        users_from(
+            postgres,
+            first,
+            &format!("attempt a on a.user_id = k.value and ({second} is null or a.topic = {second})")
+        ),
+    );
+    let rows: Vec<(i64, String)> = on_conn!(conn.reborrow(), c => sqlx::query_as(&history)
+        .bind(&json)
+        .bind(topic)
+        .fetch_all(c)
+        .await)?;
     type Packed = (
         i64,
         String,
@@ -83,16 +98,23 @@ pub(super) async fn replay_history(
             agg::apply_answer(t, q, bit, &answer);
         }
     }
-    let mastered: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
-        "select p.user_id, p.topic, count(*) from json_each(?1) k
-         cross join question_progress p on p.user_id = k.value and (?2 is null or p.topic = ?2) and p.{}
+    let mastered = format!(
+        "select p.user_id, p.topic, count(*) from {}
          group by p.user_id, p.topic",
-        crate::store::MASTERED
-    ))
-    .bind(&json)
-    .bind(topic)
-    .fetch_all(&mut *conn)
-    .await?;
+        users_from(
+            postgres,
+            first,
+            &format!(
+                "question_progress p on p.user_id = k.value and ({second} is null or p.topic = {second}) and p.{}",
+                crate::store::MASTERED
+            )
+        ),
+    );
+    let mastered: Vec<(i64, String, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(&mastered)
+        .bind(&json)
+        .bind(topic)
+        .fetch_all(c)
+        .await)?;
     for (user, topic, count) in mastered {
         out.entry(user)
             .or_default()
@@ -107,20 +129,26 @@ pub(super) async fn replay_history(
 /// Makes the learners' rows again from their history (every topic), replacing what was stored. Their
 /// classes' sums are the caller's: take the members out before ([`add_members`] with −1) and put them
 /// back after.
-pub async fn rebuild_users(conn: &mut SqliteConnection, users: &[i64]) -> Result<(), sqlx::Error> {
+pub async fn rebuild_users<'c>(
+    conn: impl Into<Conn<'c>>,
+    users: &[i64],
+) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
+    let conn = &mut conn;
+    lock(conn).await?;
+    let in_users = conn.pick(
+        "user_id in (select value from json_each(?1))",
+        "user_id in (select value::bigint from json_array_elements_text($1::json))",
+    );
     for chunk in users.chunks(200) {
         let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
         for table in ["learner_topic", "learner_question"] {
-            sqlx::query(&format!(
-                "delete from {table} where user_id in (select value from json_each(?1))"
-            ))
-            .bind(&json)
-            .execute(&mut *conn)
-            .await?;
+            let sql = format!("delete from {table} where {in_users}");
+            on_conn!(conn.reborrow(), c => sqlx::query(&sql).bind(&json).execute(c).await.map(|_| ()))?;
         }
         let mut bits = Bits::default();
         let fresh = replay_history(conn, chunk, None, &mut bits).await?;
-        let mut script = Script::default();
+        let mut script = Script::new(conn);
         bits.save(&mut script)?;
         save_learners(&mut script, &HashMap::new(), &fresh)?;
         script.run(conn).await?;
@@ -129,21 +157,28 @@ pub async fn rebuild_users(conn: &mut SqliteConnection, users: &[i64]) -> Result
 }
 
 /// Builds every aggregate from the history when the database has none yet (the first start after
-/// migration 0008; a fresh database, at once). Returns whether it did.
-pub async fn rebuild_if_needed(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let done: Option<(i64,)> = sqlx::query_as("select rebuilt_at from aggregate_state limit 1")
-        .fetch_optional(pool)
-        .await?;
+/// migration 0008; a fresh database, at once). Returns whether it did. Instances starting together on
+/// one PostgreSQL database build them once: the others wait for the lock, then find them built.
+pub async fn rebuild_if_needed(db: &Db) -> Result<bool, sqlx::Error> {
+    const DONE: &str = "select rebuilt_at from aggregate_state limit 1";
+    let done: Option<(i64,)> =
+        crate::on!(db, pool => sqlx::query_as(DONE).fetch_optional(pool).await)?;
     if done.is_some() {
         return Ok(false);
     }
-    let mut conn = pool.acquire().await?;
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let mut tx = db.begin().await?;
+    lock(&mut (&mut tx).into()).await?;
+    let done: Option<(i64,)> =
+        in_tx!(&mut tx, conn => sqlx::query_as(DONE).fetch_optional(conn).await)?;
+    if done.is_some() {
+        return Ok(false);
+    }
     rebuild_all(&mut tx).await?;
-    sqlx::query("insert into aggregate_state (rebuilt_at) values (?)")
+    in_tx!(&mut tx, conn => sqlx::query("insert into aggregate_state (rebuilt_at) values ($1)")
         .bind(crate::store::now())
-        .execute(&mut *tx)
-        .await?;
+        .execute(conn)
+        .await
+        .map(|_| ()))?;
     tx.commit().await?;
     Ok(true)
 }
@@ -151,7 +186,9 @@ pub async fn rebuild_if_needed(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
 /// Every aggregate made again from the history, inside the caller's transaction (bit positions are
 /// kept): every class's members added again, each made from their history on the way
 /// (`add_members`). `tests/aggregates.rs` compares what the incremental updates left with this.
-pub async fn rebuild_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+pub async fn rebuild_all<'c>(conn: impl Into<Conn<'c>>) -> Result<(), sqlx::Error> {
+    let mut conn = conn.into();
+    lock(&mut conn).await?;
     for table in [
         "learner_topic",
         "learner_question",
@@ -161,20 +198,20 @@ pub async fn rebuild_all(conn: &mut SqliteConnection) -> Result<(), sqlx::Error>
         "class_option_member",
         "class_rank",
     ] {
-        sqlx::query(&format!("delete from {table}"))
-            .execute(&mut *conn)
-            .await?;
+        let sql = format!("delete from {table}");
+        on_conn!(conn.reborrow(), c => sqlx::query(&sql).execute(c).await.map(|_| ()))?;
     }
-    let members: Vec<(i64, i64)> =
-        sqlx::query_as("select class_id, user_id from class_member order by class_id, user_id")
-            .fetch_all(&mut *conn)
-            .await?;
+    let members: Vec<(i64, i64)> = on_conn!(conn.reborrow(), c => sqlx::query_as(
+        "select class_id, user_id from class_member order by class_id, user_id",
+    )
+    .fetch_all(c)
+    .await)?;
     let mut by_class: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (class_id, user) in members {
         by_class.entry(class_id).or_default().push(user);
     }
     for (class_id, users) in by_class {
-        add_members(conn, class_id, &users, 1).await?;
+        add_members(conn.reborrow(), class_id, &users, 1).await?;
     }
     Ok(())
 }

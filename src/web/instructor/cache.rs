@@ -12,7 +12,10 @@
 //!   whole minutes).
 //!
 //! So a cached figure is always the figure: the cache never answers for a state it was not computed
-//! at. It is per process, like a database page cache; another instance computes its own.
+//! at. It is per process, like a database page cache; another instance computes its own. With several
+//! instances on one PostgreSQL the version is still the database's (`class_stat`, counted up in the
+//! transaction of the change, whichever instance made it), and it is read before the figure is computed:
+//! a figure may be newer than its key, never older.
 
 use crate::classroom::needs_help::Flagged;
 use crate::store::class_stats::{LiveQuestion, LiveTopic};

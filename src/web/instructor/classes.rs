@@ -115,7 +115,7 @@ pub async fn create(
             return Ok((e.status(), page).into_response());
         }
     };
-    let (db, owner) = (state.db.sqlite(), instructor.user.user_id);
+    let (db, owner) = (&state.db, instructor.user.user_id);
     let class_id = with_fresh_code(|code| {
         let name = &name;
         async move { store::classes::create(db, owner, name, &code, store::now()).await }
