@@ -338,6 +338,11 @@ quiz() {
 get() { tr ' ' '\n' <"$work/$1.out" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 quiz quiz-one "$one" "$db"
 quiz quiz-two "$two" "$db"
+# What the two instances hold open (each pool keeps its connections a while after use).
+connections=n/a
+if [ "$backend" = postgres ]; then
+  connections=$(psql -qtA "$INFRA_DOJO_TEST_POSTGRES" -c "select count(*) from pg_stat_activity where datname = 'scaleout_shared'")
+fi
 
 # --- (c) a rolling restart, then kill -9, each under quiz load ------------------------------------------
 # disrupted NAME ACTION: quiz load through the logging listener for max(seconds, 20) s; once 300 attempts
@@ -534,7 +539,8 @@ form's POST). "stored / acknowledged": the attempts the database gained against 
 $(quiz_row "nginx → 1" quiz-one)
 $(quiz_row "nginx → 2" quiz-two)
 
-2 ÷ 1: $(ratio "$(get quiz-two rps)" "$(get quiz-one rps)")× submissions/s.
+2 ÷ 1: $(ratio "$(get quiz-two rps)" "$(get quiz-one rps)")× submissions/s. Connections open to the database right after the → 2
+run (both instances' pools and attempt writers): $connections.
 
 **An instance going away under quiz load**, through the logging listener over A and B: the same quiz load
 ($clients learners, $((seconds > 20 ? seconds : 20)) s); once 300 attempts were acknowledged, either a rolling restart
