@@ -181,10 +181,9 @@ async fn main() -> anyhow::Result<()> {
         .get(1)
         .cloned()
         .unwrap_or_else(|| "http://127.0.0.1:3000".into());
-    let db = args
-        .get(2)
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("usage: quiz_load BASE_URL DB [CLIENTS] [SECONDS] [RATE]"))?;
+    let db = args.get(2).cloned().ok_or_else(|| {
+        anyhow::anyhow!("usage: quiz_load BASE_URL DB [CLIENTS] [SECONDS] [RATE]")
+    })?;
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(30);
     let rate: f64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(0.0);
