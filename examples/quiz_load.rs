@@ -17,7 +17,10 @@
 //! `/attempts/{id}`) is appended to FILE as it arrives, one a line: `bench/durability.sh` kills the
 //! server under load and checks that every acknowledged attempt survived.
 //!
-//! cargo run --release --example quiz_load -- BASE_URL DB_PATH [CLIENTS] [SECONDS] [RATE]
+//! DB is the server's database, read only to count attempts: a SQLite file's path, or a `postgres://`
+//! URL (`bench/scaleout.sh`: several servers on one PostgreSQL behind nginx).
+//!
+//! cargo run --release --example quiz_load -- BASE_URL DB [CLIENTS] [SECONDS] [RATE]
 
 #[path = "support/http.rs"]
 mod http;
@@ -154,6 +157,23 @@ async fn sign_up(base: &str, i: usize) -> anyhow::Result<Learner> {
     })
 }
 
+/// The attempts stored in `db`: a `postgres://` URL, or a SQLite file's path (opened read-only).
+async fn count_attempts(db: &str) -> anyhow::Result<i64> {
+    let query = "select count(*) from attempt";
+    let (n,): (i64,) = if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        let pool = sqlx::PgPool::connect(db).await?;
+        let n = sqlx::query_as(query).fetch_one(&pool).await?;
+        pool.close().await;
+        n
+    } else {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro")).await?;
+        let n = sqlx::query_as(query).fetch_one(&pool).await?;
+        pool.close().await;
+        n
+    };
+    Ok(n)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -161,10 +181,9 @@ async fn main() -> anyhow::Result<()> {
         .get(1)
         .cloned()
         .unwrap_or_else(|| "http://127.0.0.1:3000".into());
-    let db = args
-        .get(2)
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("usage: quiz_load BASE_URL DB_PATH [CLIENTS] [SECONDS]"))?;
+    let db = args.get(2).cloned().ok_or_else(|| {
+        anyhow::anyhow!("usage: quiz_load BASE_URL DB [CLIENTS] [SECONDS] [RATE]")
+    })?;
     let clients: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
     let seconds: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(30);
     let rate: f64 = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(0.0);
@@ -178,10 +197,7 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..clients {
         learners.push(sign_up(&base, i).await?);
     }
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro")).await?;
-    let (before,): (i64,) = sqlx::query_as("select count(*) from attempt")
-        .fetch_one(&pool)
-        .await?;
+    let before = count_attempts(&db).await?;
 
     let acks: Option<Arc<Mutex<std::fs::File>>> = match std::env::var_os("QUIZ_LOAD_ACKS") {
         Some(path) => Some(Arc::new(Mutex::new(
@@ -193,6 +209,8 @@ async fn main() -> anyhow::Result<()> {
         None => None,
     };
 
+    // On stderr, so a script can measure the submitting alone (bench/scaleout.sh samples CPU time then).
+    eprintln!("signed up {clients} learners; submitting for {seconds} s");
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -287,9 +305,7 @@ async fn main() -> anyhow::Result<()> {
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
     let pct = |p: f64| percentile(&latencies, p);
-    let (after,): (i64,) = sqlx::query_as("select count(*) from attempt")
-        .fetch_one(&pool)
-        .await?;
+    let after = count_attempts(&db).await?;
     println!(
         "clients={clients} rate={rate} seconds={elapsed:.1} ok={ok} failed={failed} rps={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} cycle_p50_ms={:.2} cycle_p99_ms={:.2} stored={}",
         ok as f64 / elapsed,
