@@ -55,8 +55,9 @@ nginx_two=18410; nginx_one=18411; nginx_kill=18412
 # (sqlite-file, or with "sqlite") a file path.
 new_db() {
   if [ "$backend" = postgres ] && [ "${2:-}" != sqlite ]; then
-    psql -q -v ON_ERROR_STOP=1 "$INFRA_DOJO_TEST_POSTGRES" -c "create database scaleout_$1" >/dev/null
-    echo "${INFRA_DOJO_TEST_POSTGRES/\/postgres\?//scaleout_$1?}"
+    local name=scaleout_${1//-/_} # an unquoted identifier: no "-"
+    psql -q -v ON_ERROR_STOP=1 "$INFRA_DOJO_TEST_POSTGRES" -c "create database $name" >/dev/null
+    echo "${INFRA_DOJO_TEST_POSTGRES/\/postgres\?//$name?}"
   else
     echo "$work/$1.db"
   fi
