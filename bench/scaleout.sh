@@ -41,6 +41,8 @@ pids=()
 # At exit, whatever is still running is killed (quietly: the shell would report each as "Killed").
 cleanup() {
   exec 2>/dev/null
+  # nginx's workers first: killed alone, its master would leave them listening on the ports.
+  [ -n "${nginx_pid:-}" ] && pkill -9 -P "$nginx_pid"
   for p in "${pids[@]}"; do kill -9 "$p" || true; done
   wait || true
   rm -rf "$work"
@@ -62,11 +64,12 @@ new_db() {
     echo "$work/$1.db"
   fi
 }
-# sql DB QUERY: one value from either backend.
+# sql DB QUERY: one value from either backend. The query goes through standard input (printf is a shell
+# builtin): the list of acknowledged attempt ids is longer than a command line may be.
 sql() {
   case "$1" in
-    postgres*) psql -qtA -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
-    *) sqlite3 -batch -noheader "$1" "$2" ;;
+    postgres*) printf '%s\n' "$2" | psql -qtA -v ON_ERROR_STOP=1 "$1" ;;
+    *) printf '%s\n' "$2" | sqlite3 -batch -noheader "$1" ;;
   esac
 }
 
@@ -174,6 +177,9 @@ fi
 "${as_nobody[@]}" /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>>"$work/nginx/stderr.log" &
 nginx_pid=$!
 pids+=("$nginx_pid")
+# A port still held (say, by an nginx left over from an aborted run) stops it at once: never measure another.
+sleep 0.5
+kill -0 "$nginx_pid" 2>/dev/null || { echo "nginx did not start:" >&2; cat "$work/nginx/stderr.log" >&2; exit 1; }
 two="http://127.0.0.1:$nginx_two"; one="http://127.0.0.1:$nginx_one"
 wait_ok "$two/healthz" "$(now_ms)" >/dev/null
 wait_ok "$one/healthz" "$(now_ms)" >/dev/null
