@@ -42,7 +42,7 @@ pids=()
 cleanup() {
   exec 2>/dev/null
   # nginx's workers first: killed alone, its master would leave them listening on the ports.
-  [ -n "${nginx_pid:-}" ] && pkill -9 -P "$nginx_pid"
+  [ -n "${nginx_pid:-}" ] && { pkill -9 -P "$nginx_pid" || true; }
   for p in "${pids[@]}"; do kill -9 "$p" || true; done
   wait || true
   rm -rf "$work"
