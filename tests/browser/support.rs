@@ -235,14 +235,23 @@ impl Browser {
     }
 
     pub async fn text(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .text()
-            .await
-            .expect("text")
+        // A widget re-renders its diagram on every step: the element found may be replaced before its
+        // text is read (a stale element). Then the selector is looked up again.
+        for _ in 0..5 {
+            let element = self
+                .client
+                .wait()
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"));
+            match element.text().await {
+                Ok(text) => return text,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference => {}
+                Err(e) => panic!("text of {css}: {e}"),
+            }
+        }
+        panic!("{css}: replaced five times while its text was read")
     }
 
     pub async fn count(&self, css: &str) -> usize {
