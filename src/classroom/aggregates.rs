@@ -12,7 +12,9 @@
 use crate::classroom::item_stats::{Shape, shape};
 use crate::classroom::needs_help::{MISS_WINDOW_DAYS, is_miss};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// Bit positions of a topic's questions in [`TopicAgg::answered_first`]: at most this many per topic.
 pub const MAX_BITS: i64 = 64;
@@ -158,20 +160,29 @@ pub fn apply_answer(
 }
 
 /// What a member adds to one of their class's sums: `n` and `m` are added up over the members, and the
-/// member counts among the sum's `learners` when their `n` is above 0.
+/// member counts among the sum's `learners` when their `n` is above 0. The scope is shared by a question's
+/// contributions and the key borrowed from the aggregates where it can be: the attempt writer makes two
+/// lists per learner and batch, and their allocations were a large part of its time (`bench/quiz.sh`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contribution {
+pub struct Contribution<'a> {
     pub kind: &'static str,
-    pub scope: String,
-    pub key: String,
+    pub scope: Rc<str>,
+    pub key: Cow<'a, str>,
     pub n: i64,
     pub m: i64,
 }
 
-fn push(out: &mut Vec<Contribution>, kind: &'static str, scope: &str, key: String, n: i64, m: i64) {
+fn push<'a>(
+    out: &mut Vec<Contribution<'a>>,
+    kind: &'static str,
+    scope: &Rc<str>,
+    key: Cow<'a, str>,
+    n: i64,
+    m: i64,
+) {
     out.push(Contribution {
         kind,
-        scope: scope.to_string(),
+        scope: Rc::clone(scope),
         key,
         n,
         m,
@@ -184,14 +195,20 @@ fn push(out: &mut Vec<Contribution>, kind: &'static str, scope: &str, key: Strin
 /// * `mastered`: mastered questions now;
 /// * `rank`, keyed by score: 1 (learners per score);
 /// * `topic_tag`, per misconception key: wrong answers.
-pub fn topic_contributions(topic: &str, t: &TopicAgg, answered: bool, out: &mut Vec<Contribution>) {
-    push(out, "topic", topic, String::new(), t.attempts, 0);
-    push(out, "mastered", topic, String::new(), t.mastered, 0);
+pub fn topic_contributions<'a>(
+    topic: &str,
+    t: &'a TopicAgg,
+    answered: bool,
+    out: &mut Vec<Contribution<'a>>,
+) {
+    let scope: Rc<str> = topic.into();
+    push(out, "topic", &scope, Cow::Borrowed(""), t.attempts, 0);
+    push(out, "mastered", &scope, Cow::Borrowed(""), t.mastered, 0);
     if answered {
-        push(out, "rank", topic, t.score.to_string(), 1, 0);
+        push(out, "rank", &scope, t.score.to_string().into(), 1, 0);
     }
     for (key, &times) in &t.tags {
-        push(out, "topic_tag", topic, key.clone(), times, 0);
+        push(out, "topic_tag", &scope, Cow::Borrowed(key), times, 0);
     }
 }
 
@@ -200,63 +217,70 @@ pub fn topic_contributions(topic: &str, t: &TopicAgg, answered: bool, out: &mut 
 /// * `qrank`, keyed by score: 1 and whether the first answer was right;
 /// * `option`, per option: times chosen; `tag`, per misconception key: wrong answers;
 /// * `response`, per wrong typed response: times; `response_tag`, per response and tag: times.
-pub fn question_contributions(
+pub fn question_contributions<'a>(
     topic: &str,
     question_id: &str,
-    q: &QuestionAgg,
+    q: &'a QuestionAgg,
     score: i64,
-    out: &mut Vec<Contribution>,
+    out: &mut Vec<Contribution<'a>>,
 ) {
     if q.answers == 0 {
         return;
     }
-    let scope = question_scope(topic, question_id);
-    push(out, "q", &scope, String::new(), q.answers, q.correct);
+    let scope: Rc<str> = question_scope(topic, question_id).into();
+    push(out, "q", &scope, Cow::Borrowed(""), q.answers, q.correct);
     push(
         out,
         "qrank",
         &scope,
-        score.to_string(),
+        score.to_string().into(),
         1,
         i64::from(q.first_correct),
     );
     for (option, &times) in &q.options {
-        push(out, "option", &scope, option.to_string(), times, 0);
+        push(out, "option", &scope, option.to_string().into(), times, 0);
     }
     for (key, &times) in &q.tags {
-        push(out, "tag", &scope, key.clone(), times, 0);
+        push(out, "tag", &scope, Cow::Borrowed(key), times, 0);
     }
     for (response, &times) in &q.responses {
-        push(out, "response", &scope, response.clone(), times, 0);
+        push(out, "response", &scope, Cow::Borrowed(response), times, 0);
     }
     for (key, &times) in &q.response_tags {
-        push(out, "response_tag", &scope, key.clone(), times, 0);
+        push(out, "response_tag", &scope, Cow::Borrowed(key), times, 0);
     }
 }
 
+/// A change to one class sum: (kind, scope, key, change of `n`, of `m`, of `learners`), borrowing the
+/// contributions it was computed from.
+pub type SumChange<'c> = (&'static str, &'c str, &'c str, i64, i64, i64);
+
 /// The change to a class's sums when a member's contributions go from `before` to `after`: per
-/// (kind, scope, key), the change of `n`, of `m`, and of `learners`. Zero changes are left out.
-pub fn difference(
-    before: &[Contribution],
-    after: &[Contribution],
-) -> Vec<(&'static str, String, String, i64, i64, i64)> {
-    let mut delta: HashMap<(&'static str, &str, &str), (i64, i64, i64)> = HashMap::new();
+/// (kind, scope, key), the change of `n`, of `m`, and of `learners`. Zero changes are left out; the rest
+/// come sorted, so the sums are written in one order whatever the hasher's seed.
+pub fn difference<'c>(
+    before: &'c [Contribution<'_>],
+    after: &'c [Contribution<'_>],
+) -> Vec<SumChange<'c>> {
+    let mut delta: foldhash::HashMap<(&'static str, &'c str, &'c str), (i64, i64, i64)> =
+        foldhash::HashMap::with_capacity_and_hasher(
+            before.len().max(after.len()),
+            foldhash::fast::RandomState::default(),
+        );
     for (list, sign) in [(before, -1), (after, 1)] {
         for c in list {
-            let d = delta
-                .entry((c.kind, c.scope.as_str(), c.key.as_str()))
-                .or_default();
+            let d = delta.entry((c.kind, &*c.scope, &*c.key)).or_default();
             d.0 += sign * c.n;
             d.1 += sign * c.m;
             d.2 += sign * i64::from(c.n > 0);
         }
     }
-    let mut out: Vec<_> = delta
+    let mut out: Vec<SumChange<'c>> = delta
         .into_iter()
         .filter(|(_, d)| *d != (0, 0, 0))
-        .map(|((kind, scope, key), (n, m, l))| (kind, scope.to_string(), key.to_string(), n, m, l))
+        .map(|((kind, scope, key), (n, m, l))| (kind, scope, key, n, m, l))
         .collect();
-    out.sort();
+    out.sort_unstable();
     out
 }
 
@@ -387,19 +411,20 @@ mod tests {
         let c = |kind, n, m| Contribution {
             kind,
             scope: "tcp".into(),
-            key: String::new(),
+            key: "".into(),
             n,
             m,
         };
-        let d = difference(
-            &[c("topic", 2, 0), c("mastered", 0, 0)],
-            &[c("topic", 3, 0), c("mastered", 1, 0)],
+        let (before, after) = (
+            [c("topic", 2, 0), c("mastered", 0, 0)],
+            [c("topic", 3, 0), c("mastered", 1, 0)],
         );
+        let d = difference(&before, &after);
         assert_eq!(
             d,
             vec![
-                ("mastered", "tcp".into(), String::new(), 1, 0, 1),
-                ("topic", "tcp".into(), String::new(), 1, 0, 0),
+                ("mastered", "tcp", "", 1, 0, 1),
+                ("topic", "tcp", "", 1, 0, 0),
             ]
         );
         assert_eq!(difference(&[c("topic", 2, 0)], &[])[0].5, -1);

@@ -69,14 +69,22 @@ impl AppState {
         self.content.store(Arc::new(snapshot));
     }
 
-    /// Compresses the static files and the current content's anonymous pages on one thread of their own,
-    /// one after another, so no reader waits for it and the encoders' memory is needed once
+    /// Compresses the static files and the current content's anonymous pages on one thread of their own at
+    /// the lowest priority, one after another, so no reader waits for it and the encoders' memory is needed once
     /// (`web::precompressed`); `serve` calls it after start and after each reload.
     pub fn warm_pages(&self) {
         let snapshot = self.content();
         let spawned = std::thread::Builder::new()
             .name("pages-warm".into())
             .spawn(move || {
+                // The lowest priority: compressing ~4.6 MB at brotli's best takes seconds of CPU, which a
+                // busy server (a restarted instance taking its share of a class's quizzes) should spend on
+                // requests first. A page asked for before its turn is compressed by that request
+                // (`web::precompressed`), as it would be without this thread. On Linux the nice value is the
+                // thread's own (setpriority(2), NOTES).
+                if let Err(e) = rustix::process::setpriority_process(None, 19) {
+                    tracing::debug!(error = %e, "pages-warm keeps its priority");
+                }
                 let started = std::time::Instant::now();
                 crate::web::assets::warm();
                 snapshot.rendered.warm();

@@ -10,8 +10,9 @@ use crate::on_conn;
 use crate::store::batch::{Rows, Script, bind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// A class's sums to change: (class, kind, scope, key) → (n, m, learners).
-type ClassDelta = HashMap<(i64, &'static str, String, String), (i64, i64, i64)>;
+/// A class's sums to change: (class, kind, scope, key) → (n, m, learners). Hashed with foldhash: a batch
+/// adds every member's changes here, and std's SipHash was the writer's largest cost (`bench/quiz.sh`).
+type ClassDelta = foldhash::HashMap<(i64, &'static str, String, String), (i64, i64, i64)>;
 
 /// Carries learner changes into the sums of every class the learners are in.
 pub(super) async fn apply_to_classes(
@@ -29,7 +30,7 @@ pub(super) async fn apply_to_classes(
         .collect();
     let recent = recent_kept(conn, script, &with_attempts, kept_recent).await?;
     let empty = LearnerAggs::default();
-    let mut delta = ClassDelta::new();
+    let mut delta = ClassDelta::default();
     let mut learners: Vec<ClassLearnerChange> = Vec::new();
     let mut added_options: Vec<(i64, String, i64, String, i64)> = Vec::new();
     let mut removed_options: Vec<(i64, String, i64, String, i64)> = Vec::new();
@@ -41,7 +42,8 @@ pub(super) async fn apply_to_classes(
         let was = before.get(&change.user_id).unwrap_or(&empty);
         let now = after.get(&change.user_id).unwrap_or(&empty);
         let only = Some(&change.topics);
-        let diff = agg::difference(&was.contributions(only), &now.contributions(only));
+        let (old_sums, new_sums) = (was.contributions(only), now.contributions(only));
+        let diff = agg::difference(&old_sums, &new_sums);
         let mastered: i64 = change
             .topics
             .iter()
@@ -560,7 +562,7 @@ pub async fn add_members<'c>(
         };
         let widgets = widget_counts(conn, chunk).await?;
         let empty = LearnerAggs::default();
-        let mut delta = ClassDelta::new();
+        let mut delta = ClassDelta::default();
         for ((_, widget, key), (n, m)) in &widgets {
             add(
                 &mut delta,
@@ -750,7 +752,7 @@ pub async fn widget_answers<'c>(
         e.0 += 1;
         e.1 += i64::from(a.correct);
     }
-    let mut delta = ClassDelta::new();
+    let mut delta = ClassDelta::default();
     for ((user, widget, key), (n, m)) in &added {
         let total = totals
             .get(&(*user, widget.clone(), key.clone()))

@@ -64,7 +64,7 @@ impl LearnerAggs {
     }
 
     /// What the learner adds to a class's sums, from `only` these topics (every one when `None`).
-    fn contributions(&self, only: Option<&BTreeSet<String>>) -> Vec<Contribution> {
+    fn contributions(&self, only: Option<&BTreeSet<String>>) -> Vec<Contribution<'_>> {
         let mut out = Vec::new();
         for (topic, t) in &self.topics {
             if only.is_some_and(|o| !o.contains(topic)) {
@@ -510,9 +510,12 @@ fn save_learners(
                 topics.push((user, topic, t));
             }
         }
-        for ((topic, q), qa) in &now.questions {
-            if was.questions.get(&(topic.clone(), q.clone())) != Some(qa) {
-                questions.push((user, topic, q, qa));
+        // Both maps in key order, walked together: a lookup would need an owned key per question.
+        let mut old = was.questions.iter().peekable();
+        for (key, qa) in &now.questions {
+            while old.next_if(|(k, _)| *k < key).is_some() {}
+            if old.peek() != Some(&(key, qa)) {
+                questions.push((user, &key.0, &key.1, qa));
             }
         }
     }
