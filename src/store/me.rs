@@ -50,33 +50,6 @@ static ME_SUMMARY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// [`TOPIC_STATS`] in PostgreSQL's dialect (`greatest`, a `filter` count: a comparison is a boolean there).
-static TOPIC_STATS_PG: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "with scored as (
-             select a.topic, a.created_at, a.attempt_id,
-                    a.credit / greatest(a.question_count, 1) as score
-             from attempt a left join topic_reset r on r.user_id = a.user_id and r.topic = a.topic
-             where a.user_id = $1 and a.kind = 'quiz'
-               and (r.after_attempt_id is null or a.attempt_id > r.after_attempt_id)
-         ),
-         progress as (
-             select topic, count(*) as seen, count(*) filter (where {mastered}) as mastered
-             from question_progress where user_id = $1 group by topic
-         ),
-         topics as (select topic from scored union select topic from progress)
-         select t.topic,
-                coalesce(p.seen, 0) as seen,
-                coalesce(p.mastered, 0) as mastered,
-                (select count(*) from scored s where s.topic = t.topic) as attempts,
-                (select max(score) from scored s where s.topic = t.topic) as best,
-                (select score from scored s where s.topic = t.topic order by created_at desc, attempt_id desc limit 1) as latest,
-                (select max(created_at) from scored s where s.topic = t.topic) as last_at
-         from topics t left join progress p on p.topic = t.topic",
-        mastered = super::MASTERED
-    )
-});
-
 /// [`ME_SUMMARY`] on PostgreSQL: `json_agg` is null over no rows (SQLite's `json_group_array` is `[]`),
 /// and class names sort by bytes, as SQLite's do.
 static ME_SUMMARY_PG: LazyLock<String> = LazyLock::new(|| {
@@ -99,7 +72,7 @@ static ME_SUMMARY_PG: LazyLock<String> = LazyLock::new(|| {
                    order by c.archived_at is not null, c.name collate \"C\", c.class_id), '[]')::text
             from class_member m join class c on c.class_id = m.class_id join app_user o on o.user_id = c.owner_id
             where m.user_id = $1) as classes",
-        stats = TOPIC_STATS_PG.as_str(),
+        stats = TOPIC_STATS.as_str(),
     )
 });
 
