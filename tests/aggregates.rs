@@ -177,6 +177,7 @@ async fn snapshot(db: &infra_dojo::db::Db) -> Vec<String> {
     let members = "where user_id in (select user_id from class_member)";
     for (table, filter) in [
         ("learner_topic", members),
+        ("learner_question", members),
         ("learner_recent", members),
         ("class_learner", ""),
         ("class_option_member", ""),
@@ -533,6 +534,7 @@ async fn a_database_from_before_the_aggregates_gets_them_at_start() {
     assert!(kept.iter().any(|r| r.starts_with("class_stat")));
     for table in [
         "learner_topic",
+        "learner_question",
         "class_learner",
         "class_stat",
         "class_option_member",

@@ -207,7 +207,12 @@ async fn rows(db: &Db, as_rebuilt: bool) -> Vec<(String, Vec<String>)> {
         ),
         (
             "learner_topic",
-            "user_id, topic, attempts, last_at, @last_attempt_id, mastered, score, answered_first, right_first, extra, questions",
+            "user_id, topic, attempts, last_at, @last_attempt_id, mastered, score, answered_first, right_first, extra",
+            members,
+        ),
+        (
+            "learner_question",
+            "user_id, topic, question_id, answers, correct, first_correct, extra",
             members,
         ),
         ("learner_recent", "user_id, last_at, days", members),
@@ -437,7 +442,12 @@ async fn the_aggregates_are_built_from_the_history_once() {
     seed(&pg).await;
     write_all(&pg).await;
     let kept = rows(&pg, true).await;
-    for table in ["learner_topic", "class_stat", "class_learner"] {
+    for table in [
+        "learner_topic",
+        "learner_question",
+        "class_stat",
+        "class_learner",
+    ] {
         execute(&pg, &format!("delete from {table}")).await;
     }
     execute(&pg, "delete from aggregate_state").await;
@@ -557,8 +567,7 @@ async fn two_writers_racing_on_one_learner_lose_no_update() {
     assert_eq!(
         count(
             &pg,
-            "select sum((q.value->>'a')::bigint)::bigint from learner_topic t,
-                    json_each(t.questions::json) q where t.user_id = 1"
+            "select sum(answers)::bigint from learner_question where user_id = 1"
         )
         .await,
         180

@@ -41,15 +41,14 @@ pub struct TopicAgg {
     pub tags: BTreeMap<String, i64>,
 }
 
-/// One learner's answers to one question, added up. Kept in JSON (the short names) in its topic's row,
-/// `learner_topic.questions`, keyed by question id.
+/// One learner's answers to one question, added up.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuestionAgg {
-    #[serde(rename = "a")]
+    #[serde(skip)]
     pub answers: i64,
-    #[serde(rename = "c")]
+    #[serde(skip)]
     pub correct: i64,
-    #[serde(rename = "f")]
+    #[serde(skip)]
     pub first_correct: bool,
     /// Times each option (bank index) was chosen.
     #[serde(default, rename = "o", skip_serializing_if = "BTreeMap::is_empty")]
@@ -64,12 +63,11 @@ pub struct QuestionAgg {
     pub response_tags: BTreeMap<String, i64>,
 }
 
-/// A topic's questions as stored in `learner_topic.questions`: one JSON object keyed by question id, so an
-/// attempt writes one row per topic instead of one per question answered (`bench/quiz.sh`: those rows were
-/// the largest single cost of a class member's attempt).
-pub fn questions_json<'a>(questions: impl Iterator<Item = (&'a str, &'a QuestionAgg)>) -> String {
-    let map: BTreeMap<&str, &QuestionAgg> = questions.collect();
-    serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
+impl QuestionAgg {
+    /// The tallies as stored in `learner_question.extra`.
+    pub fn extra_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
 }
 
 /// The tallies of a topic as stored in `learner_topic.extra`.
@@ -377,10 +375,11 @@ mod tests {
         // An option named twice in one answer counts once.
         assert_eq!(q1.options, BTreeMap::from([(0, 1), (1, 1)]));
         assert_eq!(t.tags[&tag_key(false, Some("m"))], 1);
-        let stored: BTreeMap<String, QuestionAgg> =
-            serde_json::from_str(&questions_json([("q1", &q1), ("q2", &q2)].into_iter())).unwrap();
-        assert_eq!(stored["q1"], q1);
-        assert_eq!(stored["q2"], q2);
+        let tallies: QuestionAgg = serde_json::from_str(&q1.extra_json()).unwrap();
+        assert_eq!(
+            (tallies.options, tallies.tags),
+            (q1.options.clone(), q1.tags.clone())
+        );
     }
 
     #[test]

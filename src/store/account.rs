@@ -246,7 +246,7 @@ pub async fn delete_derived(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error
         super::aggregates::add_members(&mut *tx, class_id, &[user_id], -1).await?;
     }
     in_tx!(tx, conn => {
-        for table in ["learner_topic", "learner_recent"] {
+        for table in ["learner_topic", "learner_question", "learner_recent"] {
             sqlx::query(&format!("delete from {table} where user_id = $1"))
                 .bind(user_id)
                 .execute(&mut *conn)

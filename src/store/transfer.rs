@@ -28,6 +28,7 @@ pub const TABLES: &[&str] = &[
     "widget_answer",
     "topic_question",
     "learner_topic",
+    "learner_question",
     "learner_recent",
     "class_learner",
     "class_rank",

@@ -43,7 +43,7 @@ pub use classes::{WidgetAnswer, add_members, widget_answers, widget_key};
 use rebuild::replay_history;
 pub use rebuild::{rebuild_all, rebuild_if_needed, rebuild_users};
 
-/// A learner's aggregates for some topics: rows of `learner_topic`, their questions (keyed by
+/// A learner's aggregates for some topics: rows of `learner_topic` and of `learner_question` (keyed by
 /// topic and question).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LearnerAggs {
@@ -208,25 +208,42 @@ type TopicRow = (
     i64,
     i64,
     BTreeMap<String, i64>,
-    BTreeMap<String, QuestionAgg>,
 );
 
-/// The columns of a packed `learner_topic` row (alias `r`), its questions with it: the select of [`load`]
-/// and of [`Prefetch`].
+type QuestionRow = (i64, String, String, i64, i64, i64, QuestionAgg);
+
+/// The columns of a packed `learner_topic` row (alias `r`): the select of [`load`] and of [`Prefetch`].
 fn topic_rows(postgres: bool) -> String {
     packed(
         postgres,
-        if postgres {
+        &format!(
             "r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id, r.mastered, r.score,
-             r.answered_first, r.right_first, r.extra::json, r.questions::json"
-        } else {
-            "r.user_id, r.topic, r.attempts, r.last_at, r.last_attempt_id, r.mastered, r.score,
-             r.answered_first, r.right_first, json(r.extra), json(r.questions)"
-        },
+             r.answered_first, r.right_first, {}",
+            if postgres {
+                "r.extra::json"
+            } else {
+                "json(r.extra)"
+            }
+        ),
     )
 }
 
-/// Loads the stored rows for `keys`, packed in one row (sqlx's cost is per row).
+/// The same for `learner_question`.
+fn question_rows(postgres: bool) -> String {
+    packed(
+        postgres,
+        &format!(
+            "r.user_id, r.topic, r.question_id, r.answers, r.correct, r.first_correct, {}",
+            if postgres {
+                "r.extra::json"
+            } else {
+                "json(r.extra)"
+            }
+        ),
+    )
+}
+
+/// Loads the stored rows for `keys`, one packed row per table (sqlx's cost is per row).
 async fn load(
     conn: &mut Conn<'_>,
     keys: Keys<'_>,
@@ -238,39 +255,33 @@ async fn load(
         topic_rows(postgres),
         keys.from(postgres, "learner_topic")
     );
-    let (topics,): (String,) = on_conn!(conn.reborrow(), c =>
-        sqlx::query_as(&topics).bind(&json).fetch_one(&mut *c).await?
+    let questions = format!(
+        "select {} from {}",
+        question_rows(postgres),
+        keys.from(postgres, "learner_question")
     );
-    unpack_learners(&topics)
+    let (topics, questions): ((String,), (String,)) = on_conn!(conn.reborrow(), c => (
+        sqlx::query_as(&topics).bind(&json).fetch_one(&mut *c).await?,
+        sqlx::query_as(&questions).bind(&json).fetch_one(&mut *c).await?,
+    ));
+    unpack_learners(&topics.0, &questions.0)
 }
 
 fn decode(e: serde_json::Error) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }
 
-/// [`LearnerAggs`] per learner from packed rows of [`topic_rows`].
-fn unpack_learners(topics: &str) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
+/// [`LearnerAggs`] per learner from packed rows of [`topic_rows`] and [`question_rows`].
+fn unpack_learners(
+    topics: &str,
+    questions: &str,
+) -> Result<HashMap<i64, LearnerAggs>, sqlx::Error> {
     let topics: Vec<TopicRow> = serde_json::from_str(topics).map_err(decode)?;
+    let questions: Vec<QuestionRow> = serde_json::from_str(questions).map_err(decode)?;
     let mut out: HashMap<i64, LearnerAggs> = HashMap::new();
-    for (
-        user,
-        topic,
-        attempts,
-        last_at,
-        last_id,
-        mastered,
-        score,
-        answered,
-        right,
-        extra,
-        questions,
-    ) in topics
+    for (user, topic, attempts, last_at, last_id, mastered, score, answered, right, extra) in topics
     {
-        let learner = out.entry(user).or_default();
-        for (question, q) in questions {
-            learner.questions.insert((topic.clone(), question), q);
-        }
-        learner.topics.insert(
+        out.entry(user).or_default().topics.insert(
             topic,
             TopicAgg {
                 attempts,
@@ -281,6 +292,17 @@ fn unpack_learners(topics: &str) -> Result<HashMap<i64, LearnerAggs>, sqlx::Erro
                 answered_first: answered as u64,
                 right_first: right as u64,
                 tags: extra,
+            },
+        );
+    }
+    for (user, topic, question, answers, correct, first_correct, extra) in questions {
+        out.entry(user).or_default().questions.insert(
+            (topic, question),
+            QuestionAgg {
+                answers,
+                correct,
+                first_correct: first_correct != 0,
+                ..extra
             },
         );
     }
@@ -339,21 +361,25 @@ impl Prefetch {
                 "select (select {} from {}),
                         (select {} from {}),
                         (select {} from {}),
+                        (select {} from {}),
                         (select {} from {})",
                 packed(postgres, classes::MEMBERSHIP_COLUMNS),
                 classes::membership_from(postgres, &p(1)),
                 topic_rows(postgres),
                 pairs_from(postgres, &p(2), "learner_topic"),
+                question_rows(postgres),
+                pairs_from(postgres, &p(3), "learner_question"),
                 packed(postgres, "t.topic, t.question_id, t.bit"),
-                topics_from(postgres, &p(3)),
+                topics_from(postgres, &p(4)),
                 packed(postgres, classes::RECENT_COLUMNS),
-                classes::recent_from(postgres, &p(4)),
+                classes::recent_from(postgres, &p(5)),
             )
         }
         static SQLITE: LazyLock<String> = LazyLock::new(|| sql(false));
         static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(true));
         script.statement(&SQLITE, &POSTGRES, |args| {
             bind(args, self.users.as_str())?;
+            bind(args, self.pairs.as_str())?;
             bind(args, self.pairs.as_str())?;
             bind(args, self.topics.as_str())?;
             bind(args, self.users.as_str())
@@ -366,12 +392,12 @@ impl Prefetch {
         let text = |i: usize| row.get::<String>(i);
         let memberships: Vec<(i64, i64, String)> =
             serde_json::from_str(&text(0)?).map_err(decode)?;
-        let bits: Vec<(String, String, i64)> = serde_json::from_str(&text(2)?).map_err(decode)?;
+        let bits: Vec<(String, String, i64)> = serde_json::from_str(&text(3)?).map_err(decode)?;
         Ok(Prefetched {
             memberships: classes::memberships_of(memberships),
-            learners: unpack_learners(&text(1)?)?,
+            learners: unpack_learners(&text(1)?, &text(2)?)?,
             bits: Bits::from_rows(bits),
-            recent: serde_json::from_str(&text(3)?).map_err(decode)?,
+            recent: serde_json::from_str(&text(4)?).map_err(decode)?,
         })
     }
 }
@@ -452,50 +478,70 @@ impl Bits {
 }
 
 static UPSERT_TOPICS: Rows = Rows::insert(
-    11,
+    10,
     "insert into learner_topic (user_id, topic, attempts, last_at, last_attempt_id, mastered, score,
-                                answered_first, right_first, extra, questions)",
+                                answered_first, right_first, extra)",
     "on conflict (user_id, topic) do update set attempts = excluded.attempts, last_at = excluded.last_at,
        last_attempt_id = excluded.last_attempt_id, mastered = excluded.mastered, score = excluded.score,
-       answered_first = excluded.answered_first, right_first = excluded.right_first, extra = excluded.extra,
-       questions = excluded.questions",
+       answered_first = excluded.answered_first, right_first = excluded.right_first, extra = excluded.extra",
 );
 
-/// Adds to `script` the learner rows to write: every topic of `after` that, or one of whose questions,
-/// differs from `before`.
+static UPSERT_QUESTIONS: Rows = Rows::insert(
+    7,
+    "insert into learner_question (user_id, topic, question_id, answers, correct, first_correct, extra)",
+    "on conflict (user_id, topic, question_id) do update set answers = excluded.answers,
+       correct = excluded.correct, first_correct = excluded.first_correct, extra = excluded.extra",
+);
+
+/// Adds to `script` the learner rows to write: every topic and question of `after` that differs from
+/// `before`.
 fn save_learners(
     script: &mut Script<'_>,
     before: &HashMap<i64, LearnerAggs>,
     after: &HashMap<i64, LearnerAggs>,
 ) -> Result<(), sqlx::Error> {
     let empty = LearnerAggs::default();
-    let mut topics: Vec<(i64, &str, &TopicAgg, String)> = Vec::new();
+    let mut topics: Vec<(i64, &str, &TopicAgg)> = Vec::new();
+    let mut questions: Vec<(i64, &str, &str, &QuestionAgg)> = Vec::new();
     for (&user, now) in after {
         let was = before.get(&user).unwrap_or(&empty);
         for (topic, t) in &now.topics {
-            if was.topics.get(topic) != Some(t)
-                || !was.questions_of(topic).eq(now.questions_of(topic))
-            {
-                let questions = agg::questions_json(now.questions_of(topic));
-                topics.push((user, topic, t, questions));
+            if was.topics.get(topic) != Some(t) {
+                topics.push((user, topic, t));
+            }
+        }
+        // Both maps in key order, walked together: a lookup would need an owned key per question.
+        let mut old = was.questions.iter().peekable();
+        for (key, qa) in &now.questions {
+            while old.next_if(|(k, _)| *k < key).is_some() {}
+            if old.peek() != Some(&(key, qa)) {
+                questions.push((user, &key.0, &key.1, qa));
             }
         }
     }
+    script.rows(&UPSERT_TOPICS, &topics, |args, (user, topic, t)| {
+        bind(args, *user)?;
+        bind(args, topic.to_string())?;
+        bind(args, t.attempts)?;
+        bind(args, t.last_at)?;
+        bind(args, t.last_attempt_id)?;
+        bind(args, t.mastered)?;
+        bind(args, t.score)?;
+        bind(args, t.answered_first as i64)?;
+        bind(args, t.right_first as i64)?;
+        bind(args, agg::topic_extra_json(t))
+    })?;
     script.rows(
-        &UPSERT_TOPICS,
-        &topics,
-        |args, (user, topic, t, questions)| {
+        &UPSERT_QUESTIONS,
+        &questions,
+        |args, (user, topic, q, qa)| {
             bind(args, *user)?;
             bind(args, topic.to_string())?;
-            bind(args, t.attempts)?;
-            bind(args, t.last_at)?;
-            bind(args, t.last_attempt_id)?;
-            bind(args, t.mastered)?;
-            bind(args, t.score)?;
-            bind(args, t.answered_first as i64)?;
-            bind(args, t.right_first as i64)?;
-            bind(args, agg::topic_extra_json(t))?;
-            bind(args, questions.clone())
+            bind(args, q.to_string())?;
+            bind(args, qa.answers)?;
+            bind(args, qa.correct)?;
+            bind(args, i64::from(qa.first_correct))?;
+            bind(args, qa.extra_json())
         },
     )
 }

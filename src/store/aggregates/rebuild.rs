@@ -142,8 +142,10 @@ pub async fn rebuild_users<'c>(
     );
     for chunk in users.chunks(200) {
         let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
-        let sql = format!("delete from learner_topic where {in_users}");
-        on_conn!(conn.reborrow(), c => sqlx::query(&sql).bind(&json).execute(c).await.map(|_| ()))?;
+        for table in ["learner_topic", "learner_question"] {
+            let sql = format!("delete from {table} where {in_users}");
+            on_conn!(conn.reborrow(), c => sqlx::query(&sql).bind(&json).execute(c).await.map(|_| ()))?;
+        }
         let mut bits = Bits::default();
         let fresh = replay_history(conn, chunk, None, &mut bits).await?;
         let mut script = Script::new(conn);
@@ -189,6 +191,7 @@ pub async fn rebuild_all<'c>(conn: impl Into<Conn<'c>>) -> Result<(), sqlx::Erro
     lock(&mut conn).await?;
     for table in [
         "learner_topic",
+        "learner_question",
         "learner_recent",
         "class_learner",
         "class_stat",
