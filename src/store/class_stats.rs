@@ -8,6 +8,7 @@
 //!
 //! [`bulk`] writes demo widget answers at once.
 
+use crate::classroom::live_window::WindowAttempt;
 use crate::classroom::needs_help::TopicMisses;
 use crate::classroom::rows;
 use crate::db::Db;
@@ -361,6 +362,61 @@ pub async fn live_topics(
             .fetch_all(pool)
             .await
     })
+}
+
+/// The class's attempts at or after `since` (and after each member joined) with ids above `after_id`,
+/// each with its answers, in id order: what `classroom::live_window` keeps and counts. With `after_id`
+/// 0 the whole window is read from the time index (as [`live_questions`]); above 0, only the attempts
+/// stored since the last read, from the id (SQLite's `not indexed` still looks the integer primary key
+/// up, and keeps the planner off the time index, which would walk the whole window).
+pub async fn live_attempts(
+    db: &Db,
+    class_id: i64,
+    since: i64,
+    after_id: i64,
+) -> Result<Vec<WindowAttempt>, sqlx::Error> {
+    let from = match (db, after_id > 0) {
+        (Db::Sqlite(_), false) => "attempt a indexed by attempt_created",
+        (Db::Sqlite(_), true) => "attempt a not indexed",
+        (Db::Postgres(_), _) => "attempt a",
+    };
+    let sql = format!(
+        "select a.attempt_id, a.created_at, a.user_id, a.topic, a.question_count, a.correct_count,
+                n.question_id, n.correct
+         from {from} cross join class_member m left join answer n on n.attempt_id = a.attempt_id
+         where m.class_id = $1 and m.user_id = a.user_id and a.attempt_id > $3
+               and a.created_at >= $2 and a.created_at >= m.joined_at
+         order by a.attempt_id, n.position"
+    );
+    type Row = (i64, i64, i64, String, i64, i64, Option<String>, Option<i64>);
+    let rows: Vec<Row> = on!(db, pool => {
+        sqlx::query_as(&sql)
+            .bind(class_id)
+            .bind(since)
+            .bind(after_id)
+            .fetch_all(pool)
+            .await?
+    });
+    let mut attempts: Vec<WindowAttempt> = Vec::new();
+    for (attempt_id, created_at, user_id, topic, question_count, correct_count, question, right) in
+        rows
+    {
+        if attempts.last().is_none_or(|a| a.attempt_id != attempt_id) {
+            attempts.push(WindowAttempt {
+                attempt_id,
+                created_at,
+                user_id,
+                topic,
+                question_count,
+                correct_count,
+                answers: Vec::new(),
+            });
+        }
+        if let (Some(last), Some(question)) = (attempts.last_mut(), question) {
+            last.answers.push((question, right.unwrap_or(0) != 0));
+        }
+    }
+    Ok(attempts)
 }
 
 /// One answer of a learner, with the attempt it belongs to.
