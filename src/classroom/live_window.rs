@@ -10,7 +10,7 @@
 //! the members are, or when they joined, makes the list again from scratch (`web::instructor::live`).
 
 use crate::store::class_stats::{LiveQuestion, LiveTopic};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// One attempt of a member in the window, with its answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,48 +74,57 @@ impl LiveWindow {
     /// right at least once; per topic, the members who submitted it, its attempts, answers and right
     /// answers. Rows in question id and topic order (the page puts them in course order).
     pub fn counts(&self) -> (Vec<LiveQuestion>, Vec<LiveTopic>) {
-        // Each member's answers to a question folded first (right if any was), as `class_stats`'s SQL.
-        let mut answered: BTreeMap<(&str, &str, i64), bool> = BTreeMap::new();
-        // topic → (members, attempts, answers, right)
-        let mut topics: BTreeMap<&str, (HashSet<i64>, i64, i64, i64)> = BTreeMap::new();
+        // Per topic: its members, attempts, answers, right answers, and per question (member, right)
+        // per answer. Hashed, not ordered, maps: a window at 10,000 members holds ~10,000 answers, and
+        // this stays under a millisecond there.
+        #[derive(Default)]
+        struct Topic<'a> {
+            learners: HashSet<i64>,
+            attempts: i64,
+            answers: i64,
+            correct: i64,
+            questions: HashMap<&'a str, Vec<(i64, bool)>>,
+        }
+        let mut topics: HashMap<&str, Topic> = HashMap::new();
         for a in &self.attempts {
             let t = topics.entry(&a.topic).or_default();
-            t.0.insert(a.user_id);
-            t.1 += 1;
-            t.2 += a.question_count;
-            t.3 += a.correct_count;
+            t.learners.insert(a.user_id);
+            t.attempts += 1;
+            t.answers += a.question_count;
+            t.correct += a.correct_count;
             for (question, right) in &a.answers {
-                *answered.entry((question, &a.topic, a.user_id)).or_default() |= right;
+                t.questions
+                    .entry(question)
+                    .or_default()
+                    .push((a.user_id, *right));
             }
         }
         let mut questions: Vec<LiveQuestion> = Vec::new();
-        for ((question, topic, _), right) in answered {
-            match questions.last_mut() {
-                Some(q) if q.question_id == question && q.topic == topic => {
-                    q.attempted += 1;
-                    q.correct += i64::from(right);
-                }
-                _ => questions.push(LiveQuestion {
+        let mut rows: Vec<LiveTopic> = Vec::with_capacity(topics.len());
+        for (topic, mut t) in topics {
+            for (question, answers) in &mut t.questions {
+                // Each member's answers to a question folded (right if any was): members, then the
+                // right ones among them.
+                answers.sort_unstable_by_key(|&(user, right)| (user, !right));
+                answers.dedup_by_key(|a| a.0);
+                questions.push(LiveQuestion {
                     question_id: question.to_string(),
                     topic: topic.to_string(),
-                    attempted: 1,
-                    correct: i64::from(right),
-                }),
+                    attempted: answers.len() as i64,
+                    correct: answers.iter().filter(|a| a.1).count() as i64,
+                });
             }
+            rows.push(LiveTopic {
+                topic: topic.to_string(),
+                learners: t.learners.len() as i64,
+                attempts: t.attempts,
+                answers: t.answers,
+                correct: t.correct,
+            });
         }
-        let topics = topics
-            .into_iter()
-            .map(
-                |(topic, (learners, attempts, answers, correct))| LiveTopic {
-                    topic: topic.to_string(),
-                    learners: learners.len() as i64,
-                    attempts,
-                    answers,
-                    correct,
-                },
-            )
-            .collect();
-        (questions, topics)
+        questions.sort_by(|a, b| (&a.question_id, &a.topic).cmp(&(&b.question_id, &b.topic)));
+        rows.sort_by(|a, b| a.topic.cmp(&b.topic));
+        (questions, rows)
     }
 }
 
