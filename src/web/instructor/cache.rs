@@ -54,13 +54,16 @@ pub type NeedsHelp = (Vec<Flagged>, usize);
 /// The live panel's counts.
 pub type Live = (Vec<LiveQuestion>, Vec<LiveTopic>);
 
+/// A live window's roster version and content generation.
+type WindowAt = (i64, u64);
+
 /// Figures per class (see the module documentation).
 #[derive(Debug, Default)]
 pub struct ClassCache {
     needs_help: Mutex<HashMap<i64, Entry<NeedsHelp>>>,
     live: Mutex<HashMap<i64, Entry<Live>>>,
-    /// Per class: (roster version, content generation) and the window read at them.
-    windows: Mutex<HashMap<i64, ((i64, u64), LiveWindow)>>,
+    /// Per class: the window and what it was read at.
+    windows: Mutex<HashMap<i64, (WindowAt, LiveWindow)>>,
 }
 
 fn get<T: Clone>(
