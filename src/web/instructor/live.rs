@@ -97,13 +97,21 @@ pub(super) async fn live_data(
             return Ok(kept);
         }
         // The window's attempts, read again only from the last one read while only attempts (and
-        // resets, which change none) changed the members; from scratch when who they are did.
+        // resets, which change none) changed the members; from scratch when who they are did. Also
+        // from scratch (through the time index, bounded by the window) when the last attempt read has
+        // left the list: the ids after it may then span far more than the window, every class's.
         let roster = store::class_view::roster_version(&state.db, class_id).await?;
         let window = match state
             .class_cache
             .take_window(class_id, roster, content.generation)
         {
-            Some(mut window) if window.since <= since && window.watermark > 0 => {
+            Some(mut window)
+                if window.since <= since
+                    && window
+                        .attempts
+                        .last()
+                        .is_some_and(|a| a.attempt_id == window.watermark) =>
+            {
                 let fresh =
                     class_stats::live_attempts(&state.db, class_id, since, window.watermark)
                         .await?;
