@@ -53,8 +53,26 @@ reset_topic() {
   [ "$code" = 303 ] || { echo "topic reset: HTTP $code" >&2; exit 1; }
 }
 
-# Median (and slowest) of 10 timed GETs, each right after a class member's change (CHANGE: predict or
-# reset_topic).
+# A class member's quiz attempt in the topic (changes the members' figures, and adds to the live window):
+# the quiz page (the form is sealed per attempt), then the first choice of its first choice question, the
+# rest left blank and graded as such.
+quiz_attempt() {
+  local base=$1 page csrf token choice name value code
+  page=$(curl -fs -b "$work/learner" "$base/topics/$topic/quiz")
+  csrf=$(grep -o 'name="csrf" value="[^"]*"' <<< "$page" | head -n 1 | sed 's/.*value="//; s/"$//')
+  token=$(grep -o 'name="token" value="[^"]*"' <<< "$page" | head -n 1 | sed 's/.*value="//; s/"$//')
+  choice=$(grep -o 'type="radio" name="a\.[^"]*" value="[^"]*"' <<< "$page" | head -n 1)
+  [ -n "$choice" ] || { echo "quiz attempt: no choice question in $topic" >&2; exit 1; }
+  name=$(sed 's/.*name="//; s/".*//' <<< "$choice")
+  value=$(sed 's/.*value="//; s/"$//' <<< "$choice")
+  code=$(curl -s -o /dev/null -w '%{http_code}' -b "$work/learner" --data-urlencode "csrf=$csrf" \
+    --data-urlencode "token=$token" --data-urlencode "$name=$value" --data-urlencode "confirm_blank=1" \
+    "$base/topics/$topic/quiz")
+  [ "$code" = 303 ] || { echo "quiz attempt: HTTP $code" >&2; exit 1; }
+}
+
+# Median (and slowest) of 10 timed GETs, each right after a class member's change (CHANGE: predict,
+# reset_topic or quiz_attempt).
 measure_changed() {
   local url=$1 change=$2 times="$work/times" code t
   : > "$times"
@@ -107,6 +125,7 @@ size() {
   measure_changed "$base$class_path" predict > "$work/$name.overview_changed"
   measure_changed "$base$class_path/topics/$topic" predict > "$work/$name.analysis_changed"
   measure_changed "$base$class_path" reset_topic > "$work/$name.overview_reset"
+  measure_changed "$base$class_path" quiz_attempt > "$work/$name.overview_quiz"
   curl -s -b "$work/cookies" "$base$class_path" | wc -c > "$work/$name.overview_bytes"
   curl -s -b "$work/cookies" "$base$class_path/topics/$topic" | wc -c > "$work/$name.analysis_bytes"
   rss_mb "$server" > "$work/$name.rss_pages"
@@ -145,6 +164,8 @@ ac_small=$(col small.analysis_changed 1); ac_large=$(col large.analysis_changed 
 or_small=$(col small.overview_reset 1); or_large=$(col large.overview_reset 1)
 oc_ratio=$(ratio "$oc_large" "$oc_small"); ac_ratio=$(ratio "$ac_large" "$ac_small")
 or_ratio=$(ratio "$or_large" "$or_small")
+oq_small=$(col small.overview_quiz 1); oq_large=$(col large.overview_quiz 1)
+oq_ratio=$(ratio "$oq_large" "$oq_small")
 read -r csv_code csv_s csv_first_s csv_bytes < "$work/large.curl"
 [ "$csv_code" = 200 ] || { echo "answers.csv: HTTP $csv_code" >&2; exit 1; }
 csv_rows=$(( $(tr -d ' ' < "$work/large.csv_lines") - 1 ))
@@ -169,7 +190,9 @@ time, no compression asked for; curl shares the machine's cores with the server.
 \`class_view::members_version\`): the first two rows are repeated views of an unchanged class, the next
 two views right after a member of the class made a widget prediction (which changes the class's widget
 sums, not what those two are computed from), the fifth views right after a member reset a topic (which,
-like a quiz attempt, a join or a leave, changes the members and so computes them again).
+like a quiz attempt, a join or a leave, changes the members and so computes "needs help" again), the
+sixth right after a member's quiz attempt (one choice answered, the rest left blank), which also adds to
+the live window (its attempts kept per class, only those stored since read: \`classroom::live_window\`).
 
 demo-seed printed — $small: $(head -n 1 "$work/small.seed") ($(seed_s small) s by the clock);
 $large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
@@ -180,6 +203,7 @@ $large: $(head -n 1 "$work/large.seed") ($(seed_s large) s by the clock).
 | question analysis \`…/topics/$topic\` (median / slowest of 20) | ${a_small} / $(col small.analysis 2) ms ($(kib small.analysis_bytes) KiB) | ${a_large} / $(col large.analysis 2) ms ($(kib large.analysis_bytes) KiB) | ${a_ratio}× | ≤ 1.5× | $(verdict "$a_ratio <= 1.5") |
 | class overview, right after a member's widget prediction (median / slowest of 10) | ${oc_small} / $(col small.overview_changed 2) ms | ${oc_large} / $(col large.overview_changed 2) ms | ${oc_ratio}× | (≤ 1.5×) | $(verdict "$oc_ratio <= 1.5") |
 | class overview, right after a member's topic reset (median / slowest of 10) | ${or_small} / $(col small.overview_reset 2) ms | ${or_large} / $(col large.overview_reset 2) ms | ${or_ratio}× | (≤ 1.5×) | $(verdict "$or_ratio <= 1.5") |
+| class overview, right after a member's quiz attempt (median / slowest of 10) | ${oq_small} / $(col small.overview_quiz 2) ms | ${oq_large} / $(col large.overview_quiz 2) ms | ${oq_ratio}× | (≤ 1.5×) | $(verdict "$oq_ratio <= 1.5") |
 | question analysis, right after a member's widget prediction (median / slowest of 10) | ${ac_small} / $(col small.analysis_changed 2) ms | ${ac_large} / $(col large.analysis_changed 2) ms | ${ac_ratio}× | (≤ 1.5×) | $(verdict "$ac_ratio <= 1.5") |
 | demo-seed | $(seed_s small) s | $(seed_s large) s | | $large: < 60 s | $(verdict "$(cat "$work/large.seed_ms") < 60000") |
 | server RSS: idle / after the pages | $(cat "$work/small.rss_idle") / $(cat "$work/small.rss_pages") MB | $(cat "$work/large.rss_idle") / $(cat "$work/large.rss_pages") MB | | | |

@@ -1,8 +1,8 @@
 //! The rules of running a class that are not HTTP: class names (here), join codes ([`join_code`]), who
-//! may need help ([`needs_help`]), the item statistics of the question analysis ([`item_stats`]), and the
-//! codecs that read the packed rows of the class queries ([`rows`]), and what a learner's answers add to
-//! their classes' sums ([`aggregates`]). No axum and no sqlx: `web::instructor`
-//! calls these rules, and `store` hands them rows.
+//! may need help ([`needs_help`]), the live panel's window ([`live_window`]), the item statistics of the
+//! question analysis ([`item_stats`]), and the codecs that read the packed rows of the class queries
+//! ([`rows`]), and what a learner's answers add to their classes' sums ([`aggregates`]). No axum and no
+//! sqlx: `web::instructor` calls these rules, and `store` hands them rows.
 //!
 //! Mastery is not here: a learner reads it on `/me` without any class, so it sits beside the review
 //! schedule it is defined by, in `quiz::mastery`.
@@ -10,6 +10,7 @@
 pub mod aggregates;
 pub mod item_stats;
 pub mod join_code;
+pub mod live_window;
 pub mod needs_help;
 pub mod retention;
 pub mod rows;

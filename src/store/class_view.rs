@@ -71,6 +71,14 @@ pub async fn members_version(db: &Db, class_id: i64) -> Result<i64, sqlx::Error>
     counted_changes(db, class_id, "members").await
 }
 
+/// How many times who the class's members are changed — a join, a leave (an account deleted, a guest
+/// merged into an account: it leaves and joins again) — counted by `aggregates::add_members` only, not
+/// by attempts or resets: a live window read at one roster version can be brought up to date by reading
+/// the attempts stored since (`classroom::live_window`).
+pub async fn roster_version(db: &Db, class_id: i64) -> Result<i64, sqlx::Error> {
+    counted_changes(db, class_id, "roster").await
+}
+
 /// The `version` counter of `scope` (`store::aggregates` counts them).
 async fn counted_changes(db: &Db, class_id: i64, scope: &str) -> Result<i64, sqlx::Error> {
     let n: Option<(i64,)> = on!(db, pool => {

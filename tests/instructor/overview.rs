@@ -565,3 +565,127 @@ async fn a_members_change_shows_at_once_in_needs_help_and_the_live_panel() {
         serde_json::from_str(&f.teacher.get(&format!("{url}/live.json")).await.body).unwrap();
     assert_eq!(live["topics"][0]["learners"], 2);
 }
+
+/// `live.json` as kept (the rolling window), and the same window counted from scratch (`?since=` the
+/// same start, never kept): their counts must be equal. The kept one, returned.
+async fn kept_equals_fresh(teacher: &common::Account<'_>, url: &str) -> serde_json::Value {
+    let kept: serde_json::Value = serde_json::from_str(&teacher.get(url).await.body).unwrap();
+    let since = kept["since"].as_i64().unwrap();
+    let fresh: serde_json::Value =
+        serde_json::from_str(&teacher.get(&format!("{url}?since={since}")).await.body).unwrap();
+    assert_eq!(kept["questions"], fresh["questions"], "window from {since}");
+    assert_eq!(kept["topics"], fresh["topics"], "window from {since}");
+    kept
+}
+
+fn attempts_of(live: &serde_json::Value) -> Vec<(String, i64, i64)> {
+    live["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["topic"].as_str().unwrap().to_string(),
+                t["learners"].as_i64().unwrap(),
+                t["attempts"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The live panel's window is kept between views and brought up to date from the attempts stored since
+/// (`classroom::live_window`) while only attempts and resets change the members: after each change —
+/// attempts one or two at a time, a reset, a member leaving, a new attempt after that — its counts equal
+/// the same window counted from scratch, and the attempts written out by hand, so an attempt counted
+/// twice or missed fails here.
+#[tokio::test]
+async fn the_live_window_kept_across_attempts_counts_what_a_fresh_count_does() {
+    let app = common::app().await;
+    let f = fixture(&app).await;
+    let db = &app.state.db;
+    let url = format!("/instructor/classes/{}/live.json", f.class_id);
+    let id = |name: &'static str| async move {
+        let (id,): (i64,) = infra_dojo::on!(db, pool => sqlx::query_as("select user_id from app_user where name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+        id
+    };
+    let (aki, ben, chie, dan) = (f.aki.id, id("ben").await, id("chie").await, id("dan").await);
+    let roster = || async {
+        store::class_view::roster_version(db, f.class_id)
+            .await
+            .unwrap()
+    };
+    let at_first = roster().await;
+    let topic = |n: &str, learners: i64, attempts: i64| (n.to_string(), learners, attempts);
+
+    // Only dan's シグナル a minute ago.
+    let live = kept_equals_fresh(&f.teacher, &url).await;
+    assert_eq!(attempts_of(&live), [topic("signals", 1, 1)]);
+    // One attempt, then two between views.
+    app.answer_topic(aki, "tcp", &[1], store::now()).await;
+    let live = kept_equals_fresh(&f.teacher, &url).await;
+    assert_eq!(
+        attempts_of(&live),
+        [topic("tcp", 1, 1), topic("signals", 1, 1)]
+    );
+    app.answer_topic(ben, "icmp", &[], store::now()).await;
+    app.answer_topic(dan, "signals", &[], store::now()).await;
+    let live = kept_equals_fresh(&f.teacher, &url).await;
+    assert_eq!(
+        attempts_of(&live),
+        [
+            topic("tcp", 1, 1),
+            topic("icmp", 1, 1),
+            topic("signals", 1, 2)
+        ]
+    );
+    // A reset changes no attempt: the window is kept (same roster) and counts the same.
+    store::quiz::reset_topic(db, aki, "tcp", store::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        roster().await,
+        at_first,
+        "attempts and resets keep the roster"
+    );
+    let after_reset = kept_equals_fresh(&f.teacher, &url).await;
+    assert_eq!(after_reset["questions"], live["questions"]);
+    assert_eq!(attempts_of(&after_reset), attempts_of(&live));
+    // ben leaves: counted from scratch, without ben; then chie's attempt is added to that window.
+    store::classes::leave(db, f.class_id, ben).await.unwrap();
+    assert!(roster().await > at_first, "a leave changes the roster");
+    let live = kept_equals_fresh(&f.teacher, &url).await;
+    assert_eq!(
+        attempts_of(&live),
+        [topic("tcp", 1, 1), topic("signals", 1, 2)]
+    );
+    app.answer_topic(chie, "icmp", &[0], store::now()).await;
+    app.answer_topic(ben, "icmp", &[0], store::now()).await;
+    let live = kept_equals_fresh(&f.teacher, &url).await;
+    assert_eq!(
+        attempts_of(&live),
+        [
+            topic("tcp", 1, 1),
+            topic("icmp", 1, 1),
+            topic("signals", 1, 2)
+        ]
+    );
+    // The window kept is the one brought up to date: read up to chie's attempt (ben's, later, is not a
+    // member's).
+    let generation = app.state.content().generation;
+    let kept = app
+        .state
+        .class_cache
+        .take_window(f.class_id, roster().await, generation)
+        .expect("the window is kept at the current roster");
+    let (chie_last,): (i64,) = infra_dojo::on!(db, pool => sqlx::query_as("select max(attempt_id) from attempt where user_id = $1")
+        .bind(chie)
+        .fetch_one(pool)
+        .await)
+    .unwrap();
+    assert_eq!(kept.watermark, chie_last);
+    assert_eq!(kept.attempts.len(), 4);
+}

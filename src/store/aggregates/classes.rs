@@ -627,6 +627,9 @@ pub async fn add_members<'c>(
                 r.map_or(0, |r| r.miss_counts),
             ));
         }
+        // Who the members are changed: a live window kept across attempts is read again from scratch
+        // (`class_view::roster_version`).
+        add(&mut delta, class_id, "version", "roster", "", (1, 0, 0));
         let mut script = Script::new(conn);
         save_delta(&mut script, delta, true)?;
         if sign > 0 {

@@ -11,12 +11,18 @@
 //!   inactivity a listed member's reason counts; for the live panel the next minute (its window moves in
 //!   whole minutes).
 //!
+//! The live panel's counts have a second level: the window's attempts themselves
+//! (`classroom::live_window`), kept per class for one *roster* version (`class_view::roster_version`:
+//! who the members are) and content generation. When the members' version moved only by attempts or
+//! resets, the counts are made again from that list brought up to date, not from the whole window in SQL.
+//!
 //! So a cached figure is always the figure: the cache never answers for a state it was not computed
 //! at. It is per process, like a database page cache; another instance computes its own. With several
 //! instances on one PostgreSQL the version is still the database's (`class_stat`, counted up in the
 //! transaction of the change, whichever instance made it), and it is read before the figure is computed:
 //! a figure may be newer than its key, never older.
 
+use crate::classroom::live_window::LiveWindow;
 use crate::classroom::needs_help::Flagged;
 use crate::store::class_stats::{LiveQuestion, LiveTopic};
 use std::collections::HashMap;
@@ -48,11 +54,16 @@ pub type NeedsHelp = (Vec<Flagged>, usize);
 /// The live panel's counts.
 pub type Live = (Vec<LiveQuestion>, Vec<LiveTopic>);
 
+/// A live window's roster version and content generation.
+type WindowAt = (i64, u64);
+
 /// Figures per class (see the module documentation).
 #[derive(Debug, Default)]
 pub struct ClassCache {
     needs_help: Mutex<HashMap<i64, Entry<NeedsHelp>>>,
     live: Mutex<HashMap<i64, Entry<Live>>>,
+    /// Per class: the window and what it was read at.
+    windows: Mutex<HashMap<i64, (WindowAt, LiveWindow)>>,
 }
 
 fn get<T: Clone>(
@@ -113,6 +124,21 @@ impl ClassCache {
     /// Keeps live counts computed at `from`, true until `until`.
     pub fn keep_live(&self, class_id: i64, key: Key, from: i64, until: i64, value: Live) {
         put(&self.live, class_id, key, from, until, value);
+    }
+
+    /// Takes out the live window of `class_id` kept at this roster version and content generation (the
+    /// caller brings it up to date and keeps it again); a window kept at another is dropped.
+    pub fn take_window(&self, class_id: i64, roster: i64, generation: u64) -> Option<LiveWindow> {
+        let mut map = self.windows.lock().ok()?;
+        let (at, window) = map.remove(&class_id)?;
+        (at == (roster, generation)).then_some(window)
+    }
+
+    /// Keeps the live window of `class_id` read at this roster version and content generation.
+    pub fn keep_window(&self, class_id: i64, roster: i64, generation: u64, window: LiveWindow) {
+        if let Ok(mut map) = self.windows.lock() {
+            map.insert(class_id, ((roster, generation), window));
+        }
     }
 }
 

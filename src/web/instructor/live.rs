@@ -4,6 +4,7 @@
 //! minutes ago: [`rolling_since`]) or since a given moment.
 
 use super::topic_title;
+use crate::classroom::live_window::LiveWindow;
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::percent;
 use crate::store::{self, class_stats};
@@ -69,7 +70,8 @@ pub fn rolling_since(now: i64) -> i64 {
 
 /// The class's answers in the rolling window at `now` (`since`: `None`) or since a given moment, in
 /// course order (topics) and bank order (questions). The rolling window's counts are kept in the cache
-/// while the class and the window do not change.
+/// while the class and the window do not change, and its attempts while who the members are does not
+/// (`classroom::live_window`): after a member's attempt only the attempts stored since are read.
 pub(super) async fn live_data(
     state: &AppState,
     class_id: i64,
@@ -94,10 +96,37 @@ pub(super) async fn live_data(
         if let Some(kept) = state.class_cache.live(class_id, key, now) {
             return Ok(kept);
         }
-        let counted = tokio::try_join!(
-            class_stats::live_questions(&state.db, class_id, since),
-            class_stats::live_topics(&state.db, class_id, since)
-        )?;
+        // The window's attempts, read again only from the last one read while only attempts (and
+        // resets, which change none) changed the members; from scratch when who they are did. Also
+        // from scratch (through the time index, bounded by the window) when the last attempt read has
+        // left the list: the ids after it may then span far more than the window, every class's.
+        let roster = store::class_view::roster_version(&state.db, class_id).await?;
+        let window = match state
+            .class_cache
+            .take_window(class_id, roster, content.generation)
+        {
+            Some(mut window)
+                if window.since <= since
+                    && window
+                        .attempts
+                        .last()
+                        .is_some_and(|a| a.attempt_id == window.watermark) =>
+            {
+                let fresh =
+                    class_stats::live_attempts(&state.db, class_id, since, window.watermark)
+                        .await?;
+                window.advance(since, fresh);
+                window
+            }
+            _ => LiveWindow::new(
+                since,
+                class_stats::live_attempts(&state.db, class_id, since, 0).await?,
+            ),
+        };
+        let counted = window.counts();
+        state
+            .class_cache
+            .keep_window(class_id, roster, content.generation, window);
         // The window stays put until the next minute turns: the key's `since` says which window.
         state
             .class_cache
