@@ -401,9 +401,22 @@ pub async fn lowest(
     })
 }
 
+/// The members of `class_id` whose rows changed after the class's members version `version`
+/// (`class_learner.changed`, set in the transaction of the change), through `class_learner_changed`.
+pub async fn changed_since(db: &Db, class_id: i64, version: i64) -> Result<Vec<i64>, sqlx::Error> {
+    on!(db, pool => {
+        sqlx::query_scalar("select user_id from class_learner where class_id = $1 and changed > $2")
+            .bind(class_id)
+            .bind(version)
+            .fetch_all(pool)
+            .await
+    })
+}
+
 /// Every member with a reason to be listed under "needs help" at `now` (`today` its Japan-time day):
-/// inactive, misses on `today` (`classroom::aggregates::misses_on`), or among `lowest`. One pass over the
-/// class's `class_learner` rows in SQLite; the flagged come back packed in one row.
+/// inactive, misses on `today` (`classroom::aggregates::misses_on`), or among `lowest` — of the whole class,
+/// or of `only` these members. One pass over the class's `class_learner` rows in SQLite; the flagged come
+/// back packed in one row.
 pub async fn flagged(
     db: &Db,
     class_id: i64,
@@ -411,18 +424,41 @@ pub async fn flagged(
     today: i64,
     questions: i64,
     lowest: &[i64],
+    only: Option<&[i64]>,
 ) -> Result<Vec<Standing>, sqlx::Error> {
     let window = crate::classroom::needs_help::MISS_WINDOW_DAYS - 1;
     // Only members with a reason are read, each kind through its index: no attempt or none for a week
-    // (`class_learner_last`), misses in the window (`class_learner_misses`), the lowest.
-    let (packed,): (String,) = match db {
-        Db::Sqlite(pool) => sqlx::query_as(&format!(
-        "with candidate(user_id) as (
-             select user_id from class_learner where class_id = ?1 and last_at is null
+    // (`class_learner_last`), misses in the window (`class_learner_misses`), the lowest. With `only`, those
+    // members instead (the seventh parameter, empty without), whatever their reasons: the query then keeps
+    // those with one.
+    let sqlite_candidates = if only.is_some() {
+        "select value from json_each(?7)".to_string()
+    } else {
+        format!(
+            "select user_id from class_learner where class_id = ?1 and last_at is null
              union select user_id from class_learner where class_id = ?1 and last_at <= ?2 - ?3
              union select user_id from class_learner
                    where class_id = ?1 and miss_counts != 0 and miss_day between ?4 - {window} and ?4
-             union select value from json_each(?6))
+             union select value from json_each(?6)
+             union select value from json_each(?7)"
+        )
+    };
+    let postgres_candidates = if only.is_some() {
+        "select unnest($7::bigint[])".to_string()
+    } else {
+        format!(
+            "select user_id from class_learner where class_id = $1 and last_at is null
+                 union select user_id from class_learner where class_id = $1 and last_at <= $2 - $3
+                 union select user_id from class_learner
+                       where class_id = $1 and miss_counts != 0 and miss_day between $4 - {window} and $4
+                 union select unnest($6::bigint[])
+                 union select unnest($7::bigint[])"
+        )
+    };
+    let only = only.unwrap_or_default();
+    let (packed,): (String,) = match db {
+        Db::Sqlite(pool) => sqlx::query_as(&format!(
+        "with candidate(user_id) as ({sqlite_candidates})
          select coalesce(group_concat(user_id || ',' || reasons || ',' || overall || ',' || coalesce(last_at, ''), ';'), '')
          from (select user_id, overall, last_at,
                       (last_at is null or ?2 - last_at >= ?3) + min(misses, 2) + (misses > 2)
@@ -439,16 +475,12 @@ pub async fn flagged(
     .bind(today)
     .bind(questions)
     .bind(serde_json::to_string(lowest).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(only).unwrap_or_else(|_| "[]".into()))
     .fetch_one(pool)
     .await?,
         // The same packing; the lowest as an array, truth values counted through `int`.
         Db::Postgres(pool) => sqlx::query_as(&format!(
-            "with candidate(user_id) as (
-                 select user_id from class_learner where class_id = $1 and last_at is null
-                 union select user_id from class_learner where class_id = $1 and last_at <= $2 - $3
-                 union select user_id from class_learner
-                       where class_id = $1 and miss_counts != 0 and miss_day between $4 - {window} and $4
-                 union select unnest($6::bigint[]))
+            "with candidate(user_id) as ({postgres_candidates})
              select coalesce(string_agg(concat_ws(',', user_id, reasons, overall, coalesce(last_at::text, '')), ';'), '')
              from (select user_id, overall, last_at,
                           (last_at is null or $2 - last_at >= $3)::int + least(misses, 2) + (misses > 2)::int
@@ -465,6 +497,7 @@ pub async fn flagged(
         .bind(today)
         .bind(questions)
         .bind(lowest)
+        .bind(only)
         .fetch_one(pool)
         .await?,
     };

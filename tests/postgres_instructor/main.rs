@@ -136,11 +136,19 @@ async fn answers(db: &Db) -> Vec<(String, String)> {
     );
     let ids: Vec<i64> = lowest.iter().map(|(u, _)| *u).collect();
     for (now, ids) in [(NOW, &ids[..]), (NOW + 5 * DAY, &[][..])] {
-        let flagged =
-            class_view::flagged(db, CLASS, now, infra_dojo::jst::day(now), QUESTIONS, ids)
-                .await
-                .unwrap();
+        let day = infra_dojo::jst::day(now);
+        let flagged = class_view::flagged(db, CLASS, now, day, QUESTIONS, ids, None)
+            .await
+            .unwrap();
         see(&format!("flagged {now}"), format!("{:?}", sorted(&flagged)));
+        // Some members only, those without a reason among them included.
+        let some = class_view::flagged(db, CLASS, now, day, QUESTIONS, ids, Some(&[2, 3, 6, 999]))
+            .await
+            .unwrap();
+        see(
+            &format!("flagged {now} of some"),
+            format!("{:?}", sorted(&some)),
+        );
     }
     let names = class_view::names(db, &[2, 3, 4, 999]).await.unwrap();
     see(
@@ -352,7 +360,7 @@ async fn postgres_answers_are_the_class_s_figures() {
 
     let lowest = class_view::lowest(&db, CLASS, QUESTIONS, 3).await.unwrap();
     assert_eq!(lowest, [(3, 0), (7, 0), (9, 10)]);
-    let flagged = class_view::flagged(&db, CLASS, NOW, today(), QUESTIONS, &[3, 7])
+    let flagged = class_view::flagged(&db, CLASS, NOW, today(), QUESTIONS, &[3, 7], None)
         .await
         .unwrap();
     let reasons: HashMap<i64, (i64, i64, Option<i64>)> = flagged
@@ -368,7 +376,26 @@ async fn postgres_answers_are_the_class_s_figures() {
     assert_eq!(reasons[&7], (1, 0, Some(NOW - 50)));
     assert_eq!(reasons[&5], (1, 50, Some(NOW - 10 * DAY)));
     assert_eq!(flagged.len(), 8, "{flagged:?}");
-    let later = class_view::flagged(&db, CLASS, NOW + 5 * DAY, today() + 5, QUESTIONS, &[])
+    // Of some members only: the same standings for those with a reason, nobody else.
+    let some = class_view::flagged(
+        &db,
+        CLASS,
+        NOW,
+        today(),
+        QUESTIONS,
+        &[3, 7],
+        Some(&[2, 3, 999]),
+    )
+    .await
+    .unwrap();
+    let some: Vec<_> = some
+        .iter()
+        .map(|s| (s.user_id, (s.reasons, s.overall, s.last_at)))
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    assert_eq!(some, [(2, reasons[&2]), (3, reasons[&3])]);
+    let later = class_view::flagged(&db, CLASS, NOW + 5 * DAY, today() + 5, QUESTIONS, &[], None)
         .await
         .unwrap();
     let later: HashMap<i64, i64> = later.iter().map(|s| (s.user_id, s.reasons)).collect();

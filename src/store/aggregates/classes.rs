@@ -484,7 +484,9 @@ fn save_options(
 }
 
 /// A member's row of `class_learner` to change: attempts and mastered questions to add, and their latest
-/// attempt and misses as they are now (unchanged when `None`).
+/// attempt and misses as they are now (unchanged when `None`). The row's `changed` becomes the class's
+/// members version, counted up earlier in the same script ([`save_delta`] comes first): what "needs help"
+/// reads to compute only the changed members again (`class_view::changed_since`).
 struct ClassLearnerChange {
     class_id: i64,
     user_id: i64,
@@ -499,7 +501,9 @@ static UPDATE_CLASS_LEARNERS: Rows = Rows::same(
        mastered = class_learner.mastered + v.column4,
        last_at = coalesce(v.column5, class_learner.last_at),
        miss_day = coalesce(v.column6, class_learner.miss_day),
-       miss_counts = coalesce(v.column7, class_learner.miss_counts)
+       miss_counts = coalesce(v.column7, class_learner.miss_counts),
+       changed = (select s.n from class_stat s where s.class_id = v.column1 and s.kind = 'version'
+                  and s.scope = 'members' and s.key = '')
      from (values {values}) v where class_learner.class_id = v.column1 and class_learner.user_id = v.column2",
 );
 

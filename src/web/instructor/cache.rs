@@ -16,6 +16,12 @@
 //! who the members are) and content generation. When the members' version moved only by attempts or
 //! resets, the counts are made again from that list brought up to date, not from the whole window in SQL.
 //!
+//! "Needs help" has a second level too: every member with a reason, as last computed ([`Flagging`]), kept
+//! per class for one roster version, content generation and day, until time alone would change one of
+//! them. When the members' version moved, only the members whose rows changed since
+//! (`class_view::changed_since`: `class_learner.changed`) and the lowest, before and now, are looked at
+//! again; the rest keep their reasons.
+//!
 //! So a cached figure is always the figure: the cache never answers for a state it was not computed
 //! at. It is per process, like a database page cache; another instance computes its own. With several
 //! instances on one PostgreSQL the version is still the database's (`class_stat`, counted up in the
@@ -54,6 +60,24 @@ pub type NeedsHelp = (Vec<Flagged>, usize);
 /// The live panel's counts.
 pub type Live = (Vec<LiveQuestion>, Vec<LiveTopic>);
 
+/// Every member of a class with a reason to be listed under "needs help", as computed at one members
+/// version (see the module documentation), in listing order.
+#[derive(Debug, Clone)]
+pub struct Flagging {
+    /// `class_view::members_version` read before it was computed: a change after it is looked at again.
+    pub version: i64,
+    /// `class_view::roster_version`: a join or a leave computes everything again.
+    pub roster: i64,
+    pub generation: u64,
+    /// The Japan-time day, and the moments between which every member's reasons stay what they are.
+    pub day: i64,
+    pub from: i64,
+    pub until: i64,
+    /// The lowest members it was computed with (a reason of their own).
+    pub lowest: Vec<i64>,
+    pub standings: Vec<crate::store::class_view::Standing>,
+}
+
 /// A live window's roster version and content generation.
 type WindowAt = (i64, u64);
 
@@ -64,6 +88,8 @@ pub struct ClassCache {
     live: Mutex<HashMap<i64, Entry<Live>>>,
     /// Per class: the window and what it was read at.
     windows: Mutex<HashMap<i64, (WindowAt, LiveWindow)>>,
+    /// Per class: who has a reason to need help, as last computed.
+    flagging: Mutex<HashMap<i64, Flagging>>,
 }
 
 fn get<T: Clone>(
@@ -132,6 +158,36 @@ impl ClassCache {
         let mut map = self.windows.lock().ok()?;
         let (at, window) = map.remove(&class_id)?;
         (at == (roster, generation)).then_some(window)
+    }
+
+    /// Takes out the flagged members of `class_id` as last computed, if they can be brought up to date at
+    /// `now` on this day at this roster version, content generation and members `version` (the caller keeps
+    /// them again); others are dropped.
+    pub fn take_flagging(
+        &self,
+        class_id: i64,
+        roster: i64,
+        generation: u64,
+        day: i64,
+        version: i64,
+        now: i64,
+    ) -> Option<Flagging> {
+        let mut map = self.flagging.lock().ok()?;
+        let kept = map.remove(&class_id)?;
+        (kept.roster == roster
+            && kept.generation == generation
+            && kept.day == day
+            && kept.version <= version
+            && kept.from <= now
+            && now < kept.until)
+            .then_some(kept)
+    }
+
+    /// Keeps the flagged members of `class_id`.
+    pub fn keep_flagging(&self, class_id: i64, flagging: Flagging) {
+        if let Ok(mut map) = self.flagging.lock() {
+            map.insert(class_id, flagging);
+        }
     }
 
     /// Keeps the live window of `class_id` read at this roster version and content generation.

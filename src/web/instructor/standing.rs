@@ -7,7 +7,7 @@
 //! `classroom::needs_help`. "Needs help" — the one figure that reads every member with a reason — is kept
 //! in `web::instructor::cache` until the class or the time changes it.
 
-use super::cache::{ClassCache, Key};
+use super::cache::{ClassCache, Flagging, Key};
 use crate::classroom::needs_help::{
     self, Flagged, INACTIVE_DAYS, LOWEST_COUNT, MISS_MIN_WRONG, SHOWN, TopicMisses,
 };
@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::jst::{self, DAY};
 use crate::quiz::mastery::Mastery;
 use crate::store::{self, class_stats, class_view};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 pub use crate::store::class_view::Order;
 
@@ -210,8 +210,8 @@ pub async fn from_aggregates(
 }
 
 /// "Needs help" from the aggregates, through the cache (`web::instructor::cache`): computed again only
-/// when the class changed, or time moved it (a new day, a member turning inactive, a listed member's
-/// days of inactivity).
+/// when the class changed, or time moved it (a new day, a member turning inactive, a listed member's days
+/// of inactivity) — and after a change of some members' rows, for those members only.
 async fn needs_help_kept(
     db: &Db,
     class_id: i64,
@@ -220,65 +220,107 @@ async fn needs_help_kept(
     with: &With<'_>,
     title: &impl Fn(&str) -> String,
 ) -> Result<(Vec<Flagged>, usize), sqlx::Error> {
+    let version = class_view::members_version(db, class_id).await?;
     let key = Key {
-        version: class_view::members_version(db, class_id).await?,
+        version,
         generation: with.generation,
         extra: i64::from(ask.language == Language::En),
     };
     if let Some(kept) = with.cache.needs_help(class_id, key, ask.now) {
         return Ok(kept);
     }
-    let (flagged, more) = needs_help(db, class_id, questions, ask, title).await?;
-    // True until the next day (misses), the next member turning inactive, or a listed member's days
-    // of inactivity growing by one.
-    let mut until = jst::day_start(jst::day(ask.now) + 1);
-    if let Some(t) = class_view::next_inactive(db, class_id, ask.now, INACTIVE_DAYS * DAY).await? {
-        until = until.min(t);
-    }
-    for (_, last_at) in &flagged {
-        if let Some(t) = last_at {
-            until = until.min(t + ((ask.now - t) / DAY + 1) * DAY);
-        }
-    }
-    let value = (
-        flagged.into_iter().map(|(f, _)| f).collect::<Vec<_>>(),
-        more,
-    );
-    with.cache
-        .keep_needs_help(class_id, key, ask.now, until, value.clone());
-    Ok(value)
-}
-
-/// "Needs help" from the aggregates: the lowest, then every member with a reason in one pass over the
-/// candidates (`class_view::flagged`), ordered; the words of the listed ones' reasons from their own
-/// recent attempts. With each listed member, their last attempt.
-async fn needs_help(
-    db: &Db,
-    class_id: i64,
-    questions: i64,
-    ask: &Ask,
-    title: &impl Fn(&str) -> String,
-) -> Result<(Vec<(Flagged, Option<i64>)>, usize), sqlx::Error> {
     let today = jst::day(ask.now);
+    let roster = class_view::roster_version(db, class_id).await?;
     let lowest: Vec<i64> = class_view::lowest(db, class_id, questions, LOWEST_COUNT as i64)
         .await?
         .into_iter()
         .filter(|(_, overall)| *overall < needs_help::LOWEST_BELOW_PERCENT)
         .map(|(user, _)| user)
         .collect();
-    let mut flagged = class_view::flagged(db, class_id, ask.now, today, questions, &lowest).await?;
-    flagged.sort_by(|a, b| {
+    let kept = with
+        .cache
+        .take_flagging(class_id, roster, with.generation, today, version, ask.now);
+    let mut standings = match kept {
+        // Only the members whose rows changed since, and the lowest then and now, can have other
+        // reasons: they are looked at again, the rest kept.
+        Some(kept) => {
+            let mut again: BTreeSet<i64> = class_view::changed_since(db, class_id, kept.version)
+                .await?
+                .into_iter()
+                .collect();
+            again.extend(kept.lowest.iter().chain(&lowest));
+            let again: Vec<i64> = again.into_iter().collect();
+            let fresh = class_view::flagged(
+                db,
+                class_id,
+                ask.now,
+                today,
+                questions,
+                &lowest,
+                Some(&again),
+            )
+            .await?;
+            let mut standings: Vec<_> = kept
+                .standings
+                .into_iter()
+                .filter(|s| again.binary_search(&s.user_id).is_err())
+                .collect();
+            standings.extend(fresh);
+            standings
+        }
+        None => class_view::flagged(db, class_id, ask.now, today, questions, &lowest, None).await?,
+    };
+    standings.sort_by(|a, b| {
         b.reasons
             .cmp(&a.reasons)
             .then(a.overall.cmp(&b.overall))
             .then(a.user_id.cmp(&b.user_id))
     });
-    let more = flagged.len().saturating_sub(SHOWN);
-    flagged.truncate(SHOWN);
-    let listed: Vec<i64> = flagged.iter().map(|f| f.user_id).collect();
+    let more = standings.len().saturating_sub(SHOWN);
+    let listed = &standings[..standings.len().min(SHOWN)];
+    // True until the next day (misses), the next member turning inactive, or a listed member's days
+    // of inactivity growing by one.
+    let mut until = jst::day_start(today + 1);
+    if let Some(t) = class_view::next_inactive(db, class_id, ask.now, INACTIVE_DAYS * DAY).await? {
+        until = until.min(t);
+    }
+    for t in listed.iter().filter_map(|s| s.last_at) {
+        until = until.min(t + ((ask.now - t) / DAY + 1) * DAY);
+    }
+    let flagged = reasons_of(db, listed, &lowest, ask, title).await?;
+    with.cache.keep_flagging(
+        class_id,
+        Flagging {
+            version,
+            roster,
+            generation: with.generation,
+            day: today,
+            from: ask.now,
+            until,
+            lowest,
+            standings,
+        },
+    );
+    let value = (flagged, more);
+    with.cache
+        .keep_needs_help(class_id, key, ask.now, until, value.clone());
+    Ok(value)
+}
+
+/// The words of the listed members' reasons, from their own recent attempts; the count that ordered them
+/// came from the aggregates.
+async fn reasons_of(
+    db: &Db,
+    listed: &[class_view::Standing],
+    lowest: &[i64],
+    ask: &Ask,
+    title: &impl Fn(&str) -> String,
+) -> Result<Vec<Flagged>, sqlx::Error> {
+    let today = jst::day(ask.now);
+    let users: Vec<i64> = listed.iter().map(|f| f.user_id).collect();
     let since = jst::day_start(today - needs_help::MISS_WINDOW_DAYS + 1);
-    let misses = class_stats::misses_of(db, &listed, since, MISS_MIN_WRONG).await?;
-    let flagged = flagged
+    let misses = class_stats::misses_of(db, &users, since, MISS_MIN_WRONG).await?;
+    Ok(listed
         .iter()
         .map(|f| {
             let learner = needs_help::Learner {
@@ -296,18 +338,13 @@ async fn needs_help(
                 title,
                 ask.now,
             );
-            // The words come from the history, the count that ordered them from the aggregates.
             debug_assert_eq!(reasons.len() as i64, f.reasons, "{reasons:?}");
-            (
-                Flagged {
-                    user_id: f.user_id,
-                    reasons,
-                },
-                f.last_at,
-            )
+            Flagged {
+                user_id: f.user_id,
+                reasons,
+            }
         })
-        .collect();
-    Ok((flagged, more))
+        .collect())
 }
 
 /// The figures from every attempt of the class's members (the rules as first written: whole-class
