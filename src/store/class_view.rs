@@ -430,7 +430,8 @@ pub async fn flagged(
     // Only members with a reason are read, each kind through its index: no attempt or none for a week
     // (`class_learner_last`), misses in the window (`class_learner_misses`), the lowest. With `only`, those
     // members instead (the seventh parameter, empty without), whatever their reasons: the query then keeps
-    // those with one.
+    // those with one. `cross join` keeps the candidates the outer loop on SQLite: left to itself, it walked
+    // every member of the class and looked each up in the candidates (3–6 ms at 10,000 for six of them).
     let sqlite_candidates = if only.is_some() {
         "select value from json_each(?7)".to_string()
     } else {
@@ -464,7 +465,7 @@ pub async fn flagged(
                       (last_at is null or ?2 - last_at >= ?3) + min(misses, 2) + (misses > 2)
                         + (user_id in (select value from json_each(?6))) as reasons
                from (select c.user_id, c.last_at, {overall} as overall, {misses} as misses
-                     from candidate k join class_learner c on c.class_id = ?1 and c.user_id = k.user_id))
+                     from candidate k cross join class_learner c on c.class_id = ?1 and c.user_id = k.user_id))
          where reasons > 0",
         overall = overall_sql("?5"),
         misses = agg::misses_on_sql("?4", false),
