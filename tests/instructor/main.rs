@@ -36,6 +36,8 @@ pub fn month_day(unix: i64) -> String {
 pub struct Fixture<'a> {
     pub teacher: Account<'a>,
     pub class_id: i64,
+    /// The class's join code.
+    pub code: String,
     pub aki: Account<'a>,
     pub now: i64,
 }
@@ -73,6 +75,7 @@ pub async fn fixture(app: &TestApp) -> Fixture<'_> {
     Fixture {
         teacher,
         class_id,
+        code,
         aki,
         now,
     }

@@ -491,13 +491,8 @@ async fn a_members_change_shows_at_once_in_needs_help_and_the_live_panel() {
     assert!(!help(&first).iter().any(|i| i.starts_with("fumi")));
 
     // fumi joins: listed at once as not having started.
-    let (code,): (String,) = infra_dojo::on!(db, pool => sqlx::query_as("select join_code from class where class_id = $1")
-        .bind(f.class_id)
-        .fetch_one(pool)
-        .await)
-        .unwrap();
     let fumi = app.learner("fumi").await;
-    assert_eq!(fumi.join_class(&code).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(fumi.join_class(&f.code).await.status, StatusCode::SEE_OTHER);
     let joined = f.teacher.get(&url).await;
     let fumi_item = |page: &Reply| {
         help(page)
@@ -604,15 +599,12 @@ async fn the_live_window_kept_across_attempts_counts_what_a_fresh_count_does() {
     let f = fixture(&app).await;
     let db = &app.state.db;
     let url = format!("/instructor/classes/{}/live.json", f.class_id);
-    let id = |name: &'static str| async move {
-        let (id,): (i64,) = infra_dojo::on!(db, pool => sqlx::query_as("select user_id from app_user where name = $1")
-            .bind(name)
-            .fetch_one(pool)
-            .await)
-        .unwrap();
-        id
-    };
-    let (aki, ben, chie, dan) = (f.aki.id, id("ben").await, id("chie").await, id("dan").await);
+    let (aki, ben, chie, dan) = (
+        f.aki.id,
+        app.user_id("ben").await,
+        app.user_id("chie").await,
+        app.user_id("dan").await,
+    );
     let roster = || async {
         store::class_view::roster_version(db, f.class_id)
             .await
@@ -717,25 +709,16 @@ async fn needs_help_kept_across_changes_lists_what_a_fresh_count_does() {
     let f = fixture(&app).await;
     let db = &app.state.db;
     let url = format!("/instructor/classes/{}", f.class_id);
-    let id = |name: &'static str| async move {
-        let (id,): (i64,) = infra_dojo::on!(db, pool => sqlx::query_as("select user_id from app_user where name = $1")
-            .bind(name)
-            .fetch_one(pool)
-            .await)
-        .unwrap();
-        id
-    };
-    let (ben, chie, dan) = (id("ben").await, id("chie").await, id("dan").await);
+    let (ben, chie, dan) = (
+        app.user_id("ben").await,
+        app.user_id("chie").await,
+        app.user_id("dan").await,
+    );
     // Five more members with nothing mastered fill "the lowest" (a reason of its own, looked at on every
     // change): chie and ben, below, are then seen again only because their rows changed.
-    let (code,): (String,) = infra_dojo::on!(db, pool => sqlx::query_as("select join_code from class where class_id = $1")
-        .bind(f.class_id)
-        .fetch_one(pool)
-        .await)
-    .unwrap();
     for name in ["kai1", "kai2", "kai3", "kai4", "kai5"] {
         let k = app.learner(name).await;
-        assert_eq!(k.join_class(&code).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(k.join_class(&f.code).await.status, StatusCode::SEE_OTHER);
         app.answer_topic(
             k.id,
             "icmp",
